@@ -1,0 +1,799 @@
+/*
+ * vault.h - the public interface of libvault.
+ *
+ * libvault stores the case records of victims of gender-based violence and of
+ * perpetrators, encrypted and access-controlled, with an audit log that an
+ * auditor can verify without any key.  This header is the whole contract: every
+ * other file under lib/ is private.
+ *
+ * Conventions (they hold for every function below unless its comment says
+ * otherwise):
+ *
+ *  - Every function that can fail returns a vault_status: VAULT_OK (0) on
+ *    success, a negative VAULT_ERR_* on failure.  Numbers are never reused.
+ *  - On failure with a handle, vault_errmsg(handle) holds a one-line detail;
+ *    failures before a handle exists (vault_open, vault_create, offline audit
+ *    verification) leave it in vault_last_errmsg(), which is thread-local.
+ *    Messages never contain passphrases, keys or record content.
+ *  - A function that fails changes nothing: every operation runs inside one
+ *    SQLite transaction (the caller's, when vault_begin() opened one).
+ *  - Strings are NUL-terminated UTF-8.  Pointers passed to callbacks are
+ *    valid only during the callback.  A callback returns 0 to continue;
+ *    any other value stops the iteration, and the function returns it.
+ *  - Bytes handed to the caller come in a vault_buf, released (and wiped)
+ *    only with vault_buf_free().
+ *  - Thread safety: a handle is used by one thread at a time.  Separate
+ *    handles, in one process or several, may work on one vault at once;
+ *    a writer waits up to the busy timeout, then gets VAULT_ERR_BUSY.
+ *  - The library never prints, never exits and never aborts on bad input.
+ *
+ * Unless stated otherwise, everything here is @since 1.0.0.
+ */
+#ifndef VAULT_H
+#define VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VAULT_BUILDING) && defined(__GNUC__)
+#define VAULT_API __attribute__((visibility("default")))
+#else
+#define VAULT_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define VAULT_VERSION_MAJOR 1
+#define VAULT_VERSION_MINOR 0
+#define VAULT_VERSION_PATCH 0
+#define VAULT_VERSION_NUMBER                                                   \
+	(VAULT_VERSION_MAJOR * 10000 + VAULT_VERSION_MINOR * 100 +             \
+	 VAULT_VERSION_PATCH)
+#define VAULT_VERSION_STRING "1.0.0"
+
+/** The version of the library actually linked, as VAULT_VERSION_NUMBER. */
+VAULT_API int vault_version_number(void);
+/** The version of the library actually linked, as "MAJOR.MINOR.PATCH". */
+VAULT_API const char *vault_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum vault_status {
+	VAULT_OK = 0,
+	/** An argument is NULL, empty, too long or out of range. */
+	VAULT_ERR_INVALID = -1,
+	/** Memory (or secure memory) could not be allocated. */
+	VAULT_ERR_NOMEM = -2,
+	/** A file could not be read, written, synced or renamed. */
+	VAULT_ERR_IO = -3,
+	/** Unknown user, wrong passphrase or disabled user: deliberately one
+	 *  status, after the same key-derivation work in every case. */
+	VAULT_ERR_AUTH = -4,
+	/** The access rules refuse the operation (the attempt is audited). */
+	VAULT_ERR_DENIED = -5,
+	/** No such vault, organisation, user, case, record, version or consent
+	 *  (among those the caller may know of). */
+	VAULT_ERR_NOT_FOUND = -6,
+	/** The organisation, user or vault already exists. */
+	VAULT_ERR_EXISTS = -7,
+	/** Stored data fails authentication or is malformed: tampering, a
+	 *  ciphertext moved to another row, a damaged file. */
+	VAULT_ERR_CORRUPT = -8,
+	/** The vault was written by a newer libvault (schema or slot format). */
+	VAULT_ERR_VERSION = -9,
+	/** Another handle holds the write lock longer than the busy timeout. */
+	VAULT_ERR_BUSY = -10,
+	/** Sharing a victim case needs a valid consent that covers it. */
+	VAULT_ERR_CONSENT = -11,
+	/** The audit entry could not be written, so the operation was not done
+	 *  and returned no data (fail closed). */
+	VAULT_ERR_AUDIT = -12,
+	/** Audit verification failed: the log was changed, reordered, cut or
+	 *  forked.  The message names the first bad entry. */
+	VAULT_ERR_INTEGRITY = -13,
+	/** Call out of sequence: vault_commit() without vault_begin(), a nested
+	 *  vault_begin(), an operation on a handle whose transaction failed. */
+	VAULT_ERR_STATE = -14,
+	/** The linked SQLite has no encryption (PRAGMA cipher_version is empty),
+	 *  or libsodium could not be initialised.  libvault refuses to run. */
+	VAULT_ERR_NOCRYPTO = -15
+} vault_status;
+
+/** Short, static, English text for a status.  Never NULL. */
+VAULT_API const char *vault_strerror(vault_status status);
+
+/** Detail of the last failure on this thread of a call that has no handle
+ *  (vault_create, vault_open, vault_audit_verify_export).  Never NULL; "" when
+ *  there is none.  Valid until the next such call on this thread. */
+VAULT_API const char *vault_last_errmsg(void);
+
+/* ------------------------------------------------------------------------ */
+/* Buffers and secure memory                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** Bytes returned by the library.  Initialise with VAULT_BUF_INIT; release
+ *  with vault_buf_free(), which wipes the bytes.  data is NUL-terminated one
+ *  byte past len, so text can be used as a C string. */
+typedef struct vault_buf {
+	unsigned char *data;
+	size_t len;
+} vault_buf;
+
+#define VAULT_BUF_INIT {NULL, 0}
+
+/** Wipe and free buf->data and reset *buf to VAULT_BUF_INIT.  NULL-safe. */
+VAULT_API void vault_buf_free(vault_buf *buf);
+
+/** Guarded, locked memory for secrets the caller holds (a passphrase read
+ *  from the terminal).  Returns NULL on failure or when size is 0. */
+VAULT_API void *vault_secure_malloc(size_t size);
+/** Wipe and release memory from vault_secure_malloc().  NULL-safe. */
+VAULT_API void vault_secure_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Enumerations (values are stable; new ones are only appended)              */
+/* ------------------------------------------------------------------------ */
+
+/** Argon2id cost of a key slot. */
+typedef enum vault_kdf {
+	VAULT_KDF_DEFAULT = 0,     /**< the vault's default (MODERATE) */
+	VAULT_KDF_INTERACTIVE = 1, /**< libsodium OPSLIMIT/MEMLIMIT_INTERACTIVE */
+	VAULT_KDF_MODERATE = 2,    /**< libsodium OPSLIMIT/MEMLIMIT_MODERATE */
+	VAULT_KDF_SENSITIVE = 3,   /**< libsodium OPSLIMIT/MEMLIMIT_SENSITIVE */
+	/** Argon2id at libsodium's minimum cost.  For test suites only: a
+	 *  passphrase under this level falls to brute force. */
+	VAULT_KDF_INSECURE_TEST_ONLY = 99
+} vault_kdf;
+
+typedef enum vault_org_kind {
+	VAULT_ORG_ANTIVIOLENCE_CENTRE = 1,
+	VAULT_ORG_RECEPTION_CENTRE = 2,
+	VAULT_ORG_PERPETRATOR_PROGRAMME = 3,
+	VAULT_ORG_HEALTH = 4,
+	VAULT_ORG_AUTHORITY = 5,
+	VAULT_ORG_OTHER = 6
+} vault_org_kind;
+
+typedef enum vault_role {
+	VAULT_ROLE_ADMIN = 1,
+	VAULT_ROLE_CASEWORKER = 2,
+	VAULT_ROLE_SUPERVISOR = 3,
+	VAULT_ROLE_AUDITOR = 4
+} vault_role;
+
+typedef enum vault_case_kind {
+	VAULT_CASE_VICTIM = 1,
+	VAULT_CASE_PERPETRATOR = 2
+} vault_case_kind;
+
+/** Sensitivity classes.  The values are bits, so a set of classes is their
+ *  OR (an "unsigned int classes" argument). */
+typedef enum vault_class {
+	VAULT_CLASS_GENERAL = 1,   /**< the case-work record */
+	VAULT_CLASS_SENSITIVE = 2, /**< health, legal and immigration status */
+	VAULT_CLASS_SAFETY = 4     /**< where she is, how to reach her, who she fears */
+} vault_class;
+
+#define VAULT_CLASS_ALL 7u
+
+/** Rights on a case; each includes the ones before it. */
+typedef enum vault_perm {
+	VAULT_PERM_READ = 1,
+	VAULT_PERM_WRITE = 2,
+	VAULT_PERM_SHARE = 3
+} vault_perm;
+
+typedef enum vault_principal_kind {
+	VAULT_PRINCIPAL_ORG = 1,
+	VAULT_PRINCIPAL_USER = 2
+} vault_principal_kind;
+
+/** The declared purpose of a handle's accesses, recorded with each one. */
+typedef enum vault_purpose {
+	VAULT_PURPOSE_CASEWORK = 1,
+	VAULT_PURPOSE_REFERRAL = 2,
+	VAULT_PURPOSE_AUDIT = 3,
+	VAULT_PURPOSE_STATISTICS = 4,
+	VAULT_PURPOSE_EMERGENCY = 5
+} vault_purpose;
+
+/** Legal basis of a consent record (GDPR art. 6/9). */
+typedef enum vault_basis {
+	VAULT_BASIS_CONSENT = 1,
+	VAULT_BASIS_VITAL_INTEREST = 2,   /**< supervisors only, with a reason */
+	VAULT_BASIS_LEGAL_OBLIGATION = 3  /**< supervisors only, with a reason */
+} vault_basis;
+
+/** What a consent covers (bits). */
+#define VAULT_SCOPE_SERVICES 1u   /**< taking part in the services */
+#define VAULT_SCOPE_SHARING 2u    /**< sharing with the named organisation */
+#define VAULT_SCOPE_STATISTICS 4u /**< anonymised reporting */
+
+/** Audit outcomes. */
+typedef enum vault_outcome {
+	VAULT_OUTCOME_OK = 1,
+	VAULT_OUTCOME_DENIED = 2,
+	VAULT_OUTCOME_ERROR = 3
+} vault_outcome;
+
+/** Canonical lower-case names ("reception-centre", "safety", ...) and their
+ *  inverse.  The *_name functions return NULL for an unknown value; the
+ *  *_parse functions return VAULT_ERR_INVALID for an unknown name. */
+VAULT_API const char *vault_org_kind_name(vault_org_kind kind);
+VAULT_API vault_status vault_org_kind_parse(const char *name, vault_org_kind *out);
+VAULT_API const char *vault_role_name(vault_role role);
+VAULT_API vault_status vault_role_parse(const char *name, vault_role *out);
+VAULT_API const char *vault_case_kind_name(vault_case_kind kind);
+VAULT_API vault_status vault_case_kind_parse(const char *name, vault_case_kind *out);
+VAULT_API const char *vault_class_name(vault_class cls);
+/** Parse one class name, or a comma-separated list into a set of bits. */
+VAULT_API vault_status vault_classes_parse(const char *list, unsigned int *out);
+VAULT_API const char *vault_perm_name(vault_perm perm);
+VAULT_API vault_status vault_perm_parse(const char *name, vault_perm *out);
+VAULT_API const char *vault_purpose_name(vault_purpose purpose);
+VAULT_API vault_status vault_purpose_parse(const char *name, vault_purpose *out);
+VAULT_API const char *vault_basis_name(vault_basis basis);
+VAULT_API vault_status vault_basis_parse(const char *name, vault_basis *out);
+VAULT_API const char *vault_outcome_name(vault_outcome outcome);
+VAULT_API vault_status vault_outcome_parse(const char *name, vault_outcome *out);
+
+/* ------------------------------------------------------------------------ */
+/* Limits                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Identifiers generated by the library (cases, consents) are this many
+ *  lower-case hex characters; buffers for them need VAULT_ID_BUFSIZE. */
+#define VAULT_ID_LEN 32
+#define VAULT_ID_BUFSIZE 33
+/** The vault id (hash of the first audit entry) in hex, plus NUL. */
+#define VAULT_VAULT_ID_BUFSIZE 65
+/** Names of users, organisations and records: 1..64 bytes of
+ *  [A-Za-z0-9._-], not starting with '.' or '-'. */
+#define VAULT_NAME_MAX 64
+/** Free text (display names, reasons, purposes): at most this many bytes. */
+#define VAULT_TEXT_MAX 1024
+/** Largest record a vault_record_put() accepts (16 MiB). */
+#define VAULT_RECORD_MAX (16u * 1024u * 1024u)
+/** Passphrases: 1..VAULT_PASSPHRASE_MAX bytes (any bytes). */
+#define VAULT_PASSPHRASE_MAX 1024
+/** Shortest reason a break-glass access accepts. */
+#define VAULT_BREAK_GLASS_REASON_MIN 20
+/** Default and longest break-glass duration, in seconds. */
+#define VAULT_BREAK_GLASS_DEFAULT_S (8 * 3600)
+#define VAULT_BREAK_GLASS_MAX_S (24 * 3600)
+
+/** Function forms of the constants above, for bindings that cannot read
+ *  macros. */
+VAULT_API size_t vault_id_bufsize(void);
+VAULT_API size_t vault_vault_id_bufsize(void);
+VAULT_API size_t vault_name_max(void);
+VAULT_API size_t vault_record_max(void);
+
+/* ------------------------------------------------------------------------ */
+/* Lifecycle                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** An open vault, unlocked by one user.  Opaque. */
+typedef struct vault vault;
+
+/** Options of vault_create().  Initialise with VAULT_CREATE_OPTIONS_INIT or
+ *  vault_create_options_init(); NULL means defaults.  Fields are only ever
+ *  appended; version tells the library how many there are. */
+typedef struct vault_create_options {
+	unsigned int version;
+	/** Cost of the administrator's key slot, and the default for slots made
+	 *  later without a level, and the cost spent on an unknown user. */
+	vault_kdf kdf;
+} vault_create_options;
+
+#define VAULT_CREATE_OPTIONS_VERSION 1
+#define VAULT_CREATE_OPTIONS_INIT {VAULT_CREATE_OPTIONS_VERSION, VAULT_KDF_DEFAULT}
+VAULT_API vault_status vault_create_options_init(vault_create_options *opts,
+                                                 unsigned int version);
+
+/** Options of vault_open(). */
+typedef struct vault_open_options {
+	unsigned int version;
+	/** Declared purpose of every access through this handle;
+	 *  0 means VAULT_PURPOSE_CASEWORK. */
+	vault_purpose purpose;
+	/** How long a writer waits for the lock before VAULT_ERR_BUSY;
+	 *  0 means 5000 ms, negative means do not wait. */
+	int busy_timeout_ms;
+} vault_open_options;
+
+#define VAULT_OPEN_OPTIONS_VERSION 1
+#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, (vault_purpose)0, 0}
+VAULT_API vault_status vault_open_options_init(vault_open_options *opts,
+                                               unsigned int version);
+
+/**
+ * Create a vault in the directory `path` (created with mode 0700 if absent;
+ * it must not already hold a vault) with its first administrator `admin`.
+ * The first audit entry records the administrator's public key; its hash is
+ * the vault id.  On success, when `out` is not NULL, *out is an open handle
+ * for the administrator; the caller closes it.
+ *
+ * Errors: VAULT_ERR_INVALID (bad name, empty or too long passphrase, unknown
+ * kdf), VAULT_ERR_EXISTS (a vault is already there), VAULT_ERR_IO,
+ * VAULT_ERR_NOMEM, VAULT_ERR_NOCRYPTO.
+ */
+VAULT_API vault_status vault_create(const char *path, const char *admin,
+                                    const unsigned char *passphrase,
+                                    size_t passphrase_len,
+                                    const vault_create_options *opts,
+                                    vault **out);
+
+/**
+ * Unlock the vault at `path` as `user`.  Failed unlock attempts are kept,
+ * sealed, in the vault folder and entered in the audit log by the next
+ * successful open.  Opening is itself audited.
+ *
+ * Errors: VAULT_ERR_AUTH (unknown or disabled user, or wrong passphrase,
+ * indistinguishable), VAULT_ERR_NOT_FOUND (no vault at path),
+ * VAULT_ERR_CORRUPT (damaged slot file or database), VAULT_ERR_VERSION,
+ * VAULT_ERR_BUSY, VAULT_ERR_INVALID, VAULT_ERR_IO, VAULT_ERR_NOMEM,
+ * VAULT_ERR_NOCRYPTO.
+ */
+VAULT_API vault_status vault_open(const char *path, const char *user,
+                                  const unsigned char *passphrase,
+                                  size_t passphrase_len,
+                                  const vault_open_options *opts, vault **out);
+
+/** Roll back any open transaction, wipe every key and close.  NULL-safe. */
+VAULT_API void vault_close(vault *v);
+
+/** Detail of the last failure on this handle.  Never NULL. */
+VAULT_API const char *vault_errmsg(const vault *v);
+
+/** Change the purpose declared for the following accesses. */
+VAULT_API vault_status vault_set_purpose(vault *v, vault_purpose purpose);
+
+/** The unlocked user's name, organisation (NULL for none) and role. */
+VAULT_API const char *vault_whoami(const vault *v, const char **org,
+                                   vault_role *role);
+
+/**
+ * Re-seal the caller's key slot under a new passphrase and KDF level
+ * (VAULT_KDF_DEFAULT keeps the vault default).  Raising the level this way
+ * is how an old slot is strengthened.  The slot file is replaced atomically.
+ */
+VAULT_API vault_status vault_passwd(vault *v, const unsigned char *new_passphrase,
+                                    size_t new_passphrase_len, vault_kdf kdf);
+
+/** The vault id (hex BLAKE2b-256 of the first audit entry), which auditors
+ *  pin.  `out` holds VAULT_VAULT_ID_BUFSIZE bytes. */
+VAULT_API vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
+
+/**
+ * Group the following operations into one transaction (bulk import).  Until
+ * vault_commit() nothing is durable; vault_rollback() undoes all of it,
+ * audit entries included.  If an operation inside fails, the transaction
+ * stays open and usable (the failed operation left no trace but its audit
+ * entry).  Errors: VAULT_ERR_STATE (already in one), VAULT_ERR_BUSY.
+ */
+VAULT_API vault_status vault_begin(vault *v);
+VAULT_API vault_status vault_commit(vault *v);
+VAULT_API vault_status vault_rollback(vault *v);
+
+/* ------------------------------------------------------------------------ */
+/* Organisations and users                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct vault_org_info {
+	const char *id;
+	const char *name;
+	vault_org_kind kind;
+	int64_t created; /**< Unix seconds */
+} vault_org_info;
+
+typedef int (*vault_org_cb)(const vault_org_info *info, void *ctx);
+
+/**
+ * Add an organisation and its first supervisor, who gets a key slot under
+ * `supervisor_passphrase`.  Admins only.  The organisation's secret keys are
+ * sealed to the supervisor alone: the admin keeps none of them and so cannot
+ * read the organisation's cases.
+ * Errors: VAULT_ERR_DENIED (not admin), VAULT_ERR_EXISTS, VAULT_ERR_INVALID.
+ */
+VAULT_API vault_status vault_org_add(vault *v, const char *id,
+                                     const char *display_name,
+                                     vault_org_kind kind, const char *supervisor,
+                                     const unsigned char *supervisor_passphrase,
+                                     size_t supervisor_passphrase_len,
+                                     vault_kdf kdf);
+
+/** Call cb for every organisation, ordered by id. */
+VAULT_API vault_status vault_org_foreach(vault *v, vault_org_cb cb, void *ctx);
+
+typedef struct vault_user_info {
+	const char *name;
+	const char *org; /**< NULL for admins and auditors of the network */
+	vault_role role;
+	int disabled;
+	int64_t created;
+} vault_user_info;
+
+typedef int (*vault_user_cb)(const vault_user_info *info, void *ctx);
+
+/**
+ * Add a user with a key slot under `passphrase`.
+ *  - An admin adds admins and auditors (org must be NULL).
+ *  - A supervisor adds caseworkers and supervisors to their own organisation
+ *    (org NULL or their own), sealing the organisation keys to the new user.
+ * Errors: VAULT_ERR_DENIED, VAULT_ERR_EXISTS, VAULT_ERR_NOT_FOUND (org),
+ * VAULT_ERR_INVALID.
+ */
+VAULT_API vault_status vault_user_add(vault *v, const char *name,
+                                      const char *org, vault_role role,
+                                      const unsigned char *passphrase,
+                                      size_t passphrase_len, vault_kdf kdf);
+
+/** Call cb for every user, ordered by name. */
+VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx);
+
+/**
+ * Disable a user: remove the key slot, revoke the user's own grants, and
+ * rotate the keys of the user's organisation and of every case class it
+ * holds, so nothing written afterwards can be read with a key the user had.
+ * Admins disable anyone but themselves; a supervisor disables members of
+ * their own organisation.  Atomic.
+ */
+VAULT_API vault_status vault_user_disable(vault *v, const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Cases and records                                                         */
+/* ------------------------------------------------------------------------ */
+
+/** vault_case_create() flags. */
+#define VAULT_CASE_RESTRICTED 1u
+
+typedef struct vault_case_info {
+	const char *id;
+	vault_case_kind kind;
+	const char *owner_org;
+	const char *created_by;
+	int64_t created;
+	int restricted;
+	/** Classes the caller may read now (VAULT_CLASS_* bits). */
+	unsigned int readable;
+	/** Classes the caller may write now. */
+	unsigned int writable;
+} vault_case_info;
+
+typedef int (*vault_case_cb)(const vault_case_info *info, void *ctx);
+
+/**
+ * Open a new case owned by the caller's organisation.  The identifier is
+ * random and reveals nothing.  Without VAULT_CASE_RESTRICTED the whole
+ * organisation holds it; with it only the creator does (and the
+ * organisation's supervisors through break-glass).  Caseworkers and
+ * supervisors only.  `out_id` holds VAULT_ID_BUFSIZE bytes.
+ */
+VAULT_API vault_status vault_case_create(vault *v, vault_case_kind kind,
+                                         unsigned int flags,
+                                         char out_id[VAULT_ID_BUFSIZE]);
+
+/** Call cb for every case the caller can read at least one class of. */
+VAULT_API vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx);
+
+/** Call cb once with the metadata of one case.  Audited.
+ *  VAULT_ERR_NOT_FOUND if it does not exist, VAULT_ERR_DENIED if the caller
+ *  holds nothing of it. */
+VAULT_API vault_status vault_case_show(vault *v, const char *case_id,
+                                       vault_case_cb cb, void *ctx);
+
+typedef struct vault_record_info {
+	const char *case_id;
+	const char *name;
+	vault_class cls;
+	uint32_t version;
+	int64_t created;
+	const char *author;
+	int deleted; /**< this version is a tombstone */
+	size_t size; /**< plaintext bytes */
+} vault_record_info;
+
+typedef int (*vault_record_cb)(const vault_record_info *info, void *ctx);
+
+/**
+ * Store `len` bytes as the next version of record `name` of a case, in
+ * class `cls`, encrypted under the case's current key for that class.
+ * *out_version (may be NULL) receives the new version number (from 1).
+ * Errors: VAULT_ERR_DENIED (no write right on that class),
+ * VAULT_ERR_NOT_FOUND (case), VAULT_ERR_INVALID.
+ */
+VAULT_API vault_status vault_record_put(vault *v, const char *case_id,
+                                        const char *name, vault_class cls,
+                                        const void *data, size_t len,
+                                        uint32_t *out_version);
+
+/**
+ * Decrypt version `version` of a record (0: the latest) into *out, which the
+ * caller releases with vault_buf_free().  `info` (may be NULL) is called
+ * once with the version's metadata.  A deleted record, or a tombstone
+ * version, gives VAULT_ERR_NOT_FOUND.  Errors: VAULT_ERR_DENIED,
+ * VAULT_ERR_NOT_FOUND, VAULT_ERR_CORRUPT (authentication failed).
+ */
+VAULT_API vault_status vault_record_get(vault *v, const char *case_id,
+                                        const char *name, uint32_t version,
+                                        vault_buf *out, vault_record_cb info,
+                                        void *ctx);
+
+/** Call cb with the latest version of each record of the case, among the
+ *  classes the caller may read, ordered by name.  Deleted records are
+ *  included with deleted set. */
+VAULT_API vault_status vault_record_foreach(vault *v, const char *case_id,
+                                            vault_record_cb cb, void *ctx);
+
+/** Call cb for every version of one record, oldest first. */
+VAULT_API vault_status vault_record_history(vault *v, const char *case_id,
+                                            const char *name,
+                                            vault_record_cb cb, void *ctx);
+
+/** Write a tombstone version.  Earlier versions stay readable by version
+ *  number for the record's history. */
+VAULT_API vault_status vault_record_delete(vault *v, const char *case_id,
+                                           const char *name,
+                                           uint32_t *out_version);
+
+/* ------------------------------------------------------------------------ */
+/* Sharing: consent, grants, revocation, links, break-glass                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct vault_consent_options {
+	unsigned int version;
+	/** Organisation the consent allows sharing with (required). */
+	const char *org;
+	/** Classes it covers (VAULT_CLASS_* bits, required). */
+	unsigned int classes;
+	/** VAULT_SCOPE_* bits; 0 means SERVICES|SHARING. */
+	unsigned int scope;
+	/** What the sharing is for, in words (required). */
+	const char *purpose;
+	/** 0 means VAULT_BASIS_CONSENT. */
+	vault_basis basis;
+	/** Required (VAULT_TEXT_MAX) for vital interest and legal obligation. */
+	const char *reason;
+	/** When she gave it (Unix seconds); 0 means now. */
+	int64_t given_at;
+	/** When it lapses (Unix seconds); 0 means never. */
+	int64_t expires;
+} vault_consent_options;
+
+#define VAULT_CONSENT_OPTIONS_VERSION 1
+#define VAULT_CONSENT_OPTIONS_INIT                                             \
+	{VAULT_CONSENT_OPTIONS_VERSION, NULL, 0, 0, NULL, (vault_basis)0, NULL, 0, 0}
+VAULT_API vault_status vault_consent_options_init(vault_consent_options *opts,
+                                                  unsigned int version);
+
+typedef struct vault_consent_info {
+	const char *id;
+	const char *case_id;
+	const char *org;
+	unsigned int classes;
+	unsigned int scope;
+	const char *purpose;
+	vault_basis basis;
+	const char *reason;
+	int64_t given_at;
+	int64_t expires;     /**< 0: never */
+	int64_t withdrawn;   /**< 0: not withdrawn */
+	const char *recorded_by;
+} vault_consent_info;
+
+typedef int (*vault_consent_cb)(const vault_consent_info *info, void *ctx);
+
+/**
+ * Record a consent for a case the caller holds with the share right.
+ * `out_id` (VAULT_ID_BUFSIZE) receives its id.  Emergency bases (vital
+ * interest, legal obligation) are for supervisors, with a reason; they are
+ * high-severity audit entries.
+ */
+VAULT_API vault_status vault_consent_add(vault *v, const char *case_id,
+                                         const vault_consent_options *opts,
+                                         char out_id[VAULT_ID_BUFSIZE]);
+VAULT_API vault_status vault_consent_foreach(vault *v, const char *case_id,
+                                             vault_consent_cb cb, void *ctx);
+/** Withdraw a consent and revoke (with key rotation) every grant resting on
+ *  it. */
+VAULT_API vault_status vault_consent_withdraw(vault *v, const char *consent_id);
+
+typedef struct vault_share_options {
+	unsigned int version;
+	/** 0 means VAULT_PERM_READ. */
+	vault_perm perm;
+	/** The consent the share rests on; NULL lets the library pick a valid
+	 *  one that covers it (needed only for victim cases shared outside the
+	 *  owning organisation). */
+	const char *consent_id;
+	/** Unix seconds; 0 means no end (but never past the consent's). */
+	int64_t expires;
+} vault_share_options;
+
+#define VAULT_SHARE_OPTIONS_VERSION 1
+#define VAULT_SHARE_OPTIONS_INIT {VAULT_SHARE_OPTIONS_VERSION, (vault_perm)0, NULL, 0}
+VAULT_API vault_status vault_share_options_init(vault_share_options *opts,
+                                                unsigned int version);
+
+typedef struct vault_grant_info {
+	const char *case_id;
+	vault_principal_kind kind;
+	const char *principal;
+	unsigned int classes;
+	vault_perm perm;
+	const char *consent_id; /**< NULL if none */
+	int64_t expires;        /**< 0: none */
+	const char *granted_by;
+	int64_t created;
+} vault_grant_info;
+
+typedef int (*vault_grant_cb)(const vault_grant_info *info, void *ctx);
+
+/**
+ * Grant an organisation or a user rights on classes of a case, sealing the
+ * class keys to them.  Needs the share right on those classes.
+ * Errors: VAULT_ERR_CONSENT (victim case leaving its organisation without a
+ * valid consent covering that organisation and classes), VAULT_ERR_DENIED
+ * (no share right; the safety class of a victim case to a
+ * perpetrator-programme organisation or its member), VAULT_ERR_NOT_FOUND.
+ */
+VAULT_API vault_status vault_share(vault *v, const char *case_id,
+                                   vault_principal_kind kind,
+                                   const char *principal, unsigned int classes,
+                                   const vault_share_options *opts);
+
+/**
+ * Revoke every grant of a principal on a case, delete the keys sealed to it
+ * and rotate the affected class keys, re-sealed to every remaining holder.
+ * The owning organisation's own hold cannot be revoked.  Needs the share
+ * right.  Atomic.
+ */
+VAULT_API vault_status vault_revoke(vault *v, const char *case_id,
+                                    vault_principal_kind kind,
+                                    const char *principal);
+
+/** Call cb for every live grant on a case.  Needs the share right. */
+VAULT_API vault_status vault_grant_foreach(vault *v, const char *case_id,
+                                           vault_grant_cb cb, void *ctx);
+
+/**
+ * Link a victim case to a perpetrator case.  The link is stored encrypted
+ * under the victim case's safety key: it is visible only from the victim's
+ * side, to holders of its safety class, and nothing about it is stored with
+ * the perpetrator case.  Needs write on the victim case's safety class.
+ */
+VAULT_API vault_status vault_case_link(vault *v, const char *victim_case,
+                                       const char *perpetrator_case);
+
+typedef int (*vault_link_cb)(const char *perpetrator_case, void *ctx);
+/** Call cb for each perpetrator case linked to a victim case. */
+VAULT_API vault_status vault_case_links(vault *v, const char *victim_case,
+                                        vault_link_cb cb, void *ctx);
+
+/**
+ * Emergency access by a supervisor to a case of their own organisation
+ * (typically a restricted one), for `duration_s` seconds (0: 8 hours, at
+ * most 24), with a written reason of at least VAULT_BREAK_GLASS_REASON_MIN
+ * bytes.  Each use is a high-severity audit entry.  Never opens the safety
+ * class of a victim case to a perpetrator programme.
+ */
+VAULT_API vault_status vault_break_glass(vault *v, const char *case_id,
+                                         const char *reason, int64_t duration_s);
+
+/* ------------------------------------------------------------------------ */
+/* Audit log                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct vault_audit_entry {
+	uint64_t seq;
+	int64_t ts;          /**< Unix seconds, UTC */
+	const char *actor;
+	const char *org;     /**< "" if none */
+	const char *role;
+	const char *action;  /**< e.g. "record.get" */
+	const char *case_id; /**< "" if none */
+	const char *target;  /**< record name, user, organisation, ... or "" */
+	const char *cls;     /**< class list or "" */
+	vault_outcome outcome;
+	const char *reason;  /**< why refused, or the break-glass reason; or "" */
+	const char *purpose;
+	const char *newkey;  /**< hex public keys this entry introduces, or "" */
+	const char *prev;    /**< hex */
+	const char *hash;    /**< hex */
+	const char *sig;     /**< hex, "" when a later entry's signature covers it */
+	const char *key;     /**< hex Ed25519 key of the signer */
+	int high;            /**< high severity: break-glass, emergency basis,
+	                          separation refusal */
+} vault_audit_entry;
+
+typedef int (*vault_audit_cb)(const vault_audit_entry *entry, void *ctx);
+
+/** Filters of vault_audit_foreach(); zero/NULL fields match everything. */
+typedef struct vault_audit_query {
+	unsigned int version;
+	const char *case_id;
+	const char *actor;
+	const char *org;
+	const char *action;
+	vault_outcome outcome;
+	int64_t since;       /**< ts >= since */
+	int64_t until;       /**< ts <  until (0: no end) */
+	int high_only;
+	uint64_t after_seq;  /**< seq > after_seq: for paging */
+	uint64_t limit;      /**< at most this many (0: all) */
+} vault_audit_query;
+
+#define VAULT_AUDIT_QUERY_VERSION 1
+#define VAULT_AUDIT_QUERY_INIT {VAULT_AUDIT_QUERY_VERSION, NULL, NULL, NULL, NULL, (vault_outcome)0, 0, 0, 0, 0, 0}
+VAULT_API vault_status vault_audit_query_init(vault_audit_query *q,
+                                              unsigned int version);
+
+/** Progress of long work: called now and then with entries done and total
+ *  (0 when unknown).  Return non-zero to stop. */
+typedef int (*vault_progress_cb)(uint64_t done, uint64_t total, void *ctx);
+
+/**
+ * Call cb for each matching entry in sequence order.  Auditors and admins
+ * see the whole log; other users only their own entries.  The query is
+ * itself recorded.
+ */
+VAULT_API vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
+                                           vault_audit_cb cb, void *ctx);
+
+/** Write the whole log to `path` as JSON Lines (format in SECURITY.md),
+ *  replacing the file atomically.  Auditors and admins.  Recorded. */
+VAULT_API vault_status vault_audit_export(vault *v, const char *path,
+                                          vault_progress_cb progress, void *ctx);
+
+/** A signed checkpoint of the log as it is now (C2SP signed-note text,
+ *  format in SECURITY.md), signed by the caller.  Recorded. */
+VAULT_API vault_status vault_audit_checkpoint(vault *v, vault_buf *out);
+
+/** Result of a verification.  Initialise with vault_verify_result_init(). */
+typedef struct vault_verify_result {
+	unsigned int version;
+	uint64_t entries;   /**< entries checked */
+	uint64_t bad_seq;   /**< first bad sequence number (0: none) */
+	char reason[256];   /**< why it failed ("" if ok) */
+} vault_verify_result;
+
+#define VAULT_VERIFY_RESULT_VERSION 1
+VAULT_API vault_status vault_verify_result_init(vault_verify_result *res,
+                                                unsigned int version);
+
+/**
+ * Verify the whole log in the vault: chain, hashes, signatures, key history,
+ * and, if `checkpoint` (text) is not NULL, that the log extends it.
+ * VAULT_OK, or VAULT_ERR_INTEGRITY with the first bad entry in *res.
+ */
+VAULT_API vault_status vault_audit_verify(vault *v, const char *checkpoint,
+                                          vault_verify_result *res,
+                                          vault_progress_cb progress, void *ctx);
+
+/**
+ * Verify an export offline: no vault, no key, no passphrase.  `vault_id` is
+ * the hex vault id the auditor pinned; `checkpoint` (text, may be NULL) a
+ * checkpoint the auditor kept.  Without a checkpoint, entries cut off the
+ * end cannot be detected.
+ */
+VAULT_API vault_status vault_audit_verify_export(const char *path,
+                                                 const char *vault_id,
+                                                 const char *checkpoint,
+                                                 vault_verify_result *res,
+                                                 vault_progress_cb progress,
+                                                 void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAULT_H */

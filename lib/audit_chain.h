@@ -1,0 +1,103 @@
+/*
+ * audit_chain.h - the audit log's format: entry encoding and hash, the chain
+ * and signature rules of verification, JSON Lines export, and checkpoints.
+ *
+ * Nothing here touches the database: lib/audit.c feeds entries from the
+ * vault, vault_audit_verify_export() feeds them from an export file, and
+ * both go through the same verifier.  SECURITY.md documents every byte.
+ */
+#ifndef VAULT_AUDIT_CHAIN_H
+#define VAULT_AUDIT_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vault.h"
+
+#define AUDIT_HASH_BYTES 32 /* BLAKE2b-256 */
+#define AUDIT_KEY_BYTES 32  /* Ed25519 public key */
+#define AUDIT_SIG_BYTES 64  /* Ed25519 signature */
+#define AUDIT_DOMAIN "libvault-audit-v1"
+
+/* One entry.  Text fields are never NULL ("" for none) and hold no NUL. */
+typedef struct audit_rec {
+	uint64_t seq;
+	int64_t ts;
+	const char *actor, *org, *role, *action, *case_id, *target, *cls,
+	    *outcome, *reason, *purpose;
+	unsigned char newkey[AUDIT_KEY_BYTES]; /* key this entry introduces */
+	int has_newkey;
+	int high;
+	unsigned char prev[AUDIT_HASH_BYTES];
+	unsigned char hash[AUDIT_HASH_BYTES];
+	unsigned char key[AUDIT_KEY_BYTES];    /* signer's Ed25519 public key */
+	unsigned char sig[AUDIT_SIG_BYTES];
+	int has_sig;  /* 0: covered by the next signed entry of the same signer */
+} audit_rec;
+
+/* hash = BLAKE2b-256(encoding), the encoding as SECURITY.md gives it (it
+ * covers prev and key, not hash or sig).  VAULT_ERR_INVALID if a field is
+ * too long to encode. */
+vault_status vault_audit_rec_hash(const audit_rec *r,
+                                  unsigned char out[AUDIT_HASH_BYTES]);
+
+/* Streaming verifier: push entries in order, then finish. */
+typedef struct audit_verifier audit_verifier;
+
+/* vault_id: the pinned hash of entry 1, or NULL to accept entry 1's own
+ * (in-vault verification, where the id comes from the same database). */
+vault_status vault_audit_verifier_new(const unsigned char *vault_id,
+                                      audit_verifier **out);
+/* VAULT_OK, or VAULT_ERR_INTEGRITY with res->bad_seq and res->reason set
+ * (res->entries counts entries accepted so far). */
+vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
+                                       vault_verify_result *res);
+/* End of the log: every entry must be covered by a signature; with a
+ * checkpoint (parsed, may be NULL) the log must contain it and extend it. */
+struct audit_checkpoint;
+vault_status vault_audit_verifier_finish(audit_verifier *av,
+                                         const struct audit_checkpoint *cp,
+                                         vault_verify_result *res);
+void vault_audit_verifier_free(audit_verifier *av);
+
+/* One export line (JSON object, fields as in SECURITY.md, no newline) in a
+ * malloc'ed string the caller frees. */
+vault_status vault_audit_rec_to_json(const audit_rec *r, char **out);
+
+/* Parse one export line.  The strings of *r point into *store, which the
+ * caller releases with free() (also on failure).  VAULT_ERR_CORRUPT with a
+ * message in `why` (>= 128 bytes) for any malformed line. */
+vault_status vault_audit_rec_from_json(const char *line, size_t len,
+                                       audit_rec *r, void **store, char *why,
+                                       size_t whylen);
+
+/* Checkpoint: C2SP signed note. */
+typedef struct audit_checkpoint {
+	char origin[128];   /* "libvault/<vault id hex>" */
+	uint64_t size;      /* entries */
+	unsigned char head[AUDIT_HASH_BYTES];
+	char signer[VAULT_NAME_MAX + 1];
+	unsigned char keyid[4];
+	unsigned char sig[AUDIT_SIG_BYTES];
+	/* the signed body (origin, size and head lines) */
+	char body[256];
+	size_t body_len;
+} audit_checkpoint;
+
+/* Make the note text into *out (vault_buf, NUL-terminated). */
+vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size,
+                                         const unsigned char head[AUDIT_HASH_BYTES],
+                                         const char *signer,
+                                         const unsigned char sign_sk[64],
+                                         const unsigned char sign_pk[32],
+                                         vault_buf *out);
+/* Parse (not verify) a note.  VAULT_ERR_CORRUPT when malformed. */
+vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
+                                          audit_checkpoint *out, char *why,
+                                          size_t whylen);
+/* Check the note's signature with `pk` (the signer's key as the chain knows
+ * it).  VAULT_OK or VAULT_ERR_INTEGRITY. */
+vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
+                                              const unsigned char pk[32]);
+
+#endif
