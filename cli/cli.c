@@ -1,0 +1,837 @@
+/*
+ * cli.c - helpers shared by the commands: errors and exit codes, option
+ * parsing, value parsing, tables, JSON, passphrases and unlocking.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+int cli_exit_code(vault_status st)
+{
+	switch (st) {
+	case VAULT_OK:
+		return CLI_EXIT_OK;
+	case VAULT_ERR_INVALID:
+		/* The library rejected an argument the user typed: that is a
+		 * usage error like a parse error, not a failure of the vault. */
+		return CLI_EXIT_USAGE;
+	case VAULT_ERR_AUTH:
+		return CLI_EXIT_AUTH;
+	case VAULT_ERR_DENIED:
+		return CLI_EXIT_DENIED;
+	case VAULT_ERR_NOT_FOUND:
+		return CLI_EXIT_NOT_FOUND;
+	case VAULT_ERR_INTEGRITY:
+	case VAULT_ERR_CORRUPT:
+		return CLI_EXIT_INTEGRITY;
+	case VAULT_ERR_CONSENT:
+		return CLI_EXIT_CONSENT;
+	case VAULT_ERR_BUSY:
+		return CLI_EXIT_BUSY;
+	default:
+		return CLI_EXIT_ERROR;
+	}
+}
+
+int cli_fail(struct cli_ctx *ctx, vault_status st)
+{
+	const char *what = vault_strerror(st);
+	const char *detail = (ctx && ctx->v) ? vault_errmsg(ctx->v)
+	                                     : vault_last_errmsg();
+
+	if (detail == NULL || detail[0] == '\0' || strcmp(detail, what) == 0)
+		fprintf(stderr, "vault: %s\n", what);
+	else
+		fprintf(stderr, "vault: %s: %s\n", what, detail);
+	return cli_exit_code(st);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	char group[64];
+	size_t n;
+
+	fputs("vault: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd == NULL || cmd[0] == '\0') {
+		fputs("See 'vault help'.\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
+	/* Help is per command group: "record put" points at 'vault help record'. */
+	n = strcspn(cmd, " ");
+	if (n >= sizeof(group))
+		n = sizeof(group) - 1;
+	memcpy(group, cmd, n);
+	group[n] = '\0';
+	fprintf(stderr, "See 'vault help %s' or 'vault help'.\n", group);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vault: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_ERROR;
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts,
+                                      const char *name, size_t len)
+{
+	for (; opts && opts->name; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	return NULL;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const struct cli_opt *opts,
+              const char *const *posnames, int nreq, int nmax, char **pos)
+{
+	int npos = 0;
+	int only_pos = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			if (npos >= nmax)
+				return cli_usage_error(cmd, "%s: unexpected argument '%s'",
+				                       cmd, a);
+			pos[npos++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			cli_print_command_help(cmd, stdout);
+			return CLI_HELP_SHOWN;
+		}
+		if (a[1] != '-')
+			return cli_usage_error(cmd, "%s: unknown option '%s'", cmd, a);
+
+		const char *name = a + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct cli_opt *o = find_opt(opts, name, len);
+
+		if (o == NULL)
+			return cli_usage_error(cmd, "%s: unknown option '--%.*s'", cmd,
+			                       (int)len, name);
+		if (o->type == CLI_OPT_FLAG) {
+			if (eq)
+				return cli_usage_error(cmd, "%s: option '--%s' takes no value",
+				                       cmd, o->name);
+			*o->flag = 1;
+			continue;
+		}
+		if (eq) {
+			*o->str = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return cli_usage_error(cmd, "%s: option '--%s' needs a value",
+				                       cmd, o->name);
+			*o->str = argv[++i];
+		}
+	}
+	if (npos < nreq)
+		return cli_usage_error(cmd, "%s: missing %s", cmd,
+		                       posnames ? posnames[npos] : "argument");
+	for (int i = npos; i < nmax; i++)
+		pos[i] = NULL;
+	return 0;
+}
+
+int cli_subcommand(struct cli_ctx *ctx, const char *group, int argc, char **argv,
+                   const struct cli_sub *subs)
+{
+	char list[256];
+	size_t n = 0;
+
+	list[0] = '\0';
+	for (const struct cli_sub *s = subs; s->name && n < sizeof(list); s++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		                      n ? ", " : "", s->name);
+	if (argc < 2)
+		return cli_usage_error(group, "%s: missing subcommand (%s)", group, list);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_print_command_help(group, stdout);
+		return CLI_EXIT_OK;
+	}
+	for (const struct cli_sub *s = subs; s->name; s++)
+		if (strcmp(argv[1], s->name) == 0)
+			return s->fn(ctx, argc - 1, argv + 1);
+	return cli_usage_error(group, "%s: unknown subcommand '%s' (%s)", group,
+	                       argv[1], list);
+}
+
+/* ---- value parsers ----------------------------------------------------- */
+
+int cli_parse_classes(const char *cmd, const char *opt, const char *text,
+                      unsigned int *out)
+{
+	if (vault_classes_parse(text, out) != VAULT_OK || *out == 0)
+		return cli_usage_error(cmd,
+		                       "%s: bad class list '%s' for --%s (expected "
+		                       "general, sensitive, safety, comma-separated)",
+		                       cmd, text, opt);
+	return 0;
+}
+
+static int parse_digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SS followed by Z or +-HH:MM. */
+static int parse_rfc3339(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	size_t len = strlen(s);
+	struct tm tm, back;
+	time_t t;
+
+	if (len < 10 || parse_digits(s, 4, &y) || s[4] != '-' ||
+	    parse_digits(s + 5, 2, &mo) || s[7] != '-' || parse_digits(s + 8, 2, &d))
+		return -1;
+	if (len > 10) {
+		const char *z;
+
+		if (len < 20 || (s[10] != 'T' && s[10] != 't') ||
+		    parse_digits(s + 11, 2, &h) || s[13] != ':' ||
+		    parse_digits(s + 14, 2, &mi) || s[16] != ':' ||
+		    parse_digits(s + 17, 2, &sec))
+			return -1;
+		z = s + 19;
+		if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0') {
+			sign = 0;
+		} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 &&
+		           parse_digits(z + 1, 2, &oh) == 0 && z[3] == ':' &&
+		           parse_digits(z + 4, 2, &om) == 0 && oh < 24 && om < 60) {
+			sign = z[0] == '+' ? 1 : -1;
+		} else {
+			return -1;
+		}
+	}
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec == 60 ? 59 : sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL)
+		return -1;
+	/* timegm normalises 31 February into March: refuse instead. */
+	if (back.tm_mday != d || back.tm_mon != mo - 1)
+		return -1;
+	*out = (int64_t)t - (int64_t)sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+int cli_parse_time(const char *cmd, const char *opt, const char *text,
+                   int64_t *out)
+{
+	if (parse_rfc3339(text, out) != 0)
+		return cli_usage_error(cmd,
+		                       "%s: bad date '%s' for --%s (expected YYYY-MM-DD "
+		                       "or YYYY-MM-DDTHH:MM:SSZ)",
+		                       cmd, text, opt);
+	return 0;
+}
+
+int cli_parse_uint(const char *cmd, const char *opt, const char *text,
+                   uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		goto bad;
+	v = strtoull(text, &end, 10);
+	if (errno || *end != '\0' || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return cli_usage_error(cmd, "%s: bad number '%s' for --%s (0..%llu)", cmd,
+	                       text, opt, (unsigned long long)max);
+}
+
+int cli_parse_kdf(const char *cmd, const char *text, vault_kdf *out)
+{
+	/* vault.h has no vault_kdf_parse(): these are only the enum's names. */
+	static const struct {
+		const char *name;
+		vault_kdf kdf;
+	} levels[] = {
+		{"default", VAULT_KDF_DEFAULT},
+		{"interactive", VAULT_KDF_INTERACTIVE},
+		{"moderate", VAULT_KDF_MODERATE},
+		{"sensitive", VAULT_KDF_SENSITIVE},
+		{"insecure-test-only", VAULT_KDF_INSECURE_TEST_ONLY},
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcmp(text, levels[i].name) == 0) {
+			*out = levels[i].kdf;
+			return 0;
+		}
+	}
+	return cli_usage_error(cmd,
+	                       "%s: bad --kdf '%s' (expected interactive, moderate "
+	                       "or sensitive)",
+	                       cmd, text);
+}
+
+int cli_parse_fd(const char *opt, const char *text, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		goto bad;
+	v = strtol(text, &end, 10);
+	if (errno || *end != '\0' || v > INT_MAX)
+		goto bad;
+	*out = (int)v;
+	return 0;
+bad:
+	return cli_usage_error(NULL, "bad file descriptor '%s' for %s", text, opt);
+}
+
+/* ---- formatting -------------------------------------------------------- */
+
+const char *cli_time_str(int64_t ts, char buf[CLI_TIME_BUFSIZE])
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (ts == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, CLI_TIME_BUFSIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return "-";
+	return buf;
+}
+
+const char *cli_classes_str(unsigned int classes, char buf[CLI_CLASSES_BUFSIZE])
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int bit = 1; bit <= VAULT_CLASS_ALL; bit <<= 1) {
+		const char *name;
+
+		if (!(classes & bit) || (name = vault_class_name((vault_class)bit)) == NULL)
+			continue;
+		n += (size_t)snprintf(buf + n, CLI_CLASSES_BUFSIZE - n, "%s%s",
+		                      n ? "," : "", name);
+		if (n >= CLI_CLASSES_BUFSIZE)
+			break;
+	}
+	return buf[0] ? buf : "-";
+}
+
+json_t *cli_classes_json(unsigned int classes)
+{
+	json_t *a = json_array();
+
+	for (unsigned int bit = 1; a && bit <= VAULT_CLASS_ALL; bit <<= 1) {
+		const char *name;
+
+		if ((classes & bit) && (name = vault_class_name((vault_class)bit)))
+			json_array_append_new(a, json_string(name));
+	}
+	return a;
+}
+
+json_t *cli_time_json(int64_t ts)
+{
+	char buf[CLI_TIME_BUFSIZE];
+
+	return ts ? json_string(cli_time_str(ts, buf)) : json_null();
+}
+
+json_t *cli_str_json(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+void cli_table_init(struct cli_table *t, size_t ncols, const char *const *headers)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->headers = headers;
+}
+
+void cli_table_add(struct cli_table *t, ...)
+{
+	va_list ap;
+
+	if (t->failed)
+		return;
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
+
+		if (cells == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->cells = cells;
+		t->cap = cap;
+	}
+	va_start(ap, t);
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *s = va_arg(ap, const char *);
+		char *copy = strdup(s ? s : "-");
+
+		if (copy == NULL)
+			t->failed = 1;
+		t->cells[t->nrows * t->ncols + c] = copy;
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+/* Columns are measured in characters, not bytes: names may be UTF-8. */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void print_cell(const char *s, size_t width, int last)
+{
+	fputs(s, stdout);
+	if (last)
+		return;
+	for (size_t w = text_width(s); w < width + 2; w++)
+		fputc(' ', stdout);
+}
+
+int cli_table_print(struct cli_table *t, const char *empty)
+{
+	size_t *width;
+
+	if (t->failed)
+		return cli_error("out of memory");
+	if (t->nrows == 0) {
+		if (empty)
+			printf("%s\n", empty);
+		return CLI_EXIT_OK;
+	}
+	width = calloc(t->ncols, sizeof(*width));
+	if (width == NULL)
+		return cli_error("out of memory");
+	for (size_t c = 0; c < t->ncols; c++) {
+		width[c] = text_width(t->headers[c]);
+		for (size_t r = 0; r < t->nrows; r++) {
+			size_t w = text_width(t->cells[r * t->ncols + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t c = 0; c < t->ncols; c++)
+		print_cell(t->headers[c], width[c], c + 1 == t->ncols);
+	fputc('\n', stdout);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++)
+			print_cell(t->cells[r * t->ncols + c], width[c], c + 1 == t->ncols);
+		fputc('\n', stdout);
+	}
+	free(width);
+	return CLI_EXIT_OK;
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static int json_out(json_t *doc, size_t flags)
+{
+	json_malloc_t m;
+	json_free_t f;
+	char *s;
+
+	if (doc == NULL)
+		return cli_error("out of memory");
+	s = json_dumps(doc, flags);
+	json_decref(doc);
+	if (s == NULL)
+		return cli_error("out of memory");
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	/* json_dumps allocates with jansson's allocator (cli_json_setup's). */
+	json_get_alloc_funcs(&m, &f);
+	f(s);
+	return CLI_EXIT_OK;
+}
+
+int cli_json_print(json_t *doc)
+{
+	return json_out(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+}
+
+int cli_json_line(json_t *doc)
+{
+	return json_out(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+/* ---- passphrases ------------------------------------------------------- */
+
+/* The terminal state to restore if a signal arrives while echo is off. */
+static struct termios saved_termios;
+static volatile sig_atomic_t saved_tty_fd = -1;
+
+static void restore_tty_and_die(int sig)
+{
+	if (saved_tty_fd >= 0)
+		tcsetattr(saved_tty_fd, TCSAFLUSH, &saved_termios);
+	/* SA_RESETHAND put the default action back: die of the same signal. */
+	raise(sig);
+}
+
+static int secret_alloc(struct cli_secret *s)
+{
+	/* One byte more than the longest passphrase, to tell "too long". */
+	s->data = vault_secure_malloc(VAULT_PASSPHRASE_MAX + 1);
+	s->len = 0;
+	if (s->data == NULL)
+		return cli_error("cannot allocate secure memory for the passphrase");
+	return CLI_EXIT_OK;
+}
+
+void cli_secret_free(struct cli_secret *s)
+{
+	vault_secure_free(s->data); /* wipes */
+	s->data = NULL;
+	s->len = 0;
+}
+
+/* Read one line byte by byte, so nothing after it is consumed (two
+ * passphrases may share one descriptor) and no copy sits in a stdio buffer.
+ * Returns 1 for a line, 0 for end of input before any byte, -1 on error
+ * (errno set; E2BIG when the line is too long). */
+static int read_line(int fd, struct cli_secret *s)
+{
+	int got = 0;
+
+	s->len = 0;
+	for (;;) {
+		unsigned char c;
+		ssize_t n = read(fd, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return got;
+		got = 1;
+		if (c == '\n')
+			return 1;
+		if (s->len >= VAULT_PASSPHRASE_MAX) {
+			errno = E2BIG;
+			return -1;
+		}
+		s->data[s->len++] = c;
+	}
+}
+
+static int read_from_fd(int fd, struct cli_secret *out)
+{
+	int r;
+
+	if (fcntl(fd, F_GETFD) < 0)
+		return cli_error("file descriptor %d is not open", fd);
+	r = read_line(fd, out);
+	if (r < 0 && errno == E2BIG)
+		return cli_error("passphrase on file descriptor %d is longer than %d bytes",
+		                 fd, VAULT_PASSPHRASE_MAX);
+	if (r < 0)
+		return cli_error("cannot read passphrase from file descriptor %d: %s",
+		                 fd, strerror(errno));
+	if (r == 0)
+		return cli_error("no passphrase on file descriptor %d", fd);
+	return CLI_EXIT_OK;
+}
+
+static int read_from_tty(int tty, const char *prompt, struct cli_secret *out)
+{
+	struct termios noecho;
+	struct sigaction sa, old[4];
+	static const int sigs[4] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	int r, err;
+
+	if (tcgetattr(tty, &saved_termios) != 0)
+		return cli_error("cannot set up the terminal: %s", strerror(errno));
+	noecho = saved_termios;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	noecho.c_lflag |= ECHONL;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_tty_and_die;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	saved_tty_fd = tty;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+
+	if (write(tty, prompt, strlen(prompt)) < 0 ||
+	    tcsetattr(tty, TCSAFLUSH, &noecho) != 0) {
+		r = -1;
+	} else {
+		r = read_line(tty, out);
+	}
+	err = errno;
+	tcsetattr(tty, TCSAFLUSH, &saved_termios);
+	saved_tty_fd = -1;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+
+	if (r < 0 && err == E2BIG)
+		return cli_error("passphrase longer than %d bytes", VAULT_PASSPHRASE_MAX);
+	if (r < 0)
+		return cli_error("cannot read the passphrase: %s", strerror(err));
+	if (r == 0)
+		return cli_error("no passphrase given");
+	return CLI_EXIT_OK;
+}
+
+/* Not a secret comparison against an attacker: both came from the same
+ * user a moment ago.  Still, it looks at every byte. */
+static int same_secret(const struct cli_secret *a, const struct cli_secret *b)
+{
+	unsigned char d = 0;
+
+	if (a->len != b->len)
+		return 0;
+	for (size_t i = 0; i < a->len; i++)
+		d |= (unsigned char)(a->data[i] ^ b->data[i]);
+	return d == 0;
+}
+
+int cli_secret_read(int fd, const char *prompt, int confirm,
+                    struct cli_secret *out)
+{
+	struct cli_secret again = {NULL, 0};
+	int tty, rc;
+
+	if ((rc = secret_alloc(out)) != 0)
+		return rc;
+	if (fd >= 0) {
+		rc = read_from_fd(fd, out);
+		goto done;
+	}
+	tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty < 0) {
+		rc = cli_error("no terminal to ask for the passphrase on; "
+		               "use --passphrase-fd or --new-passphrase-fd");
+		goto done;
+	}
+	rc = read_from_tty(tty, prompt, out);
+	if (rc == 0 && confirm) {
+		if ((rc = secret_alloc(&again)) == 0)
+			rc = read_from_tty(tty, "Repeat it: ", &again);
+		if (rc == 0 && !same_secret(out, &again))
+			rc = cli_error("the two passphrases differ");
+		cli_secret_free(&again);
+	}
+	close(tty);
+done:
+	if (rc != 0)
+		cli_secret_free(out);
+	return rc;
+}
+
+int cli_new_passphrase(struct cli_ctx *ctx, const char *who,
+                       struct cli_secret *out)
+{
+	char prompt[160];
+
+	snprintf(prompt, sizeof(prompt), "New passphrase for %s: ", who);
+	return cli_secret_read(ctx->new_passphrase_fd, prompt, 1, out);
+}
+
+/* ---- the vault --------------------------------------------------------- */
+
+int cli_open(struct cli_ctx *ctx)
+{
+	vault_open_options opts = VAULT_OPEN_OPTIONS_INIT;
+	struct cli_secret pass = {NULL, 0};
+	char prompt[160];
+	vault_status st;
+	int rc;
+
+	if (ctx->v)
+		return CLI_EXIT_OK;
+	if (ctx->user == NULL || ctx->user[0] == '\0')
+		return cli_usage_error(NULL, "no user: give --user NAME or set VAULT_USER");
+	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", ctx->user);
+	if ((rc = cli_secret_read(ctx->passphrase_fd, prompt, 0, &pass)) != 0)
+		return rc;
+	opts.purpose = ctx->purpose;
+	st = vault_open(ctx->vault_dir, ctx->user, pass.data, pass.len, &opts,
+	                &ctx->v);
+	cli_secret_free(&pass);
+	if (st != VAULT_OK) {
+		ctx->v = NULL;
+		return cli_fail(ctx, st);
+	}
+	return CLI_EXIT_OK;
+}
+
+void cli_close(struct cli_ctx *ctx)
+{
+	vault_close(ctx->v);
+	ctx->v = NULL;
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+int cli_progress_cb(uint64_t done, uint64_t total, void *ctx)
+{
+	struct cli_progress *p = ctx;
+
+	p->done = done;
+	if (!isatty(STDERR_FILENO))
+		return 0;
+	if (total)
+		fprintf(stderr, "\r%s: %llu/%llu entries (%llu%%)", p->what,
+		        (unsigned long long)done, (unsigned long long)total,
+		        (unsigned long long)(done * 100 / total));
+	else
+		fprintf(stderr, "\r%s: %llu entries", p->what, (unsigned long long)done);
+	p->shown = 1;
+	return 0;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->shown)
+		fputc('\n', stderr);
+	p->shown = 0;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+int cli_read_text_file(const char *path, size_t max, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	*out = NULL;
+	if (f == NULL)
+		return cli_error("cannot open %s: %s", path, strerror(errno));
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return cli_error("out of memory");
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return cli_error("cannot read %s", path);
+	}
+	fclose(f);
+	if (n > max) {
+		free(buf);
+		return cli_error("%s is larger than %zu bytes", path, max);
+	}
+	if (memchr(buf, '\0', n)) {
+		free(buf);
+		return cli_error("%s is not a text file", path);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return CLI_EXIT_OK;
+}
+
+/* ---- JSON memory ------------------------------------------------------- */
+
+/* jansson's free() is not told the size, so keep it in front of the block
+ * and wipe the whole block on release. */
+union json_hdr {
+	size_t size;
+	max_align_t align;
+};
+
+static void *json_wipe_malloc(size_t size)
+{
+	union json_hdr *h;
+
+	if (size > SIZE_MAX - sizeof(*h))
+		return NULL;
+	h = malloc(sizeof(*h) + size);
+	if (h == NULL)
+		return NULL;
+	h->size = size;
+	return h + 1;
+}
+
+static void json_wipe_free(void *p)
+{
+	union json_hdr *h;
+
+	if (p == NULL)
+		return;
+	h = (union json_hdr *)p - 1;
+	explicit_bzero(h, sizeof(*h) + h->size);
+	free(h);
+}
+
+void cli_json_setup(void)
+{
+	json_set_alloc_funcs(json_wipe_malloc, json_wipe_free);
+}

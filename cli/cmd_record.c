@@ -1,0 +1,406 @@
+/*
+ * cmd_record.c - `vault record put|get|list|history|delete`.
+ *
+ * Record content is what must never leak: it is read into libvault's secure
+ * memory, written out with write(2) from the library's buffer (no stdio copy),
+ * and never appears in a message.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+const char cli_usage_record[] =
+	"usage: vault record put CASE NAME [--class general|sensitive|safety]\n"
+	"                        [--file PATH]\n"
+	"   or: vault record get CASE NAME [--version N] [--out PATH]\n"
+	"   or: vault record list CASE\n"
+	"   or: vault record history CASE NAME\n"
+	"   or: vault record delete CASE NAME\n"
+	"\n"
+	"put      Store the content of PATH (or of standard input without --file)\n"
+	"         as the next version of record NAME, in a class (default general).\n"
+	"         Inside 'vault shell' standard input carries the commands, so\n"
+	"         --file is required there.\n"
+	"get      Write a version of a record (default the latest) as raw bytes to\n"
+	"         standard output, or to PATH (created with mode 0600).  With\n"
+	"         --json, the content is in \"data\" (UTF-8) or \"data_base64\".\n"
+	"list     List the records of a case you can read (latest versions).\n"
+	"history  List every version of a record, oldest first.\n"
+	"delete   Write a tombstone version; earlier versions stay in the history.\n";
+
+/* ---- put --------------------------------------------------------------- */
+
+/* Read all of fd into secure memory, growing by doubling, refusing more than
+ * VAULT_RECORD_MAX bytes. */
+static int read_all_secure(int fd, const char *what, struct cli_secret *out)
+{
+	size_t cap = 4096, len = 0;
+	unsigned char *buf = vault_secure_malloc(cap);
+
+	if (buf == NULL)
+		return cli_error("cannot allocate secure memory");
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			/* One byte past the limit is enough to know it is too big. */
+			size_t ncap = cap * 2 > (size_t)VAULT_RECORD_MAX + 1
+			                  ? (size_t)VAULT_RECORD_MAX + 1
+			                  : cap * 2;
+			unsigned char *bigger;
+
+			if (cap >= (size_t)VAULT_RECORD_MAX + 1) {
+				vault_secure_free(buf);
+				return cli_error("%s is larger than the record limit (%u bytes)",
+				                 what, VAULT_RECORD_MAX);
+			}
+			bigger = vault_secure_malloc(ncap);
+			if (bigger == NULL) {
+				vault_secure_free(buf);
+				return cli_error("cannot allocate secure memory");
+			}
+			memcpy(bigger, buf, len);
+			vault_secure_free(buf);
+			buf = bigger;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			vault_secure_free(buf);
+			return cli_error("cannot read %s: %s", what, strerror(err));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > VAULT_RECORD_MAX) {
+		vault_secure_free(buf);
+		return cli_error("%s is larger than the record limit (%u bytes)", what,
+		                 VAULT_RECORD_MAX);
+	}
+	out->data = buf;
+	out->len = len;
+	return CLI_EXIT_OK;
+}
+
+static int record_put(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	const char *class_text = NULL, *file = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("class", &class_text),
+		CLI_STR("file", &file),
+		CLI_OPT_END,
+	};
+	struct cli_secret data = {NULL, 0};
+	unsigned int cls = VAULT_CLASS_GENERAL;
+	uint32_t version = 0;
+	vault_status st;
+	char *pos[2];
+	int r, fd;
+
+	r = cli_parse("record put", argc - 1, argv + 1, opts, names, 2, 2, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if (class_text) {
+		if ((r = cli_parse_classes("record put", "class", class_text, &cls)) != 0)
+			return r;
+		if (cls != VAULT_CLASS_GENERAL && cls != VAULT_CLASS_SENSITIVE &&
+		    cls != VAULT_CLASS_SAFETY)
+			return cli_usage_error("record", "record put: --class takes one class");
+	}
+	if (file == NULL && ctx->in_shell)
+		return cli_usage_error("record",
+		                       "record put: inside the shell, give --file PATH");
+	/* Unlock first: a wrong passphrase should not cost reading the data. */
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if (file) {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cli_error("cannot open %s: %s", file, strerror(errno));
+		r = read_all_secure(fd, file, &data);
+		close(fd);
+	} else {
+		r = read_all_secure(STDIN_FILENO, "standard input", &data);
+	}
+	if (r)
+		return r;
+	st = vault_record_put(ctx->v, pos[0], pos[1], (vault_class)cls, data.data,
+	                      data.len, &version);
+	cli_secret_free(&data);
+	if (st != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json)
+		return cli_json_print(json_pack("{s:s, s:s, s:s, s:I}", "case", pos[0],
+		                                "name", pos[1], "class",
+		                                vault_class_name((vault_class)cls),
+		                                "version", (json_int_t)version));
+	printf("stored %s version %u (%s)\n", pos[1], (unsigned)version,
+	       vault_class_name((vault_class)cls));
+	return CLI_EXIT_OK;
+}
+
+/* ---- get --------------------------------------------------------------- */
+
+static json_t *record_json(const vault_record_info *info)
+{
+	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:b}", "case",
+	                 cli_str_json(info->case_id), "name", cli_str_json(info->name),
+	                 "class", cli_str_json(vault_class_name(info->cls)), "version",
+	                 (json_int_t)info->version, "size", (json_int_t)info->size,
+	                 "author", cli_str_json(info->author), "created",
+	                 cli_time_json(info->created), "deleted", info->deleted);
+}
+
+static int keep_info(const vault_record_info *info, void *arg)
+{
+	json_t **out = arg;
+
+	json_decref(*out);
+	*out = record_json(info);
+	return 0;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Base64 (RFC 4648) for binary content in JSON; jansson has none. */
+static json_t *base64_json(const unsigned char *p, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t olen = (len + 2) / 3 * 4;
+	char *out = vault_secure_malloc(olen + 1);
+	size_t o = 0;
+	json_t *j;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	j = json_stringn(out, o);
+	vault_secure_free(out);
+	return j;
+}
+
+static int record_get(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	const char *version_text = NULL, *out_path = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("version", &version_text),
+		CLI_STR("out", &out_path),
+		CLI_OPT_END,
+	};
+	vault_buf buf = VAULT_BUF_INIT;
+	json_t *info = NULL;
+	uint64_t version = 0;
+	vault_status st;
+	char *pos[2];
+	int r, fd;
+
+	r = cli_parse("record get", argc - 1, argv + 1, opts, names, 2, 2, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if (version_text &&
+	    (r = cli_parse_uint("record get", "version", version_text, UINT32_MAX,
+	                        &version)) != 0)
+		return r;
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	st = vault_record_get(ctx->v, pos[0], pos[1], (uint32_t)version, &buf,
+	                      keep_info, &info);
+	if (st != VAULT_OK) {
+		json_decref(info);
+		return cli_fail(ctx, st);
+	}
+	if (out_path) {
+		/* 0600 and no following a planted symlink: this is case content. */
+		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		          0600);
+		if (fd < 0) {
+			r = cli_error("cannot create %s: %s", out_path, strerror(errno));
+		} else {
+			if (write_all(fd, buf.data, buf.len) != 0 || close(fd) != 0)
+				r = cli_error("cannot write %s: %s", out_path, strerror(errno));
+		}
+		if (r == 0 && ctx->json && info) {
+			json_object_set_new(info, "out", json_string(out_path));
+			r = cli_json_print(json_incref(info));
+		} else if (r == 0 && ctx->json) {
+			r = cli_error("out of memory");
+		}
+	} else if (ctx->json) {
+		json_t *text = json_stringn((const char *)buf.data, buf.len);
+
+		if (info == NULL) {
+			json_decref(text);
+			r = cli_error("out of memory");
+		} else {
+			/* json_stringn refuses invalid UTF-8: binary goes as base64. */
+			if (text)
+				json_object_set_new(info, "data", text);
+			else
+				json_object_set_new(info, "data_base64",
+				                    base64_json(buf.data, buf.len));
+			r = cli_json_print(json_incref(info));
+		}
+	} else {
+		fflush(stdout);
+		if (write_all(STDOUT_FILENO, buf.data, buf.len) != 0)
+			r = cli_error("cannot write the record: %s", strerror(errno));
+	}
+	vault_buf_free(&buf);
+	json_decref(info);
+	return r;
+}
+
+/* ---- list, history ----------------------------------------------------- */
+
+struct record_list {
+	struct cli_table table;
+	json_t *arr;
+	int history; /* columns of `history` rather than `list` */
+};
+
+static int record_row(const vault_record_info *info, void *arg)
+{
+	struct record_list *l = arg;
+	char t[CLI_TIME_BUFSIZE], ver[16], size[24];
+	const char *cls = vault_class_name(info->cls);
+	const char *status = info->deleted ? "deleted" : "";
+
+	if (l->arr) {
+		json_array_append_new(l->arr, record_json(info));
+		return 0;
+	}
+	snprintf(ver, sizeof(ver), "%u", (unsigned)info->version);
+	snprintf(size, sizeof(size), "%zu", info->size);
+	if (l->history)
+		cli_table_add(&l->table, ver, cls, size, info->author,
+		              cli_time_str(info->created, t), status);
+	else
+		cli_table_add(&l->table, info->name, cls, ver, size, info->author,
+		              cli_time_str(info->created, t), status);
+	return 0;
+}
+
+static int record_list_or_history(struct cli_ctx *ctx, int argc, char **argv,
+                                  int history)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	static const char *const list_headers[] = {"NAME",   "CLASS",   "VERSION", "SIZE",
+	                                           "AUTHOR", "UPDATED", "STATUS"};
+	static const char *const hist_headers[] = {"VERSION", "CLASS",   "SIZE",
+	                                           "AUTHOR",  "CREATED", "STATUS"};
+	struct record_list l;
+	vault_status st;
+	char *pos[2];
+	int r;
+
+	r = cli_parse(history ? "record history" : "record list", argc - 1, argv + 1,
+	              NULL, names, history ? 2 : 1, history ? 2 : 1, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	l.history = history;
+	if (history)
+		cli_table_init(&l.table, 6, hist_headers);
+	else
+		cli_table_init(&l.table, 7, list_headers);
+	l.arr = ctx->json ? json_array() : NULL;
+	if (history)
+		st = vault_record_history(ctx->v, pos[0], pos[1], record_row, &l);
+	else
+		st = vault_record_foreach(ctx->v, pos[0], record_row, &l);
+	if (st != VAULT_OK) {
+		json_decref(l.arr);
+		cli_table_free(&l.table);
+		return cli_fail(ctx, st);
+	}
+	r = ctx->json ? cli_json_print(l.arr) : cli_table_print(&l.table, "no records");
+	cli_table_free(&l.table);
+	return r;
+}
+
+static int record_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return record_list_or_history(ctx, argc, argv, 0);
+}
+
+static int record_history(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return record_list_or_history(ctx, argc, argv, 1);
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static int record_delete(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	uint32_t version = 0;
+	vault_status st;
+	char *pos[2];
+	int r;
+
+	r = cli_parse("record delete", argc - 1, argv + 1, NULL, names, 2, 2, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((st = vault_record_delete(ctx->v, pos[0], pos[1], &version)) != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json)
+		return cli_json_print(json_pack("{s:s, s:s, s:I, s:b}", "case", pos[0],
+		                                "name", pos[1], "version",
+		                                (json_int_t)version, "deleted", 1));
+	printf("deleted %s (tombstone version %u; earlier versions stay in its "
+	       "history)\n",
+	       pos[1], (unsigned)version);
+	return CLI_EXIT_OK;
+}
+
+int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct cli_sub subs[] = {
+		{"put", record_put},
+		{"get", record_get},
+		{"list", record_list},
+		{"history", record_history},
+		{"delete", record_delete},
+		{NULL, NULL},
+	};
+
+	return cli_subcommand(ctx, "record", argc, argv, subs);
+}
