@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The network scenario of issue 5, told through the `vault` command.
+#
+#   tests/demo/demo.sh build/vault        (or: make demo)
+#
+# Works on ./demo-vault, removed first so every run starts clean.  Key slots
+# use the "interactive" Argon2id level: real cost, a fraction of a second per
+# unlock.  The passphrases are literal here because this is a demo; real
+# staff type them at a prompt that does not echo.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 PATH/TO/vault" >&2
+	exit 2
+fi
+VAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+DEMO="$PWD/demo-vault"
+KDF=interactive
+unset VAULT_DIR VAULT_USER
+
+rm -rf "$DEMO"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-demo.XXXXXX") # the auditor's desk
+trap 'rm -rf "$WORK"' EXIT
+START=$(date +%s)
+
+heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '   %s\n' "$*"; }
+
+# v USER PASSPHRASE ARGS...: run vault as USER; show the command (never the
+# passphrase, which travels on file descriptor 3).
+v() {
+	local user=$1 pass=$2
+	shift 2
+	printf '   $ vault --user %s %s\n' "$user" "$*" >&2
+	"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 "$@" 3<<<"$pass"
+}
+
+# vnew USER PASSPHRASE NEWPASS ARGS...: the same, with a new passphrase on fd 4.
+vnew() {
+	local user=$1 pass=$2 newpass=$3
+	shift 3
+	printf '   $ vault --user %s %s\n' "$user" "$*" >&2
+	"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 \
+		--new-passphrase-fd 4 "$@" 3<<<"$pass" 4<<<"$newpass"
+}
+
+# refused WANT-EXIT CMD...: the command must fail with that exit code.
+refused() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "demo: expected exit code $want, got $rc" >&2
+		exit 1
+	fi
+	say "-> refused as expected (exit code $rc)"
+}
+
+indent() { sed 's/^/   | /'; }
+
+ADMIN_PW='Rete provinciale: admin 2024!'
+SUP_CAS_PW='Aurora supervisor, long passphrase'
+OP_CAS_PW='Operatrice Giulia: tre gatti neri'
+SUP_CAV_PW='Iris supervisor: quattro stagioni'
+CW_CAV_PW='Operatrice Sara: cinque lune'
+SUP_CUAV_PW='CUAV supervisor: sei ponti'
+CW_CUAV_PW='Operatore Marco: sette mari'
+SUP_ASL_PW='ASL supervisor: otto colline'
+AUDIT_PW='Auditor Elena: nove fontane'
+
+GENERAL_NOTE='Intake: A. arrived on 3 March with her two children. She speaks Tigrinya and some English. She reports repeated violence by her partner.'
+SAFETY_NOTE='Safety plan: staying at the shelter in Via dei Tigli 7. Safe contact: the reception desk, never her own phone. He drives a grey Fiat Punto and knows the station.'
+
+# ---------------------------------------------------------------------------
+heading "1. The network administrator creates the vault"
+printf '   $ vault init %s --admin admin --kdf %s\n' "$DEMO" "$KDF"
+"$VAULT" --new-passphrase-fd 4 init "$DEMO" --admin admin --kdf "$KDF" 4<<<"$ADMIN_PW" | indent
+VAULT_ID=$(v admin "$ADMIN_PW" audit id 2>/dev/null)
+say "The vault id is the hash of the first audit entry; the auditor pins it."
+
+heading "2. The organisations of the network, each with its supervisor"
+vnew admin "$ADMIN_PW" "$SUP_CAS_PW" org add cas-aurora --kind reception-centre \
+	--name "CAS Aurora (reception centre)" --supervisor sup_aurora --kdf "$KDF" | indent
+vnew admin "$ADMIN_PW" "$SUP_CAV_PW" org add cav-iris --kind antiviolence-centre \
+	--name "Centro antiviolenza Iris" --supervisor sup_iris --kdf "$KDF" | indent
+vnew admin "$ADMIN_PW" "$SUP_CUAV_PW" org add cuav-nord --kind perpetrator-programme \
+	--name "CUAV Nord (programme for men)" --supervisor sup_cuav --kdf "$KDF" | indent
+vnew admin "$ADMIN_PW" "$SUP_ASL_PW" org add asl-health --kind health \
+	--name "ASL, health service" --supervisor sup_asl --kdf "$KDF" | indent
+v admin "$ADMIN_PW" org list | indent
+say "The administrator keeps none of the organisations' keys: she cannot read their cases."
+
+heading "3. Staff and the auditor"
+vnew sup_aurora "$SUP_CAS_PW" "$OP_CAS_PW" user add giulia --org cas-aurora \
+	--role caseworker --kdf "$KDF" | indent
+vnew sup_iris "$SUP_CAV_PW" "$CW_CAV_PW" user add sara --org cav-iris \
+	--role caseworker --kdf "$KDF" | indent
+vnew sup_cuav "$SUP_CUAV_PW" "$CW_CUAV_PW" user add marco --org cuav-nord \
+	--role caseworker --kdf "$KDF" | indent
+vnew admin "$ADMIN_PW" "$AUDIT_PW" user add elena --role auditor --kdf "$KDF" | indent
+v admin "$ADMIN_PW" user list | indent
+
+heading "4. At the reception centre, Giulia opens a case for a woman who is a victim"
+CASE=$(v giulia "$OP_CAS_PW" case new --kind victim)
+say "case id: $CASE  (random: it reveals nothing about her)"
+printf '%s\n' "$GENERAL_NOTE" | v giulia "$OP_CAS_PW" record put "$CASE" intake --class general | indent
+printf '%s\n' "$SAFETY_NOTE" | v giulia "$OP_CAS_PW" record put "$CASE" safety-plan --class safety | indent
+v giulia "$OP_CAS_PW" record list "$CASE" | indent
+
+heading "5. She consents to a referral to the anti-violence centre; Giulia shares"
+say "First, without the consent recorded, the library refuses:"
+refused 7 v giulia "$OP_CAS_PW" share "$CASE" --org cav-iris --classes general,safety
+CONSENT=$(v giulia "$OP_CAS_PW" consent add "$CASE" --org cav-iris \
+	--classes general,safety --purpose "referral for protection and support" \
+	--expires "$(date -u -d '+180 days' +%Y-%m-%d)")
+say "consent id: $CONSENT"
+v giulia "$OP_CAS_PW" consent list "$CASE" | indent
+v giulia "$OP_CAS_PW" share "$CASE" --org cav-iris --classes general,safety \
+	--perm write --consent "$CONSENT" | indent
+
+heading "6. At the anti-violence centre, Sara reads the case"
+v sara "$CW_CAV_PW" case show "$CASE" | indent
+v sara "$CW_CAV_PW" --purpose referral record get "$CASE" safety-plan | indent
+
+heading "7. The perpetrator programme opens his case, and is refused her safety record"
+PCASE=$(v marco "$CW_CUAV_PW" case new --kind perpetrator)
+say "perpetrator case id: $PCASE"
+printf 'Taken in charge after a court referral. Group sessions on Tuesdays.\n' |
+	v marco "$CW_CUAV_PW" record put "$PCASE" intake | indent
+v giulia "$OP_CAS_PW" link "$CASE" "$PCASE" | indent
+say "The link is visible only from her side:"
+v giulia "$OP_CAS_PW" case show "$CASE" | grep -E '^(case|links)' | indent
+say "Marco asks for her safety record:"
+refused 4 v marco "$CW_CUAV_PW" record get "$CASE" safety-plan
+say "And even with a consent on record, her safety class cannot be shared with a perpetrator programme:"
+CCONSENT=$(v giulia "$OP_CAS_PW" consent add "$CASE" --org cuav-nord --classes general,safety \
+	--purpose "coordination of the network")
+refused 4 v giulia "$OP_CAS_PW" share "$CASE" --org cuav-nord --classes safety --consent "$CCONSENT"
+v giulia "$OP_CAS_PW" consent withdraw "$CCONSENT" | indent
+
+heading "8. The auditor: who accessed the case?"
+v elena "$AUDIT_PW" audit log --case "$CASE" | indent
+say "High-severity entries (separation refusals, break-glass, emergency bases):"
+v elena "$AUDIT_PW" audit log --high | indent
+say "The auditor herself cannot read the case:"
+refused 4 v elena "$AUDIT_PW" record get "$CASE" intake
+
+heading "9. The auditor exports the log and verifies it offline"
+v elena "$AUDIT_PW" audit checkpoint --out "$WORK/checkpoint.txt" | indent
+v elena "$AUDIT_PW" audit export --out "$WORK/audit.jsonl" | indent
+say "Offline: only the export, the pinned vault id and the checkpoint; no vault, no passphrase."
+printf '   $ vault audit verify --export audit.jsonl --vault-id %s --checkpoint checkpoint.txt\n' "$VAULT_ID"
+"$VAULT" audit verify --export "$WORK/audit.jsonl" --vault-id "$VAULT_ID" \
+	--checkpoint "$WORK/checkpoint.txt" | indent
+say "Someone edits a copy, to hide that Marco asked for her safety record:"
+/usr/bin/env python3 - "$WORK/audit.jsonl" "$WORK/edited.jsonl" <<'PYEOF'
+import json, sys
+out = []
+changed = False
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if not changed and e.get("actor") == "marco" and e.get("outcome") == "denied":
+        e["outcome"] = "ok"
+        e["reason"] = ""
+        changed = True
+    out.append(json.dumps(e, separators=(",", ":")))
+if not changed:  # fall back to any entry in the middle
+    e = json.loads(out[len(out) // 2]); e["actor"] = "nobody"
+    out[len(out) // 2] = json.dumps(e, separators=(",", ":"))
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PYEOF
+printf '   $ vault audit verify --export edited.jsonl --vault-id %s\n' "$VAULT_ID"
+refused 6 "$VAULT" audit verify --export "$WORK/edited.jsonl" --vault-id "$VAULT_ID"
+
+heading "10. Nothing readable in the vault folder"
+say "Looking for every record text, fragments of them, and every passphrase in $DEMO:"
+found=0
+for s in "$GENERAL_NOTE" "$SAFETY_NOTE" "Tigrinya" "Via dei Tigli" "grey Fiat" \
+	"Group sessions on Tuesdays" "$ADMIN_PW" "$SUP_CAS_PW" "$OP_CAS_PW" "$SUP_CAV_PW" \
+	"$CW_CAV_PW" "$SUP_CUAV_PW" "$CW_CUAV_PW" "$SUP_ASL_PW" "$AUDIT_PW"; do
+	if grep -r -a -F -q -- "$s" "$DEMO"; then
+		echo "   FOUND in plaintext: $s" >&2
+		found=1
+	fi
+done
+if [ "$found" -ne 0 ]; then
+	echo "demo: plaintext found in $DEMO" >&2
+	exit 1
+fi
+ls -l "$DEMO" | indent
+say "no plaintext found"
+
+printf '\nThe demo took %s seconds.  Run it again: it starts from a clean folder.\n' \
+	"$(($(date +%s) - START))"
