@@ -48,6 +48,15 @@ typedef struct audit_verifier audit_verifier;
  * (in-vault verification, where the id comes from the same database). */
 vault_status vault_audit_verifier_new(const unsigned char *vault_id,
                                       audit_verifier **out);
+/* Give the verifier the checkpoint (parsed) before the first push, so that it
+ * checks the head when it reaches entry cp->size without keeping every hash.
+ * finish() then needs no checkpoint argument.  A checkpoint passed only to
+ * finish() can be checked only if its size is the log's length; an older one
+ * gives VAULT_ERR_STATE there.  VAULT_ERR_STATE after a push, VAULT_ERR_INVALID
+ * for a NULL or size-0 checkpoint. */
+struct audit_checkpoint;
+vault_status vault_audit_verifier_set_checkpoint(audit_verifier *av,
+                                                 const struct audit_checkpoint *cp);
 /* VAULT_OK, or VAULT_ERR_INTEGRITY with res->bad_seq and res->reason set
  * (res->entries counts entries accepted so far). */
 vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,

@@ -1,0 +1,580 @@
+/*
+ * audit.c - the audit log in the vault: append and sign, query, export,
+ * checkpoint, verify.  The format and the verification rules themselves
+ * are in audit_chain.c, shared with offline verification.
+ *
+ * Signing: entries are chained by hash as they are appended; before each
+ * commit the last entry of the transaction is signed by the actor.  All
+ * entries of a transaction are the actor's (the write lock is held), and
+ * each hash covers the one before, so that one signature covers them all.
+ * SECURITY.md gives the argument and the benchmark that chose it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit_chain.h"
+#include "internal.h"
+
+vault_outcome vault__outcome_of(vault_status st)
+{
+	if (st == VAULT_OK)
+		return VAULT_OUTCOME_OK;
+	if (st == VAULT_ERR_DENIED || st == VAULT_ERR_CONSENT)
+		return VAULT_OUTCOME_DENIED;
+	return VAULT_OUTCOME_ERROR;
+}
+
+static void class_text(unsigned int classes, char *out, size_t cap)
+{
+	unsigned int c;
+
+	out[0] = '\0';
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1) {
+		if (!(classes & c))
+			continue;
+		if (out[0] != '\0')
+			strncat(out, ",", cap - strlen(out) - 1);
+		strncat(out, vault_class_name((vault_class)c), cap - strlen(out) - 1);
+	}
+}
+
+static vault_status load_head(vault *v)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_AUDIT_HEAD);
+	int rc;
+
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 1) != 32) {
+			sqlite3_reset(s);
+			return vault__err(v, VAULT_ERR_CORRUPT, "audit head is malformed");
+		}
+		v->head_seq = (uint64_t)sqlite3_column_int64(s, 0);
+		memcpy(v->head_hash, sqlite3_column_blob(s, 1), 32);
+	} else if (rc == SQLITE_DONE) {
+		v->head_seq = 0;
+		memset(v->head_hash, 0, 32);
+	} else {
+		sqlite3_reset(s);
+		return vault__sql_status(v, rc, "audit head");
+	}
+	sqlite3_reset(s);
+	v->head_known = 1;
+	return VAULT_OK;
+}
+
+vault_status vault__audit_append(vault *v, const audit_event *e)
+{
+	char cls[64];
+	audit_rec r;
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	if (!v->head_known && (st = load_head(v)) != VAULT_OK)
+		return st;
+	memset(&r, 0, sizeof(r));
+	if (e->cls_text != NULL)
+		snprintf(cls, sizeof(cls), "%s", e->cls_text);
+	else
+		class_text(e->classes, cls, sizeof(cls));
+	r.seq = v->head_seq + 1;
+	r.ts = vault__now();
+	r.actor = v->user;
+	r.org = v->org;
+	r.role = e->actor_role_text ? e->actor_role_text : vault_role_name(v->role);
+	r.action = e->action;
+	r.case_id = e->case_id ? e->case_id : "";
+	r.target = e->target ? e->target : "";
+	r.cls = cls;
+	r.outcome = vault_outcome_name(e->outcome);
+	r.reason = e->reason ? e->reason : "";
+	r.purpose = vault_purpose_name(v->purpose);
+	if (e->newkey != NULL) {
+		memcpy(r.newkey, e->newkey, 32);
+		r.has_newkey = 1;
+	}
+	r.high = e->high;
+	memcpy(r.prev, v->head_hash, 32);
+	memcpy(r.key, v->sec->sign_pk, 32);
+	st = vault_audit_rec_hash(&r, r.hash);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "audit entry too large");
+
+	s = vault__stmt(v, ST_AUDIT_INSERT);
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_AUDIT, "prepare: %s", sqlite3_errmsg(v->db));
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)r.seq);
+	sqlite3_bind_int64(s, 2, r.ts);
+	vault__bind_text(s, 3, r.actor);
+	vault__bind_text(s, 4, r.org);
+	vault__bind_text(s, 5, r.role);
+	vault__bind_text(s, 6, r.action);
+	vault__bind_text(s, 7, r.case_id);
+	vault__bind_text(s, 8, r.target);
+	vault__bind_text(s, 9, r.cls);
+	vault__bind_text(s, 10, r.outcome);
+	vault__bind_text(s, 11, r.reason);
+	vault__bind_text(s, 12, r.purpose);
+	if (r.has_newkey)
+		sqlite3_bind_blob(s, 13, r.newkey, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 13);
+	sqlite3_bind_int(s, 14, r.high);
+	sqlite3_bind_blob(s, 15, r.prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 16, r.hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 17, r.key, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return vault__err(v, VAULT_ERR_AUDIT, "audit append: %s",
+		                  sqlite3_errmsg(v->db));
+	v->head_seq = r.seq;
+	memcpy(v->head_hash, r.hash, 32);
+	v->last_own_seq = r.seq;
+	v->unsigned_entries++;
+	return VAULT_OK;
+}
+
+vault_status vault__audit_seal(vault *v)
+{
+	unsigned char sig[64];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (v->unsigned_entries == 0)
+		return VAULT_OK;
+	/* The head is ours: we appended it under the write lock we still hold. */
+	if (v->last_own_seq != v->head_seq || !v->head_known)
+		return vault__err(v, VAULT_ERR_AUDIT, "audit head moved during a transaction");
+	vault__sign(sig, v->head_hash, 32, v->sec->sign_sk);
+	s = vault__stmt(v, ST_AUDIT_SIGN);
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_AUDIT, "prepare: %s", sqlite3_errmsg(v->db));
+	sqlite3_bind_blob(s, 1, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)v->head_seq);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || sqlite3_changes(v->db) != 1)
+		return vault__err(v, VAULT_ERR_AUDIT, "audit signature could not be written");
+	v->unsigned_entries = 0;
+	return VAULT_OK;
+}
+
+/* ---- reading entries -------------------------------------------------------- */
+
+#define AUDIT_COLS                                                             \
+	"seq, ts, actor, org, role, action, case_id, target, class, outcome,"  \
+	" reason, purpose, newkey, high, prev, hash, sig, key"
+
+static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = (uint64_t)sqlite3_column_int64(s, 0);
+	r->ts = sqlite3_column_int64(s, 1);
+	r->actor = (const char *)sqlite3_column_text(s, 2);
+	r->org = (const char *)sqlite3_column_text(s, 3);
+	r->role = (const char *)sqlite3_column_text(s, 4);
+	r->action = (const char *)sqlite3_column_text(s, 5);
+	r->case_id = (const char *)sqlite3_column_text(s, 6);
+	r->target = (const char *)sqlite3_column_text(s, 7);
+	r->cls = (const char *)sqlite3_column_text(s, 8);
+	r->outcome = (const char *)sqlite3_column_text(s, 9);
+	r->reason = (const char *)sqlite3_column_text(s, 10);
+	r->purpose = (const char *)sqlite3_column_text(s, 11);
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
+		if (sqlite3_column_bytes(s, 12) != 32)
+			return -1;
+		memcpy(r->newkey, sqlite3_column_blob(s, 12), 32);
+		r->has_newkey = 1;
+	}
+	r->high = sqlite3_column_int(s, 13);
+	if (sqlite3_column_bytes(s, 14) != 32 || sqlite3_column_bytes(s, 15) != 32 ||
+	    sqlite3_column_bytes(s, 17) != 32)
+		return -1;
+	memcpy(r->prev, sqlite3_column_blob(s, 14), 32);
+	memcpy(r->hash, sqlite3_column_blob(s, 15), 32);
+	memcpy(r->key, sqlite3_column_blob(s, 17), 32);
+	if (sqlite3_column_type(s, 16) != SQLITE_NULL) {
+		if (sqlite3_column_bytes(s, 16) != 64)
+			return -1;
+		memcpy(r->sig, sqlite3_column_blob(s, 16), 64);
+		r->has_sig = 1;
+	}
+	if (!r->actor || !r->org || !r->role || !r->action || !r->case_id ||
+	    !r->target || !r->cls || !r->outcome || !r->reason || !r->purpose)
+		return -1;
+	return 0;
+}
+
+/* Record an audit-log action of the caller, in its own transaction, before
+ * the log is read: so what is read includes it, signed. */
+static vault_status audit_gate(vault *v, const char *action, vault_status *decision)
+{
+	gate g;
+	vault_status st = vault__gate_open(v, &g, action, POLICY_AUDIT_READ, NULL,
+	                                   NULL, 0, NULL, NULL);
+
+	*decision = st;
+	if (st == VAULT_ERR_DENIED && strcmp(action, "audit.query") == 0) {
+		/* Everyone may read their own entries. */
+		st = VAULT_OK;
+		g.ev.reason = "own entries only";
+	}
+	return vault__gate_close(&g, st);
+}
+
+static vault_status read_begin(vault *v)
+{
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "finish the transaction first");
+	return vault__exec(v, "BEGIN");
+}
+
+static void read_end(vault *v)
+{
+	sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+}
+
+static void hexs(const unsigned char *b, size_t n, int present, char *out)
+{
+	if (present)
+		vault__hex(b, n, out);
+	else
+		out[0] = '\0';
+}
+
+vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
+                                 vault_audit_cb cb, void *ctx)
+{
+	vault_audit_query dq = VAULT_AUDIT_QUERY_INIT;
+	char sql[1024];
+	sqlite3_stmt *s = NULL;
+	vault_status st, decision;
+	int rc, ret = 0, i = 1;
+	uint64_t count = 0;
+
+	if (v == NULL || cb == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "callback is NULL") : VAULT_ERR_INVALID;
+	if (q == NULL)
+		q = &dq;
+	if (q->version == 0 || q->version > VAULT_AUDIT_QUERY_VERSION)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown query version");
+	if ((q->outcome != 0 && vault_outcome_name(q->outcome) == NULL) ||
+	    (q->case_id && !vault__valid_id(q->case_id)) ||
+	    (q->actor && !vault__valid_text(q->actor, VAULT_NAME_MAX, 0)) ||
+	    (q->org && !vault__valid_text(q->org, VAULT_NAME_MAX, 0)) ||
+	    (q->action && !vault__valid_text(q->action, 64, 0)))
+		return vault__err(v, VAULT_ERR_INVALID, "malformed audit query");
+	st = audit_gate(v, "audit.query", &decision);
+	if (st != VAULT_OK)
+		return st;
+	snprintf(sql, sizeof(sql),
+	         "SELECT " AUDIT_COLS " FROM audit WHERE seq > ?1"
+	         " AND (?2 IS NULL OR case_id = ?2) AND (?3 IS NULL OR actor = ?3)"
+	         " AND (?4 IS NULL OR org = ?4) AND (?5 IS NULL OR action = ?5)"
+	         " AND (?6 IS NULL OR outcome = ?6) AND ts >= ?7"
+	         " AND (?8 = 0 OR ts < ?8) AND (?9 = 0 OR high = 1)"
+	         " AND (?10 IS NULL OR actor = ?10)"
+	         " ORDER BY seq LIMIT ?11");
+	st = read_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__prepare(v, sql, &s);
+	if (st != VAULT_OK)
+		goto cleanup;
+	sqlite3_bind_int64(s, i++, (sqlite3_int64)q->after_seq);
+	q->case_id ? (void)vault__bind_text(s, i++, q->case_id) : (void)sqlite3_bind_null(s, i++);
+	q->actor ? (void)vault__bind_text(s, i++, q->actor) : (void)sqlite3_bind_null(s, i++);
+	q->org ? (void)vault__bind_text(s, i++, q->org) : (void)sqlite3_bind_null(s, i++);
+	q->action ? (void)vault__bind_text(s, i++, q->action) : (void)sqlite3_bind_null(s, i++);
+	q->outcome ? (void)vault__bind_text(s, i++, vault_outcome_name(q->outcome))
+	           : (void)sqlite3_bind_null(s, i++);
+	sqlite3_bind_int64(s, i++, q->since);
+	sqlite3_bind_int64(s, i++, q->until);
+	sqlite3_bind_int(s, i++, q->high_only != 0);
+	decision == VAULT_OK ? (void)sqlite3_bind_null(s, i++)
+	                     : (void)vault__bind_text(s, i++, v->user);
+	sqlite3_bind_int64(s, i++, q->limit ? (sqlite3_int64)q->limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char prev[65], hash[65], key[65], sig[129], nk[65];
+		vault_audit_entry e;
+		audit_rec r;
+		vault_outcome oc = VAULT_OUTCOME_ERROR;
+
+		if (row_to_rec(s, &r) != 0) {
+			st = vault__err(v, VAULT_ERR_CORRUPT, "audit entry %llu is malformed",
+			                (unsigned long long)sqlite3_column_int64(s, 0));
+			goto cleanup;
+		}
+		vault_outcome_parse(r.outcome, &oc);
+		hexs(r.prev, 32, 1, prev);
+		hexs(r.hash, 32, 1, hash);
+		hexs(r.key, 32, 1, key);
+		hexs(r.sig, 64, r.has_sig, sig);
+		hexs(r.newkey, 32, r.has_newkey, nk);
+		e.seq = r.seq;
+		e.ts = r.ts;
+		e.actor = r.actor;
+		e.org = r.org;
+		e.role = r.role;
+		e.action = r.action;
+		e.case_id = r.case_id;
+		e.target = r.target;
+		e.cls = r.cls;
+		e.outcome = oc;
+		e.reason = r.reason;
+		e.purpose = r.purpose;
+		e.newkey = nk;
+		e.prev = prev;
+		e.hash = hash;
+		e.sig = sig;
+		e.key = key;
+		e.high = r.high;
+		count++;
+		ret = cb(&e, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit query");
+cleanup:
+	sqlite3_finalize(s);
+	read_end(v);
+	if (st == VAULT_OK && ret != 0)
+		return (vault_status)ret;
+	return st;
+}
+
+typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, void *ctx);
+
+/* Walk the whole log in one read transaction. */
+static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT count(*) FROM audit", &s);
+	if (st != VAULT_OK)
+		return st;
+	*total = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
+	if (st != VAULT_OK)
+		return st;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		audit_rec r;
+		if (row_to_rec(s, &r) != 0) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is malformed",
+			                (unsigned long long)sqlite3_column_int64(s, 0));
+			break;
+		}
+		st = fn(v, &r, ctx);
+		if (st != VAULT_OK)
+			break;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	return st;
+}
+
+struct export_ctx {
+	FILE *f;
+	uint64_t done, total;
+	vault_progress_cb progress;
+	void *pctx;
+};
+
+static vault_status export_one(vault *v, const audit_rec *r, void *ctx)
+{
+	struct export_ctx *x = ctx;
+	char *line = NULL;
+	vault_status st = vault_audit_rec_to_json(r, &line);
+
+	if (st != VAULT_OK)
+		return vault__err(v, st, "cannot encode audit entry %llu",
+		                  (unsigned long long)r->seq);
+	if (fputs(line, x->f) == EOF || fputc('\n', x->f) == EOF)
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the export");
+	free(line);
+	x->done++;
+	if (st == VAULT_OK && x->progress && x->done % 4096 == 0 &&
+	    x->progress(x->done, x->total, x->pctx) != 0)
+		st = vault__err(v, VAULT_ERR_STATE, "stopped by the caller");
+	return st;
+}
+
+vault_status vault_audit_export(vault *v, const char *path,
+                                vault_progress_cb progress, void *ctx)
+{
+	struct export_ctx x = {NULL, 0, 0, progress, ctx};
+	vault_status st, decision;
+	char *tmp = NULL;
+	int fd = -1;
+
+	if (v == NULL || path == NULL || *path == '\0')
+		return v ? vault__err(v, VAULT_ERR_INVALID, "no export path") : VAULT_ERR_INVALID;
+	st = audit_gate(v, "audit.export", &decision);
+	if (st != VAULT_OK)
+		return st;
+	tmp = vault__malloc(strlen(path) + 16);
+	if (tmp == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	sprintf(tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0 || (x.f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		st = vault__err(v, VAULT_ERR_IO, "cannot create the export file");
+		goto cleanup;
+	}
+	st = read_begin(v);
+	if (st == VAULT_OK) {
+		st = walk(v, export_one, &x, &x.total);
+		read_end(v);
+	}
+	if (st == VAULT_OK && (fflush(x.f) != 0 || fsync(fileno(x.f)) != 0))
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the export");
+	if (fclose(x.f) != 0 && st == VAULT_OK)
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the export");
+	if (st == VAULT_OK && rename(tmp, path) != 0)
+		st = vault__err(v, VAULT_ERR_IO, "cannot move the export into place");
+	if (st == VAULT_OK && progress)
+		progress(x.done, x.total, ctx);
+cleanup:
+	if (st != VAULT_OK && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return st;
+}
+
+vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
+{
+	unsigned char id[32];
+	size_t n = 0;
+	vault_status st;
+
+	if (v == NULL || out == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
+	st = vault__meta_get(v, "vault_id", id, sizeof(id), &n);
+	if (st == VAULT_OK && n != 32)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "vault id is malformed");
+	if (st == VAULT_OK)
+		vault__hex(id, 32, out);
+	return st;
+}
+
+vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
+{
+	char idhex[VAULT_VAULT_ID_BUFSIZE];
+	vault_status st, decision;
+
+	if (v == NULL || out == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	st = audit_gate(v, "audit.checkpoint", &decision);
+	if (st != VAULT_OK)
+		return st;
+	st = vault_id(v, idhex);
+	if (st != VAULT_OK)
+		return st;
+	st = read_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	v->head_known = 0;
+	st = load_head(v);
+	v->head_known = 0;
+	read_end(v);
+	if (st != VAULT_OK)
+		return st;
+	st = vault_audit_checkpoint_make(idhex, v->head_seq, v->head_hash, v->user,
+	                                 v->sec->sign_sk, v->sec->sign_pk, out);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "cannot make the checkpoint");
+	return VAULT_OK;
+}
+
+struct verify_ctx {
+	audit_verifier *av;
+	vault_verify_result *res;
+	vault_progress_cb progress;
+	void *pctx;
+	uint64_t total;
+};
+
+static vault_status verify_one(vault *v, const audit_rec *r, void *ctx)
+{
+	struct verify_ctx *x = ctx;
+	vault_status st = vault_audit_verifier_push(x->av, r, x->res);
+
+	if (st != VAULT_OK)
+		return vault__err(v, st, "%s", x->res->reason);
+	if (x->progress && x->res->entries % 4096 == 0 &&
+	    x->progress(x->res->entries, x->total, x->pctx) != 0)
+		return vault__err(v, VAULT_ERR_STATE, "stopped by the caller");
+	return VAULT_OK;
+}
+
+vault_status vault_audit_verify(vault *v, const char *checkpoint,
+                                vault_verify_result *res,
+                                vault_progress_cb progress, void *ctx)
+{
+	struct verify_ctx x = {NULL, res, progress, ctx, 0};
+	audit_checkpoint cp;
+	unsigned char id[32];
+	char why[256];
+	size_t n = 0;
+	vault_status st, decision, rst;
+	gate g;
+
+	if (v == NULL || res == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "result is NULL") : VAULT_ERR_INVALID;
+	if (res->version == 0 || res->version > VAULT_VERIFY_RESULT_VERSION)
+		return vault__err(v, VAULT_ERR_INVALID, "initialise the result with vault_verify_result_init()");
+	res->entries = 0;
+	res->bad_seq = 0;
+	res->reason[0] = '\0';
+	if (checkpoint != NULL &&
+	    vault_audit_checkpoint_parse(checkpoint, strlen(checkpoint), &cp, why,
+	                                 sizeof(why)) != VAULT_OK)
+		return vault__err(v, VAULT_ERR_INVALID, "checkpoint: %s", why);
+	/* Decide (and refuse) before reading; the outcome is recorded after. */
+	st = audit_gate(v, "audit.verify.start", &decision);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__meta_get(v, "vault_id", id, sizeof(id), &n);
+	if (st == VAULT_OK)
+		st = vault_audit_verifier_new(n == 32 ? id : NULL, &x.av);
+	if (st == VAULT_OK && checkpoint != NULL)
+		st = vault_audit_verifier_set_checkpoint(x.av, &cp);
+	if (st == VAULT_OK)
+		st = read_begin(v);
+	if (st == VAULT_OK) {
+		st = walk(v, verify_one, &x, &x.total);
+		read_end(v);
+	}
+	if (st == VAULT_OK)
+		st = vault_audit_verifier_finish(x.av, checkpoint ? &cp : NULL, res);
+	if (st == VAULT_ERR_INTEGRITY)
+		vault__err(v, st, "%s", res->reason);
+	vault_audit_verifier_free(x.av);
+	if (st == VAULT_OK && progress)
+		progress(res->entries, x.total, ctx);
+	/* The result goes into the log too. */
+	rst = vault__gate_open(v, &g, "audit.verify", POLICY_AUDIT_READ, NULL, NULL, 0,
+	                       NULL, NULL);
+	if (rst == VAULT_OK && st != VAULT_OK)
+		g.ev.reason = res->reason[0] ? res->reason : vault_strerror(st);
+	rst = vault__gate_close(&g, rst == VAULT_OK ? st : rst);
+	if (rst == VAULT_ERR_AUDIT)
+		return rst;
+	return st;
+}

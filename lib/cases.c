@@ -1,0 +1,540 @@
+/*
+ * cases.c - cases and their records.
+ *
+ * A record version is encrypted with XChaCha20-Poly1305 under the current
+ * key of its (case, class), with a random nonce; the associated data binds
+ * case id, record name, version, class and key epoch (crypto.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static vault_status insert_owner_grant(vault *v, const char *case_id, int restricted)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+
+	st = vault__prepare(v, "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
+	                       " consent_id, expires, granted_by, created, revoked, owner)"
+	                       " VALUES(?1, ?2, ?3, ?4, ?5, NULL, 0, ?6, ?7, 0, 1)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	/* A restricted case is held by its creator alone, not the whole org. */
+	sqlite3_bind_int(s, 2, restricted ? VAULT_PRINCIPAL_USER : VAULT_PRINCIPAL_ORG);
+	vault__bind_text(s, 3, restricted ? v->user : v->org);
+	sqlite3_bind_int(s, 4, (int)VAULT_CLASS_ALL);
+	sqlite3_bind_int(s, 5, VAULT_PERM_SHARE);
+	vault__bind_text(s, 6, v->user);
+	sqlite3_bind_int64(s, 7, vault__now());
+	st = vault__sql_status(v, sqlite3_step(s), "grant");
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault_case_create(vault *v, vault_case_kind kind, unsigned int flags,
+                               char out_id[VAULT_ID_BUFSIZE])
+{
+	unsigned char raw[16];
+	char id[VAULT_ID_BUFSIZE];
+	sqlite3_stmt *s;
+	unsigned int c;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (out_id == NULL || vault_case_kind_name(kind) == NULL ||
+	    (flags & ~VAULT_CASE_RESTRICTED) != 0)
+		return vault__err(v, VAULT_ERR_INVALID, "case create: kind and out_id are required");
+	out_id[0] = '\0';
+	/* 128 random bits: the id says nothing about the case. */
+	vault__random(raw, sizeof(raw));
+	vault__hex(raw, sizeof(raw), id);
+	st = vault__gate_open(v, &g, "case.create", POLICY_CREATE, NULL, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK) {
+		g.ev.case_id = id;
+		st = vault__prepare(v, "INSERT INTO cases(id, kind, owner_org, created_by,"
+		                       " restricted, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s);
+		if (st == VAULT_OK) {
+			vault__bind_text(s, 1, id);
+			sqlite3_bind_int(s, 2, (int)kind);
+			vault__bind_text(s, 3, v->org);
+			vault__bind_text(s, 4, v->user);
+			sqlite3_bind_int(s, 5, (flags & VAULT_CASE_RESTRICTED) != 0);
+			sqlite3_bind_int64(s, 6, vault__now());
+			st = vault__sql_status(v, sqlite3_step(s), "case");
+			sqlite3_finalize(s);
+		}
+	}
+	if (st == VAULT_OK)
+		st = insert_owner_grant(v, id, (flags & VAULT_CASE_RESTRICTED) != 0);
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		st = vault__class_rotate(v, id, c);
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK)
+		memcpy(out_id, id, VAULT_ID_BUFSIZE);
+	return st;
+}
+
+static void case_info(const gate *g, vault_case_info *info)
+{
+	info->id = g->cs.id;
+	info->kind = g->cs.kind;
+	info->owner_org = g->cs.owner_org;
+	info->created_by = g->cs.created_by;
+	info->created = g->cs.created;
+	info->restricted = g->cs.restricted;
+	info->readable = g->dec.readable;
+	info->writable = g->dec.writable;
+}
+
+static vault_status check_case_id(vault *v, const char *case_id)
+{
+	if (!vault__valid_id(case_id))
+		return vault__err(v, VAULT_ERR_INVALID, "a case id is %d hex digits", VAULT_ID_LEN);
+	return VAULT_OK;
+}
+
+vault_status vault_case_show(vault *v, const char *case_id, vault_case_cb cb, void *ctx)
+{
+	vault_case_info info;
+	vault_status st;
+	int ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
+	if ((st = check_case_id(v, case_id)) != VAULT_OK)
+		return st;
+	st = vault__gate_open(v, &g, "case.show", POLICY_META, case_id, NULL, 0, NULL, NULL);
+	st = vault__gate_close(&g, st);
+	if (st != VAULT_OK)
+		return st;
+	case_info(&g, &info);
+	ret = cb(&info, ctx);
+	return (vault_status)ret;
+}
+
+vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
+{
+	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
+	st = vault__gate_open(v, &g, "case.list", POLICY_NONE, NULL, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT DISTINCT case_id FROM grants WHERE revoked = 0 AND"
+		                       " ((pkind = 1 AND principal = ?1) OR (pkind = 2 AND principal = ?2))"
+		                       " UNION SELECT case_id FROM breakglass WHERE user = ?2 AND until > ?3"
+		                       " ORDER BY 1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->org);
+		vault__bind_text(s, 2, v->user);
+		sqlite3_bind_int64(s, 3, vault__now());
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n == cap) {
+				void *nb = realloc(ids, (cap ? cap * 2 : 32) * sizeof(*ids));
+				if (nb == NULL) {
+					st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+					break;
+				}
+				ids = nb;
+				cap = cap ? cap * 2 : 32;
+			}
+			snprintf(ids[n++], VAULT_ID_BUFSIZE, "%s",
+			         (const char *)sqlite3_column_text(s, 0));
+		}
+		if (st == VAULT_OK && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "cases");
+		sqlite3_finalize(s);
+	}
+	st = vault__gate_close(&g, st);
+	/* Each case through the decision, so expiry and separation apply;
+	 * the list itself is one audit entry. */
+	for (i = 0; i < n && st == VAULT_OK && ret == 0; i++) {
+		gate cg;
+		vault_case_info info;
+		memset(&cg, 0, sizeof(cg));
+		cg.v = v;
+		st = vault__case_load(v, ids[i], &cg.cs);
+		if (st != VAULT_OK)
+			break;
+		st = vault__gate_peek(v, &cg);
+		if (st != VAULT_OK)
+			break;
+		if (!cg.dec.allow)
+			continue;
+		case_info(&cg, &info);
+		ret = cb(&info, ctx);
+	}
+	free(ids);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+#define AD_MAX (32 + 8 + VAULT_ID_BUFSIZE + VAULT_NAME_MAX + 16)
+
+static vault_status check_record_args(vault *v, const char *case_id, const char *name)
+{
+	vault_status st = check_case_id(v, case_id);
+
+	if (st == VAULT_OK && !vault__valid_name(name))
+		st = vault__err(v, VAULT_ERR_INVALID,
+		                "a record name is 1..%d of [A-Za-z0-9._-]", VAULT_NAME_MAX);
+	return st;
+}
+
+static vault_status next_version(vault *v, const char *case_id, const char *name,
+                                 uint32_t *ver)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_MAXVER);
+	int rc;
+
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	vault__bind_text(s, 1, case_id);
+	vault__bind_text(s, 2, name);
+	rc = sqlite3_step(s);
+	*ver = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) + 1 : 1;
+	sqlite3_reset(s);
+	if (*ver == 0)
+		return vault__err(v, VAULT_ERR_INVALID, "too many versions");
+	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "version");
+}
+
+static vault_status write_version(vault *v, const char *case_id, const char *name,
+                                  unsigned int cls, const void *data, size_t len,
+                                  int deleted, uint32_t *out_version)
+{
+	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX];
+	unsigned char *key = NULL, *ct = NULL;
+	uint32_t epoch = 0, ver = 0;
+	sqlite3_stmt *s;
+	size_t adlen;
+	vault_status st;
+
+	st = next_version(v, case_id, name, &ver);
+	if (st == VAULT_OK)
+		st = vault__class_epoch(v, case_id, cls, &epoch);
+	if (st != VAULT_OK)
+		return st;
+	if (!deleted) {
+		key = vault__secure_alloc(32);
+		ct = vault__malloc(len + VAULT_AEAD_TAG_BYTES);
+		if (key == NULL || ct == NULL) {
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			goto cleanup;
+		}
+		/* The key must come from a seal the writer can open: holding
+		 * the grant in the table is not enough. */
+		st = vault__class_key(v, case_id, cls, epoch, key);
+		if (st != VAULT_OK)
+			goto cleanup;
+		vault__random(nonce, sizeof(nonce));
+		adlen = vault__record_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch);
+		vault__aead_seal(ct, data, len, ad, adlen, nonce, key);
+	}
+	s = vault__stmt(v, ST_RECORD_INSERT);
+	if (s == NULL) {
+		st = vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		goto cleanup;
+	}
+	vault__bind_text(s, 1, case_id);
+	vault__bind_text(s, 2, name);
+	sqlite3_bind_int64(s, 3, ver);
+	sqlite3_bind_int(s, 4, (int)cls);
+	sqlite3_bind_int64(s, 5, epoch);
+	sqlite3_bind_int(s, 6, deleted);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)len);
+	vault__bind_text(s, 8, v->user);
+	sqlite3_bind_int64(s, 9, vault__now());
+	if (deleted) {
+		sqlite3_bind_null(s, 10);
+		sqlite3_bind_null(s, 11);
+	} else {
+		sqlite3_bind_blob(s, 10, nonce, sizeof(nonce), SQLITE_STATIC);
+		sqlite3_bind_blob(s, 11, ct, (int)(len + VAULT_AEAD_TAG_BYTES), SQLITE_STATIC);
+	}
+	st = vault__sql_status(v, sqlite3_step(s), "record");
+	sqlite3_reset(s);
+	if (st == VAULT_OK && out_version != NULL)
+		*out_version = ver;
+cleanup:
+	vault__secure_free(key);
+	free(ct);
+	return st;
+}
+
+vault_status vault_record_put(vault *v, const char *case_id, const char *name,
+                              vault_class cls, const void *data, size_t len,
+                              uint32_t *out_version)
+{
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK)
+		return st;
+	if (vault_class_name(cls) == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown class");
+	if ((data == NULL && len > 0) || len > VAULT_RECORD_MAX)
+		return vault__err(v, VAULT_ERR_INVALID, "record data must be 0..%u bytes",
+		                  VAULT_RECORD_MAX);
+	st = vault__gate_open(v, &g, "record.put", POLICY_WRITE, case_id, name, cls,
+	                      NULL, NULL);
+	if (st == VAULT_OK)
+		st = write_version(v, case_id, name, cls, data ? data : "", len, 0, out_version);
+	return vault__gate_close(&g, st);
+}
+
+/* A record version's row, read before the decision so the decision can
+ * name its class. */
+typedef struct rec_row {
+	const char *case_id, *name;
+	uint32_t want;
+	uint32_t version, epoch;
+	unsigned int cls;
+	int deleted;
+	size_t size;
+	char author[VAULT_NAME_MAX + 1];
+	int64_t created;
+	unsigned char nonce[VAULT_AEAD_NONCE_BYTES];
+	unsigned char *ct;
+	size_t ctlen;
+} rec_row;
+
+static void record_fill(gate *g, void *ctx)
+{
+	rec_row *r = ctx;
+	vault *v = g->v;
+	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_GET);
+	int rc;
+
+	if (s == NULL) {
+		g->fill_status = vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return;
+	}
+	vault__bind_text(s, 1, r->case_id);
+	vault__bind_text(s, 2, r->name);
+	sqlite3_bind_int64(s, 3, r->want);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		g->fill_status = vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
+		g->req.classes = VAULT_CLASS_GENERAL;
+		sqlite3_reset(s);
+		return;
+	}
+	if (rc != SQLITE_ROW) {
+		g->fill_status = vault__sql_status(v, rc, "record");
+		sqlite3_reset(s);
+		return;
+	}
+	r->version = (uint32_t)sqlite3_column_int64(s, 0);
+	r->cls = (unsigned int)sqlite3_column_int(s, 1);
+	r->epoch = (uint32_t)sqlite3_column_int64(s, 2);
+	r->deleted = sqlite3_column_int(s, 3);
+	r->size = (size_t)sqlite3_column_int64(s, 4);
+	snprintf(r->author, sizeof(r->author), "%s", (const char *)sqlite3_column_text(s, 5));
+	r->created = sqlite3_column_int64(s, 6);
+	if (!r->deleted) {
+		int n = sqlite3_column_bytes(s, 8);
+		if (sqlite3_column_bytes(s, 7) != VAULT_AEAD_NONCE_BYTES ||
+		    n < VAULT_AEAD_TAG_BYTES || vault_class_name((vault_class)r->cls) == NULL) {
+			g->fill_status = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+		} else {
+			memcpy(r->nonce, sqlite3_column_blob(s, 7), VAULT_AEAD_NONCE_BYTES);
+			r->ct = vault__malloc((size_t)n);
+			r->ctlen = (size_t)n;
+			if (r->ct == NULL)
+				g->fill_status = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			else
+				memcpy(r->ct, sqlite3_column_blob(s, 8), (size_t)n);
+		}
+	}
+	/* Decide on the class the row claims; a lie about it fails the AEAD. */
+	g->req.classes = vault_class_name((vault_class)r->cls) ? r->cls : VAULT_CLASS_ALL;
+	g->ev.classes = g->req.classes;
+	sqlite3_reset(s);
+}
+
+static void rec_info(const rec_row *r, vault_record_info *info)
+{
+	info->case_id = r->case_id;
+	info->name = r->name;
+	info->cls = (vault_class)r->cls;
+	info->version = r->version;
+	info->created = r->created;
+	info->author = r->author;
+	info->deleted = r->deleted;
+	info->size = r->deleted ? 0 : r->size;
+}
+
+vault_status vault_record_get(vault *v, const char *case_id, const char *name,
+                              uint32_t version, vault_buf *out, vault_record_cb info,
+                              void *ctx)
+{
+	unsigned char ad[AD_MAX];
+	unsigned char *key = NULL;
+	vault_buf buf = VAULT_BUF_INIT;
+	rec_row r;
+	size_t adlen;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (out == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "out is NULL");
+	out->data = NULL;
+	out->len = 0;
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK)
+		return st;
+	memset(&r, 0, sizeof(r));
+	r.case_id = case_id;
+	r.name = name;
+	r.want = version;
+	st = vault__gate_open(v, &g, "record.get", POLICY_READ, case_id, name,
+	                      VAULT_CLASS_GENERAL, record_fill, &r);
+	if (st == VAULT_OK && r.deleted)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is deleted", name);
+	if (st == VAULT_OK && r.ctlen - VAULT_AEAD_TAG_BYTES != r.size)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "record size does not match");
+	if (st == VAULT_OK) {
+		key = vault__secure_alloc(32);
+		st = key ? vault__class_key(v, case_id, r.cls, r.epoch, key)
+		         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (st == VAULT_OK)
+		st = vault__buf_alloc(&buf, r.size) == VAULT_OK
+		         ? VAULT_OK : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (st == VAULT_OK) {
+		adlen = vault__record_ad(ad, sizeof(ad), case_id, name, r.version, r.cls,
+		                         r.epoch);
+		if (vault__aead_open(buf.data, r.ct, r.ctlen, ad, adlen, r.nonce, key) != 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT,
+			                "record %s version %u fails authentication", name,
+			                (unsigned)r.version);
+	}
+	vault__secure_free(key);
+	free(r.ct);
+	/* Nothing leaves before its audit entry is committed. */
+	st = vault__gate_close(&g, st);
+	if (st != VAULT_OK) {
+		vault_buf_free(&buf);
+		return st;
+	}
+	if (info != NULL) {
+		vault_record_info ri;
+		int ret;
+		rec_info(&r, &ri);
+		ret = info(&ri, ctx);
+		if (ret != 0) {
+			vault_buf_free(&buf);
+			return (vault_status)ret;
+		}
+	}
+	*out = buf;
+	return VAULT_OK;
+}
+
+vault_status vault_record_delete(vault *v, const char *case_id, const char *name,
+                                 uint32_t *out_version)
+{
+	rec_row r;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK)
+		return st;
+	memset(&r, 0, sizeof(r));
+	r.case_id = case_id;
+	r.name = name;
+	st = vault__gate_open(v, &g, "record.delete", POLICY_WRITE, case_id, name,
+	                      VAULT_CLASS_GENERAL, record_fill, &r);
+	free(r.ct);
+	if (st == VAULT_OK && r.deleted)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is already deleted", name);
+	if (st == VAULT_OK)
+		st = write_version(v, case_id, name, r.cls, NULL, 0, 1, out_version);
+	return vault__gate_close(&g, st);
+}
+
+static vault_status list_records(vault *v, const char *action, const char *case_id,
+                                 const char *name, vault_record_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
+	st = name ? check_record_args(v, case_id, name) : check_case_id(v, case_id);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__gate_open(v, &g, action, POLICY_META, case_id, name, 0, NULL, NULL);
+	if (st == VAULT_OK && name != NULL)
+		st = vault__prepare(v, "SELECT name, version, class, deleted, size, author,"
+		                       " created FROM records WHERE case_id = ?1 AND name = ?2"
+		                       " AND (class & ?3) != 0 ORDER BY version", &s);
+	else if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT r.name, r.version, r.class, r.deleted, r.size,"
+		                       " r.author, r.created FROM records r WHERE r.case_id = ?1"
+		                       " AND (r.class & ?3) != 0 AND r.version = (SELECT MAX(version)"
+		                       " FROM records WHERE case_id = r.case_id AND name = r.name)"
+		                       " ORDER BY r.name", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		if (name != NULL)
+			vault__bind_text(s, 2, name);
+		/* Names of records in classes the caller cannot read stay hidden. */
+		sqlite3_bind_int(s, 3, (int)g.dec.readable);
+		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			vault_record_info info;
+			info.case_id = case_id;
+			info.name = (const char *)sqlite3_column_text(s, 0);
+			info.version = (uint32_t)sqlite3_column_int64(s, 1);
+			info.cls = (vault_class)sqlite3_column_int(s, 2);
+			info.deleted = sqlite3_column_int(s, 3);
+			info.size = (size_t)sqlite3_column_int64(s, 4);
+			info.author = (const char *)sqlite3_column_text(s, 5);
+			info.created = sqlite3_column_int64(s, 6);
+			ret = cb(&info, ctx);
+		}
+		if (ret == 0 && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "records");
+		sqlite3_finalize(s);
+	}
+	st = vault__gate_close(&g, st);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+vault_status vault_record_foreach(vault *v, const char *case_id, vault_record_cb cb,
+                                  void *ctx)
+{
+	return list_records(v, "record.list", case_id, NULL, cb, ctx);
+}
+
+vault_status vault_record_history(vault *v, const char *case_id, const char *name,
+                                  vault_record_cb cb, void *ctx)
+{
+	return list_records(v, "record.history", case_id, name, cb, ctx);
+}

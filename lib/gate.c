@@ -1,0 +1,581 @@
+/*
+ * gate.c - the one gate every operation passes: check, decide, record, then
+ * touch keys and data; and the class keys that make the decision binding.
+ *
+ *   st = vault__gate_open(v, &g, "record.get", POLICY_READ, case, name, cls, ...);
+ *   if (st == VAULT_OK)
+ *           st = <the work, inside the operation's savepoint>;
+ *   st = vault__gate_close(&g, st);   <- audit entry + commit, or nothing
+ *
+ * A refused or failed operation leaves only its audit entry.  If the entry
+ * cannot be written the whole operation is undone and VAULT_ERR_AUDIT is
+ * returned, so no data leaves without its trace.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+vault_status vault__case_load(vault *v, const char *case_id, case_row *out)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_CASE_GET);
+	int rc;
+
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	vault__bind_text(s, 1, case_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return vault__err(v, VAULT_ERR_NOT_FOUND, "no case %s", case_id);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return vault__sql_status(v, rc, "case");
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", case_id);
+	out->kind = (vault_case_kind)sqlite3_column_int(s, 0);
+	snprintf(out->owner_org, sizeof(out->owner_org), "%s",
+	         (const char *)sqlite3_column_text(s, 1));
+	snprintf(out->created_by, sizeof(out->created_by), "%s",
+	         (const char *)sqlite3_column_text(s, 2));
+	out->restricted = sqlite3_column_int(s, 3);
+	out->created = sqlite3_column_int64(s, 4);
+	out->owner_kind = (vault_org_kind)sqlite3_column_int(s, 5);
+	sqlite3_reset(s);
+	return VAULT_OK;
+}
+
+static vault_status load_grants(vault *v, gate *g)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_GRANTS_FOR_ACTOR);
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	vault__bind_text(s, 1, g->cs.id);
+	/* Organisation ids are never empty, so "" matches no org grant. */
+	vault__bind_text(s, 2, v->org);
+	vault__bind_text(s, 3, v->user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == GATE_MAX_GRANTS)
+			continue; /* more grants add nothing a decision needs */
+		g->grants[n].classes = (unsigned int)sqlite3_column_int(s, 0);
+		g->grants[n].perm = (vault_perm)sqlite3_column_int(s, 1);
+		g->grants[n].expires = sqlite3_column_int64(s, 2);
+		g->grants[n].revoked = sqlite3_column_int(s, 3);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "grants");
+	g->req.grants = g->grants;
+	g->req.ngrants = n;
+
+	s = vault__stmt(v, ST_BREAKGLASS_GET);
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	vault__bind_text(s, 1, g->cs.id);
+	vault__bind_text(s, 2, v->user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		g->req.break_glass_until = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "break-glass");
+}
+
+vault_status vault__gate_open(vault *v, gate *g, const char *action,
+                              policy_action pa, const char *case_id,
+                              const char *target, unsigned int classes,
+                              gate_fill_cb fill, void *fill_ctx)
+{
+	vault_status st;
+
+	memset(g, 0, sizeof(*g));
+	g->v = v;
+	g->ev.action = action;
+	g->ev.case_id = case_id;
+	g->ev.target = target;
+	g->ev.classes = classes;
+	g->req.now = vault__now();
+	g->req.action = pa;
+	g->req.role = v->role;
+	g->req.actor = v->user;
+	g->req.actor_org = v->org[0] ? v->org : NULL;
+	g->req.actor_org_kind = v->org_kind;
+	g->req.classes = classes;
+
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	g->in_txn = 1;
+	if (case_id != NULL) {
+		st = vault__case_load(v, case_id, &g->cs);
+		if (st != VAULT_OK)
+			return st;
+		g->have_case = 1;
+		g->req.has_case = 1;
+		g->req.case_kind = g->cs.kind;
+		g->req.owner_org = g->cs.owner_org;
+		g->req.restricted = g->cs.restricted;
+		st = load_grants(v, g);
+		if (st != VAULT_OK)
+			return st;
+	}
+	if (fill != NULL) {
+		fill(g, fill_ctx);
+		if (g->fill_status == VAULT_ERR_NOT_FOUND) {
+			/* Say "not found" only to someone who may see the case. */
+			g->req.action = POLICY_META;
+		} else if (g->fill_status != VAULT_OK) {
+			return g->fill_status;
+		}
+	}
+	if (pa == POLICY_NONE) {
+		/* Actions open to every unlocked user (their own passphrase,
+		 * listing names): recorded, not decided. */
+		g->dec.allow = 1;
+		g->dec.status = VAULT_OK;
+		return g->fill_status;
+	}
+	vault_policy_decide(&g->req, &g->dec);
+	g->ev.high = g->dec.high;
+	if (!g->dec.allow) {
+		g->ev.reason = g->dec.reason;
+		return vault__err(v, g->dec.status, "%s", g->dec.reason);
+	}
+	if (g->fill_status != VAULT_OK)
+		return g->fill_status;
+	return VAULT_OK;
+}
+
+vault_status vault__gate_close(gate *g, vault_status st)
+{
+	vault *v = g->v;
+	vault_status ast, cst;
+	char saved[sizeof(v->errmsg)];
+
+	if (!g->in_txn)
+		return st; /* the transaction never started: nothing to record */
+	memcpy(saved, v->errmsg, sizeof(saved));
+	if (st != VAULT_OK) {
+		/* Undo the work, keep the attempt. */
+		vault__txn_undo_op(v);
+		if (g->ev.reason == NULL)
+			g->ev.reason = vault_strerror(st);
+	}
+	g->ev.outcome = vault__outcome_of(st);
+	ast = vault__audit_append(v, &g->ev);
+	if (ast != VAULT_OK) {
+		vault__txn_end(v, 0);
+		g->in_txn = 0;
+		return vault__err(v, VAULT_ERR_AUDIT,
+		                  "the audit entry could not be written; nothing was done");
+	}
+	cst = vault__txn_end(v, 1);
+	g->in_txn = 0;
+	if (cst != VAULT_OK)
+		return cst;
+	memcpy(v->errmsg, saved, sizeof(saved));
+	return st;
+}
+
+/* ---- key cache ----------------------------------------------------------- */
+
+static keycache_entry *cache_find(vault *v, const char *owner, uint32_t kind,
+                                  uint32_t epoch)
+{
+	int i;
+
+	for (i = 0; i < KEYCACHE_SLOTS; i++) {
+		keycache_entry *e = &v->cache[i];
+		if (e->used && e->kind == kind && e->epoch == epoch &&
+		    strcmp(e->owner, owner) == 0) {
+			e->used = ++v->cache_tick;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void cache_put(vault *v, const char *owner, uint32_t kind, uint32_t epoch,
+                      const unsigned char key[32])
+{
+	keycache_entry *victim = &v->cache[0];
+	int i;
+
+	for (i = 0; i < KEYCACHE_SLOTS; i++) {
+		if (!v->cache[i].used) {
+			victim = &v->cache[i];
+			break;
+		}
+		if (v->cache[i].used < victim->used)
+			victim = &v->cache[i];
+	}
+	snprintf(victim->owner, sizeof(victim->owner), "%s", owner);
+	victim->kind = kind;
+	victim->epoch = epoch;
+	victim->used = ++v->cache_tick;
+	memcpy(victim->key, key, 32);
+}
+
+void vault__cache_forget(vault *v)
+{
+	if (v->cache != NULL)
+		vault__wipe(v->cache, KEYCACHE_SLOTS * sizeof(keycache_entry));
+}
+
+/* ---- organisation keys -------------------------------------------------- */
+
+vault_status vault__org_pk(vault *v, const char *org, int which, uint32_t epoch,
+                           unsigned char pk[32])
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT pk FROM org_pubkeys WHERE org = ?1 AND"
+	                       " epoch = ?2 AND which = ?3", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, epoch);
+	sqlite3_bind_int(s, 3, which);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
+		memcpy(pk, sqlite3_column_blob(s, 0), 32);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "organisation key missing");
+	else
+		st = vault__sql_status(v, rc, "organisation key");
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault__org_key(vault *v, const char *org, int which, uint32_t epoch,
+                            unsigned char sk[32])
+{
+	char owner[VAULT_NAME_MAX + 4];
+	unsigned char pk[32];
+	keycache_entry *e;
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	snprintf(owner, sizeof(owner), "o:%s", org);
+	e = cache_find(v, owner, (uint32_t)which, epoch);
+	if (e != NULL) {
+		memcpy(sk, e->key, 32);
+		return VAULT_OK;
+	}
+	st = vault__prepare(v, "SELECT sealed FROM org_keys WHERE org = ?1 AND"
+	                       " epoch = ?2 AND which = ?3 AND user = ?4", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, epoch);
+	sqlite3_bind_int(s, 3, which);
+	vault__bind_text(s, 4, v->user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (vault__unseal(sk, sqlite3_column_blob(s, 0),
+		                  (size_t)sqlite3_column_bytes(s, 0), v->sec->box_pk,
+		                  v->sec->box_sk) != 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT,
+			                "an organisation key sealed to you does not open");
+	} else if (rc == SQLITE_DONE) {
+		st = vault__err(v, VAULT_ERR_DENIED, "you hold no key of organisation %s", org);
+	} else {
+		st = vault__sql_status(v, rc, "organisation key");
+	}
+	sqlite3_finalize(s);
+	(void)pk;
+	if (st == VAULT_OK)
+		cache_put(v, owner, (uint32_t)which, epoch, sk);
+	return st;
+}
+
+/* ---- class keys ------------------------------------------------------------ */
+
+vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
+                                uint32_t *epoch)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_EPOCH_GET);
+	int rc;
+
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	rc = sqlite3_step(s);
+	*epoch = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return vault__err(v, VAULT_ERR_CORRUPT, "case has no key for a class");
+	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "epoch");
+}
+
+vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
+                              uint32_t epoch, unsigned char key[32])
+{
+	keycache_entry *e = cache_find(v, case_id, cls, epoch);
+	sqlite3_stmt *s;
+	unsigned char *osk = NULL;
+	vault_status st = VAULT_OK;
+	int rc, found = 0;
+
+	if (e != NULL) {
+		memcpy(key, e->key, 32);
+		return VAULT_OK;
+	}
+	s = vault__stmt(v, ST_CLASSKEY_FIND);
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+	osk = vault__secure_alloc(32);
+	if (osk == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	vault__bind_text(s, 4, v->user);
+	vault__bind_text(s, 5, v->org);
+	sqlite3_bind_int(s, 6, v->role == VAULT_ROLE_SUPERVISOR);
+	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int hkind = sqlite3_column_int(s, 0);
+		uint32_t hepoch = (uint32_t)sqlite3_column_int64(s, 2);
+		const void *sealed = sqlite3_column_blob(s, 3);
+		size_t slen = (size_t)sqlite3_column_bytes(s, 3);
+		unsigned char opk[32];
+
+		if (hkind == HOLDER_USER) {
+			found = vault__unseal(key, sealed, slen, v->sec->box_pk,
+			                      v->sec->box_sk) == 0;
+			continue;
+		}
+		if (vault__org_key(v, v->org, hkind, hepoch, osk) != VAULT_OK ||
+		    vault__org_pk(v, v->org, hkind, hepoch, opk) != VAULT_OK)
+			continue;
+		found = vault__unseal(key, sealed, slen, opk, osk) == 0;
+	}
+	sqlite3_reset(s);
+	vault__secure_free(osk);
+	if (found)
+		cache_put(v, case_id, cls, epoch, key);
+	else
+		st = vault__err(v, VAULT_ERR_DENIED,
+		                "no key you hold opens this class of the case");
+	return st;
+}
+
+typedef struct holder {
+	int hkind;
+	char name[VAULT_NAME_MAX + 1];
+} holder;
+
+/* The public key and key epoch a class key is sealed to for one holder, or
+ * 0 if this holder must not get it (separation, disabled user). */
+static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
+                     const holder *h, unsigned char pk[32], uint32_t *hepoch)
+{
+	sqlite3_stmt *s;
+	int ok = 0, sep_kind;
+
+	if (h->hkind == HOLDER_USER) {
+		if (vault__prepare(v, "SELECT u.box_pk, COALESCE(o.kind, 0) FROM users u"
+		                      " LEFT JOIN orgs o ON o.id = u.org"
+		                      " WHERE u.name = ?1 AND u.disabled = 0", &s) != VAULT_OK)
+			return -1;
+		vault__bind_text(s, 1, h->name);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+			memcpy(pk, sqlite3_column_blob(s, 0), 32);
+			sep_kind = sqlite3_column_int(s, 1);
+			ok = 1;
+			*hepoch = 0;
+		}
+	} else {
+		if (vault__prepare(v, "SELECT p.pk, o.kind, o.epoch FROM orgs o"
+		                      " JOIN org_pubkeys p ON p.org = o.id AND p.epoch = o.epoch"
+		                      " WHERE o.id = ?1 AND p.which = ?2", &s) != VAULT_OK)
+			return -1;
+		vault__bind_text(s, 1, h->name);
+		sqlite3_bind_int(s, 2, h->hkind);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+			memcpy(pk, sqlite3_column_blob(s, 0), 32);
+			sep_kind = sqlite3_column_int(s, 1);
+			*hepoch = (uint32_t)sqlite3_column_int64(s, 2);
+			ok = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	/* Invariant 5, in the keys: the safety class of a victim case is never
+	 * sealed to a perpetrator programme or to one of its members. */
+	if (ok && cs->kind == VAULT_CASE_VICTIM && cls == VAULT_CLASS_SAFETY &&
+	    sep_kind == VAULT_ORG_PERPETRATOR_PROGRAMME)
+		ok = 0;
+	return ok;
+}
+
+static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
+                            uint32_t epoch, const holder *h,
+                            const unsigned char key[32])
+{
+	unsigned char pk[32], sealed[VAULT_SEALED_KEY_BYTES];
+	uint32_t hepoch = 0;
+	sqlite3_stmt *s;
+	vault_status st;
+	int ok = holder_pk(v, cs, cls, h, pk, &hepoch);
+
+	if (ok < 0)
+		return vault__err(v, VAULT_ERR_IO, "holder: %s", sqlite3_errmsg(v->db));
+	if (ok == 0)
+		return VAULT_OK;
+	if (vault__seal(sealed, key, pk) != 0)
+		return vault__err(v, VAULT_ERR_CORRUPT, "a holder's public key is invalid");
+	st = vault__prepare(v, "INSERT OR REPLACE INTO class_keys(case_id, class, epoch,"
+	                       " hkind, holder, hepoch, sealed) VALUES(?1,?2,?3,?4,?5,?6,?7)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, cs->id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	sqlite3_bind_int(s, 4, h->hkind);
+	vault__bind_text(s, 5, h->name);
+	sqlite3_bind_int64(s, 6, hepoch);
+	sqlite3_bind_blob(s, 7, sealed, sizeof(sealed), SQLITE_STATIC);
+	st = vault__sql_status(v, sqlite3_step(s), "seal class key");
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls)
+{
+	unsigned char *key = NULL;
+	holder *hs = NULL;
+	size_t nh = 0, cap = 8, i;
+	sqlite3_stmt *s = NULL;
+	uint32_t epoch = 0;
+	case_row cs;
+	vault_status st;
+	int rc;
+
+	st = vault__case_load(v, case_id, &cs);
+	if (st != VAULT_OK)
+		return st;
+	if (vault__class_epoch(v, case_id, cls, &epoch) != VAULT_OK)
+		epoch = 0; /* a new case: first epoch */
+	epoch++;
+	hs = vault__calloc(cap, sizeof(*hs));
+	key = vault__secure_alloc(32);
+	if (hs == NULL || key == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	/* The owning organisation's supervisors hold every case in escrow,
+	 * for break-glass. */
+	hs[nh].hkind = HOLDER_ORG_SUP;
+	snprintf(hs[nh].name, sizeof(hs[nh].name), "%s", cs.owner_org);
+	nh++;
+	st = vault__prepare(v, "SELECT DISTINCT pkind, principal FROM grants"
+	                       " WHERE case_id = ?1 AND revoked = 0 AND (classes & ?2) != 0"
+	                       " AND (expires = 0 OR expires > ?3)", &s);
+	if (st != VAULT_OK)
+		goto cleanup;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, vault__now());
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (nh == cap) {
+			holder *n = realloc(hs, 2 * cap * sizeof(*hs));
+			if (n == NULL) {
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+				goto cleanup;
+			}
+			hs = n;
+			cap *= 2;
+		}
+		hs[nh].hkind = sqlite3_column_int(s, 0) == VAULT_PRINCIPAL_ORG ? HOLDER_ORG
+		                                                              : HOLDER_USER;
+		snprintf(hs[nh].name, sizeof(hs[nh].name), "%s",
+		         (const char *)sqlite3_column_text(s, 1));
+		nh++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = vault__sql_status(v, rc, "grants");
+		goto cleanup;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	vault__random(key, 32);
+	for (i = 0; i < nh && st == VAULT_OK; i++)
+		st = seal_to(v, &cs, cls, epoch, &hs[i], key);
+	if (st != VAULT_OK)
+		goto cleanup;
+	st = vault__prepare(v, "INSERT OR REPLACE INTO case_classes(case_id, class, epoch)"
+	                       " VALUES(?1, ?2, ?3)", &s);
+	if (st != VAULT_OK)
+		goto cleanup;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	st = vault__sql_status(v, sqlite3_step(s), "rotate");
+cleanup:
+	sqlite3_finalize(s);
+	vault__secure_free(key);
+	free(hs);
+	return st;
+}
+
+vault_status vault__class_seal_all(vault *v, const char *case_id, unsigned int cls,
+                                   int hkind, const char *name)
+{
+	unsigned char *key;
+	uint32_t epoch, e;
+	case_row cs;
+	holder h;
+	vault_status st;
+
+	st = vault__case_load(v, case_id, &cs);
+	if (st == VAULT_OK)
+		st = vault__class_epoch(v, case_id, cls, &epoch);
+	if (st != VAULT_OK)
+		return st;
+	key = vault__secure_alloc(32);
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	h.hkind = hkind;
+	snprintf(h.name, sizeof(h.name), "%s", name);
+	/* Every epoch, so the new holder reads the whole history. */
+	for (e = 1; e <= epoch && st == VAULT_OK; e++) {
+		st = vault__class_key(v, case_id, cls, e, key);
+		if (st == VAULT_OK)
+			st = seal_to(v, &cs, cls, e, &h, key);
+	}
+	vault__secure_free(key);
+	return st;
+}
+
+vault_status vault__gate_peek(vault *v, gate *g)
+{
+	vault_status st;
+
+	g->v = v;
+	g->have_case = 1;
+	g->req.now = vault__now();
+	g->req.action = POLICY_META;
+	g->req.role = v->role;
+	g->req.actor = v->user;
+	g->req.actor_org = v->org[0] ? v->org : NULL;
+	g->req.actor_org_kind = v->org_kind;
+	g->req.has_case = 1;
+	g->req.case_kind = g->cs.kind;
+	g->req.owner_org = g->cs.owner_org;
+	g->req.restricted = g->cs.restricted;
+	st = load_grants(v, g);
+	if (st != VAULT_OK)
+		return st;
+	vault_policy_decide(&g->req, &g->dec);
+	return VAULT_OK;
+}

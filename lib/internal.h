@@ -1,0 +1,324 @@
+/*
+ * internal.h - the handle and what the modules share.  Never installed.
+ *
+ * Layers (data flows down, nothing below calls up):
+ *   api entry points (vault.c orgs.c cases.c share.c audit.c)
+ *     -> gate.c   check, decide (policy.c), record (audit.c), then crypto/store
+ *     -> crypto.c the only caller of libsodium's secret-key primitives
+ *     -> store.c  SQLCipher connection, schema, statements
+ *   slots.c       the key-slot file
+ */
+#ifndef VAULT_INTERNAL_H
+#define VAULT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "vault.h"
+#include "policy.h"
+
+#define VAULT_KEY_BYTES 32
+#define VAULT_SIGN_SK_BYTES 64
+#define VAULT_SIGN_PK_BYTES 32
+#define VAULT_BOX_PK_BYTES 32
+#define VAULT_BOX_SK_BYTES 32
+#define VAULT_SEAL_OVERHEAD 48 /* crypto_box_SEALBYTES */
+#define VAULT_SEALED_KEY_BYTES (VAULT_KEY_BYTES + VAULT_SEAL_OVERHEAD)
+#define VAULT_AEAD_NONCE_BYTES 24
+#define VAULT_AEAD_TAG_BYTES 16
+
+#define VAULT_SCHEMA_VERSION 1
+
+#define VAULT_DB_FILE "vault.db"
+#define VAULT_SLOTS_FILE "keyslots"
+#define VAULT_LOCK_FILE "vault.lock"
+#define VAULT_INBOX_FILE "auth-failures"
+
+/* Holders of a sealed class key. */
+#define HOLDER_ORG 1     /* the members' key of an organisation */
+#define HOLDER_USER 2    /* one user */
+#define HOLDER_ORG_SUP 3 /* the supervisors' key: break-glass escrow */
+
+/* Secrets of the unlocked user, in one sodium_malloc'ed block. */
+typedef struct vault_secrets {
+	unsigned char dbkey[VAULT_KEY_BYTES];
+	unsigned char box_pk[VAULT_BOX_PK_BYTES];
+	unsigned char box_sk[VAULT_BOX_SK_BYTES];
+	unsigned char sign_pk[VAULT_SIGN_PK_BYTES];
+	unsigned char sign_sk[VAULT_SIGN_SK_BYTES];
+} vault_secrets;
+
+/* Unsealed keys kept for the life of the handle (class keys and
+ * organisation keys), in sodium_malloc'ed memory, wiped on close. */
+#define KEYCACHE_SLOTS 128
+typedef struct keycache_entry {
+	char owner[VAULT_ID_BUFSIZE + 8]; /* case id or "o:" org id */
+	uint32_t kind;                     /* class bit, or HOLDER_* for orgs */
+	uint32_t epoch;
+	uint32_t used;                     /* 0: free; else LRU tick */
+	unsigned char key[VAULT_KEY_BYTES];
+} keycache_entry;
+
+enum stmt_id {
+	ST_CASE_GET,
+	ST_GRANTS_FOR_ACTOR,
+	ST_BREAKGLASS_GET,
+	ST_EPOCH_GET,
+	ST_CLASSKEY_FIND,
+	ST_RECORD_MAXVER,
+	ST_RECORD_INSERT,
+	ST_RECORD_GET,
+	ST_AUDIT_HEAD,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_SIGN,
+	ST__COUNT
+};
+
+struct vault {
+	sqlite3 *db;
+	char *dir;
+	char user[VAULT_NAME_MAX + 1];
+	char org[VAULT_NAME_MAX + 1]; /* "" for none */
+	vault_org_kind org_kind;      /* 0 for none */
+	vault_role role;
+	vault_purpose purpose;
+	vault_kdf default_kdf;
+	vault_secrets *sec;
+	keycache_entry *cache; /* KEYCACHE_SLOTS entries */
+	uint32_t cache_tick;
+	sqlite3_stmt *st[ST__COUNT];
+
+	int user_txn;        /* vault_begin() is in force */
+	int op_depth;        /* an operation's savepoint is open */
+	int head_known;      /* head below is valid for this transaction */
+	uint64_t head_seq;
+	unsigned char head_hash[32];
+	int unsigned_entries; /* entries of ours not yet covered by a signature */
+	uint64_t last_own_seq;
+
+	char errmsg[512];
+};
+
+/* ---- error.c ----------------------------------------------------------- */
+vault_status vault__err(vault *v, vault_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void vault__set_last_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void vault__clear_last_error(void);
+
+/* ---- util.c ------------------------------------------------------------ */
+int vault__valid_name(const char *s);
+int vault__valid_text(const char *s, size_t max, int allow_empty);
+int vault__valid_id(const char *s);
+int64_t vault__now(void);
+/* Tests move the clock (seconds added to the real time). */
+void vault__clock_shift(int64_t seconds);
+/* Fault injection: make the n-th next allocation fail (0: none). */
+void vault__fault_alloc_after(long n);
+int vault__fault_alloc_hit(void);
+int vault__fault_now(void);
+void *vault__malloc(size_t n);
+void *vault__calloc(size_t n, size_t size);
+char *vault__strdup(const char *s);
+void vault__hex(const unsigned char *bin, size_t len, char *out);
+int vault__unhex(const char *hex, unsigned char *out, size_t len);
+char *vault__path(const char *dir, const char *file);
+
+/* ---- crypto.c ---------------------------------------------------------- */
+vault_status vault__crypto_init(void);
+void *vault__secure_alloc(size_t n);
+void vault__secure_free(void *p);
+void vault__random(void *buf, size_t len);
+void vault__wipe(void *p, size_t n);
+int vault__kdf_params(vault_kdf level, unsigned long long *ops, size_t *mem);
+/* Counts KDF runs, for the test that unknown users cost the same. */
+extern unsigned long vault__kdf_runs;
+int vault__kdf(unsigned char *out, size_t outlen, const unsigned char *pass,
+               size_t passlen, const unsigned char salt[16],
+               unsigned long long ops, size_t mem);
+void vault__keyed_hash(unsigned char *out, size_t outlen, const void *in,
+                       size_t inlen, const unsigned char key[32]);
+int vault__seal_msg(unsigned char *out, const unsigned char *m, size_t len,
+                    const unsigned char pk[32]);
+int vault__unseal_msg(unsigned char *out, const unsigned char *c, size_t clen,
+                      const unsigned char pk[32], const unsigned char sk[32]);
+void vault__box_keypair(unsigned char pk[32], unsigned char sk[32]);
+void vault__box_pk_from_sk(unsigned char pk[32], const unsigned char sk[32]);
+void vault__sign_pk_from_sk(unsigned char pk[32], const unsigned char sk[64]);
+void vault__sign_keypair(unsigned char pk[32], unsigned char sk[64]);
+void vault__sign(unsigned char sig[64], const unsigned char *m, size_t mlen,
+                 const unsigned char sk[64]);
+int vault__seal(unsigned char out[VAULT_SEALED_KEY_BYTES],
+                const unsigned char key[32], const unsigned char pk[32]);
+int vault__unseal(unsigned char key[32], const unsigned char *sealed,
+                  size_t sealed_len, const unsigned char pk[32],
+                  const unsigned char sk[32]);
+/* XChaCha20-Poly1305-IETF; out holds len + VAULT_AEAD_TAG_BYTES. */
+void vault__aead_seal(unsigned char *out, const unsigned char *m, size_t len,
+                      const unsigned char *ad, size_t adlen,
+                      const unsigned char nonce[24], const unsigned char key[32]);
+int vault__aead_open(unsigned char *out, const unsigned char *c, size_t clen,
+                     const unsigned char *ad, size_t adlen,
+                     const unsigned char nonce[24], const unsigned char key[32]);
+/* Associated data binding a record ciphertext to its place. */
+size_t vault__record_ad(unsigned char *out, size_t cap, const char *case_id,
+                        const char *name, uint32_t version, unsigned int cls,
+                        uint32_t epoch);
+vault_status vault__buf_alloc(vault_buf *buf, size_t len);
+
+/* ---- slots.c ----------------------------------------------------------- */
+typedef struct slot_secret {
+	unsigned char dbkey[32];
+	unsigned char box_sk[32];
+	unsigned char sign_sk[64];
+} slot_secret;
+
+/* Unlock `user`'s slot: VAULT_ERR_AUTH for unknown user or wrong
+ * passphrase after the same KDF work. */
+vault_status vault__slot_unlock(const char *dir, const char *user,
+                                const unsigned char *pass, size_t passlen,
+                                slot_secret *out, vault_kdf *default_kdf);
+/* Write or replace a user's slot (under the vault lock, atomically). */
+vault_status vault__slot_put(const char *dir, const char *user,
+                             const unsigned char *pass, size_t passlen,
+                             vault_kdf level, const slot_secret *sec);
+vault_status vault__slot_remove(const char *dir, const char *user);
+/* Create the slot file with its header (default level, inbox key). */
+vault_status vault__slots_create(const char *dir, vault_kdf default_kdf,
+                                 const unsigned char inbox_pk[32]);
+/* Failed-unlock inbox. */
+void vault__inbox_note(const char *dir, const char *user);
+typedef int (*inbox_cb)(const char *user, int64_t ts, void *ctx);
+vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
+                                const unsigned char sk[32], inbox_cb cb,
+                                void *ctx, int *count);
+void vault__inbox_clear(const char *dir);
+int vault__lock_acquire(const char *dir);
+void vault__lock_release(int fd);
+
+/* ---- store.c ----------------------------------------------------------- */
+vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
+                               int create, int busy_ms);
+void vault__store_close(vault *v);
+sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id);
+vault_status vault__sql_status(vault *v, int rc, const char *what);
+vault_status vault__exec(vault *v, const char *sql);
+vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out);
+vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,
+                             size_t cap, size_t *len);
+vault_status vault__meta_put(vault *v, const char *k, const void *val,
+                             size_t len);
+/* Transactions: operations nest in savepoints inside vault_begin(). */
+vault_status vault__txn_begin(vault *v);
+vault_status vault__txn_end(vault *v, int ok);
+void vault__txn_undo_op(vault *v);
+/* Handle lifecycle helpers shared by vault.c and orgs.c. */
+vault_status vault__new_user_secrets(vault *v, slot_secret **sec, unsigned char box_pk[32],
+                                     unsigned char sign_pk[32]);
+int vault__bind_text(sqlite3_stmt *s, int i, const char *t);
+
+/* ---- audit.c ----------------------------------------------------------- */
+typedef struct audit_event {
+	const char *action;
+	const char *case_id;
+	const char *target;
+	unsigned int classes;
+	const char *cls_text; /* instead of classes, when set */
+	vault_outcome outcome;
+	const char *reason;
+	int high;
+	const unsigned char *newkey; /* 32 bytes or NULL */
+	/* Actor override for entries of the chain's creation. */
+	const char *actor_role_text;
+} audit_event;
+
+vault_status vault__audit_append(vault *v, const audit_event *e);
+/* Sign the head before commit if entries of ours are unsigned. */
+vault_status vault__audit_seal(vault *v);
+vault_outcome vault__outcome_of(vault_status st);
+
+/* ---- gate.c ------------------------------------------------------------ */
+/* gate action for operations every user may do: recorded, not decided */
+#define POLICY_NONE ((policy_action)0)
+
+typedef struct case_row {
+	char id[VAULT_ID_BUFSIZE];
+	vault_case_kind kind;
+	char owner_org[VAULT_NAME_MAX + 1];
+	vault_org_kind owner_kind;
+	char created_by[VAULT_NAME_MAX + 1];
+	int64_t created;
+	int restricted;
+} case_row;
+
+#define GATE_MAX_GRANTS 32
+
+typedef struct gate {
+	vault *v;
+	audit_event ev;
+	policy_request req;
+	policy_decision dec;
+	case_row cs;
+	int have_case;
+	policy_grant grants[GATE_MAX_GRANTS];
+	int in_txn;
+	vault_status fill_status; /* set by a fill callback */
+} gate;
+
+/* Start an operation: open its transaction, load the case (if case_id is
+ * not NULL), gather the actor's grants and decide `action` on `classes`.
+ * Returns the decision's status (or an error); in every case the caller
+ * then calls vault__gate_close() exactly once. `req_extra` (may be NULL)
+ * fills the target/consent fields of the request before the decision. */
+typedef void (*gate_fill_cb)(gate *g, void *ctx);
+vault_status vault__gate_open(vault *v, gate *g, const char *action,
+                              policy_action pa, const char *case_id,
+                              const char *target, unsigned int classes,
+                              gate_fill_cb fill, void *fill_ctx);
+/* Finish: undo the operation's changes if st is a failure, write the
+ * audit entry with the outcome of st, commit (or release the savepoint).
+ * Returns st, or the error that prevented recording it. */
+vault_status vault__gate_close(gate *g, vault_status st);
+
+vault_status vault__case_load(vault *v, const char *case_id, case_row *out);
+/* The META decision for a loaded case (g->cs), outside any transaction
+ * and without an audit entry: for listing, whose one entry covers all. */
+vault_status vault__gate_peek(vault *v, gate *g);
+/* orgs.c, for share.c */
+typedef struct user_row {
+	char org[VAULT_NAME_MAX + 1];
+	vault_org_kind org_kind;
+	vault_role role;
+	int disabled;
+	unsigned char box_pk[32];
+} user_row;
+vault_status vault__user_load(vault *v, const char *name, user_row *u);
+vault_status vault__org_kind_of(vault *v, const char *org, vault_org_kind *kind,
+                                uint32_t *epoch);
+vault_status vault__insert_user(vault *v, const char *name, const char *org,
+                                vault_role role, const unsigned char box_pk[32],
+                                const unsigned char sign_pk[32]);
+vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1);
+/* The class key (case, class, epoch) as the actor can unseal it. */
+vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
+                              uint32_t epoch, unsigned char key[32]);
+vault_status vault__class_epoch(vault *v, const char *case_id,
+                                unsigned int cls, uint32_t *epoch);
+/* Make a new epoch of a class key and seal it to every current holder. */
+vault_status vault__class_rotate(vault *v, const char *case_id,
+                                 unsigned int cls);
+/* Seal every epoch of a class key the actor holds to one more holder. */
+vault_status vault__class_seal_all(vault *v, const char *case_id,
+                                   unsigned int cls, int hkind,
+                                   const char *holder);
+/* An organisation's secret key (members' or supervisors'), of one epoch. */
+vault_status vault__org_pk(vault *v, const char *org, int which, uint32_t epoch,
+                           unsigned char pk[32]);
+vault_status vault__org_key(vault *v, const char *org, int which,
+                            uint32_t epoch, unsigned char sk[32]);
+void vault__cache_forget(vault *v);
+
+#endif

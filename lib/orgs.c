@@ -1,0 +1,577 @@
+/*
+ * orgs.c - organisations and users, and the organisation keys.
+ *
+ * An organisation has two X25519 key pairs per epoch: the members' key
+ * (HOLDER_ORG), sealed to every member, and the supervisors' key
+ * (HOLDER_ORG_SUP), sealed to its supervisors only, which holds every case
+ * of the organisation in escrow for break-glass.  The admin who creates an
+ * organisation seals both to the first supervisor and keeps neither; later
+ * members are added by a supervisor, who holds the keys to seal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static vault_status put_org_pubkey(vault *v, const char *org, uint32_t epoch,
+                                   int which, const unsigned char pk[32])
+{
+	sqlite3_stmt *s;
+	vault_status st;
+
+	st = vault__prepare(v, "INSERT INTO org_pubkeys(org, epoch, which, pk)"
+	                       " VALUES(?1, ?2, ?3, ?4)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, epoch);
+	sqlite3_bind_int(s, 3, which);
+	sqlite3_bind_blob(s, 4, pk, 32, SQLITE_STATIC);
+	st = vault__sql_status(v, sqlite3_step(s), "organisation key");
+	sqlite3_finalize(s);
+	return st;
+}
+
+/* Seal an organisation secret key to one user. */
+static vault_status put_org_key(vault *v, const char *org, uint32_t epoch, int which,
+                                const char *user, const unsigned char user_pk[32],
+                                const unsigned char sk[32])
+{
+	unsigned char sealed[VAULT_SEALED_KEY_BYTES];
+	sqlite3_stmt *s;
+	vault_status st;
+
+	if (vault__seal(sealed, sk, user_pk) != 0)
+		return vault__err(v, VAULT_ERR_CORRUPT, "a user's public key is invalid");
+	st = vault__prepare(v, "INSERT OR REPLACE INTO org_keys(org, epoch, which, user,"
+	                       " sealed) VALUES(?1, ?2, ?3, ?4, ?5)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, epoch);
+	sqlite3_bind_int(s, 3, which);
+	vault__bind_text(s, 4, user);
+	sqlite3_bind_blob(s, 5, sealed, sizeof(sealed), SQLITE_STATIC);
+	st = vault__sql_status(v, sqlite3_step(s), "organisation key");
+	sqlite3_finalize(s);
+	return st;
+}
+
+static int user_exists(vault *v, const char *name)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (vault__prepare(v, "SELECT 1 FROM users WHERE name = ?1", &s) != VAULT_OK)
+		return -1;
+	vault__bind_text(s, 1, name);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* A user's slot secrets and public keys, freshly made. */
+typedef struct new_user {
+	slot_secret *sec;
+	unsigned char box_pk[32];
+	unsigned char sign_pk[32];
+} new_user;
+
+static vault_status new_user_make(vault *v, new_user *u)
+{
+	u->sec = vault__secure_alloc(sizeof(*u->sec));
+	if (u->sec == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	memcpy(u->sec->dbkey, v->sec->dbkey, 32);
+	vault__box_keypair(u->box_pk, u->sec->box_sk);
+	vault__sign_keypair(u->sign_pk, u->sec->sign_sk);
+	return VAULT_OK;
+}
+
+static vault_status org_keys_new_epoch(vault *v, const char *org, uint32_t epoch,
+                                       unsigned char *member_sk, unsigned char *sup_sk)
+{
+	unsigned char mpk[32], spk[32];
+	vault_status st;
+
+	vault__box_keypair(mpk, member_sk);
+	vault__box_keypair(spk, sup_sk);
+	st = put_org_pubkey(v, org, epoch, HOLDER_ORG, mpk);
+	if (st == VAULT_OK)
+		st = put_org_pubkey(v, org, epoch, HOLDER_ORG_SUP, spk);
+	return st;
+}
+
+struct org_add_args {
+	const char *id, *name, *sup;
+	vault_org_kind kind;
+	const unsigned char *pass;
+	size_t passlen;
+	vault_kdf kdf;
+	int slot_written;
+};
+
+static vault_status org_add_work(vault *v, gate *g, struct org_add_args *a)
+{
+	unsigned char *keys = NULL; /* member sk, supervisor sk */
+	new_user u = {NULL, {0}, {0}};
+	sqlite3_stmt *s = NULL;
+	audit_event ev;
+	vault_status st;
+	int ex = user_exists(v, a->sup);
+
+	if (ex != 0)
+		return ex < 0 ? vault__err(v, VAULT_ERR_IO, "user lookup failed")
+		              : vault__err(v, VAULT_ERR_EXISTS, "user %s already exists", a->sup);
+	st = vault__prepare(v, "INSERT INTO orgs(id, name, kind, epoch, created)"
+	                       " VALUES(?1, ?2, ?3, 1, ?4)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, a->id);
+	vault__bind_text(s, 2, a->name);
+	sqlite3_bind_int(s, 3, (int)a->kind);
+	sqlite3_bind_int64(s, 4, vault__now());
+	st = vault__sql_status(v, sqlite3_step(s), "organisation");
+	sqlite3_finalize(s);
+	if (st == VAULT_ERR_EXISTS)
+		return vault__err(v, st, "organisation %s already exists", a->id);
+	if (st != VAULT_OK)
+		return st;
+	keys = vault__secure_alloc(64);
+	if (keys == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = new_user_make(v, &u);
+	if (st == VAULT_OK)
+		st = org_keys_new_epoch(v, a->id, 1, keys, keys + 32);
+	if (st == VAULT_OK)
+		st = vault__insert_user(v, a->sup, a->id, VAULT_ROLE_SUPERVISOR, u.box_pk,
+		                        u.sign_pk);
+	if (st == VAULT_OK)
+		st = put_org_key(v, a->id, 1, HOLDER_ORG, a->sup, u.box_pk, keys);
+	if (st == VAULT_OK)
+		st = put_org_key(v, a->id, 1, HOLDER_ORG_SUP, a->sup, u.box_pk, keys + 32);
+	if (st == VAULT_OK) {
+		/* The supervisor's key enters the chain's key history. */
+		memset(&ev, 0, sizeof(ev));
+		ev.action = "user.add";
+		ev.target = a->sup;
+		ev.cls_text = "";
+		ev.reason = "first supervisor of the organisation";
+		ev.outcome = VAULT_OUTCOME_OK;
+		ev.newkey = u.sign_pk;
+		st = vault__audit_append(v, &ev);
+		if (st != VAULT_OK)
+			st = vault__err(v, VAULT_ERR_AUDIT, "audit entry could not be written");
+	}
+	if (st == VAULT_OK) {
+		st = vault__slot_put(v->dir, a->sup, a->pass, a->passlen, a->kdf, u.sec);
+		if (st == VAULT_OK)
+			a->slot_written = 1;
+		else
+			vault__err(v, st, "%s", vault_last_errmsg());
+	}
+	(void)g;
+	/* The admin keeps no organisation key: they are wiped here. */
+	vault__secure_free(keys);
+	vault__secure_free(u.sec);
+	return st;
+}
+
+vault_status vault_org_add(vault *v, const char *id, const char *display_name,
+                           vault_org_kind kind, const char *supervisor,
+                           const unsigned char *pass, size_t passlen, vault_kdf kdf)
+{
+	struct org_add_args a = {id, display_name, supervisor, kind, pass, passlen, kdf, 0};
+	unsigned long long ops;
+	size_t mem;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_name(id) || !vault__valid_name(supervisor) ||
+	    !vault__valid_text(display_name, VAULT_TEXT_MAX, 0) ||
+	    vault_org_kind_name(kind) == NULL || pass == NULL || passlen == 0 ||
+	    passlen > VAULT_PASSPHRASE_MAX || vault__kdf_params(kdf, &ops, &mem) != 0)
+		return vault__err(v, VAULT_ERR_INVALID,
+		                  "org add: valid id, display name, kind, supervisor name,"
+		                  " passphrase and KDF level are required");
+	st = vault__gate_open(v, &g, "org.add", POLICY_ORG_ADD, NULL, id, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = org_add_work(v, &g, &a);
+	st = vault__gate_close(&g, st);
+	if (st != VAULT_OK && a.slot_written)
+		vault__slot_remove(v->dir, supervisor);
+	return st;
+}
+
+vault_status vault_org_foreach(vault *v, vault_org_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL || cb == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "callback is NULL") : VAULT_ERR_INVALID;
+	st = vault__gate_open(v, &g, "org.list", POLICY_NONE, NULL, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT id, name, kind, created FROM orgs ORDER BY id", &s);
+	while (st == VAULT_OK && ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		vault_org_info info;
+		info.id = (const char *)sqlite3_column_text(s, 0);
+		info.name = (const char *)sqlite3_column_text(s, 1);
+		info.kind = (vault_org_kind)sqlite3_column_int(s, 2);
+		info.created = sqlite3_column_int64(s, 3);
+		ret = cb(&info, ctx);
+	}
+	sqlite3_finalize(s);
+	st = vault__gate_close(&g, st);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+vault_status vault__user_load(vault *v, const char *name, user_row *u)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT COALESCE(u.org, ''), COALESCE(o.kind, 0), u.role,"
+	                       " u.disabled, u.box_pk FROM users u"
+	                       " LEFT JOIN orgs o ON o.id = u.org WHERE u.name = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(u->org, sizeof(u->org), "%s", (const char *)sqlite3_column_text(s, 0));
+		u->org_kind = (vault_org_kind)sqlite3_column_int(s, 1);
+		u->role = (vault_role)sqlite3_column_int(s, 2);
+		u->disabled = sqlite3_column_int(s, 3);
+		if (sqlite3_column_bytes(s, 4) == 32)
+			memcpy(u->box_pk, sqlite3_column_blob(s, 4), 32);
+	} else if (rc == SQLITE_DONE) {
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "no user %s", name);
+	} else {
+		st = vault__sql_status(v, rc, "user");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault__org_kind_of(vault *v, const char *org, vault_org_kind *kind,
+                                uint32_t *epoch)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT kind, epoch FROM orgs WHERE id = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, org);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*kind = (vault_org_kind)sqlite3_column_int(s, 0);
+		if (epoch)
+			*epoch = (uint32_t)sqlite3_column_int64(s, 1);
+	} else if (rc == SQLITE_DONE) {
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "no organisation %s", org);
+	} else {
+		st = vault__sql_status(v, rc, "organisation");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+struct user_add_fill {
+	const char *org;
+	vault_role role;
+	vault_org_kind kind;
+};
+
+static void user_add_fill(gate *g, void *ctx)
+{
+	struct user_add_fill *f = ctx;
+
+	g->req.target_kind = VAULT_PRINCIPAL_USER;
+	g->req.target_org = f->org;
+	g->req.target_org_kind = f->kind;
+	g->req.target_role = f->role;
+}
+
+vault_status vault_user_add(vault *v, const char *name, const char *org,
+                            vault_role role, const unsigned char *pass,
+                            size_t passlen, vault_kdf kdf)
+{
+	struct user_add_fill f;
+	new_user u = {NULL, {0}, {0}};
+	unsigned char *sk = NULL;
+	unsigned long long ops;
+	uint32_t epoch = 0, e;
+	size_t mem;
+	int slot_written = 0, ex;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_name(name) || (org != NULL && !vault__valid_name(org)) ||
+	    vault_role_name(role) == NULL || pass == NULL || passlen == 0 ||
+	    passlen > VAULT_PASSPHRASE_MAX || vault__kdf_params(kdf, &ops, &mem) != 0)
+		return vault__err(v, VAULT_ERR_INVALID,
+		                  "user add: valid name, role, passphrase and KDF level are required");
+	/* A supervisor adds to their own organisation by default. */
+	if (org == NULL && v->role == VAULT_ROLE_SUPERVISOR &&
+	    (role == VAULT_ROLE_CASEWORKER || role == VAULT_ROLE_SUPERVISOR))
+		org = v->org;
+	f.org = org;
+	f.role = role;
+	f.kind = 0;
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	if (org != NULL)
+		st = vault__org_kind_of(v, org, &f.kind, &epoch);
+	vault__txn_end(v, 1);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__gate_open(v, &g, "user.add", POLICY_USER_ADD, NULL, name, 0,
+	                      user_add_fill, &f);
+	if (st != VAULT_OK)
+		goto done;
+	ex = user_exists(v, name);
+	if (ex != 0) {
+		st = ex < 0 ? vault__err(v, VAULT_ERR_IO, "user lookup failed")
+		            : vault__err(v, VAULT_ERR_EXISTS, "user %s already exists", name);
+		goto done;
+	}
+	st = new_user_make(v, &u);
+	if (st == VAULT_OK)
+		st = vault__insert_user(v, name, org, role, u.box_pk, u.sign_pk);
+	if (st == VAULT_OK && org != NULL) {
+		sk = vault__secure_alloc(32);
+		if (sk == NULL)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		/* Every epoch, so the new member reads the organisation's past. */
+		for (e = 1; e <= epoch && st == VAULT_OK; e++) {
+			st = vault__org_key(v, org, HOLDER_ORG, e, sk);
+			if (st == VAULT_OK)
+				st = put_org_key(v, org, e, HOLDER_ORG, name, u.box_pk, sk);
+			if (st == VAULT_OK && role == VAULT_ROLE_SUPERVISOR) {
+				st = vault__org_key(v, org, HOLDER_ORG_SUP, e, sk);
+				if (st == VAULT_OK)
+					st = put_org_key(v, org, e, HOLDER_ORG_SUP, name, u.box_pk, sk);
+			}
+		}
+	}
+	if (st == VAULT_OK) {
+		g.ev.newkey = u.sign_pk;
+		st = vault__slot_put(v->dir, name, pass, passlen, kdf, u.sec);
+		if (st == VAULT_OK)
+			slot_written = 1;
+		else
+			vault__err(v, st, "%s", vault_last_errmsg());
+	}
+done:
+	st = vault__gate_close(&g, st);
+	if (st != VAULT_OK && slot_written)
+		vault__slot_remove(v->dir, name);
+	vault__secure_free(sk);
+	vault__secure_free(u.sec);
+	return st;
+}
+
+vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL || cb == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "callback is NULL") : VAULT_ERR_INVALID;
+	st = vault__gate_open(v, &g, "user.list", POLICY_NONE, NULL, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT name, org, role, disabled, created FROM users"
+		                       " ORDER BY name", &s);
+	while (st == VAULT_OK && ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		vault_user_info info;
+		info.name = (const char *)sqlite3_column_text(s, 0);
+		info.org = (const char *)sqlite3_column_text(s, 1);
+		info.role = (vault_role)sqlite3_column_int(s, 2);
+		info.disabled = sqlite3_column_int(s, 3);
+		info.created = sqlite3_column_int64(s, 4);
+		ret = cb(&info, ctx);
+	}
+	sqlite3_finalize(s);
+	st = vault__gate_close(&g, st);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+/* New organisation keys, sealed to the members that remain; then new keys
+ * for every class of every case the organisation holds. */
+static vault_status org_rotate(vault *v, const char *org)
+{
+	unsigned char *keys = NULL;
+	sqlite3_stmt *s = NULL;
+	vault_org_kind kind;
+	uint32_t epoch;
+	vault_status st;
+	int rc;
+
+	st = vault__org_kind_of(v, org, &kind, &epoch);
+	if (st != VAULT_OK)
+		return st;
+	epoch++;
+	keys = vault__secure_alloc(64);
+	if (keys == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = org_keys_new_epoch(v, org, epoch, keys, keys + 32);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT name, role, box_pk FROM users"
+		                       " WHERE org = ?1 AND disabled = 0", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, org);
+		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(s, 0);
+			const unsigned char *pk = sqlite3_column_blob(s, 2);
+			if (sqlite3_column_bytes(s, 2) != 32) {
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a user key is malformed");
+				break;
+			}
+			st = put_org_key(v, org, epoch, HOLDER_ORG, name, pk, keys);
+			if (st == VAULT_OK && sqlite3_column_int(s, 1) == VAULT_ROLE_SUPERVISOR)
+				st = put_org_key(v, org, epoch, HOLDER_ORG_SUP, name, pk, keys + 32);
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	vault__secure_free(keys);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "UPDATE orgs SET epoch = ?2 WHERE id = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, org);
+		sqlite3_bind_int64(s, 2, epoch);
+		st = vault__sql_status(v, sqlite3_step(s), "organisation epoch");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	return st;
+}
+
+/* Rotate every class of every case in the SQL's result (one column, id). */
+vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1)
+{
+	sqlite3_stmt *s;
+	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
+	size_t n = 0, cap = 0, i;
+	vault_status st;
+	unsigned int c;
+	int rc;
+
+	st = vault__prepare(v, sql, &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, p1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			void *nb = realloc(ids, (cap ? cap * 2 : 16) * sizeof(*ids));
+			if (nb == NULL) {
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			ids = nb;
+			cap = cap ? cap * 2 : 16;
+		}
+		snprintf(ids[n++], VAULT_ID_BUFSIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "cases");
+	sqlite3_finalize(s);
+	for (i = 0; i < n && st == VAULT_OK; i++)
+		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+			st = vault__class_rotate(v, ids[i], c);
+	free(ids);
+	return st;
+}
+
+struct disable_fill {
+	user_row u;
+	const char *name;
+};
+
+static void disable_fill(gate *g, void *ctx)
+{
+	struct disable_fill *f = ctx;
+
+	g->req.target_kind = VAULT_PRINCIPAL_USER;
+	g->req.target = f->name;
+	g->req.target_org = f->u.org[0] ? f->u.org : NULL;
+	g->req.target_org_kind = f->u.org_kind;
+	g->req.target_role = f->u.role;
+}
+
+static vault_status exec1(vault *v, const char *sql, const char *p1)
+{
+	sqlite3_stmt *s;
+	vault_status st = vault__prepare(v, sql, &s);
+
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, p1);
+	st = vault__sql_status(v, sqlite3_step(s), "update");
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault_user_disable(vault *v, const char *name)
+{
+	struct disable_fill f;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_name(name))
+		return vault__err(v, VAULT_ERR_INVALID, "invalid user name");
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__user_load(v, name, &f.u);
+	vault__txn_end(v, 1);
+	if (st != VAULT_OK)
+		return st;
+	if (f.u.disabled)
+		return vault__err(v, VAULT_ERR_NOT_FOUND, "user %s is already disabled", name);
+	st = vault__gate_open(v, &g, "user.disable", POLICY_USER_DISABLE, NULL, name, 0,
+	                      disable_fill, &f);
+	if (st == VAULT_OK)
+		st = exec1(v, "UPDATE users SET disabled = 1 WHERE name = ?1", name);
+	/* Cases the user held by name get new keys (the user, now disabled,
+	 * is left out of the sealing), then the grants go. */
+	if (st == VAULT_OK)
+		st = vault__rotate_cases(v, "SELECT DISTINCT case_id FROM grants WHERE"
+		                            " pkind = 2 AND principal = ?1 AND revoked = 0", name) ;
+	if (st == VAULT_OK)
+		st = exec1(v, "UPDATE grants SET revoked = 1 WHERE pkind = 2 AND principal = ?1", name);
+	if (st == VAULT_OK)
+		st = exec1(v, "DELETE FROM class_keys WHERE hkind = 2 AND holder = ?1", name);
+	if (st == VAULT_OK)
+		st = exec1(v, "DELETE FROM org_keys WHERE user = ?1", name);
+	if (st == VAULT_OK && f.u.org[0] != '\0') {
+		st = org_rotate(v, f.u.org);
+		if (st == VAULT_OK)
+			st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
+			                            " UNION SELECT case_id FROM grants WHERE"
+			                            " pkind = 1 AND principal = ?1 AND revoked = 0",
+			                         f.u.org);
+	}
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK)
+		vault__slot_remove(v->dir, name);
+	return st;
+}

@@ -1,0 +1,700 @@
+/*
+ * share.c - consent, grants, revocation, links and break-glass.
+ *
+ * A grant seals the class keys to its holder (every epoch, so the holder
+ * reads the history); a revocation deletes the holder's seals and rotates
+ * the classes, so what is written afterwards is under keys it never had.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_CONSENTS 64
+
+typedef struct consent_set {
+	policy_consent c[MAX_CONSENTS];
+	char ids[MAX_CONSENTS][VAULT_ID_BUFSIZE];
+	char orgs[MAX_CONSENTS][VAULT_NAME_MAX + 1];
+	size_t n;
+} consent_set;
+
+/* The case's consents (or just `only`, if given) for the decision. */
+static vault_status load_consents(vault *v, const char *case_id, const char *only,
+                                  consent_set *cs)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	cs->n = 0;
+	st = vault__prepare(v, "SELECT id, org, classes, scope, given_at, expires, withdrawn"
+	                       " FROM consents WHERE case_id = ?1 AND (?2 IS NULL OR id = ?2)"
+	                       " ORDER BY created DESC, id", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	if (only)
+		vault__bind_text(s, 2, only);
+	else
+		sqlite3_bind_null(s, 2);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && cs->n < MAX_CONSENTS) {
+		size_t i = cs->n++;
+		snprintf(cs->ids[i], VAULT_ID_BUFSIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(cs->orgs[i], VAULT_NAME_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+		cs->c[i].org = cs->orgs[i];
+		cs->c[i].classes = (unsigned int)sqlite3_column_int(s, 2);
+		cs->c[i].scope = (unsigned int)sqlite3_column_int(s, 3);
+		cs->c[i].given_at = sqlite3_column_int64(s, 4);
+		cs->c[i].expires = sqlite3_column_int64(s, 5);
+		cs->c[i].withdrawn = sqlite3_column_int64(s, 6);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "consents");
+	if (only && cs->n == 0)
+		return vault__err(v, VAULT_ERR_NOT_FOUND, "no consent %s on this case", only);
+	return VAULT_OK;
+}
+
+/* ---- consent --------------------------------------------------------------- */
+
+struct consent_fill {
+	vault_basis basis;
+	const char *reason;
+};
+
+static void consent_fill(gate *g, void *ctx)
+{
+	struct consent_fill *f = ctx;
+
+	g->req.basis = f->basis;
+	g->req.reason = f->reason;
+}
+
+vault_status vault_consent_add(vault *v, const char *case_id,
+                               const vault_consent_options *opts,
+                               char out_id[VAULT_ID_BUFSIZE])
+{
+	vault_consent_options o;
+	struct consent_fill f;
+	unsigned char raw[16];
+	char id[VAULT_ID_BUFSIZE];
+	vault_org_kind kind;
+	sqlite3_stmt *s;
+	int64_t now = vault__now();
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (opts == NULL || out_id == NULL || opts->version == 0 ||
+	    opts->version > VAULT_CONSENT_OPTIONS_VERSION)
+		return vault__err(v, VAULT_ERR_INVALID, "consent options and out_id are required");
+	out_id[0] = '\0';
+	o = *opts;
+	if (o.scope == 0)
+		o.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	if (o.basis == 0)
+		o.basis = VAULT_BASIS_CONSENT;
+	if (o.given_at == 0)
+		o.given_at = now;
+	if (!vault__valid_id(case_id) || !vault__valid_name(o.org) || o.classes == 0 ||
+	    (o.classes & ~VAULT_CLASS_ALL) != 0 || (o.scope & ~7u) != 0 ||
+	    !vault__valid_text(o.purpose, VAULT_TEXT_MAX, 0) ||
+	    vault_basis_name(o.basis) == NULL ||
+	    !vault__valid_text(o.reason, VAULT_TEXT_MAX, 1) || o.given_at > now + 300 ||
+	    (o.expires != 0 && o.expires <= now))
+		return vault__err(v, VAULT_ERR_INVALID,
+		                  "consent: case id, organisation, classes, purpose are required;"
+		                  " it cannot be given in the future or expire in the past");
+	vault__random(raw, sizeof(raw));
+	vault__hex(raw, sizeof(raw), id);
+	f.basis = o.basis;
+	f.reason = o.reason;
+	st = vault__gate_open(v, &g, "consent.add", POLICY_CONSENT, case_id, o.org, o.classes,
+	                      consent_fill, &f);
+	if (o.basis != VAULT_BASIS_CONSENT && o.reason && g.ev.reason == NULL)
+		g.ev.reason = o.reason; /* emergency bases are reviewed with their reason */
+	if (st == VAULT_OK)
+		st = vault__org_kind_of(v, o.org, &kind, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "INSERT INTO consents(id, case_id, org, classes, scope,"
+		                       " purpose, basis, reason, given_at, expires, withdrawn,"
+		                       " recorded_by, created) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+		                       "?10,0,?11,?12)", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, id);
+		vault__bind_text(s, 2, case_id);
+		vault__bind_text(s, 3, o.org);
+		sqlite3_bind_int(s, 4, (int)o.classes);
+		sqlite3_bind_int(s, 5, (int)o.scope);
+		vault__bind_text(s, 6, o.purpose);
+		sqlite3_bind_int(s, 7, (int)o.basis);
+		vault__bind_text(s, 8, o.reason);
+		sqlite3_bind_int64(s, 9, o.given_at);
+		sqlite3_bind_int64(s, 10, o.expires);
+		vault__bind_text(s, 11, v->user);
+		sqlite3_bind_int64(s, 12, now);
+		st = vault__sql_status(v, sqlite3_step(s), "consent");
+		sqlite3_finalize(s);
+	}
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK)
+		memcpy(out_id, id, VAULT_ID_BUFSIZE);
+	return st;
+}
+
+vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_cb cb,
+                                   void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL || !vault__valid_id(case_id))
+		return vault__err(v, VAULT_ERR_INVALID, "case id and callback are required");
+	st = vault__gate_open(v, &g, "consent.list", POLICY_META, case_id, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT id, org, classes, scope, purpose, basis, reason,"
+		                       " given_at, expires, withdrawn, recorded_by FROM consents"
+		                       " WHERE case_id = ?1 ORDER BY created, id", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			vault_consent_info c;
+			c.id = (const char *)sqlite3_column_text(s, 0);
+			c.case_id = case_id;
+			c.org = (const char *)sqlite3_column_text(s, 1);
+			c.classes = (unsigned int)sqlite3_column_int(s, 2);
+			c.scope = (unsigned int)sqlite3_column_int(s, 3);
+			c.purpose = (const char *)sqlite3_column_text(s, 4);
+			c.basis = (vault_basis)sqlite3_column_int(s, 5);
+			c.reason = (const char *)sqlite3_column_text(s, 6);
+			c.given_at = sqlite3_column_int64(s, 7);
+			c.expires = sqlite3_column_int64(s, 8);
+			c.withdrawn = sqlite3_column_int64(s, 9);
+			c.recorded_by = (const char *)sqlite3_column_text(s, 10);
+			ret = cb(&c, ctx);
+		}
+		if (ret == 0 && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "consents");
+		sqlite3_finalize(s);
+	}
+	st = vault__gate_close(&g, st);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+/* After grants were revoked: a principal that holds nothing more loses its
+ * seals, and the classes those grants covered get new keys. */
+static vault_status after_revoke(vault *v, const char *case_id, int pkind,
+                                 const char *principal, unsigned int classes)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	unsigned int c;
+	int still = 0;
+
+	st = vault__prepare(v, "SELECT 1 FROM grants WHERE case_id = ?1 AND pkind = ?2 AND"
+	                       " principal = ?3 AND revoked = 0", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, pkind);
+	vault__bind_text(s, 3, principal);
+	still = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!still) {
+		st = vault__prepare(v, "DELETE FROM class_keys WHERE case_id = ?1 AND hkind = ?2"
+		                       " AND holder = ?3", &s);
+		if (st != VAULT_OK)
+			return st;
+		vault__bind_text(s, 1, case_id);
+		sqlite3_bind_int(s, 2, pkind == VAULT_PRINCIPAL_ORG ? HOLDER_ORG : HOLDER_USER);
+		vault__bind_text(s, 3, principal);
+		st = vault__sql_status(v, sqlite3_step(s), "revoke keys");
+		sqlite3_finalize(s);
+	}
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		if (classes & c)
+			st = vault__class_rotate(v, case_id, c);
+	return st;
+}
+
+/* Revoke the live grants matching (case, principal[, consent]); *classes
+ * gets the union of what they covered, *n how many there were. */
+static vault_status revoke_grants(vault *v, const char *case_id, int pkind,
+                                  const char *principal, const char *consent_id,
+                                  unsigned int *classes, int *n)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	*classes = 0;
+	*n = 0;
+	st = vault__prepare(v, "SELECT classes FROM grants WHERE case_id = ?1 AND pkind = ?2"
+	                       " AND principal = ?3 AND revoked = 0 AND owner = 0"
+	                       " AND (?4 IS NULL OR consent_id = ?4)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, pkind);
+	vault__bind_text(s, 3, principal);
+	consent_id ? (void)vault__bind_text(s, 4, consent_id) : (void)sqlite3_bind_null(s, 4);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*classes |= (unsigned int)sqlite3_column_int(s, 0);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "grants");
+	st = vault__prepare(v, "UPDATE grants SET revoked = 1 WHERE case_id = ?1 AND pkind = ?2"
+	                       " AND principal = ?3 AND revoked = 0 AND owner = 0"
+	                       " AND (?4 IS NULL OR consent_id = ?4)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, pkind);
+	vault__bind_text(s, 3, principal);
+	consent_id ? (void)vault__bind_text(s, 4, consent_id) : (void)sqlite3_bind_null(s, 4);
+	st = vault__sql_status(v, sqlite3_step(s), "revoke");
+	sqlite3_finalize(s);
+	if (st == VAULT_OK && *n > 0)
+		st = after_revoke(v, case_id, pkind, principal, *classes);
+	return st;
+}
+
+vault_status vault_consent_withdraw(vault *v, const char *consent_id)
+{
+	char case_id[VAULT_ID_BUFSIZE];
+	sqlite3_stmt *s, *gs = NULL;
+	struct consent_fill f = {VAULT_BASIS_CONSENT, NULL};
+	vault_status st;
+	int rc, withdrawn = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_id(consent_id))
+		return vault__err(v, VAULT_ERR_INVALID, "a consent id is %d hex digits", VAULT_ID_LEN);
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__prepare(v, "SELECT case_id, withdrawn FROM consents WHERE id = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, consent_id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			snprintf(case_id, sizeof(case_id), "%s", (const char *)sqlite3_column_text(s, 0));
+			withdrawn = sqlite3_column_int64(s, 1) != 0;
+		} else {
+			st = rc == SQLITE_DONE ? vault__err(v, VAULT_ERR_NOT_FOUND, "no consent %s", consent_id)
+			                       : vault__sql_status(v, rc, "consent");
+		}
+		sqlite3_finalize(s);
+	}
+	vault__txn_end(v, 1);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__gate_open(v, &g, "consent.withdraw", POLICY_CONSENT, case_id, consent_id,
+	                      0, consent_fill, &f);
+	if (st == VAULT_OK && withdrawn)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "consent %s is already withdrawn", consent_id);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "UPDATE consents SET withdrawn = ?2 WHERE id = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, consent_id);
+		sqlite3_bind_int64(s, 2, vault__now());
+		st = vault__sql_status(v, sqlite3_step(s), "consent");
+		sqlite3_finalize(s);
+	}
+	/* The grants that rested on it go, with new keys. */
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT DISTINCT pkind, principal FROM grants WHERE"
+		                       " consent_id = ?1 AND revoked = 0", &gs);
+	if (st == VAULT_OK) {
+		struct { int pkind; char p[VAULT_NAME_MAX + 1]; } list[GATE_MAX_GRANTS];
+		size_t n = 0, i;
+		vault__bind_text(gs, 1, consent_id);
+		while (n < GATE_MAX_GRANTS && (rc = sqlite3_step(gs)) == SQLITE_ROW) {
+			list[n].pkind = sqlite3_column_int(gs, 0);
+			snprintf(list[n].p, sizeof(list[n].p), "%s", (const char *)sqlite3_column_text(gs, 1));
+			n++;
+		}
+		sqlite3_finalize(gs);
+		for (i = 0; i < n && st == VAULT_OK; i++) {
+			unsigned int cls;
+			int cnt;
+			st = revoke_grants(v, case_id, list[i].pkind, list[i].p, consent_id, &cls, &cnt);
+		}
+	}
+	return vault__gate_close(&g, st);
+}
+
+/* ---- grants ------------------------------------------------------------------ */
+
+struct share_fill {
+	vault_principal_kind kind;
+	const char *principal;
+	const char *consent_id;
+	user_row u;
+	vault_org_kind org_kind;
+	consent_set cs;
+};
+
+static void share_fill(gate *g, void *ctx)
+{
+	struct share_fill *f = ctx;
+	vault *v = g->v;
+	vault_status st;
+
+	g->req.target_kind = f->kind;
+	g->req.target = f->principal;
+	if (f->kind == VAULT_PRINCIPAL_ORG) {
+		st = vault__org_kind_of(v, f->principal, &f->org_kind, NULL);
+		g->req.target_org = f->principal;
+		g->req.target_org_kind = f->org_kind;
+	} else {
+		st = vault__user_load(v, f->principal, &f->u);
+		if (st == VAULT_OK && f->u.disabled)
+			st = vault__err(v, VAULT_ERR_NOT_FOUND, "user %s is disabled", f->principal);
+		g->req.target_org = f->u.org[0] ? f->u.org : NULL;
+		g->req.target_org_kind = f->u.org_kind;
+		g->req.target_role = f->u.role;
+	}
+	if (st == VAULT_OK && g->req.action == POLICY_SHARE) {
+		st = load_consents(v, g->cs.id, f->consent_id, &f->cs);
+		g->req.consents = f->cs.c;
+		g->req.nconsents = f->cs.n;
+	}
+	if (st == VAULT_ERR_NOT_FOUND) {
+		/* An unknown target is the caller's mistake, not a reason to
+		 * reveal the case: decide META, then say "not found". */
+		g->fill_status = st;
+	} else if (st != VAULT_OK) {
+		g->fill_status = st;
+	}
+}
+
+vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kind,
+                         const char *principal, unsigned int classes,
+                         const vault_share_options *opts)
+{
+	vault_share_options o = VAULT_SHARE_OPTIONS_INIT;
+	struct share_fill *f = NULL;
+	const char *consent = NULL;
+	int64_t expires;
+	sqlite3_stmt *s;
+	unsigned int c;
+	vault_status st;
+	int ci;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (opts != NULL) {
+		if (opts->version == 0 || opts->version > VAULT_SHARE_OPTIONS_VERSION)
+			return vault__err(v, VAULT_ERR_INVALID, "unknown options version");
+		o = *opts;
+	}
+	if (o.perm == 0)
+		o.perm = VAULT_PERM_READ;
+	if (!vault__valid_id(case_id) || !vault__valid_name(principal) ||
+	    (kind != VAULT_PRINCIPAL_ORG && kind != VAULT_PRINCIPAL_USER) || classes == 0 ||
+	    (classes & ~VAULT_CLASS_ALL) != 0 || vault_perm_name(o.perm) == NULL ||
+	    (o.consent_id != NULL && !vault__valid_id(o.consent_id)) || o.expires < 0 ||
+	    (o.expires != 0 && o.expires <= vault__now()))
+		return vault__err(v, VAULT_ERR_INVALID,
+		                  "share: case id, principal kind and name, classes and a valid"
+		                  " permission are required; expiry must be in the future");
+	f = vault__calloc(1, sizeof(*f));
+	if (f == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	f->kind = kind;
+	f->principal = principal;
+	f->consent_id = o.consent_id;
+	st = vault__gate_open(v, &g, "share", POLICY_SHARE, case_id, principal, classes,
+	                      share_fill, f);
+	if (st != VAULT_OK)
+		goto done;
+	expires = o.expires;
+	ci = vault_policy_find_consent(f->cs.c, f->cs.n, g.req.target_org, classes, g.req.now);
+	/* Victim cases leaving their organisation rest on a consent, and
+	 * never outlive it. */
+	if (g.cs.kind == VAULT_CASE_VICTIM && ci >= 0 &&
+	    (g.req.target_org == NULL || strcmp(g.req.target_org, g.cs.owner_org) != 0)) {
+		consent = f->cs.ids[ci];
+		if (f->cs.c[ci].expires != 0 && (expires == 0 || expires > f->cs.c[ci].expires))
+			expires = f->cs.c[ci].expires;
+	}
+	st = vault__prepare(v, "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
+	                       " consent_id, expires, granted_by, created, revoked, owner)"
+	                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0)", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		sqlite3_bind_int(s, 2, (int)kind);
+		vault__bind_text(s, 3, principal);
+		sqlite3_bind_int(s, 4, (int)classes);
+		sqlite3_bind_int(s, 5, (int)o.perm);
+		consent ? (void)vault__bind_text(s, 6, consent) : (void)sqlite3_bind_null(s, 6);
+		sqlite3_bind_int64(s, 7, expires);
+		vault__bind_text(s, 8, v->user);
+		sqlite3_bind_int64(s, 9, vault__now());
+		st = vault__sql_status(v, sqlite3_step(s), "grant");
+		sqlite3_finalize(s);
+	}
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		if (classes & c)
+			st = vault__class_seal_all(v, case_id, c,
+			                           kind == VAULT_PRINCIPAL_ORG ? HOLDER_ORG : HOLDER_USER,
+			                           principal);
+done:
+	st = vault__gate_close(&g, st);
+	free(f);
+	return st;
+}
+
+vault_status vault_revoke(vault *v, const char *case_id, vault_principal_kind kind,
+                          const char *principal)
+{
+	struct share_fill *f;
+	unsigned int classes;
+	vault_status st;
+	int n = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_id(case_id) || !vault__valid_name(principal) ||
+	    (kind != VAULT_PRINCIPAL_ORG && kind != VAULT_PRINCIPAL_USER))
+		return vault__err(v, VAULT_ERR_INVALID, "revoke: case id, principal kind and name");
+	f = vault__calloc(1, sizeof(*f));
+	if (f == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	f->kind = kind;
+	f->principal = principal;
+	st = vault__gate_open(v, &g, "revoke", POLICY_REVOKE, case_id, principal, 0,
+	                      share_fill, f);
+	if (st == VAULT_OK)
+		st = revoke_grants(v, case_id, (int)kind, principal, NULL, &classes, &n);
+	if (st == VAULT_OK && n == 0)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "%s holds no revocable grant on this case",
+		                principal);
+	st = vault__gate_close(&g, st);
+	free(f);
+	return st;
+}
+
+vault_status vault_grant_foreach(vault *v, const char *case_id, vault_grant_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL || !vault__valid_id(case_id))
+		return vault__err(v, VAULT_ERR_INVALID, "case id and callback are required");
+	st = vault__gate_open(v, &g, "grant.list", POLICY_REVOKE, case_id, NULL, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT pkind, principal, classes, perm, consent_id, expires,"
+		                       " granted_by, created FROM grants WHERE case_id = ?1 AND"
+		                       " revoked = 0 AND (expires = 0 OR expires > ?2) ORDER BY id", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		sqlite3_bind_int64(s, 2, vault__now());
+		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			vault_grant_info gi;
+			gi.case_id = case_id;
+			gi.kind = (vault_principal_kind)sqlite3_column_int(s, 0);
+			gi.principal = (const char *)sqlite3_column_text(s, 1);
+			gi.classes = (unsigned int)sqlite3_column_int(s, 2);
+			gi.perm = (vault_perm)sqlite3_column_int(s, 3);
+			gi.consent_id = (const char *)sqlite3_column_text(s, 4);
+			gi.expires = sqlite3_column_int64(s, 5);
+			gi.granted_by = (const char *)sqlite3_column_text(s, 6);
+			gi.created = sqlite3_column_int64(s, 7);
+			ret = cb(&gi, ctx);
+		}
+		if (ret == 0 && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "grants");
+		sqlite3_finalize(s);
+	}
+	st = vault__gate_close(&g, st);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+/* ---- links ------------------------------------------------------------------- */
+
+static size_t link_ad(unsigned char *ad, const char *victim, uint32_t epoch)
+{
+	static const char dom[] = "libvault-link-v1";
+	size_t n = 0;
+
+	memcpy(ad, dom, sizeof(dom));
+	n += sizeof(dom);
+	memcpy(ad + n, victim, VAULT_ID_LEN);
+	n += VAULT_ID_LEN;
+	ad[n++] = (unsigned char)(epoch >> 24);
+	ad[n++] = (unsigned char)(epoch >> 16);
+	ad[n++] = (unsigned char)(epoch >> 8);
+	ad[n++] = (unsigned char)epoch;
+	return n;
+}
+
+vault_status vault_case_link(vault *v, const char *victim, const char *perp)
+{
+	unsigned char ad[64], nonce[VAULT_AEAD_NONCE_BYTES];
+	unsigned char ct[VAULT_ID_LEN + VAULT_AEAD_TAG_BYTES];
+	unsigned char *key = NULL;
+	case_row pc;
+	sqlite3_stmt *s;
+	uint32_t epoch;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!vault__valid_id(victim) || !vault__valid_id(perp))
+		return vault__err(v, VAULT_ERR_INVALID, "two case ids are required");
+	/* The audit entry names the victim case only: the link itself is
+	 * never written in clear, not even in the log. */
+	st = vault__gate_open(v, &g, "case.link", POLICY_WRITE, victim, NULL,
+	                      VAULT_CLASS_SAFETY, NULL, NULL);
+	if (st == VAULT_OK && g.cs.kind != VAULT_CASE_VICTIM)
+		st = vault__err(v, VAULT_ERR_INVALID, "the first case must be a victim case");
+	if (st == VAULT_OK) {
+		st = vault__case_load(v, perp, &pc);
+		if (st == VAULT_OK && pc.kind != VAULT_CASE_PERPETRATOR)
+			st = vault__err(v, VAULT_ERR_INVALID, "the second case must be a perpetrator case");
+	}
+	if (st == VAULT_OK)
+		st = vault__class_epoch(v, victim, VAULT_CLASS_SAFETY, &epoch);
+	if (st == VAULT_OK) {
+		key = vault__secure_alloc(32);
+		st = key ? vault__class_key(v, victim, VAULT_CLASS_SAFETY, epoch, key)
+		         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (st == VAULT_OK) {
+		size_t adlen = link_ad(ad, victim, epoch);
+		vault__random(nonce, sizeof(nonce));
+		vault__aead_seal(ct, (const unsigned char *)perp, VAULT_ID_LEN, ad, adlen, nonce, key);
+		st = vault__prepare(v, "INSERT INTO links(victim_case, epoch, nonce, ct)"
+		                       " VALUES(?1, ?2, ?3, ?4)", &s);
+	}
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, victim);
+		sqlite3_bind_int64(s, 2, epoch);
+		sqlite3_bind_blob(s, 3, nonce, sizeof(nonce), SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, ct, sizeof(ct), SQLITE_STATIC);
+		st = vault__sql_status(v, sqlite3_step(s), "link");
+		sqlite3_finalize(s);
+	}
+	vault__secure_free(key);
+	return vault__gate_close(&g, st);
+}
+
+vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, void *ctx)
+{
+	unsigned char *key = NULL;
+	sqlite3_stmt *s = NULL;
+	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
+	size_t n = 0, i;
+	vault_status st;
+	int rc, ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL || !vault__valid_id(victim))
+		return vault__err(v, VAULT_ERR_INVALID, "case id and callback are required");
+	st = vault__gate_open(v, &g, "case.links", POLICY_READ, victim, NULL,
+	                      VAULT_CLASS_SAFETY, NULL, NULL);
+	if (st == VAULT_OK) {
+		key = vault__secure_alloc(32);
+		ids = vault__calloc(256, sizeof(*ids));
+		if (key == NULL || ids == NULL)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT epoch, nonce, ct FROM links WHERE victim_case = ?1"
+		                       " ORDER BY rowid LIMIT 256", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, victim);
+		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			uint32_t epoch = (uint32_t)sqlite3_column_int64(s, 0);
+			unsigned char ad[64];
+			size_t adlen = link_ad(ad, victim, epoch);
+			if (sqlite3_column_bytes(s, 1) != VAULT_AEAD_NONCE_BYTES ||
+			    sqlite3_column_bytes(s, 2) != VAULT_ID_LEN + VAULT_AEAD_TAG_BYTES) {
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a link is malformed");
+				break;
+			}
+			st = vault__class_key(v, victim, VAULT_CLASS_SAFETY, epoch, key);
+			if (st == VAULT_OK &&
+			    vault__aead_open((unsigned char *)ids[n], sqlite3_column_blob(s, 2),
+			                     (size_t)sqlite3_column_bytes(s, 2), ad, adlen,
+			                     sqlite3_column_blob(s, 1), key) != 0)
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a link fails authentication");
+			if (st == VAULT_OK)
+				ids[n++][VAULT_ID_LEN] = '\0';
+		}
+		sqlite3_finalize(s);
+	}
+	vault__secure_free(key);
+	st = vault__gate_close(&g, st);
+	for (i = 0; st == VAULT_OK && ret == 0 && i < n; i++)
+		ret = cb(ids[i], ctx);
+	free(ids);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
+}
+
+/* ---- break-glass --------------------------------------------------------------- */
+
+static void bg_fill(gate *g, void *ctx)
+{
+	g->req.reason = ctx;
+}
+
+vault_status vault_break_glass(vault *v, const char *case_id, const char *reason,
+                               int64_t duration_s)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int64_t now = vault__now();
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (duration_s == 0)
+		duration_s = VAULT_BREAK_GLASS_DEFAULT_S;
+	if (!vault__valid_id(case_id) || !vault__valid_text(reason, VAULT_TEXT_MAX, 0) ||
+	    duration_s < 0 || duration_s > VAULT_BREAK_GLASS_MAX_S)
+		return vault__err(v, VAULT_ERR_INVALID,
+		                  "break-glass: case id, a written reason and a duration of at"
+		                  " most %d hours are required", VAULT_BREAK_GLASS_MAX_S / 3600);
+	st = vault__gate_open(v, &g, "break-glass", POLICY_BREAK_GLASS, case_id, NULL,
+	                      VAULT_CLASS_ALL, bg_fill, (void *)reason);
+	if (g.ev.reason == NULL)
+		g.ev.reason = reason; /* the written reason is what reviewers read */
+	g.ev.high = 1;
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "INSERT INTO breakglass(case_id, user, until, reason, created)"
+		                       " VALUES(?1, ?2, ?3, ?4, ?5)", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		vault__bind_text(s, 2, v->user);
+		sqlite3_bind_int64(s, 3, now + duration_s);
+		vault__bind_text(s, 4, reason);
+		sqlite3_bind_int64(s, 5, now);
+		st = vault__sql_status(v, sqlite3_step(s), "break-glass");
+		sqlite3_finalize(s);
+	}
+	return vault__gate_close(&g, st);
+}

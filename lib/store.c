@@ -1,0 +1,448 @@
+/*
+ * store.c - the SQLCipher connection: keying, cipher settings, schema and
+ * migrations, cached statements, transactions.
+ *
+ * SQL here runs on SQLite 3.15 (Debian 12's SQLCipher 3.4): no UPSERT,
+ * RETURNING, window functions or JSON1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* SQLCipher's keying call; its header declares it only under
+ * SQLITE_HAS_CODEC, which distributions do not set for users. */
+int sqlite3_key(sqlite3 *db, const void *key, int nkey);
+
+/* Schema migrations: migrations[i] takes a database from version i to i+1.
+ * A new release appends; a published step never changes. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables */
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+	"CREATE TABLE orgs(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" kind INTEGER NOT NULL, epoch INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE org_pubkeys(org TEXT NOT NULL, epoch INTEGER NOT NULL,"
+	" which INTEGER NOT NULL, pk BLOB NOT NULL, PRIMARY KEY(org, epoch, which));"
+	"CREATE TABLE org_keys(org TEXT NOT NULL, epoch INTEGER NOT NULL,"
+	" which INTEGER NOT NULL, user TEXT NOT NULL, sealed BLOB NOT NULL,"
+	" PRIMARY KEY(org, epoch, which, user));"
+	"CREATE TABLE users(name TEXT PRIMARY KEY, org TEXT, role INTEGER NOT NULL,"
+	" box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"CREATE TABLE cases(id TEXT PRIMARY KEY, kind INTEGER NOT NULL,"
+	" owner_org TEXT NOT NULL, created_by TEXT NOT NULL,"
+	" restricted INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE case_classes(case_id TEXT NOT NULL, class INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL, PRIMARY KEY(case_id, class));"
+	"CREATE TABLE class_keys(case_id TEXT NOT NULL, class INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL, hkind INTEGER NOT NULL, holder TEXT NOT NULL,"
+	" hepoch INTEGER NOT NULL, sealed BLOB NOT NULL,"
+	" PRIMARY KEY(case_id, class, epoch, hkind, holder, hepoch));"
+	"CREATE TABLE records(case_id TEXT NOT NULL, name TEXT NOT NULL,"
+	" version INTEGER NOT NULL, class INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL, size INTEGER NOT NULL, author TEXT NOT NULL,"
+	" created INTEGER NOT NULL, nonce BLOB, ct BLOB,"
+	" PRIMARY KEY(case_id, name, version));"
+	"CREATE TABLE grants(id INTEGER PRIMARY KEY, case_id TEXT NOT NULL,"
+	" pkind INTEGER NOT NULL, principal TEXT NOT NULL, classes INTEGER NOT NULL,"
+	" perm INTEGER NOT NULL, consent_id TEXT, expires INTEGER NOT NULL,"
+	" granted_by TEXT NOT NULL, created INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0, owner INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX grants_case ON grants(case_id, revoked);"
+	"CREATE TABLE consents(id TEXT PRIMARY KEY, case_id TEXT NOT NULL,"
+	" org TEXT NOT NULL, classes INTEGER NOT NULL, scope INTEGER NOT NULL,"
+	" purpose TEXT NOT NULL, basis INTEGER NOT NULL, reason TEXT NOT NULL,"
+	" given_at INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" withdrawn INTEGER NOT NULL, recorded_by TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE links(victim_case TEXT NOT NULL, epoch INTEGER NOT NULL,"
+	" nonce BLOB NOT NULL, ct BLOB NOT NULL);"
+	"CREATE TABLE breakglass(case_id TEXT NOT NULL, user TEXT NOT NULL,"
+	" until INTEGER NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+	" actor TEXT NOT NULL, org TEXT NOT NULL, role TEXT NOT NULL,"
+	" action TEXT NOT NULL, case_id TEXT NOT NULL, target TEXT NOT NULL,"
+	" class TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL,"
+	" purpose TEXT NOT NULL, newkey BLOB, high INTEGER NOT NULL,"
+	" prev BLOB NOT NULL, hash BLOB NOT NULL, sig BLOB, key BLOB NOT NULL);",
+	/* 1 -> 2: indexes for audit queries and key look-ups */
+	"CREATE INDEX audit_case ON audit(case_id);"
+	"CREATE INDEX audit_actor ON audit(actor);"
+	"CREATE INDEX class_keys_holder ON class_keys(hkind, holder);"
+	"CREATE INDEX breakglass_case ON breakglass(case_id, user);",
+};
+
+#define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_CASE_GET] =
+	    "SELECT c.kind, c.owner_org, c.created_by, c.restricted, c.created, o.kind"
+	    " FROM cases c JOIN orgs o ON o.id = c.owner_org WHERE c.id = ?1",
+	[ST_GRANTS_FOR_ACTOR] =
+	    "SELECT classes, perm, expires, revoked FROM grants"
+	    " WHERE case_id = ?1 AND revoked = 0 AND"
+	    " ((pkind = 1 AND principal = ?2) OR (pkind = 2 AND principal = ?3))",
+	[ST_BREAKGLASS_GET] =
+	    "SELECT MAX(until) FROM breakglass WHERE case_id = ?1 AND user = ?2",
+	[ST_EPOCH_GET] =
+	    "SELECT epoch FROM case_classes WHERE case_id = ?1 AND class = ?2",
+	[ST_CLASSKEY_FIND] =
+	    "SELECT hkind, holder, hepoch, sealed FROM class_keys"
+	    " WHERE case_id = ?1 AND class = ?2 AND epoch = ?3 AND"
+	    " ((hkind = 2 AND holder = ?4) OR (hkind = 1 AND holder = ?5) OR"
+	    "  (hkind = 3 AND holder = ?5 AND ?6))",
+	[ST_RECORD_MAXVER] =
+	    "SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2",
+	[ST_RECORD_INSERT] =
+	    "INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
+	    " author, created, nonce, ct) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_RECORD_GET] =
+	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct"
+	    " FROM records WHERE case_id = ?1 AND name = ?2 AND"
+	    " version = CASE WHEN ?3 > 0 THEN ?3 ELSE"
+	    " (SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2) END",
+	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_INSERT] =
+	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"
+	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key)"
+	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17)",
+	[ST_AUDIT_SIGN] = "UPDATE audit SET sig = ?1 WHERE seq = ?2",
+};
+
+vault_status vault__sql_status(vault *v, int rc, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return VAULT_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return vault__err(v, VAULT_ERR_BUSY, "%s: the vault is busy", what);
+	case SQLITE_NOMEM:
+		return vault__err(v, VAULT_ERR_NOMEM, "%s: out of memory", what);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return vault__err(v, VAULT_ERR_CORRUPT, "%s: database is damaged", what);
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return vault__err(v, VAULT_ERR_IO, "%s: %s", what,
+		                  v && v->db ? sqlite3_errmsg(v->db) : "I/O error");
+	case SQLITE_CONSTRAINT:
+		return vault__err(v, VAULT_ERR_EXISTS, "%s: already exists", what);
+	default:
+		/* A trigger's RAISE, a schema surprise: never a silent success. */
+		return vault__err(v, VAULT_ERR_IO, "%s: %s", what,
+		                  v && v->db ? sqlite3_errmsg(v->db) : "database error");
+	}
+}
+
+vault_status vault__exec(vault *v, const char *sql)
+{
+	int rc = sqlite3_exec(v->db, sql, NULL, NULL, NULL);
+
+	return vault__sql_status(v, rc, "database");
+}
+
+vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(v->db, sql, -1, out, NULL);
+
+	if (rc != SQLITE_OK)
+		*out = NULL;
+	return vault__sql_status(v, rc, "prepare");
+}
+
+sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id)
+{
+	sqlite3_stmt *s = v->st[id];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v2(v->db, stmt_sql[id], -1, &s, NULL) != SQLITE_OK)
+			return NULL;
+		v->st[id] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+int vault__bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	return sqlite3_bind_text(s, i, t ? t : "", -1, SQLITE_STATIC);
+}
+
+vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,
+                             size_t cap, size_t *len)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT v FROM meta WHERE k = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, k);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		if (n > cap) {
+			st = vault__err(v, VAULT_ERR_CORRUPT, "meta %s is malformed", k);
+		} else {
+			if (n > 0)
+				memcpy(buf, sqlite3_column_blob(s, 0), n);
+			*len = n;
+		}
+	} else if (rc == SQLITE_DONE) {
+		st = vault__err(v, VAULT_ERR_CORRUPT, "meta %s is missing", k);
+	} else {
+		st = vault__sql_status(v, rc, "meta");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault__meta_put(vault *v, const char *k, const void *val, size_t len)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+
+	st = vault__prepare(v, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, k);
+	sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
+	st = vault__sql_status(v, sqlite3_step(s), "meta");
+	sqlite3_finalize(s);
+	return st;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The major version of the linked SQLCipher, or 0 when SQLite has no
+ * cipher at all (PRAGMA cipher_version returns nothing). */
+static int cipher_major(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int major = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA cipher_version", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		if (t != NULL && t[0] >= '1' && t[0] <= '9')
+			major = atoi((const char *)t);
+	}
+	sqlite3_finalize(s);
+	return major;
+}
+
+/* Test hook: pretend the linked SQLite has no cipher. */
+int vault__test_no_cipher;
+
+static vault_status migrate(vault *v, int create)
+{
+	int ver = 0, i;
+	vault_status st;
+
+	if (pragma_int(v->db, "PRAGMA user_version", &ver) != SQLITE_OK)
+		return vault__err(v, VAULT_ERR_CORRUPT,
+		                  "cannot read the database (wrong key or damaged file)");
+	if (ver > SCHEMA_LATEST)
+		return vault__err(v, VAULT_ERR_VERSION,
+		                  "schema version %d is newer than this library's %d",
+		                  ver, SCHEMA_LATEST);
+	if (ver == 0 && !create)
+		return vault__err(v, VAULT_ERR_CORRUPT, "database has no schema");
+	if (ver == SCHEMA_LATEST)
+		return VAULT_OK;
+	st = vault__exec(v, "BEGIN IMMEDIATE");
+	if (st != VAULT_OK)
+		return st;
+	for (i = ver; i < SCHEMA_LATEST && st == VAULT_OK; i++)
+		st = vault__exec(v, migrations[i]);
+	if (st == VAULT_OK) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_LATEST);
+		st = vault__exec(v, sql);
+	}
+	if (st == VAULT_OK)
+		st = vault__exec(v, "COMMIT");
+	if (st != VAULT_OK)
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
+                               int create, int busy_ms)
+{
+	/* "x'<64 hex>'": SQLCipher's raw-key form, no passphrase KDF. */
+	char *keyspec = NULL;
+	char *path = NULL;
+	vault_status st = VAULT_OK;
+	int rc, major, n = 0;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	            (create ? SQLITE_OPEN_CREATE : 0);
+
+	path = vault__path(v->dir, VAULT_DB_FILE);
+	if (path == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	rc = sqlite3_open_v2(path, &v->db, flags, NULL);
+	free(path);
+	if (rc != SQLITE_OK) {
+		st = vault__sql_status(v, rc, "open database");
+		if (rc == SQLITE_CANTOPEN && !create)
+			st = vault__err(v, VAULT_ERR_NOT_FOUND, "no vault database");
+		return st;
+	}
+	sqlite3_extended_result_codes(v->db, 0);
+	major = vault__test_no_cipher ? 0 : cipher_major(v->db);
+	if (major == 0)
+		return vault__err(v, VAULT_ERR_NOCRYPTO,
+		                  "the linked SQLite has no encryption (not SQLCipher)");
+	keyspec = vault__secure_alloc(2 + 64 + 2);
+	if (keyspec == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	keyspec[0] = 'x';
+	keyspec[1] = '\'';
+	vault__hex(dbkey, 32, keyspec + 2);
+	keyspec[66] = '\'';
+	keyspec[67] = '\0';
+	rc = sqlite3_key(v->db, keyspec, 67);
+	vault__secure_free(keyspec);
+	if (rc != SQLITE_OK)
+		return vault__err(v, VAULT_ERR_NOCRYPTO, "cannot key the database");
+
+	/* Explicit cipher settings, so SQLCipher 3.4 and 4.x read the same
+	 * file: 4096-byte pages, HMAC-SHA1 page authentication and the
+	 * PBKDF2-SHA1 (64000) key schedule that 4.x calls compatibility 3.
+	 * With a raw key the KDF iterations do not run, but they are part of
+	 * the format, so they are pinned too. */
+	st = vault__exec(v, "PRAGMA cipher_page_size = 4096;"
+	                    "PRAGMA kdf_iter = 64000;"
+	                    "PRAGMA cipher_use_hmac = ON;");
+	if (st == VAULT_OK && major >= 4)
+		st = vault__exec(v, "PRAGMA cipher_hmac_algorithm = HMAC_SHA1;"
+		                    "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA1;");
+	if (st != VAULT_OK)
+		return st;
+	/* The first read proves the key: a wrong key or a damaged header
+	 * gives SQLITE_NOTADB here. */
+	sqlite3_busy_timeout(v->db, busy_ms);
+	rc = pragma_int(v->db, "SELECT count(*) FROM sqlite_master", &n);
+	if (rc != SQLITE_OK)
+		return vault__err(v, rc == SQLITE_BUSY ? VAULT_ERR_BUSY : VAULT_ERR_CORRUPT,
+		                  "cannot read the database (damaged file)");
+	st = vault__exec(v, "PRAGMA journal_mode = WAL;"
+	                    "PRAGMA synchronous = FULL;"
+	                    "PRAGMA secure_delete = ON;"
+	                    "PRAGMA foreign_keys = ON;");
+	if (st != VAULT_OK)
+		return st;
+	return migrate(v, create);
+}
+
+void vault__store_close(vault *v)
+{
+	int i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		sqlite3_finalize(v->st[i]);
+		v->st[i] = NULL;
+	}
+	if (v->db != NULL) {
+		if (!sqlite3_get_autocommit(v->db))
+			sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(v->db);
+		v->db = NULL;
+	}
+}
+
+/* ---- transactions -------------------------------------------------------
+ * Outside vault_begin() each operation is its own BEGIN IMMEDIATE ...
+ * COMMIT: the write lock is taken first, so the audit head read inside
+ * cannot move under us.  Inside vault_begin() an operation is a savepoint. */
+
+vault_status vault__txn_begin(vault *v)
+{
+	vault_status st = VAULT_OK;
+
+	if (v->op_depth != 0)
+		return vault__err(v, VAULT_ERR_STATE, "operation already in progress");
+	if (!v->user_txn) {
+		st = vault__exec(v, "BEGIN IMMEDIATE");
+		v->head_known = 0;
+		v->unsigned_entries = 0;
+	}
+	/* The operation's own savepoint: a refused or failed operation rolls
+	 * back to it and still writes its audit entry, without giving up the
+	 * write lock. */
+	if (st == VAULT_OK)
+		st = vault__exec(v, "SAVEPOINT vault_op");
+	if (st == VAULT_OK)
+		v->op_depth = 1;
+	else if (!v->user_txn)
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+void vault__txn_undo_op(vault *v)
+{
+	if (v->op_depth != 0) {
+		sqlite3_exec(v->db, "ROLLBACK TO vault_op", NULL, NULL, NULL);
+		v->head_known = 0;
+		/* Keys of epochs that were just undone must not be reused. */
+		vault__cache_forget(v);
+	}
+}
+
+vault_status vault__txn_end(vault *v, int ok)
+{
+	vault_status st = VAULT_OK;
+
+	if (v->op_depth == 0)
+		return VAULT_OK;
+	v->op_depth = 0;
+	if (!ok) {
+		sqlite3_exec(v->db, "ROLLBACK TO vault_op", NULL, NULL, NULL);
+		vault__cache_forget(v);
+	}
+	st = vault__exec(v, "RELEASE vault_op");
+	if (v->user_txn) {
+		if (!ok)
+			v->head_known = 0;
+		return ok ? st : VAULT_OK;
+	}
+	if (ok && st == VAULT_OK) {
+		st = vault__audit_seal(v);
+		if (st == VAULT_OK)
+			st = vault__exec(v, "COMMIT");
+		if (st == VAULT_OK) {
+			v->unsigned_entries = 0;
+			return VAULT_OK;
+		}
+	}
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	vault__cache_forget(v);
+	v->head_known = 0;
+	v->unsigned_entries = 0;
+	return st;
+}

@@ -1,0 +1,552 @@
+/*
+ * vault.c - creating, opening and closing a vault; passphrases; the
+ * caller's transactions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const vault_files[] = {
+	VAULT_DB_FILE, VAULT_DB_FILE "-wal", VAULT_DB_FILE "-shm", VAULT_SLOTS_FILE,
+	VAULT_LOCK_FILE, VAULT_INBOX_FILE, VAULT_INBOX_FILE ".taken", NULL};
+
+static int valid_pass(const unsigned char *p, size_t n)
+{
+	return p != NULL && n > 0 && n <= VAULT_PASSPHRASE_MAX;
+}
+
+static vault *handle_new(const char *dir)
+{
+	vault *v = vault__calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	v->dir = vault__strdup(dir);
+	v->sec = vault__secure_alloc(sizeof(*v->sec));
+	v->cache = vault__secure_alloc(KEYCACHE_SLOTS * sizeof(keycache_entry));
+	if (v->dir == NULL || v->sec == NULL || v->cache == NULL) {
+		vault_close(v);
+		return NULL;
+	}
+	memset(v->sec, 0, sizeof(*v->sec));
+	memset(v->cache, 0, KEYCACHE_SLOTS * sizeof(keycache_entry));
+	v->purpose = VAULT_PURPOSE_CASEWORK;
+	return v;
+}
+
+void vault_close(vault *v)
+{
+	if (v == NULL)
+		return;
+	vault__store_close(v);
+	vault__secure_free(v->sec); /* sodium_free wipes */
+	vault__secure_free(v->cache);
+	free(v->dir);
+	vault__wipe(v, sizeof(*v));
+	free(v);
+}
+
+/* Move the handle's message to the thread-local error, then close it. */
+static vault_status fail_handle(vault *v, vault_status st)
+{
+	if (v != NULL) {
+		vault__set_last_error("%s", v->errmsg);
+		vault_close(v);
+	}
+	return st;
+}
+
+vault_status vault__new_user_secrets(vault *v, slot_secret **sec,
+                                     unsigned char box_pk[32],
+                                     unsigned char sign_pk[32])
+{
+	unsigned char sk_dummy[32];
+
+	(void)sk_dummy;
+	*sec = vault__secure_alloc(sizeof(**sec));
+	if (*sec == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	memcpy((*sec)->dbkey, v->sec->dbkey, 32);
+	vault__box_keypair(box_pk, (*sec)->box_sk);
+	vault__sign_keypair(sign_pk, (*sec)->sign_sk);
+	return VAULT_OK;
+}
+
+static vault_status insert_user(vault *v, const char *name, const char *org,
+                                vault_role role, const unsigned char box_pk[32],
+                                const unsigned char sign_pk[32])
+{
+	sqlite3_stmt *s;
+	vault_status st;
+
+	st = vault__prepare(v, "INSERT INTO users(name, org, role, box_pk, sign_pk,"
+	                       " disabled, created) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6)", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, name);
+	if (org != NULL)
+		vault__bind_text(s, 2, org);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_int(s, 3, (int)role);
+	sqlite3_bind_blob(s, 4, box_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, sign_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, vault__now());
+	st = vault__sql_status(v, sqlite3_step(s), "user");
+	if (st == VAULT_ERR_EXISTS)
+		vault__err(v, st, "user %s already exists", name);
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault__insert_user(vault *v, const char *name, const char *org,
+                                vault_role role, const unsigned char box_pk[32],
+                                const unsigned char sign_pk[32])
+{
+	return insert_user(v, name, org, role, box_pk, sign_pk);
+}
+
+static void remove_files(const char *dir)
+{
+	int i;
+
+	for (i = 0; vault_files[i] != NULL; i++) {
+		char *p = vault__path(dir, vault_files[i]);
+		if (p != NULL) {
+			unlink(p);
+			free(p);
+		}
+	}
+}
+
+vault_status vault_create(const char *path, const char *admin,
+                          const unsigned char *passphrase, size_t passphrase_len,
+                          const vault_create_options *opts, vault **out)
+{
+	vault_create_options o = VAULT_CREATE_OPTIONS_INIT;
+	unsigned char inbox_pk[32], inbox_sk[32], ignored[32];
+	slot_secret *slot = NULL;
+	vault *v = NULL;
+	vault_status st;
+	struct stat sb;
+	char *p;
+	int created_dir = 0, made_files = 0;
+	audit_event ev;
+
+	vault__clear_last_error();
+	if (out != NULL)
+		*out = NULL;
+	if (path == NULL || *path == '\0' || !vault__valid_name(admin) ||
+	    !valid_pass(passphrase, passphrase_len)) {
+		vault__set_last_error("vault_create: a path, a valid administrator name"
+		                      " and a passphrase of 1..%d bytes are required",
+		                      VAULT_PASSPHRASE_MAX);
+		return VAULT_ERR_INVALID;
+	}
+	if (opts != NULL) {
+		if (opts->version == 0 || opts->version > VAULT_CREATE_OPTIONS_VERSION) {
+			vault__set_last_error("unknown options version");
+			return VAULT_ERR_INVALID;
+		}
+		o.kdf = opts->kdf;
+	}
+	if (vault__kdf_params(o.kdf, &(unsigned long long){0}, &(size_t){0}) != 0) {
+		vault__set_last_error("unknown KDF level");
+		return VAULT_ERR_INVALID;
+	}
+	if (o.kdf == VAULT_KDF_DEFAULT)
+		o.kdf = VAULT_KDF_MODERATE;
+	if (vault__crypto_init() != VAULT_OK) {
+		vault__set_last_error("libsodium could not be initialised");
+		return VAULT_ERR_NOCRYPTO;
+	}
+	if (mkdir(path, 0700) == 0) {
+		created_dir = 1;
+	} else if (errno != EEXIST || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		vault__set_last_error("cannot create the vault folder");
+		return errno == ENOMEM ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
+	}
+	p = vault__path(path, VAULT_SLOTS_FILE);
+	if (p == NULL)
+		return VAULT_ERR_NOMEM;
+	if (access(p, F_OK) == 0) {
+		free(p);
+		vault__set_last_error("a vault already exists there");
+		return VAULT_ERR_EXISTS;
+	}
+	free(p);
+	p = vault__path(path, VAULT_DB_FILE);
+	if (p == NULL)
+		return VAULT_ERR_NOMEM;
+	st = access(p, F_OK) == 0 ? VAULT_ERR_EXISTS : VAULT_OK;
+	free(p);
+	if (st != VAULT_OK) {
+		vault__set_last_error("a vault already exists there");
+		return st;
+	}
+
+	v = handle_new(path);
+	if (v == NULL) {
+		vault__set_last_error("out of memory");
+		st = VAULT_ERR_NOMEM;
+		goto fail;
+	}
+	snprintf(v->user, sizeof(v->user), "%s", admin);
+	v->role = VAULT_ROLE_ADMIN;
+	v->default_kdf = o.kdf;
+	vault__random(v->sec->dbkey, 32);
+	vault__box_keypair(v->sec->box_pk, v->sec->box_sk);
+	vault__sign_keypair(v->sec->sign_pk, v->sec->sign_sk);
+	vault__box_keypair(inbox_pk, inbox_sk);
+
+	made_files = 1;
+	st = vault__slots_create(path, o.kdf, inbox_pk);
+	if (st != VAULT_OK) {
+		vault__err(v, st, "%s", vault_last_errmsg());
+		goto fail;
+	}
+	st = vault__store_open(v, v->sec->dbkey, 1, 5000);
+	if (st != VAULT_OK)
+		goto fail;
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		goto fail;
+	st = vault__meta_put(v, "inbox_pk", inbox_pk, 32);
+	if (st == VAULT_OK)
+		st = vault__meta_put(v, "inbox_sk", inbox_sk, 32);
+	if (st == VAULT_OK)
+		st = insert_user(v, admin, NULL, VAULT_ROLE_ADMIN, v->sec->box_pk,
+		                 v->sec->sign_pk);
+	if (st == VAULT_OK) {
+		/* Entry 1: the vault and its first key.  Its hash is the id. */
+		memset(&ev, 0, sizeof(ev));
+		ev.action = "vault.create";
+		ev.target = admin;
+		ev.outcome = VAULT_OUTCOME_OK;
+		ev.newkey = v->sec->sign_pk;
+		st = vault__audit_append(v, &ev);
+	}
+	if (st == VAULT_OK)
+		st = vault__meta_put(v, "vault_id", v->head_hash, 32);
+	if (st == VAULT_OK) {
+		slot = vault__secure_alloc(sizeof(*slot));
+		if (slot == NULL) {
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		} else {
+			memcpy(slot->dbkey, v->sec->dbkey, 32);
+			memcpy(slot->box_sk, v->sec->box_sk, 32);
+			memcpy(slot->sign_sk, v->sec->sign_sk, 64);
+			st = vault__slot_put(path, admin, passphrase, passphrase_len,
+			                     o.kdf, slot);
+			if (st != VAULT_OK)
+				vault__err(v, st, "%s", vault_last_errmsg());
+		}
+	}
+	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	if (st != VAULT_OK)
+		goto fail;
+	vault__secure_free(slot);
+	vault__wipe(inbox_sk, sizeof(inbox_sk));
+	(void)ignored;
+	if (out != NULL)
+		*out = v;
+	else
+		vault_close(v);
+	return VAULT_OK;
+fail:
+	vault__secure_free(slot);
+	vault__wipe(inbox_sk, sizeof(inbox_sk));
+	if (v != NULL) {
+		vault__store_close(v);
+		fail_handle(v, st);
+	}
+	if (made_files)
+		remove_files(path);
+	if (created_dir)
+		rmdir(path);
+	return st;
+}
+
+struct inbox_ctx {
+	vault *v;
+	vault_status st;
+};
+
+static int note_failure(const char *user, int64_t ts, void *ctx)
+{
+	struct inbox_ctx *x = ctx;
+	char reason[96];
+	audit_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(reason, sizeof(reason), "failed unlock at %lld (unix time)", (long long)ts);
+	ev.action = "auth.fail";
+	ev.target = user;
+	ev.outcome = VAULT_OUTCOME_DENIED;
+	ev.reason = reason;
+	x->st = vault__audit_append(x->v, &ev);
+	return x->st != VAULT_OK;
+}
+
+static vault_status load_identity(vault *v)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT u.org, u.role, u.disabled, u.box_pk, u.sign_pk,"
+	                       " COALESCE(o.kind, 0) FROM users u"
+	                       " LEFT JOIN orgs o ON o.id = u.org WHERE u.name = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, v->user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *org = sqlite3_column_text(s, 0);
+		v->role = (vault_role)sqlite3_column_int(s, 1);
+		v->org_kind = (vault_org_kind)sqlite3_column_int(s, 5);
+		snprintf(v->org, sizeof(v->org), "%s", org ? (const char *)org : "");
+		if (sqlite3_column_int(s, 2) != 0)
+			st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
+		else if (sqlite3_column_bytes(s, 3) != 32 || sqlite3_column_bytes(s, 4) != 32 ||
+		         memcmp(sqlite3_column_blob(s, 3), v->sec->box_pk, 32) != 0 ||
+		         memcmp(sqlite3_column_blob(s, 4), v->sec->sign_pk, 32) != 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT,
+			                "the key slot does not match the user's public keys");
+	} else if (rc == SQLITE_DONE) {
+		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
+	} else {
+		st = vault__sql_status(v, rc, "user");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+vault_status vault_open(const char *path, const char *user,
+                        const unsigned char *passphrase, size_t passphrase_len,
+                        const vault_open_options *opts, vault **out)
+{
+	vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+	unsigned char inbox_pk[32], inbox_sk[32];
+	slot_secret *slot = NULL;
+	struct inbox_ctx ix;
+	vault *v = NULL;
+	vault_status st;
+	size_t n = 0;
+	int busy, drained = 0;
+	audit_event ev;
+
+	vault__clear_last_error();
+	if (out == NULL || path == NULL || *path == '\0' || user == NULL ||
+	    !valid_pass(passphrase, passphrase_len)) {
+		vault__set_last_error("vault_open: path, user, passphrase and out are required");
+		return VAULT_ERR_INVALID;
+	}
+	*out = NULL;
+	if (opts != NULL) {
+		if (opts->version == 0 || opts->version > VAULT_OPEN_OPTIONS_VERSION) {
+			vault__set_last_error("unknown options version");
+			return VAULT_ERR_INVALID;
+		}
+		o = *opts;
+	}
+	if (o.purpose == 0)
+		o.purpose = VAULT_PURPOSE_CASEWORK;
+	if (vault_purpose_name(o.purpose) == NULL) {
+		vault__set_last_error("unknown purpose");
+		return VAULT_ERR_INVALID;
+	}
+	busy = o.busy_timeout_ms == 0 ? 5000 : o.busy_timeout_ms < 0 ? 0 : o.busy_timeout_ms;
+	if (vault__crypto_init() != VAULT_OK) {
+		vault__set_last_error("libsodium could not be initialised");
+		return VAULT_ERR_NOCRYPTO;
+	}
+	if (!vault__valid_name(user)) {
+		/* Same answer, same work as any unknown user. */
+		slot_secret dummy;
+		vault_kdf def;
+		st = vault__slot_unlock(path, "-", passphrase, passphrase_len, &dummy, &def);
+		vault__wipe(&dummy, sizeof(dummy));
+		if (st == VAULT_ERR_AUTH)
+			vault__inbox_note(path, user);
+		return st == VAULT_OK ? VAULT_ERR_AUTH : st;
+	}
+	slot = vault__secure_alloc(sizeof(*slot));
+	v = handle_new(path);
+	if (slot == NULL || v == NULL) {
+		vault__secure_free(slot);
+		vault_close(v);
+		vault__set_last_error("out of memory");
+		return VAULT_ERR_NOMEM;
+	}
+	st = vault__slot_unlock(path, user, passphrase, passphrase_len, slot,
+	                        &v->default_kdf);
+	if (st != VAULT_OK) {
+		if (st == VAULT_ERR_AUTH)
+			vault__inbox_note(path, user);
+		vault__secure_free(slot);
+		vault_close(v);
+		return st;
+	}
+	snprintf(v->user, sizeof(v->user), "%s", user);
+	v->purpose = o.purpose;
+	memcpy(v->sec->dbkey, slot->dbkey, 32);
+	memcpy(v->sec->box_sk, slot->box_sk, 32);
+	memcpy(v->sec->sign_sk, slot->sign_sk, 64);
+	vault__secure_free(slot);
+	vault__box_pk_from_sk(v->sec->box_pk, v->sec->box_sk);
+	vault__sign_pk_from_sk(v->sec->sign_pk, v->sec->sign_sk);
+
+	st = vault__store_open(v, v->sec->dbkey, 0, busy);
+	if (st == VAULT_OK)
+		st = load_identity(v);
+	if (st == VAULT_ERR_AUTH)
+		vault__inbox_note(path, user);
+	if (st != VAULT_OK)
+		return fail_handle(v, st);
+
+	/* Enter failed attempts noted since the last open, then this open. */
+	st = vault__txn_begin(v);
+	if (st != VAULT_OK)
+		return fail_handle(v, st);
+	st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
+	if (st == VAULT_OK)
+		st = vault__meta_get(v, "inbox_sk", inbox_sk, 32, &n);
+	if (st == VAULT_OK) {
+		ix.v = v;
+		ix.st = VAULT_OK;
+		st = vault__inbox_drain(path, inbox_pk, inbox_sk, note_failure, &ix, &drained);
+		if (st != VAULT_OK)
+			st = ix.st != VAULT_OK ? ix.st : st;
+	}
+	vault__wipe(inbox_sk, sizeof(inbox_sk));
+	if (st == VAULT_OK) {
+		memset(&ev, 0, sizeof(ev));
+		ev.action = "vault.open";
+		ev.outcome = VAULT_OUTCOME_OK;
+		st = vault__audit_append(v, &ev);
+		if (st != VAULT_OK)
+			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
+	}
+	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	if (st != VAULT_OK)
+		return fail_handle(v, st);
+	if (drained > 0)
+		vault__inbox_clear(path);
+	*out = v;
+	return VAULT_OK;
+}
+
+vault_status vault_set_purpose(vault *v, vault_purpose purpose)
+{
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (vault_purpose_name(purpose) == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown purpose");
+	v->purpose = purpose;
+	return VAULT_OK;
+}
+
+const char *vault_whoami(const vault *v, const char **org, vault_role *role)
+{
+	if (v == NULL)
+		return NULL;
+	if (org != NULL)
+		*org = v->org[0] ? v->org : NULL;
+	if (role != NULL)
+		*role = v->role;
+	return v->user;
+}
+
+vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
+                          vault_kdf kdf)
+{
+	unsigned long long ops;
+	slot_secret *slot;
+	size_t mem;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!valid_pass(pass, len))
+		return vault__err(v, VAULT_ERR_INVALID, "passphrase must be 1..%d bytes",
+		                  VAULT_PASSPHRASE_MAX);
+	if (vault__kdf_params(kdf, &ops, &mem) != 0)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown KDF level");
+	slot = vault__secure_alloc(sizeof(*slot));
+	if (slot == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	memcpy(slot->dbkey, v->sec->dbkey, 32);
+	memcpy(slot->box_sk, v->sec->box_sk, 32);
+	memcpy(slot->sign_sk, v->sec->sign_sk, 64);
+	/* The entry is written first and committed after the slot file is
+	 * replaced: a failure to record leaves the old passphrase in force. */
+	st = vault__gate_open(v, &g, "user.passwd", POLICY_NONE, NULL, v->user, 0,
+	                      NULL, NULL);
+	if (st == VAULT_OK) {
+		st = vault__slot_put(v->dir, v->user, pass, len,
+		                     kdf == VAULT_KDF_DEFAULT ? v->default_kdf : kdf, slot);
+		if (st != VAULT_OK)
+			vault__err(v, st, "%s", vault_last_errmsg());
+	}
+	vault__secure_free(slot);
+	return vault__gate_close(&g, st);
+}
+
+vault_status vault_begin(vault *v)
+{
+	vault_status st;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "a transaction is already open");
+	st = vault__exec(v, "BEGIN IMMEDIATE");
+	if (st != VAULT_OK)
+		return st;
+	v->user_txn = 1;
+	v->head_known = 0;
+	v->unsigned_entries = 0;
+	return VAULT_OK;
+}
+
+vault_status vault_commit(vault *v)
+{
+	vault_status st;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "no transaction is open");
+	st = vault__audit_seal(v);
+	if (st == VAULT_OK)
+		st = vault__exec(v, "COMMIT");
+	if (st != VAULT_OK) {
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+		vault__cache_forget(v);
+	}
+	v->user_txn = 0;
+	v->head_known = 0;
+	v->unsigned_entries = 0;
+	return st;
+}
+
+vault_status vault_rollback(vault *v)
+{
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (!v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "no transaction is open");
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	vault__cache_forget(v);
+	v->user_txn = 0;
+	v->head_known = 0;
+	v->unsigned_entries = 0;
+	return VAULT_OK;
+}
