@@ -1,0 +1,70 @@
+/*
+ * helpers.h - shared fixtures of the unit tests: temporary vaults, a small
+ * network of organisations and users, direct access to the database with a
+ * user's own keys (what an insider with the raw files could do).
+ */
+#ifndef VAULT_TEST_HELPERS_H
+#define VAULT_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "vault.h"
+
+#define TEST_KDF VAULT_KDF_INSECURE_TEST_ONLY
+
+/* A fresh empty directory under /tmp; free with th_rmdir(). */
+char *th_tmpdir(void);
+/* Remove a directory tree (vault folders are flat, but be thorough). */
+void th_rmdir(char *dir);
+
+/* Passphrase of a fixture user: "pw-<name>". */
+const unsigned char *th_pass(const char *name, size_t *len);
+
+/* The network: admin "admin"; organisations and users:
+ *   cav   antiviolence-centre    supervisor "cav_sup", caseworker "cav_cw"
+ *   cas   reception-centre       supervisor "cas_sup", caseworker "cas_cw"
+ *   cuav  perpetrator-programme  supervisor "cuav_sup", caseworker "cuav_cw"
+ *   asl   health                 supervisor "asl_sup", caseworker "asl_cw"
+ *   pref  authority              supervisor "pref_sup"
+ *   oth   other                  supervisor "oth_sup"
+ *   auditor "aud" (no organisation), second admin "admin2".
+ * Returns the directory (free with th_rmdir). */
+char *th_network(void);
+
+/* Open as a fixture user (asserts success). */
+vault *th_open(const char *dir, const char *user);
+
+/* Create a case as `user` (opens and closes a handle); id into out. */
+void th_case(const char *dir, const char *user, vault_case_kind kind,
+             unsigned int flags, char out[VAULT_ID_BUFSIZE]);
+/* Put a record as `user`. */
+void th_put(const char *dir, const char *user, const char *case_id,
+            const char *name, vault_class cls, const char *text);
+/* Get a record as `user`: the status; *text (malloc'ed) on success. */
+vault_status th_get(const char *dir, const char *user, const char *case_id,
+                    const char *name, char **text);
+
+/* 1 if `needle` occurs anywhere in any file of `dir`. */
+int th_dir_contains(const char *dir, const void *needle, size_t len);
+
+/* Open vault.db directly with the database key from `user`'s own slot. */
+sqlite3 *th_db_open(const char *dir, const char *user);
+/* Try to open a class key of (case, class, epoch) with every key `user`
+ * holds or can unseal from the database (their box key, every epoch of
+ * their organisation's keys): 1 if any opens, 0 if none. */
+int th_user_can_unseal(const char *dir, const char *user, const char *case_id,
+                       unsigned int cls, uint32_t epoch);
+/* Try to decrypt the latest version of a record with any class key `user`
+ * can unseal by hand: 1 if the plaintext comes out, 0 if not. */
+int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
+                        const char *name);
+/* Run SQL on the database directly (with `user`'s db key); 0 on success. */
+int th_db_exec(const char *dir, const char *user, const char *sql);
+
+/* Flip one byte at `offset` (negative: from the end) of a file. */
+void th_flip_byte(const char *path, long offset);
+
+#endif
