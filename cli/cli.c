@@ -442,13 +442,21 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-static void print_cell(const char *s, size_t width, int last)
+/* Padding is written only before text that follows it, so no line ends
+ * in blanks when its last cells are empty. */
+static void print_row(const char *const *cells, size_t ncols, const size_t *width)
 {
-	fputs(s, stdout);
-	if (last)
-		return;
-	for (size_t w = text_width(s); w < width + 2; w++)
-		fputc(' ', stdout);
+	size_t pending = 0;
+
+	for (size_t c = 0; c < ncols; c++) {
+		if (cells[c][0] != '\0') {
+			for (; pending > 0; pending--)
+				fputc(' ', stdout);
+			fputs(cells[c], stdout);
+		}
+		pending += width[c] + 2 - text_width(cells[c]);
+	}
+	fputc('\n', stdout);
 }
 
 int cli_table_print(struct cli_table *t, const char *empty)
@@ -474,14 +482,9 @@ int cli_table_print(struct cli_table *t, const char *empty)
 				width[c] = w;
 		}
 	}
-	for (size_t c = 0; c < t->ncols; c++)
-		print_cell(t->headers[c], width[c], c + 1 == t->ncols);
-	fputc('\n', stdout);
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++)
-			print_cell(t->cells[r * t->ncols + c], width[c], c + 1 == t->ncols);
-		fputc('\n', stdout);
-	}
+	print_row(t->headers, t->ncols, width);
+	for (size_t r = 0; r < t->nrows; r++)
+		print_row((const char *const *)&t->cells[r * t->ncols], t->ncols, width);
 	free(width);
 	return CLI_EXIT_OK;
 }
@@ -498,8 +501,6 @@ void cli_table_free(struct cli_table *t)
 
 static int json_out(json_t *doc, size_t flags)
 {
-	json_malloc_t m;
-	json_free_t f;
 	char *s;
 
 	if (doc == NULL)
@@ -510,9 +511,9 @@ static int json_out(json_t *doc, size_t flags)
 		return cli_error("out of memory");
 	fputs(s, stdout);
 	fputc('\n', stdout);
-	/* json_dumps allocates with jansson's allocator (cli_json_setup's). */
-	json_get_alloc_funcs(&m, &f);
-	f(s);
+	/* It may hold record text (record get --json). */
+	explicit_bzero(s, strlen(s));
+	free(s);
 	return CLI_EXIT_OK;
 }
 
@@ -796,42 +797,4 @@ int cli_read_text_file(const char *path, size_t max, char **out)
 	buf[n] = '\0';
 	*out = buf;
 	return CLI_EXIT_OK;
-}
-
-/* ---- JSON memory ------------------------------------------------------- */
-
-/* jansson's free() is not told the size, so keep it in front of the block
- * and wipe the whole block on release. */
-union json_hdr {
-	size_t size;
-	max_align_t align;
-};
-
-static void *json_wipe_malloc(size_t size)
-{
-	union json_hdr *h;
-
-	if (size > SIZE_MAX - sizeof(*h))
-		return NULL;
-	h = malloc(sizeof(*h) + size);
-	if (h == NULL)
-		return NULL;
-	h->size = size;
-	return h + 1;
-}
-
-static void json_wipe_free(void *p)
-{
-	union json_hdr *h;
-
-	if (p == NULL)
-		return;
-	h = (union json_hdr *)p - 1;
-	explicit_bzero(h, sizeof(*h) + h->size);
-	free(h);
-}
-
-void cli_json_setup(void)
-{
-	json_set_alloc_funcs(json_wipe_malloc, json_wipe_free);
 }

@@ -242,9 +242,6 @@ struct cli_progress {
 int cli_progress_cb(uint64_t done, uint64_t total, void *ctx);
 void cli_progress_end(struct cli_progress *p);
 
-/* Make jansson wipe what it frees: JSON output may hold record text. */
-void cli_json_setup(void);
-
 /* Read a whole small text file (a checkpoint) into a NUL-terminated heap
  * string.  Returns an exit code. */
 int cli_read_text_file(const char *path, size_t max, char **out);

@@ -250,6 +250,19 @@ static int audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- verify ------------------------------------------------------------ */
 
+/* The reason without a leading "entry N: " that would repeat our own. */
+static const char *reason_text(const vault_verify_result *res, vault_status st)
+{
+	char prefix[48];
+	size_t n;
+
+	if (res->reason[0] == '\0')
+		return vault_strerror(st);
+	snprintf(prefix, sizeof(prefix), "entry %llu: ", (unsigned long long)res->bad_seq);
+	n = strlen(prefix);
+	return strncmp(res->reason, prefix, n) == 0 ? res->reason + n : res->reason;
+}
+
 static int audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *export_path = NULL, *vault_id = NULL, *cp_path = NULL;
@@ -310,7 +323,9 @@ static int audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 			                         (json_int_t)res.bad_seq, "reason", res.reason));
 		else
 			printf("FAILED at entry %llu: %s\n", (unsigned long long)res.bad_seq,
-			       res.reason[0] ? res.reason : vault_strerror(st));
+			       reason_text(&res, st));
+		/* The verdict first, then the error line, even through pipes. */
+		fflush(stdout);
 	}
 	return cli_fail(ctx, st);
 }

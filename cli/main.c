@@ -196,7 +196,6 @@ int main(int argc, char **argv)
 	ctx.new_passphrase_fd = -1;
 	if ((rc = harden()) != 0)
 		return rc;
-	cli_json_setup();
 
 	env = getenv("VAULT_DIR");
 	ctx.vault_dir = (env && env[0]) ? env : "vault";

@@ -23,15 +23,22 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/vault-demo.XXXXXX") # the auditor's desk
 trap 'rm -rf "$WORK"' EXIT
 START=$(date +%s)
 
-heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-say() { printf '   %s\n' "$*"; }
+# Bold headings on a terminal only; fd 5 is where the narration goes, so the
+# commands' own output can be captured or indented separately.
+exec 5>&1
+if [ -t 1 ]; then
+	heading() { printf '\n\033[1m== %s\033[0m\n' "$*" >&5; }
+else
+	heading() { printf '\n== %s\n' "$*" >&5; }
+fi
+say() { printf '   %s\n' "$*" >&5; }
 
 # v USER PASSPHRASE ARGS...: run vault as USER; show the command (never the
 # passphrase, which travels on file descriptor 3).
 v() {
 	local user=$1 pass=$2
 	shift 2
-	printf '   $ vault --user %s %s\n' "$user" "$*" >&2
+	printf '   $ vault --user %s %s\n' "$user" "$*" >&5
 	"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 "$@" 3<<<"$pass"
 }
 
@@ -39,24 +46,27 @@ v() {
 vnew() {
 	local user=$1 pass=$2 newpass=$3
 	shift 3
-	printf '   $ vault --user %s %s\n' "$user" "$*" >&2
+	printf '   $ vault --user %s %s\n' "$user" "$*" >&5
 	"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 \
 		--new-passphrase-fd 4 "$@" 3<<<"$pass" 4<<<"$newpass"
 }
 
-# refused WANT-EXIT CMD...: the command must fail with that exit code.
+indent() { sed 's/^/   | /'; }
+
+# refused WANT-EXIT CMD...: the command must fail with that exit code; its
+# output and its message are shown indented.
 refused() {
 	local want=$1 rc=0
 	shift
-	"$@" || rc=$?
+	"$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	indent <"$WORK/out"
+	indent <"$WORK/err"
 	if [ "$rc" != "$want" ]; then
 		echo "demo: expected exit code $want, got $rc" >&2
 		exit 1
 	fi
 	say "-> refused as expected (exit code $rc)"
 }
-
-indent() { sed 's/^/   | /'; }
 
 ADMIN_PW='Rete provinciale: admin 2024!'
 SUP_CAS_PW='Aurora supervisor, long passphrase'
@@ -73,7 +83,7 @@ SAFETY_NOTE='Safety plan: staying at the shelter in Via dei Tigli 7. Safe contac
 
 # ---------------------------------------------------------------------------
 heading "1. The network administrator creates the vault"
-printf '   $ vault init %s --admin admin --kdf %s\n' "$DEMO" "$KDF"
+printf '   $ vault init %s --admin admin --kdf %s\n' "$DEMO" "$KDF" >&5
 "$VAULT" --new-passphrase-fd 4 init "$DEMO" --admin admin --kdf "$KDF" 4<<<"$ADMIN_PW" | indent
 VAULT_ID=$(v admin "$ADMIN_PW" audit id 2>/dev/null)
 say "The vault id is the hash of the first audit entry; the auditor pins it."
@@ -149,7 +159,7 @@ heading "9. The auditor exports the log and verifies it offline"
 v elena "$AUDIT_PW" audit checkpoint --out "$WORK/checkpoint.txt" | indent
 v elena "$AUDIT_PW" audit export --out "$WORK/audit.jsonl" | indent
 say "Offline: only the export, the pinned vault id and the checkpoint; no vault, no passphrase."
-printf '   $ vault audit verify --export audit.jsonl --vault-id %s --checkpoint checkpoint.txt\n' "$VAULT_ID"
+printf '   $ vault audit verify --export audit.jsonl --vault-id %s --checkpoint checkpoint.txt\n' "$VAULT_ID" >&5
 "$VAULT" audit verify --export "$WORK/audit.jsonl" --vault-id "$VAULT_ID" \
 	--checkpoint "$WORK/checkpoint.txt" | indent
 say "Someone edits a copy, to hide that Marco asked for her safety record:"
@@ -169,7 +179,7 @@ if not changed:  # fall back to any entry in the middle
     out[len(out) // 2] = json.dumps(e, separators=(",", ":"))
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 PYEOF
-printf '   $ vault audit verify --export edited.jsonl --vault-id %s\n' "$VAULT_ID"
+printf '   $ vault audit verify --export edited.jsonl --vault-id %s\n' "$VAULT_ID" >&5
 refused 6 "$VAULT" audit verify --export "$WORK/edited.jsonl" --vault-id "$VAULT_ID"
 
 heading "10. Nothing readable in the vault folder"

@@ -119,7 +119,7 @@ for line in sys.stdin:
 
 # json EXPR: evaluate a Python expression on the last stdout parsed as `d`.
 json() {
-	"$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" <"$TMP/out"
+	"$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)" <"$TMP/out" 2>/dev/null || true
 }
 
 check() { # check NAME CONDITION-STATUS: pass if the condition command succeeded
@@ -212,12 +212,12 @@ expect_err "init without --admin: exit 2" 2 "missing --admin"
 run "$VAULT" --vault "$TMP/novault" --user admin --passphrase-fd 3 case list 3<<<"x"
 expect_err "no vault at the path: exit 5" 5 "not found|no such|No such"
 
-run "$VAULT" init "$V" --admin admin --kdf "$KDF" --passphrase-fd 3 3<<<"$ADMIN_PW"
+run "$VAULT" --passphrase-fd 3 init "$V" --admin admin --kdf "$KDF" 3<<<"$ADMIN_PW"
 expect "init creates the vault" 0 '^vault id: [0-9a-f]{64}$'
 VAULT_ID=$(sed -n 's/^vault id: //p' "$TMP/out")
 check "the vault folder exists with mode 0700" \
 	test "$(stat -c %a "$V")" = 700
-run "$VAULT" init "$V" --admin admin --kdf "$KDF" --passphrase-fd 3 3<<<"$ADMIN_PW"
+run "$VAULT" --passphrase-fd 3 init "$V" --admin admin --kdf "$KDF" 3<<<"$ADMIN_PW"
 expect_err "init on an existing vault fails" 1 "exist"
 
 asnew admin "$ADMIN_PW" "$SUPCAS_PW" org add cas-aurora --kind reception-centre \
