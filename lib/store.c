@@ -5,9 +5,11 @@
  * SQL here runs on SQLite 3.15 (Debian 12's SQLCipher 3.4): no UPSERT,
  * RETURNING, window functions or JSON1.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -305,6 +307,16 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	path = vault__path(v->dir, VAULT_DB_FILE);
 	if (path == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (create) {
+		/* Owner-only from the first byte; SQLite gives its -wal and
+		 * -shm files the database file's mode. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			free(path);
+			return vault__err(v, VAULT_ERR_IO, "cannot create the database file");
+		}
+		close(fd);
+	}
 	rc = sqlite3_open_v2(path, &v->db, flags, NULL);
 	free(path);
 	if (rc != SQLITE_OK) {
