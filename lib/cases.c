@@ -232,9 +232,9 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 	if (st != VAULT_OK)
 		return st;
 	if (!deleted) {
-		key = vault__secure_alloc(32);
+		key = v->sec->scratch;
 		ct = vault__malloc(len + VAULT_AEAD_TAG_BYTES);
-		if (key == NULL || ct == NULL) {
+		if (ct == NULL) {
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 			goto cleanup;
 		}
@@ -273,7 +273,7 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 	if (st == VAULT_OK && out_version != NULL)
 		*out_version = ver;
 cleanup:
-	vault__secure_free(key);
+	vault__wipe(v->sec->scratch, sizeof(v->sec->scratch));
 	free(ct);
 	return st;
 }
@@ -413,11 +413,9 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is deleted", name);
 	if (st == VAULT_OK && r.ctlen - VAULT_AEAD_TAG_BYTES != r.size)
 		st = vault__err(v, VAULT_ERR_CORRUPT, "record size does not match");
-	if (st == VAULT_OK) {
-		key = vault__secure_alloc(32);
-		st = key ? vault__class_key(v, case_id, r.cls, r.epoch, key)
-		         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	}
+	key = v->sec->scratch;
+	if (st == VAULT_OK)
+		st = vault__class_key(v, case_id, r.cls, r.epoch, key);
 	if (st == VAULT_OK)
 		st = vault__buf_alloc(&buf, r.size) == VAULT_OK
 		         ? VAULT_OK : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -429,7 +427,7 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 			                "record %s version %u fails authentication", name,
 			                (unsigned)r.version);
 	}
-	vault__secure_free(key);
+	vault__wipe(key, 32);
 	free(r.ct);
 	/* Nothing leaves before its audit entry is committed. */
 	st = vault__gate_close(&g, st);

@@ -49,6 +49,9 @@ typedef struct vault_secrets {
 	unsigned char box_sk[VAULT_BOX_SK_BYTES];
 	unsigned char sign_pk[VAULT_SIGN_PK_BYTES];
 	unsigned char sign_sk[VAULT_SIGN_SK_BYTES];
+	/* A class key in use by the current operation: guarded memory without
+	 * an allocation per record. */
+	unsigned char scratch[VAULT_KEY_BYTES];
 } vault_secrets;
 
 /* Unsealed keys kept for the life of the handle (class keys and
@@ -74,6 +77,9 @@ enum stmt_id {
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_SIGN,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST__COUNT
 };
 

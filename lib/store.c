@@ -110,7 +110,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key)"
 	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17)",
 	[ST_AUDIT_SIGN] = "UPDATE audit SET sig = ?1 WHERE seq = ?2",
+	/* Prepared once: every operation runs them. */
+	[ST_SAVEPOINT] = "SAVEPOINT vault_op",
+	[ST_RELEASE] = "RELEASE vault_op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO vault_op",
 };
+
+static vault_status run_stmt(vault *v, enum stmt_id id)
+{
+	sqlite3_stmt *s = vault__stmt(v, id);
+	int rc;
+
+	if (s == NULL)
+		return vault__sql_status(v, sqlite3_errcode(v->db), "prepare");
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return vault__sql_status(v, rc, "transaction");
+}
 
 vault_status vault__sql_status(vault *v, int rc, const char *what)
 {
@@ -408,7 +424,7 @@ vault_status vault__txn_begin(vault *v)
 	 * back to it and still writes its audit entry, without giving up the
 	 * write lock. */
 	if (st == VAULT_OK)
-		st = vault__exec(v, "SAVEPOINT vault_op");
+		st = run_stmt(v, ST_SAVEPOINT);
 	if (st == VAULT_OK)
 		v->op_depth = 1;
 	else if (!v->user_txn)
@@ -419,7 +435,7 @@ vault_status vault__txn_begin(vault *v)
 void vault__txn_undo_op(vault *v)
 {
 	if (v->op_depth != 0) {
-		sqlite3_exec(v->db, "ROLLBACK TO vault_op", NULL, NULL, NULL);
+		run_stmt(v, ST_ROLLBACK_TO);
 		v->head_known = 0;
 		/* Keys of epochs that were just undone must not be reused. */
 		vault__cache_forget(v);
@@ -434,10 +450,10 @@ vault_status vault__txn_end(vault *v, int ok)
 		return VAULT_OK;
 	v->op_depth = 0;
 	if (!ok) {
-		sqlite3_exec(v->db, "ROLLBACK TO vault_op", NULL, NULL, NULL);
+		run_stmt(v, ST_ROLLBACK_TO);
 		vault__cache_forget(v);
 	}
-	st = vault__exec(v, "RELEASE vault_op");
+	st = run_stmt(v, ST_RELEASE);
 	if (v->user_txn) {
 		if (!ok)
 			v->head_known = 0;
