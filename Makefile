@@ -158,6 +158,8 @@ headertest: | $(B)
 
 # The README's example, built against an installed copy through pkg-config only.
 example-test: lib
+	@sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' README.md | sed '1,2d' | head -n -2 > $(B)/readme-example.c
+	@diff -u tests/example/example.c $(B)/readme-example.c || { echo "README example differs from tests/example/example.c"; exit 1; }
 	tests/example/run.sh "$(B)" "$(CC)"
 
 fuzz-replay: $(STATIC)
