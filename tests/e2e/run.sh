@@ -46,7 +46,7 @@ run() {
 	"$@" >"$TMP/out" 2>"$TMP/err"
 	RC=$?
 	set -e
-	OUT=$(cat "$TMP/out")
+	OUT=$(tr -d '\000' <"$TMP/out")
 	ERR=$(cat "$TMP/err")
 }
 
@@ -279,6 +279,12 @@ check "unknown user and wrong passphrase give the same message" \
 	test "$WRONG_ERR" = "$ERR"
 check "the message does not name the user" sh -c "! grep -q nobody '$TMP/err'"
 
+LONG_PW=$(head -c 1100 /dev/zero | tr '\0' 'x')
+as op_cas "$LONG_PW" case list
+expect_err "a passphrase longer than 1024 bytes is refused: exit 1" 1 'longer than 1024 bytes'
+run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 case list 3</dev/null
+expect_err "an empty passphrase descriptor: exit 1" 1 'no passphrase on file descriptor 3'
+
 # ---- cases and records --------------------------------------------------------
 
 as op_cas "$OPCAS_PW" case new --kind victim
@@ -333,6 +339,15 @@ check "record list shows the three records" \
 	sh -c "grep -Eq '^intake +general +2' '$TMP/out' && grep -Eq '^safety-plan +safety +1' '$TMP/out' && grep -Eq '^legal +sensitive +1' '$TMP/out'"
 as op_cas "$OPCAS_PW" --json record list "$CASE"
 expect_json "record list --json is JSON"
+
+"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' >"$TMP/binary.bin"
+as op_cas "$OPCAS_PW" record put "$CASE" scan --class sensitive --file "$TMP/binary.bin"
+expect "record put of binary content" 0 'stored scan version 1 \(sensitive\)'
+as op_cas "$OPCAS_PW" record get "$CASE" scan
+check "record get gives binary content back byte for byte" cmp -s "$TMP/out" "$TMP/binary.bin"
+as op_cas "$OPCAS_PW" --json record get "$CASE" scan
+check "record get --json gives binary content as base64" \
+	test "$(json 'd["data_base64"] == __import__("base64").b64encode(bytes(range(256)) * 4).decode()')" = True
 
 as op_cas "$OPCAS_PW" case list
 expect "case list" 0 "^ID +KIND +OWNER"
@@ -523,6 +538,16 @@ EOF
 expect "shell: unterminated quote is a usage error" 2 '' 'unterminated quote'
 run bash -c "sleep 3 | '$VAULT' --vault '$V' --user op_cas --passphrase-fd 3 shell --idle-timeout 1 3<<<'$OPCAS_PW'"
 expect "shell locks after the idle timeout" 0 '' 'locked after 1 idle seconds'
+set +e
+sleep 5 | "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 shell \
+	3<<<"$OPCAS_PW" >"$TMP/out" 2>"$TMP/err" &
+SHELL_PID=$!
+sleep 1
+kill -TERM "$SHELL_PID"
+wait "$SHELL_PID"
+RC=$?
+set -e
+expect "shell locks and exits on SIGTERM" 143 '' 'locked \(signal 15\)'
 as op_cas "$OPCAS_PW" shell --idle-timeout 901
 expect_err "shell idle timeout cannot exceed 15 minutes" 2 "bad number '901'"
 
