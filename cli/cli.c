@@ -310,6 +310,10 @@ int cli_parse_kdf(const char *cmd, const char *text, vault_kdf *out)
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		if (strcmp(text, levels[i].name) == 0) {
 			*out = levels[i].kdf;
+			if (*out == VAULT_KDF_INSECURE_TEST_ONLY)
+				fputs("vault: warning: --kdf insecure-test-only is for test "
+				      "suites; a passphrase under it falls to brute force\n",
+				      stderr);
 			return 0;
 		}
 	}

@@ -213,7 +213,7 @@ run "$VAULT" --vault "$TMP/novault" --user admin --passphrase-fd 3 case list 3<<
 expect_err "no vault at the path: exit 5" 5 "not found|no such|No such"
 
 run "$VAULT" --passphrase-fd 3 init "$V" --admin admin --kdf "$KDF" 3<<<"$ADMIN_PW"
-expect "init creates the vault" 0 '^vault id: [0-9a-f]{64}$'
+expect "init creates the vault" 0 '^vault id: [0-9a-f]{64}$' 'warning: --kdf insecure-test-only is for test suites'
 VAULT_ID=$(sed -n 's/^vault id: //p' "$TMP/out")
 check "the vault folder exists with mode 0700" \
 	test "$(stat -c %a "$V")" = 700
@@ -303,6 +303,11 @@ printf '%s' "$GENERAL_TEXT" >"$TMP/general.txt"
 run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 record put "$CASE" intake \
 	3<<<"$OPCAS_PW" <"$TMP/general.txt"
 expect "record put from stdin" 0 '^stored intake version 1 \(general\)$'
+run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 0 record put "$CASE" shared-stdin \
+	< <(printf '%s\n%s' "$OPCAS_PW" 'after the passphrase line')
+expect "passphrase and record share stdin: only the first line is the passphrase" 0 'stored shared-stdin version 1'
+as op_cas "$OPCAS_PW" record get "$CASE" shared-stdin
+expect "the record is what followed the passphrase line" 0 '^after the passphrase line$'
 printf '%s' "$SAFETY_TEXT" >"$TMP/safety.txt"
 as op_cas "$OPCAS_PW" record put "$CASE" safety-plan --class safety --file "$TMP/safety.txt"
 expect "record put --class safety --file" 0 'stored safety-plan version 1 \(safety\)'
