@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char cli_usage_record[] =
@@ -251,8 +252,19 @@ static int record_get(struct cli_ctx *ctx, int argc, char **argv)
 		if (fd < 0) {
 			r = cli_error("cannot create %s: %s", out_path, strerror(errno));
 		} else {
-			if (write_all(fd, buf.data, buf.len) != 0 || close(fd) != 0)
-				r = cli_error("cannot write %s: %s", out_path, strerror(errno));
+			struct stat sb;
+			int regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+			int werr = write_all(fd, buf.data, buf.len) != 0 ? errno : 0;
+
+			if (close(fd) != 0 && werr == 0)
+				werr = errno;
+			if (werr) {
+				/* Do not leave half a record lying around (but never
+				 * remove a device or fifo the user pointed us at). */
+				if (regular)
+					unlink(out_path);
+				r = cli_error("cannot write %s: %s", out_path, strerror(werr));
+			}
 		}
 		if (r == 0 && ctx->json && info) {
 			json_object_set_new(info, "out", json_string(out_path));
