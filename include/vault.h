@@ -244,6 +244,12 @@ VAULT_API const char *vault_basis_name(vault_basis basis);
 VAULT_API vault_status vault_basis_parse(const char *name, vault_basis *out);
 VAULT_API const char *vault_outcome_name(vault_outcome outcome);
 VAULT_API vault_status vault_outcome_parse(const char *name, vault_outcome *out);
+/** "interactive", "moderate", "sensitive", "default" and
+ *  "insecure-test-only". */
+VAULT_API const char *vault_kdf_name(vault_kdf kdf);
+VAULT_API vault_status vault_kdf_parse(const char *name, vault_kdf *out);
+/** Comma-separated "services,sharing,statistics" into VAULT_SCOPE_* bits. */
+VAULT_API vault_status vault_scopes_parse(const char *list, unsigned int *out);
 
 /* ------------------------------------------------------------------------ */
 /* Limits                                                                    */
@@ -357,7 +363,8 @@ VAULT_API const char *vault_errmsg(const vault *v);
 /** Change the purpose declared for the following accesses. */
 VAULT_API vault_status vault_set_purpose(vault *v, vault_purpose purpose);
 
-/** The unlocked user's name, organisation (NULL for none) and role. */
+/** The unlocked user's name; *org (NULL for none) and *role are filled
+ *  when those pointers are not NULL.  NULL if v is NULL. */
 VAULT_API const char *vault_whoami(const vault *v, const char **org,
                                    vault_role *role);
 

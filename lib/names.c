@@ -77,6 +77,13 @@ static const struct name bases[] = {
 	{VAULT_BASIS_CONSENT, "consent"},
 	{VAULT_BASIS_VITAL_INTEREST, "vital-interest"},
 	{VAULT_BASIS_LEGAL_OBLIGATION, "legal-obligation"}, {0, NULL}};
+static const struct name kdfs[] = {
+	{VAULT_KDF_DEFAULT, "default"}, {VAULT_KDF_INTERACTIVE, "interactive"},
+	{VAULT_KDF_MODERATE, "moderate"}, {VAULT_KDF_SENSITIVE, "sensitive"},
+	{VAULT_KDF_INSECURE_TEST_ONLY, "insecure-test-only"}, {0, NULL}};
+static const struct name scopes[] = {
+	{VAULT_SCOPE_SERVICES, "services"}, {VAULT_SCOPE_SHARING, "sharing"},
+	{VAULT_SCOPE_STATISTICS, "statistics"}, {0, NULL}};
 static const struct name outcomes[] = {
 	{VAULT_OUTCOME_OK, "ok"}, {VAULT_OUTCOME_DENIED, "denied"},
 	{VAULT_OUTCOME_ERROR, "error"}, {0, NULL}};
@@ -120,13 +127,29 @@ NAMES(vault_perm, perms, vault_perm_name, vault_perm_parse)
 NAMES(vault_purpose, purposes, vault_purpose_name, vault_purpose_parse)
 NAMES(vault_basis, bases, vault_basis_name, vault_basis_parse)
 NAMES(vault_outcome, outcomes, vault_outcome_name, vault_outcome_parse)
+NAMES(vault_kdf, kdfs, vault_kdf_name, vault_kdf_parse)
 
 const char *vault_class_name(vault_class cls)
 {
 	return name_of(classes, (int)cls);
 }
 
+static vault_status parse_list(const struct name *table, const char *what,
+                               const char *list, unsigned int *out);
+
 vault_status vault_classes_parse(const char *list, unsigned int *out)
+{
+	return parse_list(classes, "class", list, out);
+}
+
+vault_status vault_scopes_parse(const char *list, unsigned int *out)
+{
+	return parse_list(scopes, "scope", list, out);
+}
+
+/* A comma-separated list of names into the OR of their bit values. */
+static vault_status parse_list(const struct name *table, const char *what,
+                               const char *list, unsigned int *out)
 {
 	unsigned int set = 0;
 	const char *p = list;
@@ -139,13 +162,13 @@ vault_status vault_classes_parse(const char *list, unsigned int *out)
 		const struct name *t;
 		int found = 0;
 
-		for (t = classes; t->name != NULL; t++)
+		for (t = table; t->name != NULL; t++)
 			if (strlen(t->name) == n && strncmp(t->name, p, n) == 0) {
 				set |= (unsigned int)t->value;
 				found = 1;
 			}
 		if (!found) {
-			vault__set_last_error("unknown class in '%.*s'", (int)(n > 32 ? 32 : n), p);
+			vault__set_last_error("unknown %s '%.*s'", what, (int)(n > 32 ? 32 : n), p);
 			return VAULT_ERR_INVALID;
 		}
 		if (end == NULL)

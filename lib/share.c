@@ -501,7 +501,9 @@ vault_status vault_grant_foreach(vault *v, const char *case_id, vault_grant_cb c
 		return VAULT_ERR_INVALID;
 	if (cb == NULL || !vault__valid_id(case_id))
 		return vault__err(v, VAULT_ERR_INVALID, "case id and callback are required");
-	st = vault__gate_open(v, &g, "grant.list", POLICY_REVOKE, case_id, NULL, 0, NULL, NULL);
+	/* Who holds a case is for those who may share it: the policy's
+	 * CONSENT rule is exactly "share right on some class". */
+	st = vault__gate_open(v, &g, "grant.list", POLICY_CONSENT, case_id, NULL, 0, NULL, NULL);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT pkind, principal, classes, perm, consent_id, expires,"
 		                       " granted_by, created FROM grants WHERE case_id = ?1 AND"

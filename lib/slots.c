@@ -75,6 +75,7 @@ static vault_status load(const char *dir, json_t **out)
 		return VAULT_ERR_NOMEM;
 	if (access(path, F_OK) != 0) {
 		free(path);
+		vault__set_last_error("no vault here: %s has no key-slot file", dir);
 		return VAULT_ERR_NOT_FOUND;
 	}
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
