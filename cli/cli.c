@@ -295,32 +295,16 @@ bad:
 
 int cli_parse_kdf(const char *cmd, const char *text, vault_kdf *out)
 {
-	/* vault.h has no vault_kdf_parse(): these are only the enum's names. */
-	static const struct {
-		const char *name;
-		vault_kdf kdf;
-	} levels[] = {
-		{"default", VAULT_KDF_DEFAULT},
-		{"interactive", VAULT_KDF_INTERACTIVE},
-		{"moderate", VAULT_KDF_MODERATE},
-		{"sensitive", VAULT_KDF_SENSITIVE},
-		{"insecure-test-only", VAULT_KDF_INSECURE_TEST_ONLY},
-	};
-
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (strcmp(text, levels[i].name) == 0) {
-			*out = levels[i].kdf;
-			if (*out == VAULT_KDF_INSECURE_TEST_ONLY)
-				fputs("vault: warning: --kdf insecure-test-only is for test "
-				      "suites; a passphrase under it falls to brute force\n",
-				      stderr);
-			return 0;
-		}
-	}
-	return cli_usage_error(cmd,
-	                       "%s: bad --kdf '%s' (expected interactive, moderate "
-	                       "or sensitive)",
-	                       cmd, text);
+	if (vault_kdf_parse(text, out) != VAULT_OK)
+		return cli_usage_error(cmd,
+		                       "%s: bad --kdf '%s' (expected interactive, moderate "
+		                       "or sensitive)",
+		                       cmd, text);
+	if (*out == VAULT_KDF_INSECURE_TEST_ONLY)
+		fputs("vault: warning: --kdf insecure-test-only is for test "
+		      "suites; a passphrase under it falls to brute force\n",
+		      stderr);
+	return 0;
 }
 
 int cli_parse_fd(const char *opt, const char *text, int *out)

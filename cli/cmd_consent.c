@@ -29,34 +29,9 @@ const char cli_usage_consent[] =
 	"\n"
 	"DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, e.g. 2025-06-30T18:00:00Z.\n";
 
-/* vault.h has no parser for scope bits: these are the VAULT_SCOPE_* names. */
 static int parse_scope(const char *text, unsigned int *out)
 {
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} names[] = {
-		{"services", VAULT_SCOPE_SERVICES},
-		{"sharing", VAULT_SCOPE_SHARING},
-		{"statistics", VAULT_SCOPE_STATISTICS},
-	};
-	const char *p = text;
-
-	*out = 0;
-	while (*p) {
-		size_t n = strcspn(p, ","), i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0]))
-			return -1;
-		*out |= names[i].bit;
-		p += n;
-		if (*p == ',' && *++p == '\0')
-			return -1;
-	}
-	return *out ? 0 : -1;
+	return vault_scopes_parse(text, out) == VAULT_OK && *out != 0 ? 0 : -1;
 }
 
 static json_t *scope_json(unsigned int scope)
