@@ -253,6 +253,9 @@ _PROTOTYPES = {
     "vault_basis_parse": (_st, [c_char_p, POINTER(c_int)]),
     "vault_outcome_name": (c_char_p, [c_int]),
     "vault_outcome_parse": (_st, [c_char_p, POINTER(c_int)]),
+    "vault_kdf_name": (c_char_p, [c_int]),
+    "vault_kdf_parse": (_st, [c_char_p, POINTER(c_int)]),
+    "vault_scopes_parse": (_st, [c_char_p, POINTER(c_uint)]),
     "vault_create_options_init": (_st, [POINTER(CreateOptions), c_uint]),
     "vault_open_options_init": (_st, [POINTER(OpenOptions), c_uint]),
     "vault_create": (

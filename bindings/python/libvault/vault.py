@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
+import threading
 from ctypes import byref, c_char, c_char_p, c_int, c_ubyte, c_uint, c_uint32, c_void_p
 from datetime import datetime, timedelta
 from typing import (
@@ -140,12 +142,26 @@ def _classes(value: Any) -> int:
 
 
 def _kdf(value: Union[KDF, str, int]) -> int:
+    """KDF member, int, or a name the library parses ("interactive", ...)."""
+    return _parse(value, KDF, "vault_kdf_parse", "kdf level")
+
+
+def _scopes(value: Any) -> int:
+    """Scope flags, "services,sharing", or an iterable of them -> bits."""
     if isinstance(value, str):
-        try:
-            return int(KDF[value.upper().replace("-", "_")])
-        except KeyError:
-            raise InvalidArgument(f"unknown kdf level: {value!r}", Status.ERR_INVALID) from None
-    return int(value)
+        out = c_uint()
+        st = _lib.load().vault_scopes_parse(_text(value, "scope"), byref(out))
+        if st != 0:
+            raise InvalidArgument(f"unknown scope: {value!r}", st)
+        return out.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Iterable):
+        bits = 0
+        for item in value:
+            bits |= _scopes(item)
+        return bits
+    raise TypeError("scope must be Scope, str, int or an iterable of them")
 
 
 def _case_id(case: Union["Case", str]) -> bytes:
@@ -231,6 +247,20 @@ class _Progress:
                 return 1
 
         self.cfunc = _lib.PROGRESS_CB(call)
+
+
+def _serialized(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a method with its vault's lock held.  ctypes releases the GIL
+    during C calls, and a vault handle must be used by one thread at a time;
+    the lock also keeps a failure and its vault_errmsg() together."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+        vault = self if isinstance(self, Vault) else self.vault
+        with vault._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def _verify_result(res: _lib.VerifyResult) -> VerifyResult:
@@ -319,6 +349,7 @@ class Vault:
         """Private: use :meth:`open` or :meth:`create`."""
         self._h: Optional[c_void_p] = handle
         self._lib = _lib.load()
+        self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------
 
@@ -390,6 +421,7 @@ class Vault:
             raise _last_error(st)
         return cls(h)
 
+    @_serialized
     def close(self) -> None:
         """Roll back any open transaction, wipe the keys and close.
         Idempotent."""
@@ -409,7 +441,8 @@ class Vault:
 
     def __del__(self) -> None:
         try:
-            self.close()
+            if getattr(self, "_h", None):
+                self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
@@ -449,6 +482,7 @@ class Vault:
 
     # -- identity and session -------------------------------------------
 
+    @_serialized
     def whoami(self) -> Identity:
         """The unlocked user's name, organisation and role."""
         org = c_char_p()
@@ -457,16 +491,19 @@ class Vault:
         return Identity(_s(name), _str(org.value), _enum_or_int(Role, role.value))
 
     @property
+    @_serialized
     def id(self) -> str:
         """The vault id (hex hash of the first audit entry) that auditors pin."""
         buf = ctypes.create_string_buffer(int(self._lib.vault_vault_id_bufsize()))
         self._call("vault_id", buf)
         return buf.value.decode()
 
+    @_serialized
     def set_purpose(self, purpose: Union[Purpose, str, int]) -> None:
         """Change the purpose recorded with the following accesses."""
         self._call("vault_set_purpose", _parse(purpose, Purpose, "vault_purpose_parse", "purpose"))
 
+    @_serialized
     def passwd(self, new_passphrase: Passphrase,
                kdf: Union[KDF, str, int] = KDF.DEFAULT) -> None:
         """Re-seal your key slot under a new passphrase (and KDF level)."""
@@ -475,14 +512,17 @@ class Vault:
             st = self._lib.vault_passwd(h, secret.buf, secret.len, _kdf(kdf))
         self._check(st)
 
+    @_serialized
     def begin(self) -> None:
         """Start a transaction that groups the following operations."""
         self._call("vault_begin")
 
+    @_serialized
     def commit(self) -> None:
         """Commit the transaction started by :meth:`begin`."""
         self._call("vault_commit")
 
+    @_serialized
     def rollback(self) -> None:
         """Undo everything since :meth:`begin`, audit entries included."""
         self._call("vault_rollback")
@@ -500,6 +540,7 @@ class Vault:
 
     # -- organisations and users ----------------------------------------
 
+    @_serialized
     def org_add(
         self,
         org_id: str,
@@ -524,6 +565,7 @@ class Vault:
             )
         self._check(st)
 
+    @_serialized
     def orgs(self) -> List[Org]:
         """Every organisation, ordered by id."""
         return self._foreach(
@@ -531,6 +573,7 @@ class Vault:
             lambda i: Org(_s(i.id), _s(i.name), _enum_or_int(OrgKind, i.kind), i.created),
         )
 
+    @_serialized
     def user_add(
         self,
         name: str,
@@ -551,6 +594,7 @@ class Vault:
             )
         self._check(st)
 
+    @_serialized
     def users(self) -> List[User]:
         """Every user, ordered by name."""
         return self._foreach(
@@ -559,12 +603,14 @@ class Vault:
                            bool(i.disabled), i.created),
         )
 
+    @_serialized
     def user_disable(self, name: str) -> None:
         """Disable a user, removing their slot and rotating the keys they had."""
         self._call("vault_user_disable", _text(name, "name"))
 
     # -- cases ------------------------------------------------------------
 
+    @_serialized
     def case_create(self, kind: Union[CaseKind, str, int], *,
                     restricted: bool = False) -> "Case":
         """Open a new case owned by your organisation and return it."""
@@ -578,16 +624,19 @@ class Vault:
         _text(case_id, "case id")
         return Case(self, case_id)
 
+    @_serialized
     def cases(self) -> List[CaseInfo]:
         """Metadata of every case you can read at least one class of."""
         return self._foreach("vault_case_foreach", _lib.CASE_CB, _case_info)
 
+    @_serialized
     def consent_withdraw(self, consent_id: str) -> None:
         """Withdraw a consent and revoke every grant resting on it."""
         self._call("vault_consent_withdraw", _text(consent_id, "consent id"))
 
     # -- audit ------------------------------------------------------------
 
+    @_serialized
     def audit(
         self,
         *,
@@ -636,6 +685,7 @@ class Vault:
             self._check(st)
         return iter(col.items)
 
+    @_serialized
     def audit_export(self, path: PathLike,
                      progress: Optional[ProgressFn] = None) -> None:
         """Write the whole log to ``path`` as JSON Lines (auditors, admins).
@@ -648,6 +698,7 @@ class Vault:
             raise prog.error
         self._check(st)
 
+    @_serialized
     def audit_checkpoint(self) -> str:
         """A signed checkpoint of the log as it is now (signed-note text)."""
         h = self._handle
@@ -659,6 +710,7 @@ class Vault:
         finally:
             self._lib.vault_buf_free(byref(buf))
 
+    @_serialized
     def audit_verify(self, checkpoint: Optional[str] = None,
                      progress: Optional[ProgressFn] = None) -> VerifyResult:
         """Verify the whole log in the vault (and, given a checkpoint, that
@@ -754,6 +806,7 @@ class Case:
     def _cid(self) -> bytes:
         return self.id.encode()
 
+    @_serialized
     def info(self) -> CaseInfo:
         """The case's metadata (audited).  NotFound / AccessDenied."""
         items = self.vault._foreach("vault_case_show", _lib.CASE_CB, _case_info, self._cid)
@@ -763,6 +816,7 @@ class Case:
 
     # -- records ---------------------------------------------------------
 
+    @_serialized
     def put(self, name: str, data: Union[bytes, bytearray, memoryview],
             cls: Union[Class, str, int] = "general") -> int:
         """Store ``data`` as the next version of record ``name`` in class
@@ -804,6 +858,7 @@ class Case:
         """
         return self._get(name, version, False)  # type: ignore[return-value]
 
+    @_serialized
     def _get(self, name: str, version: int, want_info: bool) -> Any:
         v = self.vault
         h = v._handle
@@ -825,17 +880,20 @@ class Case:
             return data, (col.items[0] if col.items else None)
         return data
 
+    @_serialized
     def records(self) -> List[RecordInfo]:
         """The latest version of each record you may read, ordered by name
         (deleted records included, with ``deleted`` set)."""
         return self.vault._foreach("vault_record_foreach", _lib.RECORD_CB, _record_info,
                                    self._cid)
 
+    @_serialized
     def history(self, name: str) -> List[RecordInfo]:
         """Every version of one record, oldest first."""
         return self.vault._foreach("vault_record_history", _lib.RECORD_CB, _record_info,
                                    self._cid, _text(name, "record name"))
 
+    @_serialized
     def delete(self, name: str) -> int:
         """Write a tombstone version of a record; return its version."""
         ver = c_uint32()
@@ -845,13 +903,14 @@ class Case:
 
     # -- consent and sharing -------------------------------------------
 
+    @_serialized
     def consent_add(
         self,
         org: str,
         classes: Union[Class, str, int, Iterable[Union[Class, str]]],
         purpose: str,
         *,
-        scope: Union[Scope, int] = 0,
+        scope: Union[Scope, str, int, Iterable[Union[Scope, str]]] = 0,
         basis: Union[Basis, str, int, None] = None,
         reason: Optional[str] = None,
         given_at: Optional[Timestamp] = None,
@@ -865,7 +924,7 @@ class Case:
         self.vault._check(lib.vault_consent_options_init(byref(o), _lib.CONSENT_OPTIONS_VERSION))
         o.org = _text(org, "organisation")
         o.classes = _classes(classes)
-        o.scope = int(scope)
+        o.scope = _scopes(scope)
         o.purpose = _text(purpose, "purpose")
         if basis is not None:
             o.basis = _parse(basis, Basis, "vault_basis_parse", "basis")
@@ -876,6 +935,7 @@ class Case:
         self.vault._check(lib.vault_consent_add(h, self._cid, byref(o), out))
         return out.value.decode()
 
+    @_serialized
     def consents(self) -> List[Consent]:
         """Every consent recorded for this case."""
         return self.vault._foreach("vault_consent_foreach", _lib.CONSENT_CB, _consent,
@@ -885,6 +945,7 @@ class Case:
         """Withdraw a consent (and revoke the grants resting on it)."""
         self.vault.consent_withdraw(consent_id)
 
+    @_serialized
     def share(
         self,
         principal: str,
@@ -914,25 +975,30 @@ class Case:
                              _classes(classes), byref(o))
         self.vault._check(st)
 
+    @_serialized
     def revoke(self, principal: str, *,
                kind: Union[PrincipalKind, str, int] = PrincipalKind.ORG) -> None:
         """Revoke every grant of a principal on this case and rotate the keys."""
         self.vault._call("vault_revoke", self._cid, _principal_kind(kind),
                          _text(principal, "principal"))
 
+    @_serialized
     def grants(self) -> List[Grant]:
         """Every live grant on this case (needs the share right)."""
         return self.vault._foreach("vault_grant_foreach", _lib.GRANT_CB, _grant, self._cid)
 
+    @_serialized
     def link(self, perpetrator_case: Union["Case", str]) -> None:
         """Link this victim case to a perpetrator case (visible only from
         the victim's side)."""
         self.vault._call("vault_case_link", self._cid, _case_id(perpetrator_case))
 
+    @_serialized
     def links(self) -> List[str]:
         """Ids of the perpetrator cases linked to this victim case."""
         return self.vault._foreach("vault_case_links", _lib.LINK_CB, _s, self._cid)
 
+    @_serialized
     def break_glass(self, reason: str,
                     duration: Union[int, float, timedelta] = 0) -> None:
         """Emergency access by a supervisor of the owning organisation, with

@@ -2,16 +2,17 @@
 where a portable test can reach it, and the status -> class table for all.
 
 Reached for real here: InvalidArgument, VaultIOError, AuthError,
-AccessDenied, NotFound, AlreadyExists, CorruptData, Busy, ConsentRequired,
-IntegrityError (test_audit.py), StateError.  OutOfMemory is reached for real
-in a child process with a limited address space when the library reports it
-there; VersionError, AuditError and NoCrypto need a vault written by a newer
-library, a failing audit write or a SQLite without encryption: for them the
-mapping table is tested.
+AccessDenied, NotFound, AlreadyExists, CorruptData, VersionError (a key-slot
+file claiming a newer format), Busy, ConsentRequired, IntegrityError
+(test_audit.py), StateError, and OutOfMemory (Argon2id SENSITIVE in a child
+process whose address space is capped).  AuditError and NoCrypto need a
+failing audit write or a SQLite without encryption, which a portable test
+cannot arrange from Python: for them the mapping table is tested.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -184,6 +185,38 @@ def test_corrupt_database_gives_corrupt_data(net):
     assert ei.value.status == Status.ERR_CORRUPT
 
 
+def keyslot_file(vault_path: Path) -> Path:
+    """The key-slot file: the JSON document with format libvault-keyslots."""
+    for f in vault_path.iterdir():
+        if f.is_file():
+            try:
+                doc = json.loads(f.read_text())
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(doc, dict) and doc.get("format") == "libvault-keyslots":
+                return f
+    pytest.fail("no key-slot file in the vault folder")
+
+
+def test_damaged_keyslot_file_gives_corrupt_data(net):
+    f = keyslot_file(net.path)
+    f.write_text(f.read_text()[: len(f.read_text()) // 2])
+    with pytest.raises(CorruptData) as ei:
+        net.open("maria")
+    assert ei.value.status == Status.ERR_CORRUPT
+
+
+def test_newer_keyslot_format_gives_version_error(net):
+    f = keyslot_file(net.path)
+    doc = json.loads(f.read_text())
+    doc["version"] = doc["version"] + 1
+    f.write_text(json.dumps(doc))
+    with pytest.raises(VersionError) as ei:
+        net.open("maria")
+    assert ei.value.status == Status.ERR_VERSION
+    assert "newer" in ei.value.message
+
+
 def test_busy_when_another_handle_holds_the_write_lock(net):
     with net.open("maria") as holder, net.open("sara", busy_timeout_ms=-1) as other:
         case = holder.case_create("victim")
@@ -224,7 +257,9 @@ def test_out_of_memory_under_a_small_address_space(tmp_path):
         sys.path.insert(0, {str(Path(libvault.__file__).parents[1])!r})
         import libvault
         libvault.library_version()            # load before the cap
-        soft = 512 * 1024 * 1024
+        with open("/proc/self/statm") as f:
+            vm = int(f.read().split()[0]) * resource.getpagesize()
+        soft = vm + 384 * 1024 * 1024     # Argon2id SENSITIVE needs 1 GiB
         resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
         try:
             libvault.Vault.create({str(tmp_path / 'v')!r}, "admin", "pw pw pw",

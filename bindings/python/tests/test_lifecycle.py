@@ -196,3 +196,50 @@ def test_str_names_with_nul_are_refused_before_c(net):
         case = v.case_create("victim")
         with pytest.raises(libvault.InvalidArgument):
             case.put("in\0take", b"x")
+
+
+def test_threads_sharing_one_vault_are_serialised(net):
+    import threading
+
+    errors = []
+    with net.open("maria") as v:
+        case = v.case_create("victim")
+
+        def work(n):
+            try:
+                for i in range(10):
+                    case.put(f"t{n}-{i}", f"{n}:{i}".encode())
+                    assert case.get(f"t{n}-{i}") == f"{n}:{i}".encode()
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert len(case.records()) == 40
+
+
+def test_separate_handles_in_separate_threads(net):
+    import threading
+
+    errors = []
+
+    def work(user):
+        try:
+            with net.open(user) as v:
+                c = v.case_create("victim")
+                for i in range(5):
+                    c.put("note", f"{user} {i}".encode())
+                assert c.get("note") == f"{user} 4".encode()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in ("maria", "sara", "rita")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
