@@ -690,7 +690,8 @@ class Vault:
                      progress: Optional[ProgressFn] = None) -> None:
         """Write the whole log to ``path`` as JSON Lines (auditors, admins).
         ``progress(done, total)`` is called now and then; raise from it to
-        stop."""
+        stop.  To verify the export against a checkpoint, take the
+        checkpoint first: an export holds the log as it was when written."""
         h = self._handle
         prog = _Progress(progress)
         st = self._lib.vault_audit_export(h, _path(path), prog.cfunc, None)
