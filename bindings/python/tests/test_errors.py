@@ -44,7 +44,7 @@ from libvault import (
     VersionError,
 )
 
-from conftest import ADMIN, ADMIN_PW, PASSWORDS, TEST_KDF
+from conftest import ADMIN, ADMIN_PW, TEST_KDF
 
 EXPECTED = {
     Status.ERR_INVALID: InvalidArgument,
