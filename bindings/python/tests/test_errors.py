@@ -4,10 +4,12 @@ where a portable test can reach it, and the status -> class table for all.
 Reached for real here: InvalidArgument, VaultIOError, AuthError,
 AccessDenied, NotFound, AlreadyExists, CorruptData, VersionError (a key-slot
 file claiming a newer format), Busy, ConsentRequired, IntegrityError
-(test_audit.py), StateError, and OutOfMemory (Argon2id SENSITIVE in a child
-process whose address space is capped).  AuditError and NoCrypto need a
-failing audit write or a SQLite without encryption, which a portable test
-cannot arrange from Python: for them the mapping table is tested.
+(test_audit.py), StateError, OutOfMemory (Argon2id SENSITIVE in a child
+process whose address space is capped) and NoCrypto (a child process with
+the system's plain SQLite preloaded over SQLCipher).  AuditError needs the
+audit INSERT itself to fail while the database is sound, which a portable
+test cannot arrange from outside the library: for it the mapping table is
+tested (the C unit tests inject that fault).
 """
 
 from __future__ import annotations
@@ -278,3 +280,35 @@ def test_out_of_memory_under_a_small_address_space(tmp_path):
         pytest.skip(f"library reports {out.stdout.strip()!r} here, not NOMEM; "
                     "OutOfMemory covered by the mapping table")
     assert int(out.stdout.split()[1]) == Status.ERR_NOMEM
+
+
+def test_no_crypto_when_sqlite_has_no_cipher(net, tmp_path):
+    """Preload the system's plain SQLite so that libvault's sqlite3_* calls
+    bind to it: the library must refuse to run rather than write plaintext."""
+    import ctypes.util
+
+    plain = ctypes.util.find_library("sqlite3")
+    if not plain:
+        pytest.skip("no plain libsqlite3 on this system")
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(libvault.__file__).parents[1])!r})
+        import libvault
+        for call in (lambda: libvault.Vault.create({str(tmp_path / 'new')!r}, "admin",
+                                                   "pw pw pw", kdf="insecure-test-only"),
+                     lambda: libvault.Vault.open({str(net.path)!r}, "maria",
+                                                 "maria passphrase")):
+            try:
+                call().close()
+                print("opened")
+            except libvault.VaultError as e:
+                print(type(e).__name__, int(e.status))
+        """
+    )
+    env = dict(os.environ, LD_PRELOAD=plain)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == [f"NoCrypto {int(Status.ERR_NOCRYPTO)}"] * 2, out.stdout
+    assert not (tmp_path / "new" / "vault.db").exists()
