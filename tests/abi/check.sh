@@ -4,7 +4,9 @@
 # Compares B/libvault.abi (abidw of the freshly built B/libvault.so.1.x.y,
 # written by `make abi-dump`) with the committed baseline
 # tests/abi/libvault.abi, then the #define constants with
-# tests/abi/constants.txt, then the exported symbols (exports.sh).
+# tests/abi/constants.txt, then the exported symbols (exports.sh), then
+# runs an old client on a newer library (compat.sh) and proves that the gate
+# still refuses breaking changes (gate-selftest.sh).
 # Fails when a published function, variable or constant is removed or
 # changed, or a public struct or enum changes layout or value; additions
 # pass.  To publish an intended change: make abi-update, and say why in
@@ -41,6 +43,10 @@ echo "== constants"
 "$here/constants.sh" check "${CC:-cc}" || status=1
 echo "== exports"
 "$here/exports.sh" "$B" || status=1
+echo "== an old client on a newer library"
+"$here/compat.sh" "$B" || status=1
+echo "== the gate refuses breaking changes (scratch copies)"
+"$here/gate-selftest.sh" "$B" || status=1
 
 if [ $status -ne 0 ]; then
 	echo "abi-check: FAIL"
