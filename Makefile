@@ -67,7 +67,7 @@ SHARED   := $(B)/$(SHLIB)
 
 .PHONY: all lib cli tests deps test-deps check unit-tests sanitize valgrind demo bench \
         install uninstall clean headertest example-test fuzz-replay fuzz e2e python-tests \
-        abi-check abi-update abi-dump
+        abi-check abi-update abi-dump abi-deps FORCE
 
 all: lib cli
 
@@ -113,7 +113,13 @@ $(SHARED): $(LIB_OBJ) lib/libvault.map
 	ln -sf $(SHLIB) $(B)/$(SONAME)
 	ln -sf $(SHLIB) $(B)/libvault.so
 
-$(B)/libvault.pc: lib/libvault.pc.in Makefile | $(B)
+# libvault.pc embeds the install paths: remade when they change.
+$(B)/pc-dirs: FORCE | $(B)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+FORCE:
+
+$(B)/libvault.pc: lib/libvault.pc.in Makefile $(B)/pc-dirs | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
@@ -160,6 +166,8 @@ headertest: | $(B)
 example-test: lib
 	@sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' README.md | sed '1,2d' | head -n -2 > $(B)/readme-example.c
 	@diff -u tests/example/example.c $(B)/readme-example.c || { echo "README example differs from tests/example/example.c"; exit 1; }
+	@sed -n '/<!-- pyexample:begin -->/,/<!-- pyexample:end -->/p' README.md | sed '1,2d' | head -n -2 > $(B)/readme-example.py
+	@sed -n '/^import sys/,$$p' bindings/python/example.py | diff -u - $(B)/readme-example.py || { echo "README Python example differs from bindings/python/example.py"; exit 1; }
 	tests/example/run.sh "$(B)" "$(CC)"
 
 fuzz-replay: $(STATIC)
@@ -213,7 +221,11 @@ bench: deps
 
 # --- ABI ---------------------------------------------------------------------
 
-abi-dump: lib
+abi-deps:
+	@command -v abidw >/dev/null 2>&1 && command -v abidiff >/dev/null 2>&1 || \
+	  { echo "libvault: installing abigail-tools"; $(call apt_install,abigail-tools); }
+
+abi-dump: lib abi-deps
 	abidw --no-corpus-path --headers-dir include $(SHARED) > $(B)/libvault.abi
 
 abi-check: abi-dump
@@ -221,6 +233,7 @@ abi-check: abi-dump
 
 abi-update: abi-dump
 	cp $(B)/libvault.abi tests/abi/libvault.abi
+	tests/abi/constants.sh update "$(CC)"
 	@echo "baseline updated: add an entry to tests/abi/CHANGES saying why"
 
 # --- install -----------------------------------------------------------------
