@@ -215,6 +215,45 @@ static vault_status next_version(vault *v, const char *case_id, const char *name
 	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "version");
 }
 
+/* Holders and principals are numbered alike, so one column compares. */
+_Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIPAL_USER,
+               "holder kinds must match principal kinds");
+
+/* A grant that lapsed (expired, or capped at an expired consent) keeps its
+ * seals of the current class key, since nothing rotated when it lapsed.
+ * Before writing under that key, rotate it away from such holders, so a
+ * lapsed grant is no grant in the keys either (DESIGN.md invariant 2). */
+static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned int cls)
+{
+	sqlite3_stmt *s;
+	uint32_t epoch;
+	vault_status st;
+	int rc;
+
+	st = vault__class_epoch(v, case_id, cls, &epoch);
+	if (st != VAULT_OK)
+		return st;
+	st = vault__prepare(v, "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"
+	                       " k.class = ?2 AND k.epoch = ?3 AND k.hkind IN (?4, ?5) AND"
+	                       " NOT EXISTS (SELECT 1 FROM grants g WHERE g.case_id = k.case_id"
+	                       " AND g.pkind = k.hkind AND g.principal = k.holder AND"
+	                       " g.revoked = 0 AND (g.classes & ?2) != 0 AND"
+	                       " (g.expires = 0 OR g.expires > ?6)) LIMIT 1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	sqlite3_bind_int(s, 4, HOLDER_ORG);
+	sqlite3_bind_int(s, 5, HOLDER_USER);
+	sqlite3_bind_int64(s, 6, vault__now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return vault__class_rotate(v, case_id, cls);
+	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "class key holders");
+}
+
 static vault_status write_version(vault *v, const char *case_id, const char *name,
                                   unsigned int cls, const void *data, size_t len,
                                   int deleted, uint32_t *out_version)
@@ -227,6 +266,8 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 	vault_status st;
 
 	st = next_version(v, case_id, name, &ver);
+	if (st == VAULT_OK && !deleted)
+		st = drop_lapsed_holders(v, case_id, cls);
 	if (st == VAULT_OK)
 		st = vault__class_epoch(v, case_id, cls, &epoch);
 	if (st != VAULT_OK)

@@ -313,25 +313,38 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 		st = vault__sql_status(v, sqlite3_step(s), "consent");
 		sqlite3_finalize(s);
 	}
-	/* The grants that rested on it go, with new keys. */
-	if (st == VAULT_OK)
-		st = vault__prepare(v, "SELECT DISTINCT pkind, principal FROM grants WHERE"
-		                       " consent_id = ?1 AND revoked = 0", &gs);
-	if (st == VAULT_OK) {
+	/* The grants that rested on it go, with new keys: in batches, until
+	 * none is left, however many principals there are. */
+	while (st == VAULT_OK) {
 		struct { int pkind; char p[VAULT_NAME_MAX + 1]; } list[GATE_MAX_GRANTS];
 		size_t n = 0, i;
+		int done = 0;
+
+		st = vault__prepare(v, "SELECT DISTINCT pkind, principal FROM grants WHERE"
+		                       " consent_id = ?1 AND revoked = 0 LIMIT ?2", &gs);
+		if (st != VAULT_OK)
+			break;
 		vault__bind_text(gs, 1, consent_id);
+		sqlite3_bind_int(gs, 2, GATE_MAX_GRANTS);
 		while (n < GATE_MAX_GRANTS && (rc = sqlite3_step(gs)) == SQLITE_ROW) {
 			list[n].pkind = sqlite3_column_int(gs, 0);
 			snprintf(list[n].p, sizeof(list[n].p), "%s", (const char *)sqlite3_column_text(gs, 1));
 			n++;
 		}
+		if (n < GATE_MAX_GRANTS && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "grants");
 		sqlite3_finalize(gs);
+		if (st != VAULT_OK || n == 0)
+			break;
 		for (i = 0; i < n && st == VAULT_OK; i++) {
 			unsigned int cls;
 			int cnt;
 			st = revoke_grants(v, case_id, list[i].pkind, list[i].p, consent_id, &cls, &cnt);
+			done += cnt;
 		}
+		/* Every pass must revoke something, or it would never end. */
+		if (st == VAULT_OK && done == 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT, "grants on a consent cannot be revoked");
 	}
 	return vault__gate_close(&g, st);
 }
@@ -676,7 +689,10 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
 		return VAULT_ERR_INVALID;
 	if (duration_s == 0)
 		duration_s = VAULT_BREAK_GLASS_DEFAULT_S;
-	if (!vault__valid_id(case_id) || !vault__valid_text(reason, VAULT_TEXT_MAX, 0) ||
+	/* An empty or short reason is a refused attempt, decided and recorded
+	 * for review like any other; only a missing one is a caller's error. */
+	if (!vault__valid_id(case_id) || reason == NULL ||
+	    !vault__valid_text(reason, VAULT_TEXT_MAX, 1) ||
 	    duration_s < 0 || duration_s > VAULT_BREAK_GLASS_MAX_S)
 		return vault__err(v, VAULT_ERR_INVALID,
 		                  "break-glass: case id, a written reason and a duration of at"
