@@ -233,14 +233,9 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 	st = vault__class_epoch(v, case_id, cls, &epoch);
 	if (st != VAULT_OK)
 		return st;
-	st = vault__prepare(v, "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"
-	                       " k.class = ?2 AND k.epoch = ?3 AND k.hkind IN (?4, ?5) AND"
-	                       " NOT EXISTS (SELECT 1 FROM grants g WHERE g.case_id = k.case_id"
-	                       " AND g.pkind = k.hkind AND g.principal = k.holder AND"
-	                       " g.revoked = 0 AND (g.classes & ?2) != 0 AND"
-	                       " (g.expires = 0 OR g.expires > ?6)) LIMIT 1", &s);
-	if (st != VAULT_OK)
-		return st;
+	s = vault__stmt(v, ST_LAPSED_HOLDERS);
+	if (s == NULL)
+		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	sqlite3_bind_int64(s, 3, epoch);
@@ -248,7 +243,7 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 	sqlite3_bind_int(s, 5, HOLDER_USER);
 	sqlite3_bind_int64(s, 6, vault__now());
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return vault__class_rotate(v, case_id, cls);
 	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "class key holders");

@@ -80,6 +80,7 @@ enum stmt_id {
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
+	ST_LAPSED_HOLDERS,
 	ST__COUNT
 };
 

@@ -114,6 +114,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_SAVEPOINT] = "SAVEPOINT vault_op",
 	[ST_RELEASE] = "RELEASE vault_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO vault_op",
+	/* A holder of the current class key whose grants all lapsed. */
+	[ST_LAPSED_HOLDERS] =
+	    "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"
+	    " k.class = ?2 AND k.epoch = ?3 AND k.hkind IN (?4, ?5) AND"
+	    " NOT EXISTS (SELECT 1 FROM grants g WHERE g.case_id = k.case_id"
+	    " AND g.pkind = k.hkind AND g.principal = k.holder AND"
+	    " g.revoked = 0 AND (g.classes & ?2) != 0 AND"
+	    " (g.expires = 0 OR g.expires > ?6)) LIMIT 1",
 };
 
 static vault_status run_stmt(vault *v, enum stmt_id id)
