@@ -141,14 +141,56 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	return VAULT_OK;
 }
 
+/* Inside vault_begin(), an operation rolled back to its savepoint leaves the
+ * head unknown (it may have undone entries of its own).  We hold the write
+ * lock since vault_begin() and every transaction signs its last entry before
+ * it commits, so an unsigned head with our key is ours, from this
+ * transaction; any other head means no entry of ours is left to sign. */
+static vault_status reload_own_head(vault *v)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st = load_head(v);
+	int rc, ours = 0;
+
+	if (st != VAULT_OK)
+		return st;
+	if (v->head_seq != 0) {
+		st = vault__prepare(v, "SELECT key, sig IS NULL FROM audit WHERE seq = ?1", &s);
+		if (st != VAULT_OK)
+			return st;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)v->head_seq);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			ours = sqlite3_column_bytes(s, 0) == 32 &&
+			       memcmp(sqlite3_column_blob(s, 0), v->sec->sign_pk, 32) == 0 &&
+			       sqlite3_column_int(s, 1) != 0;
+		else
+			st = vault__sql_status(v, rc, "audit head");
+		sqlite3_finalize(s);
+	}
+	if (st == VAULT_OK && ours)
+		v->last_own_seq = v->head_seq;
+	else if (st == VAULT_OK)
+		v->unsigned_entries = 0;
+	return st;
+}
+
 vault_status vault__audit_seal(vault *v)
 {
 	unsigned char sig[64];
 	sqlite3_stmt *s;
+	vault_status st;
 	int rc;
 
 	if (v->unsigned_entries == 0)
 		return VAULT_OK;
+	if (!v->head_known) {
+		st = reload_own_head(v);
+		if (st != VAULT_OK)
+			return st;
+		if (v->unsigned_entries == 0)
+			return VAULT_OK;
+	}
 	/* The head is ours: we appended it under the write lock we still hold. */
 	if (v->last_own_seq != v->head_seq || !v->head_known)
 		return vault__err(v, VAULT_ERR_AUDIT, "audit head moved during a transaction");
@@ -217,9 +259,15 @@ static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
 static vault_status audit_gate(vault *v, const char *action, vault_status *decision)
 {
 	gate g;
-	vault_status st = vault__gate_open(v, &g, action, POLICY_AUDIT_READ, NULL,
-	                                   NULL, 0, NULL, NULL);
+	vault_status st;
 
+	/* The log is read in a read transaction of its own (read_begin):
+	 * refuse before recording, so the refused call leaves nothing in the
+	 * caller's transaction. */
+	*decision = VAULT_ERR_STATE;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "finish the transaction first");
+	st = vault__gate_open(v, &g, action, POLICY_AUDIT_READ, NULL, NULL, 0, NULL, NULL);
 	*decision = st;
 	if (st == VAULT_ERR_DENIED && strcmp(action, "audit.query") == 0) {
 		/* Everyone may read their own entries. */
