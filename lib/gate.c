@@ -172,6 +172,10 @@ vault_status vault__gate_close(gate *g, vault_status st)
 	if (ast != VAULT_OK) {
 		vault__txn_end(v, 0);
 		g->in_txn = 0;
+		/* A damaged database is the cause, not the log: say so. */
+		if (ast == VAULT_ERR_CORRUPT || st == VAULT_ERR_CORRUPT)
+			return vault__err(v, VAULT_ERR_CORRUPT, "the database is damaged: the"
+			                  " audit entry could not be written; nothing was done");
 		return vault__err(v, VAULT_ERR_AUDIT,
 		                  "the audit entry could not be written; nothing was done");
 	}
@@ -324,7 +328,7 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 	keycache_entry *e = cache_find(v, case_id, cls, epoch);
 	sqlite3_stmt *s;
 	unsigned char *osk = NULL;
-	vault_status st = VAULT_OK;
+	vault_status st = VAULT_OK, kst, hard = VAULT_OK;
 	int rc, found = 0;
 
 	if (e != NULL) {
@@ -355,15 +359,26 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 			                      v->sec->box_sk) == 0;
 			continue;
 		}
-		if (vault__org_key(v, v->org, hkind, hepoch, osk) != VAULT_OK ||
-		    vault__org_pk(v, v->org, hkind, hepoch, opk) != VAULT_OK)
+		kst = vault__org_key(v, v->org, hkind, hepoch, osk);
+		if (kst == VAULT_OK)
+			kst = vault__org_pk(v, v->org, hkind, hepoch, opk);
+		if (kst != VAULT_OK) {
+			/* Not holding that organisation key is a refusal; a damaged
+			 * or busy database is not. */
+			if (kst != VAULT_ERR_DENIED && hard == VAULT_OK)
+				hard = kst;
 			continue;
+		}
 		found = vault__unseal(key, sealed, slen, opk, osk) == 0;
 	}
 	sqlite3_reset(s);
 	vault__secure_free(osk);
 	if (found)
 		cache_put(v, case_id, cls, epoch, key);
+	else if (rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "class key"); /* damaged, busy: not a refusal */
+	else if (hard != VAULT_OK)
+		st = hard; /* its message is set */
 	else
 		st = vault__err(v, VAULT_ERR_DENIED,
 		                "no key you hold opens this class of the case");

@@ -94,9 +94,11 @@ static vault_status load(const char *dir, json_t **out)
 		return VAULT_ERR_CORRUPT;
 	}
 	if (json_integer_value(ver) > SLOT_VERSION) {
+		/* Read before the tree (and `ver` with it) is freed. */
+		long long newer = (long long)json_integer_value(ver);
 		json_decref(root);
 		vault__set_last_error("key-slot file version %lld is newer than this library",
-		                      (long long)json_integer_value(ver));
+		                      newer);
 		return VAULT_ERR_VERSION;
 	}
 	*out = root;
@@ -480,13 +482,32 @@ vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
                                 const unsigned char sk[32], inbox_cb cb,
                                 void *ctx, int *count)
 {
-	char *path = vault__path(dir, VAULT_INBOX_FILE ".taken");
-	char *inbox = vault__path(dir, VAULT_INBOX_FILE);
+	char *path, *inbox;
 	char line[512];
+	unsigned char lookup[32], file_pk[32];
+	json_t *root = NULL;
+	vault_kdf def;
+	vault_status st;
 	FILE *f;
 	int n = 0;
 
 	*count = 0;
+	/* The slot file's inbox key is what failed unlocks are sealed to: if
+	 * it is not the database's, they would be lost (or readable by whoever
+	 * put another key there), so a damaged one fails the open. */
+	st = load(dir, &root);
+	if (st == VAULT_OK)
+		st = header(root, lookup, &def);
+	if (st == VAULT_OK && (get_hex(root, "inbox_pk", file_pk, 32) != 0 ||
+	                       memcmp(file_pk, pk, 32) != 0)) {
+		vault__set_last_error("key-slot file is damaged");
+		st = VAULT_ERR_CORRUPT;
+	}
+	json_decref(root);
+	if (st != VAULT_OK)
+		return st;
+	path = vault__path(dir, VAULT_INBOX_FILE ".taken");
+	inbox = vault__path(dir, VAULT_INBOX_FILE);
 	if (path == NULL || inbox == NULL) {
 		free(path);
 		free(inbox);

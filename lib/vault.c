@@ -55,7 +55,8 @@ void vault_close(vault *v)
 static vault_status fail_handle(vault *v, vault_status st)
 {
 	if (v != NULL) {
-		vault__set_last_error("%s", v->errmsg);
+		/* Never an empty detail: a bare allocation failure says what it is. */
+		vault__set_last_error("%s", v->errmsg[0] ? v->errmsg : vault_strerror(st));
 		vault_close(v);
 	}
 	return st;
@@ -342,12 +343,13 @@ vault_status vault_open(const char *path, const char *user,
 	audit_event ev;
 
 	vault__clear_last_error();
+	if (out != NULL)
+		*out = NULL;
 	if (out == NULL || path == NULL || *path == '\0' || user == NULL ||
 	    !valid_pass(passphrase, passphrase_len)) {
 		vault__set_last_error("vault_open: path, user, passphrase and out are required");
 		return VAULT_ERR_INVALID;
 	}
-	*out = NULL;
 	if (opts != NULL) {
 		if (opts->version == 0 || opts->version > VAULT_OPEN_OPTIONS_VERSION) {
 			vault__set_last_error("unknown options version");
@@ -389,6 +391,8 @@ vault_status vault_open(const char *path, const char *user,
 	if (st != VAULT_OK) {
 		if (st == VAULT_ERR_AUTH)
 			vault__inbox_note(path, user);
+		else if (vault_last_errmsg()[0] == '\0')
+			vault__set_last_error("%s", vault_strerror(st));
 		vault__secure_free(slot);
 		vault_close(v);
 		return st;
@@ -421,6 +425,10 @@ vault_status vault_open(const char *path, const char *user,
 		ix.v = v;
 		ix.st = VAULT_OK;
 		st = vault__inbox_drain(path, inbox_pk, inbox_sk, note_failure, &ix, &drained);
+		if (st != VAULT_OK && ix.st == VAULT_OK)
+			vault__err(v, st, "cannot read the failed-unlock inbox: %s",
+			           st == VAULT_ERR_CORRUPT ? "key-slot file is damaged"
+			                                   : vault_strerror(st));
 		if (st != VAULT_OK)
 			st = ix.st != VAULT_OK ? ix.st : st;
 	}
@@ -430,7 +438,8 @@ vault_status vault_open(const char *path, const char *user,
 		ev.action = "vault.open";
 		ev.outcome = VAULT_OUTCOME_OK;
 		st = vault__audit_append(v, &ev);
-		if (st != VAULT_OK)
+		/* A damaged database is reported as such (the header's contract). */
+		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT)
 			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
 	}
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
