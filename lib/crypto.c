@@ -6,6 +6,7 @@
  * misuse handler aborts, and a library must not.
  */
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,13 +215,94 @@ size_t vault__record_ad(unsigned char *out, size_t cap, const char *case_id,
 	return n;
 }
 
+/* ---- buffers returned to the caller --------------------------------------
+ * Plaintext handed out lives in sodium_malloc memory (guard pages, mlock).
+ * Mapping and unmapping that memory costs more than reading a record, so
+ * freed buffers of up to BUFPOOL_MAX bytes go back to a small process-wide
+ * pool, wiped.  A pooled block is reused with the bytes placed at its end,
+ * against the guard page, as sodium_malloc places them: reading past the
+ * end still faults.  Blocks stay mapped for the life of the process. */
+
+#define BUFPOOL_SLOTS 16
+#define BUFPOOL_MIN 4096
+#define BUFPOOL_MAX (64 * 1024)
+
+static struct pool_block {
+	unsigned char *base;
+	size_t cap;
+	int in_use;
+} pool[BUFPOOL_SLOTS];
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t pool_class(size_t need)
+{
+	size_t cap = BUFPOOL_MIN;
+
+	while (cap < need)
+		cap *= 2;
+	return cap;
+}
+
+/* A pooled block of at least `need` bytes, or NULL. */
+static unsigned char *pool_take(size_t need)
+{
+	size_t cap = pool_class(need);
+	struct pool_block *empty = NULL;
+	unsigned char *p = NULL;
+	int i;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < BUFPOOL_SLOTS; i++) {
+		struct pool_block *b = &pool[i];
+		if (b->base != NULL && !b->in_use && b->cap == cap) {
+			b->in_use = 1;
+			p = b->base + b->cap - need;
+			break;
+		}
+		if (b->base == NULL && empty == NULL)
+			empty = b;
+	}
+	if (p == NULL && empty != NULL && !vault__fault_now()) {
+		empty->base = sodium_malloc(cap);
+		if (empty->base != NULL) {
+			empty->cap = cap;
+			empty->in_use = 1;
+			p = empty->base + cap - need;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return p;
+}
+
+/* 1 if p came from the pool (then wiped and given back), else 0. */
+static int pool_give(unsigned char *p, size_t len)
+{
+	int i, found = 0;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < BUFPOOL_SLOTS && !found; i++) {
+		struct pool_block *b = &pool[i];
+		if (b->base != NULL && b->in_use && p >= b->base && p < b->base + b->cap) {
+			sodium_memzero(p, (size_t)(b->base + b->cap - p) < len + 1
+			                      ? (size_t)(b->base + b->cap - p) : len + 1);
+			b->in_use = 0;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return found;
+}
+
 vault_status vault__buf_alloc(vault_buf *buf, size_t len)
 {
-	unsigned char *p;
+	unsigned char *p = NULL;
 
 	if (len > VAULT_RECORD_MAX + 1024)
 		return VAULT_ERR_INVALID;
-	p = vault__secure_alloc(len + 1);
+	if (len + 1 <= BUFPOOL_MAX)
+		p = pool_take(len + 1);
+	if (p == NULL)
+		p = vault__secure_alloc(len + 1);
 	if (p == NULL)
 		return VAULT_ERR_NOMEM;
 	p[len] = '\0';
@@ -233,8 +315,9 @@ void vault_buf_free(vault_buf *buf)
 {
 	if (buf == NULL)
 		return;
-	if (buf->data != NULL)
-		sodium_free(buf->data); /* sodium_free wipes before unmapping */
+	/* Pooled blocks are wiped here; sodium_free wipes before unmapping. */
+	if (buf->data != NULL && !pool_give(buf->data, buf->len))
+		sodium_free(buf->data);
 	buf->data = NULL;
 	buf->len = 0;
 }
