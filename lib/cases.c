@@ -244,9 +244,41 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 	sqlite3_bind_int64(s, 6, vault__now());
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return vault__class_rotate(v, case_id, cls);
+	if (rc == SQLITE_ROW) {
+		/* Many writes: the light operation takes its savepoint. */
+		st = vault__txn_savepoint(v);
+		return st == VAULT_OK ? vault__class_rotate(v, case_id, cls) : st;
+	}
 	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "class key holders");
+}
+
+/* The row a light put or delete wrote, to take back if its audit entry
+ * cannot be written. */
+typedef struct written {
+	const char *case_id, *name;
+	uint32_t version;
+} written;
+
+static vault_status undo_version(gate *g)
+{
+	written *w = g->undo_ctx;
+	sqlite3_stmt *s;
+	vault_status st;
+
+	if (w->version == 0)
+		return VAULT_OK;
+	st = vault__prepare(g->v, "DELETE FROM records WHERE case_id = ?1 AND name = ?2"
+	                          " AND version = ?3", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, w->case_id);
+	vault__bind_text(s, 2, w->name);
+	sqlite3_bind_int64(s, 3, w->version);
+	st = vault__sql_status(g->v, sqlite3_step(s), "undo");
+	if (st == VAULT_OK && sqlite3_changes(g->v->db) != 1)
+		st = VAULT_ERR_IO;
+	sqlite3_finalize(s);
+	return st;
 }
 
 static vault_status write_version(vault *v, const char *case_id, const char *name,
@@ -330,11 +362,18 @@ vault_status vault_record_put(vault *v, const char *case_id, const char *name,
 	if ((data == NULL && len > 0) || len > VAULT_RECORD_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "record data must be 0..%u bytes",
 		                  VAULT_RECORD_MAX);
-	st = vault__gate_open(v, &g, "record.put", POLICY_WRITE, case_id, name, cls,
-	                      NULL, NULL);
+	written w = {case_id, name, 0};
+
+	st = vault__gate_open_light(v, &g, "record.put", POLICY_WRITE, case_id, name, cls,
+	                            NULL, NULL);
+	g.undo = undo_version;
+	g.undo_ctx = &w;
 	if (st == VAULT_OK)
-		st = write_version(v, case_id, name, cls, data ? data : "", len, 0, out_version);
-	return vault__gate_close(&g, st);
+		st = write_version(v, case_id, name, cls, data ? data : "", len, 0, &w.version);
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK && out_version != NULL)
+		*out_version = w.version;
+	return st;
 }
 
 /* A record version's row, read before the decision so the decision can
@@ -443,8 +482,9 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 	r.case_id = case_id;
 	r.name = name;
 	r.want = version;
-	st = vault__gate_open(v, &g, "record.get", POLICY_READ, case_id, name,
-	                      VAULT_CLASS_GENERAL, record_fill, &r);
+	/* Light: a get writes nothing but its audit entry. */
+	st = vault__gate_open_light(v, &g, "record.get", POLICY_READ, case_id, name,
+	                            VAULT_CLASS_GENERAL, record_fill, &r);
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is deleted", name);
 	if (st == VAULT_OK && r.ctlen - VAULT_AEAD_TAG_BYTES != r.size)
@@ -499,14 +539,21 @@ vault_status vault_record_delete(vault *v, const char *case_id, const char *name
 	memset(&r, 0, sizeof(r));
 	r.case_id = case_id;
 	r.name = name;
-	st = vault__gate_open(v, &g, "record.delete", POLICY_WRITE, case_id, name,
-	                      VAULT_CLASS_GENERAL, record_fill, &r);
+	written w = {case_id, name, 0};
+
+	st = vault__gate_open_light(v, &g, "record.delete", POLICY_WRITE, case_id, name,
+	                            VAULT_CLASS_GENERAL, record_fill, &r);
+	g.undo = undo_version;
+	g.undo_ctx = &w;
 	free(r.ct);
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is already deleted", name);
 	if (st == VAULT_OK)
-		st = write_version(v, case_id, name, r.cls, NULL, 0, 1, out_version);
-	return vault__gate_close(&g, st);
+		st = write_version(v, case_id, name, r.cls, NULL, 0, 1, &w.version);
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK && out_version != NULL)
+		*out_version = w.version;
+	return st;
 }
 
 static vault_status list_records(vault *v, const char *action, const char *case_id,

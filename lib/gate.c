@@ -87,10 +87,10 @@ static vault_status load_grants(vault *v, gate *g)
 	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "break-glass");
 }
 
-vault_status vault__gate_open(vault *v, gate *g, const char *action,
+static vault_status gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
-                              gate_fill_cb fill, void *fill_ctx)
+                              gate_fill_cb fill, void *fill_ctx, int light)
 {
 	vault_status st;
 
@@ -108,7 +108,7 @@ vault_status vault__gate_open(vault *v, gate *g, const char *action,
 	g->req.actor_org_kind = v->org_kind;
 	g->req.classes = classes;
 
-	st = vault__txn_begin(v);
+	st = light ? vault__txn_begin_light(v) : vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
 	g->in_txn = 1;
@@ -152,6 +152,22 @@ vault_status vault__gate_open(vault *v, gate *g, const char *action,
 	return VAULT_OK;
 }
 
+vault_status vault__gate_open(vault *v, gate *g, const char *action,
+                              policy_action pa, const char *case_id,
+                              const char *target, unsigned int classes,
+                              gate_fill_cb fill, void *fill_ctx)
+{
+	return gate_open(v, g, action, pa, case_id, target, classes, fill, fill_ctx, 0);
+}
+
+vault_status vault__gate_open_light(vault *v, gate *g, const char *action,
+                                    policy_action pa, const char *case_id,
+                                    const char *target, unsigned int classes,
+                                    gate_fill_cb fill, void *fill_ctx)
+{
+	return gate_open(v, g, action, pa, case_id, target, classes, fill, fill_ctx, 1);
+}
+
 vault_status vault__gate_close(gate *g, vault_status st)
 {
 	vault *v = g->v;
@@ -160,6 +176,19 @@ vault_status vault__gate_close(gate *g, vault_status st)
 
 	if (!g->in_txn)
 		return st; /* the transaction never started: nothing to record */
+	if (sqlite3_get_autocommit(v->db)) {
+		/* SQLite rolled the whole transaction back (out of memory, disk
+		 * full, I/O error, damage): nothing of the operation is left, and
+		 * its entry cannot be written in that transaction.  Written now it
+		 * would commit alone, outside the write lock. */
+		v->op_depth = 0;
+		v->head_known = 0;
+		v->unsigned_entries = 0;
+		vault__cache_forget(v);
+		g->in_txn = 0;
+		return st != VAULT_OK ? st
+		                      : vault__err(v, VAULT_ERR_IO, "the transaction was lost");
+	}
 	memcpy(saved, v->errmsg, sizeof(saved));
 	if (st != VAULT_OK) {
 		/* Undo the work, keep the attempt. */
@@ -169,6 +198,20 @@ vault_status vault__gate_close(gate *g, vault_status st)
 	}
 	g->ev.outcome = vault__outcome_of(st);
 	ast = vault__audit_append(v, &g->ev);
+	if (ast != VAULT_OK && st == VAULT_OK && g->undo != NULL && g->undo(g) != VAULT_OK &&
+	    v->user_txn) {
+		/* The row cannot be taken back: nothing of the caller's
+		 * transaction can be trusted to commit without its entry. */
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+		v->user_txn = 0;
+		v->op_depth = 0;
+		v->head_known = 0;
+		v->unsigned_entries = 0;
+		vault__cache_forget(v);
+		g->in_txn = 0;
+		return vault__err(v, VAULT_ERR_AUDIT, "the audit entry could not be written;"
+		                  " the transaction was rolled back");
+	}
 	if (ast != VAULT_OK) {
 		vault__txn_end(v, 0);
 		g->in_txn = 0;

@@ -222,6 +222,8 @@ vault_status vault__meta_put(vault *v, const char *k, const void *val,
 vault_status vault__txn_begin(vault *v);
 vault_status vault__txn_end(vault *v, int ok);
 void vault__txn_undo_op(vault *v);
+vault_status vault__txn_begin_light(vault *v);
+vault_status vault__txn_savepoint(vault *v);
 /* Handle lifecycle helpers shared by vault.c and orgs.c. */
 vault_status vault__new_user_secrets(vault *v, slot_secret **sec, unsigned char box_pk[32],
                                      unsigned char sign_pk[32]);
@@ -273,6 +275,10 @@ typedef struct gate {
 	policy_grant grants[GATE_MAX_GRANTS];
 	int in_txn;
 	vault_status fill_status; /* set by a fill callback */
+	/* A light operation (no savepoint) that wrote a row before its audit
+	 * entry sets undo to remove it should the entry fail. */
+	vault_status (*undo)(struct gate *g);
+	void *undo_ctx;
 } gate;
 
 /* Start an operation: open its transaction, load the case (if case_id is
@@ -285,6 +291,12 @@ vault_status vault__gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
                               gate_fill_cb fill, void *fill_ctx);
+/* The same for operations that write at most one row before their entry
+ * (record put, get, delete): no savepoint, see vault__txn_begin_light. */
+vault_status vault__gate_open_light(vault *v, gate *g, const char *action,
+                                    policy_action pa, const char *case_id,
+                                    const char *target, unsigned int classes,
+                                    gate_fill_cb fill, void *fill_ctx);
 /* Finish: undo the operation's changes if st is a failure, write the
  * audit entry with the outcome of st, commit (or release the savepoint).
  * Returns st, or the error that prevented recording it. */

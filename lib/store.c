@@ -417,12 +417,22 @@ void vault__store_close(vault *v)
  * COMMIT: the write lock is taken first, so the audit head read inside
  * cannot move under us.  Inside vault_begin() an operation is a savepoint. */
 
-vault_status vault__txn_begin(vault *v)
+/* op_depth: 0 no operation, OP_SAVEPOINT an operation inside its own
+ * savepoint, OP_LIGHT an operation without one (see vault__txn_begin_light). */
+#define OP_SAVEPOINT 1
+#define OP_LIGHT 2
+
+static vault_status txn_begin(vault *v, int light)
 {
 	vault_status st = VAULT_OK;
 
 	if (v->op_depth != 0)
 		return vault__err(v, VAULT_ERR_STATE, "operation already in progress");
+	/* The caller's transaction is gone if SQLite rolled it back after an
+	 * error: an operation now would commit on its own, not with the rest. */
+	if (v->user_txn && sqlite3_get_autocommit(v->db))
+		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after"
+		                  " an error; call vault_rollback()");
 	if (!v->user_txn) {
 		st = vault__exec(v, "BEGIN IMMEDIATE");
 		v->head_known = 0;
@@ -431,18 +441,47 @@ vault_status vault__txn_begin(vault *v)
 	/* The operation's own savepoint: a refused or failed operation rolls
 	 * back to it and still writes its audit entry, without giving up the
 	 * write lock. */
-	if (st == VAULT_OK)
+	if (st == VAULT_OK && !light)
 		st = run_stmt(v, ST_SAVEPOINT);
 	if (st == VAULT_OK)
-		v->op_depth = 1;
+		v->op_depth = light ? OP_LIGHT : OP_SAVEPOINT;
 	else if (!v->user_txn)
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	return st;
 }
 
+vault_status vault__txn_begin(vault *v)
+{
+	return txn_begin(v, 0);
+}
+
+/* An operation that writes at most one row before its audit entry needs no
+ * savepoint: if refused or failed it wrote nothing, and if its entry fails
+ * the gate's undo deletes that row.  A savepoint makes SQLite copy every
+ * page the operation touches into the sub-journal (and SQLCipher encrypt
+ * each copy): most of the cost of a batched put or get. */
+vault_status vault__txn_begin_light(vault *v)
+{
+	return txn_begin(v, 1);
+}
+
+/* A light operation about to do more than one write takes its savepoint
+ * after all. */
+vault_status vault__txn_savepoint(vault *v)
+{
+	vault_status st;
+
+	if (v->op_depth != OP_LIGHT)
+		return VAULT_OK;
+	st = run_stmt(v, ST_SAVEPOINT);
+	if (st == VAULT_OK)
+		v->op_depth = OP_SAVEPOINT;
+	return st;
+}
+
 void vault__txn_undo_op(vault *v)
 {
-	if (v->op_depth != 0) {
+	if (v->op_depth == OP_SAVEPOINT) {
 		run_stmt(v, ST_ROLLBACK_TO);
 		v->head_known = 0;
 		/* Keys of epochs that were just undone must not be reused. */
@@ -454,14 +493,17 @@ vault_status vault__txn_end(vault *v, int ok)
 {
 	vault_status st = VAULT_OK;
 
+	int light = v->op_depth == OP_LIGHT;
+
 	if (v->op_depth == 0)
 		return VAULT_OK;
 	v->op_depth = 0;
-	if (!ok) {
+	if (!light && !ok) {
 		run_stmt(v, ST_ROLLBACK_TO);
 		vault__cache_forget(v);
 	}
-	st = run_stmt(v, ST_RELEASE);
+	if (!light)
+		st = run_stmt(v, ST_RELEASE);
 	if (v->user_txn) {
 		if (!ok)
 			v->head_known = 0;
