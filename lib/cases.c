@@ -230,6 +230,9 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 	vault_status st;
 	int rc;
 
+	/* Once per case and class in a vault_begin() batch: the lock is held. */
+	if (vault__txn_cache_lapsed_checked(v, case_id, cls))
+		return VAULT_OK;
 	st = vault__class_epoch(v, case_id, cls, &epoch);
 	if (st != VAULT_OK)
 		return st;
@@ -249,6 +252,8 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 		st = vault__txn_savepoint(v);
 		return st == VAULT_OK ? vault__class_rotate(v, case_id, cls) : st;
 	}
+	if (rc == SQLITE_DONE)
+		vault__txn_cache_lapsed_mark(v, case_id, cls);
 	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "class key holders");
 }
 
@@ -388,9 +393,20 @@ typedef struct rec_row {
 	char author[VAULT_NAME_MAX + 1];
 	int64_t created;
 	unsigned char nonce[VAULT_AEAD_NONCE_BYTES];
-	unsigned char *ct;
+	/* The ciphertext, read in place: the row's statement stays on its
+	 * row until rec_done(). */
+	const unsigned char *ct;
 	size_t ctlen;
+	sqlite3_stmt *stmt;
 } rec_row;
+
+static void rec_done(rec_row *r)
+{
+	if (r->stmt != NULL)
+		sqlite3_reset(r->stmt);
+	r->stmt = NULL;
+	r->ct = NULL;
+}
 
 static void record_fill(gate *g, void *ctx)
 {
@@ -432,18 +448,16 @@ static void record_fill(gate *g, void *ctx)
 			g->fill_status = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
 		} else {
 			memcpy(r->nonce, sqlite3_column_blob(s, 7), VAULT_AEAD_NONCE_BYTES);
-			r->ct = vault__malloc((size_t)n);
+			r->ct = sqlite3_column_blob(s, 8);
 			r->ctlen = (size_t)n;
-			if (r->ct == NULL)
-				g->fill_status = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-			else
-				memcpy(r->ct, sqlite3_column_blob(s, 8), (size_t)n);
+			r->stmt = s;
 		}
 	}
 	/* Decide on the class the row claims; a lie about it fails the AEAD. */
 	g->req.classes = vault_class_name((vault_class)r->cls) ? r->cls : VAULT_CLASS_ALL;
 	g->ev.classes = g->req.classes;
-	sqlite3_reset(s);
+	if (r->stmt == NULL)
+		sqlite3_reset(s);
 }
 
 static void rec_info(const rec_row *r, vault_record_info *info)
@@ -504,7 +518,7 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 			                (unsigned)r.version);
 	}
 	vault__wipe(key, 32);
-	free(r.ct);
+	rec_done(&r);
 	/* Nothing leaves before its audit entry is committed. */
 	st = vault__gate_close(&g, st);
 	if (st != VAULT_OK) {
@@ -545,7 +559,7 @@ vault_status vault_record_delete(vault *v, const char *case_id, const char *name
 	                            VAULT_CLASS_GENERAL, record_fill, &r);
 	g.undo = undo_version;
 	g.undo_ctx = &w;
-	free(r.ct);
+	rec_done(&r);
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is already deleted", name);
 	if (st == VAULT_OK)

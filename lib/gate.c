@@ -87,6 +87,99 @@ static vault_status load_grants(vault *v, gate *g)
 	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "break-glass");
 }
 
+/* ---- the transaction cache ----------------------------------------------
+ * Inside vault_begin() the write lock is held from one operation to the
+ * next, so what a record operation loaded about its case (the case row, the
+ * actor's grant rows, break-glass, class epochs) cannot change under it,
+ * except by this handle: every operation that is not a light record
+ * operation, every rotation and every rollback clears the cache.  Rows are
+ * cached, not decisions: expiry is still judged at each operation's time.
+ * A batch of puts to one case then costs one look-up, not one per record. */
+
+struct txn_cache {
+	int valid;
+	case_row cs;
+	policy_grant grants[GATE_MAX_GRANTS];
+	size_t ngrants;
+	int64_t bg_until;
+	uint32_t epoch[3];      /* per class (bit index); 0: not loaded */
+	unsigned int lapsed_ok; /* classes whose holders were checked */
+};
+
+static int class_index(unsigned int cls)
+{
+	return cls == VAULT_CLASS_GENERAL ? 0 : cls == VAULT_CLASS_SENSITIVE ? 1 : 2;
+}
+
+void vault__txn_cache_clear(vault *v)
+{
+	if (v->tc != NULL)
+		memset(v->tc, 0, sizeof(*v->tc));
+}
+
+void vault__txn_cache_free(vault *v)
+{
+	free(v->tc);
+	v->tc = NULL;
+}
+
+/* The cache, if it holds `case_id` and may be used now. */
+static struct txn_cache *tc_for(vault *v, const char *case_id)
+{
+	if (!v->user_txn || v->tc == NULL || !v->tc->valid ||
+	    strcmp(v->tc->cs.id, case_id) != 0)
+		return NULL;
+	return v->tc;
+}
+
+int vault__txn_cache_lapsed_checked(vault *v, const char *case_id, unsigned int cls)
+{
+	struct txn_cache *tc = tc_for(v, case_id);
+
+	return tc != NULL && (tc->lapsed_ok & cls) != 0;
+}
+
+void vault__txn_cache_lapsed_mark(vault *v, const char *case_id, unsigned int cls)
+{
+	struct txn_cache *tc = tc_for(v, case_id);
+
+	if (tc != NULL)
+		tc->lapsed_ok |= cls;
+}
+
+/* Load the case and the actor's grants into g, from the cache if it has
+ * them (light operations inside vault_begin()), else from the database. */
+static vault_status load_case(vault *v, gate *g, const char *case_id, int light)
+{
+	struct txn_cache *tc = light ? tc_for(v, case_id) : NULL;
+	vault_status st;
+
+	if (tc != NULL) {
+		g->cs = tc->cs;
+		memcpy(g->grants, tc->grants, tc->ngrants * sizeof(tc->grants[0]));
+		g->req.grants = g->grants;
+		g->req.ngrants = tc->ngrants;
+		g->req.break_glass_until = tc->bg_until;
+		return VAULT_OK;
+	}
+	st = vault__case_load(v, case_id, &g->cs);
+	if (st == VAULT_OK)
+		st = load_grants(v, g);
+	if (st != VAULT_OK || !light || !v->user_txn)
+		return st;
+	if (v->tc == NULL)
+		v->tc = vault__calloc(1, sizeof(*v->tc));
+	if (v->tc != NULL) {
+		memset(v->tc, 0, sizeof(*v->tc));
+		v->tc->cs = g->cs;
+		memcpy(v->tc->grants, g->grants, g->req.ngrants * sizeof(g->grants[0]));
+		v->tc->ngrants = g->req.ngrants;
+		v->tc->bg_until = g->req.break_glass_until;
+		v->tc->valid = 1;
+	}
+	return VAULT_OK;
+}
+
 static vault_status gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
@@ -108,12 +201,14 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	g->req.actor_org_kind = v->org_kind;
 	g->req.classes = classes;
 
+	if (!light)
+		vault__txn_cache_clear(v); /* it may change what the cache holds */
 	st = light ? vault__txn_begin_light(v) : vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
 	g->in_txn = 1;
 	if (case_id != NULL) {
-		st = vault__case_load(v, case_id, &g->cs);
+		st = load_case(v, g, case_id, light);
 		if (st != VAULT_OK)
 			return st;
 		g->have_case = 1;
@@ -121,9 +216,6 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		g->req.case_kind = g->cs.kind;
 		g->req.owner_org = g->cs.owner_org;
 		g->req.restricted = g->cs.restricted;
-		st = load_grants(v, g);
-		if (st != VAULT_OK)
-			return st;
 	}
 	if (fill != NULL) {
 		fill(g, fill_ctx);
@@ -271,6 +363,7 @@ static void cache_put(vault *v, const char *owner, uint32_t kind, uint32_t epoch
 
 void vault__cache_forget(vault *v)
 {
+	vault__txn_cache_clear(v);
 	if (v->cache != NULL)
 		vault__wipe(v->cache, KEYCACHE_SLOTS * sizeof(keycache_entry));
 }
@@ -350,9 +443,15 @@ vault_status vault__org_key(vault *v, const char *org, int which, uint32_t epoch
 vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
                                 uint32_t *epoch)
 {
-	sqlite3_stmt *s = vault__stmt(v, ST_EPOCH_GET);
+	struct txn_cache *tc = tc_for(v, case_id);
+	sqlite3_stmt *s;
 	int rc;
 
+	if (tc != NULL && tc->epoch[class_index(cls)] != 0) {
+		*epoch = tc->epoch[class_index(cls)];
+		return VAULT_OK;
+	}
+	s = vault__stmt(v, ST_EPOCH_GET);
 	if (s == NULL)
 		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
 	vault__bind_text(s, 1, case_id);
@@ -360,6 +459,8 @@ vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
 	rc = sqlite3_step(s);
 	*epoch = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
+	if (tc != NULL)
+		tc->epoch[class_index(cls)] = *epoch;
 	if (rc == SQLITE_DONE)
 		return vault__err(v, VAULT_ERR_CORRUPT, "case has no key for a class");
 	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "epoch");
@@ -519,6 +620,7 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	vault_status st;
 	int rc;
 
+	vault__txn_cache_clear(v); /* the epoch changes */
 	st = vault__case_load(v, case_id, &cs);
 	if (st != VAULT_OK)
 		return st;

@@ -106,6 +106,10 @@ struct vault {
 	int unsigned_entries; /* entries of ours not yet covered by a signature */
 	uint64_t last_own_seq;
 
+	/* What light operations inside one vault_begin() transaction loaded
+	 * about their case (gate.c); NULL until first needed. */
+	struct txn_cache *tc;
+
 	char errmsg[512];
 };
 
@@ -339,5 +343,11 @@ vault_status vault__org_pk(vault *v, const char *org, int which, uint32_t epoch,
 vault_status vault__org_key(vault *v, const char *org, int which,
                             uint32_t epoch, unsigned char sk[32]);
 void vault__cache_forget(vault *v);
+/* Forget what the transaction cache holds (and free it: on close). */
+void vault__txn_cache_clear(vault *v);
+void vault__txn_cache_free(vault *v);
+/* Lapsed holders of (case, class) were checked in this transaction. */
+int vault__txn_cache_lapsed_checked(vault *v, const char *case_id, unsigned int cls);
+void vault__txn_cache_lapsed_mark(vault *v, const char *case_id, unsigned int cls);
 
 #endif

@@ -44,6 +44,7 @@ void vault_close(vault *v)
 	if (v == NULL)
 		return;
 	vault__store_close(v);
+	vault__txn_cache_free(v);
 	vault__secure_free(v->sec); /* sodium_free wipes */
 	vault__secure_free(v->cache);
 	free(v->dir);
@@ -522,6 +523,7 @@ vault_status vault_begin(vault *v)
 	v->user_txn = 1;
 	v->head_known = 0;
 	v->unsigned_entries = 0;
+	vault__txn_cache_clear(v);
 	return VAULT_OK;
 }
 
@@ -533,6 +535,15 @@ vault_status vault_commit(vault *v)
 		return VAULT_ERR_INVALID;
 	if (!v->user_txn)
 		return vault__err(v, VAULT_ERR_STATE, "no transaction is open");
+	if (sqlite3_get_autocommit(v->db)) {
+		/* SQLite rolled it back after an error: nothing to commit. */
+		vault__cache_forget(v);
+		v->user_txn = 0;
+		v->head_known = 0;
+		v->unsigned_entries = 0;
+		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after"
+		                  " an error; nothing was committed");
+	}
 	st = vault__audit_seal(v);
 	if (st == VAULT_OK)
 		st = vault__exec(v, "COMMIT");
