@@ -293,9 +293,11 @@ vault_status vault__gate_close(gate *g, vault_status st)
 	if (ast != VAULT_OK && st == VAULT_OK && g->undo != NULL && g->undo(g) != VAULT_OK &&
 	    v->user_txn) {
 		/* The row cannot be taken back: nothing of the caller's
-		 * transaction can be trusted to commit without its entry. */
+		 * transaction can be trusted to commit without its entry.
+		 * user_txn stays set: the caller's next calls get
+		 * VAULT_ERR_STATE until vault_rollback(), rather than each
+		 * committing on its own. */
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
-		v->user_txn = 0;
 		v->op_depth = 0;
 		v->head_known = 0;
 		v->unsigned_entries = 0;

@@ -65,11 +65,68 @@ static size_t slot_ad(unsigned char *ad, const unsigned char id[32], int level,
 	return n + 16;
 }
 
+#define SLOTS_FILE_MAX (64L * 1024 * 1024)
+
+/* jansson (2.14) can lose bytes without failing when an allocation fails
+ * while it parses or dumps (its lexer ignores a failed append).  A tree
+ * read that way and written back would drop other users' slots, so a tree
+ * is trusted only if two parses of the same bytes agree, and a text is
+ * written only if it parses back to the tree it came from. */
+static vault_status parse_twice(const char *path, json_t **out)
+{
+	json_t *a = NULL, *b = NULL;
+	vault_status st = VAULT_OK;
+	char *buf = NULL;
+	size_t n = 0;
+	long size;
+	FILE *f;
+
+	*out = NULL;
+	f = fopen(path, "rbe");
+	if (f == NULL) {
+		vault__set_last_error("cannot read the key-slot file");
+		return VAULT_ERR_IO;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > SLOTS_FILE_MAX ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		vault__set_last_error("key-slot file is damaged");
+		return VAULT_ERR_CORRUPT;
+	}
+	buf = vault__malloc((size_t)size + 1);
+	if (buf == NULL) {
+		fclose(f);
+		vault__set_last_error("out of memory");
+		return VAULT_ERR_NOMEM;
+	}
+	n = fread(buf, 1, (size_t)size, f);
+	fclose(f);
+	if (n != (size_t)size) {
+		free(buf);
+		vault__set_last_error("cannot read the key-slot file");
+		return VAULT_ERR_IO;
+	}
+	a = json_loadb(buf, n, JSON_REJECT_DUPLICATES, NULL);
+	b = json_loadb(buf, n, JSON_REJECT_DUPLICATES, NULL);
+	if (a != NULL && b != NULL && json_equal(a, b)) {
+		*out = a; /* the caller checks its shape */
+		a = NULL;
+	} else if (a != NULL || b != NULL) {
+		/* One parse worked: the bytes are fine, memory was not. */
+		vault__set_last_error("out of memory");
+		st = VAULT_ERR_NOMEM;
+	} /* neither parsed: *out stays NULL, the file is damaged */
+	json_decref(a);
+	json_decref(b);
+	free(buf);
+	return st;
+}
+
 static vault_status load(const char *dir, json_t **out)
 {
 	char *path = vault__path(dir, VAULT_SLOTS_FILE);
-	json_error_t jerr;
-	json_t *root, *fmt, *ver;
+	json_t *root = NULL, *fmt, *ver;
+	vault_status st;
 
 	if (path == NULL)
 		return VAULT_ERR_NOMEM;
@@ -78,8 +135,10 @@ static vault_status load(const char *dir, json_t **out)
 		vault__set_last_error("no vault here: %s has no key-slot file", dir);
 		return VAULT_ERR_NOT_FOUND;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	st = parse_twice(path, &root);
 	free(path);
+	if (st != VAULT_OK)
+		return st;
 	if (root == NULL || !json_is_object(root)) {
 		json_decref(root);
 		vault__set_last_error("key-slot file is damaged");
@@ -140,6 +199,14 @@ static vault_status save(const char *dir, json_t *root)
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (text == NULL)
 		goto nomem;
+	{
+		/* See parse_twice(): never write a text that is not the tree. */
+		json_t *back = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+		int same = back != NULL && json_equal(back, root);
+		json_decref(back);
+		if (!same)
+			goto nomem;
+	}
 	len = strlen(text);
 	fd = mkstemp(tmp);
 	if (fd < 0)
@@ -185,7 +252,7 @@ int vault__lock_acquire(const char *dir)
 	int fd;
 
 	if (path == NULL)
-		return -1;
+		return -2; /* out of memory, not an I/O failure */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(path);
 	if (fd < 0)
@@ -214,20 +281,27 @@ vault_status vault__slots_create(const char *dir, vault_kdf default_kdf,
 	char hex[65];
 	json_t *root;
 	vault_status st;
+	int bad = 0;
 
 	vault__random(lookup, sizeof(lookup));
 	root = json_object();
 	if (root == NULL)
 		return VAULT_ERR_NOMEM;
-	json_object_set_new(root, "format", json_string(SLOT_FORMAT));
-	json_object_set_new(root, "version", json_integer(SLOT_VERSION));
-	json_object_set_new(root, "default_kdf", json_integer(default_kdf));
+	bad |= json_object_set_new(root, "format", json_string(SLOT_FORMAT));
+	bad |= json_object_set_new(root, "version", json_integer(SLOT_VERSION));
+	bad |= json_object_set_new(root, "default_kdf", json_integer(default_kdf));
 	vault__hex(lookup, 32, hex);
-	json_object_set_new(root, "lookup_key", json_string(hex));
+	bad |= json_object_set_new(root, "lookup_key", json_string(hex));
 	vault__hex(inbox_pk, 32, hex);
-	json_object_set_new(root, "inbox_pk", json_string(hex));
-	json_object_set_new(root, "slots", json_object());
-	st = save(dir, root);
+	bad |= json_object_set_new(root, "inbox_pk", json_string(hex));
+	bad |= json_object_set_new(root, "slots", json_object());
+	/* A header missing a field (out of memory) is never written. */
+	if (bad) {
+		vault__set_last_error("out of memory");
+		st = VAULT_ERR_NOMEM;
+	} else {
+		st = save(dir, root);
+	}
 	json_decref(root);
 	return st;
 }
@@ -341,9 +415,13 @@ vault_status vault__slot_put(const char *dir, const char *user,
 	size_t mem, adlen;
 	vault_kdf def;
 	vault_status st;
-	int lock;
+	int lock, bad = 0;
 
 	lock = vault__lock_acquire(dir);
+	if (lock == -2) {
+		vault__set_last_error("out of memory");
+		return VAULT_ERR_NOMEM;
+	}
 	if (lock < 0) {
 		vault__set_last_error("cannot lock the vault folder");
 		return VAULT_ERR_IO;
@@ -383,18 +461,27 @@ vault_status vault__slot_put(const char *dir, const char *user,
 		st = VAULT_ERR_NOMEM;
 		goto cleanup;
 	}
-	json_object_set_new(slot, "level", json_integer(level));
-	json_object_set_new(slot, "ops", json_integer((json_int_t)ops));
-	json_object_set_new(slot, "mem", json_integer((json_int_t)mem));
+	/* Each field checked: a slot written without one (out of memory)
+	 * would lock its user out for good. */
+	bad |= json_object_set_new(slot, "level", json_integer(level));
+	bad |= json_object_set_new(slot, "ops", json_integer((json_int_t)ops));
+	bad |= json_object_set_new(slot, "mem", json_integer((json_int_t)mem));
 	vault__hex(salt, 16, hex);
-	json_object_set_new(slot, "salt", json_string(hex));
+	bad |= json_object_set_new(slot, "salt", json_string(hex));
 	vault__hex(nonce, 24, hex);
-	json_object_set_new(slot, "nonce", json_string(hex));
+	bad |= json_object_set_new(slot, "nonce", json_string(hex));
 	vault__hex(ct, sizeof(ct), hex);
-	json_object_set_new(slot, "ct", json_string(hex));
+	bad |= json_object_set_new(slot, "ct", json_string(hex));
+	if (bad) {
+		json_decref(slot);
+		st = VAULT_ERR_NOMEM;
+		vault__set_last_error("out of memory");
+		goto cleanup;
+	}
 	if (json_object_set_new(json_object_get(root, "slots"), idhex, slot) != 0) {
 		slot = NULL;
 		st = VAULT_ERR_NOMEM;
+		vault__set_last_error("out of memory");
 		goto cleanup;
 	}
 	st = save(dir, root);
@@ -415,7 +502,7 @@ vault_status vault__slot_remove(const char *dir, const char *user)
 	int lock = vault__lock_acquire(dir);
 
 	if (lock < 0)
-		return VAULT_ERR_IO;
+		return lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
 	st = load(dir, &root);
 	if (st == VAULT_OK)
 		st = header(root, lookup, &def);
@@ -559,10 +646,16 @@ vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
 
 void vault__inbox_clear(const char *dir)
 {
-	char *path = vault__path(dir, VAULT_INBOX_FILE ".taken");
+	/* Called after the entries are committed: it must not fail for want
+	 * of memory, or the next open would enter the same attempts again. */
+	char buf[4096];
+	char *path = buf;
+	int n = snprintf(buf, sizeof(buf), "%s/%s", dir, VAULT_INBOX_FILE ".taken");
 
-	if (path != NULL) {
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		path = vault__path(dir, VAULT_INBOX_FILE ".taken");
+	if (path != NULL)
 		unlink(path);
+	if (path != buf)
 		free(path);
-	}
 }
