@@ -18,6 +18,14 @@
 #include "audit_chain.h"
 #include "internal.h"
 
+/* A statement that could not be prepared: out of memory, or worse. */
+static vault_status prepare_failed(vault *v, const char *what)
+{
+	int rc = sqlite3_errcode(v->db);
+
+	return vault__sql_status(v, rc == SQLITE_OK ? SQLITE_ERROR : rc, what);
+}
+
 vault_outcome vault__outcome_of(vault_status st)
 {
 	if (st == VAULT_OK)
@@ -47,7 +55,7 @@ static vault_status load_head(vault *v)
 	int rc;
 
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 1) != 32) {

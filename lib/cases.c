@@ -11,6 +11,14 @@
 
 #include "internal.h"
 
+/* A statement that could not be prepared: out of memory, or worse. */
+static vault_status prepare_failed(vault *v, const char *what)
+{
+	int rc = sqlite3_errcode(v->db);
+
+	return vault__sql_status(v, rc == SQLITE_OK ? SQLITE_ERROR : rc, what);
+}
+
 static vault_status insert_owner_grant(vault *v, const char *case_id, int restricted)
 {
 	sqlite3_stmt *s;
@@ -204,7 +212,7 @@ static vault_status next_version(vault *v, const char *case_id, const char *name
 	int rc;
 
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
 	vault__bind_text(s, 2, name);
 	rc = sqlite3_step(s);
@@ -238,7 +246,7 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 		return st;
 	s = vault__stmt(v, ST_LAPSED_HOLDERS);
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	sqlite3_bind_int64(s, 3, epoch);
@@ -322,7 +330,7 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 	}
 	s = vault__stmt(v, ST_RECORD_INSERT);
 	if (s == NULL) {
-		st = vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		st = prepare_failed(v, "prepare");
 		goto cleanup;
 	}
 	vault__bind_text(s, 1, case_id);
@@ -416,7 +424,7 @@ static void record_fill(gate *g, void *ctx)
 	int rc;
 
 	if (s == NULL) {
-		g->fill_status = vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		g->fill_status = prepare_failed(v, "prepare");
 		return;
 	}
 	vault__bind_text(s, 1, r->case_id);

@@ -17,13 +17,21 @@
 
 #include "internal.h"
 
+/* A statement that could not be prepared: out of memory, or worse. */
+static vault_status prepare_failed(vault *v, const char *what)
+{
+	int rc = sqlite3_errcode(v->db);
+
+	return vault__sql_status(v, rc == SQLITE_OK ? SQLITE_ERROR : rc, what);
+}
+
 vault_status vault__case_load(vault *v, const char *case_id, case_row *out)
 {
 	sqlite3_stmt *s = vault__stmt(v, ST_CASE_GET);
 	int rc;
 
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
@@ -55,7 +63,7 @@ static vault_status load_grants(vault *v, gate *g)
 	int rc;
 
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, g->cs.id);
 	/* Organisation ids are never empty, so "" matches no org grant. */
 	vault__bind_text(s, 2, v->org);
@@ -77,7 +85,7 @@ static vault_status load_grants(vault *v, gate *g)
 
 	s = vault__stmt(v, ST_BREAKGLASS_GET);
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, g->cs.id);
 	vault__bind_text(s, 2, v->user);
 	rc = sqlite3_step(s);
@@ -455,7 +463,7 @@ vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
 	}
 	s = vault__stmt(v, ST_EPOCH_GET);
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	rc = sqlite3_step(s);
@@ -483,7 +491,7 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 	}
 	s = vault__stmt(v, ST_CLASSKEY_FIND);
 	if (s == NULL)
-		return vault__err(v, VAULT_ERR_IO, "prepare: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "prepare");
 	osk = vault__secure_alloc(32);
 	if (osk == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -590,7 +598,7 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 	int ok = holder_pk(v, cs, cls, h, pk, &hepoch);
 
 	if (ok < 0)
-		return vault__err(v, VAULT_ERR_IO, "holder: %s", sqlite3_errmsg(v->db));
+		return prepare_failed(v, "holder");
 	if (ok == 0)
 		return VAULT_OK;
 	if (vault__seal(sealed, key, pk) != 0)

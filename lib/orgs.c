@@ -122,7 +122,7 @@ static vault_status org_add_work(vault *v, gate *g, struct org_add_args *a)
 	int ex = user_exists(v, a->sup);
 
 	if (ex != 0)
-		return ex < 0 ? vault__err(v, VAULT_ERR_IO, "user lookup failed")
+		return ex < 0 ? vault__sql_status(v, sqlite3_errcode(v->db), "user lookup")
 		              : vault__err(v, VAULT_ERR_EXISTS, "user %s already exists", a->sup);
 	st = vault__prepare(v, "INSERT INTO orgs(id, name, kind, epoch, created)"
 	                       " VALUES(?1, ?2, ?3, 1, ?4)", &s);
@@ -343,7 +343,7 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 		goto done;
 	ex = user_exists(v, name);
 	if (ex != 0) {
-		st = ex < 0 ? vault__err(v, VAULT_ERR_IO, "user lookup failed")
+		st = ex < 0 ? vault__sql_status(v, sqlite3_errcode(v->db), "user lookup")
 		            : vault__err(v, VAULT_ERR_EXISTS, "user %s already exists", name);
 		goto done;
 	}
