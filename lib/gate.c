@@ -550,7 +550,7 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
                      const holder *h, unsigned char pk[32], uint32_t *hepoch)
 {
 	sqlite3_stmt *s;
-	int ok = 0, sep_kind;
+	int ok = 0, sep_kind, rc;
 
 	if (h->hkind == HOLDER_USER) {
 		if (vault__prepare(v, "SELECT u.box_pk, COALESCE(o.kind, 0) FROM users u"
@@ -558,7 +558,8 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 		                      " WHERE u.name = ?1 AND u.disabled = 0", &s) != VAULT_OK)
 			return -1;
 		vault__bind_text(s, 1, h->name);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 			memcpy(pk, sqlite3_column_blob(s, 0), 32);
 			sep_kind = sqlite3_column_int(s, 1);
 			ok = 1;
@@ -571,7 +572,8 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 			return -1;
 		vault__bind_text(s, 1, h->name);
 		sqlite3_bind_int(s, 2, h->hkind);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
 			memcpy(pk, sqlite3_column_blob(s, 0), 32);
 			sep_kind = sqlite3_column_int(s, 1);
 			*hepoch = (uint32_t)sqlite3_column_int64(s, 2);
@@ -579,6 +581,9 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 		}
 	}
 	sqlite3_finalize(s);
+	/* A failed look-up is an error, not a holder to leave out. */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
 	/* Invariant 5, in the keys: the safety class of a victim case is never
 	 * sealed to a perpetrator programme or to one of its members. */
 	if (ok && cs->kind == VAULT_CASE_VICTIM && cls == VAULT_CLASS_SAFETY &&
@@ -634,8 +639,20 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	st = vault__case_load(v, case_id, &cs);
 	if (st != VAULT_OK)
 		return st;
-	if (vault__class_epoch(v, case_id, cls, &epoch) != VAULT_OK)
-		epoch = 0; /* a new case: first epoch */
+	/* Only a class with no key yet (a new case) starts at epoch 1: after
+	 * any other failure, epoch 1 would be sealed again over the key that
+	 * the case's oldest records need. */
+	s = vault__stmt(v, ST_EPOCH_GET);
+	if (s == NULL)
+		return prepare_failed(v, "prepare");
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	rc = sqlite3_step(s);
+	epoch = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	s = NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "epoch");
 	epoch++;
 	hs = vault__calloc(cap, sizeof(*hs));
 	key = vault__secure_alloc(32);

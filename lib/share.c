@@ -197,7 +197,7 @@ static vault_status after_revoke(vault *v, const char *case_id, int pkind,
 	sqlite3_stmt *s;
 	vault_status st;
 	unsigned int c;
-	int still = 0;
+	int still = 0, rc;
 
 	st = vault__prepare(v, "SELECT 1 FROM grants WHERE case_id = ?1 AND pkind = ?2 AND"
 	                       " principal = ?3 AND revoked = 0", &s);
@@ -206,8 +206,11 @@ static vault_status after_revoke(vault *v, const char *case_id, int pkind,
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, pkind);
 	vault__bind_text(s, 3, principal);
-	still = sqlite3_step(s) == SQLITE_ROW;
+	rc = sqlite3_step(s);
+	still = rc == SQLITE_ROW;
 	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "grants"); /* not "no grant left" */
 	if (!still) {
 		st = vault__prepare(v, "DELETE FROM class_keys WHERE case_id = ?1 AND hkind = ?2"
 		                       " AND holder = ?3", &s);

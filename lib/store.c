@@ -174,10 +174,24 @@ vault_status vault__exec(vault *v, const char *sql)
 	return vault__sql_status(v, rc, "database");
 }
 
+/* SQLite rolls the whole transaction back on some errors (out of memory,
+ * disk full, I/O).  An operation that went on after one would run each
+ * statement in a transaction of its own and commit it: half an operation,
+ * outside the write lock.  So no statement is handed out then. */
+static int txn_lost(vault *v)
+{
+	return v->op_depth != 0 && sqlite3_get_autocommit(v->db);
+}
+
 vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out)
 {
-	int rc = sqlite3_prepare_v2(v->db, sql, -1, out, NULL);
+	int rc;
 
+	if (txn_lost(v)) {
+		*out = NULL;
+		return vault__err(v, VAULT_ERR_IO, "the transaction was rolled back after an error");
+	}
+	rc = sqlite3_prepare_v2(v->db, sql, -1, out, NULL);
 	if (rc != SQLITE_OK)
 		*out = NULL;
 	return vault__sql_status(v, rc, "prepare");
@@ -187,6 +201,8 @@ sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id)
 {
 	sqlite3_stmt *s = v->st[id];
 
+	if (txn_lost(v) && id != ST_ROLLBACK_TO && id != ST_RELEASE)
+		return NULL; /* see txn_lost() */
 	if (s == NULL) {
 		if (sqlite3_prepare_v2(v->db, stmt_sql[id], -1, &s, NULL) != SQLITE_OK)
 			return NULL;
