@@ -530,8 +530,10 @@ void vault__inbox_note(const char *dir, const char *user)
 	unsigned char lookup[32], pk[32];
 	json_t *root = NULL;
 	const char *name = vault__valid_name(user) ? user : "(invalid-name)";
-	size_t nlen = strlen(name), len;
+	size_t nlen, len;
 	int64_t ts = vault__now();
+	unsigned char id[32];
+	char idhex[65];
 	vault_kdf def;
 	char *path;
 	int fd, i;
@@ -542,7 +544,16 @@ void vault__inbox_note(const char *dir, const char *user)
 		json_decref(root);
 		return;
 	}
+	/* A name with no slot is not kept: people type their passphrase into
+	 * the user field, and the log must never hold a passphrase. */
+	if (name == user) {
+		slot_id(lookup, user, id);
+		vault__hex(id, 32, idhex);
+		if (json_object_get(json_object_get(root, "slots"), idhex) == NULL)
+			name = "(unknown-user)";
+	}
 	json_decref(root);
+	nlen = strlen(name);
 	for (i = 7; i >= 0; i--)
 		msg[7 - i] = (unsigned char)((uint64_t)ts >> (8 * i));
 	memcpy(msg + 8, name, nlen);
@@ -631,7 +642,8 @@ vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
 				ts = ts << 8 | m[i];
 			memcpy(name, m + 8, ml);
 			name[ml] = '\0';
-			rc = cb(vault__valid_name(name) ? name : "(invalid-name)",
+			rc = cb(vault__valid_name(name) || strcmp(name, "(unknown-user)") == 0
+			            ? name : "(invalid-name)",
 			        (int64_t)ts, ctx);
 		}
 		if (rc != 0) {
