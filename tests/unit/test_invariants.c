@@ -842,17 +842,27 @@ static void rm_vault(char *dir)
 	th_rmdir(base);
 }
 
-/* One page after another: a byte flipped in each is a clean error. */
+/* valgrind makes each run some thirty times slower: there, a sample. */
+static int under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
+/* One page after another: a byte flipped in each is a clean error (every
+ * page in the normal and ASan runs, every third under valgrind). */
 static void test_invariants__flipped_db_every_page(void **state)
 {
 	char cid[VAULT_ID_BUFSIZE];
 	char *dir = full_vault(cid);
 	char *db = file_path(dir, "vault.db");
-	long pages = file_size(dir, "vault.db") / 4096, pg;
+	long pages = file_size(dir, "vault.db") / 4096, pg, step = under_valgrind() ? 3 : 1;
+	long tried = 0;
 	int undetected = 0;
 
 	(void)state;
-	for (pg = 0; pg < pages; pg++) {
+	for (pg = 0; pg < pages; pg += step) {
 		vault_status first;
 		long off = pg * 4096 + 2048;
 		assert_int_equal(th_db_exec(dir, "admin", "PRAGMA wal_checkpoint(TRUNCATE)"),
@@ -860,6 +870,7 @@ static void test_invariants__flipped_db_every_page(void **state)
 		th_flip_byte(db, off);
 		first = exercise(dir, cid);
 		th_flip_byte(db, off);
+		tried++;
 		/* A page none of these steps reads (another organisation's
 		 * keys, an unused index) may go unnoticed; one that is read
 		 * fails authentication. */
@@ -868,7 +879,7 @@ static void test_invariants__flipped_db_every_page(void **state)
 		else if (first != VAULT_ERR_CORRUPT)
 			fail_msg("page %ld: %s (%s)", pg, vault_strerror(first), first_step);
 	}
-	assert_true(undetected < pages / 4);
+	assert_true(undetected < tried / 4 + 1);
 	free(db);
 	th_rmdir(dir);
 }
