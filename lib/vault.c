@@ -174,8 +174,12 @@ vault_status vault_create(const char *path, const char *admin,
 		return errno == ENOMEM ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
 	}
 	p = vault__path(path, VAULT_SLOTS_FILE);
-	if (p == NULL)
-		return VAULT_ERR_NOMEM;
+	if (p == NULL) {
+		/* Through fail: the folder just made goes again. */
+		vault__set_last_error("out of memory");
+		st = VAULT_ERR_NOMEM;
+		goto fail;
+	}
 	if (access(p, F_OK) == 0) {
 		free(p);
 		vault__set_last_error("a vault already exists there");
@@ -183,8 +187,11 @@ vault_status vault_create(const char *path, const char *admin,
 	}
 	free(p);
 	p = vault__path(path, VAULT_DB_FILE);
-	if (p == NULL)
-		return VAULT_ERR_NOMEM;
+	if (p == NULL) {
+		vault__set_last_error("out of memory");
+		st = VAULT_ERR_NOMEM;
+		goto fail;
+	}
 	st = access(p, F_OK) == 0 ? VAULT_ERR_EXISTS : VAULT_OK;
 	free(p);
 	if (st != VAULT_OK) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -240,6 +241,54 @@ static void test_faults__open(void **state)
 	assert_true(failures > 0);
 	verify_log(dir, "admin");
 	rm_network(dir);
+}
+
+/* ---- vault_create ---------------------------------------------------------------- */
+
+static void test_faults__create(void **state)
+{
+	char *base = th_tmpdir();
+	char dir[4096];
+	vault_create_options o = VAULT_CREATE_OPTIONS_INIT;
+	long n, failures = 0;
+	size_t len;
+	const unsigned char *p = th_pass("admin", &len);
+
+	(void)state;
+	o.kdf = TEST_KDF;
+	snprintf(dir, sizeof(dir), "%s/v", base);
+	for (n = 1; n < MAX_RUNS; n = next_run(n)) {
+		vault *v = (vault *)&n;
+		vault_status st;
+		struct stat sb;
+		int hit;
+
+		arm(n, 0);
+		st = vault_create(dir, "admin", p, len, &o, &v);
+		hit = disarm();
+		if (st == VAULT_OK) {
+			assert_non_null(v);
+			vault_close(v);
+			break;
+		}
+		assert_true(hit);
+		failures++;
+		check_clean("create", n, st, NULL, 0, vault_last_errmsg());
+		assert_null(v);
+		assert_true(strlen(vault_last_errmsg()) > 0);
+		/* Nothing left behind: the folder it made is gone, so the next
+		 * attempt starts clean. */
+		if (stat(dir, &sb) == 0)
+			fail_msg("create, allocation %ld failing: %s left behind", n, dir);
+	}
+	assert_true(n < MAX_RUNS);
+	assert_true(failures > 0);
+	{
+		vault *v = th_open(dir, "admin");
+		verify_with(v);
+		vault_close(v);
+	}
+	th_rmdir(base);
 }
 
 /* A failed unlock noted in the inbox is entered by the next open, even if
@@ -918,6 +967,7 @@ int main(void)
 	sqlite3_mem_methods m;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faults__injector_counts_and_resets),
+		cmocka_unit_test(test_faults__create),
 		cmocka_unit_test(test_faults__open),
 		cmocka_unit_test(test_faults__open_with_pending_failed_unlock),
 		cmocka_unit_test(test_faults__record_put),
