@@ -798,6 +798,28 @@ static void test_vault__second_writer_gets_busy(void **state)
 	th_rmdir(dir);
 }
 
+static void test_vault__begin_while_other_writes_is_busy(void **state)
+{
+	char *dir = th_network();
+	vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+	vault *a, *b = NULL;
+
+	(void)state;
+	o.busy_timeout_ms = -1;
+	assert_int_equal(open_opts(dir, "cas_cw", &o, &b), VAULT_OK);
+	a = th_open(dir, "cav_cw");
+	assert_int_equal(vault_begin(a), VAULT_OK);
+	assert_int_equal(vault_begin(b), VAULT_ERR_BUSY);
+	/* Refused, b is not in a transaction: commit is out of sequence. */
+	assert_int_equal(vault_commit(b), VAULT_ERR_STATE);
+	assert_int_equal(vault_rollback(a), VAULT_OK);
+	assert_int_equal(vault_begin(b), VAULT_OK);
+	assert_int_equal(vault_commit(b), VAULT_OK);
+	vault_close(a);
+	vault_close(b);
+	th_rmdir(dir);
+}
+
 static void test_vault__commit_without_begin_is_state(void **state)
 {
 	char *dir = solo_vault();
@@ -902,6 +924,23 @@ static void test_vault__passwd_raises_kdf_level(void **state)
 	                              VAULT_KDF_INTERACTIVE), VAULT_OK);
 	vault_close(v);
 	assert_int_equal(only_slot_level(dir), VAULT_KDF_INTERACTIVE);
+	assert_int_equal(open_pw(dir, "admin", np, &w), VAULT_OK);
+	vault_close(w);
+	rm_vault(dir);
+}
+
+static void test_vault__passwd_default_level_is_the_vaults(void **state)
+{
+	char *dir = solo_vault();
+	vault *v = th_open(dir, "admin"), *w = NULL;
+	const char *np = "same level as before";
+
+	(void)state;
+	assert_int_equal(vault_passwd(v, (const unsigned char *)np, strlen(np),
+	                              VAULT_KDF_DEFAULT), VAULT_OK);
+	vault_close(v);
+	/* The vault's default here is the test level, not MODERATE. */
+	assert_int_equal(only_slot_level(dir), VAULT_KDF_INSECURE_TEST_ONLY);
 	assert_int_equal(open_pw(dir, "admin", np, &w), VAULT_OK);
 	vault_close(w);
 	rm_vault(dir);
@@ -1760,12 +1799,14 @@ int main(void)
 		cmocka_unit_test(test_vault__handle_functions_reject_null),
 		cmocka_unit_test(test_vault__set_purpose),
 		cmocka_unit_test(test_vault__second_writer_gets_busy),
+		cmocka_unit_test(test_vault__begin_while_other_writes_is_busy),
 		cmocka_unit_test(test_vault__commit_without_begin_is_state),
 		cmocka_unit_test(test_vault__nested_begin_is_state),
 		cmocka_unit_test(test_vault__close_rolls_back_open_transaction),
 		cmocka_unit_test(test_vault__passwd_changes_passphrase),
 		cmocka_unit_test(test_vault__passwd_rejects_invalid),
 		cmocka_unit_test(test_vault__passwd_raises_kdf_level),
+		cmocka_unit_test(test_vault__passwd_default_level_is_the_vaults),
 		cmocka_unit_test(test_vault__org_add_and_list),
 		cmocka_unit_test(test_vault__org_add_twice_is_exists),
 		cmocka_unit_test(test_vault__org_add_rejects_invalid),
