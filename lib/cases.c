@@ -420,7 +420,7 @@ static void record_fill(gate *g, void *ctx)
 {
 	rec_row *r = ctx;
 	vault *v = g->v;
-	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_GET);
+	sqlite3_stmt *s = vault__stmt(v, r->want ? ST_RECORD_GET : ST_RECORD_GET_LATEST);
 	int rc;
 
 	if (s == NULL) {
@@ -429,7 +429,8 @@ static void record_fill(gate *g, void *ctx)
 	}
 	vault__bind_text(s, 1, r->case_id);
 	vault__bind_text(s, 2, r->name);
-	sqlite3_bind_int64(s, 3, r->want);
+	if (r->want)
+		sqlite3_bind_int64(s, 3, r->want);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		g->fill_status = vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");

@@ -102,9 +102,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " author, created, nonce, ct) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	[ST_RECORD_GET] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct"
-	    " FROM records WHERE case_id = ?1 AND name = ?2 AND"
-	    " version = CASE WHEN ?3 > 0 THEN ?3 ELSE"
-	    " (SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2) END",
+	    " FROM records WHERE case_id = ?1 AND name = ?2 AND version = ?3",
+	[ST_RECORD_GET_LATEST] =
+	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct"
+	    " FROM records WHERE case_id = ?1 AND name = ?2"
+	    " ORDER BY version DESC LIMIT 1",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_INSERT] =
 	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"
