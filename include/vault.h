@@ -385,7 +385,10 @@ VAULT_API vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
  * vault_commit() nothing is durable; vault_rollback() undoes all of it,
  * audit entries included.  If an operation inside fails, the transaction
  * stays open and usable (the failed operation left no trace but its audit
- * entry).  Errors: VAULT_ERR_STATE (already in one), VAULT_ERR_BUSY.
+ * entry).  vault_org_add, vault_user_add, vault_user_disable and
+ * vault_passwd change the key-slot file, which a rollback could not undo:
+ * inside a transaction they return VAULT_ERR_STATE.
+ * Errors: VAULT_ERR_STATE (already in one), VAULT_ERR_BUSY.
  */
 VAULT_API vault_status vault_begin(vault *v);
 VAULT_API vault_status vault_commit(vault *v);

@@ -582,9 +582,11 @@ vault_status vault_record_delete(vault *v, const char *case_id, const char *name
 static vault_status list_records(vault *v, const char *action, const char *case_id,
                                  const char *name, vault_record_cb cb, void *ctx)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL)
@@ -611,23 +613,24 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 			vault__bind_text(s, 2, name);
 		/* Names of records in classes the caller cannot read stay hidden. */
 		sqlite3_bind_int(s, 3, (int)g.dec.readable);
-		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			vault_record_info info;
-			info.case_id = case_id;
-			info.name = (const char *)sqlite3_column_text(s, 0);
-			info.version = (uint32_t)sqlite3_column_int64(s, 1);
-			info.cls = (vault_class)sqlite3_column_int(s, 2);
-			info.deleted = sqlite3_column_int(s, 3);
-			info.size = (size_t)sqlite3_column_int64(s, 4);
-			info.author = (const char *)sqlite3_column_text(s, 5);
-			info.created = sqlite3_column_int64(s, 6);
-			ret = cb(&info, ctx);
-		}
-		if (ret == 0 && rc != SQLITE_DONE)
-			st = vault__sql_status(v, rc, "records");
-		sqlite3_finalize(s);
+		st = vault__rows_fetch(v, s, &rb);
 	}
+	sqlite3_finalize(s);
+	/* The rows reach the caller only once the entry is committed. */
 	st = vault__gate_close(&g, st);
+	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
+		vault_record_info info;
+		info.case_id = case_id;
+		info.name = RB_TEXT(&rb, r, 0);
+		info.version = (uint32_t)RB_INT64(&rb, r, 1);
+		info.cls = (vault_class)RB_INT(&rb, r, 2);
+		info.deleted = RB_INT(&rb, r, 3);
+		info.size = (size_t)RB_INT64(&rb, r, 4);
+		info.author = RB_TEXT(&rb, r, 5);
+		info.created = RB_INT64(&rb, r, 6);
+		ret = cb(&info, ctx);
+	}
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 

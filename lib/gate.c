@@ -188,6 +188,37 @@ static vault_status load_case(vault *v, gate *g, const char *case_id, int light)
 	return VAULT_OK;
 }
 
+/* A handle opened before its user was disabled must stop: checked inside
+ * every write transaction (once per vault_begin() batch: the lock is held).
+ * A disabled user's keys are wiped from the handle at once. */
+static vault_status check_live(vault *v)
+{
+	sqlite3_stmt *s;
+	int rc, disabled = 1;
+
+	if (v->user_txn && v->live_checked)
+		return VAULT_OK;
+	s = vault__stmt(v, ST_USER_LIVE);
+	if (s == NULL)
+		return prepare_failed(v, "prepare");
+	vault__bind_text(s, 1, v->user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		disabled = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "user");
+	if (disabled) {
+		v->dead = 1;
+		vault__cache_forget(v);
+		vault__wipe(v->cache, KEYCACHE_SLOTS * sizeof(keycache_entry));
+		vault__wipe(v->sec, sizeof(*v->sec));
+		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	}
+	v->live_checked = v->user_txn;
+	return VAULT_OK;
+}
+
 static vault_status gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
@@ -211,10 +242,18 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 
 	if (!light)
 		vault__txn_cache_clear(v); /* it may change what the cache holds */
+	if (v->dead)
+		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
 	st = light ? vault__txn_begin_light(v) : vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
 	g->in_txn = 1;
+	st = check_live(v);
+	if (st != VAULT_OK) {
+		vault__txn_end(v, 0);
+		g->in_txn = 0; /* not recorded: the entry would not verify */
+		return st;
+	}
 	if (case_id != NULL) {
 		st = load_case(v, g, case_id, light);
 		if (st != VAULT_OK)

@@ -58,7 +58,7 @@ typedef struct vault_secrets {
  * organisation keys), in sodium_malloc'ed memory, wiped on close. */
 #define KEYCACHE_SLOTS 128
 typedef struct keycache_entry {
-	char owner[VAULT_ID_BUFSIZE + 8]; /* case id or "o:" org id */
+	char owner[VAULT_NAME_MAX + 4]; /* case id or "o:" org id */
 	uint32_t kind;                     /* class bit, or HOLDER_* for orgs */
 	uint32_t epoch;
 	uint32_t used;                     /* 0: free; else LRU tick */
@@ -82,6 +82,7 @@ enum stmt_id {
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
 	ST_LAPSED_HOLDERS,
+	ST_USER_LIVE,
 	ST__COUNT
 };
 
@@ -100,6 +101,8 @@ struct vault {
 	sqlite3_stmt *st[ST__COUNT];
 
 	int user_txn;        /* vault_begin() is in force */
+	int live_checked;    /* the user was found enabled in this transaction */
+	int dead;            /* the user was disabled: the handle refuses all */
 	int op_depth;        /* an operation's savepoint is open */
 	int head_known;      /* head below is valid for this transaction */
 	uint64_t head_seq;
@@ -233,6 +236,18 @@ vault_status vault__txn_savepoint(vault *v);
 vault_status vault__new_user_secrets(vault *v, slot_secret **sec, unsigned char box_pk[32],
                                      unsigned char sign_pk[32]);
 int vault__bind_text(sqlite3_stmt *s, int i, const char *t);
+/* Rows copied out of a statement, so that a listing reaches the caller's
+ * callback only after its audit entry is committed. */
+typedef struct rowbuf {
+	sqlite3_value **val;
+	int ncol;
+	size_t nrow, cap;
+} rowbuf;
+vault_status vault__rows_fetch(vault *v, sqlite3_stmt *s, rowbuf *rb);
+void vault__rows_free(rowbuf *rb);
+#define RB_TEXT(rb, r, c) ((const char *)sqlite3_value_text((rb)->val[(r) * (rb)->ncol + (c)]))
+#define RB_INT(rb, r, c) sqlite3_value_int((rb)->val[(r) * (rb)->ncol + (c)])
+#define RB_INT64(rb, r, c) sqlite3_value_int64((rb)->val[(r) * (rb)->ncol + (c)])
 
 /* ---- audit.c ----------------------------------------------------------- */
 typedef struct audit_event {

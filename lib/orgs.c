@@ -190,6 +190,9 @@ vault_status vault_org_add(vault *v, const char *id, const char *display_name,
 
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "%s changes the key-slot file, which a"
+		                  " rollback cannot undo: call it outside vault_begin()", "org add");
 	if (!vault__valid_name(id) || !vault__valid_name(supervisor) ||
 	    !vault__valid_text(display_name, VAULT_TEXT_MAX, 0) ||
 	    vault_org_kind_name(kind) == NULL || pass == NULL || passlen == 0 ||
@@ -208,9 +211,11 @@ vault_status vault_org_add(vault *v, const char *id, const char *display_name,
 
 vault_status vault_org_foreach(vault *v, vault_org_cb cb, void *ctx)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL || cb == NULL)
@@ -218,16 +223,20 @@ vault_status vault_org_foreach(vault *v, vault_org_cb cb, void *ctx)
 	st = vault__gate_open(v, &g, "org.list", POLICY_NONE, NULL, NULL, 0, NULL, NULL);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT id, name, kind, created FROM orgs ORDER BY id", &s);
-	while (st == VAULT_OK && ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if (st == VAULT_OK)
+		st = vault__rows_fetch(v, s, &rb);
+	sqlite3_finalize(s);
+	/* The rows reach the caller only once the entry is committed. */
+	st = vault__gate_close(&g, st);
+	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
 		vault_org_info info;
-		info.id = (const char *)sqlite3_column_text(s, 0);
-		info.name = (const char *)sqlite3_column_text(s, 1);
-		info.kind = (vault_org_kind)sqlite3_column_int(s, 2);
-		info.created = sqlite3_column_int64(s, 3);
+		info.id = RB_TEXT(&rb, r, 0);
+		info.name = RB_TEXT(&rb, r, 1);
+		info.kind = (vault_org_kind)RB_INT(&rb, r, 2);
+		info.created = RB_INT64(&rb, r, 3);
 		ret = cb(&info, ctx);
 	}
-	sqlite3_finalize(s);
-	st = vault__gate_close(&g, st);
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 
@@ -317,6 +326,9 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "%s changes the key-slot file, which a"
+		                  " rollback cannot undo: call it outside vault_begin()", "user add");
 	if (!vault__valid_name(name) || (org != NULL && !vault__valid_name(org)) ||
 	    vault_role_name(role) == NULL || pass == NULL || passlen == 0 ||
 	    passlen > VAULT_PASSPHRASE_MAX || vault__kdf_params(kdf, &ops, &mem) != 0)
@@ -385,9 +397,11 @@ done:
 
 vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL || cb == NULL)
@@ -396,17 +410,20 @@ vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT name, org, role, disabled, created FROM users"
 		                       " ORDER BY name", &s);
-	while (st == VAULT_OK && ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		vault_user_info info;
-		info.name = (const char *)sqlite3_column_text(s, 0);
-		info.org = (const char *)sqlite3_column_text(s, 1);
-		info.role = (vault_role)sqlite3_column_int(s, 2);
-		info.disabled = sqlite3_column_int(s, 3);
-		info.created = sqlite3_column_int64(s, 4);
-		ret = cb(&info, ctx);
-	}
+	if (st == VAULT_OK)
+		st = vault__rows_fetch(v, s, &rb);
 	sqlite3_finalize(s);
 	st = vault__gate_close(&g, st);
+	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
+		vault_user_info info;
+		info.name = RB_TEXT(&rb, r, 0);
+		info.org = RB_TEXT(&rb, r, 1);
+		info.role = (vault_role)RB_INT(&rb, r, 2);
+		info.disabled = RB_INT(&rb, r, 3);
+		info.created = RB_INT64(&rb, r, 4);
+		ret = cb(&info, ctx);
+	}
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 
@@ -534,6 +551,9 @@ vault_status vault_user_disable(vault *v, const char *name)
 
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "%s changes the key-slot file, which a"
+		                  " rollback cannot undo: call it outside vault_begin()", "user disable");
 	if (!vault__valid_name(name))
 		return vault__err(v, VAULT_ERR_INVALID, "invalid user name");
 	memset(&f, 0, sizeof(f));

@@ -149,9 +149,11 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_cb cb,
                                    void *ctx)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL)
@@ -165,27 +167,28 @@ vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_
 		                       " WHERE case_id = ?1 ORDER BY created, id", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
-		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			vault_consent_info c;
-			c.id = (const char *)sqlite3_column_text(s, 0);
-			c.case_id = case_id;
-			c.org = (const char *)sqlite3_column_text(s, 1);
-			c.classes = (unsigned int)sqlite3_column_int(s, 2);
-			c.scope = (unsigned int)sqlite3_column_int(s, 3);
-			c.purpose = (const char *)sqlite3_column_text(s, 4);
-			c.basis = (vault_basis)sqlite3_column_int(s, 5);
-			c.reason = (const char *)sqlite3_column_text(s, 6);
-			c.given_at = sqlite3_column_int64(s, 7);
-			c.expires = sqlite3_column_int64(s, 8);
-			c.withdrawn = sqlite3_column_int64(s, 9);
-			c.recorded_by = (const char *)sqlite3_column_text(s, 10);
-			ret = cb(&c, ctx);
-		}
-		if (ret == 0 && rc != SQLITE_DONE)
-			st = vault__sql_status(v, rc, "consents");
-		sqlite3_finalize(s);
+		st = vault__rows_fetch(v, s, &rb);
 	}
+	sqlite3_finalize(s);
+	/* The rows reach the caller only once the entry is committed. */
 	st = vault__gate_close(&g, st);
+	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
+		vault_consent_info c;
+		c.id = RB_TEXT(&rb, r, 0);
+		c.case_id = case_id;
+		c.org = RB_TEXT(&rb, r, 1);
+		c.classes = (unsigned int)RB_INT(&rb, r, 2);
+		c.scope = (unsigned int)RB_INT(&rb, r, 3);
+		c.purpose = RB_TEXT(&rb, r, 4);
+		c.basis = (vault_basis)RB_INT(&rb, r, 5);
+		c.reason = RB_TEXT(&rb, r, 6);
+		c.given_at = RB_INT64(&rb, r, 7);
+		c.expires = RB_INT64(&rb, r, 8);
+		c.withdrawn = RB_INT64(&rb, r, 9);
+		c.recorded_by = RB_TEXT(&rb, r, 10);
+		ret = cb(&c, ctx);
+	}
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 
@@ -196,32 +199,34 @@ static vault_status after_revoke(vault *v, const char *case_id, int pkind,
 {
 	sqlite3_stmt *s;
 	vault_status st;
-	unsigned int c;
-	int still = 0, rc;
+	unsigned int c, keep = 0;
+	int rc;
 
-	st = vault__prepare(v, "SELECT 1 FROM grants WHERE case_id = ?1 AND pkind = ?2 AND"
+	/* The classes the principal still holds by another live grant. */
+	st = vault__prepare(v, "SELECT classes FROM grants WHERE case_id = ?1 AND pkind = ?2 AND"
 	                       " principal = ?3 AND revoked = 0", &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, pkind);
 	vault__bind_text(s, 3, principal);
-	rc = sqlite3_step(s);
-	still = rc == SQLITE_ROW;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		keep |= (unsigned int)sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		return vault__sql_status(v, rc, "grants"); /* not "no grant left" */
-	if (!still) {
-		st = vault__prepare(v, "DELETE FROM class_keys WHERE case_id = ?1 AND hkind = ?2"
-		                       " AND holder = ?3", &s);
-		if (st != VAULT_OK)
-			return st;
-		vault__bind_text(s, 1, case_id);
-		sqlite3_bind_int(s, 2, pkind == VAULT_PRINCIPAL_ORG ? HOLDER_ORG : HOLDER_USER);
-		vault__bind_text(s, 3, principal);
-		st = vault__sql_status(v, sqlite3_step(s), "revoke keys");
-		sqlite3_finalize(s);
-	}
+	/* Every seal of a class it no longer holds goes, old epochs included:
+	 * a copy of the database made afterwards opens none of them. */
+	st = vault__prepare(v, "DELETE FROM class_keys WHERE case_id = ?1 AND hkind = ?2"
+	                       " AND holder = ?3 AND (class & ?4) = 0", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, pkind == VAULT_PRINCIPAL_ORG ? HOLDER_ORG : HOLDER_USER);
+	vault__bind_text(s, 3, principal);
+	sqlite3_bind_int(s, 4, (int)keep);
+	st = vault__sql_status(v, sqlite3_step(s), "revoke keys");
+	sqlite3_finalize(s);
 	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
 		if (classes & c)
 			st = vault__class_rotate(v, case_id, c);
@@ -508,9 +513,11 @@ vault_status vault_revoke(vault *v, const char *case_id, vault_principal_kind ki
 
 vault_status vault_grant_foreach(vault *v, const char *case_id, vault_grant_cb cb, void *ctx)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL)
@@ -527,24 +534,24 @@ vault_status vault_grant_foreach(vault *v, const char *case_id, vault_grant_cb c
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
 		sqlite3_bind_int64(s, 2, vault__now());
-		while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			vault_grant_info gi;
-			gi.case_id = case_id;
-			gi.kind = (vault_principal_kind)sqlite3_column_int(s, 0);
-			gi.principal = (const char *)sqlite3_column_text(s, 1);
-			gi.classes = (unsigned int)sqlite3_column_int(s, 2);
-			gi.perm = (vault_perm)sqlite3_column_int(s, 3);
-			gi.consent_id = (const char *)sqlite3_column_text(s, 4);
-			gi.expires = sqlite3_column_int64(s, 5);
-			gi.granted_by = (const char *)sqlite3_column_text(s, 6);
-			gi.created = sqlite3_column_int64(s, 7);
-			ret = cb(&gi, ctx);
-		}
-		if (ret == 0 && rc != SQLITE_DONE)
-			st = vault__sql_status(v, rc, "grants");
-		sqlite3_finalize(s);
+		st = vault__rows_fetch(v, s, &rb);
 	}
+	sqlite3_finalize(s);
 	st = vault__gate_close(&g, st);
+	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
+		vault_grant_info gi;
+		gi.case_id = case_id;
+		gi.kind = (vault_principal_kind)RB_INT(&rb, r, 0);
+		gi.principal = RB_TEXT(&rb, r, 1);
+		gi.classes = (unsigned int)RB_INT(&rb, r, 2);
+		gi.perm = (vault_perm)RB_INT(&rb, r, 3);
+		gi.consent_id = RB_TEXT(&rb, r, 4);
+		gi.expires = RB_INT64(&rb, r, 5);
+		gi.granted_by = RB_TEXT(&rb, r, 6);
+		gi.created = RB_INT64(&rb, r, 7);
+		ret = cb(&gi, ctx);
+	}
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 
@@ -669,6 +676,8 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 	st = vault__gate_close(&g, st);
 	for (i = 0; st == VAULT_OK && ret == 0 && i < n; i++)
 		ret = cb(ids[i], ctx);
+	if (ids != NULL)
+		vault__wipe(ids, 256 * sizeof(*ids)); /* decrypted under the safety key */
 	free(ids);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }

@@ -117,6 +117,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_SAVEPOINT] = "SAVEPOINT vault_op",
 	[ST_RELEASE] = "RELEASE vault_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO vault_op",
+	[ST_USER_LIVE] = "SELECT disabled FROM users WHERE name = ?1",
 	/* A holder of the current class key whose grants all lapsed. */
 	[ST_LAPSED_HOLDERS] =
 	    "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"
@@ -219,6 +220,47 @@ sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id)
 int vault__bind_text(sqlite3_stmt *s, int i, const char *t)
 {
 	return sqlite3_bind_text(s, i, t ? t : "", -1, SQLITE_STATIC);
+}
+
+vault_status vault__rows_fetch(vault *v, sqlite3_stmt *s, rowbuf *rb)
+{
+	int rc, c;
+
+	rb->ncol = sqlite3_column_count(s);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (rb->nrow == rb->cap) {
+			size_t cap = rb->cap ? rb->cap * 2 : 16;
+			sqlite3_value **n = realloc(rb->val, cap * (size_t)rb->ncol * sizeof(*n));
+			if (n == NULL || vault__fault_now()) {
+				if (n != NULL)
+					rb->val = n;
+				return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			}
+			rb->val = n;
+			rb->cap = cap;
+		}
+		for (c = 0; c < rb->ncol; c++) {
+			sqlite3_value *d = sqlite3_value_dup(sqlite3_column_value(s, c));
+			if (d == NULL) {
+				while (c-- > 0)
+					sqlite3_value_free(rb->val[rb->nrow * (size_t)rb->ncol + (size_t)c]);
+				return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			}
+			rb->val[rb->nrow * (size_t)rb->ncol + (size_t)c] = d;
+		}
+		rb->nrow++;
+	}
+	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "list");
+}
+
+void vault__rows_free(rowbuf *rb)
+{
+	size_t i;
+
+	for (i = 0; i < rb->nrow * (size_t)rb->ncol; i++)
+		sqlite3_value_free(rb->val[i]);
+	free(rb->val);
+	memset(rb, 0, sizeof(*rb));
 }
 
 vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,

@@ -25,18 +25,65 @@ int vault__valid_name(const char *s)
 	return 1;
 }
 
-/* Free text: bounded, no control characters but tab (they would let a
- * reason forge lines in a terminal or a log). */
+/* One UTF-8 sequence at s: its code point and length, or 0 if it is not
+ * well formed (overlong, surrogate, past U+10FFFF, truncated). */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Free text (display names, reasons, purposes): bounded, valid UTF-8 (the
+ * audit export is JSON), and no control or bidirectional-override
+ * characters but tab: they would let a reason forge lines or reorder text
+ * in a terminal or a reviewer's screen. */
 int vault__valid_text(const char *s, size_t max, int allow_empty)
 {
-	size_t n;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
 
 	if (s == NULL)
 		return allow_empty;
-	for (n = 0; s[n] != '\0'; n++) {
-		unsigned char c = (unsigned char)s[n];
-		if (n >= max || (c < 0x20 && c != '\t') || c == 0x7f)
+	while (p[n] != '\0') {
+		uint32_t c;
+		size_t len = utf8_next(p + n, &c);
+
+		if (len == 0 || n + len > max)
 			return 0;
+		if ((c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) ||
+		    (c >= 0x200e && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+		    (c >= 0x2066 && c <= 0x2069))
+			return 0;
+		n += len;
 	}
 	return n > 0 || allow_empty;
 }

@@ -491,6 +491,9 @@ vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
 
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "%s changes the key-slot file, which a"
+		                  " rollback cannot undo: call it outside vault_begin()", "passwd");
 	if (!valid_pass(pass, len))
 		return vault__err(v, VAULT_ERR_INVALID, "passphrase must be 1..%d bytes",
 		                  VAULT_PASSPHRASE_MAX);
@@ -528,6 +531,7 @@ vault_status vault_begin(vault *v)
 	if (st != VAULT_OK)
 		return st;
 	v->user_txn = 1;
+	v->live_checked = 0;
 	v->head_known = 0;
 	v->unsigned_entries = 0;
 	vault__txn_cache_clear(v);

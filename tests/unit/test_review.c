@@ -1,0 +1,218 @@
+/*
+ * test_review.c - regressions for the findings of the security review:
+ * each test reproduces an attack that worked before its fix.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+static int count_case(const vault_case_info *i, void *c)
+{
+	(void)i;
+	(*(int *)c)++;
+	return 0;
+}
+
+/* A handle opened before its user was disabled stops at once: no data,
+ * no changes, and the audit log still verifies. */
+static void test_review__disabled_user_open_handle_stops(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE];
+	vault_buf b = VAULT_BUF_INIT;
+	vault_verify_result res;
+	vault *cw, *sup, *aud;
+	int n = 0;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	th_put(dir, "cav_cw", cid, "addr", VAULT_CLASS_SAFETY, "Via Roma 1 (shelter)");
+	cw = th_open(dir, "cav_cw");
+	assert_int_equal(vault_record_get(cw, cid, "addr", 0, &b, NULL, NULL), VAULT_OK);
+	vault_buf_free(&b);
+
+	sup = th_open(dir, "cav_sup");
+	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_OK);
+	vault_close(sup);
+
+	assert_int_equal(vault_record_get(cw, cid, "addr", 0, &b, NULL, NULL), VAULT_ERR_AUTH);
+	assert_null(b.data);
+	assert_int_equal(vault_case_foreach(cw, count_case, &n), VAULT_ERR_AUTH);
+	assert_int_equal(n, 0);
+	assert_int_equal(vault_case_create(cw, VAULT_CASE_VICTIM, 0, cid2), VAULT_ERR_AUTH);
+	assert_int_equal(vault_begin(cw), VAULT_OK);
+	assert_int_equal(vault_record_put(cw, cid, "x", VAULT_CLASS_GENERAL, "x", 1, NULL),
+	                 VAULT_ERR_AUTH);
+	assert_int_equal(vault_rollback(cw), VAULT_OK);
+	vault_close(cw);
+
+	aud = th_open(dir, "aud");
+	assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
+	assert_int_equal(vault_audit_verify(aud, NULL, &res, NULL, NULL), VAULT_OK);
+	vault_close(aud);
+	th_rmdir(dir);
+}
+
+/* Withdrawing the consent behind one class removes the holder's seals of
+ * that class (every epoch), even while another grant keeps it on the case. */
+static void test_review__withdraw_one_consent_drops_that_class_keys(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE];
+	vault_consent_options o = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	char *txt = NULL;
+	vault *cw;
+
+	(void)state;
+	th_case(dir, "cas_cw", VAULT_CASE_VICTIM, 0, cid);
+	th_put(dir, "cas_cw", cid, "addr", VAULT_CLASS_SAFETY, "Via Roma 1 (shelter)");
+	th_put(dir, "cas_cw", cid, "notes", VAULT_CLASS_GENERAL, "general notes");
+	cw = th_open(dir, "cas_cw");
+	o.org = "asl";
+	o.classes = VAULT_CLASS_GENERAL;
+	o.purpose = "health";
+	assert_int_equal(vault_consent_add(cw, cid, &o, c1), VAULT_OK);
+	o.classes = VAULT_CLASS_SAFETY;
+	o.purpose = "safety planning";
+	assert_int_equal(vault_consent_add(cw, cid, &o, c2), VAULT_OK);
+	so.consent_id = c1;
+	assert_int_equal(vault_share(cw, cid, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_GENERAL, &so),
+	                 VAULT_OK);
+	so.consent_id = c2;
+	assert_int_equal(vault_share(cw, cid, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_SAFETY, &so),
+	                 VAULT_OK);
+	assert_int_equal(th_user_can_decrypt(dir, "asl_cw", cid, "addr"), 1);
+
+	assert_int_equal(vault_consent_withdraw(cw, c2), VAULT_OK);
+	vault_close(cw);
+	assert_int_equal(th_get(dir, "asl_cw", cid, "addr", &txt), VAULT_ERR_DENIED);
+	assert_int_equal(th_user_can_decrypt(dir, "asl_cw", cid, "addr"), 0);
+	assert_int_equal(th_user_can_unseal(dir, "asl_cw", cid, VAULT_CLASS_SAFETY, 1), 0);
+	/* the general class, still consented, still opens */
+	assert_int_equal(th_user_can_decrypt(dir, "asl_cw", cid, "notes"), 1);
+	th_rmdir(dir);
+}
+
+static int consent_seen(const vault_consent_info *c, void *x)
+{
+	(void)c;
+	(*(int *)x)++;
+	return 0;
+}
+
+static int record_seen(const vault_record_info *r, void *x)
+{
+	(void)r;
+	(*(int *)x)++;
+	return 0;
+}
+
+/* A listing whose audit entry cannot be written hands the caller nothing. */
+static void test_review__listing_without_entry_returns_nothing(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE];
+	vault_consent_options o = VAULT_CONSENT_OPTIONS_INIT;
+	int seen = 0;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	th_put(dir, "cav_cw", cid, "addr", VAULT_CLASS_SAFETY, "Via Roma 1");
+	v = th_open(dir, "cav_cw");
+	o.org = "asl";
+	o.classes = VAULT_CLASS_GENERAL;
+	o.purpose = "pregnancy follow-up";
+	assert_int_equal(vault_consent_add(v, cid, &o, c1), VAULT_OK);
+	assert_int_equal(th_db_exec(dir, "cav_cw", "CREATE TRIGGER block BEFORE INSERT ON audit"
+	                                           " BEGIN SELECT RAISE(ABORT, 'blocked'); END;"), 0);
+	assert_int_equal(vault_consent_foreach(v, cid, consent_seen, &seen), VAULT_ERR_AUDIT);
+	assert_int_equal(vault_record_foreach(v, cid, record_seen, &seen), VAULT_ERR_AUDIT);
+	assert_int_equal(vault_record_history(v, cid, "addr", record_seen, &seen), VAULT_ERR_AUDIT);
+	assert_int_equal(seen, 0);
+	assert_int_equal(th_db_exec(dir, "cav_cw", "DROP TRIGGER block;"), 0);
+	assert_int_equal(vault_consent_foreach(v, cid, consent_seen, &seen), VAULT_OK);
+	assert_int_equal(seen, 1); /* so the test can fail */
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* Text that reaches the audit log must be UTF-8 the export can carry, with
+ * no control or bidirectional-override characters. */
+static void test_review__reasons_must_be_clean_utf8(void **state)
+{
+	static const char *const bad[] = {
+	    "urgent \xff\xfe medical emergency now",   /* not UTF-8 */
+	    "urgent \xc0\xaf medical emergency now",   /* overlong */
+	    "urgent \xed\xa0\x80 medical emergency",   /* surrogate */
+	    "urgent medical emergency\nforged line",   /* control */
+	    "urgent medical \xe2\x80\xae emergency now", /* U+202E */
+	};
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE];
+	char path[4096];
+	vault *sup, *aud;
+	size_t i;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, VAULT_CASE_RESTRICTED, cid);
+	sup = th_open(dir, "cav_sup");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vault_break_glass(sup, cid, bad[i], 0), VAULT_ERR_INVALID);
+	assert_int_equal(vault_break_glass(sup, cid, "urgenza medica: è in pericolo adesso", 0),
+	                 VAULT_OK);
+	vault_close(sup);
+	aud = th_open(dir, "aud");
+	snprintf(path, sizeof(path), "%s/export.jsonl", dir);
+	assert_int_equal(vault_audit_export(aud, path, NULL, NULL), VAULT_OK);
+	vault_close(aud);
+	th_rmdir(dir);
+}
+
+/* Operations that write the key-slot file are refused inside vault_begin():
+ * a rollback could not take the slot back. */
+static void test_review__slot_writers_refused_in_transaction(void **state)
+{
+	char *dir = th_network();
+	slot_secret sec;
+	vault_kdf def;
+	vault *sup;
+
+	(void)state;
+	sup = th_open(dir, "cav_sup");
+	assert_int_equal(vault_begin(sup), VAULT_OK);
+	assert_int_equal(vault_user_add(sup, "temp_volunteer", NULL, VAULT_ROLE_CASEWORKER,
+	                                (const unsigned char *)"told-on-phone", 13, TEST_KDF),
+	                 VAULT_ERR_STATE);
+	assert_int_equal(vault_passwd(sup, (const unsigned char *)"new-pass", 8, TEST_KDF),
+	                 VAULT_ERR_STATE);
+	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_ERR_STATE);
+	assert_int_equal(vault_rollback(sup), VAULT_OK);
+	vault_close(sup);
+	assert_int_equal(vault__slot_unlock(dir, "temp_volunteer",
+	                                    (const unsigned char *)"told-on-phone", 13, &sec, &def),
+	                 VAULT_ERR_AUTH);
+	th_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_review__disabled_user_open_handle_stops),
+	    cmocka_unit_test(test_review__withdraw_one_consent_drops_that_class_keys),
+	    cmocka_unit_test(test_review__listing_without_entry_returns_nothing),
+	    cmocka_unit_test(test_review__reasons_must_be_clean_utf8),
+	    cmocka_unit_test(test_review__slot_writers_refused_in_transaction),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
