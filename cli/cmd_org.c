@@ -67,6 +67,9 @@ static int org_add(struct cli_ctx *ctx, int argc, char **argv)
 		                                "name", name, "supervisor", supervisor));
 	printf("added organisation %s (%s) with supervisor %s\n", pos[0],
 	       vault_org_kind_name(kind), supervisor);
+	fprintf(stderr, "vault: %s must run 'vault passwd' before the organisation opens"
+	        " cases: that gives her, and the organisation, keys you never knew\n",
+	        supervisor);
 	return CLI_EXIT_OK;
 }
 

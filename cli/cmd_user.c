@@ -63,6 +63,8 @@ static int user_add(struct cli_ctx *ctx, int argc, char **argv)
 		printf("added %s %s to %s\n", vault_role_name(role), pos[0], org);
 	else
 		printf("added %s %s\n", vault_role_name(role), pos[0]);
+	fprintf(stderr, "vault: %s should run 'vault passwd' at first use, to get keys"
+	        " nobody else knew\n", pos[0]);
 	return CLI_EXIT_OK;
 }
 

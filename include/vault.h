@@ -369,9 +369,17 @@ VAULT_API const char *vault_whoami(const vault *v, const char **org,
                                    vault_role *role);
 
 /**
- * Re-seal the caller's key slot under a new passphrase and KDF level
- * (VAULT_KDF_DEFAULT keeps the vault default).  Raising the level this way
- * is how an old slot is strengthened.  The slot file is replaced atomically.
+ * Change the caller's passphrase and KDF level (VAULT_KDF_DEFAULT keeps the
+ * vault default); raising the level this way strengthens an old slot.  The
+ * caller also gets new key pairs: everything sealed to the old box key is
+ * re-sealed, and the audit entry ("user.rekey", signed with the old key)
+ * carries the new signing key.  When the caller is the supervisor of an
+ * organisation whose keys an admin made (vault_org_add), the organisation
+ * keys and the class keys of its cases are replaced too.  So whoever chose
+ * the first passphrase (an admin, a supervisor) holds nothing that opens
+ * what is written afterwards: every user should do this at first use.
+ * The slot file is replaced atomically; if the change cannot be recorded,
+ * the old slot is put back.  Not inside vault_begin() (VAULT_ERR_STATE).
  */
 VAULT_API vault_status vault_passwd(vault *v, const unsigned char *new_passphrase,
                                     size_t new_passphrase_len, vault_kdf kdf);
@@ -410,8 +418,10 @@ typedef int (*vault_org_cb)(const vault_org_info *info, void *ctx);
 /**
  * Add an organisation and its first supervisor, who gets a key slot under
  * `supervisor_passphrase`.  Admins only.  The organisation's secret keys are
- * sealed to the supervisor alone: the admin keeps none of them and so cannot
- * read the organisation's cases.
+ * sealed to the supervisor alone and wiped: the admin keeps none of them.
+ * Because the admin chose that passphrase, the supervisor must change it
+ * (vault_passwd) before the organisation opens cases: that replaces her
+ * keys and the organisation's, so the admin cannot read its cases.
  * Errors: VAULT_ERR_DENIED (not admin), VAULT_ERR_EXISTS, VAULT_ERR_INVALID.
  */
 VAULT_API vault_status vault_org_add(vault *v, const char *id,

@@ -729,6 +729,18 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 			            "the chain", n);
 		if (user_add(av, r->target, r->newkey) != 0)
 			return fail(av, res, VAULT_ERR_NOMEM, 0, "out of memory");
+	} else if (strcmp(r->outcome, "ok") == 0 && strcmp(r->action, "user.rekey") == 0 &&
+	           r->has_newkey) {
+		/* A user replaces their own key: the entry is signed with the
+		 * old one (checked above), and must carry that signature itself,
+		 * so no later entry under the new key can stand in for it. */
+		chain_user *t = user_find(av, r->actor);
+
+		if (strcmp(r->target, r->actor) != 0 || !r->has_sig || !t)
+			return fail(av, res, VAULT_ERR_INTEGRITY, n,
+			            "entry %llu: user.rekey must be the actor's own, "
+			            "signed with the old key", n);
+		memcpy(t->key, r->newkey, AUDIT_KEY_BYTES);
 	} else if (strcmp(r->outcome, "ok") == 0 &&
 	           strcmp(r->action, "user.disable") == 0) {
 		chain_user *t = user_find(av, r->target);

@@ -201,6 +201,11 @@ vault_status vault__slot_put(const char *dir, const char *user,
                              const unsigned char *pass, size_t passlen,
                              vault_kdf level, const slot_secret *sec);
 vault_status vault__slot_remove(const char *dir, const char *user);
+vault_status vault__slot_save(const char *dir, const char *user, void **out);
+vault_status vault__slot_restore(const char *dir, const char *user, void *saved);
+void vault__slot_saved_free(void *saved);
+/* orgs.c: new organisation keys sealed to the remaining members. */
+vault_status vault__org_rotate(vault *v, const char *org);
 /* Create the slot file with its header (default level, inbox key). */
 vault_status vault__slots_create(const char *dir, vault_kdf default_kdf,
                                  const unsigned char inbox_pk[32]);

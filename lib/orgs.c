@@ -124,8 +124,10 @@ static vault_status org_add_work(vault *v, gate *g, struct org_add_args *a)
 	if (ex != 0)
 		return ex < 0 ? vault__sql_status(v, sqlite3_errcode(v->db), "user lookup")
 		              : vault__err(v, VAULT_ERR_EXISTS, "user %s already exists", a->sup);
-	st = vault__prepare(v, "INSERT INTO orgs(id, name, kind, epoch, created)"
-	                       " VALUES(?1, ?2, ?3, 1, ?4)", &s);
+	/* admin_keys: the admin made these keys; the first supervisor's
+	 * passphrase change replaces them (vault_passwd). */
+	st = vault__prepare(v, "INSERT INTO orgs(id, name, kind, epoch, created, admin_keys)"
+	                       " VALUES(?1, ?2, ?3, 1, ?4, 1)", &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, a->id);
@@ -429,7 +431,7 @@ vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
 
 /* New organisation keys, sealed to the members that remain; then new keys
  * for every class of every case the organisation holds. */
-static vault_status org_rotate(vault *v, const char *org)
+vault_status vault__org_rotate(vault *v, const char *org)
 {
 	unsigned char *keys = NULL;
 	sqlite3_stmt *s = NULL;
@@ -583,7 +585,7 @@ vault_status vault_user_disable(vault *v, const char *name)
 	if (st == VAULT_OK)
 		st = exec1(v, "DELETE FROM org_keys WHERE user = ?1", name);
 	if (st == VAULT_OK && f.u.org[0] != '\0') {
-		st = org_rotate(v, f.u.org);
+		st = vault__org_rotate(v, f.u.org);
 		if (st == VAULT_OK)
 			st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
 			                            " UNION SELECT case_id FROM grants WHERE"

@@ -492,6 +492,64 @@ cleanup:
 	return st;
 }
 
+/* The user's slot as stored (a JSON object the caller releases with
+ * json_decref), to put back if what replaced it must be undone. */
+vault_status vault__slot_save(const char *dir, const char *user, void **out)
+{
+	unsigned char lookup[32], id[32];
+	char idhex[65];
+	json_t *root = NULL, *slot;
+	vault_kdf def;
+	vault_status st = load(dir, &root);
+
+	*out = NULL;
+	if (st == VAULT_OK)
+		st = header(root, lookup, &def);
+	if (st == VAULT_OK) {
+		slot_id(lookup, user, id);
+		vault__hex(id, 32, idhex);
+		slot = json_object_get(json_object_get(root, "slots"), idhex);
+		if (slot == NULL)
+			st = VAULT_ERR_NOT_FOUND;
+		else if ((*out = json_deep_copy(slot)) == NULL)
+			st = VAULT_ERR_NOMEM;
+	}
+	json_decref(root);
+	return st;
+}
+
+void vault__slot_saved_free(void *saved)
+{
+	json_decref(saved);
+}
+
+vault_status vault__slot_restore(const char *dir, const char *user, void *saved)
+{
+	unsigned char lookup[32], id[32];
+	char idhex[65];
+	json_t *root = NULL;
+	vault_kdf def;
+	vault_status st;
+	int lock = vault__lock_acquire(dir);
+
+	if (lock < 0)
+		return VAULT_ERR_IO;
+	st = load(dir, &root);
+	if (st == VAULT_OK)
+		st = header(root, lookup, &def);
+	if (st == VAULT_OK) {
+		slot_id(lookup, user, id);
+		vault__hex(id, 32, idhex);
+		if (json_object_set(json_object_get(root, "slots"), idhex, saved) != 0)
+			st = VAULT_ERR_NOMEM;
+		else
+			st = save(dir, root);
+	}
+	json_decref(root);
+	vault__lock_release(lock);
+	return st;
+}
+
 vault_status vault__slot_remove(const char *dir, const char *user)
 {
 	unsigned char lookup[32], id[32];

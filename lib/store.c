@@ -23,7 +23,8 @@ static const char *const migrations[] = {
 	/* 0 -> 1: the tables */
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
 	"CREATE TABLE orgs(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" kind INTEGER NOT NULL, epoch INTEGER NOT NULL, created INTEGER NOT NULL);"
+	" kind INTEGER NOT NULL, epoch INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" admin_keys INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE org_pubkeys(org TEXT NOT NULL, epoch INTEGER NOT NULL,"
 	" which INTEGER NOT NULL, pk BLOB NOT NULL, PRIMARY KEY(org, epoch, which));"
 	"CREATE TABLE org_keys(org TEXT NOT NULL, epoch INTEGER NOT NULL,"

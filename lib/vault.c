@@ -480,11 +480,105 @@ const char *vault_whoami(const vault *v, const char **org, vault_role *role)
 	return v->user;
 }
 
+/* Re-seal to `box_pk` every key sealed to the caller's current box key:
+ * the organisation keys of every epoch, and the class keys held by name. */
+static vault_status reseal_own(vault *v, const char *sel, const char *upd,
+                               const unsigned char box_pk[32])
+{
+	unsigned char *key = vault__secure_alloc(32);
+	unsigned char sealed[VAULT_SEALED_KEY_BYTES];
+	sqlite3_stmt *s = NULL, *u = NULL;
+	vault_status st;
+	int rc;
+
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__prepare(v, sel, &s);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, upd, &u);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->user);
+		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (vault__unseal(key, sqlite3_column_blob(s, 1),
+			                  (size_t)sqlite3_column_bytes(s, 1), v->sec->box_pk,
+			                  v->sec->box_sk) != 0 ||
+			    vault__seal(sealed, key, box_pk) != 0) {
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a key sealed to you does not open");
+				break;
+			}
+			sqlite3_reset(u);
+			sqlite3_bind_blob(u, 1, sealed, sizeof(sealed), SQLITE_STATIC);
+			sqlite3_bind_int64(u, 2, sqlite3_column_int64(s, 0));
+			st = vault__sql_status(v, sqlite3_step(u), "re-seal");
+		}
+		if (st == VAULT_OK && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "re-seal");
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	vault__secure_free(key);
+	return st;
+}
+
+/* New key pairs for the caller, in the database; and, for the first
+ * supervisor of an organisation whose keys an admin made, new organisation
+ * keys and new class keys for its cases. */
+static vault_status rekey(vault *v, const unsigned char box_pk[32],
+                          const unsigned char sign_pk[32])
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int admin_keys = 0;
+
+	st = reseal_own(v, "SELECT rowid, sealed FROM org_keys WHERE user = ?1",
+	                "UPDATE org_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
+	if (st == VAULT_OK)
+		st = reseal_own(v, "SELECT rowid, sealed FROM class_keys WHERE hkind = 2"
+		                   " AND holder = ?1",
+		                "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "UPDATE users SET box_pk = ?2, sign_pk = ?3 WHERE name = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->user);
+		sqlite3_bind_blob(s, 2, box_pk, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 3, sign_pk, 32, SQLITE_STATIC);
+		st = vault__sql_status(v, sqlite3_step(s), "user keys");
+		sqlite3_finalize(s);
+	}
+	if (st != VAULT_OK || v->role != VAULT_ROLE_SUPERVISOR || v->org[0] == '\0')
+		return st;
+	st = vault__prepare(v, "SELECT admin_keys FROM orgs WHERE id = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->org);
+		admin_keys = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+		sqlite3_finalize(s);
+	}
+	if (st != VAULT_OK || !admin_keys)
+		return st;
+	st = vault__org_rotate(v, v->org);
+	if (st == VAULT_OK)
+		st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
+		                            " UNION SELECT case_id FROM grants WHERE"
+		                            " pkind = 1 AND principal = ?1 AND revoked = 0",
+		                         v->org);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "UPDATE orgs SET admin_keys = 0 WHERE id = ?1", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->org);
+		st = vault__sql_status(v, sqlite3_step(s), "organisation");
+		sqlite3_finalize(s);
+	}
+	return st;
+}
+
 vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
                           vault_kdf kdf)
 {
+	unsigned char box_pk[32], sign_pk[32];
 	unsigned long long ops;
 	slot_secret *slot;
+	void *saved = NULL;
+	int written = 0;
 	size_t mem;
 	vault_status st;
 	gate g;
@@ -502,21 +596,43 @@ vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
 	slot = vault__secure_alloc(sizeof(*slot));
 	if (slot == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	/* New key pairs with the new passphrase: whoever chose the old one
+	 * (the admin who made a first supervisor, the supervisor who made a
+	 * caseworker) could derive the old keys from a copy of the old slot. */
 	memcpy(slot->dbkey, v->sec->dbkey, 32);
-	memcpy(slot->box_sk, v->sec->box_sk, 32);
-	memcpy(slot->sign_sk, v->sec->sign_sk, 64);
-	/* The entry is written first and committed after the slot file is
-	 * replaced: a failure to record leaves the old passphrase in force. */
-	st = vault__gate_open(v, &g, "user.passwd", POLICY_NONE, NULL, v->user, 0,
-	                      NULL, NULL);
+	vault__box_keypair(box_pk, slot->box_sk);
+	vault__sign_keypair(sign_pk, slot->sign_sk);
+	/* The entry (signed with the old key, carrying the new one) commits
+	 * after the slot file is replaced; if it cannot, the old slot goes
+	 * back, so the old passphrase and keys stay in force together. */
+	st = vault__gate_open(v, &g, "user.rekey", POLICY_NONE, NULL, v->user, 0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = rekey(v, box_pk, sign_pk);
 	if (st == VAULT_OK) {
-		st = vault__slot_put(v->dir, v->user, pass, len,
-		                     kdf == VAULT_KDF_DEFAULT ? v->default_kdf : kdf, slot);
-		if (st != VAULT_OK)
+		g.ev.newkey = sign_pk;
+		st = vault__slot_save(v->dir, v->user, &saved);
+		if (st == VAULT_OK)
+			st = vault__slot_put(v->dir, v->user, pass, len,
+			                     kdf == VAULT_KDF_DEFAULT ? v->default_kdf : kdf, slot);
+		if (st == VAULT_OK)
+			written = 1;
+		else
 			vault__err(v, st, "%s", vault_last_errmsg());
 	}
+	st = vault__gate_close(&g, st);
+	if (st != VAULT_OK && written && vault__slot_restore(v->dir, v->user, saved) != VAULT_OK)
+		vault__err(v, st, "the passphrase change failed and the old key slot could not"
+		           " be put back");
+	if (st == VAULT_OK) {
+		memcpy(v->sec->box_sk, slot->box_sk, 32);
+		memcpy(v->sec->sign_sk, slot->sign_sk, 64);
+		memcpy(v->sec->box_pk, box_pk, 32);
+		memcpy(v->sec->sign_pk, sign_pk, 32);
+		vault__cache_forget(v);
+	}
+	vault__slot_saved_free(saved);
 	vault__secure_free(slot);
-	return vault__gate_close(&g, st);
+	return st;
 }
 
 vault_status vault_begin(vault *v)

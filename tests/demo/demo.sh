@@ -98,6 +98,24 @@ vnew admin "$ADMIN_PW" "$SUP_CUAV_PW" org add cuav-nord --kind perpetrator-progr
 vnew admin "$ADMIN_PW" "$SUP_ASL_PW" org add asl-health --kind health \
 	--name "ASL, health service" --supervisor sup_asl --kdf "$KDF" | indent
 v admin "$ADMIN_PW" org list | indent
+say "Each supervisor replaces the passphrase the administrator chose for her:"
+say "she gets new keys, and so does her organisation, which the administrator never knew."
+for who in cas cav cuav asl; do
+	case $who in
+	cas) user=sup_aurora old=$SUP_CAS_PW ;;
+	cav) user=sup_iris old=$SUP_CAV_PW ;;
+	cuav) user=sup_cuav old=$SUP_CUAV_PW ;;
+	asl) user=sup_asl old=$SUP_ASL_PW ;;
+	esac
+	new="$old (now hers alone)"
+	vnew "$user" "$old" "$new" passwd --kdf "$KDF" | indent
+	case $who in
+	cas) SUP_CAS_PW=$new ;;
+	cav) SUP_CAV_PW=$new ;;
+	cuav) SUP_CUAV_PW=$new ;;
+	asl) SUP_ASL_PW=$new ;;
+	esac
+done
 say "The administrator keeps none of the organisations' keys: she cannot read their cases."
 
 heading "3. Staff and the auditor"

@@ -769,7 +769,7 @@ static void test_audit__user_add_disable_list_passwd(void **state)
 	assert_int_equal(vault_passwd(cw, (const unsigned char *)NEW_PASS, strlen(NEW_PASS),
 	                              TEST_KDF), VAULT_OK);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "user.passwd", "", "cav_cw", "", "ok");
+	expect(&r, "cav_cw", "cav", "caseworker", "user.rekey", "", "cav_cw", "", "ok");
 	vault_close(cw);
 	vault_close(sup);
 	verify_ok(f);

@@ -204,6 +204,46 @@ static void test_review__slot_writers_refused_in_transaction(void **state)
 	th_rmdir(dir);
 }
 
+/* The admin chooses the first supervisor's passphrase.  Once she changes
+ * it, a copy of the old key slot (and that passphrase) opens nothing
+ * written afterwards: she has new keys, and her organisation new keys. */
+static void test_review__admin_old_slot_useless_after_passwd(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE], keep[4096], cmd[9000];
+	vault *sup;
+
+	(void)state;
+	snprintf(keep, sizeof(keep), "%s/keyslots.admin-copy", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/keyslots %s", dir, keep);
+	assert_int_equal(system(cmd), 0);
+	/* without the change, the copy would open her records: the control */
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	th_put(dir, "cav_cw", cid, "before", VAULT_CLASS_SAFETY, "Via Roma 1 (shelter)");
+	assert_int_equal(th_user_can_decrypt(dir, "cav_sup", cid, "before"), 1);
+
+	sup = th_open(dir, "cav_sup");
+	assert_int_equal(vault_passwd(sup, (const unsigned char *)"pw-cav_sup", 10, TEST_KDF),
+	                 VAULT_OK);
+	vault_close(sup);
+	th_put(dir, "cav_cw", cid, "after", VAULT_CLASS_SAFETY, "Via Verdi 2 (new shelter)");
+	/* She reads with her new keys; the log still verifies. */
+	assert_int_equal(th_user_can_decrypt(dir, "cav_sup", cid, "after"), 1);
+	{
+		vault *aud = th_open(dir, "aud");
+		vault_verify_result res;
+		assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION),
+		                 VAULT_OK);
+		assert_int_equal(vault_audit_verify(aud, NULL, &res, NULL, NULL), VAULT_OK);
+		vault_close(aud);
+	}
+	/* The admin puts the old slot back beside the new database. */
+	snprintf(cmd, sizeof(cmd), "cp %s %s/keyslots", keep, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(th_user_can_decrypt(dir, "cav_sup", cid, "after"), 0);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_review__listing_without_entry_returns_nothing),
 	    cmocka_unit_test(test_review__reasons_must_be_clean_utf8),
 	    cmocka_unit_test(test_review__slot_writers_refused_in_transaction),
+	    cmocka_unit_test(test_review__admin_old_slot_useless_after_passwd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
