@@ -266,7 +266,7 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	}
 	if (fill != NULL) {
 		fill(g, fill_ctx);
-		if (g->fill_status == VAULT_ERR_NOT_FOUND) {
+		if (g->fill_status == VAULT_ERR_NOT_FOUND && case_id != NULL) {
 			/* Say "not found" only to someone who may see the case. */
 			g->req.action = POLICY_META;
 		} else if (g->fill_status != VAULT_OK) {

@@ -300,11 +300,16 @@ struct user_add_fill {
 	const char *org;
 	vault_role role;
 	vault_org_kind kind;
+	uint32_t epoch;
 };
 
+/* Inside the gate, so that an unknown organisation is a recorded attempt. */
 static void user_add_fill(gate *g, void *ctx)
 {
 	struct user_add_fill *f = ctx;
+
+	if (f->org != NULL)
+		g->fill_status = vault__org_kind_of(g->v, f->org, &f->kind, &f->epoch);
 
 	g->req.target_kind = VAULT_PRINCIPAL_USER;
 	g->req.target_org = f->org;
@@ -343,16 +348,10 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 	f.org = org;
 	f.role = role;
 	f.kind = 0;
-	st = vault__txn_begin(v);
-	if (st != VAULT_OK)
-		return st;
-	if (org != NULL)
-		st = vault__org_kind_of(v, org, &f.kind, &epoch);
-	vault__txn_end(v, 1);
-	if (st != VAULT_OK)
-		return st;
+	f.epoch = 0;
 	st = vault__gate_open(v, &g, "user.add", POLICY_USER_ADD, NULL, name, 0,
 	                      user_add_fill, &f);
+	epoch = f.epoch;
 	if (st != VAULT_OK)
 		goto done;
 	ex = user_exists(v, name);
@@ -521,9 +520,16 @@ struct disable_fill {
 	const char *name;
 };
 
+/* Inside the gate, so that an unknown or already disabled user is a
+ * recorded attempt. */
 static void disable_fill(gate *g, void *ctx)
 {
 	struct disable_fill *f = ctx;
+
+	g->fill_status = vault__user_load(g->v, f->name, &f->u);
+	if (g->fill_status == VAULT_OK && f->u.disabled)
+		g->fill_status = vault__err(g->v, VAULT_ERR_NOT_FOUND,
+		                            "user %s is already disabled", f->name);
 
 	g->req.target_kind = VAULT_PRINCIPAL_USER;
 	g->req.target = f->name;
@@ -560,15 +566,6 @@ vault_status vault_user_disable(vault *v, const char *name)
 		return vault__err(v, VAULT_ERR_INVALID, "invalid user name");
 	memset(&f, 0, sizeof(f));
 	f.name = name;
-	st = vault__txn_begin(v);
-	if (st != VAULT_OK)
-		return st;
-	st = vault__user_load(v, name, &f.u);
-	vault__txn_end(v, 1);
-	if (st != VAULT_OK)
-		return st;
-	if (f.u.disabled)
-		return vault__err(v, VAULT_ERR_NOT_FOUND, "user %s is already disabled", name);
 	st = vault__gate_open(v, &g, "user.disable", POLICY_USER_DISABLE, NULL, name, 0,
 	                      disable_fill, &f);
 	if (st == VAULT_OK)

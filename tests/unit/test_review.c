@@ -244,6 +244,45 @@ static void test_review__admin_old_slot_useless_after_passwd(void **state)
 	th_rmdir(dir);
 }
 
+static long long count_entries(const char *dir, const char *action, const char *outcome)
+{
+	sqlite3 *db = th_db_open(dir, "admin");
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ?1"
+	                                        " AND outcome = ?2", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, outcome, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Attempts on users that fail a look-up are recorded like any other. */
+static void test_review__user_lookups_failing_are_recorded(void **state)
+{
+	char *dir = th_network();
+	vault *sup;
+
+	(void)state;
+	assert_int_equal(count_entries(dir, "user.add", "error"), 0);
+	sup = th_open(dir, "cav_sup");
+	assert_int_equal(vault_user_add(sup, "x1", "no-such-org", VAULT_ROLE_CASEWORKER,
+	                                (const unsigned char *)"p", 1, TEST_KDF),
+	                 VAULT_ERR_NOT_FOUND);
+	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_OK);
+	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_ERR_NOT_FOUND);
+	assert_int_equal(vault_user_disable(sup, "nobody"), VAULT_ERR_NOT_FOUND);
+	vault_close(sup);
+	assert_int_equal(count_entries(dir, "user.add", "error"), 1);
+	assert_int_equal(count_entries(dir, "user.disable", "ok"), 1);
+	assert_int_equal(count_entries(dir, "user.disable", "error"), 2);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +292,7 @@ int main(void)
 	    cmocka_unit_test(test_review__reasons_must_be_clean_utf8),
 	    cmocka_unit_test(test_review__slot_writers_refused_in_transaction),
 	    cmocka_unit_test(test_review__admin_old_slot_useless_after_passwd),
+	    cmocka_unit_test(test_review__user_lookups_failing_are_recorded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
