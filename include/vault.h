@@ -75,7 +75,9 @@ typedef enum vault_status {
 	/** A file could not be read, written, synced or renamed. */
 	VAULT_ERR_IO = -3,
 	/** Unknown user, wrong passphrase or disabled user: deliberately one
-	 *  status, after the same key-derivation work in every case. */
+	 *  status, after the same key-derivation work in every case.  Also
+	 *  every call on a handle whose user was disabled after it was opened
+	 *  (the handle wipes its keys; close it). */
 	VAULT_ERR_AUTH = -4,
 	/** The access rules refuse the operation (the attempt is audited). */
 	VAULT_ERR_DENIED = -5,

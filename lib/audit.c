@@ -172,6 +172,7 @@ static vault_status reload_own_head(vault *v)
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)v->head_seq);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
+			/* public keys: no secret, so memcmp is fine */
 			ours = sqlite3_column_bytes(s, 0) == 32 &&
 			       memcmp(sqlite3_column_blob(s, 0), v->sec->sign_pk, 32) == 0 &&
 			       sqlite3_column_int(s, 1) != 0;
@@ -489,7 +490,7 @@ vault_status vault_audit_export(vault *v, const char *path,
 	tmp = vault__malloc(strlen(path) + 16);
 	if (tmp == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
+	snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0 || (x.f = fdopen(fd, "w")) == NULL) {
 		if (fd >= 0)

@@ -766,6 +766,7 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 	return VAULT_OK;
 }
 
+/* Checkpoints are public: memcmp is fine. */
 static int same_cp(const audit_checkpoint *a, const audit_checkpoint *b)
 {
 	return a->size == b->size && strcmp(a->origin, b->origin) == 0 &&

@@ -130,11 +130,11 @@ vault_status vault_case_show(vault *v, const char *case_id, vault_case_cb cb, vo
 
 vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
 {
-	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
-	size_t n = 0, cap = 0, i;
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	int rc, ret = 0;
+	size_t r;
+	int ret = 0;
 	gate g;
 
 	if (v == NULL)
@@ -151,32 +151,18 @@ vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
 		vault__bind_text(s, 1, v->org);
 		vault__bind_text(s, 2, v->user);
 		sqlite3_bind_int64(s, 3, vault__now());
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (n == cap) {
-				void *nb = realloc(ids, (cap ? cap * 2 : 32) * sizeof(*ids));
-				if (nb == NULL) {
-					st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-					break;
-				}
-				ids = nb;
-				cap = cap ? cap * 2 : 32;
-			}
-			snprintf(ids[n++], VAULT_ID_BUFSIZE, "%s",
-			         (const char *)sqlite3_column_text(s, 0));
-		}
-		if (st == VAULT_OK && rc != SQLITE_DONE)
-			st = vault__sql_status(v, rc, "cases");
-		sqlite3_finalize(s);
+		st = vault__rows_fetch(v, s, &rb);
 	}
+	sqlite3_finalize(s);
 	st = vault__gate_close(&g, st);
 	/* Each case through the decision, so expiry and separation apply;
 	 * the list itself is one audit entry. */
-	for (i = 0; i < n && st == VAULT_OK && ret == 0; i++) {
+	for (r = 0; r < rb.nrow && st == VAULT_OK && ret == 0; r++) {
 		gate cg;
 		vault_case_info info;
 		memset(&cg, 0, sizeof(cg));
 		cg.v = v;
-		st = vault__case_load(v, ids[i], &cg.cs);
+		st = vault__case_load(v, RB_TEXT(&rb, r, 0), &cg.cs);
 		if (st != VAULT_OK)
 			break;
 		st = vault__gate_peek(v, &cg);
@@ -187,7 +173,7 @@ vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
 		case_info(&cg, &info);
 		ret = cb(&info, ctx);
 	}
-	free(ids);
+	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
 

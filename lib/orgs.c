@@ -482,36 +482,23 @@ vault_status vault__org_rotate(vault *v, const char *org)
 /* Rotate every class of every case in the SQL's result (one column, id). */
 vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1)
 {
+	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s;
-	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
-	size_t n = 0, cap = 0, i;
 	vault_status st;
 	unsigned int c;
-	int rc;
+	size_t r;
 
+	/* The ids first: rotating writes the tables the query reads. */
 	st = vault__prepare(v, sql, &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, p1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			void *nb = realloc(ids, (cap ? cap * 2 : 16) * sizeof(*ids));
-			if (nb == NULL) {
-				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-				break;
-			}
-			ids = nb;
-			cap = cap ? cap * 2 : 16;
-		}
-		snprintf(ids[n++], VAULT_ID_BUFSIZE, "%s", (const char *)sqlite3_column_text(s, 0));
-	}
-	if (st == VAULT_OK && rc != SQLITE_DONE)
-		st = vault__sql_status(v, rc, "cases");
+	st = vault__rows_fetch(v, s, &rb);
 	sqlite3_finalize(s);
-	for (i = 0; i < n && st == VAULT_OK; i++)
+	for (r = 0; r < rb.nrow && st == VAULT_OK; r++)
 		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
-			st = vault__class_rotate(v, ids[i], c);
-	free(ids);
+			st = vault__class_rotate(v, RB_TEXT(&rb, r, 0), c);
+	vault__rows_free(&rb);
 	return st;
 }
 

@@ -619,7 +619,8 @@ void vault__inbox_note(const char *dir, const char *user)
 	if (vault__seal_msg(sealed, msg, len, pk) != 0)
 		return;
 	vault__hex(sealed, len + VAULT_SEAL_OVERHEAD, line);
-	strcat(line, "\n");
+	line[2 * (len + VAULT_SEAL_OVERHEAD)] = '\n'; /* line has room for it and the NUL */
+	line[2 * (len + VAULT_SEAL_OVERHEAD) + 1] = '\0';
 	path = vault__path(dir, VAULT_INBOX_FILE);
 	if (path == NULL)
 		return;

@@ -322,7 +322,8 @@ static vault_status load_identity(vault *v)
 		snprintf(v->org, sizeof(v->org), "%s", org ? (const char *)org : "");
 		if (sqlite3_column_int(s, 2) != 0)
 			st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
-		else if (sqlite3_column_bytes(s, 3) != 32 || sqlite3_column_bytes(s, 4) != 32 ||
+		else if (/* public keys: no secret, so memcmp is fine */
+		         sqlite3_column_bytes(s, 3) != 32 || sqlite3_column_bytes(s, 4) != 32 ||
 		         memcmp(sqlite3_column_blob(s, 3), v->sec->box_pk, 32) != 0 ||
 		         memcmp(sqlite3_column_blob(s, 4), v->sec->sign_pk, 32) != 0)
 			st = vault__err(v, VAULT_ERR_CORRUPT,

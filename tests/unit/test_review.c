@@ -283,6 +283,30 @@ static void test_review__user_lookups_failing_are_recorded(void **state)
 	th_rmdir(dir);
 }
 
+/* A passphrase change that cannot be recorded puts the old slot back: the
+ * old passphrase and keys stay in force together. */
+static void test_review__passwd_unrecorded_keeps_old_slot(void **state)
+{
+	char *dir = th_network();
+	size_t n;
+	const unsigned char *old = th_pass("cav_cw", &n);
+	vault *cw, *v = NULL;
+
+	(void)state;
+	cw = th_open(dir, "cav_cw");
+	assert_int_equal(th_db_exec(dir, "cav_cw", "CREATE TRIGGER block BEFORE INSERT ON audit"
+	                                           " BEGIN SELECT RAISE(ABORT, 'blocked'); END;"), 0);
+	assert_int_equal(vault_passwd(cw, (const unsigned char *)"brand-new", 9, TEST_KDF),
+	                 VAULT_ERR_AUDIT);
+	vault_close(cw);
+	assert_int_equal(th_db_exec(dir, "cav_cw", "DROP TRIGGER block;"), 0);
+	assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"brand-new", 9, NULL, &v),
+	                 VAULT_ERR_AUTH);
+	assert_int_equal(vault_open(dir, "cav_cw", old, n, NULL, &v), VAULT_OK);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +317,7 @@ int main(void)
 	    cmocka_unit_test(test_review__slot_writers_refused_in_transaction),
 	    cmocka_unit_test(test_review__admin_old_slot_useless_after_passwd),
 	    cmocka_unit_test(test_review__user_lookups_failing_are_recorded),
+	    cmocka_unit_test(test_review__passwd_unrecorded_keeps_old_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
