@@ -83,12 +83,18 @@ define need_pkgs
 	    libsodium) debs="$$debs $(DEB_libsodium)";; sqlcipher) debs="$$debs $(DEB_sqlcipher)";; \
 	    jansson) debs="$$debs $(DEB_jansson)";; cmocka) debs="$$debs $(DEB_cmocka)";; esac; done; \
 	  echo "libvault: missing$$missing; installing$$debs from the distribution"; \
-	  $(call apt_install,pkg-config $$debs); \
+	  $(call apt_install,pkg-config $$debs) || exit 1; \
+	  for p in $$missing; do $(PKG_CONFIG) --exists $$p || \
+	    { echo "libvault: $$p still missing after installing$$debs" >&2; exit 1; }; done; \
 	fi
 endef
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-apt_install = $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends $(1)' >/dev/null
+# The package names reach the inner shell as arguments ("$$@"), never inside its
+# quoted script, where a make-time shell variable would expand to nothing. apt's
+# progress goes to /dev/null, its errors stay on stderr and fail the target.
+apt_install = $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c \
+  'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$$@" >/dev/null' apt-install $(1)
 
 deps:
 	@command -v $(PKG_CONFIG) >/dev/null || { echo "libvault: installing pkg-config"; $(call apt_install,pkg-config); }
