@@ -1,6 +1,6 @@
 # libvault - one Makefile for the library, the vault command, tests and install.
 #
-#   make            build libvault.a, libvault.so.1.0.0, libvault.pc, vault
+#   make            build libvault.a, libvault.so.1.1.0, libvault.pc, vault
 #   make check      install missing packages, build, run every test
 #   make sanitize   the same suite built with ASan+UBSan
 #   make valgrind   the unit tests under memcheck (zero leaks, zero errors)
@@ -9,7 +9,7 @@
 #   make install / uninstall   honour DESTDIR PREFIX LIBDIR INCLUDEDIR BINDIR MANDIR
 
 VERSION_MAJOR := 1
-VERSION_MINOR := 0
+VERSION_MINOR := 1
 VERSION_PATCH := 0
 VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 

@@ -39,6 +39,14 @@ int cli_exit_code(vault_status st)
 		return CLI_EXIT_CONSENT;
 	case VAULT_ERR_BUSY:
 		return CLI_EXIT_BUSY;
+	case VAULT_ERR_PASSWD_EXPIRED:
+		return CLI_EXIT_PASSWD_EXPIRED;
+	case VAULT_ERR_WEAK_PASSPHRASE:
+	case VAULT_ERR_AMBIGUOUS:
+		/* The user's input needs changing: a usage error. */
+		return CLI_EXIT_USAGE;
+	case VAULT_ERR_NOSPACE:
+		return CLI_EXIT_NOSPACE;
 	default:
 		return CLI_EXIT_ERROR;
 	}

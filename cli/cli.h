@@ -28,7 +28,9 @@ enum cli_exit {
 	CLI_EXIT_NOT_FOUND = 5,
 	CLI_EXIT_INTEGRITY = 6,
 	CLI_EXIT_CONSENT = 7,
-	CLI_EXIT_BUSY = 8
+	CLI_EXIT_BUSY = 8,
+	CLI_EXIT_PASSWD_EXPIRED = 9, /* run `vault passwd` first */
+	CLI_EXIT_NOSPACE = 10        /* free disk space */
 };
 
 /* What the global options chose, and the open handle.  Inside `vault shell`

@@ -58,6 +58,8 @@ void cli_print_main_help(FILE *out)
 	      "  6  integrity failure (tampering or damage)\n"
 	      "  7  consent required\n"
 	      "  8  busy (another process holds the vault)\n"
+	      "  9  the passphrase must be changed first: run 'vault passwd'\n"
+	      " 10  disk full: free space on the vault's disk\n"
 	      "\n"
 	      "Run 'vault help COMMAND' or 'vault COMMAND --help' for a command's\n"
 	      "options, and see vault(1).\n",

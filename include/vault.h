@@ -50,12 +50,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define VAULT_VERSION_MAJOR 1
-#define VAULT_VERSION_MINOR 0
+#define VAULT_VERSION_MINOR 1
 #define VAULT_VERSION_PATCH 0
 #define VAULT_VERSION_NUMBER                                                   \
 	(VAULT_VERSION_MAJOR * 10000 + VAULT_VERSION_MINOR * 100 +             \
 	 VAULT_VERSION_PATCH)
-#define VAULT_VERSION_STRING "1.0.0"
+#define VAULT_VERSION_STRING "1.1.0"
 
 /** The version of the library actually linked, as VAULT_VERSION_NUMBER. */
 VAULT_API int vault_version_number(void);
@@ -106,7 +106,21 @@ typedef enum vault_status {
 	VAULT_ERR_STATE = -14,
 	/** The linked SQLite has no encryption (PRAGMA cipher_version is empty),
 	 *  or libsodium could not be initialised.  libvault refuses to run. */
-	VAULT_ERR_NOCRYPTO = -15
+	VAULT_ERR_NOCRYPTO = -15,
+	/** The key slot's passphrase was chosen by someone else (vault_org_add,
+	 *  vault_user_add) and its owner has not changed it yet: every call but
+	 *  vault_passwd() and vault_close() is refused until she does.
+	 *  @since 1.1.0 */
+	VAULT_ERR_PASSWD_EXPIRED = -16,
+	/** vault_passwd(): the new passphrase is the old one, or too easy to
+	 *  guess; the message says why.  @since 1.1.0 */
+	VAULT_ERR_WEAK_PASSPHRASE = -17,
+	/** A record name exists in more than one class the caller may read:
+	 *  name the class.  @since 1.1.0 */
+	VAULT_ERR_AMBIGUOUS = -18,
+	/** The disk holding the vault is full: nothing was done, because the
+	 *  audit entry could not be written.  @since 1.1.0 */
+	VAULT_ERR_NOSPACE = -19
 } vault_status;
 
 /** Short, static, English text for a status.  Never NULL. */

@@ -28,6 +28,10 @@ const char *vault_strerror(vault_status status)
 	case VAULT_ERR_INTEGRITY: return "audit log integrity failure";
 	case VAULT_ERR_STATE: return "call out of sequence";
 	case VAULT_ERR_NOCRYPTO: return "encryption unavailable";
+	case VAULT_ERR_PASSWD_EXPIRED: return "passphrase must be changed first";
+	case VAULT_ERR_WEAK_PASSPHRASE: return "passphrase refused";
+	case VAULT_ERR_AMBIGUOUS: return "ambiguous: name the class";
+	case VAULT_ERR_NOSPACE: return "disk full";
 	}
 	return "unknown status";
 }

@@ -35,6 +35,8 @@ static const vault_status all_status[] = {
 	VAULT_ERR_AUTH,     VAULT_ERR_DENIED,    VAULT_ERR_NOT_FOUND, VAULT_ERR_EXISTS,
 	VAULT_ERR_CORRUPT,  VAULT_ERR_VERSION,   VAULT_ERR_BUSY,    VAULT_ERR_CONSENT,
 	VAULT_ERR_AUDIT,    VAULT_ERR_INTEGRITY, VAULT_ERR_STATE,   VAULT_ERR_NOCRYPTO,
+	VAULT_ERR_PASSWD_EXPIRED, VAULT_ERR_WEAK_PASSPHRASE, VAULT_ERR_AMBIGUOUS,
+	VAULT_ERR_NOSPACE,
 };
 #define NSTATUS (sizeof(all_status) / sizeof(all_status[0]))
 
@@ -298,6 +300,10 @@ static void test_vault__status_values_are_stable(void **state)
 	assert_int_equal(VAULT_ERR_INTEGRITY, -13);
 	assert_int_equal(VAULT_ERR_STATE, -14);
 	assert_int_equal(VAULT_ERR_NOCRYPTO, -15);
+	assert_int_equal(VAULT_ERR_PASSWD_EXPIRED, -16);
+	assert_int_equal(VAULT_ERR_WEAK_PASSPHRASE, -17);
+	assert_int_equal(VAULT_ERR_AMBIGUOUS, -18);
+	assert_int_equal(VAULT_ERR_NOSPACE, -19);
 }
 
 /* ---- create: arguments -------------------------------------------------------- */

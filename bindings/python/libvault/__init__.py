@@ -26,8 +26,12 @@ from .errors import (
     CorruptData,
     IntegrityError,
     InvalidArgument,
+    Ambiguous,
+    DiskFull,
     NoCrypto,
     NotFound,
+    PasswordExpired,
+    WeakPassphrase,
     OutOfMemory,
     StateError,
     Status,
@@ -68,7 +72,7 @@ from .vault import (
 )
 
 #: Version of this binding (it follows the C library's).
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = [
     "Vault", "Case", "verify_export", "library_version", "library_version_number",
@@ -76,6 +80,7 @@ __all__ = [
     "VaultError", "InvalidArgument", "OutOfMemory", "VaultIOError", "AuthError",
     "AccessDenied", "NotFound", "AlreadyExists", "CorruptData", "VersionError", "Busy",
     "ConsentRequired", "AuditError", "IntegrityError", "StateError", "NoCrypto",
+    "PasswordExpired", "WeakPassphrase", "Ambiguous", "DiskFull",
     "Status", "STATUS_TO_EXCEPTION", "exception_for",
     "KDF", "OrgKind", "Role", "CaseKind", "Class", "Perm", "PrincipalKind", "Purpose",
     "Basis", "Scope", "Outcome",

@@ -31,6 +31,10 @@ class Status(enum.IntEnum):
     ERR_INTEGRITY = -13
     ERR_STATE = -14
     ERR_NOCRYPTO = -15
+    ERR_PASSWD_EXPIRED = -16
+    ERR_WEAK_PASSPHRASE = -17
+    ERR_AMBIGUOUS = -18
+    ERR_NOSPACE = -19
 
 
 class VaultError(Exception):
@@ -161,6 +165,30 @@ class NoCrypto(VaultError):
     STATUS = Status.ERR_NOCRYPTO
 
 
+class PasswordExpired(VaultError):
+    """The passphrase was chosen by someone else: call ``passwd()`` first."""
+
+    STATUS = Status.ERR_PASSWD_EXPIRED
+
+
+class WeakPassphrase(VaultError):
+    """The new passphrase is the old one or too easy to guess."""
+
+    STATUS = Status.ERR_WEAK_PASSPHRASE
+
+
+class Ambiguous(VaultError):
+    """A record name exists in several readable classes: name the class."""
+
+    STATUS = Status.ERR_AMBIGUOUS
+
+
+class DiskFull(VaultError):
+    """The disk is full; nothing was done (the audit entry needs space)."""
+
+    STATUS = Status.ERR_NOSPACE
+
+
 #: status -> exception class, one entry per ``vault_status`` error.
 STATUS_TO_EXCEPTION: Dict[int, Type[VaultError]] = {
     cls.STATUS: cls
@@ -180,6 +208,10 @@ STATUS_TO_EXCEPTION: Dict[int, Type[VaultError]] = {
         IntegrityError,
         StateError,
         NoCrypto,
+        PasswordExpired,
+        WeakPassphrase,
+        Ambiguous,
+        DiskFull,
     )
 }
 

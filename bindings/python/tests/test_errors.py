@@ -28,6 +28,10 @@ from libvault import (
     STATUS_TO_EXCEPTION,
     AccessDenied,
     AlreadyExists,
+    Ambiguous,
+    DiskFull,
+    PasswordExpired,
+    WeakPassphrase,
     AuditError,
     AuthError,
     Busy,
@@ -64,6 +68,10 @@ EXPECTED = {
     Status.ERR_INTEGRITY: IntegrityError,
     Status.ERR_STATE: StateError,
     Status.ERR_NOCRYPTO: NoCrypto,
+    Status.ERR_PASSWD_EXPIRED: PasswordExpired,
+    Status.ERR_WEAK_PASSPHRASE: WeakPassphrase,
+    Status.ERR_AMBIGUOUS: Ambiguous,
+    Status.ERR_NOSPACE: DiskFull,
 }
 
 
