@@ -405,13 +405,25 @@ VAULT_API vault_status vault_passwd(vault *v, const unsigned char *new_passphras
 VAULT_API vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
 
 /**
- * Group the following operations into one transaction (bulk import).  Until
+ * Group the following writes into one transaction (bulk import).  Until
  * vault_commit() nothing is durable; vault_rollback() undoes all of it,
- * audit entries included.  If an operation inside fails, the transaction
- * stays open and usable (the failed operation left no trace but its audit
- * entry).  vault_org_add, vault_user_add, vault_user_disable and
- * vault_passwd change the key-slot file, which a rollback could not undo:
- * inside a transaction they return VAULT_ERR_STATE.
+ * audit entries included.
+ *
+ * Nothing leaves the library before its audit entry is durable, and a
+ * transaction could still be rolled back, or the process killed, before it
+ * commits.  So, since 1.1.0:
+ *  - calls that hand out data (vault_record_get, the *_foreach listings,
+ *    vault_case_show, vault_case_links, vault_break_glass and every
+ *    vault_audit_* call) return VAULT_ERR_STATE inside a transaction, having
+ *    done nothing;
+ *  - a write that is refused or fails inside a transaction (after its
+ *    arguments were accepted) ends it: everything the transaction did is
+ *    undone, the attempt's audit entry is committed on its own, the call
+ *    returns its status, and every later call returns VAULT_ERR_STATE until
+ *    vault_rollback().  vault_commit() then returns VAULT_ERR_STATE too.
+ * vault_org_add, vault_user_add, vault_user_disable and vault_passwd change
+ * the key-slot file, which a rollback could not undo: inside a transaction
+ * they return VAULT_ERR_STATE.
  * Errors: VAULT_ERR_STATE (already in one), VAULT_ERR_BUSY.
  */
 VAULT_API vault_status vault_begin(vault *v);

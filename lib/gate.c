@@ -219,6 +219,25 @@ static vault_status check_live(vault *v)
 	return VAULT_OK;
 }
 
+/* Invariant 3: nothing leaves the library before its entry is durable.  A
+ * caller's transaction (vault_begin) could be rolled back, or the process
+ * killed, after the data left and before the entry committed; so calls that
+ * hand out case content, keys, links, metadata or the log are refused inside
+ * one.  Everything that is not a write discloses something. */
+static int discloses(const char *action)
+{
+	static const char *const verbs[] = {".get", ".show", ".list", ".links", ".history"};
+	const char *dot = strrchr(action, '.');
+	size_t i;
+
+	if (strncmp(action, "audit.", 6) == 0 || strcmp(action, "break-glass") == 0)
+		return 1;
+	for (i = 0; dot != NULL && i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strncmp(dot, verbs[i], strlen(verbs[i])) == 0)
+			return 1;
+	return 0;
+}
+
 static vault_status gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
@@ -244,6 +263,9 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		vault__txn_cache_clear(v); /* it may change what the cache holds */
 	if (v->dead)
 		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	if (v->user_txn && discloses(action))
+		return vault__err(v, VAULT_ERR_STATE, "%s hands out data, so it runs outside"
+		                  " vault_begin(): its audit entry must be durable first", action);
 	st = light ? vault__txn_begin_light(v) : vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
@@ -307,6 +329,46 @@ vault_status vault__gate_open_light(vault *v, gate *g, const char *action,
 	return gate_open(v, g, action, pa, case_id, target, classes, fill, fill_ctx, 1);
 }
 
+/* A refusal or failure inside the caller's transaction.  Its entry must be
+ * durable before the status is returned, and the caller could still roll
+ * the transaction back or be killed before committing it.  So the caller's
+ * transaction ends here, undone (it would be half an import without the
+ * failed step), the entry commits in a transaction of its own, and the
+ * handle answers VAULT_ERR_STATE until vault_rollback(). */
+static vault_status close_alone(gate *g, vault_status st)
+{
+	vault *v = g->v;
+	vault_status ast;
+	char saved[sizeof(v->errmsg)];
+
+	memcpy(saved, v->errmsg, sizeof(saved));
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	v->op_depth = 0;
+	v->head_known = 0;
+	v->unsigned_entries = 0;
+	v->live_checked = 0;
+	vault__cache_forget(v);
+	g->in_txn = 0;
+	if (g->ev.reason == NULL)
+		g->ev.reason = vault_strerror(st);
+	g->ev.outcome = vault__outcome_of(st);
+	v->user_txn = 0; /* the entry's own BEGIN IMMEDIATE ... COMMIT */
+	ast = vault__txn_begin(v);
+	if (ast == VAULT_OK) {
+		ast = vault__audit_append(v, &g->ev);
+		ast = vault__txn_end(v, ast == VAULT_OK) == VAULT_OK ? ast : VAULT_ERR_AUDIT;
+	}
+	/* Still "in" the caller's transaction, which SQLite no longer has: every
+	 * call but vault_rollback() gets VAULT_ERR_STATE. */
+	v->user_txn = 1;
+	if (ast != VAULT_OK)
+		return vault__err(v, ast == VAULT_ERR_NOSPACE ? ast : VAULT_ERR_AUDIT,
+		                  "the audit entry could not be written; the transaction was"
+		                  " rolled back");
+	memcpy(v->errmsg, saved, sizeof(saved));
+	return st;
+}
+
 vault_status vault__gate_close(gate *g, vault_status st)
 {
 	vault *v = g->v;
@@ -328,6 +390,8 @@ vault_status vault__gate_close(gate *g, vault_status st)
 		return st != VAULT_OK ? st
 		                      : vault__err(v, VAULT_ERR_IO, "the transaction was lost");
 	}
+	if (st != VAULT_OK && v->user_txn)
+		return close_alone(g, st);
 	memcpy(saved, v->errmsg, sizeof(saved));
 	if (st != VAULT_OK) {
 		/* Undo the work, keep the attempt. */

@@ -493,8 +493,8 @@ static vault_status txn_begin(vault *v, int light)
 	/* The caller's transaction is gone if SQLite rolled it back after an
 	 * error: an operation now would commit on its own, not with the rest. */
 	if (v->user_txn && sqlite3_get_autocommit(v->db))
-		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after"
-		                  " an error; call vault_rollback()");
+		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after an"
+		                  " error or a refusal; call vault_rollback()");
 	if (!v->user_txn) {
 		st = vault__exec(v, "BEGIN IMMEDIATE");
 		v->head_known = 0;

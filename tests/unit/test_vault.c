@@ -1631,7 +1631,8 @@ static void test_vault__begin_rollback_leaves_nothing(void **state)
 		snprintf(name, sizeof(name), "gone%d", i);
 		assert_int_equal(put_text(v, cid, name, VAULT_CLASS_GENERAL, "gone", NULL), VAULT_OK);
 	}
-	assert_int_equal(get_text(v, cid, "gone3", 0, text, sizeof(text)), VAULT_OK);
+	/* Reads wait for the commit: their entry must be durable first. */
+	assert_int_equal(get_text(v, cid, "gone3", 0, text, sizeof(text)), VAULT_ERR_STATE);
 	assert_int_equal(vault_record_delete(v, cid, "kept", NULL), VAULT_OK);
 	assert_int_equal(vault_rollback(v), VAULT_OK);
 	/* Rows and audit entries of the rolled-back work are all gone. */
@@ -1646,7 +1647,10 @@ static void test_vault__begin_rollback_leaves_nothing(void **state)
 	th_rmdir(dir);
 }
 
-static void test_vault__failed_op_inside_transaction_keeps_it_usable(void **state)
+/* A failed write inside a transaction ends it (its entry is committed on its
+ * own: see test_disclosure); bad arguments, refused before anything is
+ * attempted, do not. */
+static void test_vault__failed_op_inside_transaction_ends_it(void **state)
 {
 	char *dir = th_network();
 	char cid[VAULT_ID_BUFSIZE], text[64];
@@ -1657,11 +1661,19 @@ static void test_vault__failed_op_inside_transaction_keeps_it_usable(void **stat
 	v = th_open(dir, "cav_cw");
 	assert_int_equal(vault_begin(v), VAULT_OK);
 	assert_int_equal(put_text(v, cid, "one", VAULT_CLASS_GENERAL, "1", NULL), VAULT_OK);
-	assert_int_equal(get_text(v, cid, "missing", 0, text, sizeof(text)), VAULT_ERR_NOT_FOUND);
+	assert_int_equal(put_text(v, cid, "bad name", VAULT_CLASS_GENERAL, "x", NULL),
+	                 VAULT_ERR_INVALID);
 	assert_int_equal(put_text(v, cid, "two", VAULT_CLASS_GENERAL, "2", NULL), VAULT_OK);
+	assert_int_equal(vault_record_delete(v, "0123456789abcdef0123456789abcdef", "x", NULL),
+	                 VAULT_ERR_NOT_FOUND);
+	assert_int_equal(put_text(v, cid, "three", VAULT_CLASS_GENERAL, "3", NULL),
+	                 VAULT_ERR_STATE);
+	assert_int_equal(vault_commit(v), VAULT_ERR_STATE);
+	assert_int_equal(get_text(v, cid, "one", 0, text, sizeof(text)), VAULT_ERR_NOT_FOUND);
+	assert_int_equal(vault_begin(v), VAULT_OK);
+	assert_int_equal(put_text(v, cid, "four", VAULT_CLASS_GENERAL, "4", NULL), VAULT_OK);
 	assert_int_equal(vault_commit(v), VAULT_OK);
-	assert_int_equal(get_text(v, cid, "one", 0, text, sizeof(text)), VAULT_OK);
-	assert_int_equal(get_text(v, cid, "two", 0, text, sizeof(text)), VAULT_OK);
+	assert_int_equal(get_text(v, cid, "four", 0, text, sizeof(text)), VAULT_OK);
 	vault_close(v);
 	verify_log(dir);
 	th_rmdir(dir);
@@ -1838,7 +1850,7 @@ int main(void)
 		cmocka_unit_test(test_vault__record_other_org_is_denied),
 		cmocka_unit_test(test_vault__begin_commit_thousand_puts),
 		cmocka_unit_test(test_vault__begin_rollback_leaves_nothing),
-		cmocka_unit_test(test_vault__failed_op_inside_transaction_keeps_it_usable),
+		cmocka_unit_test(test_vault__failed_op_inside_transaction_ends_it),
 		cmocka_unit_test(test_vault__open_migrates_older_schema),
 		cmocka_unit_test(test_vault__two_handles_two_threads),
 	};

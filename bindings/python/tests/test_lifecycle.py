@@ -156,6 +156,26 @@ def test_transaction_commit_and_rollback(net):
         assert "lost" not in {r.name for r in case.records()}
 
 
+def test_transaction_refuses_reads_and_keeps_refusals(net):
+    """Nothing leaves before its audit entry is durable: reads are refused in
+    a transaction, and a refusal inside one survives the rollback."""
+    with net.open("maria") as v:
+        case = v.case_create("victim")
+        case.put("addr", b"Via Roma 1", cls="safety")
+        cid = case.id
+        with v.transaction():
+            with pytest.raises(libvault.StateError):
+                case.get("addr")
+    with net.open("paolo") as v:  # perpetrator programme
+        with pytest.raises(libvault.AccessDenied):
+            with v.transaction():
+                v.case(cid).put("probe", b"x", cls="safety")
+    with net.open("anna") as a:
+        denied = [e for e in a.audit(actor="paolo", action="record.put")
+                  if e.outcome == libvault.Outcome.DENIED]
+        assert len(denied) == 1, denied
+
+
 def test_passwd_changes_the_passphrase(net):
     with net.open("maria") as v:
         v.passwd(bytearray(b"a new passphrase"), kdf=KDF.INSECURE_TEST_ONLY)
