@@ -32,12 +32,13 @@ B        ?= build
 SAN      ?=
 
 LIB_PKGS  := libsodium sqlcipher jansson
-TEST_PKGS := cmocka
+TEST_PKGS := cmocka libcrypto
 # pkg-config module -> Debian package that provides it
 DEB_libsodium := libsodium-dev
 DEB_sqlcipher := libsqlcipher-dev
 DEB_jansson   := libjansson-dev
 DEB_cmocka    := libcmocka-dev
+DEB_libcrypto := libssl-dev
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
@@ -47,6 +48,9 @@ DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# Tests only: OpenSSL's AES decrypts SQLCipher pages the way an attacker with
+# the database key would (test_records: redaction leaves no ciphertext).
+CRYPTO_LIBS   = $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 
 ALL_CFLAGS = $(BASE) $(WARN) $(SAN) -Iinclude -Ilib $(DEP_CFLAGS) $(CFLAGS)
 
@@ -81,7 +85,8 @@ define need_pkgs
 	if [ -n "$$missing" ]; then \
 	  debs=""; for p in $$missing; do case $$p in \
 	    libsodium) debs="$$debs $(DEB_libsodium)";; sqlcipher) debs="$$debs $(DEB_sqlcipher)";; \
-	    jansson) debs="$$debs $(DEB_jansson)";; cmocka) debs="$$debs $(DEB_cmocka)";; esac; done; \
+	    jansson) debs="$$debs $(DEB_jansson)";; cmocka) debs="$$debs $(DEB_cmocka)";; \
+	    libcrypto) debs="$$debs $(DEB_libcrypto)";; esac; done; \
 	  echo "libvault: missing$$missing; installing$$debs from the distribution"; \
 	  $(call apt_install,pkg-config $$debs) || exit 1; \
 	  for p in $$missing; do $(PKG_CONFIG) --exists $$p || \
@@ -151,8 +156,8 @@ tests: $(TEST_BIN)
 # Unit tests link the static library: they may use private headers to open
 # the database directly, inject faults and move the clock.
 $(B)/tests/test_%: tests/unit/test_%.c $(TEST_HELPERS) $(wildcard tests/unit/*.h) $(STATIC) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< $(TEST_HELPERS) $(STATIC) \
-	  $(DEP_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -DFIXTURES='"$(CURDIR)/tests/fixtures"' \
+	  -o $@ $< $(TEST_HELPERS) $(STATIC) $(DEP_LIBS) $(CMOCKA_LIBS) $(CRYPTO_LIBS) $(LDFLAGS)
 
 unit-tests: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $(TEST_RUNNER) $$t; done

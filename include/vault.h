@@ -547,12 +547,25 @@ typedef struct vault_record_info {
 	int64_t created;
 	const char *author;
 	int deleted; /**< this version is a tombstone */
-	size_t size; /**< plaintext bytes */
+	size_t size; /**< plaintext bytes (0 when redacted) */
+	/* @since 1.1.0 (the library fills these; a program built against 1.0
+	 * never reads past `size`, so the struct may grow) */
+	const char *redacted_by;   /**< who redacted this version, or NULL */
+	int64_t redacted_at;       /**< when (Unix seconds), or 0 */
+	const char *redact_reason; /**< why, or NULL */
 } vault_record_info;
 
 typedef int (*vault_record_cb)(const vault_record_info *info, void *ctx);
 
 /**
+ * A record is identified by its case, its class and its name (since 1.1.0):
+ * versions never change class, and the same name may stand for different
+ * records in different classes.  Writing a name that exists only in a class
+ * the caller cannot read creates the caller's own record in the class named,
+ * and reveals nothing of the other.  Calls that take no class (or class 0)
+ * mean the one class of that name the caller may read; when the caller may
+ * read it in several, they fail with VAULT_ERR_AMBIGUOUS (name the class).
+ *
  * Store `len` bytes as the next version of record `name` of a case, in
  * class `cls`, encrypted under the case's current key for that class.
  * *out_version (may be NULL) receives the new version number (from 1).
@@ -576,13 +589,15 @@ VAULT_API vault_status vault_record_get(vault *v, const char *case_id,
                                         vault_buf *out, vault_record_cb info,
                                         void *ctx);
 
-/** Call cb with the latest version of each record of the case, among the
- *  classes the caller may read, ordered by name.  Deleted records are
- *  included with deleted set. */
+/** Call cb with the latest version of each record (name and class) of the
+ *  case, among the classes the caller may read, ordered by name and class.
+ *  Deleted records are included with deleted set, redacted versions with
+ *  redacted_by set. */
 VAULT_API vault_status vault_record_foreach(vault *v, const char *case_id,
                                             vault_record_cb cb, void *ctx);
 
-/** Call cb for every version of one record, oldest first. */
+/** Call cb for every version of one name, in each class the caller may
+ *  read, by class then oldest first. */
 VAULT_API vault_status vault_record_history(vault *v, const char *case_id,
                                             const char *name,
                                             vault_record_cb cb, void *ctx);
@@ -592,6 +607,63 @@ VAULT_API vault_status vault_record_history(vault *v, const char *case_id,
 VAULT_API vault_status vault_record_delete(vault *v, const char *case_id,
                                            const char *name,
                                            uint32_t *out_version);
+
+/**
+ * vault_record_get() with a class: `cls` is one VAULT_CLASS_* value, or 0
+ * for the one class of that name the caller may read.  A redacted version
+ * gives VAULT_ERR_NOT_FOUND (its metadata says who redacted it and why).
+ * Errors: as vault_record_get(), and VAULT_ERR_AMBIGUOUS (cls 0, and the
+ * name exists in several classes the caller may read).  @since 1.1.0
+ */
+VAULT_API vault_status vault_record_get_v2(vault *v, const char *case_id,
+                                           const char *name, unsigned int cls,
+                                           uint32_t version, vault_buf *out,
+                                           vault_record_cb info, void *ctx);
+
+/** vault_record_delete() with a class (0: as vault_record_get_v2).
+ *  @since 1.1.0 */
+VAULT_API vault_status vault_record_delete_v2(vault *v, const char *case_id,
+                                              const char *name, unsigned int cls,
+                                              uint32_t *out_version);
+
+/** vault_record_history() of one class (0: every class the caller may
+ *  read).  @since 1.1.0 */
+VAULT_API vault_status vault_record_history_v2(vault *v, const char *case_id,
+                                               const char *name, unsigned int cls,
+                                               vault_record_cb cb, void *ctx);
+
+/**
+ * Remove the content of one version of a record for good: its ciphertext is
+ * deleted, overwritten on disk (secure_delete, and a checkpoint that empties
+ * the WAL; frames that another open handle still reads are dropped when the
+ * last handle closes), and the version stays in the history as redacted, by
+ * whom, when and why.  For a supervisor of the case's owning organisation
+ * with write on that class, with a reason of at least
+ * VAULT_BREAK_GLASS_REASON_MIN bytes; a high-severity audit entry.
+ * `cls` 0 means as vault_record_get_v2.  Not inside vault_begin().
+ * Errors: VAULT_ERR_DENIED, VAULT_ERR_NOT_FOUND (no such version, or
+ * already redacted), VAULT_ERR_INVALID (version 0, a deletion, a short
+ * reason), VAULT_ERR_AMBIGUOUS, VAULT_ERR_STATE.  @since 1.1.0
+ */
+VAULT_API vault_status vault_record_redact(vault *v, const char *case_id,
+                                           const char *name, unsigned int cls,
+                                           uint32_t version, const char *reason);
+
+/**
+ * Move a record's content to another class: its latest version becomes the
+ * next version of the record of the same name in class `to`, and every
+ * version in class `from` is redacted (as vault_record_redact, the reason
+ * saying where it went).  Upward (general -> sensitive -> safety) needs write
+ * on both classes; `reason` may be NULL.  Downward, where more people may
+ * read it, needs a supervisor of the owning organisation with write on both
+ * and a reason of at least VAULT_BREAK_GLASS_REASON_MIN bytes, and is a
+ * high-severity entry.  *out_version (may be NULL) receives the new version
+ * number in `to`.  Not inside vault_begin().  @since 1.1.0
+ */
+VAULT_API vault_status vault_record_reclassify(vault *v, const char *case_id,
+                                               const char *name, unsigned int from,
+                                               unsigned int to, const char *reason,
+                                               uint32_t *out_version);
 
 /* ------------------------------------------------------------------------ */
 /* Sharing: consent, grants, revocation, links, break-glass                  */

@@ -191,8 +191,10 @@ static vault_status check_record_args(vault *v, const char *case_id, const char 
 	return st;
 }
 
+/* Versions count per record, and a record is (case, class, name): a writer
+ * learns nothing of a same-named record in a class he cannot read. */
 static vault_status next_version(vault *v, const char *case_id, const char *name,
-                                 uint32_t *ver)
+                                 unsigned int cls, uint32_t *ver)
 {
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_MAXVER);
 	int rc;
@@ -201,6 +203,7 @@ static vault_status next_version(vault *v, const char *case_id, const char *name
 		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
 	vault__bind_text(s, 2, name);
+	sqlite3_bind_int(s, 3, (int)cls);
 	rc = sqlite3_step(s);
 	*ver = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) + 1 : 1;
 	sqlite3_reset(s);
@@ -255,6 +258,7 @@ static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned 
  * cannot be written. */
 typedef struct written {
 	const char *case_id, *name;
+	unsigned int cls;
 	uint32_t version;
 } written;
 
@@ -267,12 +271,13 @@ static vault_status undo_version(gate *g)
 	if (w->version == 0)
 		return VAULT_OK;
 	st = vault__prepare(g->v, "DELETE FROM records WHERE case_id = ?1 AND name = ?2"
-	                          " AND version = ?3", &s);
+	                          " AND version = ?3 AND class = ?4", &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, w->case_id);
 	vault__bind_text(s, 2, w->name);
 	sqlite3_bind_int64(s, 3, w->version);
+	sqlite3_bind_int(s, 4, (int)w->cls);
 	st = vault__sql_status(g->v, sqlite3_step(s), "undo");
 	if (st == VAULT_OK && sqlite3_changes(g->v->db) != 1)
 		st = VAULT_ERR_IO;
@@ -291,7 +296,7 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 	size_t adlen;
 	vault_status st;
 
-	st = next_version(v, case_id, name, &ver);
+	st = next_version(v, case_id, name, cls, &ver);
 	if (st == VAULT_OK && !deleted)
 		st = drop_lapsed_holders(v, case_id, cls);
 	if (st == VAULT_OK)
@@ -361,7 +366,7 @@ vault_status vault_record_put(vault *v, const char *case_id, const char *name,
 	if ((data == NULL && len > 0) || len > VAULT_RECORD_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "record data must be 0..%u bytes",
 		                  VAULT_RECORD_MAX);
-	written w = {case_id, name, 0};
+	written w = {case_id, name, (unsigned int)cls, 0};
 
 	st = vault__gate_open_light(v, &g, "record.put", POLICY_WRITE, case_id, name, cls,
 	                            NULL, NULL);
@@ -380,6 +385,7 @@ vault_status vault_record_put(vault *v, const char *case_id, const char *name,
 typedef struct rec_row {
 	const char *case_id, *name;
 	uint32_t want;
+	unsigned int want_cls; /* 0: the one class of that name the caller reads */
 	uint32_t version, epoch;
 	unsigned int cls;
 	int deleted;
@@ -392,6 +398,10 @@ typedef struct rec_row {
 	const unsigned char *ct;
 	size_t ctlen;
 	sqlite3_stmt *stmt;
+	int redacted;
+	char redacted_by[VAULT_NAME_MAX + 1];
+	int64_t redacted_at;
+	char redact_reason[VAULT_TEXT_MAX + 1];
 } rec_row;
 
 static void rec_done(rec_row *r)
@@ -402,13 +412,69 @@ static void rec_done(rec_row *r)
 	r->ct = NULL;
 }
 
+/* Which class a name given without one means: the one class the caller may
+ * read it in.  Several: VAULT_ERR_AMBIGUOUS (never a silent pick).  None
+ * readable: the lowest class it exists in, which the decision then refuses,
+ * as it would with the class named.  0 (with fill_status set) otherwise. */
+static unsigned int resolve_class(gate *g, rec_row *r)
+{
+	vault *v = g->v;
+	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_CLASSES);
+	policy_request rq = g->req;
+	policy_decision d;
+	unsigned int have = 0, readable;
+	int rc;
+
+	if (s == NULL) {
+		g->fill_status = prepare_failed(v, "prepare");
+		return 0;
+	}
+	vault__bind_text(s, 1, r->case_id);
+	vault__bind_text(s, 2, r->name);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		have |= (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		g->fill_status = vault__sql_status(v, rc, "record");
+		return 0;
+	}
+	if (have == 0) {
+		g->fill_status = vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
+		g->req.classes = VAULT_CLASS_GENERAL;
+		return 0;
+	}
+	rq.action = POLICY_META;
+	rq.classes = have;
+	vault_policy_decide(&rq, &d);
+	readable = d.allow ? have & d.readable : 0;
+	if (readable != 0 && (readable & (readable - 1)) != 0) {
+		char list[64] = "";
+		unsigned int c;
+		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
+			if (readable & c)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				         list[0] ? ", " : "", vault_class_name((vault_class)c));
+		g->fill_status = vault__err(v, VAULT_ERR_AMBIGUOUS, "record %s exists in"
+		                            " classes %s: name the class", r->name, list);
+		g->req.classes = readable;
+		return 0;
+	}
+	if (readable == 0)
+		readable = have & (~have + 1); /* the lowest: refused below */
+	return readable;
+}
+
 static void record_fill(gate *g, void *ctx)
 {
 	rec_row *r = ctx;
 	vault *v = g->v;
-	sqlite3_stmt *s = vault__stmt(v, r->want ? ST_RECORD_GET : ST_RECORD_GET_LATEST);
+	sqlite3_stmt *s;
+	unsigned int cls = r->want_cls;
 	int rc;
 
+	if (cls == 0 && (cls = resolve_class(g, r)) == 0)
+		return;
+	s = vault__stmt(v, r->want ? ST_RECORD_GET : ST_RECORD_GET_LATEST);
 	if (s == NULL) {
 		g->fill_status = prepare_failed(v, "prepare");
 		return;
@@ -417,10 +483,13 @@ static void record_fill(gate *g, void *ctx)
 	vault__bind_text(s, 2, r->name);
 	if (r->want)
 		sqlite3_bind_int64(s, 3, r->want);
+	sqlite3_bind_int(s, 4, (int)cls);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		g->fill_status = vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
-		g->req.classes = VAULT_CLASS_GENERAL;
+		/* Decided on the class asked for: "not found" only to a reader. */
+		g->req.classes = cls;
+		g->ev.classes = cls;
 		sqlite3_reset(s);
 		return;
 	}
@@ -436,7 +505,16 @@ static void record_fill(gate *g, void *ctx)
 	r->size = (size_t)sqlite3_column_int64(s, 4);
 	snprintf(r->author, sizeof(r->author), "%s", (const char *)sqlite3_column_text(s, 5));
 	r->created = sqlite3_column_int64(s, 6);
-	if (!r->deleted) {
+	r->redacted = sqlite3_column_type(s, 9) != SQLITE_NULL;
+	if (r->redacted) {
+		snprintf(r->redacted_by, sizeof(r->redacted_by), "%s",
+		         (const char *)sqlite3_column_text(s, 9));
+		r->redacted_at = sqlite3_column_int64(s, 10);
+		snprintf(r->redact_reason, sizeof(r->redact_reason), "%s",
+		         sqlite3_column_type(s, 11) == SQLITE_NULL
+		             ? "" : (const char *)sqlite3_column_text(s, 11));
+	}
+	if (!r->deleted && !r->redacted) {
 		int n = sqlite3_column_bytes(s, 8);
 		if (sqlite3_column_bytes(s, 7) != VAULT_AEAD_NONCE_BYTES ||
 		    n < VAULT_AEAD_TAG_BYTES || vault_class_name((vault_class)r->cls) == NULL) {
@@ -465,17 +543,58 @@ static void rec_info(const rec_row *r, vault_record_info *info)
 	info->author = r->author;
 	info->deleted = r->deleted;
 	info->size = r->deleted ? 0 : r->size;
+	info->redacted_by = r->redacted ? r->redacted_by : NULL;
+	info->redacted_at = r->redacted ? r->redacted_at : 0;
+	info->redact_reason = r->redacted ? r->redact_reason : NULL;
+}
+
+/* The plaintext of the version r holds (its row still current) into *buf,
+ * which the caller frees on failure too. */
+static vault_status decrypt_row(vault *v, rec_row *r, vault_buf *buf)
+{
+	unsigned char ad[AD_MAX];
+	unsigned char *key = v->sec->scratch;
+	size_t adlen;
+	vault_status st;
+
+	if (r->ctlen - VAULT_AEAD_TAG_BYTES != r->size)
+		return vault__err(v, VAULT_ERR_CORRUPT, "record size does not match");
+	st = vault__class_key(v, r->case_id, r->cls, r->epoch, key);
+	if (st == VAULT_OK && vault__buf_alloc(buf, r->size) != VAULT_OK)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (st == VAULT_OK) {
+		adlen = vault__record_ad(ad, sizeof(ad), r->case_id, r->name, r->version, r->cls,
+		                         r->epoch);
+		if (vault__aead_open(buf->data, r->ct, r->ctlen, ad, adlen, r->nonce, key) != 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT,
+			                "record %s version %u fails authentication", r->name,
+			                (unsigned)r->version);
+	}
+	vault__wipe(key, 32);
+	return st;
 }
 
 vault_status vault_record_get(vault *v, const char *case_id, const char *name,
                               uint32_t version, vault_buf *out, vault_record_cb info,
                               void *ctx)
 {
-	unsigned char ad[AD_MAX];
-	unsigned char *key = NULL;
+	return vault_record_get_v2(v, case_id, name, 0, version, out, info, ctx);
+}
+
+/* 0 (any) or one known class. */
+static vault_status check_class_or_any(vault *v, unsigned int cls)
+{
+	if (cls != 0 && vault_class_name((vault_class)cls) == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown class");
+	return VAULT_OK;
+}
+
+vault_status vault_record_get_v2(vault *v, const char *case_id, const char *name,
+                                 unsigned int cls, uint32_t version, vault_buf *out,
+                                 vault_record_cb info, void *ctx)
+{
 	vault_buf buf = VAULT_BUF_INIT;
 	rec_row r;
-	size_t adlen;
 	vault_status st;
 	gate g;
 
@@ -485,34 +604,24 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 		return vault__err(v, VAULT_ERR_INVALID, "out is NULL");
 	out->data = NULL;
 	out->len = 0;
-	if ((st = check_record_args(v, case_id, name)) != VAULT_OK)
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK ||
+	    (st = check_class_or_any(v, cls)) != VAULT_OK)
 		return st;
 	memset(&r, 0, sizeof(r));
 	r.case_id = case_id;
 	r.name = name;
 	r.want = version;
+	r.want_cls = cls;
 	/* Light: a get writes nothing but its audit entry. */
 	st = vault__gate_open_light(v, &g, "record.get", POLICY_READ, case_id, name,
 	                            VAULT_CLASS_GENERAL, record_fill, &r);
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is deleted", name);
-	if (st == VAULT_OK && r.ctlen - VAULT_AEAD_TAG_BYTES != r.size)
-		st = vault__err(v, VAULT_ERR_CORRUPT, "record size does not match");
-	key = v->sec->scratch;
+	if (st == VAULT_OK && r.redacted)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s version %u was redacted",
+		                name, (unsigned)r.version);
 	if (st == VAULT_OK)
-		st = vault__class_key(v, case_id, r.cls, r.epoch, key);
-	if (st == VAULT_OK)
-		st = vault__buf_alloc(&buf, r.size) == VAULT_OK
-		         ? VAULT_OK : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (st == VAULT_OK) {
-		adlen = vault__record_ad(ad, sizeof(ad), case_id, name, r.version, r.cls,
-		                         r.epoch);
-		if (vault__aead_open(buf.data, r.ct, r.ctlen, ad, adlen, r.nonce, key) != 0)
-			st = vault__err(v, VAULT_ERR_CORRUPT,
-			                "record %s version %u fails authentication", name,
-			                (unsigned)r.version);
-	}
-	vault__wipe(key, 32);
+		st = decrypt_row(v, &r, &buf);
 	rec_done(&r);
 	/* Nothing leaves before its audit entry is committed. */
 	st = vault__gate_close(&g, st);
@@ -537,18 +646,26 @@ vault_status vault_record_get(vault *v, const char *case_id, const char *name,
 vault_status vault_record_delete(vault *v, const char *case_id, const char *name,
                                  uint32_t *out_version)
 {
+	return vault_record_delete_v2(v, case_id, name, 0, out_version);
+}
+
+vault_status vault_record_delete_v2(vault *v, const char *case_id, const char *name,
+                                    unsigned int cls, uint32_t *out_version)
+{
 	rec_row r;
 	vault_status st;
 	gate g;
 
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
-	if ((st = check_record_args(v, case_id, name)) != VAULT_OK)
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK ||
+	    (st = check_class_or_any(v, cls)) != VAULT_OK)
 		return st;
 	memset(&r, 0, sizeof(r));
 	r.case_id = case_id;
 	r.name = name;
-	written w = {case_id, name, 0};
+	r.want_cls = cls;
+	written w = {case_id, name, 0, 0};
 
 	st = vault__gate_open_light(v, &g, "record.delete", POLICY_WRITE, case_id, name,
 	                            VAULT_CLASS_GENERAL, record_fill, &r);
@@ -557,6 +674,7 @@ vault_status vault_record_delete(vault *v, const char *case_id, const char *name
 	rec_done(&r);
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is already deleted", name);
+	w.cls = r.cls;
 	if (st == VAULT_OK)
 		st = write_version(v, case_id, name, r.cls, NULL, 0, 1, &w.version);
 	st = vault__gate_close(&g, st);
@@ -566,7 +684,8 @@ vault_status vault_record_delete(vault *v, const char *case_id, const char *name
 }
 
 static vault_status list_records(vault *v, const char *action, const char *case_id,
-                                 const char *name, vault_record_cb cb, void *ctx)
+                                 const char *name, unsigned int cls, vault_record_cb cb,
+                                 void *ctx)
 {
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
@@ -580,25 +699,29 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	if (cb == NULL)
 		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
 	st = name ? check_record_args(v, case_id, name) : check_case_id(v, case_id);
+	if (st == VAULT_OK)
+		st = check_class_or_any(v, cls);
 	if (st != VAULT_OK)
 		return st;
-	st = vault__gate_open(v, &g, action, POLICY_META, case_id, name, 0, NULL, NULL);
+	st = vault__gate_open(v, &g, action, POLICY_META, case_id, name, cls, NULL, NULL);
 	if (st == VAULT_OK && name != NULL)
 		st = vault__prepare(v, "SELECT name, version, class, deleted, size, author,"
-		                       " created FROM records WHERE case_id = ?1 AND name = ?2"
-		                       " AND (class & ?3) != 0 ORDER BY version", &s);
+		                       " created, redacted_by, redacted_at, redact_reason"
+		                       " FROM records WHERE case_id = ?1 AND name = ?2"
+		                       " AND (class & ?3) != 0 ORDER BY class, version", &s);
 	else if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT r.name, r.version, r.class, r.deleted, r.size,"
-		                       " r.author, r.created FROM records r WHERE r.case_id = ?1"
+		                       " r.author, r.created, r.redacted_by, r.redacted_at,"
+		                       " r.redact_reason FROM records r WHERE r.case_id = ?1"
 		                       " AND (r.class & ?3) != 0 AND r.version = (SELECT MAX(version)"
-		                       " FROM records WHERE case_id = r.case_id AND name = r.name)"
-		                       " ORDER BY r.name", &s);
+		                       " FROM records WHERE case_id = r.case_id AND name = r.name"
+		                       " AND class = r.class) ORDER BY r.name, r.class", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
 		if (name != NULL)
 			vault__bind_text(s, 2, name);
 		/* Names of records in classes the caller cannot read stay hidden. */
-		sqlite3_bind_int(s, 3, (int)g.dec.readable);
+		sqlite3_bind_int(s, 3, (int)(g.dec.readable & (cls ? cls : VAULT_CLASS_ALL)));
 		st = vault__rows_fetch(v, s, &rb);
 	}
 	sqlite3_finalize(s);
@@ -606,6 +729,7 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	st = vault__gate_close(&g, st);
 	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
 		vault_record_info info;
+		int redacted = RB_TEXT(&rb, r, 7) != NULL;
 		info.case_id = case_id;
 		info.name = RB_TEXT(&rb, r, 0);
 		info.version = (uint32_t)RB_INT64(&rb, r, 1);
@@ -614,6 +738,11 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		info.size = (size_t)RB_INT64(&rb, r, 4);
 		info.author = RB_TEXT(&rb, r, 5);
 		info.created = RB_INT64(&rb, r, 6);
+		info.redacted_by = redacted ? RB_TEXT(&rb, r, 7) : NULL;
+		info.redacted_at = redacted ? RB_INT64(&rb, r, 8) : 0;
+		info.redact_reason = redacted ? RB_TEXT(&rb, r, 9) : NULL;
+		if (redacted)
+			info.size = 0;
 		ret = cb(&info, ctx);
 	}
 	vault__rows_free(&rb);
@@ -623,11 +752,191 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 vault_status vault_record_foreach(vault *v, const char *case_id, vault_record_cb cb,
                                   void *ctx)
 {
-	return list_records(v, "record.list", case_id, NULL, cb, ctx);
+	return list_records(v, "record.list", case_id, NULL, 0, cb, ctx);
 }
 
 vault_status vault_record_history(vault *v, const char *case_id, const char *name,
                                   vault_record_cb cb, void *ctx)
 {
-	return list_records(v, "record.history", case_id, name, cb, ctx);
+	return list_records(v, "record.history", case_id, name, 0, cb, ctx);
+}
+
+vault_status vault_record_history_v2(vault *v, const char *case_id, const char *name,
+                                     unsigned int cls, vault_record_cb cb, void *ctx)
+{
+	return list_records(v, "record.history", case_id, name, cls, cb, ctx);
+}
+
+/* ---- redaction and reclassification ------------------------------------ */
+
+/* Redacted ciphertext must leave the disk, not only the table: the database
+ * runs with secure_delete (freed cells are zeroed), and a checkpoint that
+ * truncates the WAL copies the zeroed pages over the old ones and drops
+ * every frame that still held them.  Readers on other handles can hold
+ * frames back; SQLite finishes the job when the last handle closes. */
+static void scrub_wal(vault *v)
+{
+	int log = 0, ckpt = 0;
+
+	sqlite3_wal_checkpoint_v2(v->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+}
+
+/* Remove the ciphertext of `version` (0: every version that has one) of a
+ * record and say who did it and why. */
+static vault_status redact_rows(vault *v, const char *case_id, unsigned int cls,
+                                const char *name, uint32_t version, const char *reason)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+
+	st = vault__prepare(v, "UPDATE records SET nonce = NULL, ct = NULL,"
+	                       " redacted_by = ?5, redacted_at = ?6, redact_reason = ?7"
+	                       " WHERE case_id = ?1 AND class = ?2 AND name = ?3"
+	                       " AND (?4 = 0 OR version = ?4) AND deleted = 0"
+	                       " AND redacted_by IS NULL", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	vault__bind_text(s, 3, name);
+	sqlite3_bind_int64(s, 4, version);
+	vault__bind_text(s, 5, v->user);
+	sqlite3_bind_int64(s, 6, vault__now());
+	vault__bind_text(s, 7, reason);
+	st = vault__sql_status(v, sqlite3_step(s), "redact");
+	if (st == VAULT_OK && sqlite3_changes(v->db) == 0)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "nothing left to redact");
+	sqlite3_finalize(s);
+	return st;
+}
+
+typedef struct redact_ctx {
+	rec_row r;
+	const char *reason;
+	unsigned int to; /* reclassify: the target class, decided on too */
+} redact_ctx;
+
+static void redact_fill(gate *g, void *ctx)
+{
+	redact_ctx *c = ctx;
+
+	g->req.reason = c->reason;
+	record_fill(g, &c->r);
+	/* Decide on both classes a move touches. */
+	g->req.classes |= c->to;
+	g->ev.classes = g->req.classes;
+}
+
+static vault_status check_reason(vault *v, const char *reason, int required)
+{
+	if (reason == NULL || reason[0] == '\0')
+		return required ? vault__err(v, VAULT_ERR_INVALID, "a reason is required"
+		                             " (at least %d bytes)", VAULT_BREAK_GLASS_REASON_MIN)
+		                : VAULT_OK;
+	if (!vault__valid_text(reason, VAULT_TEXT_MAX, 0))
+		return vault__err(v, VAULT_ERR_INVALID, "reason must be UTF-8 text of at"
+		                  " most %d bytes", VAULT_TEXT_MAX);
+	if (required && strlen(reason) < VAULT_BREAK_GLASS_REASON_MIN)
+		return vault__err(v, VAULT_ERR_INVALID, "the reason must be at least %d bytes",
+		                  VAULT_BREAK_GLASS_REASON_MIN);
+	return VAULT_OK;
+}
+
+vault_status vault_record_redact(vault *v, const char *case_id, const char *name,
+                                 unsigned int cls, uint32_t version, const char *reason)
+{
+	redact_ctx c;
+	vault_status st;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK ||
+	    (st = check_class_or_any(v, cls)) != VAULT_OK ||
+	    (st = check_reason(v, reason, 1)) != VAULT_OK)
+		return st;
+	if (version == 0)
+		return vault__err(v, VAULT_ERR_INVALID, "name the version to redact");
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "redaction must reach the disk at once:"
+		                  " call it outside vault_begin()");
+	memset(&c, 0, sizeof(c));
+	c.r.case_id = case_id;
+	c.r.name = name;
+	c.r.want = version;
+	c.r.want_cls = cls;
+	c.reason = reason;
+	st = vault__gate_open(v, &g, "record.redact", POLICY_REDACT, case_id, name,
+	                      VAULT_CLASS_GENERAL, redact_fill, &c);
+	g.ev.reason = reason;
+	rec_done(&c.r);
+	if (st == VAULT_OK && c.r.deleted)
+		st = vault__err(v, VAULT_ERR_INVALID, "version %u is a deletion: it holds"
+		                " nothing to redact", (unsigned)version);
+	if (st == VAULT_OK && c.r.redacted)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "version %u is already redacted",
+		                (unsigned)version);
+	if (st == VAULT_OK)
+		st = redact_rows(v, case_id, c.r.cls, name, version, reason);
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK)
+		scrub_wal(v);
+	return st;
+}
+
+vault_status vault_record_reclassify(vault *v, const char *case_id, const char *name,
+                                     unsigned int from, unsigned int to,
+                                     const char *reason, uint32_t *out_version)
+{
+	vault_buf buf = VAULT_BUF_INIT;
+	char why[VAULT_TEXT_MAX + 64];
+	int down = to < from; /* general 1 < sensitive 2 < safety 4 */
+	redact_ctx c;
+	vault_status st;
+	uint32_t ver = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if ((st = check_record_args(v, case_id, name)) != VAULT_OK ||
+	    (st = check_reason(v, reason, down)) != VAULT_OK)
+		return st;
+	if (vault_class_name((vault_class)from) == NULL ||
+	    vault_class_name((vault_class)to) == NULL || from == to)
+		return vault__err(v, VAULT_ERR_INVALID, "name two different classes");
+	if (v->user_txn)
+		return vault__err(v, VAULT_ERR_STATE, "reclassification must reach the disk at"
+		                  " once: call it outside vault_begin()");
+	memset(&c, 0, sizeof(c));
+	c.r.case_id = case_id;
+	c.r.name = name;
+	c.r.want_cls = from;
+	c.reason = reason;
+	c.to = to;
+	/* Up: write on both classes.  Down (where more people may read it): the
+	 * owning organisation's supervisors, with a reason, reviewed. */
+	st = vault__gate_open(v, &g, "record.reclassify", down ? POLICY_REDACT : POLICY_WRITE,
+	                      case_id, name, from | to, redact_fill, &c);
+	g.ev.reason = reason;
+	if (st == VAULT_OK && (c.r.deleted || c.r.redacted))
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s has no content in %s", name,
+		                vault_class_name((vault_class)from));
+	if (st == VAULT_OK)
+		st = decrypt_row(v, &c.r, &buf);
+	rec_done(&c.r);
+	if (st == VAULT_OK)
+		st = write_version(v, case_id, name, to, buf.data ? (const void *)buf.data : "",
+		                   buf.len, 0, &ver);
+	snprintf(why, sizeof(why), "moved to %s%s%s", vault_class_name((vault_class)to),
+	         reason ? ": " : "", reason ? reason : "");
+	if (st == VAULT_OK)
+		st = redact_rows(v, case_id, from, name, 0, why);
+	vault_buf_free(&buf);
+	st = vault__gate_close(&g, st);
+	if (st == VAULT_OK) {
+		scrub_wal(v);
+		if (out_version != NULL)
+			*out_version = ver;
+	}
+	return st;
 }

@@ -38,6 +38,9 @@
 #define R_BG_ROLE            "break-glass is for supervisors only"
 #define R_BG_ORG             "break-glass only on cases of your own organisation"
 #define R_BG_REASON          "break-glass reason too short"
+#define R_REDACT_ROLE        "redaction and moving content to a lower class are for supervisors"
+#define R_REDACT_ORG         "redaction only on cases of your own organisation"
+#define R_REDACT_REASON      "redaction reason too short"
 #define R_EMERGENCY_ROLE     "emergency legal basis is for supervisors only"
 #define R_EMERGENCY_REASON   "emergency legal basis needs a reason"
 
@@ -125,6 +128,7 @@ static int case_action(policy_action a)
 	case POLICY_CREATE:
 	case POLICY_META:
 	case POLICY_CONSENT:
+	case POLICY_REDACT:
 		return 1;
 	default:
 		return 0;
@@ -422,6 +426,33 @@ static void decide_break_glass(const policy_request *req,
 	allow(out, R_OK);
 }
 
+/* Removing content for good (or moving it where more people read it) is
+ * the owning organisation's supervisors' call, with a written reason, and
+ * on classes they could write anyway.  Always reviewed. */
+static void decide_redact(const policy_request *req, const struct rights *r,
+                          policy_decision *out)
+{
+	out->high = 1;
+	if (req->role != VAULT_ROLE_SUPERVISOR) {
+		deny(out, R_REDACT_ROLE);
+		return;
+	}
+	if (!same(req->actor_org, req->owner_org)) {
+		deny(out, R_REDACT_ORG);
+		return;
+	}
+	if (text_len(req->reason, VAULT_BREAK_GLASS_REASON_MIN) <
+	    VAULT_BREAK_GLASS_REASON_MIN) {
+		deny(out, R_REDACT_REASON);
+		return;
+	}
+	if (!valid_classes(req->classes) || (req->classes & ~r->writable) != 0) {
+		deny(out, R_NO_CLASS_GRANT);
+		return;
+	}
+	allow(out, R_OK);
+}
+
 static void decide_consent(const policy_request *req, const struct rights *r,
                            policy_decision *out)
 {
@@ -547,6 +578,9 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 		break;
 	case POLICY_CONSENT:
 		decide_consent(req, &r, out);
+		break;
+	case POLICY_REDACT:
+		decide_redact(req, &r, out);
 		break;
 	default:
 		break;

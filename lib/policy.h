@@ -26,7 +26,10 @@ typedef enum policy_action {
 	POLICY_ORG_ADD = 9,     /* add an organisation */
 	POLICY_USER_ADD = 10,   /* add a user (target_role, target_org) */
 	POLICY_USER_DISABLE = 11, /* disable a user (target_*) */
-	POLICY_AUDIT_READ = 12  /* query, export, verify, checkpoint the log */
+	POLICY_AUDIT_READ = 12, /* query, export, verify, checkpoint the log */
+	POLICY_REDACT = 13      /* redact a version, or move `classes` content down:
+	                           a supervisor of the owning organisation with
+	                           write on `classes` and a reason */
 } policy_action;
 
 /* A grant that applies to the actor (to the actor's user or organisation).

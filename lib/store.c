@@ -75,6 +75,23 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_case ON audit(case_id);"
 	"CREATE INDEX class_keys_holder ON class_keys(hkind, holder);"
 	"CREATE INDEX breakglass_case ON breakglass(case_id, user);",
+	/* 2 -> 3 (1.1.0): a record is (case, class, name).  Under 1.0 a name
+	 * was one record whose versions could change class, so a writer of
+	 * `general` could add a version over a `safety` record he cannot read.
+	 * Each version keeps its class and number (its AEAD binds both), so a
+	 * 1.0 record whose versions changed class becomes one record per class.
+	 * Redacted versions keep who, when and why; their ciphertext is gone. */
+	"CREATE TABLE records_v3(case_id TEXT NOT NULL, class INTEGER NOT NULL,"
+	" name TEXT NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL, size INTEGER NOT NULL, author TEXT NOT NULL,"
+	" created INTEGER NOT NULL, nonce BLOB, ct BLOB, redacted_by TEXT,"
+	" redacted_at INTEGER, redact_reason TEXT,"
+	" PRIMARY KEY(case_id, class, name, version));"
+	"INSERT INTO records_v3(case_id, class, name, version, epoch, deleted, size,"
+	" author, created, nonce, ct) SELECT case_id, class, name, version, epoch,"
+	" deleted, size, author, created, nonce, ct FROM records;"
+	"DROP TABLE records;"
+	"ALTER TABLE records_v3 RENAME TO records;",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -97,17 +114,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " ((hkind = 2 AND holder = ?4) OR (hkind = 1 AND holder = ?5) OR"
 	    "  (hkind = 3 AND holder = ?5 AND ?6))",
 	[ST_RECORD_MAXVER] =
-	    "SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2",
+	    "SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2"
+	    " AND class = ?3",
 	[ST_RECORD_INSERT] =
 	    "INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
 	    " author, created, nonce, ct) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	[ST_RECORD_GET] =
-	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct"
-	    " FROM records WHERE case_id = ?1 AND name = ?2 AND version = ?3",
+	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
+	    " redacted_by, redacted_at, redact_reason"
+	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
+	    " AND version = ?3",
 	[ST_RECORD_GET_LATEST] =
-	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct"
-	    " FROM records WHERE case_id = ?1 AND name = ?2"
+	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
+	    " redacted_by, redacted_at, redact_reason"
+	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
 	    " ORDER BY version DESC LIMIT 1",
+	[ST_RECORD_CLASSES] =
+	    "SELECT DISTINCT class FROM records WHERE case_id = ?1 AND name = ?2",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_INSERT] =
 	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include "helpers.h"
 #include "internal.h"
 
@@ -359,4 +361,13 @@ void th_flip_byte(const char *path, long offset)
 	c ^= 0x5a;
 	assert_int_equal(pwrite(fd, &c, 1, at), 1);
 	close(fd);
+}
+
+void th_db_key(const char *dir, const char *user, unsigned char key[32])
+{
+	slot_secret sec;
+
+	user_slot(dir, user, &sec);
+	memcpy(key, sec.dbkey, 32);
+	sodium_memzero(&sec, sizeof(sec));
 }

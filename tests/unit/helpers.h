@@ -64,6 +64,9 @@ int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
 /* Run SQL on the database directly (with `user`'s db key); 0 on success. */
 int th_db_exec(const char *dir, const char *user, const char *sql);
 
+/* The raw SQLCipher key of the vault, from `user`'s own slot. */
+void th_db_key(const char *dir, const char *user, unsigned char key[32]);
+
 /* Flip one byte at `offset` (negative: from the end) of a file. */
 void th_flip_byte(const char *path, long offset);
 

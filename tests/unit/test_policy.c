@@ -645,6 +645,89 @@ static void test_policy__matrix_other_org_write_grant(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Redaction and moving content down (POLICY_REDACT)                         */
+/* ------------------------------------------------------------------------ */
+
+#define REDACT_REASON "she asked: the address was entered by mistake"
+
+static void redact_fixture(struct fixture *f, vault_role role, const char *org)
+{
+	fixture_init(f);
+	f->req.action = POLICY_REDACT;
+	f->req.role = role;
+	f->req.actor_org = org;
+	f->req.classes = VAULT_CLASS_SAFETY;
+	f->req.reason = REDACT_REASON;
+	/* The organisation's own hold: every class, with share. */
+	add_grant(f, VAULT_CLASS_ALL, VAULT_PERM_SHARE, 0, 0);
+}
+
+static void test_policy__redact_by_owning_supervisor_allowed_high(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	redact_fixture(&f, VAULT_ROLE_SUPERVISOR, "org-a");
+	d = decide(&f);
+	assert_allowed(&d, 1);
+}
+
+static void test_policy__redact_by_caseworker_denied_high(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	redact_fixture(&f, VAULT_ROLE_CASEWORKER, "org-a");
+	d = decide(&f);
+	assert_denied(&d, 1);
+	assert_reason(&d, "redaction and moving content to a lower class are for supervisors");
+}
+
+static void test_policy__redact_by_other_org_supervisor_denied(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	redact_fixture(&f, VAULT_ROLE_SUPERVISOR, "org-b");
+	d = decide(&f);
+	assert_denied(&d, 1);
+	assert_reason(&d, "redaction only on cases of your own organisation");
+}
+
+static void test_policy__redact_short_reason_denied(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	redact_fixture(&f, VAULT_ROLE_SUPERVISOR, "org-a");
+	f.req.reason = "mistake";
+	d = decide(&f);
+	assert_denied(&d, 1);
+	assert_reason(&d, "redaction reason too short");
+	f.req.reason = NULL;
+	d = decide(&f);
+	assert_denied(&d, 1);
+}
+
+static void test_policy__redact_needs_write_on_the_classes(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	redact_fixture(&f, VAULT_ROLE_SUPERVISOR, "org-a");
+	f.req.ngrants = 0;
+	add_grant(&f, VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY, VAULT_PERM_READ, 0, 0);
+	d = decide(&f);
+	assert_denied(&d, 1);
+	assert_reason(&d, "no grant for this class");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Malformed requests                                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -683,7 +766,7 @@ static void test_policy__unknown_action_denied(void **state)
 	d = decide(&f);
 	assert_denied(&d, 0);
 	assert_reason(&d, "malformed request");
-	f.req.action = (policy_action)13;
+	f.req.action = (policy_action)14;
 	d = decide(&f);
 	assert_denied(&d, 0);
 	assert_reason(&d, "malformed request");
@@ -2180,6 +2263,11 @@ int main(void)
 		cmocka_unit_test(test_policy__null_request_denied),
 		cmocka_unit_test(test_policy__null_decision_ignored),
 		cmocka_unit_test(test_policy__unknown_action_denied),
+		cmocka_unit_test(test_policy__redact_by_owning_supervisor_allowed_high),
+		cmocka_unit_test(test_policy__redact_by_caseworker_denied_high),
+		cmocka_unit_test(test_policy__redact_by_other_org_supervisor_denied),
+		cmocka_unit_test(test_policy__redact_short_reason_denied),
+		cmocka_unit_test(test_policy__redact_needs_write_on_the_classes),
 		cmocka_unit_test(test_policy__unknown_role_denied),
 		cmocka_unit_test(test_policy__actor_org_kind_must_fit),
 		cmocka_unit_test(test_policy__malformed_case_denied),

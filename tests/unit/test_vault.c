@@ -1703,7 +1703,7 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 2);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 3);
 	verify_log(dir);
 	th_rmdir(dir);
 }

@@ -101,6 +101,10 @@ class RecordInfo(Structure):
         ("author", c_char_p),
         ("deleted", c_int),
         ("size", c_size_t),
+        # @since 1.1.0
+        ("redacted_by", c_char_p),
+        ("redacted_at", c_int64),
+        ("redact_reason", c_char_p),
     ]
 
 
@@ -297,6 +301,16 @@ _PROTOTYPES = {
     "vault_record_foreach": (_st, [_vp, c_char_p, RECORD_CB, c_void_p]),
     "vault_record_history": (_st, [_vp, c_char_p, c_char_p, RECORD_CB, c_void_p]),
     "vault_record_delete": (_st, [_vp, c_char_p, c_char_p, POINTER(c_uint32)]),
+    "vault_record_get_v2": (
+        _st,
+        [_vp, c_char_p, c_char_p, c_uint, c_uint32, POINTER(VaultBuf), RECORD_CB, c_void_p],
+    ),
+    "vault_record_delete_v2": (_st, [_vp, c_char_p, c_char_p, c_uint, POINTER(c_uint32)]),
+    "vault_record_history_v2": (
+        _st, [_vp, c_char_p, c_char_p, c_uint, RECORD_CB, c_void_p]),
+    "vault_record_redact": (_st, [_vp, c_char_p, c_char_p, c_uint, c_uint32, c_char_p]),
+    "vault_record_reclassify": (
+        _st, [_vp, c_char_p, c_char_p, c_uint, c_uint, c_char_p, POINTER(c_uint32)]),
     "vault_consent_options_init": (_st, [POINTER(ConsentOptions), c_uint]),
     "vault_consent_add": (_st, [_vp, c_char_p, POINTER(ConsentOptions), c_char_p]),
     "vault_consent_foreach": (_st, [_vp, c_char_p, CONSENT_CB, c_void_p]),

@@ -173,6 +173,10 @@ class RecordInfo:
     author: str
     deleted: bool
     size: int
+    #: who redacted this version, when and why (None / 0 when it was not)
+    redacted_by: Optional[str] = None
+    redacted_at: int = 0
+    redact_reason: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,16 @@ def _classes(value: Any) -> int:
     raise TypeError("classes must be Class, str, int or an iterable of them")
 
 
+def _one_class(value: Any) -> int:
+    """One class (Class, name or flag), or None for 0: "the one you read"."""
+    if value is None:
+        return 0
+    bits = _classes(value)
+    if bits not in (1, 2, 4):
+        raise InvalidArgument(f"one class expected, got {value!r}", -1)
+    return bits
+
+
 def _kdf(value: Union[KDF, str, int]) -> int:
     """KDF member, int, or a name the library parses ("interactive", ...)."""
     return _parse(value, KDF, "vault_kdf_parse", "kdf level")
@@ -746,7 +756,8 @@ def _record_info(i: Any) -> RecordInfo:
     return RecordInfo(
         case_id=_s(i.case_id), name=_s(i.name), cls=_enum_or_int(Class, i.cls),
         version=i.version, created=i.created, author=_s(i.author),
-        deleted=bool(i.deleted), size=i.size,
+        deleted=bool(i.deleted), size=i.size, redacted_by=_str(i.redacted_by),
+        redacted_at=i.redacted_at, redact_reason=_str(i.redact_reason),
     )
 
 
@@ -849,27 +860,32 @@ class Case:
         """Decrypt a record version (0: latest); return (data, metadata)."""
         return self._get(name, version, True)  # type: ignore[return-value]
 
-    def get(self, name: str, version: int = 0) -> bytes:
-        """Decrypt version ``version`` of record ``name`` (0: the latest).
+    def get(self, name: str, version: int = 0,
+            cls: Union[Class, str, int, None] = None) -> bytes:
+        """Decrypt version ``version`` of record ``name`` (0: the latest) in
+        class ``cls`` (None: the one class of that name you may read).
 
-        Raises :class:`NotFound` for a missing or deleted record,
+        A record is (case, class, name).  Raises :class:`Ambiguous` when the
+        name exists in several classes you may read and ``cls`` is None,
+        :class:`NotFound` for a missing, deleted or redacted version,
         :class:`AccessDenied` without a grant for its class,
         :class:`CorruptData` when authentication fails.  The plaintext is
         returned as ``bytes`` (the library's buffer is wiped and freed).
         """
-        return self._get(name, version, False)  # type: ignore[return-value]
+        return self._get(name, version, False, cls)  # type: ignore[return-value]
 
     @_serialized
-    def _get(self, name: str, version: int, want_info: bool) -> Any:
+    def _get(self, name: str, version: int, want_info: bool,
+             cls: Union[Class, str, int, None] = None) -> Any:
         v = self.vault
         h = v._handle
         lib = v._lib
         buf = _lib.VaultBuf()
         col = _Collector(_lib.RECORD_CB, _record_info) if want_info else None
         try:
-            st = lib.vault_record_get(
-                h, self._cid, _text(name, "record name"), int(version), byref(buf),
-                col.cfunc if col else _lib.RECORD_CB(), None,
+            st = lib.vault_record_get_v2(
+                h, self._cid, _text(name, "record name"), _one_class(cls), int(version),
+                byref(buf), col.cfunc if col else _lib.RECORD_CB(), None,
             )
             if col is not None and col.error is not None:
                 raise col.error
@@ -889,17 +905,38 @@ class Case:
                                    self._cid)
 
     @_serialized
-    def history(self, name: str) -> List[RecordInfo]:
-        """Every version of one record, oldest first."""
-        return self.vault._foreach("vault_record_history", _lib.RECORD_CB, _record_info,
-                                   self._cid, _text(name, "record name"))
+    def history(self, name: str,
+                cls: Union[Class, str, int, None] = None) -> List[RecordInfo]:
+        """Every version of one name, in class ``cls`` (None: each class
+        you may read), by class then oldest first."""
+        return self.vault._foreach("vault_record_history_v2", _lib.RECORD_CB, _record_info,
+                                   self._cid, _text(name, "record name"), _one_class(cls))
 
     @_serialized
-    def delete(self, name: str) -> int:
+    def delete(self, name: str, cls: Union[Class, str, int, None] = None) -> int:
         """Write a tombstone version of a record; return its version."""
         ver = c_uint32()
-        self.vault._call("vault_record_delete", self._cid, _text(name, "record name"),
-                         byref(ver))
+        self.vault._call("vault_record_delete_v2", self._cid, _text(name, "record name"),
+                         _one_class(cls), byref(ver))
+        return ver.value
+
+    @_serialized
+    def redact(self, name: str, version: int, reason: str,
+               cls: Union[Class, str, int, None] = None) -> None:
+        """Remove the content of one version for good (supervisors of the
+        owning organisation, with a reason of at least 20 bytes)."""
+        self.vault._call("vault_record_redact", self._cid, _text(name, "record name"),
+                         _one_class(cls), int(version), _text(reason, "reason"))
+
+    @_serialized
+    def reclassify(self, name: str, src: Union[Class, str, int],
+                   dst: Union[Class, str, int], reason: Optional[str] = None) -> int:
+        """Move a record's content from class ``src`` to ``dst``; return its
+        version in ``dst``.  Down needs a supervisor and a reason."""
+        ver = c_uint32()
+        self.vault._call("vault_record_reclassify", self._cid, _text(name, "record name"),
+                         _one_class(src), _one_class(dst),
+                         None if reason is None else _text(reason, "reason"), byref(ver))
         return ver.value
 
     # -- consent and sharing -------------------------------------------

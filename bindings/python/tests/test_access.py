@@ -149,3 +149,26 @@ def test_break_glass_by_a_supervisor_on_a_restricted_case(net):
     with net.open("anna") as v:
         high = list(v.audit(high_only=True))
         assert any(e.actor == "sara" and e.case_id == cid for e in high)
+
+
+def test_record_is_case_class_and_name(net):
+    """Same name in two classes: two records; a plain get asks for the class;
+    redaction and reclassification through the binding."""
+    with net.open("maria") as v:
+        case = v.case_create("victim")
+        case.put("addr", b"Via Roma 1", cls="safety")
+        assert case.put("addr", b"see notes", cls="general") == 1
+        with pytest.raises(libvault.Ambiguous):
+            case.get("addr")
+        assert case.get("addr", cls="safety") == b"Via Roma 1"
+        assert case.reclassify("addr", "general", "sensitive") == 1
+        assert case.get("addr", cls="sensitive") == b"see notes"
+        cid = case.id
+    with net.open("sara") as v:  # supervisor of the owning organisation
+        case = v.case(cid)
+        case.redact("addr", 1, "entered in the wrong case by mistake", cls="safety")
+        with pytest.raises(libvault.NotFound):
+            case.get("addr", cls="safety")
+        (h,) = case.history("addr", cls="safety")
+        assert h.redacted_by == "sara" and h.size == 0
+        assert "wrong case" in h.redact_reason
