@@ -60,6 +60,8 @@ int cli_fail(struct cli_ctx *ctx, vault_status st)
 
 	if (detail == NULL || detail[0] == '\0' || strcmp(detail, what) == 0)
 		fprintf(stderr, "vault: %s\n", what);
+	else if (strncmp(detail, what, strlen(what)) == 0)
+		fprintf(stderr, "vault: %s\n", detail); /* it says it already */
 	else
 		fprintf(stderr, "vault: %s: %s\n", what, detail);
 	return cli_exit_code(st);

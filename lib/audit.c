@@ -139,9 +139,11 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	sqlite3_bind_blob(s, 17, r.key, 32, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	/* A damaged database says so; any other failure is the log's. */
-	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
-		return vault__err(v, VAULT_ERR_CORRUPT, "audit append: database is damaged");
+	/* A damaged database or a full disk says so; any other failure is the
+	 * log's. */
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB ||
+	    (rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_FULL)
+		return vault__sql_status(v, rc, "audit append");
 	if (rc != SQLITE_DONE)
 		return vault__err(v, VAULT_ERR_AUDIT, "audit append: %s",
 		                  sqlite3_errmsg(v->db));

@@ -420,7 +420,9 @@ vault_status vault__gate_close(gate *g, vault_status st)
 	if (ast != VAULT_OK) {
 		vault__txn_end(v, 0);
 		g->in_txn = 0;
-		/* A damaged database is the cause, not the log: say so. */
+		/* A damaged database or a full disk is the cause, not the log. */
+		if (ast == VAULT_ERR_NOSPACE || st == VAULT_ERR_NOSPACE)
+			return vault__err(v, VAULT_ERR_NOSPACE, "%s", VAULT_MSG_DISK_FULL);
 		if (ast == VAULT_ERR_CORRUPT || st == VAULT_ERR_CORRUPT)
 			return vault__err(v, VAULT_ERR_CORRUPT, "the database is damaged: the"
 			                  " audit entry could not be written; nothing was done");

@@ -32,6 +32,12 @@
 
 #define VAULT_SCHEMA_VERSION 1
 
+/* Every operation, an open included, writes its audit entry first: say what
+ * to do about it. */
+#define VAULT_MSG_DISK_FULL                                                   \
+	"disk full: free space on the disk that holds the vault folder (nothing" \
+	" was done: every operation, an open too, needs room for its audit entry)"
+
 #define VAULT_DB_FILE "vault.db"
 #define VAULT_SLOTS_FILE "keyslots"
 #define VAULT_LOCK_FILE "vault.lock"

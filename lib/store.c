@@ -179,8 +179,14 @@ vault_status vault__sql_status(vault *v, int rc, const char *what)
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
 		return vault__err(v, VAULT_ERR_CORRUPT, "%s: database is damaged", what);
-	case SQLITE_IOERR:
+	case SQLITE_ERROR:
+		/* libvault's SQL is fixed, and a trigger's RAISE is a constraint
+		 * error: SQLCipher reports a page that fails its HMAC this way. */
+		return vault__err(v, VAULT_ERR_CORRUPT, "%s: database is damaged (%s)", what,
+		                  v && v->db ? sqlite3_errmsg(v->db) : "a page fails authentication");
 	case SQLITE_FULL:
+		return vault__err(v, VAULT_ERR_NOSPACE, "%s", VAULT_MSG_DISK_FULL);
+	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
@@ -189,7 +195,7 @@ vault_status vault__sql_status(vault *v, int rc, const char *what)
 	case SQLITE_CONSTRAINT:
 		return vault__err(v, VAULT_ERR_EXISTS, "%s: already exists", what);
 	default:
-		/* A trigger's RAISE, a schema surprise: never a silent success. */
+		/* Anything else: never a silent success. */
 		return vault__err(v, VAULT_ERR_IO, "%s: %s", what,
 		                  v && v->db ? sqlite3_errmsg(v->db) : "database error");
 	}

@@ -448,7 +448,7 @@ vault_status vault_open(const char *path, const char *user,
 		ev.outcome = VAULT_OUTCOME_OK;
 		st = vault__audit_append(v, &ev);
 		/* A damaged database is reported as such (the header's contract). */
-		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT)
+		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT && st != VAULT_ERR_NOSPACE)
 			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
 	}
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);

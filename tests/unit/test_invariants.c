@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "helpers.h"
 #include "internal.h"
@@ -894,6 +895,73 @@ static void test_invariants__flipped_db_every_page(void **state)
 	th_rmdir(dir);
 }
 
+/* Bytes flipped at random places (fixed seed) in a populated vault.db: the
+ * first failure a reader meets is VAULT_ERR_CORRUPT, never VAULT_ERR_AUDIT
+ * or VAULT_ERR_IO.  40 trials, 10 under valgrind. */
+static void test_invariants__flipped_db_random_bytes_say_damaged(void **state)
+{
+	static const unsigned char seed[randombytes_SEEDBYTES] = "libvault flipped-byte trials";
+	char cid[VAULT_ID_BUFSIZE];
+	char *dir = full_vault(cid);
+	char *db = file_path(dir, "vault.db");
+	long size = file_size(dir, "vault.db");
+	uint32_t offs[40];
+	int i, n = under_valgrind() ? 10 : 40, damaged = 0;
+
+	(void)state;
+	randombytes_buf_deterministic(offs, sizeof(offs), seed);
+	for (i = 0; i < n; i++) {
+		long off = (long)(offs[i] % (uint32_t)size);
+		vault_status first;
+
+		th_flip_byte(db, off);
+		first = exercise(dir, cid);
+		th_flip_byte(db, off);
+		assert_int_equal(th_db_exec(dir, "admin", "PRAGMA wal_checkpoint(TRUNCATE)"),
+		                 SQLITE_OK);
+		if (first == VAULT_ERR_CORRUPT)
+			damaged++;
+		else if (first != VAULT_OK)
+			fail_msg("flip at %ld of %ld: %s (%s)", off, size, vault_strerror(first),
+			         first_step);
+	}
+	assert_true(damaged > n / 2);
+	free(db);
+	th_rmdir(dir);
+}
+
+/* A statement that fails with SQLite's plain SQLITE_ERROR (how SQLCipher
+ * reports a page that fails its HMAC, and what a table changed around the
+ * API gives) is damage, VAULT_ERR_CORRUPT, at whatever step meets it: not
+ * VAULT_ERR_IO, and not VAULT_ERR_AUDIT when the audit insert is the one. */
+static void test_invariants__plain_sqlite_error_is_damage(void **state)
+{
+	char cid[VAULT_ID_BUFSIZE];
+	char *dir = full_vault(cid);
+	vault_buf b = VAULT_BUF_INIT;
+	vault *v;
+
+	(void)state;
+	assert_int_equal(th_db_exec(dir, "admin", "ALTER TABLE records RENAME TO records_x;"),
+	                 SQLITE_OK);
+	v = th_open(dir, "cav_cw");
+	assert_int_equal(vault_record_get(v, cid, "r000", 0, &b, NULL, NULL), VAULT_ERR_CORRUPT);
+	assert_null(b.data);
+	assert_non_null(strstr(vault_errmsg(v), "damaged"));
+	vault_close(v);
+	assert_int_equal(th_db_exec(dir, "admin", "ALTER TABLE records_x RENAME TO records;"
+	                                          "ALTER TABLE audit RENAME TO audit_x;"),
+	                 SQLITE_OK);
+	v = NULL;
+	{
+		size_t len;
+		const unsigned char *p = th_pass("cav_cw", &len);
+		assert_int_equal(vault_open(dir, "cav_cw", p, len, NULL, &v), VAULT_ERR_CORRUPT);
+		assert_null(v);
+	}
+	th_rmdir(dir);
+}
+
 static void test_invariants__flipped_keyslots_bytes(void **state)
 {
 	char *dir = solo_vault();
@@ -1071,6 +1139,8 @@ int main(void)
 		cmocka_unit_test(test_invariants__flipped_db_middle_page_byte),
 		cmocka_unit_test(test_invariants__flipped_db_last_page_byte),
 		cmocka_unit_test(test_invariants__flipped_db_every_page),
+		cmocka_unit_test(test_invariants__flipped_db_random_bytes_say_damaged),
+		cmocka_unit_test(test_invariants__plain_sqlite_error_is_damage),
 		cmocka_unit_test(test_invariants__flipped_keyslots_bytes),
 		cmocka_unit_test(test_invariants__substituted_inbox_key_is_corrupt),
 		cmocka_unit_test(test_invariants__flipped_slot_ciphertext_is_auth_or_corrupt),
