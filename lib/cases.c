@@ -220,7 +220,7 @@ _Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIP
  * seals of the current class key, since nothing rotated when it lapsed.
  * Before writing under that key, rotate it away from such holders, so a
  * lapsed grant is no grant in the keys either (DESIGN.md invariant 2). */
-static vault_status drop_lapsed_holders(vault *v, const char *case_id, unsigned int cls)
+vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned int cls)
 {
 	sqlite3_stmt *s;
 	uint32_t epoch;
@@ -298,7 +298,7 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 
 	st = next_version(v, case_id, name, cls, &ver);
 	if (st == VAULT_OK && !deleted)
-		st = drop_lapsed_holders(v, case_id, cls);
+		st = vault__drop_lapsed_holders(v, case_id, cls);
 	if (st == VAULT_OK)
 		st = vault__class_epoch(v, case_id, cls, &epoch);
 	if (st != VAULT_OK)

@@ -359,6 +359,9 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 vault_status vault__class_epoch(vault *v, const char *case_id,
                                 unsigned int cls, uint32_t *epoch);
 /* Make a new epoch of a class key and seal it to every current holder. */
+/* Rotate a class key away from holders whose grant lapsed, before anything
+ * is written under it (cases.c). */
+vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned int cls);
 vault_status vault__class_rotate(vault *v, const char *case_id,
                                  unsigned int cls);
 /* Seal every epoch of a class key the actor holds to one more holder. */

@@ -599,6 +599,10 @@ vault_status vault_case_link(vault *v, const char *victim, const char *perp)
 		if (st == VAULT_OK && pc.kind != VAULT_CASE_PERPETRATOR)
 			st = vault__err(v, VAULT_ERR_INVALID, "the second case must be a perpetrator case");
 	}
+	/* As for records: a holder whose grant lapsed must not read what is
+	 * written now. */
+	if (st == VAULT_OK)
+		st = vault__drop_lapsed_holders(v, victim, VAULT_CLASS_SAFETY);
 	if (st == VAULT_OK)
 		st = vault__class_epoch(v, victim, VAULT_CLASS_SAFETY, &epoch);
 	if (st == VAULT_OK) {

@@ -1794,6 +1794,45 @@ static void test_access__expired_grant_cannot_decrypt_later_records(void **state
 	assert_int_equal(th_user_can_decrypt(g_dir, "cas_cw", id, "notes-later"), 1);
 }
 
+/* A link is written under the safety key too: a holder whose grant lapsed
+ * cannot read links made afterwards (the key is rotated away from him
+ * first, as for records). */
+static void test_access__expired_grant_cannot_decrypt_later_links(void **state)
+{
+	char vid[VAULT_ID_BUFSIZE], p1[VAULT_ID_BUFSIZE], p2[VAULT_ID_BUFSIZE];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	uint32_t e1 = 0, e2 = 0;
+	vault *v;
+
+	(void)state;
+	th_case(g_dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, p1);
+	th_case(g_dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, p2);
+	th_case(g_dir, "cav_cw", VAULT_CASE_VICTIM, 0, vid);
+	v = th_open(g_dir, "cav_cw");
+	consent(v, vid, "cas", VAULT_CLASS_ALL, 0, NULL);
+	must(v, share_to(v, vid, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_SAFETY, VAULT_PERM_READ,
+	                 vault__now() + 60), "share until now+60");
+	must(v, vault_case_link(v, vid, p1), "link 1");
+	clock_shift(120);
+	must(v, vault_case_link(v, vid, p2), "link 2");
+	vault_close(v);
+	db = th_db_open(g_dir, "admin");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT epoch FROM links WHERE victim_case = ?1"
+	                                        " ORDER BY rowid", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, vid, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	e1 = (uint32_t)sqlite3_column_int64(s, 0);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	e2 = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(th_user_can_unseal(g_dir, "cas_cw", vid, VAULT_CLASS_SAFETY, e1), 1);
+	assert_true(e2 > e1);
+	assert_int_equal(th_user_can_unseal(g_dir, "cas_cw", vid, VAULT_CLASS_SAFETY, e2), 0);
+	assert_int_equal(th_user_can_unseal(g_dir, "cav_cw", vid, VAULT_CLASS_SAFETY, e2), 1);
+}
+
 /* ------------------------------------------------------------------------ */
 
 #define T(name) cmocka_unit_test_teardown(test_access__##name, teardown)
@@ -1834,6 +1873,7 @@ int main(void)
 		T(restricted_creator_shares_with_colleague),
 		T(grant_expires),
 		T(expired_grant_cannot_decrypt_later_records),
+		T(expired_grant_cannot_decrypt_later_links),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
