@@ -244,6 +244,8 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		vault__txn_cache_clear(v); /* it may change what the cache holds */
 	if (v->dead)
 		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	if ((st = vault__check_expired(v)) != VAULT_OK)
+		return st; /* vault.c: a passphrase someone else chose must change first */
 	st = light ? vault__txn_begin_light(v) : vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
