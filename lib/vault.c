@@ -739,16 +739,33 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 {
 	sqlite3_stmt *s;
 	vault_status st;
-	int admin_keys = 0;
+	int admin_keys = 0, same = 0;
 
+	/* Only over the keys this handle holds: a handle opened before another
+	 * change of the same user must not replace that change's keys. */
+	st = vault__prepare(v, "SELECT count(*) FROM users WHERE name = ?1 AND box_pk = ?2"
+	                       " AND sign_pk = ?3", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, v->user);
+	sqlite3_bind_blob(s, 2, v->sec->box_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, v->sec->sign_pk, 32, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		same = sqlite3_column_int(s, 0) == 1;
+	else
+		st = vault__sql_status(v, sqlite3_errcode(v->db), "user keys");
+	sqlite3_finalize(s);
+	if (st != VAULT_OK)
+		return st;
+	if (!same)
+		return vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
+		                  " opened (another passphrase change?): open the vault again");
 	st = reseal_own(v, "SELECT rowid, sealed FROM org_keys WHERE user = ?1",
 	                "UPDATE org_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
 		st = reseal_own(v, "SELECT rowid, sealed FROM class_keys WHERE hkind = 2"
 		                   " AND holder = ?1",
 		                "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
-	/* Only over the keys this handle holds: a handle opened before another
-	 * change of the same user must not replace that change's keys. */
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "UPDATE users SET box_pk = ?2, sign_pk = ?3 WHERE name = ?1"
 		                       " AND box_pk = ?4 AND sign_pk = ?5", &s);
