@@ -45,7 +45,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 BASE     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fstack-protector-strong \
             -D_FORTIFY_SOURCE=2
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
+# zxcvbn (passphrase strength) has no pkg-config module in Debian.
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) -lzxcvbn -lm
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # Tests only: OpenSSL's AES decrypts SQLCipher pages the way an attacker with
@@ -104,6 +105,9 @@ apt_install = $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c \
 deps:
 	@command -v $(PKG_CONFIG) >/dev/null || { echo "libvault: installing pkg-config"; $(call apt_install,pkg-config); }
 	$(call need_pkgs,$(LIB_PKGS))
+	@printf '#include <zxcvbn.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 || \
+	  { echo "libvault: missing zxcvbn.h; installing libzxcvbn-dev from the distribution"; \
+	    $(call apt_install,libzxcvbn-dev) || exit 1; }
 
 test-deps: deps
 	$(call need_pkgs,$(TEST_PKGS))

@@ -35,7 +35,10 @@ const char cli_usage_audit[] =
 	"            vault id you pinned is.  Prints \"ok: N entries\" or \"FAILED\n"
 	"            at entry N: reason\" (exit code 6).\n"
 	"id          Print the vault id (the hash of the first audit entry) so an\n"
-	"            auditor can pin it.\n";
+	"            auditor can pin it.  It is the id pinned in your own key\n"
+	"            slot; if the database says another, a WARNING says so and the\n"
+	"            exit code is 6 (the log may have been rewritten).  Verification\n"
+	"            in the vault checks the log against the same pinned id.\n";
 
 /* Longest checkpoint file we read: a signed note is a few hundred bytes. */
 #define CHECKPOINT_MAX 65536
@@ -344,7 +347,18 @@ static int audit_id(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_PARSE_RESULT(r);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	if ((st = vault_id(ctx->v, id)) != VAULT_OK)
+	st = vault_id(ctx->v, id);
+	if (st == VAULT_ERR_INTEGRITY) {
+		/* The id pinned in the user's key slot, and a loud warning: the
+		 * database says another, so the log may have been rewritten. */
+		fprintf(stderr, "vault: WARNING: %s\n", vault_errmsg(ctx->v));
+		if (ctx->json)
+			cli_json_print(json_pack("{s:s, s:b}", "vault_id", id, "database_agrees", 0));
+		else
+			printf("%s\n", id);
+		return cli_exit_code(st);
+	}
+	if (st != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)
 		return cli_json_print(json_pack("{s:s}", "vault_id", id));

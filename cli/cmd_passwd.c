@@ -7,9 +7,15 @@ const char cli_usage_passwd[] =
 	"usage: vault passwd [--kdf interactive|moderate|sensitive]\n"
 	"\n"
 	"Re-seal your key slot under a new passphrase, read from\n"
-	"--new-passphrase-fd or asked twice on the terminal.  --kdf sets the\n"
-	"Argon2id cost of the new slot (default: the vault's); raising it is how\n"
-	"an old slot is strengthened.  The slot file is replaced atomically.\n";
+	"--new-passphrase-fd or asked twice on the terminal, with new keys.  --kdf\n"
+	"sets the Argon2id cost of the new slot (default: the vault's; never\n"
+	"cheaper); raising it is how an old slot is strengthened.\n"
+	"\n"
+	"A first passphrase (chosen by whoever added you) must be changed before\n"
+	"any other command works (they exit 9 until then).  The new passphrase may\n"
+	"not be the old one, nor one that is easy to guess (zxcvbn score below 3):\n"
+	"the refusal (exit 2) says why.  A crash during the change never locks\n"
+	"you out: the old or the new passphrase opens, whichever was committed.\n";
 
 int cmd_passwd(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -14,7 +14,10 @@ const char cli_usage_user[] =
 	"         supervisors to their own organisation.  The new user's\n"
 	"         passphrase is read from --new-passphrase-fd, else asked twice on\n"
 	"         the terminal.  --kdf sets the cost of the new key slot.\n"
-	"list     List the users.\n"
+	"         The passphrase is a first one: until the new user changes it\n"
+	"         with 'vault passwd', every other command refuses (exit 9).\n"
+	"list     List the users.  STATUS is active, disabled, or 'passwd due'\n"
+	"         for a user who has not yet changed the first passphrase.\n"
 	"disable  Disable a user: the key slot is removed, the user's grants are\n"
 	"         revoked and the keys the user held are rotated.\n";
 
@@ -63,14 +66,15 @@ static int user_add(struct cli_ctx *ctx, int argc, char **argv)
 		printf("added %s %s to %s\n", vault_role_name(role), pos[0], org);
 	else
 		printf("added %s %s\n", vault_role_name(role), pos[0]);
-	fprintf(stderr, "vault: %s should run 'vault passwd' at first use, to get keys"
-	        " nobody else knew\n", pos[0]);
+	fprintf(stderr, "vault: %s must run 'vault passwd' before anything else: until then"
+	        " every other command refuses (exit 9)\n", pos[0]);
 	return CLI_EXIT_OK;
 }
 
 struct user_list {
 	struct cli_table table;
 	json_t *arr;
+	vault *v;
 };
 
 static int user_row(const vault_user_info *info, void *arg)
@@ -78,17 +82,22 @@ static int user_row(const vault_user_info *info, void *arg)
 	struct user_list *l = arg;
 	const char *role = vault_role_name(info->role);
 	char t[CLI_TIME_BUFSIZE];
+	int due = 0;
 
+	/* A disabled user has no key slot left to ask about. */
+	if (!info->disabled && vault_user_must_change(l->v, info->name, &due) != VAULT_OK)
+		due = 0;
 	if (l->arr) {
 		json_array_append_new(
-		    l->arr, json_pack("{s:s, s:o, s:o, s:b, s:o}", "name", info->name,
+		    l->arr, json_pack("{s:s, s:o, s:o, s:b, s:b, s:o}", "name", info->name,
 		                      "org", cli_str_json(info->org), "role",
 		                      cli_str_json(role), "disabled", info->disabled,
+		                      "must_change_passphrase", due,
 		                      "created", cli_time_json(info->created)));
 		return 0;
 	}
 	cli_table_add(&l->table, info->name, role, info->org,
-	              info->disabled ? "disabled" : "active",
+	              info->disabled ? "disabled" : due ? "passwd due" : "active",
 	              cli_time_str(info->created, t));
 	return 0;
 }
@@ -108,6 +117,7 @@ static int user_list(struct cli_ctx *ctx, int argc, char **argv)
 		return r;
 	cli_table_init(&l.table, 5, headers);
 	l.arr = ctx->json ? json_array() : NULL;
+	l.v = ctx->v;
 	st = vault_user_foreach(ctx->v, user_row, &l);
 	if (st != VAULT_OK) {
 		json_decref(l.arr);

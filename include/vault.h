@@ -913,6 +913,24 @@ VAULT_API vault_status vault_audit_verify_export(const char *path,
                                                  vault_progress_cb progress,
                                                  void *ctx);
 
+/* ------------------------------------------------------------------------ */
+/* First passphrases (@since 1.1.0)                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * *out = 1 if user `name`'s passphrase was chosen by someone else
+ * (vault_org_add, vault_user_add) and she has not changed it yet with
+ * vault_passwd(); until she does, every call of her handles but
+ * vault_passwd() and vault_close() returns VAULT_ERR_PASSWD_EXPIRED.
+ * Any unlocked user may ask (as vault_user_foreach lists names).  Reads the
+ * key-slot file only: not audited.
+ * Errors: VAULT_ERR_NOT_FOUND (no key slot: unknown or disabled user),
+ * VAULT_ERR_INVALID, VAULT_ERR_CORRUPT (damaged slot file),
+ * VAULT_ERR_PASSWD_EXPIRED (the caller's own passphrase must change).
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_user_must_change(vault *v, const char *name, int *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -528,12 +528,25 @@ vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
 
 	if (v == NULL || out == NULL)
 		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
+	if ((st = vault__check_expired(v)) != VAULT_OK)
+		return st;
 	st = vault__meta_get(v, "vault_id", id, sizeof(id), &n);
 	if (st == VAULT_OK && n != 32)
 		st = vault__err(v, VAULT_ERR_CORRUPT, "vault id is malformed");
-	if (st == VAULT_OK)
-		vault__hex(id, 32, out);
-	return st;
+	if (st != VAULT_OK || !v->pinned) {
+		if (st == VAULT_OK)
+			vault__hex(id, 32, out);
+		return st;
+	}
+	/* The id is the one pinned in the user's key slot; the database's
+	 * copy is only compared (anyone with the database key can rewrite it,
+	 * with the whole log). */
+	vault__hex(v->pinned_id, 32, out);
+	if (memcmp(id, v->pinned_id, 32) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the database's vault id is not the one"
+		                  " pinned in your key slot (%s): the log may have been rewritten",
+		                  out);
+	return VAULT_OK;
 }
 
 vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
@@ -615,7 +628,12 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
 	st = audit_gate(v, "audit.verify.start", &decision);
 	if (st != VAULT_OK)
 		return st;
+	/* Against the id pinned in the user's key slot, not the database's. */
 	st = vault__meta_get(v, "vault_id", id, sizeof(id), &n);
+	if (st == VAULT_OK && v->pinned) {
+		memcpy(id, v->pinned_id, 32);
+		n = 32;
+	}
 	if (st == VAULT_OK)
 		st = vault_audit_verifier_new(n == 32 ? id : NULL, &x.av);
 	if (st == VAULT_OK && checkpoint != NULL)

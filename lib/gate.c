@@ -263,6 +263,8 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		vault__txn_cache_clear(v); /* it may change what the cache holds */
 	if (v->dead)
 		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	if ((st = vault__check_expired(v)) != VAULT_OK)
+		return st; /* vault.c: a passphrase someone else chose must change first */
 	if (v->user_txn && discloses(action))
 		return vault__err(v, VAULT_ERR_STATE, "%s hands out data, so it runs outside"
 		                  " vault_begin(): its audit entry must be durable first", action);

@@ -122,6 +122,14 @@ struct vault {
 	struct txn_cache *tc;
 
 	char errmsg[512];
+
+	/* The slot's passphrase was chosen by someone else: every call but
+	 * vault_passwd() is VAULT_ERR_PASSWD_EXPIRED until it changes. */
+	int must_change;
+	int in_passwd;               /* vault_passwd() is running */
+	/* The vault id pinned in the user's key slot (vault_id, verify). */
+	int pinned;
+	unsigned char pinned_id[32];
 };
 
 /* ---- error.c ----------------------------------------------------------- */
@@ -208,9 +216,67 @@ vault_status vault__slot_put(const char *dir, const char *user,
                              const unsigned char *pass, size_t passlen,
                              vault_kdf level, const slot_secret *sec);
 vault_status vault__slot_remove(const char *dir, const char *user);
-vault_status vault__slot_save(const char *dir, const char *user, void **out);
-vault_status vault__slot_restore(const char *dir, const char *user, void *saved);
-void vault__slot_saved_free(void *saved);
+
+/* Slot flags (bound into the slot's associated data). */
+#define SLOT_MUST_CHANGE 1u
+/* Which slot of a user's entry opened. */
+#define SLOT_CURRENT 1
+#define SLOT_PENDING 2
+typedef struct slot_meta {
+	int which;               /* SLOT_CURRENT or SLOT_PENDING */
+	int other;               /* the entry holds the other one too */
+	unsigned int flags;      /* SLOT_MUST_CHANGE */
+	int pinned;              /* vault_id is set (a format-2 slot) */
+	unsigned char vault_id[32];
+	vault_kdf level;
+	char nonce[49];          /* hex: names the slot for vault__slot_settle */
+	char other_nonce[49];    /* the other slot's, when `other` */
+} slot_meta;
+/* vault__slot_unlock, telling which slot opened and what it records. */
+vault_status vault__slot_unlock_meta(const char *dir, const char *user,
+                                     const unsigned char *pass, size_t passlen,
+                                     slot_secret *out, vault_kdf *default_kdf,
+                                     slot_meta *meta);
+/* How vault__slot_write places the new slot in the user's entry. */
+#define SLOT_PUT_CURRENT 1 /* replaces the entry */
+#define SLOT_PUT_PENDING 2 /* beside the current slot, until settled */
+#define SLOT_PUT_NEW 3     /* the entry holds only this pending slot */
+/* Seal `sec` for `user` under the passphrase (under the vault lock,
+ * atomically).  A level cheaper than the vault's default is refused
+ * (VAULT_ERR_INVALID) unless the vault is at the test-only level.
+ * nonce_out (49 bytes, may be NULL) names the new slot. */
+vault_status vault__slot_write(const char *dir, const char *user,
+                               const unsigned char *pass, size_t passlen,
+                               vault_kdf level, const slot_secret *sec,
+                               unsigned int flags, const unsigned char vault_id[32],
+                               int mode, char nonce_out[49]);
+/* Settle the pending slot named by `nonce`: keep makes it the user's only
+ * slot; otherwise it goes (and the entry too, if it held nothing else). */
+vault_status vault__slot_settle(const char *dir, const char *user,
+                                const char *nonce, int keep);
+/* Remove the entries of these users (no write if none is there). */
+vault_status vault__slots_prune(const char *dir, const char *const *users, size_t n);
+/* The flags of a user's slot; VAULT_ERR_NOT_FOUND if she has none. */
+vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
+/* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */
+int vault__kdf_rank(vault_kdf level);
+/* Tests: called at named steps of key-slot and database writes (crash
+ * tests raise SIGKILL there).  NULL in production. */
+extern void (*vault__crash_hook)(const char *step);
+#define VAULT_CRASH_POINT(step)                                                \
+	do {                                                                   \
+		if (vault__crash_hook != NULL)                                 \
+			vault__crash_hook(step);                               \
+	} while (0)
+/* passphrase.c: 1 (and why, in words) if zxcvbn estimates fewer than 10^8
+ * guesses (score below 3). */
+int vault__passphrase_weak(const unsigned char *pass, size_t len, const char *user,
+                           const char *org, char *why, size_t cap);
+/* vault.c: refuse every call of a handle whose passphrase must change. */
+vault_status vault__check_expired(vault *v);
+/* vault.c: the KDF level a new slot gets (VAULT_KDF_DEFAULT resolved), or
+ * VAULT_ERR_INVALID if it is unknown or cheaper than the vault's default. */
+vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out);
 /* orgs.c: new organisation keys sealed to the remaining members. */
 vault_status vault__org_rotate(vault *v, const char *org);
 /* Create the slot file with its header (default level, inbox key). */

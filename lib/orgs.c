@@ -110,6 +110,7 @@ struct org_add_args {
 	size_t passlen;
 	vault_kdf kdf;
 	int slot_written;
+	char nonce[49];
 };
 
 static vault_status org_add_work(vault *v, gate *g, struct org_add_args *a)
@@ -167,7 +168,10 @@ static vault_status org_add_work(vault *v, gate *g, struct org_add_args *a)
 			st = vault__err(v, VAULT_ERR_AUDIT, "audit entry could not be written");
 	}
 	if (st == VAULT_OK) {
-		st = vault__slot_put(v->dir, a->sup, a->pass, a->passlen, a->kdf, u.sec);
+		/* Pending until the commit; the admin chose the passphrase, so
+		 * it must change at first use. */
+		st = vault__slot_write(v->dir, a->sup, a->pass, a->passlen, a->kdf, u.sec,
+		                       SLOT_MUST_CHANGE, v->pinned_id, SLOT_PUT_NEW, a->nonce);
 		if (st == VAULT_OK)
 			a->slot_written = 1;
 		else
@@ -184,7 +188,7 @@ vault_status vault_org_add(vault *v, const char *id, const char *display_name,
                            vault_org_kind kind, const char *supervisor,
                            const unsigned char *pass, size_t passlen, vault_kdf kdf)
 {
-	struct org_add_args a = {id, display_name, supervisor, kind, pass, passlen, kdf, 0};
+	struct org_add_args a = {id, display_name, supervisor, kind, pass, passlen, kdf, 0, ""};
 	unsigned long long ops;
 	size_t mem;
 	vault_status st;
@@ -202,12 +206,18 @@ vault_status vault_org_add(vault *v, const char *id, const char *display_name,
 		return vault__err(v, VAULT_ERR_INVALID,
 		                  "org add: valid id, display name, kind, supervisor name,"
 		                  " passphrase and KDF level are required");
+	if ((st = vault__kdf_check(v, kdf, &a.kdf)) != VAULT_OK)
+		return st;
 	st = vault__gate_open(v, &g, "org.add", POLICY_ORG_ADD, NULL, id, 0, NULL, NULL);
 	if (st == VAULT_OK)
 		st = org_add_work(v, &g, &a);
+	VAULT_CRASH_POINT("org_add.commit.before");
 	st = vault__gate_close(&g, st);
-	if (st != VAULT_OK && a.slot_written)
-		vault__slot_remove(v->dir, supervisor);
+	VAULT_CRASH_POINT("org_add.commit.after");
+	/* The pending slot becomes hers, or goes; if this fails, her first
+	 * open settles it. */
+	if (a.slot_written)
+		(void)vault__slot_settle(v->dir, supervisor, a.nonce, st == VAULT_OK);
 	return st;
 }
 
@@ -328,6 +338,8 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 	uint32_t epoch = 0, e;
 	size_t mem;
 	int slot_written = 0, ex;
+	char nonce[49];
+	vault_kdf level;
 	vault_status st;
 	gate g;
 
@@ -341,6 +353,8 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 	    passlen > VAULT_PASSPHRASE_MAX || vault__kdf_params(kdf, &ops, &mem) != 0)
 		return vault__err(v, VAULT_ERR_INVALID,
 		                  "user add: valid name, role, passphrase and KDF level are required");
+	if ((st = vault__kdf_check(v, kdf, &level)) != VAULT_OK)
+		return st;
 	/* A supervisor adds to their own organisation by default. */
 	if (org == NULL && v->role == VAULT_ROLE_SUPERVISOR &&
 	    (role == VAULT_ROLE_CASEWORKER || role == VAULT_ROLE_SUPERVISOR))
@@ -380,17 +394,22 @@ vault_status vault_user_add(vault *v, const char *name, const char *org,
 		}
 	}
 	if (st == VAULT_OK) {
+		/* Pending until the commit; someone else chose the passphrase,
+		 * so it must change at first use. */
 		g.ev.newkey = u.sign_pk;
-		st = vault__slot_put(v->dir, name, pass, passlen, kdf, u.sec);
+		st = vault__slot_write(v->dir, name, pass, passlen, level, u.sec,
+		                       SLOT_MUST_CHANGE, v->pinned_id, SLOT_PUT_NEW, nonce);
 		if (st == VAULT_OK)
 			slot_written = 1;
 		else
 			vault__err(v, st, "%s", vault_last_errmsg());
 	}
 done:
+	VAULT_CRASH_POINT("user_add.commit.before");
 	st = vault__gate_close(&g, st);
-	if (st != VAULT_OK && slot_written)
-		vault__slot_remove(v->dir, name);
+	VAULT_CRASH_POINT("user_add.commit.after");
+	if (slot_written)
+		(void)vault__slot_settle(v->dir, name, nonce, st == VAULT_OK);
 	vault__secure_free(sk);
 	vault__secure_free(u.sec);
 	return st;
@@ -576,8 +595,34 @@ vault_status vault_user_disable(vault *v, const char *name)
 			                            " pkind = 1 AND principal = ?1 AND revoked = 0",
 			                         f.u.org);
 	}
+	VAULT_CRASH_POINT("user_disable.commit.before");
 	st = vault__gate_close(&g, st);
+	VAULT_CRASH_POINT("user_disable.commit.after");
+	/* After the commit: killed before this, the next open removes it. */
 	if (st == VAULT_OK)
 		vault__slot_remove(v->dir, name);
 	return st;
+}
+
+vault_status vault_user_must_change(vault *v, const char *name, int *out)
+{
+	unsigned int flags = 0;
+	vault_status st;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (out == NULL || !vault__valid_name(name))
+		return vault__err(v, VAULT_ERR_INVALID, "a valid user name and out are required");
+	*out = 0;
+	if ((st = vault__check_expired(v)) != VAULT_OK)
+		return st;
+	if (v->dead)
+		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	st = vault__slot_flags(v->dir, name, &flags);
+	if (st == VAULT_ERR_NOT_FOUND)
+		return vault__err(v, st, "user %s has no key slot", name);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "%s", vault_last_errmsg());
+	*out = (flags & SLOT_MUST_CHANGE) != 0;
+	return VAULT_OK;
 }

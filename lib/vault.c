@@ -2,6 +2,7 @@
  * vault.c - creating, opening and closing a vault; passphrases; the
  * caller's transactions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,63 @@ static const char *const vault_files[] = {
 static int valid_pass(const unsigned char *p, size_t n)
 {
 	return p != NULL && n > 0 && n <= VAULT_PASSPHRASE_MAX;
+}
+
+vault_status vault__check_expired(vault *v)
+{
+	if (!v->must_change || v->in_passwd)
+		return VAULT_OK;
+	return vault__err(v, VAULT_ERR_PASSWD_EXPIRED,
+	                  "%s's first passphrase was chosen by someone else: run `vault passwd`"
+	                  " (vault_passwd()) to choose your own before anything else", v->user);
+}
+
+vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out)
+{
+	unsigned long long ops;
+	size_t mem;
+
+	if (vault__kdf_params(kdf, &ops, &mem) != 0)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown KDF level");
+	if (kdf == VAULT_KDF_DEFAULT)
+		kdf = v->default_kdf;
+	/* An unknown name costs the default: a cheaper slot would answer
+	 * faster and tell that the name exists. */
+	if (v->default_kdf != VAULT_KDF_INSECURE_TEST_ONLY &&
+	    vault__kdf_rank(kdf) < vault__kdf_rank(v->default_kdf))
+		return vault__err(v, VAULT_ERR_INVALID, "KDF level %s is cheaper than the"
+		                  " vault's default (%s): a key slot may not be", vault_kdf_name(kdf),
+		                  vault_kdf_name(v->default_kdf));
+	*out = kdf;
+	return VAULT_OK;
+}
+
+/* The files of a vault are plain files: SQLite (3.15) cannot be told not to
+ * follow a link, so a planted one is refused before anything opens. */
+static vault_status no_links(const char *dir)
+{
+	static const char *const files[] = {VAULT_DB_FILE, VAULT_DB_FILE "-wal",
+	                                    VAULT_DB_FILE "-shm", VAULT_SLOTS_FILE,
+	                                    VAULT_LOCK_FILE, NULL};
+	struct stat sb;
+	int i;
+
+	for (i = 0; files[i] != NULL; i++) {
+		char *p = vault__path(dir, files[i]);
+		int link;
+		if (p == NULL) {
+			vault__set_last_error("out of memory");
+			return VAULT_ERR_NOMEM;
+		}
+		link = lstat(p, &sb) == 0 && !S_ISREG(sb.st_mode);
+		free(p);
+		if (link) {
+			vault__set_last_error("%s in the vault folder is not a plain file (a"
+			                      " symbolic link?): refusing to follow it", files[i]);
+			return VAULT_ERR_CORRUPT;
+		}
+	}
+	return VAULT_OK;
 }
 
 static vault *handle_new(const char *dir)
@@ -126,6 +184,46 @@ static void remove_files(const char *dir)
 	}
 }
 
+/* An existing folder takes a new vault only if it is empty and no one but
+ * its owner can write it: anyone who can would plant files or links. */
+static vault_status folder_fit(const char *path, const struct stat *sb)
+{
+	struct dirent *e;
+	DIR *d;
+	int vault_there = 0, other = 0;
+
+	if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		vault__set_last_error("the folder %s is writable by group or others (mode %03o):"
+		                      " a vault needs a folder only its owner can write"
+		                      " (chmod 700)", path, (unsigned int)(sb->st_mode & 0777));
+		return VAULT_ERR_INVALID;
+	}
+	d = opendir(path);
+	if (d == NULL) {
+		vault__set_last_error("cannot read the vault folder");
+		return errno == ENOMEM ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (strcmp(e->d_name, VAULT_SLOTS_FILE) == 0 || strcmp(e->d_name, VAULT_DB_FILE) == 0)
+			vault_there = 1;
+		else
+			other = 1;
+	}
+	closedir(d);
+	if (vault_there) {
+		vault__set_last_error("a vault already exists there");
+		return VAULT_ERR_EXISTS;
+	}
+	if (other) {
+		vault__set_last_error("the folder %s is not empty: a vault needs a folder of"
+		                      " its own", path);
+		return VAULT_ERR_INVALID;
+	}
+	return VAULT_OK;
+}
+
 vault_status vault_create(const char *path, const char *admin,
                           const unsigned char *passphrase, size_t passphrase_len,
                           const vault_create_options *opts, vault **out)
@@ -172,6 +270,10 @@ vault_status vault_create(const char *path, const char *admin,
 	} else if (errno != EEXIST || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		vault__set_last_error("cannot create the vault folder");
 		return errno == ENOMEM ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
+	} else {
+		st = folder_fit(path, &sb);
+		if (st != VAULT_OK)
+			return st;
 	}
 	p = vault__path(path, VAULT_SLOTS_FILE);
 	if (p == NULL) {
@@ -250,8 +352,12 @@ vault_status vault_create(const char *path, const char *admin,
 			memcpy(slot->dbkey, v->sec->dbkey, 32);
 			memcpy(slot->box_sk, v->sec->box_sk, 32);
 			memcpy(slot->sign_sk, v->sec->sign_sk, 64);
-			st = vault__slot_put(path, admin, passphrase, passphrase_len,
-			                     o.kdf, slot);
+			/* The administrator chose her own passphrase: no must-change.
+			 * Her slot pins the vault id from the start. */
+			memcpy(v->pinned_id, v->head_hash, 32);
+			v->pinned = 1;
+			st = vault__slot_write(path, admin, passphrase, passphrase_len,
+			                       o.kdf, slot, 0, v->pinned_id, SLOT_PUT_CURRENT, NULL);
 			if (st != VAULT_OK)
 				vault__err(v, st, "%s", vault_last_errmsg());
 		}
@@ -302,12 +408,15 @@ static int note_failure(const char *user, int64_t ts, void *ctx)
 	return x->st != VAULT_OK;
 }
 
-static vault_status load_identity(vault *v)
+/* Who the unlocked keys belong to.  *mismatch is set when the user exists
+ * but the slot's keys are not her public keys in the database. */
+static vault_status load_identity(vault *v, int *mismatch)
 {
 	sqlite3_stmt *s;
 	vault_status st;
 	int rc;
 
+	*mismatch = 0;
 	st = vault__prepare(v, "SELECT u.org, u.role, u.disabled, u.box_pk, u.sign_pk,"
 	                       " COALESCE(o.kind, 0) FROM users u"
 	                       " LEFT JOIN orgs o ON o.id = u.org WHERE u.name = ?1", &s);
@@ -320,14 +429,16 @@ static vault_status load_identity(vault *v)
 		v->role = (vault_role)sqlite3_column_int(s, 1);
 		v->org_kind = (vault_org_kind)sqlite3_column_int(s, 5);
 		snprintf(v->org, sizeof(v->org), "%s", org ? (const char *)org : "");
-		if (sqlite3_column_int(s, 2) != 0)
+		if (sqlite3_column_int(s, 2) != 0) {
 			st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
-		else if (/* public keys: no secret, so memcmp is fine */
-		         sqlite3_column_bytes(s, 3) != 32 || sqlite3_column_bytes(s, 4) != 32 ||
-		         memcmp(sqlite3_column_blob(s, 3), v->sec->box_pk, 32) != 0 ||
-		         memcmp(sqlite3_column_blob(s, 4), v->sec->sign_pk, 32) != 0)
+		} else if (/* public keys: no secret, so memcmp is fine */
+		           sqlite3_column_bytes(s, 3) != 32 || sqlite3_column_bytes(s, 4) != 32 ||
+		           memcmp(sqlite3_column_blob(s, 3), v->sec->box_pk, 32) != 0 ||
+		           memcmp(sqlite3_column_blob(s, 4), v->sec->sign_pk, 32) != 0) {
+			*mismatch = 1;
 			st = vault__err(v, VAULT_ERR_CORRUPT,
 			                "the key slot does not match the user's public keys");
+		}
 	} else if (rc == SQLITE_DONE) {
 		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
 	} else {
@@ -335,6 +446,89 @@ static vault_status load_identity(vault *v)
 	}
 	sqlite3_finalize(s);
 	return st;
+}
+
+/* The slot that opened, as a slot_secret (to write it again). */
+static vault_status own_secret(vault *v, slot_secret **out)
+{
+	*out = vault__secure_alloc(sizeof(**out));
+	if (*out == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	memcpy((*out)->dbkey, v->sec->dbkey, 32);
+	memcpy((*out)->box_sk, v->sec->box_sk, 32);
+	memcpy((*out)->sign_sk, v->sec->sign_sk, 64);
+	return VAULT_OK;
+}
+
+/* Inside the open's write transaction (so no passphrase change of this
+ * user is half-way in another process: it holds that lock from before its
+ * new slot is written until its commit):
+ *  - a pending slot whose keys match the database is a change that
+ *    committed: it becomes the user's slot;
+ *  - a current slot that matches beside a pending one is a change that
+ *    never committed: the pending slot goes;
+ *  - a slot without a pinned vault id (format 1) pins the database's now,
+ *    and a slot cheaper than the vault's default is raised to it. */
+static vault_status settle_slot(vault *v, const slot_meta *m,
+                                const unsigned char *pass, size_t passlen)
+{
+	slot_secret *sec = NULL;
+	vault_kdf level = m->level;
+	vault_status st = VAULT_OK;
+	size_t n = 0;
+
+	if (m->which == SLOT_PENDING)
+		st = vault__slot_settle(v->dir, v->user, m->nonce, 1);
+	else if (m->other)
+		st = vault__slot_settle(v->dir, v->user, m->other_nonce, 0);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "cannot settle the key slot: %s", vault_last_errmsg());
+	if (m->pinned) {
+		memcpy(v->pinned_id, m->vault_id, 32);
+		v->pinned = 1;
+	} else {
+		st = vault__meta_get(v, "vault_id", v->pinned_id, 32, &n);
+		if (st == VAULT_OK && n != 32)
+			st = vault__err(v, VAULT_ERR_CORRUPT, "vault id is malformed");
+		if (st != VAULT_OK)
+			return st;
+		v->pinned = 1;
+	}
+	if (v->default_kdf != VAULT_KDF_INSECURE_TEST_ONLY &&
+	    vault__kdf_rank(level) < vault__kdf_rank(v->default_kdf))
+		level = v->default_kdf;
+	if (m->pinned && level == m->level)
+		return VAULT_OK;
+	st = own_secret(v, &sec);
+	if (st == VAULT_OK)
+		st = vault__slot_write(v->dir, v->user, pass, passlen, level, sec, m->flags,
+		                       v->pinned_id, SLOT_PUT_CURRENT, NULL);
+	if (st != VAULT_OK)
+		vault__err(v, st, "cannot update the key slot: %s", vault_last_errmsg());
+	vault__secure_free(sec);
+	return st;
+}
+
+/* Slots of disabled users that a crash left behind (vault_user_disable
+ * removes them after its commit): removed at the next open. */
+static void prune_disabled(vault *v)
+{
+	rowbuf rb = {NULL, 0, 0, 0};
+	const char **names = NULL;
+	sqlite3_stmt *s = NULL;
+	size_t r;
+
+	if (vault__prepare(v, "SELECT name FROM users WHERE disabled != 0", &s) != VAULT_OK)
+		return;
+	if (vault__rows_fetch(v, s, &rb) == VAULT_OK && rb.nrow > 0 &&
+	    (names = vault__calloc(rb.nrow, sizeof(*names))) != NULL) {
+		for (r = 0; r < rb.nrow; r++)
+			names[r] = RB_TEXT(&rb, r, 0) ? RB_TEXT(&rb, r, 0) : "";
+		(void)vault__slots_prune(v->dir, names, rb.nrow);
+	}
+	sqlite3_finalize(s);
+	free(names);
+	vault__rows_free(&rb);
 }
 
 vault_status vault_open(const char *path, const char *user,
@@ -345,10 +539,11 @@ vault_status vault_open(const char *path, const char *user,
 	unsigned char inbox_pk[32], inbox_sk[32];
 	slot_secret *slot = NULL;
 	struct inbox_ctx ix;
+	slot_meta meta;
 	vault *v = NULL;
 	vault_status st;
 	size_t n = 0;
-	int busy, drained = 0;
+	int busy, drained = 0, mismatch = 0;
 	audit_event ev;
 
 	vault__clear_last_error();
@@ -387,6 +582,9 @@ vault_status vault_open(const char *path, const char *user,
 			vault__inbox_note(path, user);
 		return st == VAULT_OK ? VAULT_ERR_AUTH : st;
 	}
+	st = no_links(path);
+	if (st != VAULT_OK)
+		return st;
 	slot = vault__secure_alloc(sizeof(*slot));
 	v = handle_new(path);
 	if (slot == NULL || v == NULL) {
@@ -395,8 +593,8 @@ vault_status vault_open(const char *path, const char *user,
 		vault__set_last_error("out of memory");
 		return VAULT_ERR_NOMEM;
 	}
-	st = vault__slot_unlock(path, user, passphrase, passphrase_len, slot,
-	                        &v->default_kdf);
+	st = vault__slot_unlock_meta(path, user, passphrase, passphrase_len, slot,
+	                             &v->default_kdf, &meta);
 	if (st != VAULT_OK) {
 		if (st == VAULT_ERR_AUTH)
 			vault__inbox_note(path, user);
@@ -408,6 +606,7 @@ vault_status vault_open(const char *path, const char *user,
 	}
 	snprintf(v->user, sizeof(v->user), "%s", user);
 	v->purpose = o.purpose;
+	v->must_change = (meta.flags & SLOT_MUST_CHANGE) != 0;
 	memcpy(v->sec->dbkey, slot->dbkey, 32);
 	memcpy(v->sec->box_sk, slot->box_sk, 32);
 	memcpy(v->sec->sign_sk, slot->sign_sk, 64);
@@ -416,18 +615,23 @@ vault_status vault_open(const char *path, const char *user,
 	vault__sign_pk_from_sk(v->sec->sign_pk, v->sec->sign_sk);
 
 	st = vault__store_open(v, v->sec->dbkey, 0, busy);
-	if (st == VAULT_OK)
-		st = load_identity(v);
-	if (st == VAULT_ERR_AUTH)
-		vault__inbox_note(path, user);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
-
-	/* Enter failed attempts noted since the last open, then this open. */
+	/* Identity, the slot's settling and the failed attempts since the last
+	 * open, then this open: one write transaction. */
 	st = vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
-	st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
+	st = load_identity(v, &mismatch);
+	if (st == VAULT_ERR_CORRUPT && mismatch && (meta.which == SLOT_PENDING || meta.other))
+		/* The other slot of a passphrase change is the one in force: this
+		 * passphrase is the old one (the change committed) or the new one
+		 * of a change that never did. */
+		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
+	if (st == VAULT_OK)
+		st = settle_slot(v, &meta, passphrase, passphrase_len);
+	if (st == VAULT_OK)
+		st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
 	if (st == VAULT_OK)
 		st = vault__meta_get(v, "inbox_sk", inbox_sk, 32, &n);
 	if (st == VAULT_OK) {
@@ -451,7 +655,11 @@ vault_status vault_open(const char *path, const char *user,
 		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT && st != VAULT_ERR_NOSPACE)
 			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
 	}
+	if (st == VAULT_OK)
+		prune_disabled(v);
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	if (st == VAULT_ERR_AUTH)
+		vault__inbox_note(path, user);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	if (drained > 0)
@@ -464,6 +672,8 @@ vault_status vault_set_purpose(vault *v, vault_purpose purpose)
 {
 	if (v == NULL)
 		return VAULT_ERR_INVALID;
+	if (vault__check_expired(v) != VAULT_OK)
+		return VAULT_ERR_PASSWD_EXPIRED;
 	if (vault_purpose_name(purpose) == NULL)
 		return vault__err(v, VAULT_ERR_INVALID, "unknown purpose");
 	v->purpose = purpose;
@@ -529,8 +739,27 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 {
 	sqlite3_stmt *s;
 	vault_status st;
-	int admin_keys = 0;
+	int admin_keys = 0, same = 0;
 
+	/* Only over the keys this handle holds: a handle opened before another
+	 * change of the same user must not replace that change's keys. */
+	st = vault__prepare(v, "SELECT count(*) FROM users WHERE name = ?1 AND box_pk = ?2"
+	                       " AND sign_pk = ?3", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, v->user);
+	sqlite3_bind_blob(s, 2, v->sec->box_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, v->sec->sign_pk, 32, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		same = sqlite3_column_int(s, 0) == 1;
+	else
+		st = vault__sql_status(v, sqlite3_errcode(v->db), "user keys");
+	sqlite3_finalize(s);
+	if (st != VAULT_OK)
+		return st;
+	if (!same)
+		return vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
+		                  " opened (another passphrase change?): open the vault again");
 	st = reseal_own(v, "SELECT rowid, sealed FROM org_keys WHERE user = ?1",
 	                "UPDATE org_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
@@ -538,12 +767,18 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 		                   " AND holder = ?1",
 		                "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "UPDATE users SET box_pk = ?2, sign_pk = ?3 WHERE name = ?1", &s);
+		st = vault__prepare(v, "UPDATE users SET box_pk = ?2, sign_pk = ?3 WHERE name = ?1"
+		                       " AND box_pk = ?4 AND sign_pk = ?5", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, v->user);
 		sqlite3_bind_blob(s, 2, box_pk, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 3, sign_pk, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, v->sec->box_pk, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 5, v->sec->sign_pk, 32, SQLITE_STATIC);
 		st = vault__sql_status(v, sqlite3_step(s), "user keys");
+		if (st == VAULT_OK && sqlite3_changes(v->db) != 1)
+			st = vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
+			                " opened (another passphrase change?): open the vault again");
 		sqlite3_finalize(s);
 	}
 	if (st != VAULT_OK || v->role != VAULT_ROLE_SUPERVISOR || v->org[0] == '\0')
@@ -572,15 +807,36 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 	return st;
 }
 
+/* The new passphrase may not be the one in force: a slot of the user's
+ * that opens under it says so.  Costs one key derivation. */
+static vault_status same_passphrase(vault *v, const unsigned char *pass, size_t len)
+{
+	slot_secret *probe = vault__secure_alloc(sizeof(*probe));
+	vault_kdf def;
+	vault_status st;
+
+	if (probe == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__slot_unlock(v->dir, v->user, pass, len, probe, &def);
+	if (st == VAULT_OK)
+		st = vault__err(v, VAULT_ERR_WEAK_PASSPHRASE,
+		                "the new passphrase is the one in use: choose another");
+	else if (st == VAULT_ERR_AUTH)
+		st = VAULT_OK;
+	else
+		vault__err(v, st, "%s", vault_last_errmsg());
+	vault__secure_free(probe);
+	return st;
+}
+
 vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
                           vault_kdf kdf)
 {
 	unsigned char box_pk[32], sign_pk[32];
-	unsigned long long ops;
+	char nonce[49], why[256];
 	slot_secret *slot;
-	void *saved = NULL;
 	int written = 0;
-	size_t mem;
+	vault_kdf level;
 	vault_status st;
 	gate g;
 
@@ -592,8 +848,18 @@ vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
 	if (!valid_pass(pass, len))
 		return vault__err(v, VAULT_ERR_INVALID, "passphrase must be 1..%d bytes",
 		                  VAULT_PASSPHRASE_MAX);
-	if (vault__kdf_params(kdf, &ops, &mem) != 0)
-		return vault__err(v, VAULT_ERR_INVALID, "unknown KDF level");
+	st = vault__kdf_check(v, kdf, &level);
+	if (st != VAULT_OK)
+		return st;
+	if (v->dead)
+		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
+	/* Strength is estimated by zxcvbn; test-only vaults skip it. */
+	if (v->default_kdf != VAULT_KDF_INSECURE_TEST_ONLY &&
+	    vault__passphrase_weak(pass, len, v->user, v->org, why, sizeof(why)))
+		return vault__err(v, VAULT_ERR_WEAK_PASSPHRASE, "%s", why);
+	st = same_passphrase(v, pass, len);
+	if (st != VAULT_OK)
+		return st;
 	slot = vault__secure_alloc(sizeof(*slot));
 	if (slot == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -603,35 +869,40 @@ vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
 	memcpy(slot->dbkey, v->sec->dbkey, 32);
 	vault__box_keypair(box_pk, slot->box_sk);
 	vault__sign_keypair(sign_pk, slot->sign_sk);
-	/* The entry (signed with the old key, carrying the new one) commits
-	 * after the slot file is replaced; if it cannot, the old slot goes
-	 * back, so the old passphrase and keys stay in force together. */
+	/* Crash-safe order: the new slot is written beside the old one
+	 * (pending), then the database commits the new public keys and the
+	 * entry (signed with the old key, carrying the new one), then the
+	 * pending slot replaces the old.  Killed anywhere, exactly one of the
+	 * two passphrases opens: the one whose keys the database holds (open
+	 * settles the entry, see settle_slot). */
+	v->in_passwd = 1;
 	st = vault__gate_open(v, &g, "user.rekey", POLICY_NONE, NULL, v->user, 0, NULL, NULL);
 	if (st == VAULT_OK)
 		st = rekey(v, box_pk, sign_pk);
 	if (st == VAULT_OK) {
 		g.ev.newkey = sign_pk;
-		st = vault__slot_save(v->dir, v->user, &saved);
-		if (st == VAULT_OK)
-			st = vault__slot_put(v->dir, v->user, pass, len,
-			                     kdf == VAULT_KDF_DEFAULT ? v->default_kdf : kdf, slot);
+		st = vault__slot_write(v->dir, v->user, pass, len, level, slot, 0, v->pinned_id,
+		                       SLOT_PUT_PENDING, nonce);
 		if (st == VAULT_OK)
 			written = 1;
 		else
 			vault__err(v, st, "%s", vault_last_errmsg());
 	}
+	VAULT_CRASH_POINT("passwd.commit.before");
 	st = vault__gate_close(&g, st);
-	if (st != VAULT_OK && written && vault__slot_restore(v->dir, v->user, saved) != VAULT_OK)
-		vault__err(v, st, "the passphrase change failed and the old key slot could not"
-		           " be put back");
+	VAULT_CRASH_POINT("passwd.commit.after");
+	v->in_passwd = 0;
+	/* Settling is tidying: if it fails, the next open does it. */
+	if (written)
+		(void)vault__slot_settle(v->dir, v->user, nonce, st == VAULT_OK);
 	if (st == VAULT_OK) {
 		memcpy(v->sec->box_sk, slot->box_sk, 32);
 		memcpy(v->sec->sign_sk, slot->sign_sk, 64);
 		memcpy(v->sec->box_pk, box_pk, 32);
 		memcpy(v->sec->sign_pk, sign_pk, 32);
+		v->must_change = 0;
 		vault__cache_forget(v);
 	}
-	vault__slot_saved_free(saved);
 	vault__secure_free(slot);
 	return st;
 }
@@ -644,6 +915,9 @@ vault_status vault_begin(vault *v)
 		return VAULT_ERR_INVALID;
 	if (v->user_txn)
 		return vault__err(v, VAULT_ERR_STATE, "a transaction is already open");
+	st = vault__check_expired(v);
+	if (st != VAULT_OK)
+		return st;
 	st = vault__exec(v, "BEGIN IMMEDIATE");
 	if (st != VAULT_OK)
 		return st;

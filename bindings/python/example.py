@@ -19,9 +19,16 @@ def ask(who: str) -> str:
 # first supervisor, and an auditor of the network.
 with Vault.create(path, "admin", ask("admin"), kdf="interactive") as v:
     v.org_add("cav-north", "Anti-violence centre North", "antiviolence-centre",
-              "giulia", ask("giulia"), kdf="interactive")
-    v.user_add("elena", "auditor", ask("elena"), kdf="interactive")
+              "giulia", ask("giulia-first"), kdf="interactive")
+    v.user_add("elena", "auditor", ask("elena-first"), kdf="interactive")
     vault_id = v.id  # auditors pin this
+
+# The admin chose those first passphrases: each user changes hers before
+# anything else (until then every call raises PasswordExpired), and gets
+# keys nobody else knew.  An easy passphrase raises WeakPassphrase.
+for user in ("giulia", "elena"):
+    with Vault.open(path, user, ask(f"{user}-first")) as v:
+        v.passwd(ask(user))
 
 # The supervisor opens a case and writes records in two sensitivity classes.
 with Vault.open(path, "giulia", ask("giulia"), purpose="casework") as v:

@@ -127,6 +127,28 @@ vnew sup_cuav "$SUP_CUAV_PW" "$CW_CUAV_PW" user add marco --org cuav-nord \
 	--role caseworker --kdf "$KDF" | indent
 vnew admin "$ADMIN_PW" "$AUDIT_PW" user add elena --role auditor --kdf "$KDF" | indent
 v admin "$ADMIN_PW" user list | indent
+say "Someone else chose each of these passphrases: until its owner changes it,"
+say "every command refuses and says what to run:"
+refused 9 v giulia "$OP_CAS_PW" case list
+say "An easy new passphrase is refused too, with the reason:"
+refused 2 vnew giulia "$OP_CAS_PW" "giulia2024" passwd
+for user in giulia sara marco elena; do
+	case $user in
+	giulia) old=$OP_CAS_PW ;;
+	sara) old=$CW_CAV_PW ;;
+	marco) old=$CW_CUAV_PW ;;
+	elena) old=$AUDIT_PW ;;
+	esac
+	new="$old (chosen by me)"
+	vnew "$user" "$old" "$new" passwd | indent
+	case $user in
+	giulia) OP_CAS_PW=$new ;;
+	sara) CW_CAV_PW=$new ;;
+	marco) CW_CUAV_PW=$new ;;
+	elena) AUDIT_PW=$new ;;
+	esac
+done
+v admin "$ADMIN_PW" user list | indent
 
 heading "4. At the reception centre, Giulia opens a case for a woman who is a victim"
 CASE=$(v giulia "$OP_CAS_PW" case new --kind victim)

@@ -13,6 +13,7 @@ if [ $# -ne 1 ]; then
 	exit 2
 fi
 VAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+E2E=$(cd "$(dirname "$0")" && pwd)
 [ -x "$VAULT" ] || { echo "e2e: $VAULT is not executable" >&2; exit 2; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -128,6 +129,15 @@ check() { # check NAME CONDITION-STATUS: pass if the condition command succeeded
 	if "$@"; then pass "$name"; else fail "$name" "condition failed: $*"; fi
 }
 
+# first_change USER PASSPHRASE: a first passphrase (chosen by whoever added
+# USER) must change before anything else; change it away and back.
+first_change() {
+	asnew "$1" "$2" "$2 (temporary)" passwd --kdf "$KDF"
+	expect "$1 changes the first passphrase" 0 "passphrase changed for $1"
+	asnew "$1" "$2 (temporary)" "$2" passwd --kdf "$KDF"
+	expect "$1 changes it again" 0 "passphrase changed for $1"
+}
+
 ADMIN_PW='admin: correct horse'
 SUPCAS_PW='sup-cas passphrase 1'
 SUPCAV_PW='sup-cav passphrase 2'
@@ -237,6 +247,8 @@ expect_err "org add with a bad kind: exit 2" 2 "bad --kind 'bakery'"
 asnew admin "$ADMIN_PW" "$SUPCAS_PW" org add cas-aurora --kind reception-centre \
 	--name "Again" --supervisor sup_cas2 --kdf "$KDF"
 expect_err "org add of an existing organisation fails" 1 "exist"
+for u in sup_cas:"$SUPCAS_PW" sup_cav:"$SUPCAV_PW" sup_cuav:"$SUPCUAV_PW" \
+	sup_health:"$SUPHEALTH_PW"; do first_change "${u%%:*}" "${u#*:}"; done
 
 as admin "$ADMIN_PW" org list
 expect "org list shows a table" 0 '^ID +KIND +NAME +CREATED'
@@ -254,6 +266,9 @@ asnew sup_cav "$SUPCAV_PW" "$CWCAV_PW" user add cw_cav --org cav-iris --role cas
 expect "CAV supervisor adds a caseworker" 0 'cw_cav'
 asnew sup_cuav "$SUPCUAV_PW" "$CWCUAV_PW" user add cw_cuav --org cuav-nord --role caseworker --kdf "$KDF"
 expect "CUAV supervisor adds a caseworker" 0 'cw_cuav'
+for u in aud:"$AUD_PW" op_cas:"$OPCAS_PW" cw_cav:"$CWCAV_PW" cw_cuav:"$CWCUAV_PW"; do
+	first_change "${u%%:*}" "${u#*:}"
+done
 asnew sup_cas "$SUPCAS_PW" "x" user add intruder --org cav-iris --role caseworker --kdf "$KDF"
 expect_err "supervisor cannot add to another organisation: exit 4" 4 'denied'
 asnew admin "$ADMIN_PW" "x" user add someone --role chief
@@ -662,6 +677,8 @@ for s in "$GENERAL_TEXT" "$SAFETY_TEXT" "$SENSITIVE_TEXT" 'restricted note' \
 	if grep -r -a -F -q -- "$s" "$V"; then leaks="$leaks [$s]"; fi
 done
 check "no record plaintext or passphrase in any file of the vault" test -z "$leaks"
+
+. "$E2E/first_passphrase.sh"
 
 echo
 echo "$PASSED passed, $FAILED failed"

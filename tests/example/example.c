@@ -16,6 +16,7 @@
 /* A real program reads passphrases from the terminal, without echo, into
  * vault_secure_malloc() memory: never from the command line. */
 static const char admin_pass[] = "correct horse battery staple";
+static const char giulia_first[] = "given on paper 7391, change it";
 static const char giulia_pass[] = "tre tigri contro tre tigri";
 
 static int fail(const char *what, vault_status st, vault *v)
@@ -42,17 +43,24 @@ int main(int argc, char **argv)
 		return fail("create", st, NULL);
 	st = vault_org_add(v, "cav-north", "Anti-violence centre North",
 	                   VAULT_ORG_ANTIVIOLENCE_CENTRE, "giulia",
-	                   (const unsigned char *)giulia_pass, strlen(giulia_pass),
+	                   (const unsigned char *)giulia_first, strlen(giulia_first),
 	                   VAULT_KDF_INTERACTIVE);
 	if (st != VAULT_OK)
 		return fail("add organisation", st, v);
 	vault_close(v);
 
-	/* 2. The supervisor unlocks the vault, opens a case and stores a record. */
-	st = vault_open(dir, "giulia", (const unsigned char *)giulia_pass,
-	                strlen(giulia_pass), NULL, &v);
+	/* 2. The supervisor unlocks the vault with the passphrase the admin
+	 *    chose, and changes it before anything else (until then every
+	 *    call is VAULT_ERR_PASSWD_EXPIRED): she gets keys nobody else
+	 *    knew.  Then she opens a case and stores a record. */
+	st = vault_open(dir, "giulia", (const unsigned char *)giulia_first,
+	                strlen(giulia_first), NULL, &v);
 	if (st != VAULT_OK)
 		return fail("open", st, NULL);
+	st = vault_passwd(v, (const unsigned char *)giulia_pass, strlen(giulia_pass),
+	                  VAULT_KDF_DEFAULT);
+	if (st != VAULT_OK)
+		return fail("change passphrase", st, v);
 
 	char case_id[VAULT_ID_BUFSIZE];
 	st = vault_case_create(v, VAULT_CASE_VICTIM, 0, case_id);

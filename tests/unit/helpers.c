@@ -70,10 +70,33 @@ const unsigned char *th_pass(const char *name, size_t *len)
 	return (const unsigned char *)b;
 }
 
+const unsigned char *th_first_pass(const char *name, size_t *len)
+{
+	static char buf[8][96];
+	static int next;
+	char *b = buf[next++ % 8];
+
+	snprintf(b, 96, "first-%s", name);
+	*len = strlen(b);
+	return (const unsigned char *)b;
+}
+
+void th_first_passwd(const char *dir, const char *name)
+{
+	size_t n, m;
+	const unsigned char *first = th_first_pass(name, &n);
+	const unsigned char *p = th_pass(name, &m);
+	vault *v = NULL;
+
+	assert_int_equal(vault_open(dir, name, first, n, NULL, &v), VAULT_OK);
+	assert_int_equal(vault_passwd(v, p, m, VAULT_KDF_DEFAULT), VAULT_OK);
+	vault_close(v);
+}
+
 static void add_org(vault *admin, const char *id, vault_org_kind kind, const char *sup)
 {
 	size_t n;
-	const unsigned char *p = th_pass(sup, &n);
+	const unsigned char *p = th_first_pass(sup, &n);
 
 	assert_int_equal(vault_org_add(admin, id, id, kind, sup, p, n, TEST_KDF), VAULT_OK);
 }
@@ -81,11 +104,12 @@ static void add_org(vault *admin, const char *id, vault_org_kind kind, const cha
 static void add_user(const char *dir, const char *by, const char *name, vault_role role)
 {
 	size_t n;
-	const unsigned char *p = th_pass(name, &n);
+	const unsigned char *p = th_first_pass(name, &n);
 	vault *v = th_open(dir, by);
 
 	assert_int_equal(vault_user_add(v, name, NULL, role, p, n, TEST_KDF), VAULT_OK);
 	vault_close(v);
+	th_first_passwd(dir, name);
 }
 
 char *th_network(void)
@@ -106,11 +130,21 @@ char *th_network(void)
 	add_org(v, "asl", VAULT_ORG_HEALTH, "asl_sup");
 	add_org(v, "pref", VAULT_ORG_AUTHORITY, "pref_sup");
 	add_org(v, "oth", VAULT_ORG_OTHER, "oth_sup");
-	p = th_pass("aud", &n);
+	p = th_first_pass("aud", &n);
 	assert_int_equal(vault_user_add(v, "aud", NULL, VAULT_ROLE_AUDITOR, p, n, TEST_KDF), VAULT_OK);
-	p = th_pass("admin2", &n);
+	p = th_first_pass("admin2", &n);
 	assert_int_equal(vault_user_add(v, "admin2", NULL, VAULT_ROLE_ADMIN, p, n, TEST_KDF), VAULT_OK);
 	vault_close(v);
+	/* Every first passphrase was chosen by someone else: each user
+	 * changes hers to "pw-<name>" before anything else. */
+	th_first_passwd(dir, "cav_sup");
+	th_first_passwd(dir, "cas_sup");
+	th_first_passwd(dir, "cuav_sup");
+	th_first_passwd(dir, "asl_sup");
+	th_first_passwd(dir, "pref_sup");
+	th_first_passwd(dir, "oth_sup");
+	th_first_passwd(dir, "aud");
+	th_first_passwd(dir, "admin2");
 	add_user(dir, "cav_sup", "cav_cw", VAULT_ROLE_CASEWORKER);
 	add_user(dir, "cas_sup", "cas_cw", VAULT_ROLE_CASEWORKER);
 	add_user(dir, "cuav_sup", "cuav_cw", VAULT_ROLE_CASEWORKER);
@@ -129,6 +163,19 @@ vault *th_open(const char *dir, const char *user)
 
 	if (st != VAULT_OK)
 		fail_msg("open as %s: %s (%s)", user, vault_strerror(st), vault_last_errmsg());
+	if (v->must_change) {
+		/* A user a test added with th_pass(name) as her first passphrase:
+		 * she changes it (away and back, as the same one is refused)
+		 * before the test goes on. */
+		size_t m;
+		const unsigned char *tmp = th_first_pass(user, &m);
+		st = vault_passwd(v, tmp, m, VAULT_KDF_DEFAULT);
+		if (st == VAULT_OK)
+			st = vault_passwd(v, p, n, VAULT_KDF_DEFAULT);
+		if (st != VAULT_OK)
+			fail_msg("first passwd of %s: %s (%s)", user, vault_strerror(st),
+			         vault_errmsg(v));
+	}
 	return v;
 }
 

@@ -23,6 +23,12 @@ void th_rmdir(char *dir);
 /* Passphrase of a fixture user: "pw-<name>". */
 const unsigned char *th_pass(const char *name, size_t *len);
 
+/* First passphrase of a fixture user, chosen by whoever added her:
+ * "first-<name>".  th_first_passwd() opens with it and changes it to
+ * th_pass(name), as every user must before anything else. */
+const unsigned char *th_first_pass(const char *name, size_t *len);
+void th_first_passwd(const char *dir, const char *name);
+
 /* The network: admin "admin"; organisations and users:
  *   cav   antiviolence-centre    supervisor "cav_sup", caseworker "cav_cw"
  *   cas   reception-centre       supervisor "cas_sup", caseworker "cas_cw"

@@ -197,6 +197,9 @@ static char *session(vault **open_h)
 	if (open_h != NULL) {
 		vault_buf b = VAULT_BUF_INIT;
 		assert_int_equal(open_pw(dir, "newcomer_cav", NEW_PASS_USER, &w), VAULT_OK);
+		/* Her first passphrase was chosen for her: she changes it. */
+		assert_int_equal(vault_passwd(w, (const unsigned char *)NEW_PASS_CW "-nc",
+		                              strlen(NEW_PASS_CW "-nc"), TEST_KDF), VAULT_OK);
 		assert_int_equal(vault_record_get(w, vc, record_names[3], 0, &b, NULL, NULL),
 		                 VAULT_OK);
 		assert_memory_equal(b.data, record_texts[3], strlen(record_texts[3]));

@@ -223,6 +223,9 @@ static void test_review__admin_old_slot_useless_after_passwd(void **state)
 	assert_int_equal(th_user_can_decrypt(dir, "cav_sup", cid, "before"), 1);
 
 	sup = th_open(dir, "cav_sup");
+	/* The same passphrase is refused: away and back. */
+	assert_int_equal(vault_passwd(sup, (const unsigned char *)"pw-cav_sup2", 11, TEST_KDF),
+	                 VAULT_OK);
 	assert_int_equal(vault_passwd(sup, (const unsigned char *)"pw-cav_sup", 10, TEST_KDF),
 	                 VAULT_OK);
 	vault_close(sup);

@@ -1789,6 +1789,600 @@ static void test_vault__two_handles_two_threads(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- first passphrases, passwd, the key-slot file (issues 9 and 10) ------- */
+
+/* Every kind of call a handle can make, with arguments that reach the
+ * library's checks; each result into st[], in a fixed order. */
+static int nop_case(const vault_case_info *i, void *ctx) { (void)i; (void)ctx; return 0; }
+static int nop_rec(const vault_record_info *i, void *ctx) { (void)i; (void)ctx; return 0; }
+static int nop_user(const vault_user_info *i, void *ctx) { (void)i; (void)ctx; return 0; }
+static int nop_org(const vault_org_info *i, void *ctx) { (void)i; (void)ctx; return 0; }
+static int nop_audit(const vault_audit_entry *e, void *ctx) { (void)e; (void)ctx; return 0; }
+
+#define NCALLS 19
+static void every_call(vault *v, const char *cid, vault_status st[NCALLS])
+{
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_verify_result r;
+	vault_buf b = VAULT_BUF_INIT;
+	char id[VAULT_ID_BUFSIZE], vid[VAULT_VAULT_ID_BUFSIZE];
+	int due = 0, i = 0;
+
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "referral";
+	vault_verify_result_init(&r, VAULT_VERIFY_RESULT_VERSION);
+	st[i++] = vault_case_create(v, VAULT_CASE_VICTIM, 0, id);
+	st[i++] = vault_case_foreach(v, nop_case, NULL);
+	st[i++] = vault_case_show(v, cid, nop_case, NULL);
+	st[i++] = put_text(v, cid, "first-week", VAULT_CLASS_GENERAL, "x", NULL);
+	st[i++] = vault_record_get(v, cid, "note", 0, &b, NULL, NULL);
+	vault_buf_free(&b);
+	st[i++] = vault_record_foreach(v, cid, nop_rec, NULL);
+	st[i++] = vault_record_history(v, cid, "note", nop_rec, NULL);
+	st[i++] = vault_consent_add(v, cid, &co, id);
+	st[i++] = vault_share(v, cid, VAULT_PRINCIPAL_USER, "cav_sup", VAULT_CLASS_GENERAL, NULL);
+	st[i++] = vault_user_foreach(v, nop_user, NULL);
+	st[i++] = vault_org_foreach(v, nop_org, NULL);
+	st[i++] = vault_audit_foreach(v, &q, nop_audit, NULL);
+	st[i++] = vault_audit_verify(v, NULL, &r, NULL, NULL);
+	st[i++] = vault_id(v, vid);
+	st[i++] = vault_set_purpose(v, VAULT_PURPOSE_REFERRAL);
+	st[i++] = vault_begin(v);
+	if (st[i - 1] == VAULT_OK)
+		vault_rollback(v);
+	st[i++] = vault_user_must_change(v, "cav_cw", &due);
+	st[i++] = vault_break_glass(v, cid, "she called from the hospital at night", 0);
+	st[i++] = vault_user_disable(v, "nobody_here");
+	assert_int_equal(i, NCALLS);
+}
+
+/* Before her passwd every call is PASSWD_EXPIRED, saying what to run;
+ * after it, none is. */
+static void expired_then_free(const char *dir, const char *who, const char *first,
+                              const char *cid)
+{
+	vault_status st[NCALLS];
+	vault *v = NULL;
+	int i;
+
+	assert_int_equal(open_pw(dir, who, first, &v), VAULT_OK); /* open still works */
+	every_call(v, cid, st);
+	for (i = 0; i < NCALLS; i++) {
+		if (st[i] != VAULT_ERR_PASSWD_EXPIRED)
+			fail_msg("%s: call %d before passwd gave %s", who, i, vault_strerror(st[i]));
+	}
+	assert_non_null(strstr(vault_errmsg(v), "vault passwd"));
+	assert_non_null(strstr(vault_errmsg(v), "vault_passwd()"));
+	/* The same passphrase is refused; another one is her own. */
+	assert_int_equal(vault_passwd(v, (const unsigned char *)first, strlen(first), TEST_KDF),
+	                 VAULT_ERR_WEAK_PASSPHRASE);
+	assert_non_null(strstr(vault_errmsg(v), "in use"));
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"my own, now", 11, TEST_KDF),
+	                 VAULT_OK);
+	every_call(v, cid, st);
+	for (i = 0; i < NCALLS; i++) {
+		if (st[i] == VAULT_ERR_PASSWD_EXPIRED)
+			fail_msg("%s: call %d after passwd still expired", who, i);
+	}
+	vault_close(v);
+	/* A new handle is free from the start. */
+	assert_int_equal(open_pw(dir, who, "my own, now", &v), VAULT_OK);
+	assert_int_equal(vault_id(v, (char[VAULT_VAULT_ID_BUFSIZE]){0}), VAULT_OK);
+	vault_close(v);
+}
+
+static void test_vault__first_passphrase_caseworker_must_change(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE];
+	vault *sup = th_open(dir, "cav_sup");
+	int due = -1;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	th_put(dir, "cav_cw", cid, "note", VAULT_CLASS_GENERAL, "hello");
+	assert_int_equal(vault_user_add(sup, "newcw", NULL, VAULT_ROLE_CASEWORKER,
+	                                (const unsigned char *)"told on the phone", 17,
+	                                TEST_KDF), VAULT_OK);
+	assert_int_equal(vault_user_must_change(sup, "newcw", &due), VAULT_OK);
+	assert_int_equal(due, 1);
+	assert_int_equal(vault_user_must_change(sup, "cav_cw", &due), VAULT_OK);
+	assert_int_equal(due, 0);
+	expired_then_free(dir, "newcw", "told on the phone", cid);
+	assert_int_equal(vault_user_must_change(sup, "newcw", &due), VAULT_OK);
+	assert_int_equal(due, 0);
+	assert_int_equal(vault_user_must_change(sup, "nobody", &due), VAULT_ERR_NOT_FOUND);
+	assert_int_equal(vault_user_must_change(sup, "bad name!", &due), VAULT_ERR_INVALID);
+	vault_close(sup);
+	verify_log(dir);
+	th_rmdir(dir);
+}
+
+static void test_vault__first_passphrase_supervisor_must_change(void **state)
+{
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE];
+	vault *adm = th_open(dir, "admin");
+	int due = -1;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	assert_int_equal(vault_org_add(adm, "neworg", "New", VAULT_ORG_OTHER, "newsup",
+	                               (const unsigned char *)"chosen by the admin", 19,
+	                               TEST_KDF), VAULT_OK);
+	assert_int_equal(vault_user_must_change(adm, "newsup", &due), VAULT_OK);
+	assert_int_equal(due, 1);
+	vault_close(adm);
+	expired_then_free(dir, "newsup", "chosen by the admin", cid);
+	th_rmdir(dir);
+}
+
+/* A vault at a real KDF level: zxcvbn judges new passphrases. */
+static char *interactive_vault(void)
+{
+	char *base = th_tmpdir();
+	char dir[4096];
+	vault_create_options o = VAULT_CREATE_OPTIONS_INIT;
+	size_t n;
+	const unsigned char *p = th_pass("admin", &n);
+
+	snprintf(dir, sizeof(dir), "%s/v", base);
+	free(base);
+	o.kdf = VAULT_KDF_INTERACTIVE;
+	assert_int_equal(vault_create(dir, "admin", p, n, &o, NULL), VAULT_OK);
+	return strdup(dir);
+}
+
+static void test_vault__passwd_refuses_weak_passphrases(void **state)
+{
+	static const char *const weak[] = {"password1", "admin", "qwertyuiop", "aaaaaaaaaaaa",
+	                                   "12345678", "admin2024!"};
+	char *dir = interactive_vault();
+	vault *v = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		assert_int_equal(vault_passwd(v, (const unsigned char *)weak[i], strlen(weak[i]),
+		                              VAULT_KDF_DEFAULT), VAULT_ERR_WEAK_PASSPHRASE);
+		/* The reason, never the passphrase. */
+		assert_non_null(strstr(vault_errmsg(v), "too easy to guess"));
+		assert_null(strstr(vault_errmsg(v), weak[i]));
+	}
+	assert_non_null(strstr(vault_errmsg(v), "your name")); /* "admin2024!" */
+	/* Nothing changed: the old passphrase still opens. */
+	vault_close(v);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"granite lantern 48 oboe meadow",
+	                              30, VAULT_KDF_DEFAULT), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_pw(dir, "admin", "granite lantern 48 oboe meadow", &v), VAULT_OK);
+	vault_close(v);
+	rm_vault(dir);
+}
+
+/* Test-only vaults skip the estimate (so suites stay fast and simple). */
+static void test_vault__passwd_test_level_skips_strength(void **state)
+{
+	char *dir = solo_vault();
+	vault *v = NULL;
+
+	(void)state;
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"abc", 3, TEST_KDF), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_pw(dir, "admin", "abc", &v), VAULT_OK);
+	vault_close(v);
+	rm_vault(dir);
+}
+
+/* A slot cheaper than the vault's default would answer a wrong passphrase
+ * faster than an unknown name (which costs the default): refused. */
+static void test_vault__slot_cheaper_than_default_refused(void **state)
+{
+	char *dir = interactive_vault();
+	vault *v = NULL;
+
+	(void)state;
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	assert_int_equal(vault_user_add(v, "aud", NULL, VAULT_ROLE_AUDITOR,
+	                                (const unsigned char *)"x", 1, TEST_KDF),
+	                 VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_errmsg(v), "cheaper than the vault's default"));
+	assert_int_equal(vault_org_add(v, "o", "O", VAULT_ORG_OTHER, "s",
+	                               (const unsigned char *)"x", 1, TEST_KDF),
+	                 VAULT_ERR_INVALID);
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"granite lantern 48 oboe", 23,
+	                              TEST_KDF), VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_errmsg(v), "cheaper"));
+	/* Nothing was added. */
+	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM users"), 1);
+	/* The default level is fine. */
+	assert_int_equal(vault_user_add(v, "aud", NULL, VAULT_ROLE_AUDITOR,
+	                                (const unsigned char *)"x", 1, VAULT_KDF_DEFAULT),
+	                 VAULT_OK);
+	vault_close(v);
+	rm_vault(dir);
+}
+
+/* The key-slot file as a jansson tree, and back. */
+static json_t *slots_load(const char *dir)
+{
+	char *p = file_path(dir, "keyslots");
+	json_error_t e;
+	json_t *root = json_load_file(p, 0, &e);
+
+	free(p);
+	assert_non_null(root);
+	return root;
+}
+
+static void slots_store(const char *dir, json_t *root)
+{
+	char *p = file_path(dir, "keyslots");
+
+	assert_int_equal(json_dump_file(root, p, JSON_INDENT(1) | JSON_SORT_KEYS), 0);
+	free(p);
+	json_decref(root);
+}
+
+static long long count_auth_fail(const char *dir)
+{
+	return db_int(dir, "admin", "SELECT count(*) FROM audit WHERE action = 'auth.fail'");
+}
+
+/* A damaged lookup key is damage (CORRUPT), for everyone, and no failed
+ * unlock is noted; a wrong passphrase on a sound file stays AUTH. */
+static void test_vault__slot_file_damage_is_corrupt_not_auth(void **state)
+{
+	char *dir = solo_vault();
+	char *inbox = file_path(dir, "auth-failures");
+	json_t *root = slots_load(dir);
+	char key[65], orig;
+	vault *v = NULL;
+
+	(void)state;
+
+	snprintf(key, sizeof(key), "%s", json_string_value(json_object_get(root, "lookup_key")));
+	orig = key[7];
+	key[7] = orig == '0' ? '1' : '0'; /* still well-formed hex */
+	json_object_set_new(root, "lookup_key", json_string(key));
+	slots_store(dir, root);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_ERR_CORRUPT);
+	assert_non_null(strstr(vault_last_errmsg(), "damaged"));
+	assert_int_equal(open_pw(dir, "admin", "wrong", &v), VAULT_ERR_CORRUPT);
+	assert_int_equal(open_pw(dir, "nobody", "wrong", &v), VAULT_ERR_CORRUPT);
+	assert_int_equal(access(inbox, F_OK), -1); /* nothing noted */
+	/* Put back: it opens, and the log has no failed unlock. */
+	root = slots_load(dir);
+	key[7] = orig;
+	json_object_set_new(root, "lookup_key", json_string(key));
+	slots_store(dir, root);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(count_auth_fail(dir), 0);
+	/* Other public fields: a slot's cost, its flags, the default level. */
+	root = slots_load(dir);
+	json_object_set_new(root, "default_kdf", json_integer(VAULT_KDF_SENSITIVE));
+	slots_store(dir, root);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_ERR_CORRUPT);
+	root = slots_load(dir);
+	json_object_set_new(root, "default_kdf", json_integer(VAULT_KDF_INSECURE_TEST_ONLY));
+	slots_store(dir, root);
+	/* The control: a wrong passphrase on the sound file is AUTH, noted. */
+	assert_int_equal(open_pw(dir, "admin", "wrong", &v), VAULT_ERR_AUTH);
+	assert_int_equal(access(inbox, F_OK), 0);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(count_auth_fail(dir), 1);
+	free(inbox);
+	rm_vault(dir);
+}
+
+/* Every byte of the file's structure and public fields: CORRUPT. */
+static void test_vault__slot_file_every_public_byte_flip_is_corrupt(void **state)
+{
+	char *dir = solo_vault();
+	char *ks = file_path(dir, "keyslots");
+	json_t *root = slots_load(dir);
+	const char *ct;
+	char *text;
+	long size, off;
+	FILE *f;
+
+	(void)state;
+	/* Where the ciphertext is (its tag covers it: a flip there is AUTH). */
+	ct = json_string_value(json_object_get(
+	    json_object_iter_value(json_object_iter(json_object_get(root, "slots"))), "ct"));
+	f = fopen(ks, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)size + 1);
+	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	{
+		char *at = strstr(text, ct);
+		long ct_from = at - text, ct_to = ct_from + (long)strlen(ct);
+		assert_non_null(at);
+		for (off = 0; off < size; off++) {
+			vault *v = NULL;
+			vault_status st;
+			th_flip_byte(ks, off);
+			st = open_pw(dir, "admin", "pw-admin", &v);
+			th_flip_byte(ks, off);
+			vault_close(v);
+			if (off >= ct_from && off < ct_to)
+				assert_true(st == VAULT_ERR_AUTH || st == VAULT_ERR_CORRUPT);
+			else if (st != VAULT_ERR_CORRUPT)
+				fail_msg("flip at %ld ('%c'): %s", off, text[off], vault_strerror(st));
+		}
+	}
+	free(text);
+	json_decref(root);
+	free(ks);
+	rm_vault(dir);
+}
+
+/* An insider with the database key rewrites meta.vault_id and the whole
+ * log (a chain of her own, valid in itself): the id pinned in each user's
+ * key slot gives it away. */
+static void copy_table(sqlite3 *from, sqlite3 *to, const char *table)
+{
+	char sql[256];
+	sqlite3_stmt *s, *ins;
+	int i, ncol;
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
+	assert_int_equal(sqlite3_prepare_v2(from, sql, -1, &s, NULL), SQLITE_OK);
+	ncol = sqlite3_column_count(s);
+	{
+		char q[1024];
+		size_t n = (size_t)snprintf(q, sizeof(q), "INSERT INTO %s VALUES(?", table);
+		for (i = 1; i < ncol; i++)
+			n += (size_t)snprintf(q + n, sizeof(q) - n, ",?");
+		snprintf(q + n, sizeof(q) - n, ")");
+		assert_int_equal(sqlite3_prepare_v2(to, q, -1, &ins, NULL), SQLITE_OK);
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_reset(ins);
+		for (i = 0; i < ncol; i++)
+			sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(ins);
+}
+
+static void test_vault__pinned_vault_id_detects_rewritten_log(void **state)
+{
+	char *dir = th_network();
+	char *forged = solo_vault();
+	char before[VAULT_VAULT_ID_BUFSIZE], after[VAULT_VAULT_ID_BUFSIZE];
+	vault_verify_result r;
+	sqlite3 *a, *b;
+	vault *v;
+
+	(void)state;
+	v = th_open(dir, "aud");
+	assert_int_equal(vault_id(v, before), VAULT_OK);
+	vault_close(v);
+	/* cav_cw, with her own slot's database key, replaces the log. */
+	a = th_db_open(dir, "cav_cw");
+	b = th_db_open(forged, "admin");
+	assert_int_equal(sqlite3_exec(a, "BEGIN; DELETE FROM audit; DELETE FROM meta WHERE"
+	                                 " k = 'vault_id'", NULL, NULL, NULL), SQLITE_OK);
+	copy_table(b, a, "audit");
+	{
+		sqlite3_stmt *s;
+		assert_int_equal(sqlite3_prepare_v2(b, "SELECT k, v FROM meta WHERE k = 'vault_id'",
+		                                    -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		sqlite3_stmt *ins;
+		assert_int_equal(sqlite3_prepare_v2(a, "INSERT INTO meta(k, v) VALUES(?1, ?2)", -1,
+		                                    &ins, NULL), SQLITE_OK);
+		sqlite3_bind_value(ins, 1, sqlite3_column_value(s, 0));
+		sqlite3_bind_value(ins, 2, sqlite3_column_value(s, 1));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_finalize(ins);
+		sqlite3_finalize(s);
+	}
+	assert_int_equal(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(a);
+	sqlite3_close(b);
+	/* The auditor's id is still hers, and it says the database disagrees. */
+	v = th_open(dir, "aud");
+	assert_int_equal(vault_id(v, after), VAULT_ERR_INTEGRITY);
+	assert_string_equal(after, before);
+	assert_non_null(strstr(vault_errmsg(v), "pinned"));
+	/* Verification checks the chain against the pinned id: entry 1. */
+	assert_int_equal(vault_verify_result_init(&r, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
+	assert_int_equal(vault_audit_verify(v, NULL, &r, NULL, NULL), VAULT_ERR_INTEGRITY);
+	assert_int_equal(r.bad_seq, 1);
+	assert_non_null(strstr(r.reason, "pinned"));
+	vault_close(v);
+	rm_vault(forged);
+	th_rmdir(dir);
+}
+
+/* Files of the vault folder are never opened through a planted link. */
+static void test_vault__planted_symlinks_are_not_followed(void **state)
+{
+	char *dir = solo_vault();
+	char *inbox = file_path(dir, "auth-failures");
+	char *base = th_tmpdir();
+	char target[4096], moved[4096];
+	static const char *const files[] = {"vault.db", "keyslots", "vault.lock"};
+	struct stat sb;
+	vault *v = NULL;
+	size_t i;
+
+	(void)state;
+	/* auth-failures -> a file of the attacker's choosing: not written. */
+	snprintf(target, sizeof(target), "%s/target", base);
+	close(open(target, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(symlink(target, inbox), 0);
+	assert_int_equal(open_pw(dir, "admin", "wrong", &v), VAULT_ERR_AUTH);
+	assert_int_equal(stat(target, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	/* The next open removes the link rather than drain through it. */
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	vault_close(v);
+	/* vault.db, keyslots, vault.lock moved away and replaced by a link to
+	 * the real file: refused, the message says why. */
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = file_path(dir, files[i]);
+		snprintf(moved, sizeof(moved), "%s/%s", base, files[i]);
+		assert_int_equal(rename(p, moved), 0);
+		assert_int_equal(symlink(moved, p), 0);
+		assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_ERR_CORRUPT);
+		assert_true(strstr(vault_last_errmsg(), "symbolic link") != NULL);
+		assert_int_equal(unlink(p), 0);
+		assert_int_equal(rename(moved, p), 0);
+		free(p);
+	}
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	vault_close(v);
+	free(inbox);
+	th_rmdir(base);
+	rm_vault(dir);
+}
+
+static void test_vault__create_refuses_unfit_folders(void **state)
+{
+	char *base = th_tmpdir();
+	char dir[4096], file[4200];
+	size_t n;
+	const unsigned char *p = th_pass("admin", &n);
+	vault *v = NULL;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/v", base);
+	/* Not empty. */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(file, sizeof(file), "%s/notes.txt", dir);
+	close(open(file, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(vault_create(dir, "admin", p, n, NULL, &v), VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_last_errmsg(), "not empty"));
+	assert_null(v);
+	assert_int_equal(access(file, F_OK), 0); /* nothing of hers removed */
+	unlink(file);
+	/* Writable by group, or by others. */
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(vault_create(dir, "admin", p, n, NULL, &v), VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_last_errmsg(), "writable by group or others"));
+	assert_int_equal(chmod(dir, 0702), 0);
+	assert_int_equal(vault_create(dir, "admin", p, n, NULL, &v), VAULT_ERR_INVALID);
+	snprintf(file, sizeof(file), "%s/keyslots", dir);
+	assert_int_equal(access(file, F_OK), -1);
+	/* Empty and private: fine. */
+	assert_int_equal(chmod(dir, 0700), 0);
+	{
+		vault_create_options o = VAULT_CREATE_OPTIONS_INIT;
+		o.kdf = TEST_KDF;
+		assert_int_equal(vault_create(dir, "admin", p, n, &o, &v), VAULT_OK);
+	}
+	vault_close(v);
+	th_rmdir(base);
+}
+
+/* A 1.0 key-slot file (version 1, format-1 slots, no checksum) opens; the
+ * first open pins the vault id in the slot, and the file is version 2. */
+static void test_vault__slot_file_version_1_opens_and_is_pinned(void **state)
+{
+	char *dir = solo_vault();
+	json_t *root = slots_load(dir), *slots, *slot;
+	unsigned char lookup[32], id[32], salt[16], nonce[24], ad[128], key[32];
+	unsigned char ct[128 + 16];
+	char hex[2 * sizeof(ct) + 1], in[80];
+	unsigned long long ops;
+	size_t mem, n = 0, adlen = 0;
+	slot_secret sec;
+	vault_kdf def;
+	const unsigned char *p = th_pass("admin", &n);
+	vault *v = NULL;
+	int i;
+
+	(void)state;
+	assert_int_equal(vault__slot_unlock(dir, "admin", p, n, &sec, &def), VAULT_OK);
+	/* Seal the admin's secrets as libvault 1.0 did. */
+	assert_int_equal(vault__unhex(json_string_value(json_object_get(root, "lookup_key")),
+	                              lookup, 32), 0);
+	vault__keyed_hash(id, 32, in, (size_t)snprintf(in, sizeof(in), "user:admin"), lookup);
+	vault__random(salt, 16);
+	vault__random(nonce, 24);
+	vault__kdf_params(TEST_KDF, &ops, &mem);
+	memcpy(ad, "libvault-slot-v1", 17);
+	adlen = 17;
+	memcpy(ad + adlen, id, 32);
+	adlen += 32;
+	for (i = 3; i >= 0; i--)
+		ad[adlen++] = (unsigned char)((unsigned int)TEST_KDF >> (8 * i));
+	for (i = 7; i >= 0; i--)
+		ad[adlen++] = (unsigned char)(ops >> (8 * i));
+	for (i = 7; i >= 0; i--)
+		ad[adlen++] = (unsigned char)((unsigned long long)mem >> (8 * i));
+	memcpy(ad + adlen, salt, 16);
+	adlen += 16;
+	assert_int_equal(vault__kdf(key, 32, p, n, salt, ops, mem), 0);
+	vault__aead_seal(ct, (const unsigned char *)&sec, 128, ad, adlen, nonce, key);
+	slots = json_object();
+	slot = json_object();
+	json_object_set_new(slot, "level", json_integer(TEST_KDF));
+	json_object_set_new(slot, "ops", json_integer((json_int_t)ops));
+	json_object_set_new(slot, "mem", json_integer((json_int_t)mem));
+	vault__hex(salt, 16, hex);
+	json_object_set_new(slot, "salt", json_string(hex));
+	vault__hex(nonce, 24, hex);
+	json_object_set_new(slot, "nonce", json_string(hex));
+	vault__hex(ct, sizeof(ct), hex);
+	json_object_set_new(slot, "ct", json_string(hex));
+	vault__hex(id, 32, hex);
+	json_object_set_new(slots, hex, slot);
+	json_object_set_new(root, "slots", slots);
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_del(root, "checksum");
+	slots_store(dir, root);
+	vault__wipe(&sec, sizeof(sec));
+	vault__wipe(key, sizeof(key));
+
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	assert_int_equal(vault_id(v, hex), VAULT_OK);
+	vault_close(v);
+	root = slots_load(dir);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 2);
+	slot = json_object_iter_value(json_object_iter(json_object_get(root, "slots")));
+	assert_int_equal(json_integer_value(json_object_get(slot, "fmt")), 2);
+	assert_string_equal(json_string_value(json_object_get(slot, "vault_id")), hex);
+	json_decref(root);
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	vault_close(v);
+	rm_vault(dir);
+}
+
+/* A handle opened before another change of the same user's passphrase
+ * cannot overwrite that change's keys. */
+static void test_vault__passwd_from_stale_handle_is_refused(void **state)
+{
+	char *dir = th_network();
+	vault *a = th_open(dir, "cav_cw"), *b = th_open(dir, "cav_cw");
+
+	(void)state;
+	assert_int_equal(vault_passwd(a, (const unsigned char *)"from a", 6, TEST_KDF), VAULT_OK);
+	assert_int_equal(vault_passwd(b, (const unsigned char *)"from b", 6, TEST_KDF),
+	                 VAULT_ERR_STATE);
+	vault_close(a);
+	vault_close(b);
+	assert_int_equal(open_pw(dir, "cav_cw", "from a", &a), VAULT_OK);
+	vault_close(a);
+	assert_int_equal(open_pw(dir, "cav_cw", "from b", &b), VAULT_ERR_AUTH);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1853,6 +2447,18 @@ int main(void)
 		cmocka_unit_test(test_vault__failed_op_inside_transaction_ends_it),
 		cmocka_unit_test(test_vault__open_migrates_older_schema),
 		cmocka_unit_test(test_vault__two_handles_two_threads),
+		cmocka_unit_test(test_vault__first_passphrase_caseworker_must_change),
+		cmocka_unit_test(test_vault__first_passphrase_supervisor_must_change),
+		cmocka_unit_test(test_vault__passwd_refuses_weak_passphrases),
+		cmocka_unit_test(test_vault__passwd_test_level_skips_strength),
+		cmocka_unit_test(test_vault__slot_cheaper_than_default_refused),
+		cmocka_unit_test(test_vault__slot_file_damage_is_corrupt_not_auth),
+		cmocka_unit_test(test_vault__slot_file_every_public_byte_flip_is_corrupt),
+		cmocka_unit_test(test_vault__pinned_vault_id_detects_rewritten_log),
+		cmocka_unit_test(test_vault__planted_symlinks_are_not_followed),
+		cmocka_unit_test(test_vault__create_refuses_unfit_folders),
+		cmocka_unit_test(test_vault__slot_file_version_1_opens_and_is_pinned),
+		cmocka_unit_test(test_vault__passwd_from_stale_handle_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

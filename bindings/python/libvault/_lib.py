@@ -287,6 +287,7 @@ _PROTOTYPES = {
     "vault_user_add": (_st, [_vp, c_char_p, c_char_p, c_int, _ub, c_size_t, c_int]),
     "vault_user_foreach": (_st, [_vp, USER_CB, c_void_p]),
     "vault_user_disable": (_st, [_vp, c_char_p]),
+    "vault_user_must_change": (_st, [_vp, c_char_p, POINTER(c_int)]),
     "vault_case_create": (_st, [_vp, c_int, c_uint, c_char_p]),
     "vault_case_foreach": (_st, [_vp, CASE_CB, c_void_p]),
     "vault_case_show": (_st, [_vp, c_char_p, CASE_CB, c_void_p]),

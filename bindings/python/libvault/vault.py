@@ -516,7 +516,10 @@ class Vault:
     @_serialized
     def passwd(self, new_passphrase: Passphrase,
                kdf: Union[KDF, str, int] = KDF.DEFAULT) -> None:
-        """Re-seal your key slot under a new passphrase (and KDF level)."""
+        """Re-seal your key slot under a new passphrase (and KDF level), with
+        new keys.  A first passphrase (chosen by whoever added you) must be
+        changed before anything else (PasswordExpired).  Raises
+        WeakPassphrase for the old passphrase or an easy one."""
         h = self._handle
         with _Secret(new_passphrase) as secret:
             st = self._lib.vault_passwd(h, secret.buf, secret.len, _kdf(kdf))
@@ -612,6 +615,14 @@ class Vault:
             lambda i: User(_s(i.name), _str(i.org), _enum_or_int(Role, i.role),
                            bool(i.disabled), i.created),
         )
+
+    @_serialized
+    def user_must_change(self, name: str) -> bool:
+        """True if ``name`` has not yet changed the first passphrase that
+        someone else chose (until then her calls raise PasswordExpired)."""
+        out = ctypes.c_int(0)
+        self._call("vault_user_must_change", _text(name, "name"), ctypes.byref(out))
+        return bool(out.value)
 
     @_serialized
     def user_disable(self, name: str) -> None:

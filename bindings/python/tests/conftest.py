@@ -45,19 +45,33 @@ class Network:
         return Vault.open(self.path, user, PASSWORDS[user], **kw)
 
 
+def first(user: str) -> str:
+    """The first passphrase of a user, chosen by whoever added her."""
+    return "first " + PASSWORDS[user]
+
+
+def first_passwd(path: Path, user: str) -> None:
+    """A first passphrase must change before anything else."""
+    with Vault.open(path, user, first(user)) as v:
+        v.passwd(PASSWORDS[user])
+
+
 def build_network(path: Path) -> Network:
     with Vault.create(path, ADMIN, ADMIN_PW, kdf=TEST_KDF) as v:
         v.org_add("cav", "Centro antiviolenza", "antiviolence-centre", "sara",
-                  PASSWORDS["sara"], kdf=TEST_KDF)
+                  first("sara"), kdf=TEST_KDF)
         v.org_add("sai", "SAI reception project", libvault.OrgKind.RECEPTION_CENTRE,
-                  "rita", PASSWORDS["rita"], kdf=TEST_KDF)
+                  "rita", first("rita"), kdf=TEST_KDF)
         v.org_add("cuav", "Programme for men", libvault.OrgKind.PERPETRATOR_PROGRAMME,
-                  "paolo", PASSWORDS["paolo"], kdf=TEST_KDF)
-        v.user_add("anna", "auditor", PASSWORDS["anna"], kdf=TEST_KDF)
+                  "paolo", first("paolo"), kdf=TEST_KDF)
+        v.user_add("anna", "auditor", first("anna"), kdf=TEST_KDF)
         vault_id = v.id
+    for user in ("sara", "rita", "paolo", "anna"):
+        first_passwd(path, user)
     with Vault.open(path, "sara", PASSWORDS["sara"]) as v:
-        v.user_add("maria", libvault.Role.CASEWORKER, PASSWORDS["maria"], org="cav",
+        v.user_add("maria", libvault.Role.CASEWORKER, first("maria"), org="cav",
                    kdf=TEST_KDF)
+    first_passwd(path, "maria")
     return Network(path, vault_id)
 
 

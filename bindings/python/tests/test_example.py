@@ -12,7 +12,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "example.py"
 
 def test_readme_example_runs(tmp_path, monkeypatch, capsys):
     passphrases = {"admin": "correct horse battery staple",
+                   "giulia-first": "given on paper 7391, change it",
                    "giulia": "tre tigri contro tre tigri",
+                   "elena-first": "given on paper 2284, change it",
                    "elena": "an auditor's long passphrase"}
     monkeypatch.setattr(getpass, "getpass",
                         lambda prompt: passphrases[prompt.split()[-1].rstrip(":")])

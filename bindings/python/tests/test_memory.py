@@ -13,7 +13,7 @@ import libvault
 from libvault import Vault
 from libvault.vault import _Secret
 
-from conftest import ADMIN, ADMIN_PW, PASSWORDS, TEST_KDF
+from conftest import ADMIN, ADMIN_PW, PASSWORDS, TEST_KDF, first, first_passwd
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -25,8 +25,9 @@ def rss_bytes() -> int:
 
 def test_open_close_1000_handles_keeps_rss_flat(vault_dir):
     with Vault.create(vault_dir, ADMIN, ADMIN_PW, kdf=TEST_KDF) as v:
-        v.org_add("cav", "Centro", "antiviolence-centre", "sara", PASSWORDS["sara"],
+        v.org_add("cav", "Centro", "antiviolence-centre", "sara", first("sara"),
                   kdf=TEST_KDF)
+    first_passwd(vault_dir, "sara")
     with Vault.open(vault_dir, "sara", PASSWORDS["sara"]) as v:
         case = v.case_create("victim")
         case.put("intake", b"x" * 4096)

@@ -1,0 +1,379 @@
+/*
+ * test_crash.c - a process killed (SIGKILL) at any step of a key-slot change
+ * locks nobody out, and the change happened entirely or not at all.
+ *
+ * The library calls vault__crash_hook at named steps: before and after the
+ * write, the fsync and the rename of the key-slot file (and after the fsync
+ * of the folder), and before and after the database commit of passwd, org add,
+ * user add and user disable.  A child process runs one operation with the
+ * hook set to raise SIGKILL at its Nth step; the parent then checks the
+ * vault it left, for N = 1, 2, ... until the operation runs to the end.
+ * Each N starts from a fresh copy of the same vault.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+static char *g_template; /* the network, with a record of cav's */
+static char g_case[VAULT_ID_BUFSIZE];
+static long g_crash_at;
+static long g_hits;
+
+static void crash_hook(const char *step)
+{
+	(void)step;
+	if (++g_hits == g_crash_at)
+		raise(SIGKILL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	g_template = th_network();
+	th_case(g_template, "cav_cw", VAULT_CASE_VICTIM, 0, g_case);
+	th_put(g_template, "cav_cw", g_case, "note", VAULT_CLASS_GENERAL, "sealed to cav");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_rmdir(g_template);
+	return 0;
+}
+
+/* A fresh copy of the template vault (its folder is flat). */
+static char *fresh_copy(void)
+{
+	char *base = th_tmpdir();
+	char cmd[8192], *dir = malloc(strlen(base) + 3);
+
+	assert_non_null(dir);
+	sprintf(dir, "%s/v", base);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", g_template, dir);
+	assert_int_equal(system(cmd), 0);
+	free(base); /* the caller removes dir's parent through th_rmdir(dir) */
+	return dir;
+}
+
+static void rm_copy(char *dir)
+{
+	char *parent = strdup(dir);
+
+	*strrchr(parent, '/') = '\0';
+	free(dir);
+	th_rmdir(parent);
+}
+
+static vault_status open_as(const char *dir, const char *user, const char *pass, vault **v)
+{
+	*v = NULL;
+	return vault_open(dir, user, (const unsigned char *)pass, strlen(pass), NULL, v);
+}
+
+/* 1 if `user` (open) reads the template's record. */
+static int reads_note(vault *v)
+{
+	vault_buf b = VAULT_BUF_INIT;
+	int ok = vault_record_get(v, g_case, "note", 0, &b, NULL, NULL) == VAULT_OK &&
+	         b.len == strlen("sealed to cav") && memcmp(b.data, "sealed to cav", b.len) == 0;
+
+	vault_buf_free(&b);
+	return ok;
+}
+
+/* Everyone not involved still opens (nobody is locked out). */
+static void bystanders_open(const char *dir, const char *except)
+{
+	static const char *const users[] = {"admin", "cav_sup", "cas_sup", "cas_cw", "aud"};
+	size_t i, n;
+	vault *v;
+
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		if (strcmp(users[i], except) == 0)
+			continue;
+		const unsigned char *p = th_pass(users[i], &n);
+		v = NULL;
+		if (vault_open(dir, users[i], p, n, NULL, &v) != VAULT_OK)
+			fail_msg("%s is locked out: %s", users[i], vault_last_errmsg());
+		vault_close(v);
+	}
+}
+
+typedef vault_status (*op_fn)(vault *v);
+typedef void (*check_fn)(const char *dir, long step, int finished);
+
+/* Kill the operation at every step in turn; returns the number of steps. */
+static long kill_at_every_step(const char *actor, const char *pass, op_fn op,
+                               check_fn check)
+{
+	char actor_pass[128]; /* th_pass() recycles its buffers */
+	long n;
+
+	snprintf(actor_pass, sizeof(actor_pass), "%s", pass);
+	for (n = 1;; n++) {
+		char *dir = fresh_copy();
+		int status = 0;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			vault *v = NULL;
+			if (open_as(dir, actor, actor_pass, &v) != VAULT_OK) {
+				fprintf(stderr, "child: open as %s: %s\n", actor, vault_last_errmsg());
+				_exit(3);
+			}
+			g_hits = 0;
+			g_crash_at = n;
+			vault__crash_hook = crash_hook;
+			_exit(op(v) == VAULT_OK ? 0 : 4);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status)) {
+			assert_int_equal(WTERMSIG(status), SIGKILL);
+			check(dir, n, 0);
+			rm_copy(dir);
+			continue;
+		}
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) != 0)
+			fail_msg("the operation failed (child exit %d) with no kill", WEXITSTATUS(status));
+		check(dir, n, 1);
+		rm_copy(dir);
+		return n - 1;
+	}
+}
+
+/* ---- passwd ------------------------------------------------------------ */
+
+#define NEW_PASS "a new passphrase, typed twice"
+static const char *g_who;
+
+static vault_status op_passwd(vault *v)
+{
+	return vault_passwd(v, (const unsigned char *)NEW_PASS, strlen(NEW_PASS),
+	                    VAULT_KDF_DEFAULT);
+}
+
+static void check_passwd(const char *dir, long step, int finished)
+{
+	size_t n;
+	const char *old = (const char *)th_pass(g_who, &n);
+	vault *a = NULL, *b = NULL;
+	vault_status sa = open_as(dir, g_who, old, &a);
+	vault_status sb = open_as(dir, g_who, NEW_PASS, &b);
+
+	/* Exactly one opens; the other is a wrong passphrase, never damage. */
+	if ((sa == VAULT_OK) == (sb == VAULT_OK))
+		fail_msg("%s, kill at step %ld: old %s, new %s", g_who, step,
+		         vault_strerror(sa), vault_strerror(sb));
+	assert_int_equal(sa == VAULT_OK ? sb : sa, VAULT_ERR_AUTH);
+	if (finished)
+		assert_int_equal(sb, VAULT_OK);
+	/* The keys that opened are hers: she reads what is sealed to her. */
+	if (!reads_note(sa == VAULT_OK ? a : b))
+		fail_msg("%s, kill at step %ld: opens but cannot read", g_who, step);
+	vault_close(a);
+	vault_close(b);
+	/* Settled: the same passphrase opens again, the other still does not. */
+	assert_int_equal(open_as(dir, g_who, sa == VAULT_OK ? old : NEW_PASS, &a), VAULT_OK);
+	vault_close(a);
+	assert_int_equal(open_as(dir, g_who, sa == VAULT_OK ? NEW_PASS : old, &b),
+	                 VAULT_ERR_AUTH);
+	bystanders_open(dir, g_who);
+}
+
+static void test_crash__passwd_caseworker(void **state)
+{
+	size_t n;
+
+	(void)state;
+	g_who = "cav_cw";
+	/* Two slot writes (the pending slot, then settled) of 7 steps each
+	 * (write, fsync, rename: before and after; the folder's fsync), and
+	 * before and after the commit. */
+	assert_true(kill_at_every_step("cav_cw", (const char *)th_pass("cav_cw", &n),
+	                               op_passwd, check_passwd) == 16);
+}
+
+/* The first supervisor's change also replaces her organisation's keys. */
+static void test_crash__passwd_supervisor(void **state)
+{
+	size_t n;
+
+	(void)state;
+	g_who = "cav_sup";
+	assert_true(kill_at_every_step("cav_sup", (const char *)th_pass("cav_sup", &n),
+	                               op_passwd, check_passwd) == 16);
+}
+
+/* ---- org add -------------------------------------------------------------- */
+
+#define FIRST_PASS "chosen by the admin 5521"
+
+static vault_status op_org_add(vault *v)
+{
+	return vault_org_add(v, "neworg", "New organisation", VAULT_ORG_OTHER, "newsup",
+	                     (const unsigned char *)FIRST_PASS, strlen(FIRST_PASS), TEST_KDF);
+}
+
+static int db_count(const char *dir, const char *sql)
+{
+	sqlite3 *db = th_db_open(dir, "admin");
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The new user opens with her first passphrase and changes it (so her keys
+ * are the ones in the database); or she does not exist at all. */
+static void check_new_user(const char *dir, long step, int finished, const char *who,
+                           const char *count_sql)
+{
+	int exists = db_count(dir, count_sql);
+	vault *v = NULL;
+	vault_status st = open_as(dir, who, FIRST_PASS, &v);
+
+	assert_true(exists == 0 || exists == 1);
+	if (finished)
+		assert_int_equal(exists, 1);
+	if (exists) {
+		if (st != VAULT_OK)
+			fail_msg("%s, kill at step %ld: added but locked out: %s", who, step,
+			         vault_last_errmsg());
+		assert_int_equal(vault_passwd(v, (const unsigned char *)NEW_PASS,
+		                              strlen(NEW_PASS), VAULT_KDF_DEFAULT), VAULT_OK);
+	} else {
+		if (st != VAULT_ERR_AUTH)
+			fail_msg("%s, kill at step %ld: not added, yet open gives %s", who, step,
+			         vault_strerror(st));
+	}
+	vault_close(v);
+	bystanders_open(dir, "");
+}
+
+static void check_org_add(const char *dir, long step, int finished)
+{
+	check_new_user(dir, step, finished, "newsup",
+	               "SELECT count(*) FROM orgs WHERE id = 'neworg'");
+	if (db_count(dir, "SELECT count(*) FROM orgs WHERE id = 'neworg'") !=
+	    db_count(dir, "SELECT count(*) FROM users WHERE name = 'newsup'"))
+		fail_msg("kill at step %ld: organisation and supervisor apart", step);
+}
+
+static void test_crash__org_add(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_true(kill_at_every_step("admin", (const char *)th_pass("admin", &n),
+	                               op_org_add, check_org_add) == 16);
+}
+
+/* ---- user add -------------------------------------------------------------- */
+
+static vault_status op_user_add(vault *v)
+{
+	return vault_user_add(v, "newbie", NULL, VAULT_ROLE_CASEWORKER,
+	                      (const unsigned char *)FIRST_PASS, strlen(FIRST_PASS), TEST_KDF);
+}
+
+static void check_user_add(const char *dir, long step, int finished)
+{
+	check_new_user(dir, step, finished, "newbie",
+	               "SELECT count(*) FROM users WHERE name = 'newbie'");
+	/* Added entirely: she reads her organisation's record. */
+	if (db_count(dir, "SELECT count(*) FROM users WHERE name = 'newbie'") == 1) {
+		vault *v = NULL;
+		assert_int_equal(open_as(dir, "newbie", NEW_PASS, &v), VAULT_OK);
+		assert_true(reads_note(v));
+		vault_close(v);
+	}
+}
+
+static void test_crash__user_add(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_true(kill_at_every_step("cav_sup", (const char *)th_pass("cav_sup", &n),
+	                               op_user_add, check_user_add) == 16);
+}
+
+/* ---- user disable ------------------------------------------------------------ */
+
+static vault_status op_disable(vault *v)
+{
+	return vault_user_disable(v, "cav_cw");
+}
+
+static void check_disable(const char *dir, long step, int finished)
+{
+	int disabled = db_count(dir, "SELECT disabled FROM users WHERE name = 'cav_cw'");
+	size_t n;
+	const char *p = (const char *)th_pass("cav_cw", &n);
+	vault *v = NULL;
+	vault_status st = open_as(dir, "cav_cw", p, &v);
+
+	if (finished)
+		assert_int_equal(disabled, 1);
+	if (disabled) {
+		assert_int_equal(st, VAULT_ERR_AUTH);
+	} else {
+		assert_int_equal(disabled, 0);
+		if (st != VAULT_OK)
+			fail_msg("kill at step %ld: not disabled, yet locked out", step);
+		assert_true(reads_note(v));
+	}
+	vault_close(v);
+	/* Her supervisor still reads the organisation's record either way. */
+	v = th_open(dir, "cav_sup");
+	assert_true(reads_note(v));
+	vault_close(v);
+	bystanders_open(dir, "");
+	/* Killed after the commit, her slot is gone after the next open. */
+	if (disabled) {
+		unsigned int flags;
+		assert_int_equal(vault__slot_flags(dir, "cav_cw", &flags), VAULT_ERR_NOT_FOUND);
+	}
+}
+
+static void test_crash__user_disable(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_true(kill_at_every_step("cav_sup", (const char *)th_pass("cav_sup", &n),
+	                               op_disable, check_disable) == 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crash__passwd_caseworker),
+		cmocka_unit_test(test_crash__passwd_supervisor),
+		cmocka_unit_test(test_crash__org_add),
+		cmocka_unit_test(test_crash__user_add),
+		cmocka_unit_test(test_crash__user_disable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
