@@ -829,6 +829,25 @@ VAULT_API vault_status vault_audit_verify_export(const char *path,
                                                  vault_progress_cb progress,
                                                  void *ctx);
 
+/* ------------------------------------------------------------------------ */
+/* Added in 1.1.0: restricted cases of one's organisation                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Call cb with the metadata of every restricted case of the caller's
+ * organisation, oldest first, whoever holds it: so a supervisor can find
+ * the cases of a caseworker who left, reach one with vault_break_glass()
+ * and hand it to a colleague with vault_share().  Metadata only (id, kind,
+ * owner, creator, creation time); readable and writable say what the
+ * caller may read and write now (0 without a grant or break-glass).
+ * Supervisors of an organisation only.  The listing is one audit entry
+ * ("case.list.restricted"), written before any row reaches cb.
+ * Errors: VAULT_ERR_DENIED (not a supervisor), VAULT_ERR_INVALID (cb NULL).
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb,
+                                                     void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
