@@ -434,15 +434,18 @@ check "clear through a pipe prints no escape codes" sh -c "! grep -q \$'\\033' '
 
 mkdir -p "$TMP/home"
 "$PY" - "$VAULT" "$V" "${PW[op_cas2]}" "$RCASE" "$TMP/home" >"$TMP/out" 2>"$TMP/err" <<'PYEOF' && RC=0 || RC=$?
-import os, pty, select, subprocess, sys, time
+import fcntl, os, pty, select, subprocess, sys, termios, time
 vault, vdir, pw, case, home = sys.argv[1:6]
 master, slave = pty.openpty()
 r, w = os.pipe()
 os.write(w, (pw + "\n").encode()); os.close(w)
 env = dict(os.environ, HOME=home, TERM="dumb")
+def own_terminal():  # a session whose controlling terminal is the pty: Ctrl-C is SIGINT
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 p = subprocess.Popen([vault, "--vault", vdir, "--user", "op_cas2", "--passphrase-fd", str(r),
                       "shell"], stdin=slave, stdout=slave, stderr=slave, pass_fds=(r,),
-                     env=env, cwd=home)
+                     env=env, cwd=home, preexec_fn=own_terminal)
 os.close(slave); os.close(r)
 seen = b""
 def wait_for(what, t=20):
@@ -467,15 +470,31 @@ end = time.time() + 20
 while seen.count(b"first interview") <= n and time.time() < end:
     wait_for(b"\x00", 0.3)
 recalled = seen.count(b"first interview") > n
-os.write(master, b"exit\r")
-p.wait(timeout=20)
+# A note typed at the terminal, inside the shell, ended with Ctrl-D.
+wait_for(b"\x00", 0.5)
+os.write(master, b"record put typed-in-shell --class general\r")
+typed = wait_for(b"end with Ctrl-D")
+wait_for(b"\x00", 0.3)
+os.write(master, b"noted in the shell\n")
+wait_for(b"\x00", 0.3)
+os.write(master, b"\x04")
+typed = typed and wait_for(b"stored typed-in-shell version 1 (general)")
+# Ctrl-C locks the vault and leaves.
+wait_for(b"\x00", 0.5)
+os.write(master, b"\x03")
+try:
+    p.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    p.wait()
 wait_for(b"\x00", 0.5)
 sys.stdout.write(seen.decode(errors="replace"))
-print("\nRESULT prompt+edit=%s recall=%s exit=%d" % (ok, recalled, p.returncode))
-sys.exit(0 if ok and recalled and p.returncode == 0 else 1)
+print("\nRESULT prompt+edit=%s recall=%s typed=%s exit=%d" % (ok, recalled, typed, p.returncode))
+sys.exit(0 if ok and recalled and typed and p.returncode == 130 else 1)
 PYEOF
-expect "shell at a terminal: prompt, line editing, recall with the up arrow" 0 \
-	'RESULT prompt\+edit=True recall=True exit=0'
+expect "shell at a terminal: prompt, line editing, recall, a typed note, Ctrl-C locks" 0 \
+	'RESULT prompt\+edit=True recall=True typed=True exit=130'
+check "Ctrl-C says the vault is locked" grep -q 'locked (signal 2)' "$TMP/out"
 check "the prompt shows the current case" grep -q "vault \[${RCASE:0:8}\]> " "$TMP/out"
 check "no history file is written (HOME and the working folder stay empty)" \
 	test -z "$(ls -A "$TMP/home")"
