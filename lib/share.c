@@ -528,9 +528,16 @@ vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kin
 		/* The audit entry keeps the fixed reason; the caller is told
 		 * which organisation and classes, and what to do. */
 		char cl[40];
-		st = vault__err(v, st, "no valid consent covers sharing %s with organisation %s:"
-		                " record her consent first", classes_text(classes, cl),
-		                g.req.target_org ? g.req.target_org : principal);
+
+		if (kind == VAULT_PRINCIPAL_ORG)
+			st = vault__err(v, st, "no valid consent covers sharing %s with"
+			                " organisation %s: record her consent first",
+			                classes_text(classes, cl), principal);
+		else
+			st = vault__err(v, st, "no valid consent covers sharing %s with user %s"
+			                " of organisation %s: record her consent first",
+			                classes_text(classes, cl), principal,
+			                g.req.target_org ? g.req.target_org : "(none)");
 	}
 	if (st != VAULT_OK)
 		goto done;
