@@ -111,6 +111,10 @@ static void refusal_hint(struct cli_ctx *ctx, vault_status st, const char *detai
 		         ctx->about_classes ? cli_classes_str(ctx->about_classes, cls) : "LIST");
 		return;
 	}
+	if (st == VAULT_ERR_AMBIGUOUS) {
+		snprintf(hint, size, "say which with --class general, sensitive or safety");
+		return;
+	}
 	if (st != VAULT_ERR_DENIED || detail == NULL)
 		return;
 	if (ctx->v)

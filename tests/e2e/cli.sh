@@ -92,7 +92,6 @@ asnew() {
 # `vault passwd`; then it is run here, with a new passphrase.
 first_use() {
 	local user=$1
-	as "$user" version
 	as "$user" user list
 	if [ "$RC" = 9 ]; then
 		asnew "$user" "${PW[$user]} (changed at first use)" passwd --kdf "$KDF"
