@@ -107,6 +107,8 @@ deps:
 test-deps: deps
 	$(call need_pkgs,$(TEST_PKGS))
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { echo "libvault: installing python3-pytest"; $(call apt_install,python3 python3-pytest); }
+	@command -v man >/dev/null 2>&1 && command -v col >/dev/null 2>&1 || \
+	  { echo "libvault: installing man-db bsdextrautils (the e2e test renders vault.1)"; $(call apt_install,man-db bsdextrautils); }
 
 # --- library -----------------------------------------------------------------
 

@@ -143,8 +143,8 @@ int cli_error_code(int code, const char *hint, const char *fmt, ...)
 
 /* Resolve a CASE argument into a full id: 32 hex digits as they are, or a
  * unique prefix of at least CLI_CASE_PREFIX_MIN hex digits among the cases
- * the caller can see (vault_case_foreach; supervisors also their
- * organisation's restricted cases).  Needs the vault open.  Returns an
+ * the caller can see (vault_case_foreach; when none matches, a supervisor's
+ * organisation's restricted cases too).  Needs the vault open.  Returns an
  * exit code: 5 when nothing matches, 2 for an ambiguous prefix (listing
  * the matches) or a malformed one. */
 #define CLI_CASE_PREFIX_MIN 6

@@ -546,7 +546,7 @@ if command -v man >/dev/null 2>&1 && command -v col >/dev/null 2>&1; then
 	check "no entry heading of the man page is cut in two${broken:+: $broken}" test -z "$broken"
 	check "no troff request leaks into the text" sh -c "! grep -Eq '^ *\\.[A-Z]{1,2}( |$)' '$TMP/man.txt'"
 else
-	echo "skip the man page checks (no man or col)"
+	fail "the man page renders" "man or col is missing (make test-deps installs man-db and bsdextrautils)"
 fi
 today=$(date -u +%Y-%m-%d)
 past=""
