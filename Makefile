@@ -32,6 +32,8 @@ B        ?= build
 SAN      ?=
 
 LIB_PKGS  := libsodium sqlcipher jansson
+# The vault command's line editing (vault shell), not the library's.
+CLI_PKGS  := libedit
 TEST_PKGS := cmocka libcrypto
 # pkg-config module -> Debian package that provides it
 DEB_libsodium := libsodium-dev
@@ -39,6 +41,7 @@ DEB_sqlcipher := libsqlcipher-dev
 DEB_jansson   := libjansson-dev
 DEB_cmocka    := libcmocka-dev
 DEB_libcrypto := libssl-dev
+DEB_libedit   := libedit-dev
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
@@ -87,7 +90,7 @@ define need_pkgs
 	  debs=""; for p in $$missing; do case $$p in \
 	    libsodium) debs="$$debs $(DEB_libsodium)";; sqlcipher) debs="$$debs $(DEB_sqlcipher)";; \
 	    jansson) debs="$$debs $(DEB_jansson)";; cmocka) debs="$$debs $(DEB_cmocka)";; \
-	    libcrypto) debs="$$debs $(DEB_libcrypto)";; esac; done; \
+	    libcrypto) debs="$$debs $(DEB_libcrypto)";; libedit) debs="$$debs $(DEB_libedit)";; esac; done; \
 	  echo "libvault: missing$$missing; installing$$debs from the distribution"; \
 	  $(call apt_install,pkg-config $$debs) || exit 1; \
 	  for p in $$missing; do $(PKG_CONFIG) --exists $$p || \
@@ -104,7 +107,7 @@ apt_install = $(SUDO) env DEBIAN_FRONTEND=noninteractive sh -c \
 
 deps:
 	@command -v $(PKG_CONFIG) >/dev/null || { echo "libvault: installing pkg-config"; $(call apt_install,pkg-config); }
-	$(call need_pkgs,$(LIB_PKGS))
+	$(call need_pkgs,$(LIB_PKGS) $(CLI_PKGS))
 	@printf '#include <zxcvbn.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 || \
 	  { echo "libvault: missing zxcvbn.h; installing libzxcvbn-dev from the distribution"; \
 	    $(call apt_install,libzxcvbn-dev) || exit 1; }
@@ -112,6 +115,8 @@ deps:
 test-deps: deps
 	$(call need_pkgs,$(TEST_PKGS))
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { echo "libvault: installing python3-pytest"; $(call apt_install,python3 python3-pytest); }
+	@command -v man >/dev/null 2>&1 && command -v col >/dev/null 2>&1 || \
+	  { echo "libvault: installing man-db bsdextrautils (the e2e test renders vault.1)"; $(call apt_install,man-db bsdextrautils); }
 
 # --- library -----------------------------------------------------------------
 
@@ -145,13 +150,16 @@ $(B) $(B)/lib $(B)/cli $(B)/tests $(B)/fuzz $(B)/bench:
 
 cli: $(if $(CLI_SRC),$(B)/vault)
 
+CLI_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson $(CLI_PKGS) 2>/dev/null)
+CLI_LIBS   = $(shell $(PKG_CONFIG) --libs jansson $(CLI_PKGS) 2>/dev/null)
+
 $(B)/cli/%.o: cli/%.c include/vault.h $(wildcard cli/*.h) | $(B)/cli
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(CLI_CFLAGS) -c $< -o $@
 
 # The command links the shared library, so it can only reach exported symbols.
 $(B)/vault: $(CLI_OBJ) $(SHARED)
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) -L$(B) -lvault \
-	  -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib' $(shell $(PKG_CONFIG) --libs jansson) $(LDFLAGS)
+	  -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib' $(CLI_LIBS) $(LDFLAGS)
 
 # --- tests -------------------------------------------------------------------
 

@@ -52,32 +52,118 @@ int cli_exit_code(vault_status st)
 	}
 }
 
+/* The context errors are reported in: --json decides their form. */
+static struct cli_ctx *bound;
+
+void cli_bind(struct cli_ctx *ctx)
+{
+	bound = ctx;
+}
+
+/* One error: "vault: TEXT" (and "hint: HINT") on stderr, and with --json
+ * the same as one JSON object on stdout. */
+static void report(int code, int has_status, vault_status st, const char *text,
+                   const char *hint)
+{
+	fprintf(stderr, "vault: %s\n", text);
+	if (hint && hint[0])
+		fprintf(stderr, "hint: %s\n", hint);
+	if (bound && bound->json) {
+		json_t *o = json_object();
+		char *dump;
+
+		if (o == NULL)
+			return;
+		json_object_set_new(o, "error", json_string(text));
+		json_object_set_new(o, "status", has_status ? json_integer(st) : json_null());
+		json_object_set_new(o, "exit", json_integer(code));
+		if (hint && hint[0])
+			json_object_set_new(o, "hint", json_string(hint));
+		dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (dump) {
+			fflush(stdout);
+			printf("%s\n", dump);
+			fflush(stdout);
+			free(dump);
+		}
+	}
+}
+
+/* What to do next after a refusal, from the status and the library's
+ * reason, with what the command was about.  "" when there is nothing
+ * useful to add. */
+static void refusal_hint(struct cli_ctx *ctx, vault_status st, const char *detail,
+                         char *hint, size_t size)
+{
+	char cls[CLI_CLASSES_BUFSIZE];
+	const char *org = NULL;
+	const char *c = ctx && ctx->about_case ? ctx->about_case : "CASE";
+
+	hint[0] = '\0';
+	if (ctx == NULL)
+		return;
+	if (st == VAULT_ERR_CONSENT) {
+		snprintf(hint, size,
+		         "record her consent with `vault consent add %s --org %s --classes %s"
+		         " --purpose TEXT`, then share again",
+		         c, ctx->about_org ? ctx->about_org : "ORG",
+		         ctx->about_classes ? cli_classes_str(ctx->about_classes, cls) : "LIST");
+		return;
+	}
+	if (st == VAULT_ERR_AMBIGUOUS) {
+		snprintf(hint, size, "say which with --class general, sensitive or safety");
+		return;
+	}
+	if (st != VAULT_ERR_DENIED || detail == NULL)
+		return;
+	if (ctx->v)
+		vault_whoami(ctx->v, &org, NULL);
+	if (strstr(detail, "restricted case of your organisation")) {
+		snprintf(hint, size,
+		         "a supervisor of %s can use `vault break-glass %s --reason TEXT`"
+		         " (reviewed), or ask its holder to share it",
+		         org ? org : "your organisation", c);
+	} else if (strstr(detail, "read-only grant")) {
+		snprintf(hint, size, "ask the owner%s%s to share it with you with --perm write",
+		         ctx->about_org ? ", organisation " : "",
+		         ctx->about_org ? ctx->about_org : "");
+	} else if (strstr(detail, "no grant on this case") ||
+	           strstr(detail, "no grant for this class")) {
+		snprintf(hint, size, "ask the case's owner to share it with %s%s",
+		         org ? "your organisation " : "you", org ? org : "");
+	}
+}
+
 int cli_fail(struct cli_ctx *ctx, vault_status st)
 {
 	const char *what = vault_strerror(st);
 	const char *detail = (ctx && ctx->v) ? vault_errmsg(ctx->v)
 	                                     : vault_last_errmsg();
+	char text[1400], hint[512];
+	int code = cli_exit_code(st);
 
 	if (detail == NULL || detail[0] == '\0' || strcmp(detail, what) == 0)
-		fprintf(stderr, "vault: %s\n", what);
+		snprintf(text, sizeof(text), "%s", what);
 	else if (strncmp(detail, what, strlen(what)) == 0)
-		fprintf(stderr, "vault: %s\n", detail); /* it says it already */
+		snprintf(text, sizeof(text), "%s", detail); /* it says it already */
 	else
-		fprintf(stderr, "vault: %s: %s\n", what, detail);
-	return cli_exit_code(st);
+		snprintf(text, sizeof(text), "%s: %s", what, detail);
+	refusal_hint(ctx, st, detail, hint, sizeof(hint));
+	report(code, 1, st, text, hint);
+	return code;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	char group[64];
+	char group[64], text[1024];
 	size_t n;
 
-	fputs("vault: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	report(CLI_EXIT_USAGE, 0, VAULT_OK, text, NULL);
 	if (cmd == NULL || cmd[0] == '\0') {
 		fputs("See 'vault help'.\n", stderr);
 		return CLI_EXIT_USAGE;
@@ -95,13 +181,111 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	char text[1024];
 
-	fputs("vault: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	report(CLI_EXIT_ERROR, 0, VAULT_OK, text, NULL);
 	return CLI_EXIT_ERROR;
+}
+
+int cli_error_code(int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	char text[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report(code, 0, VAULT_OK, text, hint);
+	return code;
+}
+
+/* ---- case ids ---------------------------------------------------------- */
+
+struct case_match {
+	const char *prefix;
+	size_t len;
+	char first[VAULT_ID_BUFSIZE];
+	char list[8][VAULT_ID_BUFSIZE];
+	size_t n;
+};
+
+static int case_match_cb(const vault_case_info *info, void *arg)
+{
+	struct case_match *m = arg;
+
+	if (strncmp(info->id, m->prefix, m->len) != 0)
+		return 0;
+	/* A case listed by both listings is one case. */
+	for (size_t i = 0; i < m->n && i < 8; i++)
+		if (strcmp(m->list[i], info->id) == 0)
+			return 0;
+	if (m->n < 8)
+		snprintf(m->list[m->n], VAULT_ID_BUFSIZE, "%s", info->id);
+	m->n++;
+	return 0;
+}
+
+int cli_case_id(struct cli_ctx *ctx, const char *arg, char out[VAULT_ID_BUFSIZE])
+{
+	struct case_match m;
+	char lower[VAULT_ID_BUFSIZE];
+	size_t len = strlen(arg), i;
+	vault_role role = (vault_role)0;
+	vault_status st;
+
+	for (i = 0; i < len && i < VAULT_ID_LEN; i++) {
+		char c = arg[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			break;
+		lower[i] = c;
+	}
+	if (i != len || len > VAULT_ID_LEN || len < CLI_CASE_PREFIX_MIN)
+		return cli_usage_error(NULL,
+		                       "'%s' is not a case id: give its %d hex digits, or a"
+		                       " unique prefix of at least %d",
+		                       arg, VAULT_ID_LEN, CLI_CASE_PREFIX_MIN);
+	lower[len] = '\0';
+	if (len == VAULT_ID_LEN) {
+		memcpy(out, lower, VAULT_ID_BUFSIZE);
+		return CLI_EXIT_OK;
+	}
+	memset(&m, 0, sizeof(m));
+	m.prefix = lower;
+	m.len = len;
+	st = vault_case_foreach(ctx->v, case_match_cb, &m);
+	if (st != VAULT_OK)
+		return cli_fail(ctx, st);
+	/* A supervisor also reaches her organisation's restricted cases (by
+	 * break-glass): their ids are hers to abbreviate too. */
+	vault_whoami(ctx->v, NULL, &role);
+	if (m.n == 0 && role == VAULT_ROLE_SUPERVISOR) {
+		st = vault_case_foreach_restricted(ctx->v, case_match_cb, &m);
+		if (st != VAULT_OK)
+			return cli_fail(ctx, st);
+	}
+	if (m.n == 0)
+		return cli_error_code(CLI_EXIT_NOT_FOUND, NULL,
+		                      "no case you can see starts with '%s'", arg);
+	if (m.n > 1) {
+		char text[8 * (VAULT_ID_BUFSIZE + 2) + 128];
+		size_t n = (size_t)snprintf(text, sizeof(text),
+		                            "case id prefix '%s' is ambiguous: it matches", arg);
+
+		for (i = 0; i < m.n && i < 8 && n < sizeof(text); i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s",
+			                      i ? "," : "", m.list[i]);
+		if (m.n > 8 && n < sizeof(text))
+			snprintf(text + n, sizeof(text) - n, " and %zu more", m.n - 8);
+		return cli_usage_error(NULL, "%s; give more digits", text);
+	}
+	memcpy(out, m.list[0], VAULT_ID_BUFSIZE);
+	return CLI_EXIT_OK;
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -166,6 +350,14 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct cli_opt *opts
 			*o->str = argv[++i];
 		}
 	}
+	/* Inside the shell, after `use CASE`, a command whose first argument
+	 * is a case may leave it out. */
+	if (npos < nreq && npos < nmax && posnames && bound &&
+	    bound->current_case[0] && strstr(posnames[0], "CASE") != NULL) {
+		memmove(pos + 1, pos, (size_t)npos * sizeof(*pos));
+		pos[0] = bound->current_case;
+		npos++;
+	}
 	if (npos < nreq)
 		return cli_usage_error(cmd, "%s: missing %s", cmd,
 		                       posnames ? posnames[npos] : "argument");
@@ -223,10 +415,11 @@ static int parse_digits(const char *s, int n, int *out)
 	return 0;
 }
 
-/* YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SS followed by Z or +-HH:MM. */
+/* YYYY-MM-DD (midnight), YYYY-MM-DDTHH:MM:SS (local time, or UTC under
+ * --utc), or either followed by Z or +-HH:MM. */
 static int parse_rfc3339(const char *s, int64_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0, local = 0;
 	size_t len = strlen(s);
 	struct tm tm, back;
 	time_t t;
@@ -234,16 +427,20 @@ static int parse_rfc3339(const char *s, int64_t *out)
 	if (len < 10 || parse_digits(s, 4, &y) || s[4] != '-' ||
 	    parse_digits(s + 5, 2, &mo) || s[7] != '-' || parse_digits(s + 8, 2, &d))
 		return -1;
-	if (len > 10) {
+	if (len == 10) {
+		local = 1;
+	} else {
 		const char *z;
 
-		if (len < 20 || (s[10] != 'T' && s[10] != 't') ||
+		if (len < 19 || (s[10] != 'T' && s[10] != 't') ||
 		    parse_digits(s + 11, 2, &h) || s[13] != ':' ||
 		    parse_digits(s + 14, 2, &mi) || s[16] != ':' ||
 		    parse_digits(s + 17, 2, &sec))
 			return -1;
 		z = s + 19;
-		if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0') {
+		if (z[0] == '\0') {
+			local = 1;
+		} else if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0') {
 			sign = 0;
 		} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 &&
 		           parse_digits(z + 1, 2, &oh) == 0 && z[3] == ':' &&
@@ -263,6 +460,14 @@ static int parse_rfc3339(const char *s, int64_t *out)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec == 60 ? 59 : sec;
+	if (local && !(bound && bound->utc)) {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t == (time_t)-1 || localtime_r(&t, &back) == NULL)
+			return -1;
+		*out = (int64_t)t;
+		return back.tm_mday == d && back.tm_mon == mo - 1 ? 0 : -1;
+	}
 	t = timegm(&tm);
 	if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL)
 		return -1;
@@ -278,8 +483,9 @@ int cli_parse_time(const char *cmd, const char *opt, const char *text,
 {
 	if (parse_rfc3339(text, out) != 0)
 		return cli_usage_error(cmd,
-		                       "%s: bad date '%s' for --%s (expected YYYY-MM-DD "
-		                       "or YYYY-MM-DDTHH:MM:SSZ)",
+		                       "%s: bad date '%s' for --%s (expected YYYY-MM-DD, "
+		                       "YYYY-MM-DDTHH:MM:SS, optionally followed by Z or "
+		                       "+HH:MM)",
 		                       cmd, text, opt);
 	return 0;
 }
@@ -340,10 +546,24 @@ const char *cli_time_str(int64_t ts, char buf[CLI_TIME_BUFSIZE])
 {
 	time_t t = (time_t)ts;
 	struct tm tm;
+	long off;
+	size_t n;
 
-	if (ts == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, CLI_TIME_BUFSIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (ts == 0)
 		return "-";
+	if (bound && bound->utc) {
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(buf, CLI_TIME_BUFSIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			return "-";
+		return buf;
+	}
+	if (localtime_r(&t, &tm) == NULL ||
+	    (n = strftime(buf, CLI_TIME_BUFSIZE, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
+		return "-";
+	/* RFC 3339 wants the offset as +HH:MM, strftime's %z gives +HHMM. */
+	off = tm.tm_gmtoff;
+	snprintf(buf + n, CLI_TIME_BUFSIZE - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
+	         (off < 0 ? -off : off) / 3600, ((off < 0 ? -off : off) % 3600) / 60);
 	return buf;
 }
 

@@ -45,7 +45,19 @@ struct cli_ctx {
 	vault_purpose purpose; /* 0: the library's default */
 	vault *v;              /* NULL until cli_open */
 	int in_shell;
+	int utc;               /* --utc: times in UTC rather than local time */
+	/* `use CASE` inside the shell: taken when a CASE argument is left out. */
+	char current_case[VAULT_ID_BUFSIZE];
+	/* What the running command is about, for the hint after a refusal
+	 * (NULL / 0 when unknown).  Set by the commands. */
+	const char *about_case;
+	const char *about_org;
+	unsigned int about_classes;
 };
+
+/* The context errors are reported in (JSON or not): main and the shell
+ * bind theirs before running anything. */
+void cli_bind(struct cli_ctx *ctx);
 
 typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, char **argv);
 
@@ -122,6 +134,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Report any other failure ("vault: ..."), return 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a failure with its own exit code (and an optional hint line). */
+int cli_error_code(int code, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Every error is also one JSON object on stdout with --json:
+ *   {"error": TEXT, "status": N or null, "exit": CODE[, "hint": TEXT]}
+ * so that scripts need not parse stderr. */
+
+/* Resolve a CASE argument into a full id: 32 hex digits as they are, or a
+ * unique prefix of at least CLI_CASE_PREFIX_MIN hex digits among the cases
+ * the caller can see (vault_case_foreach; when none matches, a supervisor's
+ * organisation's restricted cases too).  Needs the vault open.  Returns an
+ * exit code: 5 when nothing matches, 2 for an ambiguous prefix (listing
+ * the matches) or a malformed one. */
+#define CLI_CASE_PREFIX_MIN 6
+int cli_case_id(struct cli_ctx *ctx, const char *arg, char out[VAULT_ID_BUFSIZE]);
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -177,8 +204,9 @@ int cli_parse_fd(const char *opt, const char *text, int *out);
 
 /* ---- formatting -------------------------------------------------------- */
 
-#define CLI_TIME_BUFSIZE 32
-/* RFC 3339 UTC ("2024-05-01T09:30:00Z"); "-" for 0. */
+#define CLI_TIME_BUFSIZE 40
+/* RFC 3339 in local time with its offset ("2024-05-01T11:30:00+02:00"), or
+ * in UTC ("2024-05-01T09:30:00Z") under --utc; "-" for 0. */
 const char *cli_time_str(int64_t ts, char buf[CLI_TIME_BUFSIZE]);
 #define CLI_CLASSES_BUFSIZE 64
 /* "general,safety"; "-" for none. */

@@ -10,7 +10,7 @@
 const char cli_usage_audit[] =
 	"usage: vault audit log [--case C] [--actor U] [--org O] [--action A]\n"
 	"                       [--outcome ok|denied|error] [--since T] [--until T]\n"
-	"                       [--high] [--limit N]\n"
+	"                       [--high] [--limit N] [--wide]\n"
 	"   or: vault audit export --out FILE\n"
 	"   or: vault audit checkpoint [--out FILE]\n"
 	"   or: vault audit verify [--checkpoint FILE]\n"
@@ -19,10 +19,26 @@ const char cli_usage_audit[] =
 	"\n"
 	"log         List audit entries in sequence order, filtered (auditors and\n"
 	"            administrators see the whole log, others their own entries).\n"
-	"            --since includes T, --until excludes it; T is YYYY-MM-DD or\n"
-	"            RFC 3339.  --high keeps high-severity entries (break-glass,\n"
-	"            emergency bases, separation refusals).  With --json, one JSON\n"
-	"            object per line (JSON Lines).\n"
+	"            The table fits 100 columns: case ids are cut to 8 digits (a\n"
+	"            prefix every command accepts), long names end in '~', and '!'\n"
+	"            after the outcome marks a high-severity entry; --wide shows\n"
+	"            every field in full (org, role, class, purpose, reason).\n"
+	"            --limit N keeps the newest N entries.  --since includes T,\n"
+	"            --until excludes it; T is YYYY-MM-DD (local midnight) or\n"
+	"            YYYY-MM-DDTHH:MM:SS with an optional Z or +HH:MM.  --high keeps\n"
+	"            high-severity entries (break-glass, emergency bases, separation\n"
+	"            refusals, hand-overs).  With --json, one JSON object per line\n"
+	"            (JSON Lines).  Times are local with their offset (--utc: UTC).\n"
+	"            --action takes one of these names:\n"
+	"              vault.create vault.open auth.fail org.add org.list user.add\n"
+	"              user.list user.disable user.rekey case.create case.list\n"
+	"              case.list.restricted case.show case.link case.links\n"
+	"              record.put record.get record.list record.history\n"
+	"              record.delete record.redact record.reclassify consent.add\n"
+	"              consent.list consent.withdraw\n"
+	"              share revoke grant.list break-glass audit.query\n"
+	"              audit.export audit.checkpoint audit.verify.start\n"
+	"              audit.verify\n"
 	"export      Write the whole log to FILE as JSON Lines, for offline\n"
 	"            verification.  Shows progress when stderr is a terminal.\n"
 	"checkpoint  Print (or write to FILE) a signed checkpoint of the log as it\n"
@@ -43,12 +59,56 @@ const char cli_usage_audit[] =
 /* Longest checkpoint file we read: a signed note is a few hundred bytes. */
 #define CHECKPOINT_MAX 65536
 
-/* ---- log --------------------------------------------------------------- */
+/* Every action the library records (tests/e2e/cli.sh checks this list
+ * against lib/ and the man page).  An --action outside it is a mistake. */
+static const char *const audit_actions[] = {
+	"vault.create", "vault.open", "auth.fail", "org.add", "org.list", "user.add",
+	"user.list", "user.disable", "user.rekey", "case.create", "case.list",
+	"case.list.restricted", "case.show", "case.link", "case.links", "record.put",
+	"record.get", "record.list", "record.history", "record.delete", "record.redact",
+	"record.reclassify", "consent.add",
+	"consent.list", "consent.withdraw", "share", "revoke", "grant.list",
+	"break-glass", "audit.query", "audit.export", "audit.checkpoint",
+	"audit.verify.start", "audit.verify", NULL,
+};
+
+static int known_action(const char *a)
+{
+	for (size_t i = 0; audit_actions[i]; i++)
+		if (strcmp(audit_actions[i], a) == 0)
+			return 1;
+	return 0;
+}
+
+/* At most `max` characters of s (UTF-8), the last one '~' when cut. */
+static const char *cut(const char *s, size_t max, char *buf, size_t size)
+{
+	size_t chars = 0, i, keep = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (chars == max - 1)
+			keep = i; /* bytes of the first max-1 characters */
+		chars++;
+	}
+	if (chars <= max || keep + 2 > size)
+		return s;
+	memcpy(buf, s, keep);
+	buf[keep] = '~';
+	buf[keep + 1] = '\0';
+	return buf;
+}
 
 struct audit_log {
 	struct cli_table table;
 	int json;
+	int wide;
 	int failed;
+	/* --limit N: the newest N entries, as JSON, in a ring. */
+	uint64_t limit;
+	json_t **ring;
+	size_t cap, n, head;
 };
 
 static json_t *entry_json(const vault_audit_entry *e)
@@ -86,34 +146,100 @@ static const char *dash(const char *s)
 	return (s && s[0]) ? s : "-";
 }
 
+static const char *jget(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* One entry (as JSON, the one form both outputs share) out: a JSON line, or
+ * a table row. */
+static int emit(struct audit_log *l, json_t *e)
+{
+	char seq[24], a[64], t[64], c[16];
+	const char *outcome = jget(e, "outcome");
+	int high = json_is_true(json_object_get(e, "high"));
+
+	if (l->json)
+		return cli_json_line(json_incref(e));
+	snprintf(seq, sizeof(seq), "%lld", (long long)json_integer_value(json_object_get(e, "seq")));
+	if (l->wide) {
+		cli_table_add(&l->table, seq, jget(e, "ts"), dash(jget(e, "actor")),
+		              dash(jget(e, "org")), dash(jget(e, "role")), dash(jget(e, "action")),
+		              dash(jget(e, "case")), dash(jget(e, "target")), dash(jget(e, "class")),
+		              dash(outcome), high ? "high" : "", dash(jget(e, "purpose")),
+		              dash(jget(e, "reason")));
+		return 0;
+	}
+	snprintf(c, sizeof(c), "%.8s", jget(e, "case"));
+	{
+		char o[16];
+
+		snprintf(o, sizeof(o), "%s%s", dash(outcome), high ? "!" : "");
+		cli_table_add(&l->table, seq, jget(e, "ts"),
+		              dash(cut(jget(e, "actor"), 10, a, sizeof(a))),
+		              dash(jget(e, "action")), dash(c),
+		              dash(cut(jget(e, "target"), 10, t, sizeof(t))), o);
+	}
+	return 0;
+}
+
 static int log_row(const vault_audit_entry *e, void *arg)
 {
 	struct audit_log *l = arg;
-	char seq[24], t[CLI_TIME_BUFSIZE];
+	json_t *j = entry_json(e);
 
-	if (l->json) {
-		/* JSON Lines stream out as they come: a log can be long. */
-		if (cli_json_line(entry_json(e)) != 0)
+	if (j == NULL) {
+		l->failed = cli_error("out of memory");
+		return 1;
+	}
+	if (l->limit == 0) {
+		/* Streamed as they come: a log can be long. */
+		if (emit(l, j) != 0)
 			l->failed = 1;
+		json_decref(j);
 		return l->failed;
 	}
-	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
-	cli_table_add(&l->table, seq, cli_time_str(e->ts, t), dash(e->actor),
-	              dash(e->org), dash(e->action), dash(e->case_id),
-	              dash(e->target), dash(e->cls),
-	              dash(vault_outcome_name(e->outcome)), e->high ? "high" : "",
-	              dash(e->reason));
+	if (l->n < l->cap) {
+		l->ring[(l->head + l->n++) % l->cap] = j;
+		return 0;
+	}
+	if (l->cap < l->limit && l->cap < (size_t)1 << 20) {
+		/* Grow: the ring is still in order from index 0. */
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		json_t **nr;
+
+		if (ncap > l->limit)
+			ncap = (size_t)l->limit;
+		nr = realloc(l->ring, ncap * sizeof(*nr));
+		if (nr == NULL) {
+			json_decref(j);
+			l->failed = cli_error("out of memory");
+			return 1;
+		}
+		l->ring = nr;
+		l->cap = ncap;
+		l->ring[l->n++] = j;
+		return 0;
+	}
+	/* Full: the oldest goes. */
+	json_decref(l->ring[l->head]);
+	l->ring[l->head] = j;
+	l->head = (l->head + 1) % l->cap;
 	return 0;
 }
 
 static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"SEQ",    "TIME",  "ACTOR", "ORG",
-	                                      "ACTION", "CASE",  "TARGET", "CLASS",
-	                                      "OUTCOME", "SEVERITY", "REASON"};
+	static const char *const wide_headers[] = {
+		"SEQ",   "TIME",    "ACTOR",   "ORG",     "ROLE",     "ACTION", "CASE",
+		"TARGET", "CLASS", "OUTCOME", "SEVERITY", "PURPOSE", "REASON"};
+	static const char *const headers[] = {"SEQ",  "TIME",   "ACTOR",  "ACTION",
+	                                      "CASE", "TARGET", "OUTCOME"};
 	const char *case_id = NULL, *actor = NULL, *org = NULL, *action = NULL,
 	           *outcome = NULL, *since = NULL, *until = NULL, *limit = NULL;
-	int high = 0;
+	int high = 0, wide = 0;
 	const struct cli_opt opts[] = {
 		CLI_STR("case", &case_id),
 		CLI_STR("actor", &actor),
@@ -124,11 +250,13 @@ static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_STR("until", &until),
 		CLI_FLAG("high", &high),
 		CLI_STR("limit", &limit),
+		CLI_FLAG("wide", &wide),
 		CLI_OPT_END,
 	};
 	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
 	struct audit_log l;
 	vault_status st;
+	uint64_t lim = 0;
 	char *pos[1];
 	int r;
 
@@ -140,13 +268,20 @@ static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 		                       "audit log: bad --outcome '%s' (expected ok, denied "
 		                       "or error)",
 		                       outcome);
+	if (action && !known_action(action))
+		return cli_usage_error("audit",
+		                       "audit log: unknown --action '%s' (the names are listed "
+		                       "in 'vault help audit')",
+		                       action);
 	if (since && (r = cli_parse_time("audit log", "since", since, &q.since)) != 0)
 		return r;
 	if (until && (r = cli_parse_time("audit log", "until", until, &q.until)) != 0)
 		return r;
 	if (limit &&
-	    (r = cli_parse_uint("audit log", "limit", limit, UINT64_MAX, &q.limit)) != 0)
+	    (r = cli_parse_uint("audit log", "limit", limit, UINT64_MAX, &lim)) != 0)
 		return r;
+	if (limit && lim == 0)
+		return cli_usage_error("audit", "audit log: --limit must be at least 1");
 	q.case_id = case_id;
 	q.actor = actor;
 	q.org = org;
@@ -154,10 +289,23 @@ static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 	q.high_only = high;
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	cli_table_init(&l.table, 11, headers);
+	memset(&l, 0, sizeof(l));
+	if (wide)
+		cli_table_init(&l.table, 13, wide_headers);
+	else
+		cli_table_init(&l.table, 7, headers);
 	l.json = ctx->json;
-	l.failed = 0;
+	l.wide = wide;
+	l.limit = lim;
 	st = vault_audit_foreach(ctx->v, &q, log_row, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		json_t *j = l.ring[(l.head + i) % l.cap];
+
+		if (!l.failed && st == VAULT_OK && emit(&l, j) != 0)
+			l.failed = 1;
+		json_decref(j);
+	}
+	free(l.ring);
 	if (l.failed) {
 		cli_table_free(&l.table);
 		return CLI_EXIT_ERROR;
@@ -320,11 +468,22 @@ static int audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 		/* The verdict is the command's output; the error line follows on
 		 * stderr like every other failure. */
 		res.reason[sizeof(res.reason) - 1] = '\0';
-		if (ctx->json)
-			cli_json_print(json_pack("{s:b, s:I, s:I, s:s}", "ok", 0, "entries",
-			                         (json_int_t)res.entries, "bad_seq",
-			                         (json_int_t)res.bad_seq, "reason", res.reason));
-		else
+		if (ctx->json) {
+			/* One document: the verdict carries the error fields, and
+			 * the error line goes to stderr only. */
+			int code;
+
+			cli_json_print(json_pack("{s:b, s:I, s:I, s:s, s:s, s:i, s:i}", "ok", 0,
+			                         "entries", (json_int_t)res.entries, "bad_seq",
+			                         (json_int_t)res.bad_seq, "reason", res.reason,
+			                         "error", vault_strerror(st), "status", (int)st,
+			                         "exit", cli_exit_code(st)));
+			fflush(stdout);
+			ctx->json = 0;
+			code = cli_fail(ctx, st);
+			ctx->json = 1;
+			return code;
+		} else
 			printf("FAILED at entry %llu: %s\n", (unsigned long long)res.bad_seq,
 			       reason_text(&res, st));
 		/* The verdict first, then the error line, even through pipes. */

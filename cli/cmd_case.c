@@ -5,13 +5,19 @@
 
 const char cli_usage_case[] =
 	"usage: vault case new --kind victim|perpetrator [--restricted]\n"
-	"   or: vault case list\n"
+	"   or: vault case list [--restricted]\n"
 	"   or: vault case show CASE [--grants]\n"
+	"\n"
+	"CASE is a case id, or a unique prefix of at least 6 of its hex digits.\n"
 	"\n"
 	"new   Open a case owned by your organisation and print its id alone.\n"
 	"      Without --restricted the whole organisation holds it; with it only\n"
 	"      you do (and your organisation's supervisors through break-glass).\n"
-	"list  List the cases you can read at least one class of.\n"
+	"list  List the cases you can read at least one class of.  --restricted\n"
+	"      (supervisors): every restricted case of your organisation, whoever\n"
+	"      holds it, metadata only; the listing is recorded in the audit log.\n"
+	"      To hand over the case of a caseworker who left: break-glass on it,\n"
+	"      then 'vault share CASE --user COLLEAGUE --classes ... --perm share'.\n"
 	"show  Show a case: kind, owner, the classes you can read and write and,\n"
 	"      for a victim case whose safety class you hold, the perpetrator\n"
 	"      cases linked to it.  --grants also lists who holds the case\n"
@@ -68,6 +74,7 @@ static json_t *case_json(const vault_case_info *info)
 struct case_list {
 	struct cli_table table;
 	json_t *arr;
+	int restricted; /* the --restricted columns */
 };
 
 static int case_row(const vault_case_info *info, void *arg)
@@ -77,6 +84,13 @@ static int case_row(const vault_case_info *info, void *arg)
 
 	if (l->arr) {
 		json_array_append_new(l->arr, case_json(info));
+		return 0;
+	}
+	if (l->restricted) {
+		cli_table_add(&l->table, info->id, vault_case_kind_name(info->kind),
+		              info->created_by, cli_classes_str(info->readable, rd),
+		              cli_classes_str(info->writable, wr),
+		              cli_time_str(info->created, t));
 		return 0;
 	}
 	cli_table_add(&l->table, info->id, vault_case_kind_name(info->kind),
@@ -91,25 +105,38 @@ static int case_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = {"ID",       "KIND",     "OWNER",  "RESTRICTED",
 	                                      "READABLE", "WRITABLE", "CREATED"};
+	static const char *const rheaders[] = {"ID",       "KIND",     "CREATED BY", "READABLE",
+	                                       "WRITABLE", "CREATED"};
+	int restricted = 0;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("restricted", &restricted),
+		CLI_OPT_END,
+	};
 	struct case_list l;
 	vault_status st;
 	char *pos[1];
 	int r;
 
-	r = cli_parse("case list", argc - 1, argv + 1, NULL, NULL, 0, 0, pos);
+	r = cli_parse("case list", argc - 1, argv + 1, opts, NULL, 0, 0, pos);
 	if (r)
 		return CLI_PARSE_RESULT(r);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	cli_table_init(&l.table, 7, headers);
+	if (restricted)
+		cli_table_init(&l.table, 6, rheaders);
+	else
+		cli_table_init(&l.table, 7, headers);
+	l.restricted = restricted;
 	l.arr = ctx->json ? json_array() : NULL;
-	st = vault_case_foreach(ctx->v, case_row, &l);
+	st = restricted ? vault_case_foreach_restricted(ctx->v, case_row, &l)
+	                : vault_case_foreach(ctx->v, case_row, &l);
 	if (st != VAULT_OK) {
 		json_decref(l.arr);
 		cli_table_free(&l.table);
 		return cli_fail(ctx, st);
 	}
-	r = ctx->json ? cli_json_print(l.arr) : cli_table_print(&l.table, "no cases");
+	r = ctx->json ? cli_json_print(l.arr)
+	              : cli_table_print(&l.table, restricted ? "no restricted cases" : "no cases");
 	cli_table_free(&l.table);
 	return r;
 }
@@ -234,6 +261,7 @@ static int case_show(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_OPT_END,
 	};
 	struct case_show s = {NULL, NULL, NULL, (vault_case_kind)0, 0};
+	char case_id[VAULT_ID_BUFSIZE];
 	vault_status st;
 	char *pos[1];
 	int r;
@@ -243,6 +271,10 @@ static int case_show(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_PARSE_RESULT(r);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	pos[0] = case_id;
 	if ((st = vault_case_show(ctx->v, pos[0], show_cb, &s)) != VAULT_OK)
 		goto fail;
 	if (s.info == NULL) {

@@ -23,11 +23,14 @@ const char cli_usage_consent[] =
 	"          when it lapses (default never).  --scope is a comma-separated\n"
 	"          list of services, sharing, statistics (default\n"
 	"          services,sharing).\n"
-	"list      List the consents recorded for a case.\n"
+	"list      List the consents recorded for a case, with when each was\n"
+	"          given, when it expires and when it was withdrawn.\n"
 	"withdraw  Withdraw a consent: every grant resting on it is revoked and the\n"
 	"          keys are rotated.\n"
 	"\n"
-	"DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, e.g. 2025-06-30T18:00:00Z.\n";
+	"CASE is a case id, or a unique prefix of at least 6 of its hex digits.\n"
+	"DATE is YYYY-MM-DD (midnight, local time; UTC with --utc), or\n"
+	"YYYY-MM-DDTHH:MM:SS with an optional Z or +HH:MM.\n";
 
 static int parse_scope(const char *text, unsigned int *out)
 {
@@ -65,7 +68,7 @@ static int consent_add(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_OPT_END,
 	};
 	vault_consent_options copts = VAULT_CONSENT_OPTIONS_INIT;
-	char id[VAULT_ID_BUFSIZE];
+	char id[VAULT_ID_BUFSIZE], case_id[VAULT_ID_BUFSIZE];
 	vault_status st;
 	char *pos[1];
 	int r;
@@ -103,7 +106,12 @@ static int consent_add(struct cli_ctx *ctx, int argc, char **argv)
 	copts.reason = reason;
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	if ((st = vault_consent_add(ctx->v, pos[0], &copts, id)) != VAULT_OK)
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	ctx->about_org = org;
+	ctx->about_classes = copts.classes;
+	if ((st = vault_consent_add(ctx->v, case_id, &copts, id)) != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)
 		return cli_json_print(json_pack("{s:s}", "id", id));
@@ -121,7 +129,8 @@ struct consent_list {
 static int consent_row(const vault_consent_info *c, void *arg)
 {
 	struct consent_list *l = arg;
-	char given[CLI_TIME_BUFSIZE], exp[CLI_TIME_BUFSIZE], cls[CLI_CLASSES_BUFSIZE];
+	char given[CLI_TIME_BUFSIZE], exp[CLI_TIME_BUFSIZE], wd[CLI_TIME_BUFSIZE];
+	char cls[CLI_CLASSES_BUFSIZE];
 	const char *status = c->withdrawn                            ? "withdrawn"
 	                     : (c->expires && c->expires <= l->now) ? "expired"
 	                                                            : "active";
@@ -144,17 +153,20 @@ static int consent_row(const vault_consent_info *c, void *arg)
 	}
 	cli_table_add(&l->table, c->id, c->org, cli_classes_str(c->classes, cls),
 	              vault_basis_name(c->basis), status, cli_time_str(c->given_at, given),
-	              cli_time_str(c->expires, exp), c->recorded_by, c->purpose);
+	              cli_time_str(c->expires, exp), cli_time_str(c->withdrawn, wd),
+	              c->recorded_by, c->purpose);
 	return 0;
 }
 
 static int consent_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = {"CASE"};
-	static const char *const headers[] = {"ID",      "ORG",     "CLASSES",
-	                                      "BASIS",   "STATUS",  "GIVEN",
-	                                      "EXPIRES", "RECORDED BY", "PURPOSE"};
+	static const char *const headers[] = {"ID",      "ORG",       "CLASSES",
+	                                      "BASIS",   "STATUS",    "GIVEN",
+	                                      "EXPIRES", "WITHDRAWN", "RECORDED BY",
+	                                      "PURPOSE"};
 	struct consent_list l;
+	char case_id[VAULT_ID_BUFSIZE];
 	vault_status st;
 	char *pos[1];
 	int r;
@@ -164,10 +176,12 @@ static int consent_list(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_PARSE_RESULT(r);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	cli_table_init(&l.table, 9, headers);
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	cli_table_init(&l.table, 10, headers);
 	l.arr = ctx->json ? json_array() : NULL;
 	l.now = (int64_t)time(NULL);
-	st = vault_consent_foreach(ctx->v, pos[0], consent_row, &l);
+	st = vault_consent_foreach(ctx->v, case_id, consent_row, &l);
 	if (st != VAULT_OK) {
 		json_decref(l.arr);
 		cli_table_free(&l.table);

@@ -64,5 +64,7 @@ int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
 		                                "admin", admin, "vault_id", id));
 	printf("created vault %s with administrator %s\n", ctx->vault_dir, admin);
 	printf("vault id: %s\n", id);
+	printf("Give this vault id to the auditor, who pins it: 'vault audit verify"
+	       " --export FILE --vault-id ID' trusts nothing else.\n");
 	return CLI_EXIT_OK;
 }

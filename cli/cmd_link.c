@@ -10,11 +10,13 @@ const char cli_usage_link[] =
 	"victim case's safety key: it is visible only from the victim's side (in\n"
 	"'vault case show'), to holders of its safety class, and nothing about it\n"
 	"is stored with the perpetrator case.  Needs write on the victim case's\n"
-	"safety class.\n";
+	"safety class.  Case ids may be given as unique prefixes of at least 6\n"
+	"hex digits.\n";
 
 int cmd_link(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = {"VICTIM_CASE", "PERPETRATOR_CASE"};
+	char victim[VAULT_ID_BUFSIZE], perp[VAULT_ID_BUFSIZE];
 	vault_status st;
 	char *pos[2];
 	int r;
@@ -24,6 +26,13 @@ int cmd_link(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_PARSE_RESULT(r);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
+	if ((r = cli_case_id(ctx, pos[0], victim)) != 0 ||
+	    (r = cli_case_id(ctx, pos[1], perp)) != 0)
+		return r;
+	pos[0] = victim;
+	pos[1] = perp;
+	ctx->about_case = victim;
+	ctx->about_classes = VAULT_CLASS_SAFETY;
 	if ((st = vault_case_link(ctx->v, pos[0], pos[1])) != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)

@@ -9,28 +9,69 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 const char cli_usage_record[] =
 	"usage: vault record put CASE NAME [--class general|sensitive|safety]\n"
-	"                        [--file PATH]\n"
-	"   or: vault record get CASE NAME [--version N] [--out PATH]\n"
+	"                        [--file PATH] [--empty]\n"
+	"   or: vault record get CASE NAME [--class C] [--version N]\n"
+	"                        [--out PATH [--force]]\n"
 	"   or: vault record list CASE\n"
-	"   or: vault record history CASE NAME\n"
-	"   or: vault record delete CASE NAME\n"
+	"   or: vault record history CASE NAME [--class C]\n"
+	"   or: vault record delete CASE NAME [--class C]\n"
+	"   or: vault record reclassify CASE NAME --from C --to C [--reason TEXT]\n"
+	"   or: vault record redact CASE NAME --version N --reason TEXT [--class C]\n"
+	"\n"
+	"CASE is a case id, or a unique prefix of at least 6 of its hex digits.\n"
+	"A record is its case, its class and its name: the same name may stand\n"
+	"for different records in different classes.  Without --class, get,\n"
+	"history and delete mean the one class of that name you may read; if\n"
+	"you may read it in several, they ask for --class (exit 2).\n"
 	"\n"
 	"put      Store the content of PATH (or of standard input without --file)\n"
-	"         as the next version of record NAME, in a class (default general).\n"
-	"         Inside 'vault shell' standard input carries the commands, so\n"
-	"         --file is required there.\n"
+	"         as the next version of record NAME.  The first version must name\n"
+	"         its class with --class; later versions keep the class of the\n"
+	"         record (a --class that differs stores a separate record of that\n"
+	"         name in that class).  On a terminal, type the note and end it\n"
+	"         with Ctrl-D on a line of its own.  An empty note is refused\n"
+	"         unless --empty.  In a 'vault shell' fed by a pipe, standard\n"
+	"         input carries the commands, so --file is required there.\n"
 	"get      Write a version of a record (default the latest) as raw bytes to\n"
-	"         standard output, or to PATH (created with mode 0600).  With\n"
-	"         --json, the content is in \"data\" (UTF-8) or \"data_base64\".\n"
+	"         standard output, or to PATH: written as a new file with mode\n"
+	"         0600 and renamed into place; an existing PATH is refused unless\n"
+	"         --force.  With --json, the content is in \"data\" (UTF-8) or\n"
+	"         \"data_base64\".\n"
 	"list     List the records of a case you can read (latest versions).\n"
 	"history  List every version of a record, oldest first.\n"
-	"delete   Write a tombstone version; earlier versions stay in the history.\n";
+	"delete   Write a tombstone version; earlier versions stay in the history.\n"
+	"reclassify  Move a record's content to another class: its latest version\n"
+	"         becomes the next version in --to, and every version in --from is\n"
+	"         redacted.  Up (general, sensitive, safety) needs write on both;\n"
+	"         down needs a supervisor of the owning organisation and a --reason\n"
+	"         of at least 20 bytes (a high-severity audit entry).\n"
+	"redact   Remove the content of one version for good (supervisors of the\n"
+	"         owning organisation, --reason of at least 20 bytes, high\n"
+	"         severity); the history shows it as redacted, by whom and why.\n";
+
+/* --class C: one class, or 0 when absent. */
+static int one_class(const char *cmd, const char *opt, const char *text, unsigned int *out)
+{
+	int r;
+
+	*out = 0;
+	if (text == NULL)
+		return 0;
+	if ((r = cli_parse_classes(cmd, opt, text, out)) != 0)
+		return r;
+	if (*out != VAULT_CLASS_GENERAL && *out != VAULT_CLASS_SENSITIVE &&
+	    *out != VAULT_CLASS_SAFETY)
+		return cli_usage_error("record", "%s: --%s takes one class", cmd, opt);
+	return 0;
+}
 
 /* ---- put --------------------------------------------------------------- */
 
@@ -91,21 +132,64 @@ static int read_all_secure(int fd, const char *what, struct cli_secret *out)
 	return CLI_EXIT_OK;
 }
 
+/* The class of the record NAME among those the caller can read, for a next
+ * version without --class. */
+struct class_find {
+	const char *name;
+	unsigned int classes; /* every class holding a record of that name */
+};
+
+static int class_find_cb(const vault_record_info *info, void *arg)
+{
+	struct class_find *f = arg;
+
+	if (strcmp(info->name, f->name) == 0)
+		f->classes |= (unsigned int)info->cls;
+	return 0;
+}
+
+static int record_class(struct cli_ctx *ctx, const char *case_id, const char *name,
+                        unsigned int *cls)
+{
+	struct class_find f = {name, 0};
+	char list[CLI_CLASSES_BUFSIZE];
+	vault_status st;
+
+	st = vault_record_foreach(ctx->v, case_id, class_find_cb, &f);
+	if (st != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (f.classes == 0)
+		return cli_usage_error("record",
+		                       "record put: '%s' is a new record: name its class with"
+		                       " --class general, sensitive or safety",
+		                       name);
+	if ((f.classes & (f.classes - 1)) != 0)
+		return cli_usage_error("record",
+		                       "record put: '%s' exists in more than one class (%s):"
+		                       " say which with --class",
+		                       name, cli_classes_str(f.classes, list));
+	*cls = f.classes;
+	return CLI_EXIT_OK;
+}
+
 static int record_put(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = {"CASE", "NAME"};
 	const char *class_text = NULL, *file = NULL;
+	int empty_ok = 0;
 	const struct cli_opt opts[] = {
 		CLI_STR("class", &class_text),
 		CLI_STR("file", &file),
+		CLI_FLAG("empty", &empty_ok),
 		CLI_OPT_END,
 	};
 	struct cli_secret data = {NULL, 0};
-	unsigned int cls = VAULT_CLASS_GENERAL;
+	char case_id[VAULT_ID_BUFSIZE];
+	unsigned int cls = 0;
 	uint32_t version = 0;
 	vault_status st;
 	char *pos[2];
-	int r, fd;
+	int r, fd, tty = 0;
 
 	r = cli_parse("record put", argc - 1, argv + 1, opts, names, 2, 2, pos);
 	if (r)
@@ -117,12 +201,20 @@ static int record_put(struct cli_ctx *ctx, int argc, char **argv)
 		    cls != VAULT_CLASS_SAFETY)
 			return cli_usage_error("record", "record put: --class takes one class");
 	}
-	if (file == NULL && ctx->in_shell)
+	/* A shell fed by a pipe reads its commands there; at a terminal the
+	 * note is typed and ended with Ctrl-D, as outside the shell. */
+	if (file == NULL && ctx->in_shell && !isatty(STDIN_FILENO))
 		return cli_usage_error("record",
 		                       "record put: inside the shell, give --file PATH");
 	/* Unlock first: a wrong passphrase should not cost reading the data. */
 	if ((r = cli_open(ctx)) != 0)
 		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	if (cls == 0 && (r = record_class(ctx, case_id, pos[1], &cls)) != 0)
+		return r;
+	ctx->about_classes = cls;
 	if (file) {
 		fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -130,17 +222,29 @@ static int record_put(struct cli_ctx *ctx, int argc, char **argv)
 		r = read_all_secure(fd, file, &data);
 		close(fd);
 	} else {
+		tty = isatty(STDIN_FILENO);
+		if (tty)
+			fprintf(stderr, "Type the note for %s (%s); end with Ctrl-D on a line"
+			        " of its own:\n", pos[1], vault_class_name((vault_class)cls));
 		r = read_all_secure(STDIN_FILENO, "standard input", &data);
+		if (tty)
+			clearerr(stdin);
 	}
 	if (r)
 		return r;
-	st = vault_record_put(ctx->v, pos[0], pos[1], (vault_class)cls, data.data,
+	if (data.len == 0 && !empty_ok) {
+		cli_secret_free(&data);
+		return cli_usage_error("record",
+		                       "record put: the note is empty, nothing was stored (give"
+		                       " --empty to store an empty version)");
+	}
+	st = vault_record_put(ctx->v, case_id, pos[1], (vault_class)cls, data.data,
 	                      data.len, &version);
 	cli_secret_free(&data);
 	if (st != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)
-		return cli_json_print(json_pack("{s:s, s:s, s:s, s:I}", "case", pos[0],
+		return cli_json_print(json_pack("{s:s, s:s, s:s, s:I}", "case", case_id,
 		                                "name", pos[1], "class",
 		                                vault_class_name((vault_class)cls),
 		                                "version", (json_int_t)version));
@@ -214,21 +318,65 @@ static json_t *base64_json(const unsigned char *p, size_t len)
 	return j;
 }
 
+/* Write the record to `path` as a new 0600 file in the same folder, synced,
+ * then moved into place: never a half-written file, never the mode of a
+ * file that was there.  Without `force` an existing path is kept (link(2)
+ * fails on it, so a file that appeared meanwhile is not replaced either). */
+static int write_out(const char *path, const unsigned char *data, size_t len, int force)
+{
+	char tmp[4096];
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	int fd, err = 0, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%.*s.vault-out-XXXXXX", (int)dirlen, path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return cli_error("path too long: %s", path);
+	fd = mkstemp(tmp); /* 0600, O_EXCL */
+	if (fd < 0)
+		return cli_error("cannot create a file next to %s: %s", path, strerror(errno));
+	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && err == 0)
+		err = errno;
+	if (err == 0) {
+		if (force) {
+			if (rename(tmp, path) != 0)
+				err = errno;
+		} else if (link(tmp, path) != 0) {
+			err = errno;
+		}
+	}
+	unlink(tmp); /* after link(2), or after a failure */
+	if (err == EEXIST)
+		return cli_error_code(CLI_EXIT_USAGE, "give --force to replace it",
+		                      "%s already exists; nothing was written", path);
+	if (err)
+		return cli_error("cannot write %s: %s", path, strerror(err));
+	return CLI_EXIT_OK;
+}
+
 static int record_get(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = {"CASE", "NAME"};
-	const char *version_text = NULL, *out_path = NULL;
+	const char *version_text = NULL, *out_path = NULL, *class_text = NULL;
+	unsigned int cls = 0;
+	int force = 0;
 	const struct cli_opt opts[] = {
+		CLI_STR("class", &class_text),
 		CLI_STR("version", &version_text),
 		CLI_STR("out", &out_path),
+		CLI_FLAG("force", &force),
 		CLI_OPT_END,
 	};
 	vault_buf buf = VAULT_BUF_INIT;
+	char case_id[VAULT_ID_BUFSIZE];
 	json_t *info = NULL;
 	uint64_t version = 0;
+	struct stat sb;
 	vault_status st;
 	char *pos[2];
-	int r, fd;
+	int r;
 
 	r = cli_parse("record get", argc - 1, argv + 1, opts, names, 2, 2, pos);
 	if (r)
@@ -237,35 +385,27 @@ static int record_get(struct cli_ctx *ctx, int argc, char **argv)
 	    (r = cli_parse_uint("record get", "version", version_text, UINT32_MAX,
 	                        &version)) != 0)
 		return r;
+	if ((r = one_class("record get", "class", class_text, &cls)) != 0)
+		return r;
+	if (force && out_path == NULL)
+		return cli_usage_error("record", "record get: --force goes with --out PATH");
+	/* Before decrypting anything: the answer would be the same after. */
+	if (out_path && !force && lstat(out_path, &sb) == 0)
+		return cli_error_code(CLI_EXIT_USAGE, "give --force to replace it",
+		                      "%s already exists; nothing was written", out_path);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	st = vault_record_get(ctx->v, pos[0], pos[1], (uint32_t)version, &buf,
-	                      keep_info, &info);
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	st = vault_record_get_v2(ctx->v, case_id, pos[1], cls, (uint32_t)version, &buf,
+	                         keep_info, &info);
 	if (st != VAULT_OK) {
 		json_decref(info);
 		return cli_fail(ctx, st);
 	}
 	if (out_path) {
-		/* 0600 and no following a planted symlink: this is case content. */
-		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		          0600);
-		if (fd < 0) {
-			r = cli_error("cannot create %s: %s", out_path, strerror(errno));
-		} else {
-			struct stat sb;
-			int regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
-			int werr = write_all(fd, buf.data, buf.len) != 0 ? errno : 0;
-
-			if (close(fd) != 0 && werr == 0)
-				werr = errno;
-			if (werr) {
-				/* Do not leave half a record lying around (but never
-				 * remove a device or fifo the user pointed us at). */
-				if (regular)
-					unlink(out_path);
-				r = cli_error("cannot write %s: %s", out_path, strerror(werr));
-			}
-		}
+		r = write_out(out_path, buf.data, buf.len, force);
 		if (r == 0 && ctx->json && info) {
 			json_object_set_new(info, "out", json_string(out_path));
 			r = cli_json_print(json_incref(info));
@@ -310,7 +450,7 @@ static int record_row(const vault_record_info *info, void *arg)
 	struct record_list *l = arg;
 	char t[CLI_TIME_BUFSIZE], ver[16], size[24];
 	const char *cls = vault_class_name(info->cls);
-	const char *status = info->deleted ? "deleted" : "";
+	const char *status = info->redacted_by ? "redacted" : info->deleted ? "deleted" : "";
 
 	if (l->arr) {
 		json_array_append_new(l->arr, record_json(info));
@@ -335,16 +475,27 @@ static int record_list_or_history(struct cli_ctx *ctx, int argc, char **argv,
 	                                           "AUTHOR", "UPDATED", "STATUS"};
 	static const char *const hist_headers[] = {"VERSION", "CLASS",   "SIZE",
 	                                           "AUTHOR",  "CREATED", "STATUS"};
+	const char *class_text = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("class", &class_text),
+		CLI_OPT_END,
+	};
+	unsigned int cls = 0;
 	struct record_list l;
+	char case_id[VAULT_ID_BUFSIZE];
 	vault_status st;
 	char *pos[2];
 	int r;
 
 	r = cli_parse(history ? "record history" : "record list", argc - 1, argv + 1,
-	              NULL, names, history ? 2 : 1, history ? 2 : 1, pos);
+	              history ? opts : NULL, names, history ? 2 : 1, history ? 2 : 1, pos);
 	if (r)
 		return CLI_PARSE_RESULT(r);
+	if ((r = one_class("record history", "class", class_text, &cls)) != 0)
+		return r;
 	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
 		return r;
 	l.history = history;
 	if (history)
@@ -353,9 +504,9 @@ static int record_list_or_history(struct cli_ctx *ctx, int argc, char **argv,
 		cli_table_init(&l.table, 7, list_headers);
 	l.arr = ctx->json ? json_array() : NULL;
 	if (history)
-		st = vault_record_history(ctx->v, pos[0], pos[1], record_row, &l);
+		st = vault_record_history_v2(ctx->v, case_id, pos[1], cls, record_row, &l);
 	else
-		st = vault_record_foreach(ctx->v, pos[0], record_row, &l);
+		st = vault_record_foreach(ctx->v, case_id, record_row, &l);
 	if (st != VAULT_OK) {
 		json_decref(l.arr);
 		cli_table_free(&l.table);
@@ -381,25 +532,140 @@ static int record_history(struct cli_ctx *ctx, int argc, char **argv)
 static int record_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = {"CASE", "NAME"};
+	const char *class_text = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("class", &class_text),
+		CLI_OPT_END,
+	};
+	unsigned int cls = 0;
+	char case_id[VAULT_ID_BUFSIZE];
 	uint32_t version = 0;
 	vault_status st;
 	char *pos[2];
 	int r;
 
-	r = cli_parse("record delete", argc - 1, argv + 1, NULL, names, 2, 2, pos);
+	r = cli_parse("record delete", argc - 1, argv + 1, opts, names, 2, 2, pos);
 	if (r)
 		return CLI_PARSE_RESULT(r);
+	if ((r = one_class("record delete", "class", class_text, &cls)) != 0)
+		return r;
 	if ((r = cli_open(ctx)) != 0)
 		return r;
-	if ((st = vault_record_delete(ctx->v, pos[0], pos[1], &version)) != VAULT_OK)
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	if ((st = vault_record_delete_v2(ctx->v, case_id, pos[1], cls, &version)) != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)
-		return cli_json_print(json_pack("{s:s, s:s, s:I, s:b}", "case", pos[0],
+		return cli_json_print(json_pack("{s:s, s:s, s:I, s:b}", "case", case_id,
 		                                "name", pos[1], "version",
 		                                (json_int_t)version, "deleted", 1));
 	printf("deleted %s (tombstone version %u; earlier versions stay in its "
 	       "history)\n",
 	       pos[1], (unsigned)version);
+	return CLI_EXIT_OK;
+}
+
+/* ---- reclassify, redact ------------------------------------------------- */
+
+static int record_reclassify(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	const char *from_text = NULL, *to_text = NULL, *reason = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("from", &from_text),
+		CLI_STR("to", &to_text),
+		CLI_STR("reason", &reason),
+		CLI_OPT_END,
+	};
+	unsigned int from = 0, to = 0;
+	char case_id[VAULT_ID_BUFSIZE];
+	uint32_t version = 0;
+	vault_status st;
+	char *pos[2];
+	int r;
+
+	r = cli_parse("record reclassify", argc - 1, argv + 1, opts, names, 2, 2, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if (from_text == NULL || to_text == NULL)
+		return cli_usage_error("record", "record reclassify: give --from and --to");
+	if ((r = one_class("record reclassify", "from", from_text, &from)) != 0 ||
+	    (r = one_class("record reclassify", "to", to_text, &to)) != 0)
+		return r;
+	if (from == to)
+		return cli_usage_error("record", "record reclassify: --from and --to are the"
+		                       " same class");
+	if (to < from && (reason == NULL || strlen(reason) < VAULT_BREAK_GLASS_REASON_MIN))
+		return cli_usage_error("record", "record reclassify: moving content down"
+		                       " needs --reason of at least %d bytes",
+		                       VAULT_BREAK_GLASS_REASON_MIN);
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	st = vault_record_reclassify(ctx->v, case_id, pos[1], from, to, reason, &version);
+	if (st != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json)
+		return cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I}", "case", case_id,
+		                                "name", pos[1], "from",
+		                                vault_class_name((vault_class)from), "to",
+		                                vault_class_name((vault_class)to), "version",
+		                                (json_int_t)version));
+	printf("moved %s from %s to %s (version %u there); every %s version is redacted\n",
+	       pos[1], vault_class_name((vault_class)from), vault_class_name((vault_class)to),
+	       (unsigned)version, vault_class_name((vault_class)from));
+	return CLI_EXIT_OK;
+}
+
+static int record_redact(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CASE", "NAME"};
+	const char *class_text = NULL, *version_text = NULL, *reason = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("class", &class_text),
+		CLI_STR("version", &version_text),
+		CLI_STR("reason", &reason),
+		CLI_OPT_END,
+	};
+	unsigned int cls = 0;
+	uint64_t version = 0;
+	char case_id[VAULT_ID_BUFSIZE];
+	vault_status st;
+	char *pos[2];
+	int r;
+
+	r = cli_parse("record redact", argc - 1, argv + 1, opts, names, 2, 2, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((r = one_class("record redact", "class", class_text, &cls)) != 0)
+		return r;
+	if (version_text == NULL)
+		return cli_usage_error("record", "record redact: give --version N");
+	if ((r = cli_parse_uint("record redact", "version", version_text, UINT32_MAX,
+	                        &version)) != 0)
+		return r;
+	if (version == 0)
+		return cli_usage_error("record", "record redact: versions start at 1");
+	if (reason == NULL || strlen(reason) < VAULT_BREAK_GLASS_REASON_MIN)
+		return cli_usage_error("record", "record redact: --reason of at least %d bytes"
+		                       " is required", VAULT_BREAK_GLASS_REASON_MIN);
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	st = vault_record_redact(ctx->v, case_id, pos[1], cls, (uint32_t)version, reason);
+	if (st != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json)
+		return cli_json_print(json_pack("{s:s, s:s, s:I, s:b}", "case", case_id, "name",
+		                                pos[1], "version", (json_int_t)version,
+		                                "redacted", 1));
+	printf("redacted version %u of %s: its content is gone from the vault's files\n",
+	       (unsigned)version, pos[1]);
 	return CLI_EXIT_OK;
 }
 
@@ -411,6 +677,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 		{"list", record_list},
 		{"history", record_history},
 		{"delete", record_delete},
+		{"reclassify", record_reclassify},
+		{"redact", record_redact},
 		{NULL, NULL},
 	};
 

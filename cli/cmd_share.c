@@ -15,7 +15,18 @@ const char cli_usage_share[] =
 	"classes: --consent names it, or the library picks one.  --expires ends\n"
 	"the grant (never past the consent's end).\n"
 	"\n"
-	"DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, e.g. 2025-06-30T18:00:00Z.\n";
+	"A principal that already holds the case on the same consent keeps one\n"
+	"grant: sharing again replaces its right, classes and expiry (name at\n"
+	"least the classes it holds; taking classes back is 'vault revoke').\n"
+	"\n"
+	"A supervisor may hand over a restricted case of her organisation whose\n"
+	"holder left (was disabled): after 'vault break-glass CASE', share it\n"
+	"with a colleague (--user NAME, same organisation).  Both steps are\n"
+	"high-severity audit entries for review.\n"
+	"\n"
+	"CASE is a case id, or a unique prefix of at least 6 of its hex digits.\n"
+	"DATE is YYYY-MM-DD (midnight, local time; UTC with --utc), or\n"
+	"YYYY-MM-DDTHH:MM:SS with an optional Z or +HH:MM.\n";
 
 const char cli_usage_revoke[] =
 	"usage: vault revoke CASE (--org ID | --user NAME)\n"
@@ -52,7 +63,7 @@ int cmd_share(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_OPT_END,
 	};
 	vault_share_options sopts = VAULT_SHARE_OPTIONS_INIT;
-	char cls[CLI_CLASSES_BUFSIZE];
+	char cls[CLI_CLASSES_BUFSIZE], case_id[VAULT_ID_BUFSIZE];
 	vault_principal_kind kind = VAULT_PRINCIPAL_ORG;
 	unsigned int classes;
 	const char *who = NULL;
@@ -80,6 +91,12 @@ int cmd_share(struct cli_ctx *ctx, int argc, char **argv)
 	sopts.consent_id = consent;
 	if ((r = cli_open(ctx)) != 0)
 		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	pos[0] = case_id;
+	ctx->about_case = case_id;
+	ctx->about_org = org;
+	ctx->about_classes = classes;
 	st = vault_share(ctx->v, pos[0], kind, who, classes, &sopts);
 	if (st != VAULT_OK)
 		return cli_fail(ctx, st);
@@ -106,6 +123,7 @@ int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_OPT_END,
 	};
 	vault_principal_kind kind = VAULT_PRINCIPAL_ORG;
+	char case_id[VAULT_ID_BUFSIZE];
 	const char *who = NULL;
 	vault_status st;
 	char *pos[1];
@@ -118,6 +136,10 @@ int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv)
 		return r;
 	if ((r = cli_open(ctx)) != 0)
 		return r;
+	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)
+		return r;
+	pos[0] = case_id;
+	ctx->about_case = case_id;
 	if ((st = vault_revoke(ctx->v, pos[0], kind, who)) != VAULT_OK)
 		return cli_fail(ctx, st);
 	if (ctx->json)

@@ -111,6 +111,10 @@ int cli_global_options(struct cli_ctx *ctx, int argc, char **argv, int *used)
 			ctx->json = 1;
 			continue;
 		}
+		if (strcmp(a, "--utc") == 0) {
+			ctx->utc = 1;
+			continue;
+		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			cli_print_main_help(stdout);
 			return CLI_HELP_SHOWN;
@@ -194,6 +198,7 @@ int main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.passphrase_fd = -1;
 	ctx.new_passphrase_fd = -1;
+	cli_bind(&ctx);
 	if ((rc = harden()) != 0)
 		return rc;
 

@@ -765,6 +765,17 @@ typedef int (*vault_grant_cb)(const vault_grant_info *info, void *ctx);
  * valid consent covering that organisation and classes), VAULT_ERR_DENIED
  * (no share right; the safety class of a victim case to a
  * perpetrator-programme organisation or its member), VAULT_ERR_NOT_FOUND.
+ *
+ * Since 1.1.0: a principal holds one grant per consent it rests on (none,
+ * inside the owning organisation and for perpetrator cases).  Sharing again
+ * on the same consent replaces that grant's classes, right and expiry
+ * rather than adding a second one; `classes` must then include every class
+ * it holds (VAULT_ERR_INVALID otherwise: taking classes back is
+ * vault_revoke(), which rotates the keys).  And a supervisor under
+ * vault_break_glass() may share a restricted case of her organisation that
+ * nobody holds any more (its holder was disabled, and neither the
+ * organisation nor an enabled member of it has a live grant) with another
+ * user of her organisation: the hand-over, a high-severity audit entry.
  */
 VAULT_API vault_status vault_share(vault *v, const char *case_id,
                                    vault_principal_kind kind,
@@ -930,6 +941,25 @@ VAULT_API vault_status vault_audit_verify_export(const char *path,
  * @since 1.1.0
  */
 VAULT_API vault_status vault_user_must_change(vault *v, const char *name, int *out);
+
+/* ------------------------------------------------------------------------ */
+/* Added in 1.1.0: restricted cases of one's organisation                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Call cb with the metadata of every restricted case of the caller's
+ * organisation, oldest first, whoever holds it: so a supervisor can find
+ * the cases of a caseworker who left, reach one with vault_break_glass()
+ * and hand it to a colleague with vault_share().  Metadata only (id, kind,
+ * owner, creator, creation time); readable and writable say what the
+ * caller may read and write now (0 without a grant or break-glass).
+ * Supervisors of an organisation only.  The listing is one audit entry
+ * ("case.list.restricted"), written before any row reaches cb.
+ * Errors: VAULT_ERR_DENIED (not a supervisor), VAULT_ERR_INVALID (cb NULL).
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb,
+                                                     void *ctx);
 
 #ifdef __cplusplus
 }

@@ -455,7 +455,7 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				         list[0] ? ", " : "", vault_class_name((vault_class)c));
 		g->fill_status = vault__err(v, VAULT_ERR_AMBIGUOUS, "record %s exists in"
-		                            " classes %s: name the class", r->name, list);
+		                            " classes %s", r->name, list);
 		g->req.classes = readable;
 		return 0;
 	}
@@ -939,4 +939,53 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 			*out_version = ver;
 	}
 	return st;
+}
+
+/* ---- restricted cases of the caller's organisation --------------------------- */
+
+vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb, void *ctx)
+{
+	rowbuf rb = {NULL, 0, 0, 0};
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	size_t r;
+	int ret = 0;
+	gate g;
+
+	if (v == NULL)
+		return VAULT_ERR_INVALID;
+	if (cb == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
+	st = vault__gate_open(v, &g, "case.list.restricted", POLICY_LIST_RESTRICTED, NULL, NULL,
+	                      0, NULL, NULL);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT id FROM cases WHERE owner_org = ?1 AND restricted = 1"
+		                       " ORDER BY created, id", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, v->org);
+		st = vault__rows_fetch(v, s, &rb);
+	}
+	sqlite3_finalize(s);
+	/* One entry for the listing, committed before any row leaves. */
+	st = vault__gate_close(&g, st);
+	for (r = 0; r < rb.nrow && st == VAULT_OK && ret == 0; r++) {
+		gate cg;
+		vault_case_info info;
+
+		memset(&cg, 0, sizeof(cg));
+		cg.v = v;
+		st = vault__case_load(v, RB_TEXT(&rb, r, 0), &cg.cs);
+		if (st == VAULT_OK)
+			st = vault__gate_peek(v, &cg); /* what she may read now */
+		if (st != VAULT_OK)
+			break;
+		case_info(&cg, &info);
+		if (!cg.dec.allow) {
+			info.readable = 0;
+			info.writable = 0;
+		}
+		ret = cb(&info, ctx);
+	}
+	vault__rows_free(&rb);
+	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }

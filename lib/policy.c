@@ -28,7 +28,21 @@
 #define R_DISABLE_ROLE       "this role cannot disable users"
 #define R_CREATE             "only caseworkers and supervisors of an organisation create cases"
 #define R_NO_CASE_GRANT      "no grant on this case"
-#define R_NO_CLASS_GRANT     "no grant for this class"
+/* One string per class, so the refusal says which class it is about and
+ * stays static.  Indexed like class_bits below. */
+static const char *const r_no_class_grant[] = {
+	"no grant for this class (general)",
+	"no grant for this class (sensitive)",
+	"no grant for this class (safety)",
+};
+static const char *const r_read_only[] = {
+	"read-only grant for this class (general): ask the owner for write",
+	"read-only grant for this class (sensitive): ask the owner for write",
+	"read-only grant for this class (safety): ask the owner for write",
+};
+#define R_RESTRICTED         "restricted case of your organisation, held by its creator alone: a supervisor can use break-glass"
+#define R_LIST_RESTRICTED    "only supervisors of an organisation list its restricted cases"
+#define R_HANDOVER           "hand-over of a restricted case whose holders left, under break-glass"
 #define R_SEPARATION         "separation rule: victim safety data never goes to a perpetrator programme"
 #define R_NO_SHARE_CLASS     "no share right on this class"
 #define R_NO_SHARE_CASE      "no share right on this case"
@@ -49,6 +63,17 @@ static const unsigned int class_bits[] = {
 	VAULT_CLASS_GENERAL, VAULT_CLASS_SENSITIVE, VAULT_CLASS_SAFETY
 };
 #define NCLASSES (sizeof(class_bits) / sizeof(class_bits[0]))
+
+/* Index of the first class of `classes` in class_bits (classes != 0). */
+static size_t first_class(unsigned int classes)
+{
+	size_t c;
+
+	for (c = 0; c < NCLASSES; c++)
+		if (classes & class_bits[c])
+			return c;
+	return 0;
+}
 
 /* What the grants and break-glass give the actor on each class of a case. */
 struct rights {
@@ -313,7 +338,17 @@ static void decide_read_write(const policy_request *req,
 		from_grants = r->g_writable;
 	}
 	if ((req->classes & ~have) != 0) {
-		deny(out, R_NO_CLASS_GRANT);
+		unsigned int missing = req->classes & ~have;
+
+		if (req->restricted && same(req->actor_org, req->owner_org) &&
+		    r->g_readable == 0)
+			deny(out, R_RESTRICTED);
+		else if (req->action == POLICY_WRITE &&
+		         (missing & ~r->g_readable) == 0)
+			/* She reads it: only the right is missing. */
+			deny(out, r_read_only[first_class(missing)]);
+		else
+			deny(out, r_no_class_grant[first_class(missing)]);
 		return;
 	}
 	if ((req->classes & ~from_grants) != 0) {
@@ -365,6 +400,21 @@ static void decide_share(const policy_request *req, const struct rights *r,
 		return;
 	}
 	if ((req->classes & ~r->shareable) != 0) {
+		/* A restricted case whose holders left would otherwise be
+		 * reachable only 24 hours at a time, by break-glass.  Its
+		 * supervisor, under break-glass, hands it to a colleague of the
+		 * same organisation: never outside it, never to an
+		 * organisation or to herself, and reviewed. */
+		if (req->restricted && req->orphaned && break_glass_active(req) &&
+		    req->target_kind == VAULT_PRINCIPAL_USER &&
+		    !same(req->target, req->actor) &&
+		    same(req->target_org, req->owner_org) &&
+		    (req->target_role == VAULT_ROLE_CASEWORKER ||
+		     req->target_role == VAULT_ROLE_SUPERVISOR)) {
+			out->high = 1;
+			allow(out, R_HANDOVER);
+			return;
+		}
 		deny(out, R_NO_SHARE_CLASS);
 		return;
 	}
@@ -446,8 +496,12 @@ static void decide_redact(const policy_request *req, const struct rights *r,
 		deny(out, R_REDACT_REASON);
 		return;
 	}
-	if (!valid_classes(req->classes) || (req->classes & ~r->writable) != 0) {
-		deny(out, R_NO_CLASS_GRANT);
+	if (!valid_classes(req->classes)) {
+		deny(out, R_MALFORMED);
+		return;
+	}
+	if ((req->classes & ~r->writable) != 0) {
+		deny(out, r_no_class_grant[first_class(req->classes & ~r->writable)]);
 		return;
 	}
 	allow(out, R_OK);
@@ -527,6 +581,15 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 	case POLICY_USER_DISABLE:
 		decide_user_disable(req, out);
 		return;
+	case POLICY_LIST_RESTRICTED:
+		/* Metadata only (which restricted cases exist, who opened
+		 * them): what a supervisor needs to know which to reach by
+		 * break-glass when their holder is gone. */
+		if (req->role == VAULT_ROLE_SUPERVISOR && req->actor_org != NULL)
+			allow(out, R_OK);
+		else
+			deny(out, R_LIST_RESTRICTED);
+		return;
 	default:
 		break;
 	}
@@ -560,6 +623,8 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 	case POLICY_META:
 		if (r.readable != 0)
 			allow(out, R_OK);
+		else if (req->restricted && same(req->actor_org, req->owner_org))
+			deny(out, R_RESTRICTED);
 		else
 			deny(out, R_NO_CASE_GRANT);
 		break;

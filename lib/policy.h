@@ -27,9 +27,11 @@ typedef enum policy_action {
 	POLICY_USER_ADD = 10,   /* add a user (target_role, target_org) */
 	POLICY_USER_DISABLE = 11, /* disable a user (target_*) */
 	POLICY_AUDIT_READ = 12, /* query, export, verify, checkpoint the log */
-	POLICY_REDACT = 13      /* redact a version, or move `classes` content down:
+	POLICY_REDACT = 13,     /* redact a version, or move `classes` content down:
 	                           a supervisor of the owning organisation with
 	                           write on `classes` and a reason */
+	/* (numbered apart, so actions added by other work do not collide) */
+	POLICY_LIST_RESTRICTED = 20 /* list the restricted cases of one's organisation */
 } policy_action;
 
 /* A grant that applies to the actor (to the actor's user or organisation).
@@ -82,6 +84,12 @@ typedef struct policy_request {
 	size_t nconsents;
 	vault_basis basis;              /* POLICY_CONSENT: basis being recorded */
 	const char *reason;             /* break-glass or emergency-basis reason */
+
+	/* POLICY_SHARE of a restricted case: no enabled member of the owning
+	 * organisation, nor the organisation itself, holds a live grant on it
+	 * any more (its holder left).  A supervisor under break-glass may then
+	 * hand it over to a colleague. */
+	int orphaned;
 } policy_request;
 
 typedef struct policy_decision {

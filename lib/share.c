@@ -357,6 +357,85 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 	return vault__gate_close(&g, st);
 }
 
+/* A restricted case is orphaned when neither its owning organisation nor
+ * any enabled member of it holds a live grant on it: its holder left (a
+ * disabled user's grants are revoked), and only break-glass reaches it. */
+static vault_status restricted_orphaned(vault *v, const case_row *cs, int *orphaned)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	*orphaned = 0;
+	st = vault__prepare(v, "SELECT 1 FROM grants g WHERE g.case_id = ?1 AND g.revoked = 0"
+	                       " AND (g.expires = 0 OR g.expires > ?2) AND ((g.pkind = 1 AND"
+	                       " g.principal = ?3) OR (g.pkind = 2 AND EXISTS (SELECT 1 FROM"
+	                       " users u WHERE u.name = g.principal AND u.disabled = 0 AND"
+	                       " u.org = ?3))) LIMIT 1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, cs->id);
+	sqlite3_bind_int64(s, 2, vault__now());
+	vault__bind_text(s, 3, cs->owner_org);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		*orphaned = 1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "grants");
+}
+
+/* "general,safety" for messages (never for the audit log's fixed reasons). */
+static const char *classes_text(unsigned int classes, char buf[40])
+{
+	size_t n = 0;
+	unsigned int c;
+
+	buf[0] = '\0';
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
+		if (classes & c)
+			n += (size_t)snprintf(buf + n, 40 - n, "%s%s", n ? "," : "",
+			                      vault_class_name((vault_class)c));
+	return buf;
+}
+
+/* The live grants the principal already holds on the case resting on
+ * `consent` (NULL: on none), not the owner's hold: their rowids (at most
+ * GATE_MAX_GRANTS) and the classes they cover. */
+struct held {
+	sqlite3_int64 id[GATE_MAX_GRANTS];
+	size_t n;
+	unsigned int classes;
+};
+
+static vault_status held_grants(vault *v, const char *case_id, vault_principal_kind kind,
+                                const char *principal, const char *consent, struct held *h)
+{
+	sqlite3_stmt *s;
+	vault_status st;
+	int rc;
+
+	h->n = 0;
+	h->classes = 0;
+	st = vault__prepare(v, "SELECT id, classes FROM grants WHERE case_id = ?1 AND pkind = ?2"
+	                       " AND principal = ?3 AND revoked = 0 AND owner = 0"
+	                       " AND (expires = 0 OR expires > ?4) AND consent_id IS ?5"
+	                       " ORDER BY id", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)kind);
+	vault__bind_text(s, 3, principal);
+	sqlite3_bind_int64(s, 4, vault__now());
+	consent ? (void)vault__bind_text(s, 5, consent) : (void)sqlite3_bind_null(s, 5);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		h->classes |= (unsigned int)sqlite3_column_int(s, 1);
+		if (h->n < GATE_MAX_GRANTS)
+			h->id[h->n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "grants");
+}
+
 /* ---- grants ------------------------------------------------------------------ */
 
 struct share_fill {
@@ -366,6 +445,7 @@ struct share_fill {
 	user_row u;
 	vault_org_kind org_kind;
 	consent_set cs;
+	struct held held;
 };
 
 static void share_fill(gate *g, void *ctx)
@@ -393,6 +473,8 @@ static void share_fill(gate *g, void *ctx)
 		g->req.consents = f->cs.c;
 		g->req.nconsents = f->cs.n;
 	}
+	if (st == VAULT_OK && g->req.action == POLICY_SHARE && g->cs.restricted)
+		st = restricted_orphaned(v, &g->cs, &g->req.orphaned);
 	if (st == VAULT_ERR_NOT_FOUND) {
 		/* An unknown target is the caller's mistake, not a reason to
 		 * reveal the case: decide META, then say "not found". */
@@ -413,6 +495,7 @@ vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kin
 	sqlite3_stmt *s;
 	unsigned int c;
 	vault_status st;
+	size_t i;
 	int ci;
 	gate g;
 
@@ -441,6 +524,21 @@ vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kin
 	f->consent_id = o.consent_id;
 	st = vault__gate_open(v, &g, "share", POLICY_SHARE, case_id, principal, classes,
 	                      share_fill, f);
+	if (st == VAULT_ERR_CONSENT) {
+		/* The audit entry keeps the fixed reason; the caller is told
+		 * which organisation and classes, and what to do. */
+		char cl[40];
+
+		if (kind == VAULT_PRINCIPAL_ORG)
+			st = vault__err(v, st, "no valid consent covers sharing %s with"
+			                " organisation %s: record her consent first",
+			                classes_text(classes, cl), principal);
+		else
+			st = vault__err(v, st, "no valid consent covers sharing %s with user %s"
+			                " of organisation %s: record her consent first",
+			                classes_text(classes, cl), principal,
+			                g.req.target_org ? g.req.target_org : "(none)");
+	}
 	if (st != VAULT_OK)
 		goto done;
 	expires = o.expires;
@@ -453,21 +551,54 @@ vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kin
 		if (f->cs.c[ci].expires != 0 && (expires == 0 || expires > f->cs.c[ci].expires))
 			expires = f->cs.c[ci].expires;
 	}
-	st = vault__prepare(v, "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
-	                       " consent_id, expires, granted_by, created, revoked, owner)"
-	                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0)", &s);
+	/* One grant per holder and consent: sharing again with a principal
+	 * that holds the case on the same consent (or, inside the owning
+	 * organisation and for perpetrator cases, on none) replaces that
+	 * grant (right, classes, expiry).  Grants on different consents stay
+	 * apart, so withdrawing one takes back what rested on it.  The new
+	 * grant must name at least the classes held, so that nothing is taken
+	 * back silently: that is vault_revoke(), which rotates the keys. */
+	st = held_grants(v, case_id, kind, principal, consent, &f->held);
+	if (st == VAULT_OK && (f->held.classes & ~classes) != 0) {
+		char cl[40];
+		st = vault__err(v, VAULT_ERR_INVALID, "%s already holds %s of this case: name"
+		                " at least those classes to change its grant, or revoke it first",
+		                principal, classes_text(f->held.classes, cl));
+	}
+	if (st == VAULT_OK && f->held.n > 0)
+		st = vault__prepare(v, "UPDATE grants SET classes = ?2, perm = ?3, consent_id = ?4,"
+		                       " expires = ?5, granted_by = ?6, created = ?7 WHERE id = ?1", &s);
+	else if (st == VAULT_OK)
+		st = vault__prepare(v, "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
+		                       " consent_id, expires, granted_by, created, revoked, owner)"
+		                       " VALUES(?8, ?9, ?10, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0)", &s);
 	if (st == VAULT_OK) {
-		vault__bind_text(s, 1, case_id);
-		sqlite3_bind_int(s, 2, (int)kind);
-		vault__bind_text(s, 3, principal);
-		sqlite3_bind_int(s, 4, (int)classes);
-		sqlite3_bind_int(s, 5, (int)o.perm);
-		consent ? (void)vault__bind_text(s, 6, consent) : (void)sqlite3_bind_null(s, 6);
-		sqlite3_bind_int64(s, 7, expires);
-		vault__bind_text(s, 8, v->user);
-		sqlite3_bind_int64(s, 9, vault__now());
+		if (f->held.n > 0)
+			sqlite3_bind_int64(s, 1, f->held.id[0]);
+		sqlite3_bind_int(s, 2, (int)classes);
+		sqlite3_bind_int(s, 3, (int)o.perm);
+		consent ? (void)vault__bind_text(s, 4, consent) : (void)sqlite3_bind_null(s, 4);
+		sqlite3_bind_int64(s, 5, expires);
+		vault__bind_text(s, 6, v->user);
+		sqlite3_bind_int64(s, 7, vault__now());
+		if (f->held.n == 0) {
+			vault__bind_text(s, 8, case_id);
+			sqlite3_bind_int(s, 9, (int)kind);
+			vault__bind_text(s, 10, principal);
+		}
 		st = vault__sql_status(v, sqlite3_step(s), "grant");
 		sqlite3_finalize(s);
+	}
+	/* Rows a vault written before 1.1 may hold twice are folded into the
+	 * one kept: they cover nothing it does not (checked above), so no key
+	 * changes hands. */
+	for (i = 1; st == VAULT_OK && i < f->held.n; i++) {
+		st = vault__prepare(v, "UPDATE grants SET revoked = 1 WHERE id = ?1", &s);
+		if (st == VAULT_OK) {
+			sqlite3_bind_int64(s, 1, f->held.id[i]);
+			st = vault__sql_status(v, sqlite3_step(s), "grant");
+			sqlite3_finalize(s);
+		}
 	}
 	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
 		if (classes & c)

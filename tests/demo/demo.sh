@@ -176,7 +176,7 @@ heading "7. The perpetrator programme opens his case, and is refused her safety 
 PCASE=$(v marco "$CW_CUAV_PW" case new --kind perpetrator)
 say "perpetrator case id: $PCASE"
 printf 'Taken in charge after a court referral. Group sessions on Tuesdays.\n' |
-	v marco "$CW_CUAV_PW" record put "$PCASE" intake | indent
+	v marco "$CW_CUAV_PW" record put "$PCASE" intake --class general | indent
 v giulia "$OP_CAS_PW" link "$CASE" "$PCASE" | indent
 say "The link is visible only from her side:"
 v giulia "$OP_CAS_PW" case show "$CASE" | grep -E '^(case|links)' | indent

@@ -14,6 +14,7 @@ if [ $# -ne 1 ]; then
 fi
 VAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 E2E=$(cd "$(dirname "$0")" && pwd)
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 [ -x "$VAULT" ] || { echo "e2e: $VAULT is not executable" >&2; exit 2; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -315,10 +316,10 @@ as admin "$ADMIN_PW" case new --kind victim
 expect_err "an administrator cannot open cases: exit 4" 4 'denied'
 
 printf '%s' "$GENERAL_TEXT" >"$TMP/general.txt"
-run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 record put "$CASE" intake \
+run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 record put "$CASE" intake --class general \
 	3<<<"$OPCAS_PW" <"$TMP/general.txt"
 expect "record put from stdin" 0 '^stored intake version 1 \(general\)$'
-run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 0 record put "$CASE" shared-stdin \
+run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 0 record put "$CASE" shared-stdin --class general \
 	< <(printf '%s\n%s' "$OPCAS_PW" 'after the passphrase line')
 expect "passphrase and record share stdin: only the first line is the passphrase" 0 'stored shared-stdin version 1'
 as op_cas "$OPCAS_PW" record get "$CASE" shared-stdin
@@ -330,7 +331,7 @@ as op_cas "$OPCAS_PW" --json record put "$CASE" legal --class sensitive < <(prin
 expect_json "record put --json is JSON (stdin from a pipe)"
 as op_cas "$OPCAS_PW" record put "$CASE" x --class secret --file "$TMP/general.txt"
 expect_err "bad class name: exit 2" 2 "bad class list 'secret'"
-as op_cas "$OPCAS_PW" record put "$CASE" x --file "$TMP/does-not-exist"
+as op_cas "$OPCAS_PW" record put "$CASE" x --class general --file "$TMP/does-not-exist"
 expect_err "record put of a missing file: exit 1" 1 'cannot open'
 
 as op_cas "$OPCAS_PW" record get "$CASE" intake
@@ -426,7 +427,7 @@ check "the centre's caseworker reads the shared safety record" \
 	sh -c "[ $RC = 0 ] && cmp -s '$TMP/out' '$TMP/safety.txt'"
 as cw_cav "$CWCAV_PW" record get "$CASE" legal
 expect_err "the centre cannot read the class not shared: exit 4" 4 'denied'
-as cw_cav "$CWCAV_PW" record put "$CASE" note --file "$TMP/general.txt"
+as cw_cav "$CWCAV_PW" record put "$CASE" note --class general --file "$TMP/general.txt"
 expect_err "a read grant does not allow writing: exit 4" 4 'denied'
 as op_cas "$OPCAS_PW" case show "$CASE" --grants
 expect "case show --grants lists the grant" 0 'cav-iris'
@@ -436,7 +437,7 @@ expect "case show --grants lists the grant" 0 'cav-iris'
 as cw_cuav "$CWCUAV_PW" case new --kind perpetrator
 expect "the programme opens a perpetrator case" 0 '^[0-9a-f]{32}$'
 PCASE=$OUT
-as cw_cuav "$CWCUAV_PW" record put "$PCASE" programme < <(printf 'Attends the group on Tuesdays.')
+as cw_cuav "$CWCUAV_PW" record put "$PCASE" programme --class general < <(printf 'Attends the group on Tuesdays.')
 expect "record put on the perpetrator case" 0 'version 1'
 as op_cas "$OPCAS_PW" link "$CASE" "$PCASE"
 expect "link victim case to perpetrator case" 0 'linked victim case'
@@ -454,7 +455,7 @@ expect_err "safety never goes to a perpetrator programme, consent or not: exit 4
 
 # ---- break-glass --------------------------------------------------------------
 
-as op_cas "$OPCAS_PW" record put "$RCASE" note < <(printf 'restricted note')
+as op_cas "$OPCAS_PW" record put "$RCASE" note --class general < <(printf 'restricted note')
 expect "record put on the restricted case" 0 'version 1'
 as sup_cas "$SUPCAS_PW" record get "$RCASE" note
 expect_err "a restricted case is closed to the supervisor: exit 4" 4 'denied'
@@ -548,7 +549,7 @@ run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 shell 3<<<"$OPCAS_PW" 
 EOF
 expect "the user cannot change inside the shell" 2 '' 'cannot be changed inside the shell'
 run "$VAULT" --vault "$V" --user op_cas --passphrase-fd 3 shell 3<<<"$OPCAS_PW" <<EOF
-record put "$CASE" quoted --file "$TMP/general.txt"
+record put "$CASE" quoted --class general --file "$TMP/general.txt"
 record get $CASE nope
 EOF
 expect "shell: the exit code is the last command's" 5 'stored quoted version 1' 'not found'
@@ -679,6 +680,7 @@ done
 check "no record plaintext or passphrase in any file of the vault" test -z "$leaks"
 
 . "$E2E/first_passphrase.sh"
+"$E2E_DIR/cli.sh" "$VAULT" || FAILED=$((FAILED + 1)) # the command under stress (issue 9)
 
 echo
 echo "$PASSED passed, $FAILED failed"

@@ -724,7 +724,7 @@ static void test_policy__redact_needs_write_on_the_classes(void **state)
 	add_grant(&f, VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY, VAULT_PERM_READ, 0, 0);
 	d = decide(&f);
 	assert_denied(&d, 1);
-	assert_reason(&d, "no grant for this class");
+	assert_reason(&d, "no grant for this class (safety)");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -766,7 +766,7 @@ static void test_policy__unknown_action_denied(void **state)
 	d = decide(&f);
 	assert_denied(&d, 0);
 	assert_reason(&d, "malformed request");
-	f.req.action = (policy_action)14;
+	f.req.action = (policy_action)99;
 	d = decide(&f);
 	assert_denied(&d, 0);
 	assert_reason(&d, "malformed request");
@@ -1276,7 +1276,7 @@ static void test_policy__rights_are_the_best_live_grant(void **state)
 	f.req.classes = VAULT_CLASS_SENSITIVE;
 	d = decide(&f);
 	assert_denied(&d, 0);
-	assert_reason(&d, "no grant for this class");
+	assert_reason(&d, "no grant for this class (sensitive)");
 	/* Reported even on a refusal: the caller lists what it may show. */
 	assert_int_equal(d.readable, VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY);
 }
@@ -1295,7 +1295,8 @@ static void test_policy__read_grant_does_not_write(void **state)
 	f.req.action = POLICY_WRITE;
 	d = decide(&f);
 	assert_denied(&d, 0);
-	assert_reason(&d, "no grant for this class");
+	/* The refusal says what to do next. */
+	assert_reason(&d, "read-only grant for this class (general): ask the owner for write");
 	assert_int_equal(d.readable, VAULT_CLASS_ALL);
 	assert_int_equal(d.writable, 0);
 }
@@ -1311,7 +1312,8 @@ static void test_policy__read_needs_every_class(void **state)
 	f.req.classes = VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY;
 	d = decide(&f);
 	assert_denied(&d, 0);
-	assert_reason(&d, "no grant for this class");
+	/* It names the class that is missing, not the one she holds. */
+	assert_reason(&d, "no grant for this class (safety)");
 	assert_int_equal(d.readable, VAULT_CLASS_GENERAL);
 }
 
@@ -2124,7 +2126,7 @@ static void test_policy__break_glass_expired(void **state)
 	f.req.break_glass_until = NOW;
 	d = decide(&f);
 	assert_denied(&d, 0);
-	assert_reason(&d, "no grant for this class");
+	assert_reason(&d, "no grant for this class (general)");
 	assert_int_equal(d.readable, 0);
 	f.req.break_glass_until = NOW - 1;
 	f.req.action = POLICY_WRITE;
@@ -2255,6 +2257,148 @@ static void test_policy__consent_unknown_basis_denied(void **state)
 	assert_reason(&d, "malformed request");
 }
 
+/* ------------------------------------------------------------------------ */
+/* Refusals that say what to do next; restricted cases whose holder left     */
+/* ------------------------------------------------------------------------ */
+
+static void test_policy__restricted_own_org_points_at_break_glass(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	fixture_init(&f);
+	f.req.restricted = 1;
+	f.req.action = POLICY_READ;
+	d = decide(&f);
+	assert_denied(&d, 0);
+	assert_non_null(strstr(d.reason, "restricted case of your organisation"));
+	assert_non_null(strstr(d.reason, "a supervisor can use break-glass"));
+	f.req.action = POLICY_META;
+	d = decide(&f);
+	assert_denied(&d, 0);
+	assert_non_null(strstr(d.reason, "break-glass"));
+	/* Another organisation's restricted case says nothing about it. */
+	f.req.actor_org = "org-b";
+	d = decide(&f);
+	assert_reason(&d, "no grant on this case");
+	f.req.action = POLICY_READ;
+	d = decide(&f);
+	assert_reason(&d, "no grant for this class (general)");
+}
+
+static void test_policy__list_restricted_supervisors_only(void **state)
+{
+	static const vault_role roles[] = {VAULT_ROLE_ADMIN, VAULT_ROLE_CASEWORKER,
+	                                   VAULT_ROLE_SUPERVISOR, VAULT_ROLE_AUDITOR};
+	struct fixture f;
+	policy_decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		fixture_init(&f);
+		f.req.has_case = 0;
+		f.req.action = POLICY_LIST_RESTRICTED;
+		f.req.role = roles[i];
+		if (roles[i] == VAULT_ROLE_ADMIN || roles[i] == VAULT_ROLE_AUDITOR) {
+			f.req.actor_org = NULL;
+			f.req.actor_org_kind = (vault_org_kind)0;
+		}
+		d = decide(&f);
+		if (roles[i] == VAULT_ROLE_SUPERVISOR) {
+			assert_allowed(&d, 0);
+		} else {
+			assert_denied(&d, 0);
+			assert_reason(&d, "only supervisors of an organisation list its restricted cases");
+		}
+	}
+}
+
+/* The hand-over: a supervisor of org-a, under break-glass, gives a
+ * restricted case whose holder left to a caseworker of org-a. */
+static void handover_fixture(struct fixture *f)
+{
+	fixture_init(f);
+	f->req.action = POLICY_SHARE;
+	f->req.role = VAULT_ROLE_SUPERVISOR;
+	f->req.actor = "sara";
+	f->req.restricted = 1;
+	f->req.orphaned = 1;
+	f->req.break_glass_until = NOW + 3600;
+	f->req.classes = VAULT_CLASS_ALL;
+	target_user(f, "lucia", "org-a", VAULT_ORG_ANTIVIOLENCE_CENTRE,
+	            VAULT_ROLE_CASEWORKER);
+}
+
+static void test_policy__handover_of_orphaned_restricted_case(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	handover_fixture(&f);
+	d = decide(&f);
+	assert_allowed(&d, 1);
+	assert_reason(&d, "hand-over of a restricted case whose holders left, under break-glass");
+	/* To another supervisor of the organisation too. */
+	f.req.target_role = VAULT_ROLE_SUPERVISOR;
+	d = decide(&f);
+	assert_allowed(&d, 1);
+}
+
+/* Each condition of the hand-over, one at a time: without it the share is
+ * refused as it was before (no share right from break-glass). */
+static void test_policy__handover_needs_every_condition(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		handover_fixture(&f);
+		switch (i) {
+		case 0: f.req.orphaned = 0; break;          /* her holder is still here */
+		case 1: f.req.restricted = 0; break;        /* an ordinary case */
+		case 2: f.req.break_glass_until = 0; break; /* no break-glass */
+		case 3: f.req.break_glass_until = NOW; break; /* it ended */
+		case 4: f.req.role = VAULT_ROLE_CASEWORKER; break;
+		case 5: f.req.actor_org = "org-b"; break;   /* not her organisation */
+		case 6:                                     /* outside the organisation */
+			target_user(&f, "marta", "org-b", VAULT_ORG_ANTIVIOLENCE_CENTRE,
+			            VAULT_ROLE_CASEWORKER);
+			break;
+		case 7: target_org(&f, "org-a", VAULT_ORG_ANTIVIOLENCE_CENTRE); break;
+		case 8: f.req.target = "sara"; break;       /* to herself */
+		case 9: f.req.target_role = VAULT_ROLE_AUDITOR; f.req.target_org = NULL;
+			f.req.target_org_kind = (vault_org_kind)0; break;
+		}
+		d = decide(&f);
+		assert_int_equal(d.allow, 0);
+		assert_reason(&d, "no share right on this class");
+	}
+}
+
+/* Separation still comes first: a programme's restricted victim case hands
+ * over every class but safety. */
+static void test_policy__handover_keeps_separation(void **state)
+{
+	struct fixture f;
+	policy_decision d;
+
+	(void)state;
+	handover_fixture(&f);
+	f.req.actor_org_kind = VAULT_ORG_PERPETRATOR_PROGRAMME;
+	f.req.target_org_kind = VAULT_ORG_PERPETRATOR_PROGRAMME;
+	d = decide(&f);
+	assert_denied(&d, 1);
+	assert_non_null(strstr(d.reason, "separation"));
+	f.req.classes = VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE;
+	d = decide(&f);
+	assert_allowed(&d, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2268,6 +2412,11 @@ int main(void)
 		cmocka_unit_test(test_policy__redact_by_other_org_supervisor_denied),
 		cmocka_unit_test(test_policy__redact_short_reason_denied),
 		cmocka_unit_test(test_policy__redact_needs_write_on_the_classes),
+		cmocka_unit_test(test_policy__restricted_own_org_points_at_break_glass),
+		cmocka_unit_test(test_policy__list_restricted_supervisors_only),
+		cmocka_unit_test(test_policy__handover_of_orphaned_restricted_case),
+		cmocka_unit_test(test_policy__handover_needs_every_condition),
+		cmocka_unit_test(test_policy__handover_keeps_separation),
 		cmocka_unit_test(test_policy__unknown_role_denied),
 		cmocka_unit_test(test_policy__actor_org_kind_must_fit),
 		cmocka_unit_test(test_policy__malformed_case_denied),

@@ -291,6 +291,7 @@ _PROTOTYPES = {
     "vault_case_create": (_st, [_vp, c_int, c_uint, c_char_p]),
     "vault_case_foreach": (_st, [_vp, CASE_CB, c_void_p]),
     "vault_case_show": (_st, [_vp, c_char_p, CASE_CB, c_void_p]),
+    "vault_case_foreach_restricted": (_st, [_vp, CASE_CB, c_void_p]),
     "vault_record_put": (
         _st,
         [_vp, c_char_p, c_char_p, c_int, c_void_p, c_size_t, POINTER(c_uint32)],

@@ -651,6 +651,14 @@ class Vault:
         return self._foreach("vault_case_foreach", _lib.CASE_CB, _case_info)
 
     @_serialized
+    def restricted_cases(self) -> List[CaseInfo]:
+        """Metadata of every restricted case of your organisation, whoever
+        holds it (supervisors only; audited).  To hand over the case of a
+        caseworker who left: ``break_glass`` on it, then ``share`` it with a
+        colleague."""
+        return self._foreach("vault_case_foreach_restricted", _lib.CASE_CB, _case_info)
+
+    @_serialized
     def consent_withdraw(self, consent_id: str) -> None:
         """Withdraw a consent and revoke every grant resting on it."""
         self._call("vault_consent_withdraw", _text(consent_id, "consent id"))

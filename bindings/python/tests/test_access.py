@@ -172,3 +172,32 @@ def test_record_is_case_class_and_name(net):
         (h,) = case.history("addr", cls="safety")
         assert h.redacted_by == "sara" and h.size == 0
         assert "wrong case" in h.redact_reason
+
+
+def test_a_departed_caseworkers_restricted_case_is_handed_over(net):
+    """vault_case_foreach_restricted, then break-glass and share: the
+    hand-over of a restricted case whose caseworker was disabled."""
+    with net.open("sara") as v:
+        v.user_add("giada", libvault.Role.CASEWORKER, "giada passphrase", org="cav",
+                   kdf=libvault.KDF.INSECURE_TEST_ONLY)
+    with net.open("maria") as v:
+        case = v.case_create("victim", restricted=True)
+        case.put("shelter", b"secret place", cls="safety")
+        cid = case.id
+        with pytest.raises(AccessDenied):  # supervisors only
+            v.restricted_cases()
+    with net.open("sara") as v:
+        listed = {c.id: c for c in v.restricted_cases()}
+        assert cid in listed and listed[cid].created_by == "maria"
+        case = v.case(cid)
+        case.break_glass("maria left the service, handing over", duration=3600)
+        with pytest.raises(AccessDenied):  # maria still holds it
+            case.share("giada", 7, kind="user", perm="share")
+        v.user_disable("maria")
+        case.share("giada", 7, kind="user", perm="share")
+    with libvault.Vault.open(net.path, "giada", "giada passphrase") as v:
+        v.passwd(bytearray(b"giada's own passphrase"), kdf=libvault.KDF.INSECURE_TEST_ONLY)
+        assert v.case(cid).get("shelter") == b"secret place"
+    with net.open("anna") as v:
+        high = [e for e in v.audit(high_only=True) if e.case_id == cid]
+        assert {e.action for e in high} >= {"break-glass", "share"}
