@@ -38,6 +38,8 @@ DEB_libsodium := libsodium-dev
 DEB_sqlcipher := libsqlcipher-dev
 DEB_jansson   := libjansson-dev
 DEB_cmocka    := libcmocka-dev
+# golang-golang-x-mod-dev puts golang.org/x/mod here (dpkg -L shows it)
+GO_XMOD       := /usr/share/gocode/src/golang.org/x/mod
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
@@ -103,6 +105,9 @@ deps:
 test-deps: deps
 	$(call need_pkgs,$(TEST_PKGS))
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { echo "libvault: installing python3-pytest"; $(call apt_install,python3 python3-pytest); }
+	@# Go's reference transparency-log code checks our checkpoints and proofs (tests/interop)
+	@{ command -v go >/dev/null 2>&1 && [ -d $(GO_XMOD)/sumdb/note ]; } || \
+	  { echo "libvault: installing golang-go golang-golang-x-mod-dev"; $(call apt_install,golang-go golang-golang-x-mod-dev); }
 
 # --- library -----------------------------------------------------------------
 

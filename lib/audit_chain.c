@@ -28,8 +28,6 @@ extern void vault__set_last_error(const char *fmt, ...)
 #define LINE_MAX_BYTES (1024u * 1024u) /* longest export line */
 #define PROGRESS_EVERY 4096u
 #define NOTE_MAX 16384u               /* longest checkpoint text */
-#define NOTE_SIGS_MAX 16              /* signature lines in a checkpoint */
-#define NOTE_NAME_MAX 256             /* key name in a foreign signature line */
 #define NOTE_SIG_B64_MAX 1024         /* base64 of a foreign signature */
 #define ORIGIN_PREFIX "libvault/"
 #define EM_DASH "\xe2\x80\x94"        /* U+2014, starts a signature line */
@@ -347,8 +345,8 @@ vault_status vault_audit_rec_hash(const audit_rec *r,
 
 /* First 4 bytes of SHA-256(name || 0x0A || 0x01 || pk), 0x01 being the
  * signed-note algorithm byte of Ed25519. */
-static void note_keyid(const char *name, const unsigned char pk[32],
-                       unsigned char id[4])
+void vault_audit_note_keyid(const char *name, const unsigned char pk[32],
+                            unsigned char id[4])
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -392,6 +390,11 @@ struct audit_verifier {
 
 	int have_cp, cp_done;
 	audit_checkpoint cp;
+
+	/* the RFC 6962 tree of the entries so far, and what the last one stored */
+	tlog_frontier tree;
+	unsigned char stored[TLOG_MAX_LEVELS][TLOG_HASH];
+	int nstored;
 
 	int finished;
 	vault_status failed; /* sticky: once broken, always broken */
@@ -536,9 +539,24 @@ void vault_audit_verifier_free(audit_verifier *av)
 	free(av);
 }
 
+void vault_audit_verifier_stored(const audit_verifier *av,
+                                 const unsigned char **hashes, size_t *len)
+{
+	*hashes = av->stored[0];
+	*len = av->entries ? (size_t)av->nstored * TLOG_HASH : 0;
+}
+
+void vault_audit_verifier_root(const audit_verifier *av,
+                               unsigned char root[TLOG_HASH])
+{
+	vault__tlog_frontier_root(&av->tree, root);
+}
+
 static int cp_well_formed(const audit_checkpoint *cp)
 {
-	return cp->size > 0 && memchr(cp->origin, '\0', sizeof cp->origin) &&
+	return cp->size > 0 && cp->nsigs >= 0 && cp->nsigs <= NOTE_SIGS_MAX &&
+	       cp->kind >= 0 && cp->kind <= AUDIT_CP_TREE &&
+	       memchr(cp->origin, '\0', sizeof cp->origin) &&
 	       memchr(cp->signer, '\0', sizeof cp->signer) &&
 	       cp->body_len <= sizeof cp->body;
 }
@@ -559,48 +577,82 @@ vault_status vault_audit_verifier_set_checkpoint(audit_verifier *av,
 static vault_status check_origin(audit_verifier *av, const audit_checkpoint *cp,
                                  vault_verify_result *res)
 {
-	char want[sizeof ORIGIN_PREFIX + 2 * AUDIT_HASH_BYTES];
+	char want[sizeof ORIGIN_PREFIX + 2 * AUDIT_HASH_BYTES +
+	          sizeof AUDIT_CP_TREE_SUFFIX];
 
 	memcpy(want, ORIGIN_PREFIX, sizeof ORIGIN_PREFIX - 1);
 	hex_encode(want + sizeof ORIGIN_PREFIX - 1, av->vault_id, AUDIT_HASH_BYTES);
-	if (strcmp(cp->origin, want) != 0)
+	if (cp->kind == AUDIT_CP_TREE)
+		strcat(want, AUDIT_CP_TREE_SUFFIX);
+	if (cp->kind == 0 || strcmp(cp->origin, want) != 0)
 		return fail(av, res, VAULT_ERR_INTEGRITY, 1,
 		            "checkpoint origin is not this vault (entry 1 differs)");
 	return VAULT_OK;
 }
 
-/* Called with the hash of entry cp->size and the key history as of then. */
+/* Called at entry cp->size with its hash, the tree and the key history as
+ * of then.  Signatures by keys the chain does not hold (witnesses, other
+ * logs, keys replaced since) are ignored, as signed-note verifiers do; one
+ * signature by a user the chain knows must verify, and a signature by such
+ * a user that does not verify is a forgery. */
 static vault_status check_cp_at(audit_verifier *av, const audit_checkpoint *cp,
                                 const unsigned char hash[AUDIT_HASH_BYTES],
                                 vault_verify_result *res)
 {
-	const chain_user *u;
-	unsigned char id[4];
 	unsigned long long n = (unsigned long long)cp->size;
+	const char *disabled = NULL;
+	uint64_t disabled_at = 0;
+	int i, good = 0;
 
-	if (sodium_memcmp(hash, cp->head, AUDIT_HASH_BYTES) != 0)
+	if (cp->kind == AUDIT_CP_TREE) {
+		unsigned char root[TLOG_HASH];
+
+		vault__tlog_frontier_root(&av->tree, root);
+		if (av->tree.size != cp->size ||
+		    memcmp(root, cp->head, TLOG_HASH) != 0)
+			return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
+			            "the tree of entries 1..%llu differs from the "
+			            "checkpoint's root (the log was forked or "
+			            "rewritten)", n);
+	} else if (sodium_memcmp(hash, cp->head, AUDIT_HASH_BYTES) != 0) {
 		return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
 		            "entry %llu differs from the checkpoint head "
 		            "(the log was forked or rewritten)", n);
-	u = user_find(av, cp->signer);
-	if (!u)
+	}
+	for (i = 0; i < cp->nsigs; i++) {
+		const audit_note_sig *s = &cp->sigs[i];
+		const chain_user *u;
+		unsigned char id[4];
+
+		if (!s->ed25519 || !valid_name(s->name, strlen(s->name)))
+			continue;
+		u = user_find(av, s->name);
+		if (!u)
+			continue;
+		vault_audit_note_keyid(s->name, u->key, id);
+		if (memcmp(id, s->keyid, 4) != 0)
+			continue;
+		if (crypto_sign_verify_detached(s->sig, (const unsigned char *)cp->body,
+		                                cp->body_len, u->key) != 0)
+			return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
+			            "checkpoint signature by \"%s\" does not verify "
+			            "with the key the chain holds for \"%s\"", s->name,
+			            s->name);
+		if (u->disabled_at) {
+			disabled = s->name;
+			disabled_at = u->disabled_at;
+			continue;
+		}
+		good++;
+	}
+	if (good == 0 && disabled)
 		return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
-		            "checkpoint signature: signer \"%s\" has no key in "
-		            "the chain at entry %llu", cp->signer, n);
-	if (u->disabled_at)
+		            "checkpoint signature: signer \"%s\" was disabled at "
+		            "entry %llu", disabled, (unsigned long long)disabled_at);
+	if (good == 0)
 		return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
-		            "checkpoint signature: signer \"%s\" was disabled "
-		            "at entry %llu", cp->signer,
-		            (unsigned long long)u->disabled_at);
-	note_keyid(cp->signer, u->key, id);
-	if (sodium_memcmp(id, cp->keyid, 4) != 0)
-		return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
-		            "checkpoint signature: key id is not that of the "
-		            "key the chain holds for \"%s\"", cp->signer);
-	if (vault_audit_checkpoint_check_sig(cp, u->key) != VAULT_OK)
-		return fail(av, res, VAULT_ERR_INTEGRITY, cp->size,
-		            "checkpoint signature does not verify with the key "
-		            "the chain holds for \"%s\"", cp->signer);
+		            "checkpoint has no signature by a key the chain holds "
+		            "at entry %llu", n);
 	return VAULT_OK;
 }
 
@@ -755,6 +807,15 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 
 	memcpy(av->last, h, AUDIT_HASH_BYTES);
 	av->entries = n;
+	{
+		unsigned char leaf[TLOG_HASH];
+
+		vault__tlog_leaf_hash(h, AUDIT_HASH_BYTES, leaf);
+		if (vault__tlog_frontier_append(&av->tree, leaf, av->stored,
+		                                &av->nstored) != 0)
+			return fail(av, res, VAULT_ERR_INTEGRITY, n,
+			            "entry %llu: the tree is full", n);
+	}
 
 	if (av->have_cp && !av->cp_done && av->cp.size == n) {
 		if ((st = check_cp_at(av, &av->cp, h, res)) != VAULT_OK)
@@ -769,7 +830,8 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 /* Checkpoints are public: memcmp is fine. */
 static int same_cp(const audit_checkpoint *a, const audit_checkpoint *b)
 {
-	return a->size == b->size && strcmp(a->origin, b->origin) == 0 &&
+	return a->size == b->size && a->kind == b->kind &&
+	       a->nsigs == b->nsigs && strcmp(a->origin, b->origin) == 0 &&
 	       strcmp(a->signer, b->signer) == 0 &&
 	       memcmp(a->head, b->head, sizeof a->head) == 0 &&
 	       memcmp(a->keyid, b->keyid, sizeof a->keyid) == 0 &&
@@ -1102,19 +1164,37 @@ static size_t cp_body(char *body, size_t cap, const char *origin, uint64_t size,
 	return (size_t)n;
 }
 
-vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size,
-                                         const unsigned char head[AUDIT_HASH_BYTES],
-                                         const char *signer,
-                                         const unsigned char sign_sk[64],
-                                         const unsigned char sign_pk[32],
-                                         vault_buf *out)
+/* body "\n" "— " name " " base64(keyid || sig) "\n", appended to *text. */
+static size_t sig_line(char *out, size_t cap, const char *name,
+                       const char *body, size_t blen,
+                       const unsigned char sign_sk[64],
+                       const unsigned char sign_pk[32])
 {
-	unsigned char id[AUDIT_HASH_BYTES], blob[NOTE_SIG_BYTES];
-	char origin[sizeof ORIGIN_PREFIX + 2 * AUDIT_HASH_BYTES];
-	char body[256];
+	unsigned char blob[NOTE_SIG_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(NOTE_SIG_BYTES,
 	                                   sodium_base64_VARIANT_ORIGINAL)];
-	size_t blen, signer_len, total;
+	int n;
+
+	vault_audit_note_keyid(name, sign_pk, blob);
+	crypto_sign_detached(blob + 4, NULL, (const unsigned char *)body, blen,
+	                     sign_sk);
+	sodium_bin2base64(b64, sizeof b64, blob, sizeof blob,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(out, cap, EM_DASH " %s %s\n", name, b64);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static vault_status make_note(int kind, const char *vault_id_hex, uint64_t size,
+                              const unsigned char head[AUDIT_HASH_BYTES],
+                              const char *signer,
+                              const unsigned char sign_sk[64],
+                              const unsigned char sign_pk[32], vault_buf *out)
+{
+	unsigned char id[AUDIT_HASH_BYTES];
+	char origin[sizeof ORIGIN_PREFIX + 2 * AUDIT_HASH_BYTES +
+	            sizeof AUDIT_CP_TREE_SUFFIX];
+	char body[256], line[NOTE_NAME_MAX + 128];
+	size_t blen, llen, signer_len;
 	unsigned char *text;
 
 	if (!out)
@@ -1136,43 +1216,123 @@ vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size
 	if (sodium_init() < 0)
 		return VAULT_ERR_NOCRYPTO;
 
-	memcpy(origin, ORIGIN_PREFIX, sizeof ORIGIN_PREFIX - 1);
-	memcpy(origin + sizeof ORIGIN_PREFIX - 1, vault_id_hex,
-	       2 * AUDIT_HASH_BYTES + 1);
+	snprintf(origin, sizeof origin, "%s%s%s", ORIGIN_PREFIX, vault_id_hex,
+	         kind == AUDIT_CP_TREE ? AUDIT_CP_TREE_SUFFIX : "");
 	blen = cp_body(body, sizeof body, origin, size, head);
 	if (blen == 0)
 		return VAULT_ERR_INVALID;
-	note_keyid(signer, sign_pk, blob);
-	crypto_sign_detached(blob + 4, NULL, (const unsigned char *)body, blen,
-	                     sign_sk);
-	sodium_bin2base64(b64, sizeof b64, blob, sizeof blob,
-	                  sodium_base64_VARIANT_ORIGINAL);
-
-	/* body "\n" "— " signer " " b64 "\n" */
-	total = blen + 1 + (sizeof EM_DASH - 1) + 1 + signer_len + 1 +
-	        strlen(b64) + 1;
+	llen = sig_line(line, sizeof line, signer, body, blen, sign_sk, sign_pk);
+	if (llen == 0)
+		return VAULT_ERR_INVALID;
 	/* vault_buf_free() releases with sodium_free(), so the same allocator */
-	text = sodium_malloc(total + 1);
+	text = sodium_malloc(blen + 1 + llen + 1);
 	if (!text)
 		return VAULT_ERR_NOMEM;
-	snprintf((char *)text, total + 1, "%s\n" EM_DASH " %s %s\n", body, signer,
-	         b64);
+	memcpy(text, body, blen);
+	text[blen] = '\n';
+	memcpy(text + blen + 1, line, llen + 1);
 	out->data = text;
-	out->len = total;
+	out->len = blen + 1 + llen;
 	return VAULT_OK;
 }
 
-/* A key name in a signature line: non-empty, no space, no '+' (C2SP note);
- * this parser also keeps it to printable ASCII. */
-static int note_name_ok(const char *s, size_t n)
+vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size,
+                                         const unsigned char head[AUDIT_HASH_BYTES],
+                                         const char *signer,
+                                         const unsigned char sign_sk[64],
+                                         const unsigned char sign_pk[32],
+                                         vault_buf *out)
 {
-	size_t i;
+	return make_note(AUDIT_CP_CHAIN, vault_id_hex, size, head, signer, sign_sk,
+	                 sign_pk, out);
+}
 
-	if (n == 0 || n > NOTE_NAME_MAX)
+vault_status vault_audit_checkpoint_make_tree(const char *vault_id_hex, uint64_t size,
+                                              const unsigned char root[TLOG_HASH],
+                                              const char *signer,
+                                              const unsigned char sign_sk[64],
+                                              const unsigned char sign_pk[32],
+                                              vault_buf *out)
+{
+	return make_note(AUDIT_CP_TREE, vault_id_hex, size, root, signer, sign_sk,
+	                 sign_pk, out);
+}
+
+/* Decode one UTF-8 sequence at s[0..n): the code point and its length, or
+ * -1 for an invalid, overlong or surrogate sequence. */
+static long utf8_next(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned long c;
+	size_t k, i;
+
+	if (n == 0)
+		return -1;
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		k = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 4;
+		c = s[0] & 0x07;
+	} else {
+		return -1;
+	}
+	if (n < k)
+		return -1;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && c < 0x800) || (k == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	*len = k;
+	return (long)c;
+}
+
+/* Go's unicode.IsSpace, which golang.org/x/mod/sumdb/note refuses in names. */
+static int unicode_space(long c)
+{
+	return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	       c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+int vault_audit_note_name_ok(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	if (!s || n == 0 || n > NOTE_NAME_MAX)
 		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '+')
+	while (i < n) {
+		long c = utf8_next((const unsigned char *)s + i, n - i, &k);
+
+		if (c < 0 || c == '+' || unicode_space(c))
 			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* A signed note is UTF-8 with no control character but newline. */
+static int note_text_ok(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		long c = utf8_next((const unsigned char *)s + i, n - i, &k);
+
+		if (c < 0 || (c < 0x20 && c != '\n') || c == 0x7f)
+			return 0;
+		i += k;
+	}
 	return 1;
 }
 
@@ -1228,6 +1388,25 @@ static int printable_ascii(const char *s, size_t n)
 	return 1;
 }
 
+/* The kind, from the origin: "libvault/" 64 lower-case hex digits, then
+ * nothing (1.0.0) or "/tlog".  0 for any other origin (another log's). */
+static int origin_kind(const char *o, size_t n)
+{
+	size_t p = sizeof ORIGIN_PREFIX - 1, i;
+
+	if (n < p + 2 * AUDIT_HASH_BYTES || memcmp(o, ORIGIN_PREFIX, p) != 0)
+		return 0;
+	for (i = p; i < p + 2 * AUDIT_HASH_BYTES; i++)
+		if (hex_nibble(o[i]) < 0)
+			return 0;
+	if (n == p + 2 * AUDIT_HASH_BYTES)
+		return AUDIT_CP_CHAIN;
+	if (n == p + 2 * AUDIT_HASH_BYTES + sizeof AUDIT_CP_TREE_SUFFIX - 1 &&
+	    memcmp(o + i, AUDIT_CP_TREE_SUFFIX, sizeof AUDIT_CP_TREE_SUFFIX - 1) == 0)
+		return AUDIT_CP_TREE;
+	return 0;
+}
+
 vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
                                           audit_checkpoint *out, char *why,
                                           size_t whylen)
@@ -1252,6 +1431,11 @@ vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
 	}
 	if (sodium_init() < 0)
 		return VAULT_ERR_NOCRYPTO;
+	if (!note_text_ok(text, len)) {
+		set_why(why, whylen, "checkpoint is not UTF-8 text without control "
+		                     "characters");
+		goto bad;
+	}
 
 	/* origin */
 	if (next_line(text, len, &pos, &line, &n) || n == 0 ||
@@ -1261,6 +1445,9 @@ vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
 	}
 	memcpy(out->origin, line, n);
 	out->origin[n] = '\0';
+	/* Another log's origin parses (kind 0): whether it is this vault's is
+	 * for the verifier to say. */
+	out->kind = origin_kind(line, n);
 
 	/* size: decimal, no sign, no leading zero, not 0 */
 	if (next_line(text, len, &pos, &line, &n) || n == 0 || n > 20 ||
@@ -1304,6 +1491,7 @@ vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
 	while (pos < len) {
 		const char *name, *b64, *sp;
 		size_t nlen, blen;
+		audit_note_sig *s;
 
 		if (next_line(text, len, &pos, &line, &n)) {
 			set_why(why, whylen, "checkpoint does not end with a newline");
@@ -1330,19 +1518,27 @@ vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
 		nlen = (size_t)(sp - name);
 		b64 = sp + 1;
 		blen = (size_t)(line + n - b64);
-		if (!note_name_ok(name, nlen) ||
+		/* Any legal key name: witnesses and other logs name their keys
+		 * as they like. */
+		if (!vault_audit_note_name_ok(name, nlen) ||
 		    (dl = b64_decode(b64, blen, sigbuf, sizeof sigbuf)) < 5) {
 			set_why(why, whylen, "checkpoint signature line %d is malformed",
 			        sigs);
 			goto bad;
 		}
-		/* Ours: the first Ed25519 signature by a libvault user name;
-		 * others (witnesses, mirrors) are allowed and ignored. */
-		if (!found && dl == NOTE_SIG_BYTES && valid_name(name, nlen)) {
+		s = &out->sigs[out->nsigs++];
+		memcpy(s->name, name, nlen);
+		s->name[nlen] = '\0';
+		memcpy(s->keyid, sigbuf, 4);
+		if (dl == NOTE_SIG_BYTES) {
+			s->ed25519 = 1;
+			memcpy(s->sig, sigbuf + 4, AUDIT_SIG_BYTES);
+		}
+		if (!found && s->ed25519 && valid_name(name, nlen)) {
 			memcpy(out->signer, name, nlen);
 			out->signer[nlen] = '\0';
-			memcpy(out->keyid, sigbuf, 4);
-			memcpy(out->sig, sigbuf + 4, AUDIT_SIG_BYTES);
+			memcpy(out->keyid, s->keyid, 4);
+			memcpy(out->sig, s->sig, AUDIT_SIG_BYTES);
 			found = 1;
 		}
 	}
@@ -1357,6 +1553,65 @@ bad:
 	return VAULT_ERR_CORRUPT;
 }
 
+int vault_audit_checkpoint_signed_by(const audit_checkpoint *cp, const char *name,
+                                     const unsigned char pk[32])
+{
+	unsigned char id[4];
+	int i, found = 0;
+
+	vault_audit_note_keyid(name, pk, id);
+	for (i = 0; i < cp->nsigs; i++) {
+		const audit_note_sig *s = &cp->sigs[i];
+
+		if (!s->ed25519 || strcmp(s->name, name) != 0 ||
+		    memcmp(s->keyid, id, 4) != 0)
+			continue;
+		if (crypto_sign_verify_detached(s->sig, (const unsigned char *)cp->body,
+		                                cp->body_len, pk) != 0)
+			return -1;
+		found = 1;
+	}
+	return found;
+}
+
+vault_status vault_audit_checkpoint_add_sig(const audit_checkpoint *cp,
+                                            const char *text, size_t len,
+                                            const char *name,
+                                            const unsigned char sign_sk[64],
+                                            const unsigned char sign_pk[32],
+                                            vault_buf *out)
+{
+	char line[NOTE_NAME_MAX + 128];
+	size_t llen;
+	unsigned char *buf;
+
+	if (!out)
+		return VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	if (!cp || !text || !name || !cp_well_formed(cp) ||
+	    !vault_audit_note_name_ok(name, strlen(name)) ||
+	    sodium_memcmp(sign_sk + 32, sign_pk, 32) != 0 || len == 0 ||
+	    text[len - 1] != '\n')
+		return VAULT_ERR_INVALID;
+	if (cp->nsigs >= NOTE_SIGS_MAX)
+		return VAULT_ERR_INVALID;
+	if (vault_audit_checkpoint_signed_by(cp, name, sign_pk) != 0)
+		return VAULT_ERR_EXISTS;
+	llen = sig_line(line, sizeof line, name, cp->body, cp->body_len, sign_sk,
+	                sign_pk);
+	if (llen == 0)
+		return VAULT_ERR_INVALID;
+	buf = sodium_malloc(len + llen + 1);
+	if (!buf)
+		return VAULT_ERR_NOMEM;
+	memcpy(buf, text, len);
+	memcpy(buf + len, line, llen + 1);
+	out->data = buf;
+	out->len = len + llen;
+	return VAULT_OK;
+}
+
 vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
                                               const unsigned char pk[32])
 {
@@ -1366,7 +1621,7 @@ vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
 		return VAULT_ERR_INVALID;
 	if (sodium_init() < 0)
 		return VAULT_ERR_NOCRYPTO;
-	note_keyid(cp->signer, pk, id);
+	vault_audit_note_keyid(cp->signer, pk, id);
 	if (sodium_memcmp(id, cp->keyid, 4) != 0)
 		return VAULT_ERR_INTEGRITY;
 	if (crypto_sign_verify_detached(cp->sig, (const unsigned char *)cp->body,
@@ -1458,11 +1713,46 @@ static vault_status export_fail(vault_verify_result *res, vault_status st,
 	return st;
 }
 
+/* PATH.checkpoint as text, or NULL when there is none (or it is too long
+ * to be one, which the parser then never sees). */
+static char *read_beside(const char *path)
+{
+	size_t n = strlen(path) + sizeof ".checkpoint", len;
+	char *name = malloc(n), *text = NULL;
+	FILE *f;
+
+	if (!name)
+		return NULL;
+	snprintf(name, n, "%s.checkpoint", path);
+	f = fopen(name, "rb");
+	free(name);
+	if (!f)
+		return NULL;
+	text = malloc(NOTE_MAX + 2);
+	if (text) {
+		len = fread(text, 1, NOTE_MAX + 1, f);
+		text[len] = '\0';
+		if (len == 0 || len > NOTE_MAX || memchr(text, '\0', len)) {
+			/* unreadable as a note: let the parser say why */
+			if (len > NOTE_MAX)
+				len = NOTE_MAX + 1;
+			text[len] = '\0';
+			if (len == 0) {
+				free(text);
+				text = NULL;
+			}
+		}
+	}
+	fclose(f);
+	return text;
+}
+
 vault_status vault_audit_verify_export(const char *path, const char *vault_id,
                                        const char *checkpoint,
                                        vault_verify_result *res,
                                        vault_progress_cb progress, void *ctx)
 {
+	char *beside = NULL;
 	unsigned char pin[AUDIT_HASH_BYTES];
 	audit_checkpoint cp;
 	audit_verifier *av = NULL;
@@ -1488,19 +1778,34 @@ vault_status vault_audit_verify_export(const char *path, const char *vault_id,
 	if (sodium_init() < 0)
 		return export_fail(res, VAULT_ERR_NOCRYPTO, 0,
 		                   "libsodium could not be initialised");
-	if (checkpoint &&
-	    vault_audit_checkpoint_parse(checkpoint, strlen(checkpoint), &cp, why,
-	                                 sizeof why) != VAULT_OK)
+	if (!checkpoint) {
+		/* The checkpoint vault_audit_export() writes beside the file. */
+		beside = read_beside(path);
+		if (beside && vault_audit_checkpoint_parse(beside, strlen(beside), &cp,
+		                                           why, sizeof why) != VAULT_OK) {
+			free(beside);
+			return export_fail(res, VAULT_ERR_INTEGRITY, 0,
+			                   "%s.checkpoint: %s", path, why);
+		}
+		checkpoint = beside;
+	} else if (vault_audit_checkpoint_parse(checkpoint, strlen(checkpoint), &cp, why,
+	                                        sizeof why) != VAULT_OK) {
 		return export_fail(res, VAULT_ERR_INVALID, 0, "%s", why);
+	}
+	if (res->version == 2)
+		res->checkpoint_kind = checkpoint ? cp.kind : 0;
 
 	lr = calloc(1, sizeof *lr);
-	if (!lr)
+	if (!lr) {
+		free(beside);
 		return export_fail(res, VAULT_ERR_NOMEM, 0, "out of memory");
+	}
 	lr->f = fopen(path, "rb");
 	if (!lr->f) {
 		int e = errno;
 
 		free(lr);
+		free(beside);
 		if (e == ENOENT || e == ENOTDIR)
 			return export_fail(res, VAULT_ERR_NOT_FOUND, 0,
 			                   "export file not found");
@@ -1570,7 +1875,10 @@ vault_status vault_audit_verify_export(const char *path, const char *vault_id,
 	st = vault_audit_verifier_finish(av, NULL, res);
 	if (st != VAULT_OK)
 		vault__set_last_error("%s", res->reason);
+	if (res->version == 2)
+		res->tree_size = res->entries;
 out:
+	free(beside);
 	vault_audit_verifier_free(av);
 	if (lr) {
 		fclose(lr->f);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlog.h"
 #include "vault.h"
 
 #define AUDIT_HASH_BYTES 32 /* BLAKE2b-256 */
@@ -80,20 +81,78 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
                                        audit_rec *r, void **store, char *why,
                                        size_t whylen);
 
+/* The stored tree hashes of the entry pushed last (lib/tlog.h), and the
+ * RFC 6962 root of the entries pushed so far. */
+void vault_audit_verifier_stored(const audit_verifier *av,
+                                 const unsigned char **hashes, size_t *len);
+void vault_audit_verifier_root(const audit_verifier *av,
+                               unsigned char root[TLOG_HASH]);
+
+/* Checkpoint kinds.  The kind is in the origin line, so a verifier that
+ * knows only one kind cannot mistake the other for it. */
+#define AUDIT_CP_CHAIN 1 /* 1.0.0: "libvault/<id>", line 3 the chain head */
+#define AUDIT_CP_TREE 2  /* 1.1.0: "libvault/<id>/tlog", line 3 the RFC 6962 root */
+#define AUDIT_CP_TREE_SUFFIX "/tlog"
+
+#define NOTE_SIGS_MAX 16   /* signature lines in a checkpoint */
+#define NOTE_NAME_MAX 256  /* key name in a signature line, bytes */
+
+/* One signature line of a signed note. */
+typedef struct audit_note_sig {
+	char name[NOTE_NAME_MAX + 1];
+	unsigned char keyid[4];
+	int ed25519; /* 1: 64 signature bytes follow the key id */
+	unsigned char sig[AUDIT_SIG_BYTES];
+} audit_note_sig;
+
 /* Checkpoint: C2SP signed note. */
 typedef struct audit_checkpoint {
-	char origin[128];   /* "libvault/<vault id hex>" */
+	char origin[128];   /* "libvault/<vault id hex>[/tlog]" */
+	int kind;           /* AUDIT_CP_* */
 	uint64_t size;      /* entries */
-	unsigned char head[AUDIT_HASH_BYTES];
+	unsigned char head[AUDIT_HASH_BYTES]; /* chain head or tree root */
+	/* The first Ed25519 signature whose key name is a libvault user name. */
 	char signer[VAULT_NAME_MAX + 1];
 	unsigned char keyid[4];
 	unsigned char sig[AUDIT_SIG_BYTES];
+	/* every signature line, in order */
+	audit_note_sig sigs[NOTE_SIGS_MAX];
+	int nsigs;
 	/* the signed body (origin, size and head lines) */
 	char body[256];
 	size_t body_len;
 } audit_checkpoint;
 
-/* Make the note text into *out (vault_buf, NUL-terminated). */
+/* A checkpoint of the tree (AUDIT_CP_TREE) of `size` entries with the given
+ * root, as vault_audit_checkpoint_make() makes one of the chain head. */
+vault_status vault_audit_checkpoint_make_tree(const char *vault_id_hex, uint64_t size,
+                                              const unsigned char root[TLOG_HASH],
+                                              const char *signer,
+                                              const unsigned char sign_sk[64],
+                                              const unsigned char sign_pk[32],
+                                              vault_buf *out);
+/* The note text of *cp with one more signature line by (name, key), after
+ * the ones it has.  VAULT_ERR_EXISTS if that key already signed it. */
+vault_status vault_audit_checkpoint_add_sig(const audit_checkpoint *cp,
+                                            const char *text, size_t len,
+                                            const char *name,
+                                            const unsigned char sign_sk[64],
+                                            const unsigned char sign_pk[32],
+                                            vault_buf *out);
+/* The signed-note key hash of (name, Ed25519 key): the first 4 bytes of
+ * SHA-256(name || 0x0A || 0x01 || key). */
+void vault_audit_note_keyid(const char *name, const unsigned char pk[32],
+                            unsigned char id[4]);
+/* Does one of cp's signature lines verify with (name, pk)?  1 yes, 0 no such
+ * line, -1 a line of that key that does not verify. */
+int vault_audit_checkpoint_signed_by(const audit_checkpoint *cp, const char *name,
+                                     const unsigned char pk[32]);
+/* Is the text a legal signed-note key name (non-empty UTF-8, no space of
+ * any kind, no '+')? */
+int vault_audit_note_name_ok(const char *s, size_t n);
+
+/* Make the note text (1.0.0 kind, AUDIT_CP_CHAIN) into *out (vault_buf,
+ * NUL-terminated). */
 vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size,
                                          const unsigned char head[AUDIT_HASH_BYTES],
                                          const char *signer,
@@ -104,8 +163,8 @@ vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size
 vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
                                           audit_checkpoint *out, char *why,
                                           size_t whylen);
-/* Check the note's signature with `pk` (the signer's key as the chain knows
- * it).  VAULT_OK or VAULT_ERR_INTEGRITY. */
+/* Check the signature of cp->signer with `pk` (the signer's key as the chain
+ * knows it).  VAULT_OK or VAULT_ERR_INTEGRITY. */
 vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
                                               const unsigned char pk[32]);
 

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "vault.h"
+#include "tlog.h"
 #include "policy.h"
 
 #define VAULT_KEY_BYTES 32
@@ -83,6 +84,8 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_LAPSED_HOLDERS,
 	ST_USER_LIVE,
+	ST_TREE_INSERT,
+	ST_TREE_GET,
 	ST__COUNT
 };
 
@@ -109,6 +112,11 @@ struct vault {
 	unsigned char head_hash[32];
 	int unsigned_entries; /* entries of ours not yet covered by a signature */
 	uint64_t last_own_seq;
+	/* The Merkle tree's right edge (audit_tree.c), valid while tree_known
+	 * and while the log's head is still tree_head at size tree.size. */
+	int tree_known;
+	unsigned char tree_head[32];
+	tlog_frontier tree;
 
 	/* What light operations inside one vault_begin() transaction loaded
 	 * about their case (gate.c); NULL until first needed. */
@@ -218,6 +226,16 @@ vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
 void vault__inbox_clear(const char *dir);
 int vault__lock_acquire(const char *dir);
 void vault__lock_release(int fd);
+
+/* ---- audit_tree.c ------------------------------------------------------ */
+/* Store the Merkle tree hashes of entry seq (the next one) before it is
+ * inserted; fills in what is missing first.  Needs v->head_* known. */
+vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned char hash[32]);
+/* tlog_read_fn over the table (ctx is the vault). */
+vault_status vault__audit_tree_read(void *ctx, int level, uint64_t index,
+                                    unsigned char out[TLOG_HASH]);
+/* RFC 6962 root of the first `size` entries, from the stored hashes. */
+vault_status vault__audit_tree_root(vault *v, uint64_t size, unsigned char root[TLOG_HASH]);
 
 /* ---- store.c ----------------------------------------------------------- */
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],

@@ -2,6 +2,7 @@
  * names.c - versions, constants for bindings, option initialisers, and the
  * canonical names of the enumerations.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +42,9 @@ vault_status vault_verify_result_init(vault_verify_result *res, unsigned int ver
 {
 	if (res == NULL || version == 0 || version > VAULT_VERIFY_RESULT_VERSION)
 		return VAULT_ERR_INVALID;
-	memset(res, 0, sizeof(*res));
+	/* A version 1 caller's struct ends before checkpoint_kind. */
+	memset(res, 0, version == 1 ? offsetof(vault_verify_result, checkpoint_kind)
+	                            : sizeof(*res));
 	res->version = version;
 	return VAULT_OK;
 }

@@ -75,6 +75,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_case ON audit(case_id);"
 	"CREATE INDEX class_keys_holder ON class_keys(hkind, holder);"
 	"CREATE INDEX breakglass_case ON breakglass(case_id, user);",
+	/* 2 -> 3 (1.1.0): the RFC 6962 Merkle tree over the audit log, its
+	 * stored hashes (lib/tlog.h): row seq holds the hashes that entry seq
+	 * completes, 32 bytes each, leaf first.  Derived from the log: filled
+	 * in for older entries at the first append (lib/audit_tree.c), and
+	 * checked against the log by vault_audit_verify(). */
+	"CREATE TABLE audit_tree(seq INTEGER PRIMARY KEY, hashes BLOB NOT NULL);",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -119,6 +125,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_RELEASE] = "RELEASE vault_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO vault_op",
 	[ST_USER_LIVE] = "SELECT disabled FROM users WHERE name = ?1",
+	[ST_TREE_INSERT] = "INSERT INTO audit_tree(seq, hashes) VALUES(?1, ?2)",
+	[ST_TREE_GET] = "SELECT hashes FROM audit_tree WHERE seq = ?1",
 	/* A holder of the current class key whose grants all lapsed. */
 	[ST_LAPSED_HOLDERS] =
 	    "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"

@@ -13,6 +13,7 @@ if [ $# -ne 1 ]; then
 	exit 2
 fi
 VAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$VAULT" ] || { echo "e2e: $VAULT is not executable" >&2; exit 2; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -662,6 +663,8 @@ for s in "$GENERAL_TEXT" "$SAFETY_TEXT" "$SENSITIVE_TEXT" 'restricted note' \
 	if grep -r -a -F -q -- "$s" "$V"; then leaks="$leaks [$s]"; fi
 done
 check "no record plaintext or passphrase in any file of the vault" test -z "$leaks"
+
+if "$HERE/tlog.sh" "$VAULT"; then pass "tests/e2e/tlog.sh (the verifiable log)"; else RC=$?; fail "tests/e2e/tlog.sh (the verifiable log)"; fi
 
 echo
 echo "$PASSED passed, $FAILED failed"

@@ -1676,10 +1676,11 @@ static void test_vault__open_migrates_older_schema(void **state)
 
 	(void)state;
 	/* Make the file look like schema 1: without the indexes that step 2
-	 * adds, and stamped 1. */
+	 * adds and the tree of step 3, and stamped 1. */
 	assert_int_equal(th_db_exec(dir, "admin", "DROP INDEX audit_case;"
 	                                         "DROP INDEX class_keys_holder;"
 	                                         "DROP INDEX breakglass_case;"
+	                                         "DROP TABLE audit_tree;"
 	                                         "PRAGMA user_version = 1;"), SQLITE_OK);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name = 'audit_case'"), 0);
@@ -1691,7 +1692,7 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 2);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 3);
 	verify_log(dir);
 	th_rmdir(dir);
 }

@@ -39,7 +39,7 @@ OPEN_OPTIONS_VERSION = 1
 CONSENT_OPTIONS_VERSION = 1
 SHARE_OPTIONS_VERSION = 1
 AUDIT_QUERY_VERSION = 1
-VERIFY_RESULT_VERSION = 1
+VERIFY_RESULT_VERSION = 2
 
 
 # --------------------------------------------------------------------------
@@ -203,6 +203,8 @@ class VerifyResult(Structure):
         ("entries", c_uint64),
         ("bad_seq", c_uint64),
         ("reason", c_char * 256),
+        ("checkpoint_kind", c_int),
+        ("tree_size", c_uint64),
     ]
 
 
@@ -324,6 +326,14 @@ _PROTOTYPES = {
         _st,
         [c_char_p, c_char_p, c_char_p, POINTER(VerifyResult), PROGRESS_CB, c_void_p],
     ),
+    "vault_audit_vkey": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_prove_inclusion": (_st, [_vp, c_uint64, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_prove_consistency": (_st, [_vp, c_char_p, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_check_proof": (
+        _st,
+        [c_char_p, POINTER(c_char_p), c_size_t, POINTER(VerifyResult)],
+    ),
+    "vault_audit_cosign": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
 }
 
 
