@@ -2372,6 +2372,166 @@ void vault_buf_free(vault_buf *buf)
 #define T(name)                                                                \
 	cmocka_unit_test_setup_teardown(test_audit_chain__##name, setup, teardown)
 
+/* ---- 1.1.0: tree checkpoints, signed-note rules ------------------------------ */
+
+/* A tree checkpoint of L at `size` signed by `who`. */
+static char *make_tree_cp(const tlog *L, uint64_t size, int who)
+{
+	char vid[65];
+	vault_buf b = VAULT_BUF_INIT;
+	tlog_frontier f;
+	unsigned char leaf[TLOG_HASH], stored[TLOG_MAX_LEVELS][TLOG_HASH], root[TLOG_HASH];
+	uint64_t i;
+	int ns;
+	char *s;
+
+	vault__tlog_frontier_init(&f);
+	for (i = 0; i < size; i++) {
+		vault__tlog_leaf_hash(L->rec[i].hash, 32, leaf);
+		assert_int_equal(vault__tlog_frontier_append(&f, leaf, stored, &ns), 0);
+	}
+	vault__tlog_frontier_root(&f, root);
+	hex(vid, L->rec[0].hash, 32);
+	assert_int_equal(vault_audit_checkpoint_make_tree(vid, size, root, names[who],
+	                                                  K[who].sk, K[who].pk, &b),
+	                 VAULT_OK);
+	s = strdup((char *)b.data);
+	assert_non_null(s);
+	vault_buf_free(&b);
+	return s;
+}
+
+static void test_audit_chain__tree_checkpoint_verifies_offline(void **state)
+{
+	tlog L;
+	char *text, *bad;
+	audit_checkpoint cp;
+	uint64_t n;
+
+	(void)state;
+	build_base(&L);
+	for (n = 1; n <= L.n; n++) {
+		text = make_tree_cp(&L, n, ADMIN);
+		parse_cp(text, &cp);
+		assert_int_equal(cp.kind, AUDIT_CP_TREE);
+		expect_ok(&L, text);
+		free(text);
+	}
+	/* the chain head where a tree root belongs: the kind is in the origin,
+	 * so it is checked as a root, and fails */
+	text = make_cp(&L, 17, ADMIN);
+	bad = malloc(strlen(text) + 8);
+	assert_non_null(bad);
+	parse_cp(text, &cp);
+	free(text);
+	text = make_tree_cp(&L, 17, ADMIN);
+	{
+		audit_checkpoint t;
+
+		parse_cp(text, &t);
+		assert_memory_not_equal(t.head, cp.head, 32);
+	}
+	free(bad);
+	/* a root of another log of the same size */
+	L.rec[4].ts++;
+	assert_int_equal(vault_audit_rec_hash(&L.rec[4], L.rec[4].hash), VAULT_OK);
+	bad = make_tree_cp(&L, 17, ADMIN);
+	build_base(&L);
+	expect_bad(&L, bad, 17, "differs from the checkpoint's root");
+	free(bad);
+	free(text);
+}
+
+/* Signature lines by keys the verifier does not know are skipped, wherever
+ * they stand and whatever their (legal) name; the log's own must verify. */
+static void test_audit_chain__unknown_signers_first_and_any_legal_name(void **state)
+{
+	tlog L;
+	char *text, *buf, *sig;
+	audit_checkpoint cp;
+	size_t n;
+
+	(void)state;
+	build_base(&L);
+	text = make_tree_cp(&L, 17, ADMIN);
+	n = strlen(text);
+	buf = malloc(n + 256);
+	assert_non_null(buf);
+	sig = strstr(text, "\n\n") + 2;
+	memcpy(buf, text, (size_t)(sig - text));
+	buf[sig - text] = '\0';
+	/* a witness with a non-ASCII name, and one named like a user of the
+	 * log ("bob") but with another key id, before the log's signature */
+	strcat(buf, "\xe2\x80\x94 t\xc3\xa9moin.example/w AAAAAQID\n");
+	{
+		unsigned char zero[68] = {0};
+		char b64[sodium_base64_ENCODED_LEN(68, sodium_base64_VARIANT_ORIGINAL)];
+
+		sodium_bin2base64(b64, sizeof b64, zero, 68, sodium_base64_VARIANT_ORIGINAL);
+		strcat(buf, "\xe2\x80\x94 bob ");
+		strcat(buf, b64);
+		strcat(buf, "\n");
+	}
+	strcat(buf, sig);
+	parse_cp(buf, &cp);
+	assert_int_equal(cp.nsigs, 3);
+	assert_string_equal(cp.sigs[0].name, "t\xc3\xa9moin.example/w");
+	assert_string_equal(cp.signer, "bob");
+	expect_ok(&L, buf);
+	free(buf);
+	free(text);
+}
+
+static void test_audit_chain__note_key_names(void **state)
+{
+	(void)state;
+	assert_true(vault_audit_note_name_ok("admin", 5));
+	assert_true(vault_audit_note_name_ok("sum.golang.org", 14));
+	assert_true(vault_audit_note_name_ok("t\xc3\xa9moin", 7));
+	assert_false(vault_audit_note_name_ok("", 0));
+	assert_false(vault_audit_note_name_ok("a+b", 3));
+	assert_false(vault_audit_note_name_ok("a b", 3));
+	assert_false(vault_audit_note_name_ok("a\xc2\xa0" "b", 4));     /* NBSP */
+	assert_false(vault_audit_note_name_ok("a\xe3\x80\x80" "b", 5)); /* ideographic space */
+	assert_false(vault_audit_note_name_ok("a\xff", 2));             /* not UTF-8 */
+	assert_false(vault_audit_note_name_ok("\xc0\xaf", 2));          /* overlong */
+}
+
+static void test_audit_chain__cosignature_line(void **state)
+{
+	tlog L;
+	char *text;
+	audit_checkpoint cp, again;
+	vault_buf b = VAULT_BUF_INIT, b2 = VAULT_BUF_INIT;
+	char why[128];
+
+	(void)state;
+	build_base(&L);
+	text = make_tree_cp(&L, 17, ADMIN);
+	parse_cp(text, &cp);
+	assert_int_equal(vault_audit_checkpoint_add_sig(&cp, text, strlen(text), "witness/1",
+	                                                K[MALLORY].sk, K[MALLORY].pk, &b),
+	                 VAULT_OK);
+	assert_int_equal(vault_audit_checkpoint_parse((char *)b.data, b.len, &again, why,
+	                                              sizeof why), VAULT_OK);
+	assert_int_equal(again.nsigs, 2);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "witness/1", K[MALLORY].pk), 1);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "admin", K[ADMIN].pk), 1);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "admin", K[BOB].pk), 0);
+	assert_int_equal(vault_audit_checkpoint_add_sig(&again, (char *)b.data, b.len,
+	                                                "witness/1", K[MALLORY].sk,
+	                                                K[MALLORY].pk, &b2),
+	                 VAULT_ERR_EXISTS);
+	/* the log still verifies against it: the witness is not in the chain */
+	expect_ok(&L, (char *)b.data);
+	/* a bad name is refused */
+	assert_int_equal(vault_audit_checkpoint_add_sig(&cp, text, strlen(text), "a b",
+	                                                K[MALLORY].sk, K[MALLORY].pk, &b2),
+	                 VAULT_ERR_INVALID);
+	vault_buf_free(&b);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2432,6 +2592,10 @@ int main(void)
 		T(checkpoint_parse_rejects_malformed),
 		T(checkpoint_parse_ignores_foreign_signatures),
 		T(checkpoint_make_rejects_bad_args),
+		T(tree_checkpoint_verifies_offline),
+		T(unknown_signers_first_and_any_legal_name),
+		T(note_key_names),
+		T(cosignature_line),
 		T(verifier_checkpoint_contract),
 		T(verifier_failure_is_sticky),
 		T(verifier_null_arguments),
