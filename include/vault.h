@@ -795,7 +795,9 @@ VAULT_API vault_status vault_audit_export(vault *v, const char *path,
                                           vault_progress_cb progress, void *ctx);
 
 /** A signed checkpoint of the log as it is now (C2SP signed-note text,
- *  format in SECURITY.md), signed by the caller.  Recorded. */
+ *  format in SECURITY.md), signed by the caller.  Recorded.  @since 1.1.0
+ *  of the tree kind (VAULT_CHECKPOINT_TREE): its third line is the RFC 6962
+ *  root, not the hash of the last entry. */
 VAULT_API vault_status vault_audit_checkpoint(vault *v, vault_buf *out);
 
 /** Result of a verification.  Initialise with vault_verify_result_init(). */
@@ -834,6 +836,9 @@ VAULT_API vault_status vault_verify_result_init(vault_verify_result *res,
  * Verify the whole log in the vault: chain, hashes, signatures, key history,
  * and, if `checkpoint` (text) is not NULL, that the log extends it.
  * VAULT_OK, or VAULT_ERR_INTEGRITY with the first bad entry in *res.
+ * @since 1.1.0 also that the stored Merkle tree is the tree of the log; the
+ * checkpoint may be of either kind (vault_checkpoint_kind), and a version 2
+ * result says which in res->checkpoint_kind.
  */
 VAULT_API vault_status vault_audit_verify(vault *v, const char *checkpoint,
                                           vault_verify_result *res,

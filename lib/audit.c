@@ -8,6 +8,10 @@
  * entries of a transaction are the actor's (the write lock is held), and
  * each hash covers the one before, so that one signature covers them all.
  * SECURITY.md gives the argument and the benchmark that chose it.
+ *
+ * Every append also stores the entry's hashes in the RFC 6962 Merkle tree
+ * (audit_tree.c); checkpoints sign the tree's root, and the proofs, verifier
+ * keys and cosignatures of the verifiable log are at the end of this file.
  */
 #include <errno.h>
 #include <stdio.h>
