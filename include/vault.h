@@ -330,10 +330,20 @@ typedef struct vault_open_options {
 	/** How long a writer waits for the lock before VAULT_ERR_BUSY;
 	 *  0 means 5000 ms, negative means do not wait. */
 	int busy_timeout_ms;
+	/** Version 2 (@since 1.1.0): a folder of this user's own, outside the
+	 *  vault folder (the CLI uses $XDG_STATE_HOME/libvault, by default
+	 *  ~/.local/state/libvault), where the library keeps the newest tree
+	 *  head of the audit log this user has seen, signed with her key
+	 *  (<state_dir>/<vault id>/<user>, created 0700).  vault_open() then
+	 *  checks that the log extends it, and advances it: a log cut, rolled
+	 *  back or rewritten below what she saw is VAULT_ERR_INTEGRITY, with a
+	 *  message that says so.  NULL: no such check. */
+	const char *state_dir;
 } vault_open_options;
 
-#define VAULT_OPEN_OPTIONS_VERSION 1
-#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, (vault_purpose)0, 0}
+/* Version 1 is the 1.0 layout, without state_dir. */
+#define VAULT_OPEN_OPTIONS_VERSION 2
+#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, (vault_purpose)0, 0, NULL}
 VAULT_API vault_status vault_open_options_init(vault_open_options *opts,
                                                unsigned int version);
 

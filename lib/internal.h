@@ -237,6 +237,18 @@ vault_status vault__audit_tree_read(void *ctx, int level, uint64_t index,
 /* RFC 6962 root of the first `size` entries, from the stored hashes. */
 vault_status vault__audit_tree_root(vault *v, uint64_t size, unsigned char root[TLOG_HASH]);
 
+/* Sizes of the version 1 (1.0) layouts of structures that grew in 1.1:
+ * a version 1 caller's struct ends there. */
+#define OPEN_OPTIONS_V1_SIZE (offsetof(vault_open_options, busy_timeout_ms) + sizeof(int))
+#define VERIFY_RESULT_V1_SIZE (offsetof(vault_verify_result, reason) + 256)
+
+/* ---- witness.c --------------------------------------------------------- */
+/* Inside the open's transaction, after its entry: the log extends the tree
+ * head this user saw (state_dir NULL: no check).  VAULT_ERR_INTEGRITY if not. */
+vault_status vault__witness_check(vault *v, const char *state_dir);
+/* After the open committed: this user has now seen the log as it is. */
+vault_status vault__witness_save(vault *v, const char *state_dir);
+
 /* ---- store.c ----------------------------------------------------------- */
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms);

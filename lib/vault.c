@@ -3,6 +3,7 @@
  * caller's transactions.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,7 +365,11 @@ vault_status vault_open(const char *path, const char *user,
 			vault__set_last_error("unknown options version");
 			return VAULT_ERR_INVALID;
 		}
-		o = *opts;
+		/* A version 1 caller's struct ends before state_dir. */
+		memcpy(&o, opts, opts->version == 1 ? OPEN_OPTIONS_V1_SIZE
+		                                    : sizeof(o));
+		if (opts->version == 1)
+			o.state_dir = NULL;
 	}
 	if (o.purpose == 0)
 		o.purpose = VAULT_PURPOSE_CASEWORK;
@@ -451,7 +456,12 @@ vault_status vault_open(const char *path, const char *user,
 		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT)
 			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
 	}
+	/* Every user a witness: the log must extend what she saw. */
+	if (st == VAULT_OK)
+		st = vault__witness_check(v, o.state_dir);
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	if (st == VAULT_OK)
+		st = vault__witness_save(v, o.state_dir);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	if (drained > 0)

@@ -22,6 +22,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/vault-e2e.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 unset VAULT_DIR VAULT_USER
+export XDG_STATE_HOME="$TMP/state" # what each user's library saw (witness state)
 V="$TMP/v"
 KDF=insecure-test-only
 

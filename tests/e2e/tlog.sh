@@ -19,6 +19,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/vault-e2e-tlog.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 unset VAULT_DIR VAULT_USER
+export XDG_STATE_HOME="$TMP/state"
 V="$TMP/v"
 KDF=insecure-test-only
 PASSED=0
@@ -173,6 +174,20 @@ if command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/golang.org/x/mod/
 else
 	echo "skip Go interop (golang-go or golang-golang-x-mod-dev not installed)"
 fi
+
+# ---- every user a witness ------------------------------------------------------------
+
+[ -d "$XDG_STATE_HOME/libvault/$VAULT_ID" ] && pass "the CLI keeps witness state in \$XDG_STATE_HOME/libvault" ||
+	fail "the CLI keeps witness state in \$XDG_STATE_HOME/libvault"
+cp -a "$V" "$TMP/v-old"
+as sup "$SUP_PW" audit vkey
+as aud "$AUD_PW" audit id
+rm -rf "$V" && mv "$TMP/v-old" "$V"
+as aud "$AUD_PW" audit id
+expect "a restored older folder: the next open by a user who saw more fails, exit 6" 6 '' \
+	'cut or rolled back'
+XDG_STATE_HOME="$TMP/other-state" as aud "$AUD_PW" audit id
+expect "a user with no memory of the later state cannot tell" 0 "^$VAULT_ID$"
 
 echo
 echo "tlog.sh: $PASSED passed, $FAILED failed"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -573,6 +574,251 @@ static void test_audit_tlog__export_writes_its_own_checkpoint(void **state)
 	free(later);
 }
 
+/* ---- every user a witness ------------------------------------------------------ */
+
+static vault_status open_w(fx *f, const char *user, const char *state, vault **out)
+{
+	vault_open_options o;
+	size_t len;
+	const unsigned char *p = th_pass(user, &len);
+
+	assert_int_equal(vault_open_options_init(&o, VAULT_OPEN_OPTIONS_VERSION), VAULT_OK);
+	o.state_dir = state;
+	return vault_open(f->dir, user, p, len, &o, out);
+}
+
+static void open_w_ok(fx *f, const char *user, const char *state)
+{
+	vault *v = NULL;
+	vault_status st = open_w(f, user, state, &v);
+
+	if (st != VAULT_OK)
+		fail_msg("open as %s: %s", user, vault_last_errmsg());
+	vault_close(v);
+}
+
+static void open_w_bad(fx *f, const char *user, const char *state, const char *why)
+{
+	vault *v = NULL;
+	vault_status st = open_w(f, user, state, &v);
+
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	assert_null(v);
+	if (strstr(vault_last_errmsg(), why) == NULL)
+		fail_msg("open as %s: \"%s\" does not say \"%s\"", user, vault_last_errmsg(), why);
+}
+
+static char *state_dir(fx *f)
+{
+	char *d = malloc(strlen(f->dir) + 32);
+
+	assert_non_null(d);
+	sprintf(d, "%s/../state-%d", f->dir, (int)getpid());
+	return d;
+}
+
+static void cp_file(const char *from, const char *to)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void rm_rf(const char *path)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A cut log: the last entries dropped (tree rows too, as a careful writer
+ * would).  Anyone who saw them is told at her next open. */
+static void test_audit_tlog__witness_sees_a_cut_log(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f);
+
+	open_w_ok(f, "cav_cw", sd);
+	open_w_ok(f, "cav_cw", sd); /* and again: the state advances */
+	assert_int_equal(th_db_exec(f->dir, "admin", "DELETE FROM audit WHERE seq > (SELECT"
+	                                            " max(seq) - 3 FROM audit);"
+	                                            " DELETE FROM audit_tree WHERE seq > (SELECT"
+	                                            " max(seq) FROM audit)"), SQLITE_OK);
+	open_w_bad(f, "cav_cw", sd, "cut or rolled back");
+	/* a user who never saw the lost entries cannot tell (SECURITY.md) */
+	open_w_ok(f, "cas_cw", sd);
+	/* no state folder: no witness */
+	{
+		vault *v = NULL;
+
+		assert_int_equal(open_w(f, "cav_cw", NULL, &v), VAULT_OK);
+		vault_close(v);
+	}
+	rm_rf(sd);
+	free(sd);
+}
+
+/* vault.db restored from a copy taken before entries this user saw. */
+static void test_audit_tlog__witness_sees_a_restored_database(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), db[512], old[512];
+
+	snprintf(db, sizeof(db), "%s/vault.db", f->dir);
+	snprintf(old, sizeof(old), "%s/../old-vault-%d.db", f->dir, (int)getpid());
+	open_w_ok(f, "cav_sup", sd);
+	cp_file(db, old); /* the handles are closed: no WAL to copy */
+	th_put(f->dir, "cav_cw", f->case_id, "later", VAULT_CLASS_GENERAL, "after the copy");
+	open_w_ok(f, "cav_sup", sd);
+	cp_file(old, db);
+	{
+		char wal[520];
+
+		snprintf(wal, sizeof(wal), "%s-wal", db);
+		unlink(wal);
+	}
+	open_w_bad(f, "cav_sup", sd, "cut or rolled back");
+	unlink(old);
+	rm_rf(sd);
+	free(sd);
+}
+
+/* The whole folder (database and key slots) restored from an older copy:
+ * the state outside the folder still remembers. */
+static void test_audit_tlog__witness_sees_a_restored_folder(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), copy[512];
+
+	snprintf(copy, sizeof(copy), "%s-copy", f->dir);
+	cp_file(f->dir, copy);
+	th_put(f->dir, "cav_cw", f->case_id, "later", VAULT_CLASS_GENERAL, "after the copy");
+	open_w_ok(f, "aud", sd);
+	rm_rf(f->dir);
+	assert_int_equal(rename(copy, f->dir), 0);
+	open_w_bad(f, "aud", sd, "cut or rolled back");
+	rm_rf(sd);
+	free(sd);
+}
+
+/* Entries this user saw, rewritten, with every hash after them and the
+ * tree recomputed: the old root is not in the new tree. */
+static void test_audit_tlog__witness_sees_a_rewritten_log(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f);
+
+	open_w_ok(f, "cav_cw", sd);
+	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET hash = zeroblob(32)"
+	                                            " WHERE seq = 3; DELETE FROM audit_tree"),
+	                 SQLITE_OK);
+	vault_close(th_open(f->dir, "cas_cw")); /* the tree is rebuilt from the changed log */
+	open_w_bad(f, "cav_cw", sd, "rewritten or forked");
+	rm_rf(sd);
+	free(sd);
+}
+
+/* Frames lost from vault.db-wal: vault.db as it was, and the WAL cut back to
+ * what it held before commits this user saw. */
+static void test_audit_tlog__witness_sees_dropped_wal_frames(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), db[512], wal[520], shm[520], dbcopy[600], walcopy[600];
+	struct stat sb;
+	off_t early;
+	sqlite3 *raw;
+
+	snprintf(db, sizeof(db), "%s/vault.db", f->dir);
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	snprintf(shm, sizeof(shm), "%s-shm", db);
+	snprintf(dbcopy, sizeof(dbcopy), "%s/../db-%d", f->dir, (int)getpid());
+	snprintf(walcopy, sizeof(walcopy), "%s/../wal-%d", f->dir, (int)getpid());
+	/* A connection held open keeps the WAL from being checkpointed. */
+	raw = th_db_open(f->dir, "admin");
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA wal_autocheckpoint = 0; SELECT count(*)"
+	                                   " FROM audit", NULL, NULL, NULL), SQLITE_OK);
+	open_w_ok(f, "cav_cw", sd);
+	assert_int_equal(stat(wal, &sb), 0);
+	early = sb.st_size;
+	th_put(f->dir, "cav_cw", f->case_id, "later", VAULT_CLASS_GENERAL, "in the WAL");
+	open_w_ok(f, "cav_cw", sd);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(sb.st_size > early);
+	cp_file(db, dbcopy);
+	cp_file(wal, walcopy);
+	assert_int_equal(truncate(walcopy, early), 0);
+	sqlite3_close(raw);
+	/* vault.db untouched since, the WAL's last frames gone */
+	cp_file(dbcopy, db);
+	cp_file(walcopy, wal);
+	unlink(shm);
+	open_w_bad(f, "cav_cw", sd, "cut or rolled back");
+	unlink(dbcopy);
+	unlink(walcopy);
+	rm_rf(sd);
+	free(sd);
+}
+
+/* A state file changed by someone else is refused; removed, it starts over. */
+static void test_audit_tlog__witness_state_is_signed(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), path[1024], idhex[VAULT_VAULT_ID_BUFSIZE], text[1024];
+	vault *v = th_open(f->dir, "aud");
+	FILE *fp;
+	size_t n;
+	char *p;
+
+	assert_int_equal(vault_id(v, idhex), VAULT_OK);
+	vault_close(v);
+	open_w_ok(f, "cav_cw", sd);
+	snprintf(path, sizeof(path), "%s/%s/cav_cw", sd, idhex);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	/* lower the size it saw to 1 */
+	p = strchr(strchr(strchr(text, '\n') + 1, '\n') + 1, '\n') + 1;
+	*p = '1';
+	memmove(p + 1, strchr(p, '\n'), strlen(strchr(p, '\n')) + 1);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	open_w_bad(f, "cav_cw", sd, "not signed");
+	unlink(path);
+	open_w_ok(f, "cav_cw", sd);
+	rm_rf(sd);
+	free(sd);
+}
+
+/* Version 1 options (no state_dir) still work, and init writes no more
+ * than a version 1 struct. */
+static void test_audit_tlog__open_options_version_1(void **state)
+{
+	fx *f = *state;
+	struct {
+		unsigned int version;
+		vault_purpose purpose;
+		int busy_timeout_ms;
+		unsigned char after[16];
+	} o1;
+	size_t len;
+	const unsigned char *p = th_pass("aud", &len);
+	vault *v = NULL;
+
+	memset(&o1, 0xAB, sizeof(o1));
+	assert_int_equal(vault_open_options_init((vault_open_options *)(void *)&o1, 1),
+	                 VAULT_OK);
+	assert_int_equal(o1.after[0], 0xAB);
+	assert_int_equal(vault_open(f->dir, "aud", p, len, (vault_open_options *)(void *)&o1,
+	                            &v), VAULT_OK);
+	vault_close(v);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(test_audit_tlog__##name, setup, teardown)
@@ -591,6 +837,13 @@ int main(void)
 		T(rewritten_log_has_no_consistency_proof),
 		T(cosign_adds_a_verifiable_signature),
 		T(export_writes_its_own_checkpoint),
+		T(witness_sees_a_cut_log),
+		T(witness_sees_a_restored_database),
+		T(witness_sees_a_restored_folder),
+		T(witness_sees_a_rewritten_log),
+		T(witness_sees_dropped_wal_frames),
+		T(witness_state_is_signed),
+		T(open_options_version_1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,7 +35,7 @@ ABI_MAJOR = 1
 
 # Option/result structure versions this binding fills in (vault.h *_VERSION).
 CREATE_OPTIONS_VERSION = 1
-OPEN_OPTIONS_VERSION = 1
+OPEN_OPTIONS_VERSION = 2
 CONSENT_OPTIONS_VERSION = 1
 SHARE_OPTIONS_VERSION = 1
 AUDIT_QUERY_VERSION = 1
@@ -56,7 +56,8 @@ class CreateOptions(Structure):
 
 
 class OpenOptions(Structure):
-    _fields_ = [("version", c_uint), ("purpose", c_int), ("busy_timeout_ms", c_int)]
+    _fields_ = [("version", c_uint), ("purpose", c_int), ("busy_timeout_ms", c_int),
+                ("state_dir", c_char_p)]
 
 
 class OrgInfo(Structure):

@@ -415,11 +415,16 @@ class Vault:
         *,
         purpose: Union[Purpose, str, int, None] = None,
         busy_timeout_ms: int = 0,
+        state_dir: Optional[PathLike] = None,
     ) -> "Vault":
         """Unlock the vault at ``path`` as ``user``.
 
         ``purpose`` (default casework) is recorded with every access.
         ``busy_timeout_ms``: 0 means 5 s, negative means do not wait.
+        ``state_dir`` (@since 1.1.0): a folder of your own outside the vault
+        where the library keeps the newest state of the audit log you saw;
+        opening then fails with :class:`IntegrityError` if the log was cut,
+        rolled back or rewritten below it.
         Raises :class:`AuthError` for an unknown user or a wrong passphrase
         (deliberately indistinguishable), :class:`NotFound` if there is no
         vault at ``path``.
@@ -432,6 +437,8 @@ class Vault:
         if purpose is not None:
             opts.purpose = _parse(purpose, Purpose, "vault_purpose_parse", "purpose")
         opts.busy_timeout_ms = int(busy_timeout_ms)
+        state = _path(state_dir) if state_dir is not None else None
+        opts.state_dir = state
         h = c_void_p()
         with _Secret(passphrase) as secret:
             st = lib.vault_open(

@@ -66,3 +66,21 @@ def test_consistency_proof_and_cosign(net):
     assert check_proof(proof, [vkey, maria]).ok
     with pytest.raises(IntegrityError):
         check_proof(proof, [maria])
+
+
+def test_every_user_a_witness(net, tmp_path):
+    import shutil
+
+    state = tmp_path / "state"
+    old = tmp_path / "old-vault"
+    shutil.copytree(net.path, old)
+    with net.open("anna", state_dir=state) as v:
+        v.audit_checkpoint()
+    assert any(state.rglob("anna"))
+    shutil.rmtree(net.path)
+    shutil.copytree(old, net.path)
+    with pytest.raises(IntegrityError) as e:
+        net.open("anna", state_dir=state)
+    assert "cut or rolled back" in str(e.value)
+    # without the state, nothing to compare with
+    net.open("anna").close()
