@@ -427,14 +427,10 @@ cleanup:
 	return st;
 }
 
-/* s is the row's statement: column AUDIT_NCOLS is the entry's stored tree
- * hashes when walk() was asked for them. */
-typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, sqlite3_stmt *s, void *ctx);
-
-#define AUDIT_NCOLS 18
+typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, void *ctx);
 
 /* Walk the whole log in one read transaction. */
-static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int with_tree)
+static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
 {
 	sqlite3_stmt *s = NULL;
 	vault_status st;
@@ -445,10 +441,7 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int wi
 		return st;
 	*total = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	st = vault__prepare(v, with_tree ? "SELECT " AUDIT_COLS ", (SELECT hashes FROM"
-	                                   " audit_tree t WHERE t.seq = audit.seq)"
-	                                   " FROM audit ORDER BY seq"
-	                                 : "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
+	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
 	if (st != VAULT_OK)
 		return st;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -458,7 +451,7 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int wi
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			break;
 		}
-		st = fn(v, &r, s, ctx);
+		st = fn(v, &r, ctx);
 		if (st != VAULT_OK)
 			break;
 	}
@@ -475,7 +468,7 @@ struct export_ctx {
 	void *pctx;
 };
 
-static vault_status export_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
+static vault_status export_one(vault *v, const audit_rec *r, void *ctx)
 {
 	struct export_ctx *x = ctx;
 	char *line = NULL;
@@ -563,7 +556,7 @@ vault_status vault_audit_export(vault *v, const char *path,
 	}
 	st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = walk(v, export_one, &x, &x.total, 0);
+		st = walk(v, export_one, &x, &x.total);
 		/* The checkpoint of exactly what was exported, from the same
 		 * read transaction. */
 		if (st == VAULT_OK)
@@ -642,13 +635,14 @@ vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
 
 struct verify_ctx {
 	audit_verifier *av;
+	sqlite3_stmt *tree; /* audit_tree in seq order */
 	vault_verify_result *res;
 	vault_progress_cb progress;
 	void *pctx;
 	uint64_t total;
 };
 
-static vault_status verify_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
+static vault_status verify_one(vault *v, const audit_rec *r, void *ctx)
 {
 	struct verify_ctx *x = ctx;
 	vault_status st = vault_audit_verifier_push(x->av, r, x->res);
@@ -658,10 +652,12 @@ static vault_status verify_one(vault *v, const audit_rec *r, sqlite3_stmt *row, 
 	if (st != VAULT_OK)
 		return vault__err(v, st, "%s", x->res->reason);
 	/* The stored tree must be the tree of the log: proofs and checkpoints
-	 * are made from it. */
+	 * are made from it.  Its rows are read alongside, in one scan. */
 	vault_audit_verifier_stored(x->av, &want, &n);
-	if ((size_t)sqlite3_column_bytes(row, AUDIT_NCOLS) != n ||
-	    memcmp(sqlite3_column_blob(row, AUDIT_NCOLS), want, n) != 0) {
+	if (sqlite3_step(x->tree) != SQLITE_ROW ||
+	    (uint64_t)sqlite3_column_int64(x->tree, 0) != r->seq ||
+	    (size_t)sqlite3_column_bytes(x->tree, 1) != n ||
+	    memcmp(sqlite3_column_blob(x->tree, 1), want, n) != 0) {
 		x->res->bad_seq = r->seq;
 		x->res->entries = r->seq - 1;
 		snprintf(x->res->reason, sizeof(x->res->reason),
@@ -679,7 +675,7 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
                                 vault_verify_result *res,
                                 vault_progress_cb progress, void *ctx)
 {
-	struct verify_ctx x = {NULL, res, progress, ctx, 0};
+	struct verify_ctx x = {NULL, NULL, res, progress, ctx, 0};
 	audit_checkpoint cp;
 	unsigned char id[32];
 	char why[256];
@@ -710,7 +706,10 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
 	if (st == VAULT_OK)
 		st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = walk(v, verify_one, &x, &x.total, 1);
+		st = vault__prepare(v, "SELECT seq, hashes FROM audit_tree ORDER BY seq", &x.tree);
+		if (st == VAULT_OK)
+			st = walk(v, verify_one, &x, &x.total);
+		sqlite3_finalize(x.tree);
 		read_end(v);
 	}
 	if (st == VAULT_OK)

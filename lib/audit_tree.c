@@ -168,7 +168,9 @@ static vault_status tree_sync(vault *v)
 
 vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned char hash[32])
 {
-	tlog_frontier f;
+	unsigned char saved[TLOG_HASH];
+	uint64_t size;
+	int top = 0;
 	vault_status st;
 
 	/* The edge is kept between transactions while the head is the one it
@@ -178,12 +180,18 @@ vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned cha
 		if ((st = tree_sync(v)) != VAULT_OK)
 			return st;
 	}
-	f = v->tree;
-	st = tree_add(v, &f, seq, hash);
+	/* An append changes the size and one hash of the edge (the level the
+	 * carry stops at): keep those to undo a failed insert. */
+	size = v->tree.size;
+	while (top < TLOG_MAX_LEVELS - 1 && ((size >> top) & 1))
+		top++;
+	memcpy(saved, v->tree.h[top], TLOG_HASH);
+	st = tree_add(v, &v->tree, seq, hash);
 	if (st == VAULT_OK) {
-		v->tree = f;
 		memcpy(v->tree_head, hash, 32);
 	} else {
+		v->tree.size = size;
+		memcpy(v->tree.h[top], saved, TLOG_HASH);
 		v->tree_known = 0;
 	}
 	return st;
