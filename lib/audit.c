@@ -85,6 +85,8 @@ static vault_status load_head(vault *v)
 
 vault_status vault__audit_append(vault *v, const audit_event *e)
 {
+	unsigned char tree[TLOG_MAX_LEVELS][TLOG_HASH];
+	int ntree = 0;
 	char cls[64];
 	audit_rec r;
 	sqlite3_stmt *s;
@@ -120,7 +122,7 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	st = vault_audit_rec_hash(&r, r.hash);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "audit entry too large");
-	st = vault__audit_tree_append(v, r.seq, r.hash);
+	st = vault__audit_tree_append(v, r.seq, r.hash, tree, &ntree);
 	if (st != VAULT_OK)
 		return st;
 
@@ -147,8 +149,11 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	sqlite3_bind_blob(s, 15, r.prev, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 16, r.hash, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 17, r.key, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 18, tree, ntree * TLOG_HASH, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		v->tree_known = 0; /* the edge moved on without its entry */
 	/* A damaged database says so; any other failure is the log's. */
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		return vault__err(v, VAULT_ERR_CORRUPT, "audit append: database is damaged");
@@ -427,10 +432,14 @@ cleanup:
 	return st;
 }
 
-typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, void *ctx);
+/* s is the row: with `with_tree`, column AUDIT_NCOLS holds the entry's
+ * stored tree hashes. */
+typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, sqlite3_stmt *s, void *ctx);
+
+#define AUDIT_NCOLS 18
 
 /* Walk the whole log in one read transaction. */
-static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
+static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int with_tree)
 {
 	sqlite3_stmt *s = NULL;
 	vault_status st;
@@ -441,7 +450,8 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
 		return st;
 	*total = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
+	st = vault__prepare(v, with_tree ? "SELECT " AUDIT_COLS ", tree FROM audit ORDER BY seq"
+	                                 : "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
 	if (st != VAULT_OK)
 		return st;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -451,7 +461,7 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			break;
 		}
-		st = fn(v, &r, ctx);
+		st = fn(v, &r, s, ctx);
 		if (st != VAULT_OK)
 			break;
 	}
@@ -468,7 +478,7 @@ struct export_ctx {
 	void *pctx;
 };
 
-static vault_status export_one(vault *v, const audit_rec *r, void *ctx)
+static vault_status export_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
 {
 	struct export_ctx *x = ctx;
 	char *line = NULL;
@@ -556,7 +566,7 @@ vault_status vault_audit_export(vault *v, const char *path,
 	}
 	st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = walk(v, export_one, &x, &x.total);
+		st = walk(v, export_one, &x, &x.total, 0);
 		/* The checkpoint of exactly what was exported, from the same
 		 * read transaction. */
 		if (st == VAULT_OK)
@@ -635,14 +645,13 @@ vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
 
 struct verify_ctx {
 	audit_verifier *av;
-	sqlite3_stmt *tree; /* audit_tree in seq order */
 	vault_verify_result *res;
 	vault_progress_cb progress;
 	void *pctx;
 	uint64_t total;
 };
 
-static vault_status verify_one(vault *v, const audit_rec *r, void *ctx)
+static vault_status verify_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
 {
 	struct verify_ctx *x = ctx;
 	vault_status st = vault_audit_verifier_push(x->av, r, x->res);
@@ -652,12 +661,10 @@ static vault_status verify_one(vault *v, const audit_rec *r, void *ctx)
 	if (st != VAULT_OK)
 		return vault__err(v, st, "%s", x->res->reason);
 	/* The stored tree must be the tree of the log: proofs and checkpoints
-	 * are made from it.  Its rows are read alongside, in one scan. */
+	 * are made from it. */
 	vault_audit_verifier_stored(x->av, &want, &n);
-	if (sqlite3_step(x->tree) != SQLITE_ROW ||
-	    (uint64_t)sqlite3_column_int64(x->tree, 0) != r->seq ||
-	    (size_t)sqlite3_column_bytes(x->tree, 1) != n ||
-	    memcmp(sqlite3_column_blob(x->tree, 1), want, n) != 0) {
+	if ((size_t)sqlite3_column_bytes(row, AUDIT_NCOLS) != n ||
+	    memcmp(sqlite3_column_blob(row, AUDIT_NCOLS), want, n) != 0) {
 		x->res->bad_seq = r->seq;
 		x->res->entries = r->seq - 1;
 		snprintf(x->res->reason, sizeof(x->res->reason),
@@ -675,7 +682,7 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
                                 vault_verify_result *res,
                                 vault_progress_cb progress, void *ctx)
 {
-	struct verify_ctx x = {NULL, NULL, res, progress, ctx, 0};
+	struct verify_ctx x = {NULL, res, progress, ctx, 0};
 	audit_checkpoint cp;
 	unsigned char id[32];
 	char why[256];
@@ -706,10 +713,7 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
 	if (st == VAULT_OK)
 		st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = vault__prepare(v, "SELECT seq, hashes FROM audit_tree ORDER BY seq", &x.tree);
-		if (st == VAULT_OK)
-			st = walk(v, verify_one, &x, &x.total);
-		sqlite3_finalize(x.tree);
+		st = walk(v, verify_one, &x, &x.total, 1);
 		read_end(v);
 	}
 	if (st == VAULT_OK)

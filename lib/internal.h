@@ -84,7 +84,7 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_LAPSED_HOLDERS,
 	ST_USER_LIVE,
-	ST_TREE_INSERT,
+	ST_TREE_SET,
 	ST_TREE_GET,
 	ST__COUNT
 };
@@ -228,9 +228,13 @@ int vault__lock_acquire(const char *dir);
 void vault__lock_release(int fd);
 
 /* ---- audit_tree.c ------------------------------------------------------ */
-/* Store the Merkle tree hashes of entry seq (the next one) before it is
- * inserted; fills in what is missing first.  Needs v->head_* known. */
-vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned char hash[32]);
+/* The Merkle tree hashes to store with entry seq (the next one, with
+ * `hash`), *n of them, leaf first; fills in what older rows lack first.
+ * Needs v->head_* known.  The caller inserts them with the entry, and
+ * clears v->tree_known if that fails. */
+vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned char hash[32],
+                                      unsigned char stored[TLOG_MAX_LEVELS][TLOG_HASH],
+                                      int *n);
 /* tlog_read_fn over the table (ctx is the vault). */
 vault_status vault__audit_tree_read(void *ctx, int level, uint64_t index,
                                     unsigned char out[TLOG_HASH]);
