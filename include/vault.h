@@ -957,10 +957,11 @@ VAULT_API vault_status vault_audit_check_proof(const char *proof,
 /**
  * Cosign a checkpoint of this vault's log, as a witness: check that it is
  * a well-formed tree checkpoint of this vault, that a user of the vault
- * signed it, that its root is this log's tree at its size, and that it is
- * consistent with the newest checkpoint this caller has seen (her witness
- * state, see vault_open_options.state_dir; without one, with the log
- * alone); then add the caller's signature line (a plain signed-note Ed25519
+ * signed it, and that its root is this log's tree at its size: so it is
+ * consistent with the log as this handle opened it, which vault_open()
+ * checked against the newest state this caller had seen (her witness
+ * state, vault_open_options.state_dir; without one, the log alone is the
+ * reference); then add the caller's signature line (a plain signed-note Ed25519
  * signature, key name = user name, verifier key from vault_audit_vkey())
  * after the ones it has, into *out.  Any role; recorded.  Errors:
  * VAULT_ERR_INVALID (malformed, 1.0 kind, another vault), VAULT_ERR_INTEGRITY

@@ -576,6 +576,7 @@ static int scale(uint64_t n)
 	double t0 = now_us(), t;
 	char sd[200];
 
+	lv_put(v, "w0");
 	while (done < n) {
 		int i;
 
