@@ -1,7 +1,8 @@
 /*
  * audit.c - the audit log in the vault: append and sign, query, export,
  * checkpoint, verify.  The format and the verification rules themselves
- * are in audit_chain.c, shared with offline verification.
+ * are in audit_entry.c, audit_verify.c, audit_export.c and
+ * audit_checkpoint.c (audit_chain.h), shared with offline verification.
  *
  * Signing: entries are chained by hash as they are appended; before each
  * commit the last entry of the transaction is signed by the actor.  All

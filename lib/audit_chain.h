@@ -1,6 +1,9 @@
 /*
- * audit_chain.h - the audit log's format: entry encoding and hash, the chain
- * and signature rules of verification, JSON Lines export, and checkpoints.
+ * audit_chain.h - the audit log's format, shared by its files: entry
+ * encoding and hash (audit_entry.c), the chain, signature, tree and
+ * checkpoint rules of verification (audit_verify.c), JSON Lines export and
+ * its offline verification (audit_export.c), checkpoints (audit_checkpoint.c)
+ * and proofs checked offline (audit_proof.c).
  *
  * Nothing here touches the database: lib/audit.c feeds entries from the
  * vault, vault_audit_verify_export() feeds them from an export file, and
@@ -20,6 +23,26 @@
 #define AUDIT_SIG_BYTES 64  /* Ed25519 signature */
 #define AUDIT_DOMAIN "libvault-audit-v1"
 
+#define FIELD_MAX 65535u               /* longest text field the encoding takes */
+#define LINE_MAX_BYTES (1024u * 1024u) /* longest export line */
+#define PROGRESS_EVERY 4096u
+#define NOTE_MAX 16384u                /* longest checkpoint text */
+#define NOTE_SIG_B64_MAX 1024          /* base64 of a foreign signature */
+#define ORIGIN_PREFIX "libvault/"
+#define EM_DASH "\xe2\x80\x94"         /* U+2014, starts a signature line */
+#define REC_TEXT_FIELDS 10
+
+/* Earliest and latest times RFC 3339 can write with a four-digit year:
+ * 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
+#define TS_MIN INT64_C(-62167219200)
+#define TS_MAX INT64_C(253402300799)
+
+/* Defined in lib/error.c (declared in internal.h, which these files do not
+ * include so that they build without SQLite): the thread-local message of
+ * handle-less calls. */
+extern void vault__set_last_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* One entry.  Text fields are never NULL ("" for none) and hold no NUL. */
 typedef struct audit_rec {
 	uint64_t seq;
@@ -35,6 +58,25 @@ typedef struct audit_rec {
 	unsigned char sig[AUDIT_SIG_BYTES];
 	int has_sig;  /* 0: covered by the next signed entry of the same signer */
 } audit_rec;
+
+/* Helpers of the audit_*.c files (audit_entry.c). */
+int vault__audit_hex_nibble(char c);
+/* Lower-case hex of exactly outlen bytes; 0 or -1. */
+int vault__audit_unhex(const char *hex, size_t hexlen, unsigned char *out, size_t outlen);
+/* Either case (an id typed by an auditor); 0 or -1. */
+int vault__audit_unhex_any(const char *hex, unsigned char *out, size_t outlen);
+void vault__audit_hex(char *out, const unsigned char *bin, size_t binlen);
+/* The vault's rule for user and organisation names (vault.h). */
+int vault__audit_valid_name(const char *s, size_t n);
+void vault__audit_why(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Text field i (0..REC_TEXT_FIELDS-1) of an entry, in encoding order. */
+const char *vault__audit_rec_text(const struct audit_rec *r, int i);
+/* Every text field is there (audit_verify.c). */
+int vault__audit_rec_complete(const struct audit_rec *r);
+/* Canonical standard base64 of exactly n bytes of text into out (cap
+ * bytes): the decoded length, or -1 (audit_checkpoint.c). */
+long vault__audit_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap);
 
 /* hash = BLAKE2b-256(encoding), the encoding as SECURITY.md gives it (it
  * covers prev and key, not hash or sig).  VAULT_ERR_INVALID if a field is
@@ -87,6 +129,10 @@ void vault_audit_verifier_stored(const audit_verifier *av,
                                  const unsigned char **hashes, size_t *len);
 void vault_audit_verifier_root(const audit_verifier *av,
                                unsigned char root[TLOG_HASH]);
+
+struct audit_checkpoint;
+/* Sizes and strings in range (audit_checkpoint.c). */
+int vault__audit_cp_well_formed(const struct audit_checkpoint *cp);
 
 /* Checkpoint kinds.  The kind is in the origin line, so a verifier that
  * knows only one kind cannot mistake the other for it. */

@@ -18,9 +18,6 @@
 #include "audit_chain.h"
 #include "tlog.h"
 
-extern void vault__set_last_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
 #define PROOF_MAX_BYTES (2u * 1024u * 1024u)
 #define VKEYS_MAX 64
 

@@ -3,7 +3,7 @@
  * its stored hashes (column audit.tree), computed on every append, and read
  * back for roots and proofs.
  *
- * The leaf of entry seq is its 32-byte BLAKE2b-256 hash (audit_chain.c), so
+ * The leaf of entry seq is its 32-byte BLAKE2b-256 hash (audit_entry.c), so
  * the leaf hash is SHA-256(0x00 || entry hash): a proof that an entry is in
  * the log needs that entry alone, and its proof hashes are interior nodes
  * that reveal nothing of the other entries.

@@ -8,7 +8,9 @@
  *
  * Standalone build (without the rest of the library):
  *   gcc ... -DAUDIT_CHAIN_STANDALONE tests/unit/test_audit_chain.c \
- *       lib/audit_chain.c $(pkg-config --cflags --libs libsodium jansson cmocka)
+ *       lib/audit_entry.c lib/audit_verify.c lib/audit_export.c \
+ *       lib/audit_checkpoint.c lib/tlog.c \
+ *       $(pkg-config --cflags --libs libsodium jansson cmocka)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -2345,7 +2347,7 @@ static void test_audit_chain__export_progress_every_4096(void **state)
 
 #ifdef AUDIT_CHAIN_STANDALONE
 /* Stand-ins for lib/error.c and lib/buf.c, only when this file is built
- * with lib/audit_chain.c alone. */
+ * with the audit format's files alone. */
 void vault__set_last_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
