@@ -791,6 +791,69 @@ static void test_audit_tlog__witness_state_is_signed(void **state)
 	free(sd);
 }
 
+/* A passphrase change gives her new keys: her state, signed with the old
+ * one, is still hers (the log's user.rekey says so), and no false alarm
+ * follows; a state signed with someone else's key is refused. */
+static void test_audit_tlog__witness_survives_a_passphrase_change(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f);
+	const char *np = "a brand new passphrase for cav_cw 42";
+	vault_open_options o;
+	vault *v = NULL;
+
+	open_w_ok(f, "cav_cw", sd);
+	v = th_open(f->dir, "cav_cw");
+	assert_int_equal(vault_passwd(v, (const unsigned char *)np, strlen(np), TEST_KDF),
+	                 VAULT_OK);
+	vault_close(v);
+	assert_int_equal(vault_open_options_init(&o, VAULT_OPEN_OPTIONS_VERSION), VAULT_OK);
+	o.state_dir = sd;
+	assert_int_equal(vault_open(f->dir, "cav_cw", (const unsigned char *)np, strlen(np), &o,
+	                            &v), VAULT_OK);
+	vault_close(v);
+	/* and again, now signed with the new key */
+	assert_int_equal(vault_open(f->dir, "cav_cw", (const unsigned char *)np, strlen(np), &o,
+	                            &v), VAULT_OK);
+	vault_close(v);
+	/* a state for cav_cw, well formed, but signed by another user */
+	{
+		char idhex[VAULT_VAULT_ID_BUFSIZE], path[1024], body[512], r64[64], k64[64],
+		    s64[128];
+		unsigned char root[32] = {0}, sig[64];
+		const unsigned char *p;
+		size_t len;
+		slot_secret sec;
+		vault_kdf def;
+		FILE *fp;
+
+		v = th_open(f->dir, "aud");
+		assert_int_equal(vault_id(v, idhex), VAULT_OK);
+		vault_close(v);
+		p = th_pass("cas_cw", &len);
+		assert_int_equal(vault__slot_unlock(f->dir, "cas_cw", p, len, &sec, &def), VAULT_OK);
+		sodium_bin2base64(r64, sizeof(r64), root, 32, sodium_base64_VARIANT_ORIGINAL);
+		sodium_bin2base64(k64, sizeof(k64), sec.sign_sk + 32, 32,
+		                  sodium_base64_VARIANT_ORIGINAL);
+		snprintf(body, sizeof(body), "libvault-witness/1\n%s\ncav_cw\n1\n%s\n%s\n", idhex,
+		         r64, k64);
+		crypto_sign_detached(sig, NULL, (const unsigned char *)body, strlen(body),
+		                     sec.sign_sk);
+		sodium_memzero(&sec, sizeof(sec));
+		sodium_bin2base64(s64, sizeof(s64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
+		snprintf(path, sizeof(path), "%s/%s/cav_cw", sd, idhex);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "%s%s\n", body, s64);
+		fclose(fp);
+		assert_int_equal(vault_open(f->dir, "cav_cw", (const unsigned char *)np, strlen(np),
+		                            &o, &v), VAULT_ERR_INTEGRITY);
+		assert_non_null(strstr(vault_last_errmsg(), "not signed"));
+	}
+	rm_rf(sd);
+	free(sd);
+}
+
 /* Version 1 options (no state_dir) still work, and init writes no more
  * than a version 1 struct. */
 static void test_audit_tlog__open_options_version_1(void **state)
@@ -839,6 +902,7 @@ int main(void)
 		T(witness_sees_a_rewritten_log),
 		T(witness_sees_dropped_wal_frames),
 		T(witness_state_is_signed),
+		T(witness_survives_a_passphrase_change),
 		T(open_options_version_1),
 	};
 
