@@ -78,8 +78,8 @@ static const char *const migrations[] = {
 	/* 2 -> 3 (1.1.0): the RFC 6962 Merkle tree over the audit log, its
 	 * stored hashes (lib/tlog.h) in each entry's row: the hashes that the
 	 * entry completes, 32 bytes each, leaf first.  In the row, not a table
-	 * of their own: one insert per entry, not two (2 us less per audited
-	 * operation).  Derived from the log: filled in for the entries of a
+	 * of their own: written by the entry's own insert, so the two cannot
+	 * part.  Derived from the log: filled in for the entries of a
 	 * 1.0 vault at the first append (lib/audit_tree.c), and checked against
 	 * the log by vault_audit_verify(). */
 	"ALTER TABLE audit ADD COLUMN tree BLOB;",
