@@ -42,6 +42,8 @@ DEB_jansson   := libjansson-dev
 DEB_cmocka    := libcmocka-dev
 DEB_libcrypto := libssl-dev
 DEB_libedit   := libedit-dev
+# golang-golang-x-mod-dev puts golang.org/x/mod here (dpkg -L shows it)
+GO_XMOD       := /usr/share/gocode/src/golang.org/x/mod
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
@@ -117,6 +119,9 @@ test-deps: deps
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { echo "libvault: installing python3-pytest"; $(call apt_install,python3 python3-pytest); }
 	@command -v man >/dev/null 2>&1 && command -v col >/dev/null 2>&1 || \
 	  { echo "libvault: installing man-db bsdextrautils (the e2e test renders vault.1)"; $(call apt_install,man-db bsdextrautils); }
+	@# Go's reference transparency-log code checks our checkpoints and proofs (tests/interop)
+	@{ command -v go >/dev/null 2>&1 && [ -d $(GO_XMOD)/sumdb/note ]; } || \
+	  { echo "libvault: installing golang-go golang-golang-x-mod-dev"; $(call apt_install,golang-go golang-golang-x-mod-dev); }
 
 # --- library -----------------------------------------------------------------
 

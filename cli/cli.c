@@ -923,11 +923,34 @@ int cli_new_passphrase(struct cli_ctx *ctx, const char *who,
 
 /* ---- the vault --------------------------------------------------------- */
 
+/* Where this user's library keeps what it saw of each vault's log (the
+ * XDG base directory spec's state home): $XDG_STATE_HOME/libvault, else
+ * $HOME/.local/state/libvault.  NULL when neither is set (no witness). */
+static char *witness_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *out;
+	size_t n;
+
+	if (x != NULL && x[0] == '/') {
+		n = strlen(x) + sizeof("/libvault");
+		if ((out = malloc(n)) != NULL)
+			snprintf(out, n, "%s/libvault", x);
+		return out;
+	}
+	if (home == NULL || home[0] != '/')
+		return NULL;
+	n = strlen(home) + sizeof("/.local/state/libvault");
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s/.local/state/libvault", home);
+	return out;
+}
+
 int cli_open(struct cli_ctx *ctx)
 {
 	vault_open_options opts = VAULT_OPEN_OPTIONS_INIT;
 	struct cli_secret pass = {NULL, 0};
-	char prompt[160];
+	char prompt[160], *state = NULL;
 	vault_status st;
 	int rc;
 
@@ -939,9 +962,11 @@ int cli_open(struct cli_ctx *ctx)
 	if ((rc = cli_secret_read(ctx->passphrase_fd, prompt, 0, &pass)) != 0)
 		return rc;
 	opts.purpose = ctx->purpose;
+	opts.state_dir = state = witness_dir();
 	st = vault_open(ctx->vault_dir, ctx->user, pass.data, pass.len, &opts,
 	                &ctx->v);
 	cli_secret_free(&pass);
+	free(state);
 	if (st != VAULT_OK) {
 		ctx->v = NULL;
 		return cli_fail(ctx, st);

@@ -1,5 +1,6 @@
 /*
- * cmd_audit.c - `vault audit log|export|checkpoint|verify|id`.
+ * cmd_audit.c - `vault audit log|export|checkpoint|verify|id|vkey|prove|
+ * check-proof|cosign`.
  */
 #include "cli.h"
 
@@ -16,6 +17,11 @@ const char cli_usage_audit[] =
 	"   or: vault audit verify [--checkpoint FILE]\n"
 	"   or: vault audit verify --export FILE --vault-id ID [--checkpoint FILE]\n"
 	"   or: vault audit id\n"
+	"   or: vault audit vkey [USER]\n"
+	"   or: vault audit prove --entry SEQ [--checkpoint FILE] [--out FILE]\n"
+	"   or: vault audit prove --from FILE [--checkpoint FILE] [--out FILE]\n"
+	"   or: vault audit check-proof FILE (--vkey KEY | --vkeys FILE)...\n"
+	"   or: vault audit cosign FILE [--out FILE]\n"
 	"\n"
 	"log         List audit entries in sequence order, filtered (auditors and\n"
 	"            administrators see the whole log, others their own entries).\n"
@@ -40,21 +46,40 @@ const char cli_usage_audit[] =
 	"              audit.export audit.checkpoint audit.verify.start\n"
 	"              audit.verify\n"
 	"export      Write the whole log to FILE as JSON Lines, for offline\n"
-	"            verification.  Shows progress when stderr is a terminal.\n"
+	"            verification, and FILE.checkpoint: a checkpoint of exactly\n"
+	"            what was exported, which verify --export then checks.  Shows\n"
+	"            progress when stderr is a terminal.\n"
 	"checkpoint  Print (or write to FILE) a signed checkpoint of the log as it\n"
-	"            is now: its size and head hash.  Keep it: verifying against it\n"
-	"            later detects a log that was cut, rolled back or forked.\n"
+	"            is now: its size and Merkle tree root (a C2SP tlog-checkpoint\n"
+	"            in a signed note).  Keep it: verifying against it later\n"
+	"            detects a log that was cut, rolled back or forked.  With\n"
+	"            --json, also your verifier key.\n"
 	"verify      Verify the chain, hashes, signatures and key history of the\n"
 	"            log in the vault or, with --export, of an exported file; with\n"
 	"            --checkpoint, also that the log extends that checkpoint.\n"
 	"            With --export no vault, user or passphrase is needed, but the\n"
 	"            vault id you pinned is.  Prints \"ok: N entries\" or \"FAILED\n"
-	"            at entry N: reason\" (exit code 6).\n"
+	"            at entry N: reason\" (exit code 6), and which kind of\n"
+	"            checkpoint was checked (a 1.0 one holds a hash chain head).\n"
 	"id          Print the vault id (the hash of the first audit entry) so an\n"
 	"            auditor can pin it.  It is the id pinned in your own key\n"
 	"            slot; if the database says another, a WARNING says so and the\n"
 	"            exit code is 6 (the log may have been rewritten).  Verification\n"
-	"            in the vault checks the log against the same pinned id.\n";
+	"            in the vault checks the log against the same pinned id.\n"
+	"vkey        Print the verifier key of USER (default: you) in the signed-\n"
+	"            note form name+hash+base64(0x01||key), for whoever checks\n"
+	"            checkpoints and proofs (Go's sumdb/note reads it as it is).\n"
+	"prove       Print an RFC 6962 proof as JSON: with --entry, that entry SEQ\n"
+	"            is in the log (the entry, its audit path, the checkpoint); with\n"
+	"            --from, that the log of that checkpoint is a prefix of the log\n"
+	"            now.  Against --checkpoint FILE if given, else a checkpoint you\n"
+	"            sign now.  An entry's proof shows nothing of other entries.\n"
+	"check-proof Check a proof offline (no vault, user or passphrase) with the\n"
+	"            verifier keys you trust.  Prints \"ok\" or \"FAILED: reason\"\n"
+	"            (exit code 6).\n"
+	"cosign      Witness a checkpoint of this vault's log: check it against the\n"
+	"            log, then print it with your signature line added (a signed-\n"
+	"            note Ed25519 signature; verify it with your vkey).\n";
 
 /* Longest checkpoint file we read: a signed note is a few hundred bytes. */
 #define CHECKPOINT_MAX 65536
@@ -359,7 +384,7 @@ static int audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 		CLI_STR("out", &out),
 		CLI_OPT_END,
 	};
-	vault_buf note = VAULT_BUF_INIT;
+	vault_buf note = VAULT_BUF_INIT, vkey = VAULT_BUF_INIT;
 	vault_status st;
 	char *pos[1];
 	int r;
@@ -371,6 +396,10 @@ static int audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 		return r;
 	if ((st = vault_audit_checkpoint(ctx->v, &note)) != VAULT_OK)
 		return cli_fail(ctx, st);
+	if (ctx->json && (st = vault_audit_vkey(ctx->v, NULL, &vkey)) != VAULT_OK) {
+		vault_buf_free(&note);
+		return cli_fail(ctx, st);
+	}
 	if (out) {
 		FILE *f = fopen(out, "wb");
 
@@ -383,23 +412,34 @@ static int audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 				r = cli_error("cannot write %s", out);
 		}
 		if (r == 0 && ctx->json)
-			r = cli_json_print(json_pack("{s:s, s:s%}", "out", out, "checkpoint",
-			                             (const char *)note.data, note.len));
+			r = cli_json_print(json_pack("{s:s, s:s%, s:s}", "out", out, "checkpoint",
+			                             (const char *)note.data, note.len, "vkey",
+			                             (const char *)vkey.data));
 		else if (r == 0)
 			printf("wrote the checkpoint to %s\n", out);
 	} else if (ctx->json) {
-		r = cli_json_print(json_pack("{s:s%}", "checkpoint", (const char *)note.data,
-		                             note.len));
+		r = cli_json_print(json_pack("{s:s%, s:s}", "checkpoint", (const char *)note.data,
+		                             note.len, "vkey", (const char *)vkey.data));
 	} else {
 		fwrite(note.data, 1, note.len, stdout);
 		if (note.len == 0 || note.data[note.len - 1] != '\n')
 			fputc('\n', stdout);
 	}
 	vault_buf_free(&note);
+	vault_buf_free(&vkey);
 	return r;
 }
 
 /* ---- verify ------------------------------------------------------------ */
+
+static json_t *kind_json(int kind)
+{
+	if (kind == VAULT_CHECKPOINT_CHAIN)
+		return json_string("chain");
+	if (kind == VAULT_CHECKPOINT_TREE)
+		return json_string("tree");
+	return json_null();
+}
 
 /* The reason without a leading "entry N: " that would repeat our own. */
 static const char *reason_text(const vault_verify_result *res, vault_status st)
@@ -459,9 +499,15 @@ static int audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (st == VAULT_OK) {
 		if (ctx->json)
-			return cli_json_print(json_pack("{s:b, s:I}", "ok", 1, "entries",
-			                                (json_int_t)res.entries));
+			return cli_json_print(json_pack("{s:b, s:I, s:o}", "ok", 1, "entries",
+			                                (json_int_t)res.entries, "checkpoint_kind",
+			                                kind_json(res.checkpoint_kind)));
 		printf("ok: %llu entries\n", (unsigned long long)res.entries);
+		if (res.checkpoint_kind == VAULT_CHECKPOINT_CHAIN)
+			printf("checkpoint: of the 1.0 kind (hash chain head): the log "
+			       "extends it; no Merkle proof can be made against it\n");
+		else if (res.checkpoint_kind == VAULT_CHECKPOINT_TREE)
+			printf("checkpoint: Merkle tree root: the log extends it\n");
 		return CLI_EXIT_OK;
 	}
 	if (st == VAULT_ERR_INTEGRITY || st == VAULT_ERR_CORRUPT) {
@@ -525,6 +571,196 @@ static int audit_id(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* ---- vkey, prove, check-proof, cosign ------------------------------------ */
+
+/* Text to stdout (or FILE), JSON wrapped as {key: text} with --json. */
+static int print_text(struct cli_ctx *ctx, const vault_buf *b, const char *out,
+                      const char *key, int is_json_doc)
+{
+	int r = 0;
+
+	if (out) {
+		FILE *f = fopen(out, "wb");
+
+		if (f == NULL)
+			return cli_error("cannot create %s: %s", out, strerror(errno));
+		if (fwrite(b->data, 1, b->len, f) != b->len)
+			r = cli_error("cannot write %s", out);
+		if (fclose(f) != 0 && r == 0)
+			r = cli_error("cannot write %s", out);
+		if (r == 0 && ctx->json)
+			r = cli_json_print(json_pack("{s:s}", "out", out));
+		else if (r == 0)
+			printf("wrote the %s to %s\n", key, out);
+		return r;
+	}
+	if (ctx->json && !is_json_doc)
+		return cli_json_print(json_pack("{s:s%}", key, (const char *)b->data, b->len));
+	fwrite(b->data, 1, b->len, stdout);
+	if (b->len == 0 || b->data[b->len - 1] != '\n')
+		fputc('\n', stdout);
+	return CLI_EXIT_OK;
+}
+
+static int audit_vkey(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"USER"};
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st;
+	char *pos[1] = {NULL};
+	int r;
+
+	r = cli_parse("audit vkey", argc - 1, argv + 1, NULL, names, 0, 1, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((st = vault_audit_vkey(ctx->v, pos[0], &b)) != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json)
+		r = cli_json_print(json_pack("{s:s, s:s}", "user", pos[0] ? pos[0] : ctx->user,
+		                             "vkey", (const char *)b.data));
+	else
+		r = print_text(ctx, &b, NULL, "vkey", 0);
+	vault_buf_free(&b);
+	return r;
+}
+
+static int audit_prove(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *entry = NULL, *from = NULL, *cp_path = NULL, *out = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("entry", &entry),
+		CLI_STR("from", &from),
+		CLI_STR("checkpoint", &cp_path),
+		CLI_STR("out", &out),
+		CLI_OPT_END,
+	};
+	vault_buf b = VAULT_BUF_INIT;
+	char *cp = NULL, *old = NULL, *pos[1];
+	uint64_t seq = 0;
+	vault_status st;
+	int r;
+
+	r = cli_parse("audit prove", argc - 1, argv + 1, opts, NULL, 0, 0, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((entry == NULL) == (from == NULL))
+		return cli_usage_error("audit", "audit prove: give exactly one of --entry SEQ "
+		                       "or --from CHECKPOINT");
+	if (entry && (r = cli_parse_uint("audit prove", "entry", entry, UINT64_MAX, &seq)) != 0)
+		return r;
+	if (cp_path && (r = cli_read_text_file(cp_path, CHECKPOINT_MAX, &cp)) != 0)
+		return r;
+	if (from && (r = cli_read_text_file(from, CHECKPOINT_MAX, &old)) != 0) {
+		free(cp);
+		return r;
+	}
+	if ((r = cli_open(ctx)) == 0) {
+		st = entry ? vault_audit_prove_inclusion(ctx->v, seq, cp, &b)
+		           : vault_audit_prove_consistency(ctx->v, old, cp, &b);
+		r = st == VAULT_OK ? print_text(ctx, &b, out, "proof", 1) : cli_fail(ctx, st);
+	}
+	vault_buf_free(&b);
+	free(cp);
+	free(old);
+	return r;
+}
+
+#define VKEYS_MAX 64
+#define VKEY_FILE_MAX 65536
+
+static int audit_check_proof(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"FILE"};
+	const char *vkey = NULL, *vkeys_path = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("vkey", &vkey),
+		CLI_STR("vkeys", &vkeys_path),
+		CLI_OPT_END,
+	};
+	const char *keys[VKEYS_MAX];
+	char *proof = NULL, *file = NULL, *pos[1], *line, *save = NULL;
+	vault_verify_result res;
+	size_t n = 0;
+	vault_status st;
+	int r;
+
+	r = cli_parse("audit check-proof", argc - 1, argv + 1, opts, names, 1, 1, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if (vkey == NULL && vkeys_path == NULL)
+		return cli_usage_error("audit", "audit check-proof: give the verifier keys you "
+		                       "trust with --vkey KEY or --vkeys FILE");
+	if (vkey)
+		keys[n++] = vkey;
+	if (vkeys_path && (r = cli_read_text_file(vkeys_path, VKEY_FILE_MAX, &file)) != 0)
+		return r;
+	for (line = file ? strtok_r(file, "\n", &save) : NULL; line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (n == VKEYS_MAX) {
+			free(file);
+			return cli_usage_error("audit", "audit check-proof: more than %d keys",
+			                       VKEYS_MAX);
+		}
+		keys[n++] = line;
+	}
+	if ((r = cli_read_text_file(pos[0], 2u * 1024u * 1024u, &proof)) != 0) {
+		free(file);
+		return r;
+	}
+	vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION);
+	st = vault_audit_check_proof(proof, keys, n, &res);
+	free(proof);
+	free(file);
+	if (st == VAULT_OK) {
+		if (ctx->json)
+			return cli_json_print(json_pack("{s:b, s:I}", "ok", 1, "size",
+			                                (json_int_t)res.tree_size));
+		printf("ok: the proof holds against a signed tree of %llu entries\n",
+		       (unsigned long long)res.tree_size);
+		return CLI_EXIT_OK;
+	}
+	if (st == VAULT_ERR_INTEGRITY) {
+		if (ctx->json)
+			cli_json_print(json_pack("{s:b, s:I, s:s}", "ok", 0, "bad_seq",
+			                         (json_int_t)res.bad_seq, "reason", res.reason));
+		else
+			printf("FAILED: %s\n", res.reason);
+		fflush(stdout);
+	}
+	return cli_fail(ctx, st);
+}
+
+static int audit_cosign(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const names[] = {"CHECKPOINT"};
+	const char *out = NULL;
+	const struct cli_opt opts[] = {
+		CLI_STR("out", &out),
+		CLI_OPT_END,
+	};
+	vault_buf b = VAULT_BUF_INIT;
+	char *cp = NULL, *pos[1];
+	vault_status st;
+	int r;
+
+	r = cli_parse("audit cosign", argc - 1, argv + 1, opts, names, 1, 1, pos);
+	if (r)
+		return CLI_PARSE_RESULT(r);
+	if ((r = cli_read_text_file(pos[0], CHECKPOINT_MAX, &cp)) != 0)
+		return r;
+	if ((r = cli_open(ctx)) == 0) {
+		st = vault_audit_cosign(ctx->v, cp, &b);
+		r = st == VAULT_OK ? print_text(ctx, &b, out, "checkpoint", 0) : cli_fail(ctx, st);
+	}
+	vault_buf_free(&b);
+	free(cp);
+	return r;
+}
+
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
@@ -533,6 +769,10 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 		{"checkpoint", audit_checkpoint},
 		{"verify", audit_verify},
 		{"id", audit_id},
+		{"vkey", audit_vkey},
+		{"prove", audit_prove},
+		{"check-proof", audit_check_proof},
+		{"cosign", audit_cosign},
 		{NULL, NULL},
 	};
 

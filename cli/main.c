@@ -30,7 +30,7 @@ static const struct cli_command commands[] = {
 	{"break-glass", cmd_break_glass, 0,
 	 "Emergency access to a case of your organisation, with a reason",
 	 cli_usage_break_glass},
-	{"audit", cmd_audit, 0, "Query, export, checkpoint and verify the audit log",
+	{"audit", cmd_audit, 0, "Query, export, checkpoint, verify, prove and cosign the audit log",
 	 cli_usage_audit},
 	{"shell", cmd_shell, CLI_NO_SHELL, "Unlock once, then run commands at a prompt",
 	 cli_usage_shell},

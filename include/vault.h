@@ -330,10 +330,20 @@ typedef struct vault_open_options {
 	/** How long a writer waits for the lock before VAULT_ERR_BUSY;
 	 *  0 means 5000 ms, negative means do not wait. */
 	int busy_timeout_ms;
+	/** Version 2 (@since 1.1.0): a folder of this user's own, outside the
+	 *  vault folder (the CLI uses $XDG_STATE_HOME/libvault, by default
+	 *  ~/.local/state/libvault), where the library keeps the newest tree
+	 *  head of the audit log this user has seen, signed with her key
+	 *  (<state_dir>/<vault id>/<user>, created 0700).  vault_open() then
+	 *  checks that the log extends it, and advances it: a log cut, rolled
+	 *  back or rewritten below what she saw is VAULT_ERR_INTEGRITY, with a
+	 *  message that says so.  NULL: no such check. */
+	const char *state_dir;
 } vault_open_options;
 
-#define VAULT_OPEN_OPTIONS_VERSION 1
-#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, (vault_purpose)0, 0}
+/* Version 1 is the 1.0 layout, without state_dir. */
+#define VAULT_OPEN_OPTIONS_VERSION 2
+#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, (vault_purpose)0, 0, NULL}
 VAULT_API vault_status vault_open_options_init(vault_open_options *opts,
                                                unsigned int version);
 
@@ -882,12 +892,17 @@ VAULT_API vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
                                            vault_audit_cb cb, void *ctx);
 
 /** Write the whole log to `path` as JSON Lines (format in SECURITY.md),
- *  replacing the file atomically.  Auditors and admins.  Recorded. */
+ *  replacing the file atomically.  Auditors and admins.  Recorded.
+ *  @since 1.1.0 also writes, beside it as `path`.checkpoint, a checkpoint
+ *  (tree kind) of exactly the entries exported, signed by the caller, which
+ *  vault_audit_verify_export() then uses. */
 VAULT_API vault_status vault_audit_export(vault *v, const char *path,
                                           vault_progress_cb progress, void *ctx);
 
 /** A signed checkpoint of the log as it is now (C2SP signed-note text,
- *  format in SECURITY.md), signed by the caller.  Recorded. */
+ *  format in SECURITY.md), signed by the caller.  Recorded.  @since 1.1.0
+ *  of the tree kind (VAULT_CHECKPOINT_TREE): its third line is the RFC 6962
+ *  root, not the hash of the last entry. */
 VAULT_API vault_status vault_audit_checkpoint(vault *v, vault_buf *out);
 
 /** Result of a verification.  Initialise with vault_verify_result_init(). */
@@ -896,9 +911,29 @@ typedef struct vault_verify_result {
 	uint64_t entries;   /**< entries checked */
 	uint64_t bad_seq;   /**< first bad sequence number (0: none) */
 	char reason[256];   /**< why it failed ("" if ok) */
+	/** Version 2 (@since 1.1.0): the kind of the checkpoint that was
+	 *  checked, a vault_checkpoint_kind (0: none was given). */
+	int checkpoint_kind;
+	/** Version 2 (@since 1.1.0): the size of the log, or of the proof's
+	 *  tree, that the verification ended at. */
+	uint64_t tree_size;
 } vault_verify_result;
 
-#define VAULT_VERIFY_RESULT_VERSION 1
+/** The kinds of checkpoint (@since 1.1.0).  A checkpoint says its kind in
+ *  its first line (the origin), so one kind is never read as the other. */
+typedef enum vault_checkpoint_kind {
+	/** Made by libvault 1.0: origin "libvault/<vault id>", line 3 the
+	 *  head of the BLAKE2b hash chain.  Still verified by
+	 *  vault_audit_verify(), but no Merkle proof can be checked
+	 *  against it. */
+	VAULT_CHECKPOINT_CHAIN = 1,
+	/** Made by libvault 1.1 on: origin "libvault/<vault id>/tlog", line 3
+	 *  the RFC 6962 Merkle tree root of the log (a C2SP tlog-checkpoint). */
+	VAULT_CHECKPOINT_TREE = 2
+} vault_checkpoint_kind;
+
+/* Version 1 is the 1.0 layout, without checkpoint_kind and tree_size. */
+#define VAULT_VERIFY_RESULT_VERSION 2
 VAULT_API vault_status vault_verify_result_init(vault_verify_result *res,
                                                 unsigned int version);
 
@@ -906,6 +941,9 @@ VAULT_API vault_status vault_verify_result_init(vault_verify_result *res,
  * Verify the whole log in the vault: chain, hashes, signatures, key history,
  * and, if `checkpoint` (text) is not NULL, that the log extends it.
  * VAULT_OK, or VAULT_ERR_INTEGRITY with the first bad entry in *res.
+ * @since 1.1.0 also that the stored Merkle tree is the tree of the log; the
+ * checkpoint may be of either kind (vault_checkpoint_kind), and a version 2
+ * result says which in res->checkpoint_kind.
  */
 VAULT_API vault_status vault_audit_verify(vault *v, const char *checkpoint,
                                           vault_verify_result *res,
@@ -915,7 +953,10 @@ VAULT_API vault_status vault_audit_verify(vault *v, const char *checkpoint,
  * Verify an export offline: no vault, no key, no passphrase.  `vault_id` is
  * the hex vault id the auditor pinned; `checkpoint` (text, may be NULL) a
  * checkpoint the auditor kept.  Without a checkpoint, entries cut off the
- * end cannot be detected.
+ * end cannot be detected.  @since 1.1.0: with `checkpoint` NULL, the file
+ * `path`.checkpoint that vault_audit_export() wrote beside the export is
+ * used when it exists (res->checkpoint_kind says whether one was checked);
+ * the checkpoint's signature must be by a user the log's key history holds.
  */
 VAULT_API vault_status vault_audit_verify_export(const char *path,
                                                  const char *vault_id,
@@ -960,6 +1001,108 @@ VAULT_API vault_status vault_user_must_change(vault *v, const char *name, int *o
  */
 VAULT_API vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb,
                                                      void *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* The verifiable log: Merkle tree proofs, verifier keys, cosigning          */
+/* (@since 1.1.0)                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The audit log is an RFC 6962 Merkle tree (SHA-256) whose leaf i is the
+ * 32-byte hash of entry i + 1 (the "hash" of the export), so leaf hash =
+ * SHA-256(0x00 || entry hash).  vault_audit_checkpoint() signs its root as a
+ * C2SP tlog-checkpoint in a C2SP signed note, whose Ed25519 signatures any
+ * signed-note verifier checks with the verifier keys vault_audit_vkey()
+ * publishes (Go's golang.org/x/mod/sumdb/note does, and its
+ * golang.org/x/mod/sumdb/tlog checks the proofs below).  SECURITY.md gives
+ * every byte, and what the log proves to whom.
+ *
+ * Proofs are JSON objects (format in SECURITY.md) that carry the signed
+ * checkpoints they are proofs against, so that they can be checked with the
+ * verifier keys alone: no vault, no key, no passphrase.
+ */
+
+/**
+ * The signed-note verifier key of a user's audit signing key, in the
+ * standard form "name+hash+base64(0x01 || Ed25519 public key)", where hash
+ * is 8 hex digits: the first 4 bytes of SHA-256(name || 0x0A || 0x01 ||
+ * public key).  `user` NULL means the caller, whose key comes from her own
+ * key slot; another user's key is read from the vault's user table (check
+ * it against the log with vault_audit_verify() before publishing it).
+ * *out (NUL-terminated text) is released with vault_buf_free().
+ * Errors: VAULT_ERR_NOT_FOUND (no such user), VAULT_ERR_INVALID.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_audit_vkey(vault *v, const char *user, vault_buf *out);
+
+/**
+ * An inclusion proof of entry `seq` (1-based), as JSON text in *out: the
+ * entry itself (its export line), its leaf index (seq - 1), the tree size,
+ * the RFC 6962 audit path (base64 hashes, leaf side first: what Go's
+ * tlog.ProveRecord gives) and the signed checkpoint it proves against.
+ * `checkpoint` (note text, may be NULL) is a checkpoint of this log, of the
+ * tree kind, to prove against; NULL makes a new one, signed by the caller,
+ * of the log as it is.  The proof holds only that entry and hashes of
+ * subtrees: nothing of any other entry can be read from it.  Auditors and
+ * administrators; recorded.  Errors: VAULT_ERR_NOT_FOUND (no such entry, or
+ * seq past the checkpoint's size), VAULT_ERR_INVALID (a checkpoint of the
+ * 1.0 kind or of another vault), VAULT_ERR_INTEGRITY (the checkpoint's root
+ * is not this log's tree at its size: the log was rewritten), VAULT_ERR_DENIED.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_audit_prove_inclusion(vault *v, uint64_t seq,
+                                                   const char *checkpoint,
+                                                   vault_buf *out);
+
+/**
+ * A consistency proof (RFC 6962, what Go's tlog.ProveTree gives) that the
+ * log of `old_checkpoint` is a prefix of the log of `checkpoint` (NULL: a
+ * new checkpoint of the log as it is, signed by the caller), as JSON text
+ * in *out, with both checkpoints.  Auditors and administrators; recorded.
+ * Errors: as vault_audit_prove_inclusion(); VAULT_ERR_INVALID also when the
+ * old checkpoint is larger than the new one.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_audit_prove_consistency(vault *v,
+                                                     const char *old_checkpoint,
+                                                     const char *checkpoint,
+                                                     vault_buf *out);
+
+/**
+ * Check a proof of vault_audit_prove_inclusion() or
+ * vault_audit_prove_consistency() offline: no vault, no key.  `vkeys`
+ * holds `nvkeys` trusted verifier keys (vault_audit_vkey()); every
+ * checkpoint in the proof must carry a signature that one of them verifies
+ * (signatures by other keys are ignored; a signature by one of these keys
+ * that does not verify fails).  For an inclusion proof the entry's hash is
+ * recomputed from its fields.  VAULT_OK, VAULT_ERR_INTEGRITY with the
+ * reason in *res (res->bad_seq is the entry, or 0), or VAULT_ERR_INVALID
+ * (malformed proof or key; message in vault_last_errmsg()).
+ * res->tree_size is the size the proof is against.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_audit_check_proof(const char *proof,
+                                               const char *const *vkeys,
+                                               size_t nvkeys,
+                                               vault_verify_result *res);
+
+/**
+ * Cosign a checkpoint of this vault's log, as a witness: check that it is
+ * a well-formed tree checkpoint of this vault, that a user of the vault
+ * signed it, and that its root is this log's tree at its size: so it is
+ * consistent with the log as this handle opened it, which vault_open()
+ * checked against the newest state this caller had seen (her witness
+ * state, vault_open_options.state_dir; without one, the log alone is the
+ * reference); then add the caller's signature line (a plain signed-note Ed25519
+ * signature, key name = user name, verifier key from vault_audit_vkey())
+ * after the ones it has, into *out.  Any role; recorded.  Errors:
+ * VAULT_ERR_INVALID (malformed, 1.0 kind, another vault), VAULT_ERR_INTEGRITY
+ * (not this log, or not consistent with what the caller saw),
+ * VAULT_ERR_EXISTS (the caller already signed it).
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_audit_cosign(vault *v, const char *checkpoint,
+                                          vault_buf *out);
 
 #ifdef __cplusplus
 }

@@ -1,19 +1,27 @@
 /*
  * audit.c - the audit log in the vault: append and sign, query, export,
  * checkpoint, verify.  The format and the verification rules themselves
- * are in audit_chain.c, shared with offline verification.
+ * are in audit_entry.c, audit_verify.c, audit_export.c and
+ * audit_checkpoint.c (audit_chain.h), shared with offline verification.
  *
  * Signing: entries are chained by hash as they are appended; before each
  * commit the last entry of the transaction is signed by the actor.  All
  * entries of a transaction are the actor's (the write lock is held), and
  * each hash covers the one before, so that one signature covers them all.
  * SECURITY.md gives the argument and the benchmark that chose it.
+ *
+ * Every append also stores the entry's hashes in the RFC 6962 Merkle tree
+ * (audit_tree.c); checkpoints sign the tree's root, and the proofs, verifier
+ * keys and cosignatures of the verifiable log are at the end of this file.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
 
 #include "audit_chain.h"
 #include "internal.h"
@@ -78,6 +86,8 @@ static vault_status load_head(vault *v)
 
 vault_status vault__audit_append(vault *v, const audit_event *e)
 {
+	unsigned char tree[TLOG_MAX_LEVELS][TLOG_HASH];
+	int ntree = 0;
 	char cls[64];
 	audit_rec r;
 	sqlite3_stmt *s;
@@ -113,6 +123,9 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	st = vault_audit_rec_hash(&r, r.hash);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "audit entry too large");
+	st = vault__audit_tree_append(v, r.seq, r.hash, tree, &ntree);
+	if (st != VAULT_OK)
+		return st;
 
 	s = vault__stmt(v, ST_AUDIT_INSERT);
 	if (s == NULL)
@@ -137,8 +150,11 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	sqlite3_bind_blob(s, 15, r.prev, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 16, r.hash, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 17, r.key, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 18, tree, ntree * TLOG_HASH, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		v->tree_known = 0; /* the edge moved on without its entry */
 	/* A damaged database or a full disk says so; any other failure is the
 	 * log's. */
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB ||
@@ -287,6 +303,9 @@ static vault_status audit_gate(vault *v, const char *action, vault_status *decis
 		/* Everyone may read their own entries. */
 		st = VAULT_OK;
 		g.ev.reason = "own entries only";
+	} else if (st == VAULT_ERR_DENIED && strcmp(action, "audit.cosign") == 0) {
+		/* Everyone is a witness: a cosignature reads no entry. */
+		st = VAULT_OK;
 	}
 	return vault__gate_close(&g, st);
 }
@@ -416,10 +435,14 @@ cleanup:
 	return st;
 }
 
-typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, void *ctx);
+/* s is the row: with `with_tree`, column AUDIT_NCOLS holds the entry's
+ * stored tree hashes. */
+typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, sqlite3_stmt *s, void *ctx);
+
+#define AUDIT_NCOLS 18
 
 /* Walk the whole log in one read transaction. */
-static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
+static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int with_tree)
 {
 	sqlite3_stmt *s = NULL;
 	vault_status st;
@@ -430,7 +453,8 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
 		return st;
 	*total = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
+	st = vault__prepare(v, with_tree ? "SELECT " AUDIT_COLS ", tree FROM audit ORDER BY seq"
+	                                 : "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
 	if (st != VAULT_OK)
 		return st;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -440,7 +464,7 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total)
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			break;
 		}
-		st = fn(v, &r, ctx);
+		st = fn(v, &r, s, ctx);
 		if (st != VAULT_OK)
 			break;
 	}
@@ -457,7 +481,7 @@ struct export_ctx {
 	void *pctx;
 };
 
-static vault_status export_one(vault *v, const audit_rec *r, void *ctx)
+static vault_status export_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
 {
 	struct export_ctx *x = ctx;
 	char *line = NULL;
@@ -476,10 +500,53 @@ static vault_status export_one(vault *v, const audit_rec *r, void *ctx)
 	return st;
 }
 
+static vault_status fresh_cp(vault *v, uint64_t size, const unsigned char root[TLOG_HASH],
+                             vault_buf *out);
+
+/* path + suffix, replaced atomically with buf's bytes. */
+static vault_status write_beside(vault *v, const char *path, const char *suffix,
+                                 const vault_buf *buf)
+{
+	size_t n = strlen(path) + strlen(suffix) + 16;
+	char *dst = vault__malloc(n), *tmp = vault__malloc(n);
+	vault_status st = VAULT_OK;
+	FILE *f = NULL;
+	int fd = -1;
+
+	if (dst == NULL || tmp == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(dst, n, "%s%s", path, suffix);
+	snprintf(tmp, n, "%s.tmp.XXXXXX", dst);
+	fd = mkstemp(tmp);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		st = vault__err(v, VAULT_ERR_IO, "cannot create %s", dst);
+		goto out;
+	}
+	if (fwrite(buf->data, 1, buf->len, f) != buf->len || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0)
+		st = vault__err(v, VAULT_ERR_IO, "cannot write %s", dst);
+	if (fclose(f) != 0 && st == VAULT_OK)
+		st = vault__err(v, VAULT_ERR_IO, "cannot write %s", dst);
+	if (st == VAULT_OK && rename(tmp, dst) != 0)
+		st = vault__err(v, VAULT_ERR_IO, "cannot move %s into place", dst);
+	if (st != VAULT_OK)
+		unlink(tmp);
+out:
+	free(dst);
+	free(tmp);
+	return st;
+}
+
 vault_status vault_audit_export(vault *v, const char *path,
                                 vault_progress_cb progress, void *ctx)
 {
 	struct export_ctx x = {NULL, 0, 0, progress, ctx};
+	unsigned char root[TLOG_HASH];
+	vault_buf note = VAULT_BUF_INIT;
 	vault_status st, decision;
 	char *tmp = NULL;
 	int fd = -1;
@@ -502,13 +569,21 @@ vault_status vault_audit_export(vault *v, const char *path,
 	}
 	st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = walk(v, export_one, &x, &x.total);
+		st = walk(v, export_one, &x, &x.total, 0);
+		/* The checkpoint of exactly what was exported, from the same
+		 * read transaction. */
+		if (st == VAULT_OK)
+			st = vault__audit_tree_root(v, x.done, root);
 		read_end(v);
 	}
+	if (st == VAULT_OK)
+		st = fresh_cp(v, x.done, root, &note);
 	if (st == VAULT_OK && (fflush(x.f) != 0 || fsync(fileno(x.f)) != 0))
 		st = vault__err(v, VAULT_ERR_IO, "cannot write the export");
 	if (fclose(x.f) != 0 && st == VAULT_OK)
 		st = vault__err(v, VAULT_ERR_IO, "cannot write the export");
+	if (st == VAULT_OK)
+		st = write_beside(v, path, ".checkpoint", &note);
 	if (st == VAULT_OK && rename(tmp, path) != 0)
 		st = vault__err(v, VAULT_ERR_IO, "cannot move the export into place");
 	if (st == VAULT_OK && progress)
@@ -517,19 +592,29 @@ cleanup:
 	if (st != VAULT_OK && tmp != NULL)
 		unlink(tmp);
 	free(tmp);
+	vault_buf_free(&note);
 	return st;
 }
 
 vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
 {
-	unsigned char id[32];
-	size_t n = 0;
 	vault_status st;
 
 	if (v == NULL || out == NULL)
 		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
 	if ((st = vault__check_expired(v)) != VAULT_OK)
 		return st;
+	return vault__id(v, out);
+}
+
+/* The pinned vault id, for the library's own use (the witness state of a
+ * user who must still change her passphrase too). */
+vault_status vault__id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
+{
+	unsigned char id[32];
+	size_t n = 0;
+	vault_status st;
+
 	st = vault__meta_get(v, "vault_id", id, sizeof(id), &n);
 	if (st == VAULT_OK && n != 32)
 		st = vault__err(v, VAULT_ERR_CORRUPT, "vault id is malformed");
@@ -551,6 +636,7 @@ vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
 
 vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
 {
+	unsigned char root[TLOG_HASH];
 	char idhex[VAULT_VAULT_ID_BUFSIZE];
 	vault_status st, decision;
 
@@ -570,11 +656,13 @@ vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
 	v->head_known = 0;
 	st = load_head(v);
 	v->head_known = 0;
+	if (st == VAULT_OK)
+		st = vault__audit_tree_root(v, v->head_seq, root);
 	read_end(v);
 	if (st != VAULT_OK)
 		return st;
-	st = vault_audit_checkpoint_make(idhex, v->head_seq, v->head_hash, v->user,
-	                                 v->sec->sign_sk, v->sec->sign_pk, out);
+	st = vault_audit_checkpoint_make_tree(idhex, v->head_seq, root, v->user,
+	                                      v->sec->sign_sk, v->sec->sign_pk, out);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "cannot make the checkpoint");
 	return VAULT_OK;
@@ -588,13 +676,27 @@ struct verify_ctx {
 	uint64_t total;
 };
 
-static vault_status verify_one(vault *v, const audit_rec *r, void *ctx)
+static vault_status verify_one(vault *v, const audit_rec *r, sqlite3_stmt *row, void *ctx)
 {
 	struct verify_ctx *x = ctx;
 	vault_status st = vault_audit_verifier_push(x->av, r, x->res);
+	const unsigned char *want;
+	size_t n;
 
 	if (st != VAULT_OK)
 		return vault__err(v, st, "%s", x->res->reason);
+	/* The stored tree must be the tree of the log: proofs and checkpoints
+	 * are made from it. */
+	vault_audit_verifier_stored(x->av, &want, &n);
+	if ((size_t)sqlite3_column_bytes(row, AUDIT_NCOLS) != n ||
+	    memcmp(sqlite3_column_blob(row, AUDIT_NCOLS), want, n) != 0) {
+		x->res->bad_seq = r->seq;
+		x->res->entries = r->seq - 1;
+		snprintf(x->res->reason, sizeof(x->res->reason),
+		         "entry %llu: the stored Merkle tree hashes are not those of the log",
+		         (unsigned long long)r->seq);
+		return vault__err(v, VAULT_ERR_INTEGRITY, "%s", x->res->reason);
+	}
 	if (x->progress && x->res->entries % 4096 == 0 &&
 	    x->progress(x->res->entries, x->total, x->pctx) != 0)
 		return vault__err(v, VAULT_ERR_STATE, "stopped by the caller");
@@ -641,11 +743,15 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
 	if (st == VAULT_OK)
 		st = read_begin(v);
 	if (st == VAULT_OK) {
-		st = walk(v, verify_one, &x, &x.total);
+		st = walk(v, verify_one, &x, &x.total, 1);
 		read_end(v);
 	}
 	if (st == VAULT_OK)
 		st = vault_audit_verifier_finish(x.av, checkpoint ? &cp : NULL, res);
+	if (res->version == 2) {
+		res->checkpoint_kind = checkpoint ? cp.kind : 0;
+		res->tree_size = res->entries;
+	}
 	if (st == VAULT_ERR_INTEGRITY)
 		vault__err(v, st, "%s", res->reason);
 	vault_audit_verifier_free(x.av);
@@ -659,5 +765,384 @@ vault_status vault_audit_verify(vault *v, const char *checkpoint,
 	rst = vault__gate_close(&g, rst == VAULT_OK ? st : rst);
 	if (rst == VAULT_ERR_AUDIT)
 		return rst;
+	return st;
+}
+
+/* ---- the verifiable log: verifier keys, proofs, cosigning ------------------- */
+
+/* "name+hash+base64(0x01 || key)" into a vault_buf. */
+static vault_status vkey_text(const char *name, const unsigned char pk[32], vault_buf *out)
+{
+	unsigned char kb[33], id[4];
+	char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
+	size_t n;
+	vault_status st;
+
+	kb[0] = 0x01; /* Ed25519, in signed-note algorithm numbers */
+	memcpy(kb + 1, pk, 32);
+	vault_audit_note_keyid(name, pk, id);
+	sodium_bin2base64(b64, sizeof(b64), kb, sizeof(kb), sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(name) + 1 + 8 + 1 + strlen(b64);
+	st = vault__buf_alloc(out, n);
+	if (st != VAULT_OK)
+		return st;
+	snprintf((char *)out->data, n + 1, "%s+%02x%02x%02x%02x+%s", name, id[0], id[1],
+	         id[2], id[3], b64);
+	return VAULT_OK;
+}
+
+vault_status vault_audit_vkey(vault *v, const char *user, vault_buf *out)
+{
+	sqlite3_stmt *s = NULL;
+	unsigned char pk[32];
+	vault_status st;
+	int rc;
+
+	if (v == NULL || out == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	if (v->dead)
+		return vault__err(v, VAULT_ERR_AUTH, "the user was disabled");
+	if (user == NULL || strcmp(user, v->user) == 0) {
+		/* From the caller's own slot: the key she signs with. */
+		st = vkey_text(v->user, v->sec->sign_pk, out);
+		return st == VAULT_OK ? st : vault__err(v, st, "out of memory");
+	}
+	if (!vault__valid_name(user))
+		return vault__err(v, VAULT_ERR_INVALID, "bad user name");
+	st = vault__prepare(v, "SELECT sign_pk FROM users WHERE name = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
+		memcpy(pk, sqlite3_column_blob(s, 0), 32);
+	else if (rc == SQLITE_ROW)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "the key of user %s is malformed", user);
+	else if (rc == SQLITE_DONE)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "no user %s", user);
+	else
+		st = vault__sql_status(v, rc, "users");
+	sqlite3_finalize(s);
+	if (st == VAULT_OK && (st = vkey_text(user, pk, out)) != VAULT_OK)
+		st = vault__err(v, st, "out of memory");
+	return st;
+}
+
+/* A checkpoint the caller handed in: parsed, of the tree kind, this vault's. */
+static vault_status own_tree_cp(vault *v, const char *text, const char *what,
+                                audit_checkpoint *cp)
+{
+	char why[256], idhex[VAULT_VAULT_ID_BUFSIZE], want[128];
+	vault_status st;
+
+	if (vault_audit_checkpoint_parse(text, strlen(text), cp, why, sizeof(why)) != VAULT_OK)
+		return vault__err(v, VAULT_ERR_INVALID, "%s: %s", what, why);
+	if (cp->kind == AUDIT_CP_CHAIN)
+		return vault__err(v, VAULT_ERR_INVALID, "%s is of the 1.0 kind (a hash chain "
+		                  "head, no Merkle tree): verify the log against it with "
+		                  "vault_audit_verify()", what);
+	if ((st = vault_id(v, idhex)) != VAULT_OK)
+		return st;
+	snprintf(want, sizeof(want), "libvault/%s" AUDIT_CP_TREE_SUFFIX, idhex);
+	if (cp->kind != AUDIT_CP_TREE || strcmp(cp->origin, want) != 0)
+		return vault__err(v, VAULT_ERR_INVALID, "%s is not of this vault's log", what);
+	return VAULT_OK;
+}
+
+/* Inside a read transaction: the log's size, and the checkpoint's root is
+ * the tree's at its size. */
+static vault_status cp_matches_log(vault *v, const audit_checkpoint *cp, const char *what)
+{
+	unsigned char root[TLOG_HASH];
+	vault_status st;
+
+	if (cp->size > v->head_seq)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "%s has %llu entries, the log %llu: "
+		                  "the log was cut or rolled back", what,
+		                  (unsigned long long)cp->size, (unsigned long long)v->head_seq);
+	if ((st = vault__audit_tree_root(v, cp->size, root)) != VAULT_OK)
+		return st;
+	if (memcmp(root, cp->head, TLOG_HASH) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "%s is not this log's tree at %llu "
+		                  "entries: the log was rewritten or forked", what,
+		                  (unsigned long long)cp->size);
+	return VAULT_OK;
+}
+
+static vault_status load_head_now(vault *v)
+{
+	vault_status st;
+
+	v->head_known = 0;
+	st = load_head(v);
+	v->head_known = 0;
+	return st;
+}
+
+static json_t *proof_json(unsigned char (*proof)[TLOG_HASH], size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		char b64[sodium_base64_ENCODED_LEN(TLOG_HASH, sodium_base64_VARIANT_ORIGINAL)];
+
+		sodium_bin2base64(b64, sizeof(b64), proof[i], TLOG_HASH,
+		                  sodium_base64_VARIANT_ORIGINAL);
+		if (json_array_append_new(a, json_string(b64)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The JSON document into a vault_buf; steals o. */
+static vault_status json_out(vault *v, json_t *o, vault_buf *out)
+{
+	char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(1)) : NULL;
+	vault_status st;
+
+	json_decref(o);
+	if (text == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__buf_alloc(out, strlen(text));
+	if (st == VAULT_OK)
+		memcpy(out->data, text, strlen(text));
+	free(text);
+	return st == VAULT_OK ? st : vault__err(v, st, "out of memory");
+}
+
+/* A new tree checkpoint by the caller at (size, root). */
+static vault_status fresh_cp(vault *v, uint64_t size, const unsigned char root[TLOG_HASH],
+                             vault_buf *out)
+{
+	char idhex[VAULT_VAULT_ID_BUFSIZE];
+	vault_status st = vault_id(v, idhex);
+
+	if (st != VAULT_OK)
+		return st;
+	st = vault_audit_checkpoint_make_tree(idhex, size, root, v->user, v->sec->sign_sk,
+	                                      v->sec->sign_pk, out);
+	return st == VAULT_OK ? st : vault__err(v, st, "cannot make the checkpoint");
+}
+
+static vault_status read_entry(vault *v, uint64_t seq, char **line)
+{
+	sqlite3_stmt *s = NULL;
+	audit_rec r;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit WHERE seq = ?1", &s);
+	if (st != VAULT_OK)
+		return st;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && row_to_rec(s, &r) == 0)
+		st = vault_audit_rec_to_json(&r, line);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		st = VAULT_ERR_CORRUPT;
+	else
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	if (st == VAULT_ERR_CORRUPT || st == VAULT_ERR_INVALID)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "audit entry %llu is malformed",
+		                (unsigned long long)seq);
+	return st;
+}
+
+vault_status vault_audit_prove_inclusion(vault *v, uint64_t seq, const char *checkpoint,
+                                         vault_buf *out)
+{
+	unsigned char root[TLOG_HASH], (*proof)[TLOG_HASH] = NULL;
+	vault_buf cpbuf = VAULT_BUF_INIT;
+	audit_checkpoint *cp = NULL;
+	char *line = NULL;
+	vault_status st, decision;
+	uint64_t size = 0;
+	size_t n = 0;
+	json_t *o = NULL, *entry = NULL;
+
+	if (v == NULL || out == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out is NULL") : VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	if (seq == 0)
+		return vault__err(v, VAULT_ERR_INVALID, "entries are numbered from 1");
+	cp = vault__calloc(1, sizeof(*cp));
+	proof = vault__calloc(TLOG_PROOF_MAX, TLOG_HASH);
+	if (cp == NULL || proof == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (checkpoint && (st = own_tree_cp(v, checkpoint, "checkpoint", cp)) != VAULT_OK)
+		goto cleanup;
+	if ((st = audit_gate(v, "audit.prove", &decision)) != VAULT_OK)
+		goto cleanup;
+	if ((st = read_begin(v)) != VAULT_OK)
+		goto cleanup;
+	st = load_head_now(v);
+	if (st == VAULT_OK && checkpoint) {
+		st = cp_matches_log(v, cp, "the checkpoint");
+		size = cp->size;
+		memcpy(root, cp->head, TLOG_HASH);
+	} else if (st == VAULT_OK) {
+		size = v->head_seq;
+		st = vault__audit_tree_root(v, size, root);
+	}
+	if (st == VAULT_OK && seq > size)
+		st = vault__err(v, VAULT_ERR_NOT_FOUND, "no entry %llu in a log of %llu",
+		                (unsigned long long)seq, (unsigned long long)size);
+	if (st == VAULT_OK)
+		st = read_entry(v, seq, &line);
+	if (st == VAULT_OK)
+		st = vault__tlog_prove_inclusion(seq - 1, size, vault__audit_tree_read, v, proof, &n);
+	read_end(v);
+	if (st == VAULT_OK && !checkpoint)
+		st = fresh_cp(v, size, root, &cpbuf);
+	if (st != VAULT_OK)
+		goto cleanup;
+	entry = json_loads(line, 0, NULL);
+	o = json_pack("{s:s, s:o, s:I, s:I, s:o, s:s}", "format", "libvault-inclusion-proof/1",
+	              "entry", entry, "index", (json_int_t)(seq - 1), "size", (json_int_t)size,
+	              "proof", proof_json(proof, n), "checkpoint",
+	              checkpoint ? checkpoint : (const char *)cpbuf.data);
+	st = json_out(v, o, out);
+cleanup:
+	free(line);
+	free(cp);
+	free(proof);
+	vault_buf_free(&cpbuf);
+	return st;
+}
+
+vault_status vault_audit_prove_consistency(vault *v, const char *old_checkpoint,
+                                           const char *checkpoint, vault_buf *out)
+{
+	unsigned char root[TLOG_HASH], (*proof)[TLOG_HASH] = NULL;
+	vault_buf cpbuf = VAULT_BUF_INIT;
+	audit_checkpoint *oldcp = NULL, *cp = NULL;
+	vault_status st, decision;
+	uint64_t size = 0;
+	size_t n = 0;
+	json_t *o;
+
+	if (v == NULL || out == NULL || old_checkpoint == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out or old_checkpoint is NULL")
+		         : VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	oldcp = vault__calloc(1, sizeof(*oldcp));
+	cp = vault__calloc(1, sizeof(*cp));
+	proof = vault__calloc(TLOG_PROOF_MAX, TLOG_HASH);
+	if (oldcp == NULL || cp == NULL || proof == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((st = own_tree_cp(v, old_checkpoint, "old checkpoint", oldcp)) != VAULT_OK ||
+	    (checkpoint && (st = own_tree_cp(v, checkpoint, "checkpoint", cp)) != VAULT_OK))
+		goto cleanup;
+	if (checkpoint && oldcp->size > cp->size) {
+		st = vault__err(v, VAULT_ERR_INVALID, "the old checkpoint is larger than the new one");
+		goto cleanup;
+	}
+	if ((st = audit_gate(v, "audit.prove", &decision)) != VAULT_OK)
+		goto cleanup;
+	if ((st = read_begin(v)) != VAULT_OK)
+		goto cleanup;
+	st = load_head_now(v);
+	if (st == VAULT_OK)
+		st = cp_matches_log(v, oldcp, "the old checkpoint");
+	if (st == VAULT_OK && checkpoint) {
+		st = cp_matches_log(v, cp, "the checkpoint");
+		size = cp->size;
+	} else if (st == VAULT_OK) {
+		size = v->head_seq;
+		st = vault__audit_tree_root(v, size, root);
+	}
+	if (st == VAULT_OK)
+		st = vault__tlog_prove_consistency(oldcp->size, size, vault__audit_tree_read, v,
+		                                   proof, &n);
+	read_end(v);
+	if (st == VAULT_OK && !checkpoint)
+		st = fresh_cp(v, size, root, &cpbuf);
+	if (st != VAULT_OK)
+		goto cleanup;
+	o = json_pack("{s:s, s:I, s:I, s:o, s:s, s:s}", "format",
+	              "libvault-consistency-proof/1", "old_size", (json_int_t)oldcp->size,
+	              "size", (json_int_t)size, "proof", proof_json(proof, n),
+	              "old_checkpoint", old_checkpoint, "checkpoint",
+	              checkpoint ? checkpoint : (const char *)cpbuf.data);
+	st = json_out(v, o, out);
+cleanup:
+	free(oldcp);
+	free(cp);
+	free(proof);
+	vault_buf_free(&cpbuf);
+	return st;
+}
+
+vault_status vault_audit_cosign(vault *v, const char *checkpoint, vault_buf *out)
+{
+	audit_checkpoint *cp = NULL;
+	sqlite3_stmt *s = NULL;
+	vault_status st, decision;
+	int rc, signed_by_user = 0;
+
+	if (v == NULL || out == NULL || checkpoint == NULL)
+		return v ? vault__err(v, VAULT_ERR_INVALID, "out or checkpoint is NULL")
+		         : VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	cp = vault__calloc(1, sizeof(*cp));
+	if (cp == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if ((st = own_tree_cp(v, checkpoint, "checkpoint", cp)) != VAULT_OK)
+		goto cleanup;
+	if ((st = audit_gate(v, "audit.cosign", &decision)) != VAULT_OK)
+		goto cleanup;
+	if ((st = read_begin(v)) != VAULT_OK)
+		goto cleanup;
+	st = load_head_now(v);
+	/* What this witness has seen is the log as it is now (which her
+	 * open checked against her own state, when she keeps one): the
+	 * checkpoint must be a prefix of it. */
+	if (st == VAULT_OK)
+		st = cp_matches_log(v, cp, "the checkpoint");
+	/* Signed by a user of this vault (a log's own key, not only
+	 * witnesses); an active user's signature that fails is a forgery. */
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT name, sign_pk FROM users", &s);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		int r;
+
+		if (name == NULL || sqlite3_column_bytes(s, 1) != 32)
+			continue;
+		r = vault_audit_checkpoint_signed_by(cp, name, sqlite3_column_blob(s, 1));
+		if (r < 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the checkpoint's signature by %s "
+			                "does not verify", name);
+		else if (r > 0)
+			signed_by_user = 1;
+	}
+	sqlite3_finalize(s);
+	read_end(v);
+	if (st == VAULT_OK && !signed_by_user)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the checkpoint has no signature by a "
+		                "user of this vault");
+	if (st != VAULT_OK)
+		goto cleanup;
+	st = vault_audit_checkpoint_add_sig(cp, checkpoint, strlen(checkpoint), v->user,
+	                                    v->sec->sign_sk, v->sec->sign_pk, out);
+	if (st == VAULT_ERR_EXISTS)
+		st = vault__err(v, st, "%s has signed this checkpoint already", v->user);
+	else if (st != VAULT_OK)
+		st = vault__err(v, st, "cannot add the signature");
+cleanup:
+	free(cp);
 	return st;
 }

@@ -1,6 +1,9 @@
 /*
- * audit_chain.h - the audit log's format: entry encoding and hash, the chain
- * and signature rules of verification, JSON Lines export, and checkpoints.
+ * audit_chain.h - the audit log's format, shared by its files: entry
+ * encoding and hash (audit_entry.c), the chain, signature, tree and
+ * checkpoint rules of verification (audit_verify.c), JSON Lines export and
+ * its offline verification (audit_export.c), checkpoints (audit_checkpoint.c)
+ * and proofs checked offline (audit_proof.c).
  *
  * Nothing here touches the database: lib/audit.c feeds entries from the
  * vault, vault_audit_verify_export() feeds them from an export file, and
@@ -12,12 +15,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlog.h"
 #include "vault.h"
 
 #define AUDIT_HASH_BYTES 32 /* BLAKE2b-256 */
 #define AUDIT_KEY_BYTES 32  /* Ed25519 public key */
 #define AUDIT_SIG_BYTES 64  /* Ed25519 signature */
 #define AUDIT_DOMAIN "libvault-audit-v1"
+
+#define FIELD_MAX 65535u               /* longest text field the encoding takes */
+#define LINE_MAX_BYTES (1024u * 1024u) /* longest export line */
+#define PROGRESS_EVERY 4096u
+#define NOTE_MAX 16384u                /* longest checkpoint text */
+#define NOTE_SIG_B64_MAX 1024          /* base64 of a foreign signature */
+#define ORIGIN_PREFIX "libvault/"
+#define EM_DASH "\xe2\x80\x94"         /* U+2014, starts a signature line */
+#define REC_TEXT_FIELDS 10
+
+/* Earliest and latest times RFC 3339 can write with a four-digit year:
+ * 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
+#define TS_MIN INT64_C(-62167219200)
+#define TS_MAX INT64_C(253402300799)
+
+/* Defined in lib/error.c (declared in internal.h, which these files do not
+ * include so that they build without SQLite): the thread-local message of
+ * handle-less calls. */
+extern void vault__set_last_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* One entry.  Text fields are never NULL ("" for none) and hold no NUL. */
 typedef struct audit_rec {
@@ -34,6 +58,25 @@ typedef struct audit_rec {
 	unsigned char sig[AUDIT_SIG_BYTES];
 	int has_sig;  /* 0: covered by the next signed entry of the same signer */
 } audit_rec;
+
+/* Helpers of the audit_*.c files (audit_entry.c). */
+int vault__audit_hex_nibble(char c);
+/* Lower-case hex of exactly outlen bytes; 0 or -1. */
+int vault__audit_unhex(const char *hex, size_t hexlen, unsigned char *out, size_t outlen);
+/* Either case (an id typed by an auditor); 0 or -1. */
+int vault__audit_unhex_any(const char *hex, unsigned char *out, size_t outlen);
+void vault__audit_hex(char *out, const unsigned char *bin, size_t binlen);
+/* The vault's rule for user and organisation names (vault.h). */
+int vault__audit_valid_name(const char *s, size_t n);
+void vault__audit_why(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Text field i (0..REC_TEXT_FIELDS-1) of an entry, in encoding order. */
+const char *vault__audit_rec_text(const struct audit_rec *r, int i);
+/* Every text field is there (audit_verify.c). */
+int vault__audit_rec_complete(const struct audit_rec *r);
+/* Canonical standard base64 of exactly n bytes of text into out (cap
+ * bytes): the decoded length, or -1 (audit_checkpoint.c). */
+long vault__audit_b64_decode(const char *s, size_t n, unsigned char *out, size_t cap);
 
 /* hash = BLAKE2b-256(encoding), the encoding as SECURITY.md gives it (it
  * covers prev and key, not hash or sig).  VAULT_ERR_INVALID if a field is
@@ -80,20 +123,82 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
                                        audit_rec *r, void **store, char *why,
                                        size_t whylen);
 
+/* The stored tree hashes of the entry pushed last (lib/tlog.h), and the
+ * RFC 6962 root of the entries pushed so far. */
+void vault_audit_verifier_stored(const audit_verifier *av,
+                                 const unsigned char **hashes, size_t *len);
+void vault_audit_verifier_root(const audit_verifier *av,
+                               unsigned char root[TLOG_HASH]);
+
+struct audit_checkpoint;
+/* Sizes and strings in range (audit_checkpoint.c). */
+int vault__audit_cp_well_formed(const struct audit_checkpoint *cp);
+
+/* Checkpoint kinds.  The kind is in the origin line, so a verifier that
+ * knows only one kind cannot mistake the other for it. */
+#define AUDIT_CP_CHAIN 1 /* 1.0.0: "libvault/<id>", line 3 the chain head */
+#define AUDIT_CP_TREE 2  /* 1.1.0: "libvault/<id>/tlog", line 3 the RFC 6962 root */
+#define AUDIT_CP_TREE_SUFFIX "/tlog"
+
+#define NOTE_SIGS_MAX 16   /* signature lines in a checkpoint */
+#define NOTE_NAME_MAX 256  /* key name in a signature line, bytes */
+
+/* One signature line of a signed note. */
+typedef struct audit_note_sig {
+	char name[NOTE_NAME_MAX + 1];
+	unsigned char keyid[4];
+	int ed25519; /* 1: 64 signature bytes follow the key id */
+	unsigned char sig[AUDIT_SIG_BYTES];
+} audit_note_sig;
+
 /* Checkpoint: C2SP signed note. */
 typedef struct audit_checkpoint {
-	char origin[128];   /* "libvault/<vault id hex>" */
+	char origin[128];   /* "libvault/<vault id hex>[/tlog]" */
+	int kind;           /* AUDIT_CP_* */
 	uint64_t size;      /* entries */
-	unsigned char head[AUDIT_HASH_BYTES];
+	unsigned char head[AUDIT_HASH_BYTES]; /* chain head or tree root */
+	/* The first Ed25519 signature whose key name is a libvault user name. */
 	char signer[VAULT_NAME_MAX + 1];
 	unsigned char keyid[4];
 	unsigned char sig[AUDIT_SIG_BYTES];
+	/* every signature line, in order */
+	audit_note_sig sigs[NOTE_SIGS_MAX];
+	int nsigs;
 	/* the signed body (origin, size and head lines) */
 	char body[256];
 	size_t body_len;
 } audit_checkpoint;
 
-/* Make the note text into *out (vault_buf, NUL-terminated). */
+/* A checkpoint of the tree (AUDIT_CP_TREE) of `size` entries with the given
+ * root, as vault_audit_checkpoint_make() makes one of the chain head. */
+vault_status vault_audit_checkpoint_make_tree(const char *vault_id_hex, uint64_t size,
+                                              const unsigned char root[TLOG_HASH],
+                                              const char *signer,
+                                              const unsigned char sign_sk[64],
+                                              const unsigned char sign_pk[32],
+                                              vault_buf *out);
+/* The note text of *cp with one more signature line by (name, key), after
+ * the ones it has.  VAULT_ERR_EXISTS if that key already signed it. */
+vault_status vault_audit_checkpoint_add_sig(const audit_checkpoint *cp,
+                                            const char *text, size_t len,
+                                            const char *name,
+                                            const unsigned char sign_sk[64],
+                                            const unsigned char sign_pk[32],
+                                            vault_buf *out);
+/* The signed-note key hash of (name, Ed25519 key): the first 4 bytes of
+ * SHA-256(name || 0x0A || 0x01 || key). */
+void vault_audit_note_keyid(const char *name, const unsigned char pk[32],
+                            unsigned char id[4]);
+/* Does one of cp's signature lines verify with (name, pk)?  1 yes, 0 no such
+ * line, -1 a line of that key that does not verify. */
+int vault_audit_checkpoint_signed_by(const audit_checkpoint *cp, const char *name,
+                                     const unsigned char pk[32]);
+/* Is the text a legal signed-note key name (non-empty UTF-8, no space of
+ * any kind, no '+')? */
+int vault_audit_note_name_ok(const char *s, size_t n);
+
+/* Make the note text (1.0.0 kind, AUDIT_CP_CHAIN) into *out (vault_buf,
+ * NUL-terminated). */
 vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size,
                                          const unsigned char head[AUDIT_HASH_BYTES],
                                          const char *signer,
@@ -104,8 +209,8 @@ vault_status vault_audit_checkpoint_make(const char *vault_id_hex, uint64_t size
 vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
                                           audit_checkpoint *out, char *why,
                                           size_t whylen);
-/* Check the note's signature with `pk` (the signer's key as the chain knows
- * it).  VAULT_OK or VAULT_ERR_INTEGRITY. */
+/* Check the signature of cp->signer with `pk` (the signer's key as the chain
+ * knows it).  VAULT_OK or VAULT_ERR_INTEGRITY. */
 vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
                                               const unsigned char pk[32]);
 

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "vault.h"
+#include "tlog.h"
 #include "policy.h"
 
 #define VAULT_KEY_BYTES 32
@@ -90,6 +91,8 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_LAPSED_HOLDERS,
 	ST_USER_LIVE,
+	ST_TREE_SET,
+	ST_TREE_GET,
 	ST__COUNT
 };
 
@@ -116,6 +119,11 @@ struct vault {
 	unsigned char head_hash[32];
 	int unsigned_entries; /* entries of ours not yet covered by a signature */
 	uint64_t last_own_seq;
+	/* The Merkle tree's right edge (audit_tree.c), valid while tree_known
+	 * and while the log's head is still tree_head at size tree.size. */
+	int tree_known;
+	unsigned char tree_head[32];
+	tlog_frontier tree;
 
 	/* What light operations inside one vault_begin() transaction loaded
 	 * about their case (gate.c); NULL until first needed. */
@@ -274,6 +282,8 @@ int vault__passphrase_weak(const unsigned char *pass, size_t len, const char *us
                            const char *org, char *why, size_t cap);
 /* vault.c: refuse every call of a handle whose passphrase must change. */
 vault_status vault__check_expired(vault *v);
+/* vault_id() without the first-passphrase check (audit.c). */
+vault_status vault__id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
 /* vault.c: the KDF level a new slot gets (VAULT_KDF_DEFAULT resolved), or
  * VAULT_ERR_INVALID if it is unknown or cheaper than the vault's default. */
 vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out);
@@ -291,6 +301,32 @@ vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
 void vault__inbox_clear(const char *dir);
 int vault__lock_acquire(const char *dir);
 void vault__lock_release(int fd);
+
+/* ---- audit_tree.c ------------------------------------------------------ */
+/* The Merkle tree hashes to store with entry seq (the next one, with
+ * `hash`), *n of them, leaf first; fills in what older rows lack first.
+ * Needs v->head_* known.  The caller inserts them with the entry, and
+ * clears v->tree_known if that fails. */
+vault_status vault__audit_tree_append(vault *v, uint64_t seq, const unsigned char hash[32],
+                                      unsigned char stored[TLOG_MAX_LEVELS][TLOG_HASH],
+                                      int *n);
+/* tlog_read_fn over the table (ctx is the vault). */
+vault_status vault__audit_tree_read(void *ctx, int level, uint64_t index,
+                                    unsigned char out[TLOG_HASH]);
+/* RFC 6962 root of the first `size` entries, from the stored hashes. */
+vault_status vault__audit_tree_root(vault *v, uint64_t size, unsigned char root[TLOG_HASH]);
+
+/* Sizes of the version 1 (1.0) layouts of structures that grew in 1.1:
+ * a version 1 caller's struct ends there. */
+#define OPEN_OPTIONS_V1_SIZE (offsetof(vault_open_options, busy_timeout_ms) + sizeof(int))
+#define VERIFY_RESULT_V1_SIZE (offsetof(vault_verify_result, reason) + 256)
+
+/* ---- witness.c --------------------------------------------------------- */
+/* Inside the open's transaction, after its entry: the log extends the tree
+ * head this user saw (state_dir NULL: no check).  VAULT_ERR_INTEGRITY if not. */
+vault_status vault__witness_check(vault *v, const char *state_dir);
+/* After the open committed: this user has now seen the log as it is. */
+vault_status vault__witness_save(vault *v, const char *state_dir);
 
 /* ---- store.c ----------------------------------------------------------- */
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],

@@ -2,6 +2,7 @@
  * names.c - versions, constants for bindings, option initialisers, and the
  * canonical names of the enumerations.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +29,18 @@ size_t vault_record_max(void) { return VAULT_RECORD_MAX; }
 
 OPTIONS_INIT(vault_create_options_init, vault_create_options,
              VAULT_CREATE_OPTIONS_VERSION, VAULT_CREATE_OPTIONS_INIT)
-OPTIONS_INIT(vault_open_options_init, vault_open_options,
-             VAULT_OPEN_OPTIONS_VERSION, VAULT_OPEN_OPTIONS_INIT)
+vault_status vault_open_options_init(vault_open_options *opts, unsigned int version)
+{
+	vault_open_options tmpl = VAULT_OPEN_OPTIONS_INIT;
+
+	if (opts == NULL || version == 0 || version > VAULT_OPEN_OPTIONS_VERSION)
+		return VAULT_ERR_INVALID;
+	/* A version 1 caller's struct ends before state_dir. */
+	memcpy(opts, &tmpl, version == 1 ? OPEN_OPTIONS_V1_SIZE
+	                                 : sizeof(tmpl));
+	opts->version = version;
+	return VAULT_OK;
+}
 OPTIONS_INIT(vault_consent_options_init, vault_consent_options,
              VAULT_CONSENT_OPTIONS_VERSION, VAULT_CONSENT_OPTIONS_INIT)
 OPTIONS_INIT(vault_share_options_init, vault_share_options,
@@ -41,7 +52,9 @@ vault_status vault_verify_result_init(vault_verify_result *res, unsigned int ver
 {
 	if (res == NULL || version == 0 || version > VAULT_VERIFY_RESULT_VERSION)
 		return VAULT_ERR_INVALID;
-	memset(res, 0, sizeof(*res));
+	/* A version 1 caller's struct ends before checkpoint_kind. */
+	memset(res, 0, version == 1 ? VERIFY_RESULT_V1_SIZE
+	                            : sizeof(*res));
 	res->version = version;
 	return VAULT_OK;
 }

@@ -92,6 +92,14 @@ static const char *const migrations[] = {
 	" deleted, size, author, created, nonce, ct FROM records;"
 	"DROP TABLE records;"
 	"ALTER TABLE records_v3 RENAME TO records;",
+	/* 3 -> 4 (1.1.0): the RFC 6962 Merkle tree over the audit log, its
+	 * stored hashes (lib/tlog.h) in each entry's row: the hashes that the
+	 * entry completes, 32 bytes each, leaf first.  In the row, not a table
+	 * of their own: written by the entry's own insert, so the two cannot
+	 * part.  Derived from the log: filled in for the entries of a
+	 * 1.0 vault at the first append (lib/audit_tree.c), and checked against
+	 * the log by vault_audit_verify(). */
+	"ALTER TABLE audit ADD COLUMN tree BLOB;",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -134,14 +142,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_INSERT] =
 	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"
-	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key)"
-	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17)",
+	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key, tree)"
+	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)",
 	[ST_AUDIT_SIGN] = "UPDATE audit SET sig = ?1 WHERE seq = ?2",
 	/* Prepared once: every operation runs them. */
 	[ST_SAVEPOINT] = "SAVEPOINT vault_op",
 	[ST_RELEASE] = "RELEASE vault_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO vault_op",
 	[ST_USER_LIVE] = "SELECT disabled FROM users WHERE name = ?1",
+	[ST_TREE_SET] = "UPDATE audit SET tree = ?2 WHERE seq = ?1",
+	[ST_TREE_GET] = "SELECT tree FROM audit WHERE seq = ?1",
 	/* A holder of the current class key whose grants all lapsed. */
 	[ST_LAPSED_HOLDERS] =
 	    "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"

@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,7 +560,11 @@ vault_status vault_open(const char *path, const char *user,
 			vault__set_last_error("unknown options version");
 			return VAULT_ERR_INVALID;
 		}
-		o = *opts;
+		/* A version 1 caller's struct ends before state_dir. */
+		memcpy(&o, opts, opts->version == 1 ? OPEN_OPTIONS_V1_SIZE
+		                                    : sizeof(o));
+		if (opts->version == 1)
+			o.state_dir = NULL;
 	}
 	if (o.purpose == 0)
 		o.purpose = VAULT_PURPOSE_CASEWORK;
@@ -657,7 +662,12 @@ vault_status vault_open(const char *path, const char *user,
 	}
 	if (st == VAULT_OK)
 		prune_disabled(v);
+	/* Every user a witness: the log must extend what she saw. */
+	if (st == VAULT_OK)
+		st = vault__witness_check(v, o.state_dir);
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	if (st == VAULT_OK)
+		st = vault__witness_save(v, o.state_dir);
 	if (st == VAULT_ERR_AUTH)
 		vault__inbox_note(path, user);
 	if (st != VAULT_OK)

@@ -42,6 +42,8 @@
 #include <sqlite3.h>
 
 #include "vault.h"
+#include "internal.h" /* the tree's own proof generation, without the audit gate */
+#include <sys/resource.h>
 
 /* SQLCipher's keying call (its header hides it without SQLITE_HAS_CODEC). */
 int sqlite3_key(sqlite3 *db, const void *key, int nkey);
@@ -467,6 +469,149 @@ static int profile(const char *what)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The verifiable log: proofs, their sizes and checks, open as a witness     */
+/* ------------------------------------------------------------------------ */
+
+static long rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* Proof generation (tree reads only, then through the API with its audit
+ * entry), proof sizes, offline checks, and vault_open with a witness state. */
+static void tlog_bench(vault *aud, const char *state_dir, const char *who,
+                       const char *pass)
+{
+	unsigned char proof[TLOG_PROOF_MAX][TLOG_HASH], root[32];
+	vault_buf cp = VAULT_BUF_INIT, pr = VAULT_BUF_INIT, vk = VAULT_BUF_INIT;
+	vault_verify_result res;
+	const char *keys[1];
+	uint64_t size, i, k = 2000;
+	size_t n, maxn = 0, bytes;
+	double t0, t;
+	vault *w;
+	int j;
+
+	ok(vault_audit_checkpoint(aud, &cp), aud, "checkpoint");
+	size = strtoull(strchr((const char *)cp.data, '\n') + 1, NULL, 10);
+	ok(vault_audit_vkey(aud, NULL, &vk), aud, "vkey");
+	ok(vault__exec(aud, "BEGIN"), aud, "begin");
+	t0 = now_us();
+	for (i = 0; i < k; i++) {
+		uint64_t seq = 1 + (i * 7919u) % size;
+
+		ok(vault__tlog_prove_inclusion(seq - 1, size, vault__audit_tree_read, aud, proof,
+		                               &n), aud, "prove");
+		if (n > maxn)
+			maxn = n;
+	}
+	t = (now_us() - t0) / (double)k;
+	ok(vault__audit_tree_root(aud, size, root), aud, "root");
+	vault__exec(aud, "COMMIT");
+	printf("inclusion proof at %llu entries: %.1f us from the stored tree (%zu hashes,"
+	       " %zu bytes, at most)\n", (unsigned long long)size, t, maxn, maxn * 32);
+	t0 = now_us();
+	for (j = 0; j < 20; j++) {
+		vault_buf_free(&pr);
+		ok(vault_audit_prove_inclusion(aud, 1 + (uint64_t)j * (size / 21),
+		                               (const char *)cp.data, &pr), aud, "prove api");
+	}
+	t = (now_us() - t0) / 20;
+	bytes = pr.len;
+	printf("  vault_audit_prove_inclusion (with its audit entry, one transaction): %.0f us;"
+	       " the JSON proof is %zu bytes\n", t, bytes);
+	keys[0] = (const char *)vk.data;
+	vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION);
+	t0 = now_us();
+	for (j = 0; j < 200; j++)
+		if (vault_audit_check_proof((const char *)pr.data, keys, 1, &res) != VAULT_OK)
+			die("check proof: %s", res.reason);
+	printf("  vault_audit_check_proof (offline, inclusion): %.0f us each\n",
+	       (now_us() - t0) / 200);
+	vault_buf_free(&pr);
+	ok(vault_audit_prove_consistency(aud, (const char *)cp.data, NULL, &pr), aud, "cons");
+	printf("  consistency proof %llu -> now: %zu bytes of JSON\n", (unsigned long long)size,
+	       pr.len);
+	vault_buf_free(&pr);
+	vault_buf_free(&vk);
+	vault_buf_free(&cp);
+
+	/* vault_open as a witness: the state was made by a first open; the
+	 * second reads what is new since (one entry) */
+	{
+		vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+		double plain = 1e18, witness = 1e18;
+
+		o.state_dir = state_dir;
+		ok(vault_open(g_vdir, who, (const unsigned char *)pass, strlen(pass), &o, &w), NULL,
+		   "open witness");
+		vault_close(w);
+		for (j = 0; j < 5; j++) {
+			t0 = now_us();
+			ok(vault_open(g_vdir, who, (const unsigned char *)pass, strlen(pass), NULL, &w),
+			   NULL, "open");
+			plain = minf(plain, now_us() - t0);
+			vault_close(w);
+			t0 = now_us();
+			ok(vault_open(g_vdir, who, (const unsigned char *)pass, strlen(pass), &o, &w),
+			   NULL, "open witness");
+			witness = minf(witness, now_us() - t0);
+			vault_close(w);
+		}
+		printf("vault_open at %llu entries: %.2f ms without a witness state, %.2f ms with"
+		       " one (+%.2f ms)\n\n", (unsigned long long)size, plain / 1e3, witness / 1e3,
+		       (witness - plain) / 1e3);
+	}
+}
+
+/* `bench scale N`: grow one log to N entries (audited gets, 10k a
+ * transaction), and report verification, proofs and open at the end, with
+ * the peak RSS along the way. */
+static int scale(uint64_t n)
+{
+	vault *v = lv_setup(), *aud;
+	vault_verify_result res;
+	uint64_t done = 0;
+	double t0 = now_us(), t;
+	char sd[200];
+
+	lv_put(v, "w0");
+	while (done < n) {
+		int i;
+
+		ok(vault_begin(v), v, "begin");
+		for (i = 0; i < VERIFY_BATCH; i++)
+			lv_get(v, "w0");
+		ok(vault_commit(v), v, "commit");
+		done += VERIFY_BATCH;
+		if (done % 200000 == 0)
+			printf("  %llu entries, %.0f s, max RSS %ld KiB\n", (unsigned long long)done,
+			       (now_us() - t0) / 1e6, rss_kb());
+	}
+	vault_close(v);
+	printf("grown by %llu audited gets in %.1f s (%.1f us each), max RSS %ld KiB\n",
+	       (unsigned long long)n, (now_us() - t0) / 1e6, (now_us() - t0) / (double)n,
+	       rss_kb());
+	ok(vault_open(g_vdir, "aud", (const unsigned char *)"bench-aud", 9, NULL, &aud), NULL,
+	   "open aud");
+	vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION);
+	t0 = now_us();
+	ok(vault_audit_verify(aud, NULL, &res, cb_count, NULL), aud, "verify");
+	t = now_us() - t0;
+	printf("vault_audit_verify: %llu entries in %.2f s = %.0f entries/s, max RSS %ld KiB\n",
+	       (unsigned long long)res.entries, t / 1e6, res.entries / (t / 1e6), rss_kb());
+	snprintf(sd, sizeof(sd), "%s/state", g_base);
+	tlog_bench(aud, sd, "aud", "bench-aud");
+	printf("max RSS at the end %ld KiB\n", rss_kb());
+	vault_close(aud);
+	rmtree(g_base);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct row rows[4] = {{"put, batched (2000/txn)", 1e18, 1e18},
@@ -491,6 +636,8 @@ int main(int argc, char **argv)
 	randombytes_buf(g_rec, sizeof(g_rec));
 	if (argc == 3 && strcmp(argv[1], "profile") == 0)
 		return profile(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "scale") == 0)
+		return scale(strtoull(argv[2], NULL, 10));
 
 	printf("libvault %s benchmark (SQLCipher %s, libsodium %s), in %s\n",
 	       vault_version_string(), sqlite3_libversion(), sodium_version_string(), g_base);
@@ -648,6 +795,12 @@ int main(int argc, char **argv)
 	       vexp_rate);
 	printf("  (with one signature per entry, the verify cost alone would cap it at"
 	       " %.0f entries/s)\n\n", 1e6 / verify_us);
+	{
+		char sd[200];
+
+		snprintf(sd, sizeof(sd), "%s/state", g_base);
+		tlog_bench(aud, sd, "aud", "bench-aud");
+	}
 	vault_close(aud);
 
 	printf("machine-independent ratios:\n");

@@ -15,6 +15,7 @@ fi
 VAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 E2E=$(cd "$(dirname "$0")" && pwd)
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$VAULT" ] || { echo "e2e: $VAULT is not executable" >&2; exit 2; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -23,6 +24,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/vault-e2e.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 unset VAULT_DIR VAULT_USER
+export XDG_STATE_HOME="$TMP/state" # what each user's library saw (witness state)
 V="$TMP/v"
 KDF=insecure-test-only
 
@@ -681,6 +683,7 @@ check "no record plaintext or passphrase in any file of the vault" test -z "$lea
 
 . "$E2E/first_passphrase.sh"
 "$E2E_DIR/cli.sh" "$VAULT" || FAILED=$((FAILED + 1)) # the command under stress (issue 9)
+if "$HERE/tlog.sh" "$VAULT"; then pass "tests/e2e/tlog.sh (the verifiable log)"; else RC=$?; fail "tests/e2e/tlog.sh (the verifiable log)"; fi
 
 echo
 echo "$PASSED passed, $FAILED failed"

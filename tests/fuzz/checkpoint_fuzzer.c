@@ -106,15 +106,24 @@ static void remake(const audit_checkpoint *cp)
 	audit_checkpoint made;
 	char why[256];
 
-	/* only a libvault origin can be made again */
-	if (strncmp(cp->origin, "libvault/", 9) != 0 ||
-	    vault_audit_checkpoint_make(cp->origin + 9, cp->size, cp->head,
-	                                cp->signer, sks[0], pks[0], &b) != VAULT_OK)
+	char id[65];
+
+	/* only a libvault origin can be made again, in its own kind */
+	if (cp->kind == 0)
+		return;
+	memcpy(id, cp->origin + 9, 64);
+	id[64] = '\0';
+	if ((cp->kind == AUDIT_CP_CHAIN
+	         ? vault_audit_checkpoint_make(id, cp->size, cp->head, cp->signer,
+	                                       sks[0], pks[0], &b)
+	         : vault_audit_checkpoint_make_tree(id, cp->size, cp->head, cp->signer,
+	                                            sks[0], pks[0], &b)) != VAULT_OK)
 		return;
 	check(vault_audit_checkpoint_parse((const char *)b.data, b.len, &made, why,
 	                                   sizeof why) == VAULT_OK);
 	check(vault_audit_checkpoint_check_sig(&made, pks[0]) == VAULT_OK);
-	check(made.size == cp->size && memcmp(made.head, cp->head, 32) == 0);
+	check(made.size == cp->size && made.kind == cp->kind &&
+	      memcmp(made.head, cp->head, 32) == 0);
 	vault_buf_free(&b);
 }
 

@@ -8,7 +8,9 @@
  *
  * Standalone build (without the rest of the library):
  *   gcc ... -DAUDIT_CHAIN_STANDALONE tests/unit/test_audit_chain.c \
- *       lib/audit_chain.c $(pkg-config --cflags --libs libsodium jansson cmocka)
+ *       lib/audit_entry.c lib/audit_verify.c lib/audit_export.c \
+ *       lib/audit_checkpoint.c lib/tlog.c \
+ *       $(pkg-config --cflags --libs libsodium jansson cmocka)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1561,7 +1563,7 @@ static void test_audit_chain__checkpoint_forged_signature(void **state)
 	forged = render_cp(&cp);
 	assert_int_equal(vault_audit_checkpoint_check_sig(&cp, K[ADMIN].pk),
 	                 VAULT_ERR_INTEGRITY);
-	expect_bad(&L, forged, 17, "checkpoint signature does not verify");
+	expect_bad(&L, forged, 17, "checkpoint signature by \"admin\" does not verify");
 	free(forged);
 
 	/* a genuine signature over a different head */
@@ -1596,7 +1598,9 @@ static void test_audit_chain__checkpoint_wrong_keyid(void **state)
 	bad = render_cp(&cp);
 	assert_int_equal(vault_audit_checkpoint_check_sig(&cp, K[ADMIN].pk),
 	                 VAULT_ERR_INTEGRITY);
-	expect_bad(&L, bad, 17, "checkpoint signature: key id is not that of the key");
+	/* another key id is another key: ignored, as signed-note verifiers do,
+	 * which leaves no signature by a key of the chain */
+	expect_bad(&L, bad, 17, "checkpoint has no signature by a key the chain holds");
 	free(bad);
 	free(text);
 }
@@ -1613,8 +1617,7 @@ static void test_audit_chain__checkpoint_signed_by_attacker(void **state)
 	hex(vid, L.rec[0].hash, 32);
 	/* mallory's own name: not a user of the chain */
 	text = make_cp(&L, 17, MALLORY);
-	expect_bad(&L, text, 17, "checkpoint signature: signer \"mallory\" has no "
-	                         "key in the chain");
+	expect_bad(&L, text, 17, "checkpoint has no signature by a key the chain holds");
 	free(text);
 	/* mallory signing under the admin's name */
 	assert_int_equal(vault_audit_checkpoint_make(vid, 17, L.rec[16].hash,
@@ -1623,7 +1626,7 @@ static void test_audit_chain__checkpoint_signed_by_attacker(void **state)
 	                 VAULT_OK);
 	parse_cp((char *)b.data, &cp);
 	bad = render_cp(&cp);
-	expect_bad(&L, bad, 17, "checkpoint signature: key id");
+	expect_bad(&L, bad, 17, "checkpoint has no signature by a key the chain holds");
 	free(bad);
 	vault_buf_free(&b);
 }
@@ -1757,7 +1760,7 @@ static void test_audit_chain__checkpoint_parse_rejects_malformed(void **state)
 	cp_sub(good, "\n17\n", "\n18446744073709551616\n", "size");
 	cp_sub(good, "\n17\n", "\n\n", "size");
 	cp_sub(good, "libvault/", "\nlibvault/", "origin");
-	cp_sub(good, "libvault/", "lib\tvault/", "origin");
+	cp_sub(good, "libvault/", "lib\tvault/", "control characters");
 	snprintf(line, sizeof line, "\n%s\n", b64);
 	cp_sub(good, line, "\n\n", "head");
 	b64[43] = 'A'; /* '=' dropped: not padded */
@@ -1797,7 +1800,7 @@ static void test_audit_chain__checkpoint_parse_rejects_malformed(void **state)
 	expect_cp_corrupt(buf, strlen(buf), "signature line 2");
 	memcpy(buf, good, strlen(good) + 1);
 	buf[3] = '\0';
-	expect_cp_corrupt(buf, strlen(good), "origin");
+	expect_cp_corrupt(buf, strlen(good), "control characters");
 	/* a malformed extra signature line is not ignored */
 	snprintf(buf, sizeof buf, "%s\xe2\x80\x94 other !!!!\n", good);
 	expect_cp_corrupt(buf, strlen(buf), "signature line 2");
@@ -1958,11 +1961,13 @@ static void test_audit_chain__verifier_checkpoint_contract(void **state)
 		assert_int_equal(vault_audit_verifier_push(av, &L.rec[i], &res),
 		                 VAULT_OK);
 	cp.sig[0] ^= 1;
+	cp.sigs[0].sig[0] ^= 1;
 	assert_int_equal(vault_audit_verifier_finish(av, &cp, &res),
 	                 VAULT_ERR_INTEGRITY);
 	assert_int_equal(res.bad_seq, 19);
 	vault_audit_verifier_free(av);
 	cp.sig[0] ^= 1;
+	cp.sigs[0].sig[0] ^= 1;
 	assert_int_equal(vault_audit_verifier_new(NULL, &av), VAULT_OK);
 	for (i = 0; i < L.n; i++)
 		assert_int_equal(vault_audit_verifier_push(av, &L.rec[i], &res),
@@ -2342,7 +2347,7 @@ static void test_audit_chain__export_progress_every_4096(void **state)
 
 #ifdef AUDIT_CHAIN_STANDALONE
 /* Stand-ins for lib/error.c and lib/buf.c, only when this file is built
- * with lib/audit_chain.c alone. */
+ * with the audit format's files alone. */
 void vault__set_last_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -2368,6 +2373,166 @@ void vault_buf_free(vault_buf *buf)
 
 #define T(name)                                                                \
 	cmocka_unit_test_setup_teardown(test_audit_chain__##name, setup, teardown)
+
+/* ---- 1.1.0: tree checkpoints, signed-note rules ------------------------------ */
+
+/* A tree checkpoint of L at `size` signed by `who`. */
+static char *make_tree_cp(const tlog *L, uint64_t size, int who)
+{
+	char vid[65];
+	vault_buf b = VAULT_BUF_INIT;
+	tlog_frontier f;
+	unsigned char leaf[TLOG_HASH], stored[TLOG_MAX_LEVELS][TLOG_HASH], root[TLOG_HASH];
+	uint64_t i;
+	int ns;
+	char *s;
+
+	vault__tlog_frontier_init(&f);
+	for (i = 0; i < size; i++) {
+		vault__tlog_leaf_hash(L->rec[i].hash, 32, leaf);
+		assert_int_equal(vault__tlog_frontier_append(&f, leaf, stored, &ns), 0);
+	}
+	vault__tlog_frontier_root(&f, root);
+	hex(vid, L->rec[0].hash, 32);
+	assert_int_equal(vault_audit_checkpoint_make_tree(vid, size, root, names[who],
+	                                                  K[who].sk, K[who].pk, &b),
+	                 VAULT_OK);
+	s = strdup((char *)b.data);
+	assert_non_null(s);
+	vault_buf_free(&b);
+	return s;
+}
+
+static void test_audit_chain__tree_checkpoint_verifies_offline(void **state)
+{
+	tlog L;
+	char *text, *bad;
+	audit_checkpoint cp;
+	uint64_t n;
+
+	(void)state;
+	build_base(&L);
+	for (n = 1; n <= L.n; n++) {
+		text = make_tree_cp(&L, n, ADMIN);
+		parse_cp(text, &cp);
+		assert_int_equal(cp.kind, AUDIT_CP_TREE);
+		expect_ok(&L, text);
+		free(text);
+	}
+	/* the chain head where a tree root belongs: the kind is in the origin,
+	 * so it is checked as a root, and fails */
+	text = make_cp(&L, 17, ADMIN);
+	bad = malloc(strlen(text) + 8);
+	assert_non_null(bad);
+	parse_cp(text, &cp);
+	free(text);
+	text = make_tree_cp(&L, 17, ADMIN);
+	{
+		audit_checkpoint t;
+
+		parse_cp(text, &t);
+		assert_memory_not_equal(t.head, cp.head, 32);
+	}
+	free(bad);
+	/* a root of another log of the same size */
+	L.rec[4].ts++;
+	assert_int_equal(vault_audit_rec_hash(&L.rec[4], L.rec[4].hash), VAULT_OK);
+	bad = make_tree_cp(&L, 17, ADMIN);
+	build_base(&L);
+	expect_bad(&L, bad, 17, "differs from the checkpoint's root");
+	free(bad);
+	free(text);
+}
+
+/* Signature lines by keys the verifier does not know are skipped, wherever
+ * they stand and whatever their (legal) name; the log's own must verify. */
+static void test_audit_chain__unknown_signers_first_and_any_legal_name(void **state)
+{
+	tlog L;
+	char *text, *buf, *sig;
+	audit_checkpoint cp;
+	size_t n;
+
+	(void)state;
+	build_base(&L);
+	text = make_tree_cp(&L, 17, ADMIN);
+	n = strlen(text);
+	buf = malloc(n + 256);
+	assert_non_null(buf);
+	sig = strstr(text, "\n\n") + 2;
+	memcpy(buf, text, (size_t)(sig - text));
+	buf[sig - text] = '\0';
+	/* a witness with a non-ASCII name, and one named like a user of the
+	 * log ("bob") but with another key id, before the log's signature */
+	strcat(buf, "\xe2\x80\x94 t\xc3\xa9moin.example/w AAAAAQID\n");
+	{
+		unsigned char zero[68] = {0};
+		char b64[sodium_base64_ENCODED_LEN(68, sodium_base64_VARIANT_ORIGINAL)];
+
+		sodium_bin2base64(b64, sizeof b64, zero, 68, sodium_base64_VARIANT_ORIGINAL);
+		strcat(buf, "\xe2\x80\x94 bob ");
+		strcat(buf, b64);
+		strcat(buf, "\n");
+	}
+	strcat(buf, sig);
+	parse_cp(buf, &cp);
+	assert_int_equal(cp.nsigs, 3);
+	assert_string_equal(cp.sigs[0].name, "t\xc3\xa9moin.example/w");
+	assert_string_equal(cp.signer, "bob");
+	expect_ok(&L, buf);
+	free(buf);
+	free(text);
+}
+
+static void test_audit_chain__note_key_names(void **state)
+{
+	(void)state;
+	assert_true(vault_audit_note_name_ok("admin", 5));
+	assert_true(vault_audit_note_name_ok("sum.golang.org", 14));
+	assert_true(vault_audit_note_name_ok("t\xc3\xa9moin", 7));
+	assert_false(vault_audit_note_name_ok("", 0));
+	assert_false(vault_audit_note_name_ok("a+b", 3));
+	assert_false(vault_audit_note_name_ok("a b", 3));
+	assert_false(vault_audit_note_name_ok("a\xc2\xa0" "b", 4));     /* NBSP */
+	assert_false(vault_audit_note_name_ok("a\xe3\x80\x80" "b", 5)); /* ideographic space */
+	assert_false(vault_audit_note_name_ok("a\xff", 2));             /* not UTF-8 */
+	assert_false(vault_audit_note_name_ok("\xc0\xaf", 2));          /* overlong */
+}
+
+static void test_audit_chain__cosignature_line(void **state)
+{
+	tlog L;
+	char *text;
+	audit_checkpoint cp, again;
+	vault_buf b = VAULT_BUF_INIT, b2 = VAULT_BUF_INIT;
+	char why[128];
+
+	(void)state;
+	build_base(&L);
+	text = make_tree_cp(&L, 17, ADMIN);
+	parse_cp(text, &cp);
+	assert_int_equal(vault_audit_checkpoint_add_sig(&cp, text, strlen(text), "witness/1",
+	                                                K[MALLORY].sk, K[MALLORY].pk, &b),
+	                 VAULT_OK);
+	assert_int_equal(vault_audit_checkpoint_parse((char *)b.data, b.len, &again, why,
+	                                              sizeof why), VAULT_OK);
+	assert_int_equal(again.nsigs, 2);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "witness/1", K[MALLORY].pk), 1);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "admin", K[ADMIN].pk), 1);
+	assert_int_equal(vault_audit_checkpoint_signed_by(&again, "admin", K[BOB].pk), 0);
+	assert_int_equal(vault_audit_checkpoint_add_sig(&again, (char *)b.data, b.len,
+	                                                "witness/1", K[MALLORY].sk,
+	                                                K[MALLORY].pk, &b2),
+	                 VAULT_ERR_EXISTS);
+	/* the log still verifies against it: the witness is not in the chain */
+	expect_ok(&L, (char *)b.data);
+	/* a bad name is refused */
+	assert_int_equal(vault_audit_checkpoint_add_sig(&cp, text, strlen(text), "a b",
+	                                                K[MALLORY].sk, K[MALLORY].pk, &b2),
+	                 VAULT_ERR_INVALID);
+	vault_buf_free(&b);
+	free(text);
+}
 
 int main(void)
 {
@@ -2429,6 +2594,10 @@ int main(void)
 		T(checkpoint_parse_rejects_malformed),
 		T(checkpoint_parse_ignores_foreign_signatures),
 		T(checkpoint_make_rejects_bad_args),
+		T(tree_checkpoint_verifies_offline),
+		T(unknown_signers_first_and_any_legal_name),
+		T(note_key_names),
+		T(cosignature_line),
 		T(verifier_checkpoint_contract),
 		T(verifier_failure_is_sticky),
 		T(verifier_null_arguments),

@@ -1688,10 +1688,27 @@ static void test_vault__open_migrates_older_schema(void **state)
 
 	(void)state;
 	/* Make the file look like schema 1: without the indexes that step 2
-	 * adds, and stamped 1. */
+	 * adds, the audit table as 1.0 made it (no tree column, step 3), and
+	 * stamped 1. */
 	assert_int_equal(th_db_exec(dir, "admin", "DROP INDEX audit_case;"
 	                                         "DROP INDEX class_keys_holder;"
 	                                         "DROP INDEX breakglass_case;"
+	                                         "CREATE TABLE audit1(seq INTEGER PRIMARY KEY,"
+	                                         " ts INTEGER NOT NULL, actor TEXT NOT NULL,"
+	                                         " org TEXT NOT NULL, role TEXT NOT NULL,"
+	                                         " action TEXT NOT NULL, case_id TEXT NOT NULL,"
+	                                         " target TEXT NOT NULL, class TEXT NOT NULL,"
+	                                         " outcome TEXT NOT NULL, reason TEXT NOT NULL,"
+	                                         " purpose TEXT NOT NULL, newkey BLOB,"
+	                                         " high INTEGER NOT NULL, prev BLOB NOT NULL,"
+	                                         " hash BLOB NOT NULL, sig BLOB,"
+	                                         " key BLOB NOT NULL);"
+	                                         "INSERT INTO audit1 SELECT seq, ts, actor, org,"
+	                                         " role, action, case_id, target, class,"
+	                                         " outcome, reason, purpose, newkey, high, prev,"
+	                                         " hash, sig, key FROM audit;"
+	                                         "DROP TABLE audit;"
+	                                         "ALTER TABLE audit1 RENAME TO audit;"
 	                                         "PRAGMA user_version = 1;"), SQLITE_OK);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name = 'audit_case'"), 0);
@@ -1703,8 +1720,10 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 3);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 4);
+	/* the Merkle tree of the 1.0 entries is built at the first append */
 	verify_log(dir);
+	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM audit WHERE tree IS NULL"), 0);
 	th_rmdir(dir);
 }
 

@@ -65,6 +65,7 @@ from .types import (
 from .vault import (
     Case,
     Vault,
+    check_proof,
     library_version,
     library_version_number,
     strerror,
@@ -75,7 +76,7 @@ from .vault import (
 __version__ = "1.1.0"
 
 __all__ = [
-    "Vault", "Case", "verify_export", "library_version", "library_version_number",
+    "Vault", "Case", "verify_export", "check_proof", "library_version", "library_version_number",
     "library_path", "strerror", "LibraryNotFound",
     "VaultError", "InvalidArgument", "OutOfMemory", "VaultIOError", "AuthError",
     "AccessDenied", "NotFound", "AlreadyExists", "CorruptData", "VersionError", "Busy",

@@ -35,11 +35,11 @@ ABI_MAJOR = 1
 
 # Option/result structure versions this binding fills in (vault.h *_VERSION).
 CREATE_OPTIONS_VERSION = 1
-OPEN_OPTIONS_VERSION = 1
+OPEN_OPTIONS_VERSION = 2
 CONSENT_OPTIONS_VERSION = 1
 SHARE_OPTIONS_VERSION = 1
 AUDIT_QUERY_VERSION = 1
-VERIFY_RESULT_VERSION = 1
+VERIFY_RESULT_VERSION = 2
 
 
 # --------------------------------------------------------------------------
@@ -56,7 +56,8 @@ class CreateOptions(Structure):
 
 
 class OpenOptions(Structure):
-    _fields_ = [("version", c_uint), ("purpose", c_int), ("busy_timeout_ms", c_int)]
+    _fields_ = [("version", c_uint), ("purpose", c_int), ("busy_timeout_ms", c_int),
+                ("state_dir", c_char_p)]
 
 
 class OrgInfo(Structure):
@@ -207,6 +208,8 @@ class VerifyResult(Structure):
         ("entries", c_uint64),
         ("bad_seq", c_uint64),
         ("reason", c_char * 256),
+        ("checkpoint_kind", c_int),
+        ("tree_size", c_uint64),
     ]
 
 
@@ -340,6 +343,14 @@ _PROTOTYPES = {
         _st,
         [c_char_p, c_char_p, c_char_p, POINTER(VerifyResult), PROGRESS_CB, c_void_p],
     ),
+    "vault_audit_vkey": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_prove_inclusion": (_st, [_vp, c_uint64, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_prove_consistency": (_st, [_vp, c_char_p, c_char_p, POINTER(VaultBuf)]),
+    "vault_audit_check_proof": (
+        _st,
+        [c_char_p, POINTER(c_char_p), c_size_t, POINTER(VerifyResult)],
+    ),
+    "vault_audit_cosign": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
 }
 
 

@@ -254,6 +254,11 @@ class VerifyResult:
     entries: int
     bad_seq: int
     reason: str
+    #: The kind of checkpoint checked (0: none; 1: a libvault 1.0 hash-chain
+    #: checkpoint; 2: an RFC 6962 tree checkpoint).  @since 1.1.0
+    checkpoint_kind: int = 0
+    #: The size of the log, or of the proof's tree, checked.  @since 1.1.0
+    tree_size: int = 0
 
     @property
     def ok(self) -> bool:

@@ -275,7 +275,8 @@ def _serialized(method: Callable[..., T]) -> Callable[..., T]:
 
 def _verify_result(res: _lib.VerifyResult) -> VerifyResult:
     return VerifyResult(
-        entries=res.entries, bad_seq=res.bad_seq, reason=_s(res.reason)
+        entries=res.entries, bad_seq=res.bad_seq, reason=_s(res.reason),
+        checkpoint_kind=res.checkpoint_kind, tree_size=res.tree_size,
     )
 
 
@@ -342,6 +343,26 @@ def verify_export(
     return result
 
 
+def check_proof(proof: str, vkeys: "List[str]") -> VerifyResult:
+    """Check an inclusion or consistency proof (:meth:`Vault.audit_prove_inclusion`,
+    :meth:`Vault.audit_prove_consistency`) offline, with the verifier keys
+    you trust (:meth:`Vault.audit_vkey`): no vault, key or passphrase.
+    Raises :class:`IntegrityError` (with ``.result``) when it does not hold,
+    :class:`InvalidArgument` when the proof or a key is malformed."""
+    lib = _lib.load()
+    keys = [_text(k, "verifier key") for k in vkeys]
+    arr = (c_char_p * max(len(keys), 1))(*keys)
+    res = _new_verify_result()
+    st = lib.vault_audit_check_proof(_text(proof, "proof"), arr, len(keys), byref(res))
+    result = _verify_result(res)
+    if st != 0:
+        err = _last_error(st)
+        if isinstance(err, IntegrityError):
+            err.result = result
+        raise err
+    return result
+
+
 # --------------------------------------------------------------------------
 # Vault
 # --------------------------------------------------------------------------
@@ -404,11 +425,16 @@ class Vault:
         *,
         purpose: Union[Purpose, str, int, None] = None,
         busy_timeout_ms: int = 0,
+        state_dir: Optional[PathLike] = None,
     ) -> "Vault":
         """Unlock the vault at ``path`` as ``user``.
 
         ``purpose`` (default casework) is recorded with every access.
         ``busy_timeout_ms``: 0 means 5 s, negative means do not wait.
+        ``state_dir`` (@since 1.1.0): a folder of your own outside the vault
+        where the library keeps the newest state of the audit log you saw;
+        opening then fails with :class:`IntegrityError` if the log was cut,
+        rolled back or rewritten below it.
         Raises :class:`AuthError` for an unknown user or a wrong passphrase
         (deliberately indistinguishable), :class:`NotFound` if there is no
         vault at ``path``.
@@ -421,6 +447,8 @@ class Vault:
         if purpose is not None:
             opts.purpose = _parse(purpose, Purpose, "vault_purpose_parse", "purpose")
         opts.busy_timeout_ms = int(busy_timeout_ms)
+        state = _path(state_dir) if state_dir is not None else None
+        opts.state_dir = state
         h = c_void_p()
         with _Secret(passphrase) as secret:
             st = lib.vault_open(
@@ -739,6 +767,42 @@ class Vault:
             return ctypes.string_at(buf.data, buf.len).decode("utf-8") if buf.len else ""
         finally:
             self._lib.vault_buf_free(byref(buf))
+
+    def _buf_call(self, fn: Any, *args: Any) -> str:
+        buf = _lib.VaultBuf()
+        try:
+            self._check(fn(self._handle, *args, byref(buf)))
+            return ctypes.string_at(buf.data, buf.len).decode("utf-8") if buf.len else ""
+        finally:
+            self._lib.vault_buf_free(byref(buf))
+
+    @_serialized
+    def audit_vkey(self, user: Optional[str] = None) -> str:
+        """The signed-note verifier key ``name+hash+base64(0x01||key)`` of a
+        user's audit signing key (default: yours, from your key slot)."""
+        return self._buf_call(self._lib.vault_audit_vkey, _text(user, "user"))
+
+    @_serialized
+    def audit_prove_inclusion(self, seq: int, checkpoint: Optional[str] = None) -> str:
+        """An inclusion proof (JSON) of entry ``seq`` against ``checkpoint``
+        (default: a new checkpoint you sign)."""
+        return self._buf_call(self._lib.vault_audit_prove_inclusion, int(seq),
+                              _text(checkpoint, "checkpoint"))
+
+    @_serialized
+    def audit_prove_consistency(self, old_checkpoint: str,
+                                checkpoint: Optional[str] = None) -> str:
+        """A consistency proof (JSON) that the log of ``old_checkpoint`` is a
+        prefix of that of ``checkpoint`` (default: a new one you sign)."""
+        return self._buf_call(self._lib.vault_audit_prove_consistency,
+                              _text(old_checkpoint, "old checkpoint"),
+                              _text(checkpoint, "checkpoint"))
+
+    @_serialized
+    def audit_cosign(self, checkpoint: str) -> str:
+        """Add your signature to a checkpoint of this vault's log, as a
+        witness, after checking it against the log (signed-note text)."""
+        return self._buf_call(self._lib.vault_audit_cosign, _text(checkpoint, "checkpoint"))
 
     @_serialized
     def audit_verify(self, checkpoint: Optional[str] = None,

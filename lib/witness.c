@@ -1,0 +1,346 @@
+/*
+ * witness.c - every user a witness: the newest tree head (size, root) this
+ * user's library has seen of a vault's log, kept outside the vault folder
+ * (vault_open_options.state_dir, like ssh's known_hosts), and checked at
+ * every open: the log must extend it.  A log cut, rolled back (a restored
+ * vault.db, a restored copy of the whole folder, dropped WAL frames) or
+ * rewritten below what this user already saw is VAULT_ERR_INTEGRITY.
+ *
+ * The file, <state_dir>/<vault id>/<user>, is text:
+ *
+ *   libvault-witness/1\n <vault id>\n <user>\n <size>\n <root, base64>\n
+ *   <signer's Ed25519 public key, base64>\n <signature, base64>\n
+ *
+ * signed (the first six lines) with the user's own Ed25519 key from her key
+ * slot, so that nobody else can write a state she accepts.  A state signed by
+ * an earlier key of hers (before a passphrase change gave her new keys) is
+ * still checked, then signed again with the current key.
+ *
+ * Opening stays cheap: the old root is recomputed from O(log n) stored tree
+ * hashes, and only the entries appended since are read (their hashes folded
+ * into the tree and compared with the stored tree at the head).  Binding the
+ * entries' fields to their hashes is vault_audit_verify()'s work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+#define STATE_MAGIC "libvault-witness/1"
+#define STATE_MAX 1024
+
+typedef struct witness_state {
+	uint64_t size;
+	unsigned char root[TLOG_HASH];
+	unsigned char pk[32];
+	unsigned char sig[64];
+} witness_state;
+
+/* <state_dir>/<vault id>[/<user>] into a malloc'ed string. */
+static char *state_path(const char *dir, const char *id, const char *user)
+{
+	size_t n = strlen(dir) + strlen(id) + (user ? strlen(user) : 0) + 3;
+	char *p = vault__malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, user ? "%s/%s/%s" : "%s/%s", dir, id, user ? user : "");
+	return p;
+}
+
+static size_t body(char *out, size_t cap, const char *id, const char *user,
+                   uint64_t size, const unsigned char root[TLOG_HASH],
+                   const unsigned char pk[32])
+{
+	char r64[sodium_base64_ENCODED_LEN(TLOG_HASH, sodium_base64_VARIANT_ORIGINAL)];
+	char k64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	int n;
+
+	sodium_bin2base64(r64, sizeof(r64), root, TLOG_HASH, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(k64, sizeof(k64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(out, cap, STATE_MAGIC "\n%s\n%s\n%llu\n%s\n%s\n", id, user,
+	             (unsigned long long)size, r64, k64);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static int b64_exact(const char *s, size_t n, unsigned char *out, size_t want)
+{
+	size_t len = 0;
+	const char *end = NULL;
+
+	return sodium_base642bin(out, want, s, n, NULL, &len, &end,
+	                         sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	               end == s + n && len == want
+	           ? 0
+	           : -1;
+}
+
+/* 1: read and well-formed; 0: no file; negative: a status. */
+static int state_read(vault *v, const char *path, const char *id, witness_state *w)
+{
+	char text[STATE_MAX + 1], *line[7], *p, *end;
+	ssize_t n;
+	int fd, i;
+	unsigned long long size;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
+	}
+	n = read(fd, text, STATE_MAX);
+	close(fd);
+	if (n < 0)
+		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
+	text[n] = '\0';
+	p = text;
+	for (i = 0; i < 7; i++) {
+		char *nl = strchr(p, '\n');
+
+		if (nl == NULL)
+			goto bad;
+		*nl = '\0';
+		line[i] = p;
+		p = nl + 1;
+	}
+	if (*p != '\0' || strcmp(line[0], STATE_MAGIC) != 0 || strcmp(line[1], id) != 0 ||
+	    strcmp(line[2], v->user) != 0 || line[3][0] < '1' || line[3][0] > '9')
+		goto bad;
+	errno = 0;
+	size = strtoull(line[3], &end, 10);
+	if (errno != 0 || *end != '\0' ||
+	    b64_exact(line[4], strlen(line[4]), w->root, TLOG_HASH) != 0 ||
+	    b64_exact(line[5], strlen(line[5]), w->pk, 32) != 0 ||
+	    b64_exact(line[6], strlen(line[6]), w->sig, 64) != 0)
+		goto bad;
+	w->size = size;
+	return 1;
+bad:
+	return vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is malformed "
+	                  "(remove it to start witnessing afresh)", path);
+}
+
+static vault_status head_now(vault *v, uint64_t *seq)
+{
+	sqlite3_stmt *s = vault__stmt(v, ST_AUDIT_HEAD);
+	int rc;
+
+	if (s == NULL)
+		return vault__sql_status(v, sqlite3_errcode(v->db), "audit head");
+	rc = sqlite3_step(s);
+	*seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VAULT_OK
+	                                             : vault__sql_status(v, rc, "audit head");
+}
+
+/* A key she replaced: the log has her own user.rekey signed with it.
+ * (Public keys: memcmp is fine.) */
+static int was_her_key(vault *v, const unsigned char pk[32])
+{
+	sqlite3_stmt *s = NULL;
+	int found = 0;
+
+	if (vault__prepare(v, "SELECT 1 FROM audit WHERE action = 'user.rekey' AND"
+	                      " outcome = 'ok' AND actor = ?1 AND key = ?2 LIMIT 1", &s) != VAULT_OK)
+		return 0;
+	vault__bind_text(s, 1, v->user);
+	sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+vault_status vault__witness_check(vault *v, const char *state_dir)
+{
+	char id[VAULT_VAULT_ID_BUFSIZE], *path = NULL, text[STATE_MAX];
+	unsigned char root[TLOG_HASH], stored_root[TLOG_HASH], leaf[TLOG_HASH];
+	unsigned char scratch[TLOG_MAX_LEVELS][TLOG_HASH];
+	tlog_frontier *f = NULL;
+	witness_state w;
+	sqlite3_stmt *s = NULL;
+	uint64_t head;
+	size_t blen;
+	vault_status st;
+	int r, ns, rc;
+
+	if (state_dir == NULL)
+		return VAULT_OK;
+	if ((st = vault__id(v, id)) != VAULT_OK)
+		return st;
+	path = state_path(state_dir, id, v->user);
+	if (path == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	r = state_read(v, path, id, &w);
+	if (r <= 0) {
+		st = (vault_status)r; /* no state yet: nothing to check */
+		goto out;
+	}
+	blen = body(text, sizeof(text), id, v->user, w.size, w.root, w.pk);
+	if (blen == 0 || crypto_sign_verify_detached(w.sig, (const unsigned char *)text, blen,
+	                                             w.pk) != 0 ||
+	    (memcmp(w.pk, v->sec->sign_pk, 32) != 0 && !was_her_key(v, w.pk))) {
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is not signed by "
+		                "%s's key (tampered with?)", path, v->user);
+		goto out;
+	}
+	if ((st = head_now(v, &head)) != VAULT_OK)
+		goto out;
+	/* The log as this open found it: without the entries it just added
+	 * (which could stand in for lost ones, byte for byte). */
+	if ((uint64_t)v->unsigned_entries > head ||
+	    w.size > head - (uint64_t)v->unsigned_entries) {
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log has %llu entries, but "
+		                "%s saw %llu: it was cut or rolled back (a restored vault.db "
+		                "or folder, or lost commits)",
+		                (unsigned long long)(head - (uint64_t)v->unsigned_entries),
+		                v->user, (unsigned long long)w.size);
+		goto out;
+	}
+	/* The tree this user saw must be the first w.size leaves of this one. */
+	f = vault__malloc(sizeof(*f));
+	if (f == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = vault__tlog_frontier_load(f, w.size, vault__audit_tree_read, v);
+	if (st != VAULT_OK)
+		goto out;
+	vault__tlog_frontier_root(f, root);
+	if (memcmp(root, w.root, TLOG_HASH) != 0) {
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the first %llu entries of the audit "
+		                "log are not those %s saw: it was rewritten or forked",
+		                (unsigned long long)w.size, v->user);
+		goto out;
+	}
+	/* What is new since: fold the entries' hashes into that tree, which
+	 * must give the stored tree's root at the head. */
+	st = vault__prepare(v, "SELECT seq, hash FROM audit WHERE seq > ?1 ORDER BY seq", &s);
+	if (st != VAULT_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)w.size);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(s, 0) != f->size + 1 ||
+		    sqlite3_column_bytes(s, 1) != 32) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is missing or "
+			                "malformed", (unsigned long long)f->size + 1);
+			break;
+		}
+		vault__tlog_leaf_hash(sqlite3_column_blob(s, 1), 32, leaf);
+		vault__tlog_frontier_append(f, leaf, scratch, &ns);
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	if (st != VAULT_OK)
+		goto out;
+	vault__tlog_frontier_root(f, root);
+	if ((st = vault__audit_tree_root(v, f->size, stored_root)) != VAULT_OK)
+		goto out;
+	if (f->size != head || memcmp(root, stored_root, TLOG_HASH) != 0)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's Merkle tree is not "
+		                "the tree of its entries since entry %llu",
+		                (unsigned long long)w.size);
+out:
+	free(f);
+	free(path);
+	return st;
+}
+
+/* mkdir, 0700, if absent. */
+static int mkdir_private(const char *path)
+{
+	struct stat sb;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	return errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? 0 : -1;
+}
+
+/* mkdir -p, each missing folder 0700 (~/.local/state may not exist yet). */
+static int mkdirs_private(const char *path)
+{
+	char *p = vault__strdup(path), *q;
+	int rc = 0;
+
+	if (p == NULL)
+		return -1;
+	for (q = p + 1; rc == 0 && (q = strchr(q, '/')) != NULL; q++) {
+		*q = '\0';
+		if (p[0] != '\0')
+			rc = mkdir_private(p);
+		*q = '/';
+	}
+	if (rc == 0)
+		rc = mkdir_private(p);
+	free(p);
+	return rc;
+}
+
+vault_status vault__witness_save(vault *v, const char *state_dir)
+{
+	char id[VAULT_VAULT_ID_BUFSIZE], text[STATE_MAX], *dir = NULL, *path = NULL,
+	    *tmp = NULL;
+	char s64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+	unsigned char root[TLOG_HASH], sig[64];
+	vault_status st;
+	size_t blen, n;
+	int fd = -1;
+
+	if (state_dir == NULL)
+		return VAULT_OK;
+	if (!v->tree_known)
+		return vault__err(v, VAULT_ERR_STATE, "the audit tree is not loaded");
+	if ((st = vault__id(v, id)) != VAULT_OK)
+		return st;
+	vault__tlog_frontier_root(&v->tree, root);
+	blen = body(text, sizeof(text), id, v->user, v->tree.size, root, v->sec->sign_pk);
+	if (blen == 0)
+		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
+	vault__sign(sig, (const unsigned char *)text, blen, v->sec->sign_sk);
+	sodium_bin2base64(s64, sizeof(s64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(s64);
+	if (blen + n + 2 > sizeof(text))
+		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
+	memcpy(text + blen, s64, n);
+	text[blen + n] = '\n';
+	blen += n + 1;
+
+	dir = state_path(state_dir, id, NULL);
+	path = state_path(state_dir, id, v->user);
+	tmp = path ? vault__malloc(strlen(path) + 16) : NULL;
+	if (dir == NULL || tmp == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdirs_private(state_dir) != 0 || mkdir_private(dir) != 0) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot create the witness state folder %s", dir);
+		goto out;
+	}
+	snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0 || write(fd, text, blen) != (ssize_t)blen || fsync(fd) != 0) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the witness state %s", path);
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the witness state %s", path);
+	}
+out:
+	free(dir);
+	free(path);
+	free(tmp);
+	return st;
+}
