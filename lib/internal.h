@@ -265,6 +265,10 @@ vault_status vault__slot_settle(const char *dir, const char *user,
 /* Remove the entries of these users (no write if none is there). */
 vault_status vault__slots_prune(const char *dir, const char *const *users, size_t n);
 /* The flags of a user's slot; VAULT_ERR_NOT_FOUND if she has none. */
+/* The witness copy kept in a user's key-slot entry (witness.c's signed
+ * text): *text malloc'ed, NULL when there is none. */
+vault_status vault__slot_witness_get(const char *dir, const char *user, char **text);
+vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text);
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
 /* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */
 int vault__kdf_rank(vault_kdf level);

@@ -1080,3 +1080,66 @@ void vault__inbox_clear(const char *dir)
 	if (path != buf)
 		free(path);
 }
+
+/* ---- the witness copy ------------------------------------------------------
+ * Beside her slot, each entry may hold "witness": the newest tree head its
+ * user saw, as the signed text witness.c writes (signed with her own key,
+ * whose secret half only her slot holds).  Outside the checksum's reach
+ * nothing changes: it covers the field like every public part.  Removing
+ * it costs the attacker nothing she could not do to the state file too,
+ * but it goes with the slot: a restore of the state folder alone does not
+ * roll it back, and neither does wiping the user's home. */
+
+vault_status vault__slot_witness_get(const char *dir, const char *user, char **text)
+{
+	unsigned char id[32];
+	char idhex[65];
+	json_t *root = NULL, *entry = NULL, *w;
+	vault_kdf def;
+	vault_status st = load_entry(dir, user, &root, &def, idhex, id, &entry);
+
+	*text = NULL;
+	if (st != VAULT_OK)
+		return st;
+	w = entry ? json_object_get(entry, "witness") : NULL;
+	if (w != NULL && !json_is_string(w))
+		st = damaged();
+	else if (w != NULL && (*text = vault__strdup(json_string_value(w))) == NULL)
+		st = VAULT_ERR_NOMEM;
+	json_decref(root);
+	return st;
+}
+
+vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text)
+{
+	/* text NULL removes the copy. */
+	unsigned char id[32];
+	char idhex[65];
+	json_t *root = NULL, *entry = NULL, *old;
+	vault_kdf def;
+	vault_status st;
+	int lock;
+
+	st = lock_or_fail(dir, &lock);
+	if (st != VAULT_OK)
+		return st;
+	st = load_entry(dir, user, &root, &def, idhex, id, &entry);
+	if (st == VAULT_OK && entry == NULL)
+		st = VAULT_ERR_NOT_FOUND; /* disabled meanwhile: nothing to keep */
+	if (st == VAULT_OK) {
+		old = json_object_get(entry, "witness");
+		if (text == NULL) /* tests: a user who comes to the log afresh */
+			st = old == NULL ? VAULT_OK
+			     : json_object_del(entry, "witness") == 0 ? save(dir, root) : damaged();
+		else if (json_is_string(old) && strcmp(json_string_value(old), text) == 0)
+			goto out; /* unchanged: no write */
+		else if (json_object_set_new(entry, "witness", json_string(text)) != 0)
+			st = VAULT_ERR_NOMEM;
+		else
+			st = save(dir, root);
+	}
+out:
+	json_decref(root);
+	vault__lock_release(lock);
+	return st;
+}

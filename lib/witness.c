@@ -81,25 +81,18 @@ static int b64_exact(const char *s, size_t n, unsigned char *out, size_t want)
 	           : -1;
 }
 
-/* 1: read and well-formed; 0: no file; negative: a status. */
-static int state_read(vault *v, const char *path, const char *id, witness_state *w)
+/* 1: well-formed; negative: a status.  `where` names the copy. */
+/* The name line of the copy in the key-slot file: "-", since that file
+ * must not name its users (slot ids hide them). */
+#define SLOT_COPY_USER "-"
+
+static int state_parse(vault *v, char *text, const char *where, const char *id,
+                       const char *user, witness_state *w)
 {
-	char text[STATE_MAX + 1], *line[7], *p, *end;
-	ssize_t n;
-	int fd, i;
+	char *line[7], *p, *end;
+	int i;
 	unsigned long long size;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
-	}
-	n = read(fd, text, STATE_MAX);
-	close(fd);
-	if (n < 0)
-		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
-	text[n] = '\0';
 	p = text;
 	for (i = 0; i < 7; i++) {
 		char *nl = strchr(p, '\n');
@@ -111,7 +104,7 @@ static int state_read(vault *v, const char *path, const char *id, witness_state 
 		p = nl + 1;
 	}
 	if (*p != '\0' || strcmp(line[0], STATE_MAGIC) != 0 || strcmp(line[1], id) != 0 ||
-	    strcmp(line[2], v->user) != 0 || line[3][0] < '1' || line[3][0] > '9')
+	    strcmp(line[2], user) != 0 || line[3][0] < '1' || line[3][0] > '9')
 		goto bad;
 	errno = 0;
 	size = strtoull(line[3], &end, 10);
@@ -124,7 +117,47 @@ static int state_read(vault *v, const char *path, const char *id, witness_state 
 	return 1;
 bad:
 	return vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is malformed "
-	                  "(remove it to start witnessing afresh)", path);
+	                  "(remove it to start witnessing afresh)", where);
+}
+
+/* 1: read and well-formed; 0: no file; negative: a status. */
+static int state_read(vault *v, const char *path, const char *id, witness_state *w)
+{
+	char text[STATE_MAX + 1];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
+	}
+	n = read(fd, text, STATE_MAX);
+	close(fd);
+	if (n < 0)
+		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
+	text[n] = '\0';
+	return state_parse(v, text, path, id, v->user, w);
+}
+
+/* The copy in the user's key-slot entry: 1, 0 (none) or a status. */
+static int slot_state_read(vault *v, const char *id, witness_state *w)
+{
+	char *text = NULL;
+	vault_status st = vault__slot_witness_get(v->dir, v->user, &text);
+	int r;
+
+	if (st == VAULT_ERR_NOT_FOUND || (st == VAULT_OK && text == NULL))
+		return 0;
+	if (st != VAULT_OK)
+		return vault__err(v, st, "cannot read the witness copy in the key-slot file");
+	r = strlen(text) > STATE_MAX ? vault__err(v, VAULT_ERR_INTEGRITY, "the witness copy"
+	                                          " in your key slot is malformed")
+	                             : state_parse(v, text, "in your key slot", id,
+	                                                           SLOT_COPY_USER, w);
+	free(text);
+	return r;
 }
 
 static vault_status head_now(vault *v, uint64_t *seq)
@@ -158,32 +191,24 @@ static int was_her_key(vault *v, const unsigned char pk[32])
 	return found;
 }
 
-vault_status vault__witness_check(vault *v, const char *state_dir)
+/* The log must extend the tree head `w` (read from `path`, a name for
+ * messages): signed by this user, a prefix of the log, and the entries
+ * since fold into the stored tree. */
+static vault_status check_one(vault *v, const char *id, const char *path,
+                              const char *user, const witness_state *wp)
 {
-	char id[VAULT_VAULT_ID_BUFSIZE], *path = NULL, text[STATE_MAX];
+	char text[STATE_MAX];
 	unsigned char root[TLOG_HASH], stored_root[TLOG_HASH], leaf[TLOG_HASH];
 	unsigned char scratch[TLOG_MAX_LEVELS][TLOG_HASH];
 	tlog_frontier *f = NULL;
-	witness_state w;
+	witness_state w = *wp;
 	sqlite3_stmt *s = NULL;
 	uint64_t head;
 	size_t blen;
 	vault_status st;
-	int r, ns, rc;
+	int ns, rc;
 
-	if (state_dir == NULL)
-		return VAULT_OK;
-	if ((st = vault__id(v, id)) != VAULT_OK)
-		return st;
-	path = state_path(state_dir, id, v->user);
-	if (path == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	r = state_read(v, path, id, &w);
-	if (r <= 0) {
-		st = (vault_status)r; /* no state yet: nothing to check */
-		goto out;
-	}
-	blen = body(text, sizeof(text), id, v->user, w.size, w.root, w.pk);
+	blen = body(text, sizeof(text), id, user, w.size, w.root, w.pk);
 	if (blen == 0 || crypto_sign_verify_detached(w.sig, (const unsigned char *)text, blen,
 	                                             w.pk) != 0 ||
 	    (memcmp(w.pk, v->sec->sign_pk, 32) != 0 && !was_her_key(v, w.pk))) {
@@ -250,6 +275,38 @@ vault_status vault__witness_check(vault *v, const char *state_dir)
 		                (unsigned long long)w.size);
 out:
 	free(f);
+	return st;
+}
+
+/* Both copies, each on its own: the state file (state_dir) and the one in
+ * her key-slot entry.  Either may be newer (a restored state folder, a
+ * restored vault folder); each must be a prefix of the log. */
+vault_status vault__witness_check(vault *v, const char *state_dir)
+{
+	char id[VAULT_VAULT_ID_BUFSIZE], *path = NULL;
+	witness_state w;
+	vault_status st;
+	int r;
+
+	/* The pinned id names her state; a database that names another is
+	 * vault_id()'s and vault_audit_verify()'s to report. */
+	st = vault__id(v, id);
+	if (st == VAULT_ERR_INTEGRITY && v->pinned)
+		st = VAULT_OK;
+	if (st != VAULT_OK)
+		return st;
+	r = slot_state_read(v, id, &w);
+	if (r < 0)
+		return (vault_status)r;
+	if (r > 0 && (st = check_one(v, id, "in your key slot", SLOT_COPY_USER, &w)) != VAULT_OK)
+		return st;
+	if (state_dir == NULL)
+		return VAULT_OK;
+	path = state_path(state_dir, id, v->user);
+	if (path == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	r = state_read(v, path, id, &w);
+	st = r < 0 ? (vault_status)r : r > 0 ? check_one(v, id, path, v->user, &w) : VAULT_OK;
 	free(path);
 	return st;
 }
@@ -284,35 +341,57 @@ static int mkdirs_private(const char *path)
 	return rc;
 }
 
+/* The signed state text of the tree head this handle holds, for `user`
+ * (her name, or SLOT_COPY_USER) into text; its length, 0 if it cannot fit. */
+static size_t signed_state(vault *v, const char *id, const char *user,
+                           char text[STATE_MAX])
+{
+	char s64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+	unsigned char root[TLOG_HASH], sig[64];
+	size_t blen, n;
+
+	vault__tlog_frontier_root(&v->tree, root);
+	blen = body(text, STATE_MAX, id, user, v->tree.size, root, v->sec->sign_pk);
+	if (blen == 0)
+		return 0;
+	vault__sign(sig, (const unsigned char *)text, blen, v->sec->sign_sk);
+	sodium_bin2base64(s64, sizeof(s64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(s64);
+	if (blen + n + 2 > STATE_MAX)
+		return 0;
+	memcpy(text + blen, s64, n);
+	text[blen + n] = '\n';
+	blen += n + 1;
+	text[blen] = '\0';
+	return blen;
+}
+
 vault_status vault__witness_save(vault *v, const char *state_dir)
 {
 	char id[VAULT_VAULT_ID_BUFSIZE], text[STATE_MAX], *dir = NULL, *path = NULL,
 	    *tmp = NULL;
-	char s64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
-	unsigned char root[TLOG_HASH], sig[64];
 	vault_status st;
-	size_t blen, n;
+	size_t blen;
 	int fd = -1;
 
-	if (state_dir == NULL)
-		return VAULT_OK;
 	if (!v->tree_known)
 		return vault__err(v, VAULT_ERR_STATE, "the audit tree is not loaded");
-	if ((st = vault__id(v, id)) != VAULT_OK)
+	st = vault__id(v, id);
+	if (st == VAULT_ERR_INTEGRITY && v->pinned)
+		st = VAULT_OK; /* as in vault__witness_check() */
+	if (st != VAULT_OK)
 		return st;
-	vault__tlog_frontier_root(&v->tree, root);
-	blen = body(text, sizeof(text), id, v->user, v->tree.size, root, v->sec->sign_pk);
-	if (blen == 0)
+	/* In her key-slot entry first: it needs no folder of her own. */
+	if (signed_state(v, id, SLOT_COPY_USER, text) == 0)
 		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
-	vault__sign(sig, (const unsigned char *)text, blen, v->sec->sign_sk);
-	sodium_bin2base64(s64, sizeof(s64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
-	n = strlen(s64);
-	if (blen + n + 2 > sizeof(text))
+	/* Best effort, after the open committed: a copy that did not advance
+	 * is still a true (older) head, checked at the next open; failing this
+	 * open now would leave its entry in the log without a handle. */
+	(void)vault__slot_witness_put(v->dir, v->user, text);
+	if (state_dir == NULL)
+		return VAULT_OK;
+	if ((blen = signed_state(v, id, v->user, text)) == 0)
 		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
-	memcpy(text + blen, s64, n);
-	text[blen + n] = '\n';
-	blen += n + 1;
-
 	dir = state_path(state_dir, id, NULL);
 	path = state_path(state_dir, id, v->user);
 	tmp = path ? vault__malloc(strlen(path) + 16) : NULL;

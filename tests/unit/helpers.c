@@ -418,3 +418,8 @@ void th_db_key(const char *dir, const char *user, unsigned char key[32])
 	memcpy(key, sec.dbkey, 32);
 	sodium_memzero(&sec, sizeof(sec));
 }
+
+void th_forget_witness(const char *dir, const char *user)
+{
+	assert_int_equal(vault__slot_witness_put(dir, user, NULL), VAULT_OK);
+}

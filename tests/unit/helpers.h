@@ -70,6 +70,11 @@ int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
 /* Run SQL on the database directly (with `user`'s db key); 0 on success. */
 int th_db_exec(const char *dir, const char *user, const char *sql);
 
+/* Remove the witness copy from `user`'s key-slot entry: she comes to the
+ * log afresh (tests of vault_audit_verify's own diagnosis, after tampering
+ * her library would otherwise stop at open). */
+void th_forget_witness(const char *dir, const char *user);
+
 /* The raw SQLCipher key of the vault, from `user`'s own slot. */
 void th_db_key(const char *dir, const char *user, unsigned char key[32]);
 

@@ -465,6 +465,7 @@ static void test_audit_tlog__rewritten_log_has_no_consistency_proof(void **state
 	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET hash = zeroblob(32)"
 	                                            " WHERE seq = 2; UPDATE audit SET tree = NULL"),
 	                 SQLITE_OK);
+	th_forget_witness(f->dir, "aud"); /* her witness copy would stop the open */
 	v = th_open(f->dir, "aud");
 	assert_int_equal(vault_audit_prove_consistency(v, old, NULL, &b), VAULT_ERR_INTEGRITY);
 	assert_non_null(strstr(vault_errmsg(v), "rewritten"));
@@ -645,10 +646,15 @@ static void test_audit_tlog__witness_sees_a_cut_log(void **state)
 	open_w_bad(f, "cav_cw", sd, "cut or rolled back");
 	/* a user who never saw the lost entries cannot tell (SECURITY.md) */
 	open_w_ok(f, "cas_cw", sd);
-	/* no state folder: no witness */
+	/* no state folder: the copy in her key slot saw them too */
 	{
 		vault *v = NULL;
 
+		assert_int_equal(open_w(f, "cav_cw", NULL, &v), VAULT_ERR_INTEGRITY);
+		assert_null(v);
+		assert_non_null(strstr(vault_last_errmsg(), "cut or rolled back"));
+		/* without either copy (both deleted), nothing is left to tell */
+		th_forget_witness(f->dir, "cav_cw");
 		assert_int_equal(open_w(f, "cav_cw", NULL, &v), VAULT_OK);
 		vault_close(v);
 	}

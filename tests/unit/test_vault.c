@@ -2213,7 +2213,10 @@ static void test_vault__pinned_vault_id_detects_rewritten_log(void **state)
 	assert_int_equal(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(a);
 	sqlite3_close(b);
-	/* The auditor's id is still hers, and it says the database disagrees. */
+	/* The auditor's id is still hers, and it says the database disagrees.
+	 * (Her witness copy would stop the open at the rewritten log first:
+	 * what is tested here is the pinned id, so she comes to it afresh.) */
+	th_forget_witness(dir, "aud");
 	v = th_open(dir, "aud");
 	assert_int_equal(vault_id(v, after), VAULT_ERR_INTEGRITY);
 	assert_string_equal(after, before);
