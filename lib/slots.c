@@ -779,11 +779,15 @@ vault_status vault__slot_write(const char *dir, const char *user,
 			bad = json_object_set_new(entry, "pending", slot);
 		} else if (mode == SLOT_PUT_NEW) {
 			json_t *e = json_object();
-			bad = e == NULL || json_object_set_new(e, "pending", slot) != 0;
-			if (!bad)
-				bad = json_object_set_new(slots, idhex, e);
-			else
+			if (e == NULL) {
+				json_decref(slot);
+				bad = 1;
+			} else if (json_object_set_new(e, "pending", slot) != 0) {
 				json_decref(e);
+				bad = 1;
+			} else {
+				bad = json_object_set_new(slots, idhex, e);
+			}
 		} else {
 			bad = json_object_set_new(slots, idhex, slot);
 		}
