@@ -44,8 +44,8 @@ vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out)
 	if (v->default_kdf != VAULT_KDF_INSECURE_TEST_ONLY &&
 	    vault__kdf_rank(kdf) < vault__kdf_rank(v->default_kdf))
 		return vault__err(v, VAULT_ERR_INVALID, "KDF level %s is cheaper than the"
-		                  " vault's default (%s): a key slot may not be", vault_kdf_name(kdf),
-		                  vault_kdf_name(v->default_kdf));
+		                  " vault's default (%s), which every key slot must cost at least",
+		                  vault_kdf_name(kdf), vault_kdf_name(v->default_kdf));
 	*out = kdf;
 	return VAULT_OK;
 }
