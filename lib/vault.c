@@ -604,6 +604,7 @@ vault_status vault_open(const char *path, const char *user,
 		vault_close(v);
 		return st;
 	}
+	VAULT_CRASH_POINT("open.unlocked");
 	snprintf(v->user, sizeof(v->user), "%s", user);
 	v->purpose = o.purpose;
 	v->must_change = (meta.flags & SLOT_MUST_CHANGE) != 0;
@@ -623,10 +624,13 @@ vault_status vault_open(const char *path, const char *user,
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	st = load_identity(v, &mismatch);
-	if (st == VAULT_ERR_CORRUPT && mismatch && (meta.which == SLOT_PENDING || meta.other))
+	if (st == VAULT_ERR_CORRUPT && mismatch &&
+	    (meta.which == SLOT_PENDING || meta.other ||
+	     !vault__slot_has_nonce(path, user, meta.nonce)))
 		/* The other slot of a passphrase change is the one in force: this
-		 * passphrase is the old one (the change committed) or the new one
-		 * of a change that never did. */
+		 * passphrase is the old one (the change committed, perhaps while
+		 * this open waited for the lock) or the new one of a change that
+		 * never did. */
 		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
 	if (st == VAULT_OK)
 		st = settle_slot(v, &meta, passphrase, passphrase_len);

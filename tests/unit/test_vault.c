@@ -2446,6 +2446,43 @@ static void test_vault__slot_file_1_0_vault_opens(void **state)
 	th_rmdir(base);
 }
 
+/* An open that unlocked with the old passphrase while a passphrase change
+ * committed (before the open took the lock) is a wrong passphrase, not
+ * damage: the hook runs the change at that very point. */
+static vault *g_race_handle;
+static int g_race_done;
+
+static void race_hook(const char *step)
+{
+	if (strcmp(step, "open.unlocked") != 0 || g_race_done)
+		return;
+	g_race_done = 1;
+	assert_int_equal(vault_passwd(g_race_handle, (const unsigned char *)"changed meanwhile",
+	                              17, TEST_KDF), VAULT_OK);
+}
+
+static void test_vault__open_racing_a_passwd_is_auth(void **state)
+{
+	char *dir = th_network();
+	size_t n;
+	const unsigned char *p = th_pass("cav_cw", &n);
+	vault *v = NULL;
+	vault_status st;
+
+	(void)state;
+	g_race_handle = th_open(dir, "cav_cw");
+	g_race_done = 0;
+	vault__crash_hook = race_hook;
+	st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+	vault__crash_hook = NULL;
+	assert_true(g_race_done);
+	assert_int_equal(st, VAULT_ERR_AUTH);
+	vault_close(g_race_handle);
+	assert_int_equal(open_pw(dir, "cav_cw", "changed meanwhile", &v), VAULT_OK);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2523,6 +2560,7 @@ int main(void)
 		cmocka_unit_test(test_vault__slot_file_version_1_opens_and_is_pinned),
 		cmocka_unit_test(test_vault__slot_file_1_0_vault_opens),
 		cmocka_unit_test(test_vault__passwd_from_stale_handle_is_refused),
+		cmocka_unit_test(test_vault__open_racing_a_passwd_is_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
