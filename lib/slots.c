@@ -893,22 +893,21 @@ vault_status vault__slots_prune(const char *dir, const char *const *users, size_
 	return st;
 }
 
-int vault__slot_has_nonce(const char *dir, const char *user, const char *nonce)
+int vault__slot_alone(const char *dir, const char *user, const char *nonce)
 {
 	unsigned char id[32];
 	char idhex[65];
-	json_t *root = NULL, *entry = NULL, *jn, *jp;
+	json_t *root = NULL, *entry = NULL, *jn;
 	vault_kdf def;
-	int found = 1; /* when in doubt, the slot is still there */
+	int alone = 1; /* when in doubt: nothing else is known */
 
 	if (load_entry(dir, user, &root, &def, idhex, id, &entry) != VAULT_OK)
-		return found;
+		return alone;
 	jn = entry != NULL ? json_object_get(entry, "nonce") : NULL;
-	jp = entry != NULL ? json_object_get(json_object_get(entry, "pending"), "nonce") : NULL;
-	found = (json_is_string(jn) && strcmp(json_string_value(jn), nonce) == 0) ||
-	        (json_is_string(jp) && strcmp(json_string_value(jp), nonce) == 0);
+	alone = json_is_string(jn) && strcmp(json_string_value(jn), nonce) == 0 &&
+	        json_object_get(entry, "pending") == NULL;
 	json_decref(root);
-	return found;
+	return alone;
 }
 
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags)

@@ -626,7 +626,7 @@ vault_status vault_open(const char *path, const char *user,
 	st = load_identity(v, &mismatch);
 	if (st == VAULT_ERR_CORRUPT && mismatch &&
 	    (meta.which == SLOT_PENDING || meta.other ||
-	     !vault__slot_has_nonce(path, user, meta.nonce)))
+	     !vault__slot_alone(path, user, meta.nonce)))
 		/* The other slot of a passphrase change is the one in force: this
 		 * passphrase is the old one (the change committed, perhaps while
 		 * this open waited for the lock) or the new one of a change that
