@@ -110,8 +110,9 @@ typedef enum vault_status {
 	/** The key slot's passphrase was chosen by someone else (vault_org_add,
 	 *  vault_user_add) and its owner has not changed it yet: every call but
 	 *  vault_passwd() and vault_close() is refused until she does; the
-	 *  message says to run `vault passwd` (vault_passwd()).  The refusal is
-	 *  not audited (nothing was attempted on any content).
+	 *  message says to run `vault passwd` (vault_passwd()).  Refused
+	 *  operations on cases, users and the log are audited (outcome
+	 *  "denied"): whoever chose the passphrase may be the one trying.
 	 *  @since 1.1.0 */
 	VAULT_ERR_PASSWD_EXPIRED = -16,
 	/** vault_passwd(): the new passphrase is the old one, or too easy to

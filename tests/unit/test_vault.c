@@ -1843,6 +1843,15 @@ static void expired_then_free(const char *dir, const char *who, const char *firs
 	}
 	assert_non_null(strstr(vault_errmsg(v), "vault passwd"));
 	assert_non_null(strstr(vault_errmsg(v), "vault_passwd()"));
+	/* Each attempt on content, users or the log is recorded as refused:
+	 * whoever chose the passphrase may be the one trying. */
+	{
+		char sql[256];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE actor = '%s' AND"
+		         " outcome = 'denied' AND reason = 'the passphrase must be changed first'"
+		         " AND action IN ('record.get', 'case.create', 'share', 'user.list')", who);
+		assert_int_equal(db_int(dir, "admin", sql), 4);
+	}
 	/* The same passphrase is refused; another one is her own. */
 	assert_int_equal(vault_passwd(v, (const unsigned char *)first, strlen(first), TEST_KDF),
 	                 VAULT_ERR_WEAK_PASSPHRASE);
