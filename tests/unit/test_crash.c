@@ -8,7 +8,9 @@
  * user add and user disable.  A child process runs one operation with the
  * hook set to raise SIGKILL at its Nth step; the parent then checks the
  * vault it left, for N = 1, 2, ... until the operation runs to the end.
- * Each N starts from a fresh copy of the same vault.
+ * Each N starts from a fresh copy of the same vault.  (Under valgrind the
+ * killed children print the leaks of an operation cut short; their exit
+ * status is still the kill, and the suite's verdict is the parent's.)
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -133,12 +135,19 @@ static long kill_at_every_step(const char *actor, const char *pass, op_fn op,
 			vault *v = NULL;
 			if (open_as(dir, actor, actor_pass, &v) != VAULT_OK) {
 				fprintf(stderr, "child: open as %s: %s\n", actor, vault_last_errmsg());
+				free(dir);
 				_exit(3);
 			}
 			g_hits = 0;
 			g_crash_at = n;
 			vault__crash_hook = crash_hook;
-			_exit(op(v) == VAULT_OK ? 0 : 4);
+			{
+				vault_status st = op(v);
+				vault__crash_hook = NULL;
+				vault_close(v); /* a clean end, for leak checkers */
+				free(dir);
+				_exit(st == VAULT_OK ? 0 : 4);
+			}
 		}
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (WIFSIGNALED(status)) {
@@ -365,6 +374,110 @@ static void test_crash__user_disable(void **state)
 	                               op_disable, check_disable) == 9);
 }
 
+/* ---- settling under allocation failures ---------------------------------- */
+
+/* A copy of `src` (a vault folder) in a new temporary folder. */
+static char *copy_of(const char *src)
+{
+	char *base = th_tmpdir();
+	char cmd[8192], *dir = malloc(strlen(base) + 3);
+
+	assert_non_null(dir);
+	sprintf(dir, "%s/v", base);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", src, dir);
+	assert_int_equal(system(cmd), 0);
+	free(base);
+	return dir;
+}
+
+/* The vault a passwd of cav_cw killed at step `at` leaves. */
+static char *killed_passwd(long at)
+{
+	char *dir = fresh_copy();
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vault *v = NULL;
+		size_t n;
+		const unsigned char *p = th_pass("cav_cw", &n);
+		if (vault_open(dir, "cav_cw", p, n, NULL, &v) != VAULT_OK)
+			_exit(3);
+		g_hits = 0;
+		g_crash_at = at;
+		vault__crash_hook = crash_hook;
+		op_passwd(v);
+		_exit(5); /* not killed: the step count is wrong */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	return dir;
+}
+
+/* The open that settles an interrupted change (keeping the pending slot
+ * after the commit, dropping it before) fails cleanly when any allocation
+ * fails, and leaves a vault that the right passphrase still opens. */
+static void settle_under_faults(long kill_at, const char *right, const char *wrong)
+{
+	char *state = killed_passwd(kill_at);
+	long n, failures = 0;
+
+	for (n = 1; n < 100000; n++) {
+		char *dir = copy_of(state);
+		vault *v = NULL;
+		vault_status st;
+		int hit;
+
+		vault__fault_alloc_after(n);
+		st = open_as(dir, "cav_cw", right, &v);
+		hit = vault__fault_alloc_hit();
+		vault__fault_alloc_after(0);
+		vault_close(v);
+		if (st != VAULT_OK) {
+			failures++;
+			if (st != VAULT_ERR_NOMEM && st != VAULT_ERR_AUDIT)
+				fail_msg("allocation %ld failing: %s (%s)", n, vault_strerror(st),
+				         vault_last_errmsg());
+		}
+		/* Whatever failed, the right passphrase opens, with her keys, and
+		 * the other does not. */
+		assert_int_equal(open_as(dir, "cav_cw", right, &v), VAULT_OK);
+		assert_true(reads_note(v));
+		vault_close(v);
+		assert_int_equal(open_as(dir, "cav_cw", wrong, &v), VAULT_ERR_AUTH);
+		rm_copy(dir);
+		if (!hit)
+			break;
+	}
+	assert_true(n < 100000);
+	assert_true(failures > 0);
+	rm_copy(state);
+}
+
+static void test_crash__open_settles_committed_change_under_faults(void **state)
+{
+	size_t n;
+	char old[64];
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s", (const char *)th_pass("cav_cw", &n));
+	/* Killed after the commit (step 9: the pending slot's 7, then the
+	 * commit's two): the new passphrase is in force. */
+	settle_under_faults(9, NEW_PASS, old);
+}
+
+static void test_crash__open_drops_uncommitted_change_under_faults(void **state)
+{
+	size_t n;
+	char old[64];
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s", (const char *)th_pass("cav_cw", &n));
+	/* Killed before the commit: the old passphrase stays in force. */
+	settle_under_faults(8, old, NEW_PASS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +486,8 @@ int main(void)
 		cmocka_unit_test(test_crash__org_add),
 		cmocka_unit_test(test_crash__user_add),
 		cmocka_unit_test(test_crash__user_disable),
+		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
+		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
