@@ -393,6 +393,11 @@ static int record_get(struct cli_ctx *ctx, int argc, char **argv)
 	if (out_path && !force && lstat(out_path, &sb) == 0)
 		return cli_error_code(CLI_EXIT_USAGE, "give --force to replace it",
 		                      "%s already exists; nothing was written", out_path);
+	/* --force replaces a file, never a link, a device or a pipe. */
+	if (out_path && force && lstat(out_path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return cli_error_code(CLI_EXIT_USAGE, "choose a new file name",
+		                      "%s is not a regular file: --force replaces only files;"
+		                      " nothing was written", out_path);
 	if ((r = cli_open(ctx)) != 0)
 		return r;
 	if ((r = cli_case_id(ctx, pos[0], case_id)) != 0)

@@ -702,15 +702,17 @@ VAULT_API vault_status vault_record_redact(vault *v, const char *case_id,
                                            uint32_t version, const char *reason);
 
 /**
- * Move a record's content to another class: its latest version becomes the
- * next version of the record of the same name in class `to`, and every
- * version in class `from` is redacted (as vault_record_redact, the reason
- * saying where it went).  Upward (general -> sensitive -> safety) needs write
+ * Move a record's content to another class: every version of it that has
+ * content becomes, oldest first, the next version of the record of the
+ * same name in class `to` (so its history moves with it and a move
+ * destroys nothing), then every version in class `from` is redacted (as
+ * vault_record_redact, the reason saying where it went).  Upward (general -> sensitive -> safety) needs write
  * on both classes; `reason` may be NULL.  Downward, where more people may
  * read it, needs a supervisor of the owning organisation with write on both
  * and a reason of at least VAULT_BREAK_GLASS_REASON_MIN bytes, and is a
  * high-severity entry.  *out_version (may be NULL) receives the new version
- * number in `to`.  Not inside vault_begin().  @since 1.1.0
+ * number in `to` (of the latest version moved).  Not inside vault_begin().
+ * @since 1.1.0
  */
 VAULT_API vault_status vault_record_reclassify(vault *v, const char *case_id,
                                                const char *name, unsigned int from,

@@ -124,6 +124,15 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	if (st != VAULT_OK)
 		return vault__err(v, st, "audit entry too large");
 	st = vault__audit_tree_append(v, r.seq, r.hash, tree, &ntree);
+	/* A tree the log's rows cannot rebuild (a row deleted around the API)
+	 * is damage to the log, not a failure to write the entry. */
+	if (st == VAULT_ERR_NOT_FOUND || st == VAULT_ERR_AUDIT) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's tree cannot be"
+		                  " extended: %s", why);
+	}
 	if (st != VAULT_OK)
 		return st;
 
@@ -804,6 +813,8 @@ vault_status vault_audit_vkey(vault *v, const char *user, vault_buf *out)
 	out->len = 0;
 	if (v->dead)
 		return vault__err(v, VAULT_ERR_AUTH, "the user was disabled");
+	if ((st = vault__check_expired(v)) != VAULT_OK)
+		return st;
 	if (user == NULL || strcmp(user, v->user) == 0) {
 		/* From the caller's own slot: the key she signs with. */
 		st = vkey_text(v->user, v->sec->sign_pk, out);

@@ -464,21 +464,17 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 	return readable;
 }
 
-static void record_fill(gate *g, void *ctx)
+/* Read the row of version r->want (0: the latest) of (case, cls, name)
+ * into r; its ciphertext stays in place until rec_done().  NOT_FOUND
+ * (message set) when there is none. */
+static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 {
-	rec_row *r = ctx;
-	vault *v = g->v;
-	sqlite3_stmt *s;
-	unsigned int cls = r->want_cls;
+	sqlite3_stmt *s = vault__stmt(v, r->want ? ST_RECORD_GET : ST_RECORD_GET_LATEST);
+	vault_status st = VAULT_OK;
 	int rc;
 
-	if (cls == 0 && (cls = resolve_class(g, r)) == 0)
-		return;
-	s = vault__stmt(v, r->want ? ST_RECORD_GET : ST_RECORD_GET_LATEST);
-	if (s == NULL) {
-		g->fill_status = prepare_failed(v, "prepare");
-		return;
-	}
+	if (s == NULL)
+		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, r->case_id);
 	vault__bind_text(s, 2, r->name);
 	if (r->want)
@@ -486,17 +482,12 @@ static void record_fill(gate *g, void *ctx)
 	sqlite3_bind_int(s, 4, (int)cls);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		g->fill_status = vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
-		/* Decided on the class asked for: "not found" only to a reader. */
-		g->req.classes = cls;
-		g->ev.classes = cls;
 		sqlite3_reset(s);
-		return;
+		return vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
 	}
 	if (rc != SQLITE_ROW) {
-		g->fill_status = vault__sql_status(v, rc, "record");
 		sqlite3_reset(s);
-		return;
+		return vault__sql_status(v, rc, "record");
 	}
 	r->version = (uint32_t)sqlite3_column_int64(s, 0);
 	r->cls = (unsigned int)sqlite3_column_int(s, 1);
@@ -518,7 +509,7 @@ static void record_fill(gate *g, void *ctx)
 		int n = sqlite3_column_bytes(s, 8);
 		if (sqlite3_column_bytes(s, 7) != VAULT_AEAD_NONCE_BYTES ||
 		    n < VAULT_AEAD_TAG_BYTES || vault_class_name((vault_class)r->cls) == NULL) {
-			g->fill_status = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
 		} else {
 			memcpy(r->nonce, sqlite3_column_blob(s, 7), VAULT_AEAD_NONCE_BYTES);
 			r->ct = sqlite3_column_blob(s, 8);
@@ -526,11 +517,33 @@ static void record_fill(gate *g, void *ctx)
 			r->stmt = s;
 		}
 	}
+	if (r->stmt == NULL)
+		sqlite3_reset(s);
+	return st;
+}
+
+static void record_fill(gate *g, void *ctx)
+{
+	rec_row *r = ctx;
+	unsigned int cls = r->want_cls;
+	vault_status st;
+
+	if (cls == 0 && (cls = resolve_class(g, r)) == 0)
+		return;
+	st = read_row(g->v, r, cls);
+	if (st == VAULT_ERR_NOT_FOUND) {
+		g->fill_status = st;
+		/* Decided on the class asked for: "not found" only to a reader. */
+		g->req.classes = cls;
+		g->ev.classes = cls;
+		return;
+	}
+	g->fill_status = st;
+	if (st != VAULT_OK && st != VAULT_ERR_CORRUPT)
+		return;
 	/* Decide on the class the row claims; a lie about it fails the AEAD. */
 	g->req.classes = vault_class_name((vault_class)r->cls) ? r->cls : VAULT_CLASS_ALL;
 	g->ev.classes = g->req.classes;
-	if (r->stmt == NULL)
-		sqlite3_reset(s);
 }
 
 static void rec_info(const rec_row *r, vault_record_info *info)
@@ -889,8 +902,11 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
                                      const char *reason, uint32_t *out_version)
 {
 	vault_buf buf = VAULT_BUF_INIT;
+	rowbuf rb = {NULL, 0, 0, 0};
+	sqlite3_stmt *vs = NULL;
 	char why[VAULT_TEXT_MAX + 64];
 	int down = to < from; /* general 1 < sensitive 2 < safety 4 */
+	size_t i;
 	redact_ctx c;
 	vault_status st;
 	uint32_t ver = 0;
@@ -918,15 +934,41 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	st = vault__gate_open(v, &g, "record.reclassify", down ? POLICY_REDACT : POLICY_WRITE,
 	                      case_id, name, from | to, redact_fill, &c);
 	g.ev.reason = reason;
+	rec_done(&c.r);
 	if (st == VAULT_OK && (c.r.deleted || c.r.redacted))
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s has no content in %s", name,
 		                vault_class_name((vault_class)from));
+	/* Every version with content moves, oldest first: the history goes
+	 * with it, so a move up (which any writer of both classes may make)
+	 * destroys nothing; only the copies left in `from` are redacted. */
 	if (st == VAULT_OK)
-		st = decrypt_row(v, &c.r, &buf);
-	rec_done(&c.r);
-	if (st == VAULT_OK)
-		st = write_version(v, case_id, name, to, buf.data ? (const void *)buf.data : "",
-		                   buf.len, 0, &ver);
+		st = vault__prepare(v, "SELECT version FROM records WHERE case_id = ?1 AND"
+		                       " class = ?2 AND name = ?3 AND deleted = 0 AND"
+		                       " redacted_by IS NULL ORDER BY version", &vs);
+	if (st == VAULT_OK) {
+		vault__bind_text(vs, 1, case_id);
+		sqlite3_bind_int(vs, 2, (int)from);
+		vault__bind_text(vs, 3, name);
+		st = vault__rows_fetch(v, vs, &rb);
+	}
+	sqlite3_finalize(vs);
+	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
+		rec_row r;
+
+		memset(&r, 0, sizeof(r));
+		r.case_id = case_id;
+		r.name = name;
+		r.want = (uint32_t)RB_INT64(&rb, i, 0);
+		st = read_row(v, &r, from);
+		if (st == VAULT_OK)
+			st = decrypt_row(v, &r, &buf);
+		rec_done(&r);
+		if (st == VAULT_OK)
+			st = write_version(v, case_id, name, to,
+			                   buf.data ? (const void *)buf.data : "", buf.len, 0, &ver);
+		vault_buf_free(&buf);
+	}
+	vault__rows_free(&rb);
 	snprintf(why, sizeof(why), "moved to %s%s%s", vault_class_name((vault_class)to),
 	         reason ? ": " : "", reason ? reason : "");
 	if (st == VAULT_OK)

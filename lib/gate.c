@@ -230,7 +230,10 @@ static int discloses(const char *action)
 	const char *dot = strrchr(action, '.');
 	size_t i;
 
-	if (strncmp(action, "audit.", 6) == 0 || strcmp(action, "break-glass") == 0)
+	/* Every listing ("case.list.restricted" too), every read of the log,
+	 * every report, break-glass. */
+	if (strncmp(action, "audit.", 6) == 0 || strncmp(action, "report.", 7) == 0 ||
+	    strstr(action, ".list") != NULL || strcmp(action, "break-glass") == 0)
 		return 1;
 	for (i = 0; dot != NULL && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strncmp(dot, verbs[i], strlen(verbs[i])) == 0)
@@ -428,6 +431,8 @@ vault_status vault__gate_close(gate *g, vault_status st)
 		/* A damaged database or a full disk is the cause, not the log. */
 		if (ast == VAULT_ERR_NOSPACE || st == VAULT_ERR_NOSPACE)
 			return vault__err(v, VAULT_ERR_NOSPACE, "%s", VAULT_MSG_DISK_FULL);
+		if (ast == VAULT_ERR_INTEGRITY)
+			return VAULT_ERR_INTEGRITY; /* its message is set */
 		if (ast == VAULT_ERR_CORRUPT || st == VAULT_ERR_CORRUPT)
 			return vault__err(v, VAULT_ERR_CORRUPT, "the database is damaged: the"
 			                  " audit entry could not be written; nothing was done");

@@ -300,7 +300,10 @@ vault_status vault__org_rotate(vault *v, const char *org);
 vault_status vault__slots_create(const char *dir, vault_kdf default_kdf,
                                  const unsigned char inbox_pk[32]);
 /* Failed-unlock inbox. */
-void vault__inbox_note(const char *dir, const char *user);
+/* Note a failed unlock for the next open to log.  VAULT_ERR_NOSPACE when
+ * a full disk kept it out (the caller answers that, not AUTH); otherwise
+ * VAULT_OK, even when it could not be noted for another reason. */
+vault_status vault__inbox_note(const char *dir, const char *user);
 typedef int (*inbox_cb)(const char *user, int64_t ts, void *ctx);
 vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],
                                 const unsigned char sk[32], inbox_cb cb,

@@ -940,7 +940,7 @@ vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *
  * secret key lives in the database); the next successful open enters them
  * into the audit log and empties the file. */
 
-void vault__inbox_note(const char *dir, const char *user)
+vault_status vault__inbox_note(const char *dir, const char *user)
 {
 	unsigned char msg[8 + VAULT_NAME_MAX], sealed[8 + VAULT_NAME_MAX + VAULT_SEAL_OVERHEAD];
 	char line[2 * sizeof(sealed) + 2];
@@ -953,13 +953,13 @@ void vault__inbox_note(const char *dir, const char *user)
 	char idhex[65];
 	vault_kdf def;
 	char *path;
-	int fd, i;
+	int fd, i, full = 0;
 
 	if (load(dir, &root) != VAULT_OK)
-		return;
+		return VAULT_OK; /* the open says what is wrong with the file */
 	if (header(root, lookup, &def) != VAULT_OK || get_hex(root, "inbox_pk", pk, 32) != 0) {
 		json_decref(root);
-		return;
+		return VAULT_OK;
 	}
 	/* A name with no slot is not kept: people type their passphrase into
 	 * the user field, and the log must never hold a passphrase. */
@@ -976,22 +976,24 @@ void vault__inbox_note(const char *dir, const char *user)
 	memcpy(msg + 8, name, nlen);
 	len = 8 + nlen;
 	if (vault__seal_msg(sealed, msg, len, pk) != 0)
-		return;
+		return VAULT_OK;
 	vault__hex(sealed, len + VAULT_SEAL_OVERHEAD, line);
 	line[2 * (len + VAULT_SEAL_OVERHEAD)] = '\n'; /* line has room for it and the NUL */
 	line[2 * (len + VAULT_SEAL_OVERHEAD) + 1] = '\0';
 	path = vault__path(dir, VAULT_INBOX_FILE);
 	if (path == NULL)
-		return;
+		return VAULT_OK;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(path);
 	if (fd < 0)
-		return;
+		return errno == ENOSPC || errno == EDQUOT ? VAULT_ERR_NOSPACE : VAULT_OK;
 	/* One write() of a short line with O_APPEND: lines never interleave. */
-	if (write(fd, line, strlen(line)) < 0) {
-		/* Nothing to do: the attempt already failed closed. */
-	}
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		full = errno == ENOSPC || errno == EDQUOT;
 	close(fd);
+	/* A full disk keeps the attempt out of the log: the caller must not
+	 * then answer "wrong passphrase" (a free, unlogged guess). */
+	return full ? VAULT_ERR_NOSPACE : VAULT_OK;
 }
 
 vault_status vault__inbox_drain(const char *dir, const unsigned char pk[32],

@@ -100,6 +100,11 @@ static const char *const migrations[] = {
 	 * 1.0 vault at the first append (lib/audit_tree.c), and checked against
 	 * the log by vault_audit_verify(). */
 	"ALTER TABLE audit ADD COLUMN tree BLOB;",
+	/* 4 -> 5 (1.1.0): the key history of each user (added, rekeyed) by
+	 * name, for the first-passphrase check at open (vault.c).  Partial:
+	 * only those rare entries, so appends pay nothing for it. */
+	"CREATE INDEX audit_keyhist ON audit(target, seq)"
+	" WHERE action IN ('user.add', 'user.rekey');",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))

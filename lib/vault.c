@@ -31,6 +31,48 @@ vault_status vault__check_expired(vault *v)
 	                  " (vault_passwd()) to choose your own before anything else", v->user);
 }
 
+/* The slot's must-change flag is sealed under the very passphrase its
+ * chooser knows, so she could seal the slot again without it.  The log she
+ * cannot change unseen: a user whom someone else added (a user.add entry
+ * naming her) and who has no user.rekey of her own since must change her
+ * passphrase, whatever her slot says.  (Someone who knows a passphrase can
+ * still act as its owner, a rekey included, until the owner changes it:
+ * SECURITY.md, Known limits.) */
+static vault_status must_change_by_log(vault *v)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT action FROM audit WHERE target = ?1 AND action IN"
+	                       " ('user.add', 'user.rekey') AND outcome = 'ok' AND"
+	                       " (action = 'user.add' OR actor = ?1)"
+	                       " ORDER BY seq DESC LIMIT 1", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, v->user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(s, 0), "user.add") == 0)
+		v->must_change = 1;
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "key history");
+	sqlite3_finalize(s);
+	return st;
+}
+
+/* A failed unlock is noted for the next open to log; if a full disk keeps
+ * it out, the answer is "disk full", as for the right passphrase. */
+static vault_status auth_failed(const char *dir, const char *user)
+{
+	if (vault__inbox_note(dir, user) == VAULT_ERR_NOSPACE) {
+		vault__set_last_error("%s", VAULT_MSG_DISK_FULL);
+		return VAULT_ERR_NOSPACE;
+	}
+	vault__set_last_error("unknown user or wrong passphrase");
+	return VAULT_ERR_AUTH;
+}
+
 vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out)
 {
 	unsigned long long ops;
@@ -56,8 +98,8 @@ vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out)
 static vault_status no_links(const char *dir)
 {
 	static const char *const files[] = {VAULT_DB_FILE, VAULT_DB_FILE "-wal",
-	                                    VAULT_DB_FILE "-shm", VAULT_SLOTS_FILE,
-	                                    VAULT_LOCK_FILE, NULL};
+	                                    VAULT_DB_FILE "-shm", VAULT_DB_FILE "-journal",
+	                                    VAULT_SLOTS_FILE, VAULT_LOCK_FILE, NULL};
 	struct stat sb;
 	int i;
 
@@ -584,7 +626,7 @@ vault_status vault_open(const char *path, const char *user,
 		st = vault__slot_unlock(path, "-", passphrase, passphrase_len, &dummy, &def);
 		vault__wipe(&dummy, sizeof(dummy));
 		if (st == VAULT_ERR_AUTH)
-			vault__inbox_note(path, user);
+			st = auth_failed(path, user);
 		return st == VAULT_OK ? VAULT_ERR_AUTH : st;
 	}
 	st = no_links(path);
@@ -602,7 +644,7 @@ vault_status vault_open(const char *path, const char *user,
 	                             &v->default_kdf, &meta);
 	if (st != VAULT_OK) {
 		if (st == VAULT_ERR_AUTH)
-			vault__inbox_note(path, user);
+			st = auth_failed(path, user);
 		else if (vault_last_errmsg()[0] == '\0')
 			vault__set_last_error("%s", vault_strerror(st));
 		vault__secure_free(slot);
@@ -639,6 +681,8 @@ vault_status vault_open(const char *path, const char *user,
 		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
 	if (st == VAULT_OK)
 		st = settle_slot(v, &meta, passphrase, passphrase_len);
+	if (st == VAULT_OK && !v->must_change)
+		st = must_change_by_log(v);
 	if (st == VAULT_OK)
 		st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
 	if (st == VAULT_OK)
@@ -661,7 +705,8 @@ vault_status vault_open(const char *path, const char *user,
 		ev.outcome = VAULT_OUTCOME_OK;
 		st = vault__audit_append(v, &ev);
 		/* A damaged database is reported as such (the header's contract). */
-		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT && st != VAULT_ERR_NOSPACE)
+		if (st != VAULT_OK && st != VAULT_ERR_CORRUPT && st != VAULT_ERR_NOSPACE &&
+		    st != VAULT_ERR_INTEGRITY)
 			st = vault__err(v, VAULT_ERR_AUDIT, "the open could not be recorded");
 	}
 	if (st == VAULT_OK)
@@ -670,14 +715,18 @@ vault_status vault_open(const char *path, const char *user,
 	if (st == VAULT_OK)
 		st = vault__witness_check(v, o.state_dir);
 	st = st == VAULT_OK ? vault__txn_end(v, 1) : (vault__txn_end(v, 0), st);
+	/* The attempts taken aside are in the log now.  Cleared whatever their
+	 * number: an empty taken inbox left behind (a full disk, a planted
+	 * file) would otherwise keep every later attempt out of the log. */
+	if (st == VAULT_OK)
+		vault__inbox_clear(path);
 	if (st == VAULT_OK)
 		st = vault__witness_save(v, o.state_dir);
 	if (st == VAULT_ERR_AUTH)
-		vault__inbox_note(path, user);
+		st = auth_failed(path, user);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
-	if (drained > 0)
-		vault__inbox_clear(path);
+	(void)drained;
 	*out = v;
 	return VAULT_OK;
 }

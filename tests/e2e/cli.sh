@@ -225,6 +225,12 @@ check "the replaced file has mode 0600, not the old 0644" \
 ln -s "$TMP/target-of-link" "$TMP/link.txt"
 as op_cas record get "$CASE" plan --class general --out "$TMP/link.txt"
 expect "a symbolic link at --out is refused too" 2 '' 'already exists'
+as op_cas record get "$CASE" plan --class general --out "$TMP/link.txt" --force
+expect "--force does not replace a symbolic link either" 2 '' 'not a regular file'
+check "the link is still a link" test -L "$TMP/link.txt"
+mkfifo "$TMP/fifo"
+as op_cas record get "$CASE" plan --class general --out "$TMP/fifo" --force
+expect "--force does not replace a pipe" 2 '' 'not a regular file'
 check "nothing was written through the link" test ! -e "$TMP/target-of-link"
 check "no temporary file is left behind" \
 	sh -c "! ls -a '$TMP' | grep -q '^\.vault-out-'"

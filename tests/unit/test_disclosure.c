@@ -111,6 +111,7 @@ static void test_disclosure__reads_refused_inside_transaction(void **state)
 	assert_int_equal(vault_org_foreach(v, org_cb, &n), VAULT_ERR_STATE);
 	assert_int_equal(vault_user_foreach(v, user_cb, &n), VAULT_ERR_STATE);
 	assert_int_equal(vault_break_glass(v, f->vcase, REASON, 0), VAULT_ERR_STATE);
+	assert_int_equal(vault_case_foreach_restricted(v, case_cb, &n), VAULT_ERR_STATE);
 	assert_non_null(strstr(vault_errmsg(v), "vault_begin"));
 	/* the transaction is still usable and commits */
 	assert_int_equal(vault_record_put(v, f->vcase, "note", VAULT_CLASS_GENERAL, "n", 1, NULL),

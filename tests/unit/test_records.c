@@ -216,6 +216,32 @@ static void test_records__reclassify_up(void **state)
 	assert_int_equal(n.live, 0);
 }
 
+/* A move up by a caseworker destroys nothing: every version goes with the
+ * record, in order; only the copies left behind are redacted. */
+static void test_records__reclassify_up_keeps_the_history(void **state)
+{
+	fx *f = *state;
+	char text[128];
+	uint32_t ver = 0;
+	vault *v;
+
+	th_put(f->dir, "cav_sup", f->cid, "statement", VAULT_CLASS_GENERAL, "first account");
+	th_put(f->dir, "cav_sup", f->cid, "statement", VAULT_CLASS_GENERAL, "second account");
+	v = th_open(f->dir, "cav_cw");
+	must(v, vault_record_reclassify(v, f->cid, "statement", VAULT_CLASS_GENERAL,
+	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "reclassify");
+	vault_close(v);
+	assert_int_equal(ver, 2);
+	assert_int_equal(get(f->dir, "cav_cw", f->cid, "statement", VAULT_CLASS_SENSITIVE, 1,
+	                     text, sizeof(text)), VAULT_OK);
+	assert_string_equal(text, "first account");
+	assert_int_equal(get(f->dir, "cav_cw", f->cid, "statement", VAULT_CLASS_SENSITIVE, 2,
+	                     text, sizeof(text)), VAULT_OK);
+	assert_string_equal(text, "second account");
+	assert_int_equal(get(f->dir, "cav_cw", f->cid, "statement", VAULT_CLASS_GENERAL, 1,
+	                     text, sizeof(text)), VAULT_ERR_NOT_FOUND);
+}
+
 /* Down, where more people read it: supervisors of the owning organisation,
  * with a reason, as a high-severity entry. */
 static void test_records__reclassify_down_needs_supervisor_and_reason(void **state)
@@ -436,12 +462,19 @@ static void test_records__vault_from_1_0_0_migrates(void **state)
 	assert_int_equal(vault_open(dir, "aud", (const unsigned char *)"pw-aud", 6, NULL, &v),
 	                 VAULT_OK);
 	assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
+	/* 1.0 did not enforce first passphrases: the log says whose were
+	 * chosen by someone else and never changed, and those change now. */
+	assert_int_equal(vault_audit_verify(v, NULL, &res, NULL, NULL), VAULT_ERR_PASSWD_EXPIRED);
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"aud's own", 9, VAULT_KDF_DEFAULT),
+	                 VAULT_OK);
 	assert_int_equal(vault_audit_verify(v, NULL, &res, NULL, NULL), VAULT_OK);
 	vault_close(v);
 	{
 		vault_buf b = VAULT_BUF_INIT;
 		assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"pw-cav_cw", 9,
 		                            NULL, &v), VAULT_OK);
+		assert_int_equal(vault_passwd(v, (const unsigned char *)"cav_cw's own", 12,
+		                              VAULT_KDF_DEFAULT), VAULT_OK);
 		assert_int_equal(vault_record_get(v, cid, "addr", 0, &b, NULL, NULL),
 		                 VAULT_ERR_AMBIGUOUS);
 		assert_int_equal(vault_record_get_v2(v, cid, "addr", VAULT_CLASS_SAFETY, 0, &b,
@@ -467,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_records__other_class_name_cannot_shadow),
 		cmocka_unit_test(test_records__versions_never_change_class),
 		cmocka_unit_test(test_records__reclassify_up),
+		cmocka_unit_test(test_records__reclassify_up_keeps_the_history),
 		cmocka_unit_test(test_records__reclassify_down_needs_supervisor_and_reason),
 		cmocka_unit_test(test_records__redact_removes_ciphertext_from_disk),
 		cmocka_unit_test(test_records__vault_from_1_0_0_migrates),

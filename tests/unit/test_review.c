@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "helpers.h"
 #include "internal.h"
@@ -310,9 +311,119 @@ static void test_review__passwd_unrecorded_keeps_old_slot(void **state)
 	th_rmdir(dir);
 }
 
+/* Whoever chose a first passphrase knows it, so she can seal the slot again
+ * without its must-change flag (the library's own slot writer does it).
+ * The log still names the user as added by someone else and never rekeyed:
+ * the handle is refused all the same, and so is adding a member. */
+static void test_review__resealed_slot_without_must_change_still_expired(void **state)
+{
+	char *dir = th_network();
+	const unsigned char *pw;
+	unsigned char vid[32];
+	slot_secret sec;
+	slot_meta meta;
+	vault_kdf def;
+	size_t n;
+	vault *sup, *v = NULL;
+	int must = 0;
+
+	(void)state;
+	/* a new organisation: the admin chose its supervisor's passphrase */
+	sup = th_open(dir, "admin");
+	pw = th_pass("neo_sup", &n);
+	assert_int_equal(vault_org_add(sup, "neo", "Neo", VAULT_ORG_OTHER, "neo_sup", pw, n,
+	                               TEST_KDF), VAULT_OK);
+	vault_close(sup);
+	/* the admin, as attacker, unseals the slot and seals it again, flag 0 */
+	memset(&meta, 0, sizeof(meta));
+	assert_int_equal(vault__slot_unlock_meta(dir, "neo_sup", pw, n, &sec, &def, &meta),
+	                 VAULT_OK);
+	assert_true((meta.flags & SLOT_MUST_CHANGE) != 0);
+	memcpy(vid, meta.vault_id, 32);
+	assert_int_equal(vault__slot_write(dir, "neo_sup", pw, n, TEST_KDF, &sec, 0, vid,
+	                                   SLOT_PUT_CURRENT, NULL), VAULT_OK);
+	memset(&meta, 0, sizeof(meta));
+	assert_int_equal(vault__slot_unlock_meta(dir, "neo_sup", pw, n, &sec, &def, &meta),
+	                 VAULT_OK);
+	assert_int_equal(meta.flags & SLOT_MUST_CHANGE, 0); /* the flag is gone */
+	sodium_memzero(&sec, sizeof(sec));
+	assert_int_equal(vault_open(dir, "neo_sup", pw, n, NULL, &v), VAULT_OK);
+	assert_int_equal(vault_user_add(v, "mallory", "neo", VAULT_ROLE_CASEWORKER,
+	                                (const unsigned char *)"pw-mallory", 10, TEST_KDF),
+	                 VAULT_ERR_PASSWD_EXPIRED);
+	assert_int_equal(vault_user_must_change(v, "neo_sup", &must), VAULT_ERR_PASSWD_EXPIRED);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* An empty auth-failures.taken (planted, or left by a full disk) must not
+ * keep later failed unlocks out of the log for good. */
+static void test_review__empty_taken_inbox_does_not_hide_failed_unlocks(void **state)
+{
+	char *dir = th_network();
+	char path[4096];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	vault *v = NULL;
+	FILE *fp;
+	int i, n = -1;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/auth-failures.taken", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"wrong", 5, NULL,
+		                            &v), VAULT_ERR_AUTH);
+		vault_close(th_open(dir, "cav_sup"));
+	}
+	vault_close(th_open(dir, "cav_sup"));
+	db = th_db_open(dir, "aud");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE"
+	                                        " action = 'auth.fail'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(n, 2);
+	th_rmdir(dir);
+}
+
+/* A row deleted from the middle of the log, around the API: the next
+ * write cannot extend the tree, and says the log is damaged (exit 6), not
+ * that an entry could not be written. */
+static void test_review__deleted_log_row_is_integrity_not_audit(void **state)
+{
+	char *dir = th_network();
+	const unsigned char *pw;
+	size_t n;
+	vault *v = NULL;
+	vault_status st;
+	int k;
+
+	(void)state;
+	for (k = 2; k < 40; k += 7) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE seq = %d", k);
+		assert_int_equal(th_db_exec(dir, "admin", sql), SQLITE_OK);
+	}
+	th_forget_witness(dir, "cav_cw"); /* she comes afresh: the write must say it */
+	pw = th_pass("cav_cw", &n);
+	st = vault_open(dir, "cav_cw", pw, n, NULL, &v);
+	if (st == VAULT_OK)
+		vault_close(v);
+	assert_true(st == VAULT_ERR_INTEGRITY || st == VAULT_ERR_CORRUPT || st == VAULT_OK);
+	assert_int_not_equal(st, VAULT_ERR_AUDIT);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_review__deleted_log_row_is_integrity_not_audit),
+		cmocka_unit_test(test_review__empty_taken_inbox_does_not_hide_failed_unlocks),
+		cmocka_unit_test(test_review__resealed_slot_without_must_change_still_expired),
 	    cmocka_unit_test(test_review__disabled_user_open_handle_stops),
 	    cmocka_unit_test(test_review__withdraw_one_consent_drops_that_class_keys),
 	    cmocka_unit_test(test_review__listing_without_entry_returns_nothing),

@@ -1720,7 +1720,7 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 4);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 5);
 	/* the Merkle tree of the 1.0 entries is built at the first append */
 	verify_log(dir);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM audit WHERE tree IS NULL"), 0);
@@ -2444,8 +2444,13 @@ static void test_vault__slot_file_1_0_vault_opens(void **state)
 	root = slots_load(dir);
 	assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
 	json_decref(root);
-	/* The caseworker reads what she wrote under the old library. */
+	/* The caseworker reads what she wrote under the old library, once she
+	 * has changed the passphrase her supervisor chose (1.0 did not enforce
+	 * it; the log says it was never changed). */
 	assert_int_equal(open_pw(dir, "cav_cw", "pw-cav_cw", &v), VAULT_OK);
+	assert_int_equal(vault_case_foreach(v, first_case, cid), VAULT_ERR_PASSWD_EXPIRED);
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"cav_cw's own", 12,
+	                              VAULT_KDF_DEFAULT), VAULT_OK);
 	assert_int_equal(vault_case_foreach(v, first_case, cid), VAULT_OK);
 	assert_int_equal(vault_record_get(v, cid, "intake", 0, &b, NULL, NULL), VAULT_OK);
 	assert_int_equal(b.len, 14);
