@@ -465,7 +465,7 @@ static const char html_style[] =
 	"table{border-collapse:collapse;width:100%;font-size:9.5pt;margin-top:.5em}\n"
 	"th,td{border:1px solid #bbb;padding:.25em .4em;text-align:left;vertical-align:top}\n"
 	"th{background:#eee}tr.refused td{background:#fdecea}tr.emergency td{background:#fff4d6}\n"
-	".reason{font-style:italic}.footer{margin-top:2em;font-size:9pt;color:#444}\n"
+	"td.when{white-space:nowrap}.reason{font-style:italic}.footer{margin-top:2em;font-size:9pt;color:#444}\n"
 	"@page{size:A4;margin:15mm}\n"
 	"@media print{body{margin:0;max-width:none;font-size:10pt}"
 	"th{background:#eee !important;-webkit-print-color-adjust:exact;print-color-adjust:exact}"
@@ -776,7 +776,7 @@ static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
 static void access_row(struct rep *r, const struct access_text *t, int with_why)
 {
 	if (r->html) {
-		sb_printf(&r->b, "<tr%s><td>", t->refused ? " class=\"refused\""
+		sb_printf(&r->b, "<tr%s><td class=\"when\">", t->refused ? " class=\"refused\""
 		                              : t->kind == K_EMERGENCY ? " class=\"emergency\"" : "");
 		val(r, t->when);
 		sb_puts(&r->b, "</td><td>");
@@ -999,6 +999,8 @@ vault_status vault_report_access(vault *v, const char *case_id,
 
 	begin_doc(&r, M_TITLE_ACCESS);
 	para(&r, W(&r, M_INTRO_ACCESS), "help");
+	if (!r.html)
+		sb_puts(&r.b, "\n");
 	meta_line(&r, M_CASE, case_id);
 	meta_line(&r, M_HELD_BY, owner);
 	period_line(&r);
@@ -1071,7 +1073,7 @@ static void review_accesses(struct rep *r, const rowbuf *rb, enum msg title, enu
 		describe(r, rb, i, 1, &t);
 		if (r->html) {
 			/* The case id gets its own column. */
-			sb_printf(&r->b, "<tr%s><td>", t.refused ? " class=\"refused\""
+			sb_printf(&r->b, "<tr%s><td class=\"when\">", t.refused ? " class=\"refused\""
 			                              : t.kind == K_EMERGENCY ? " class=\"emergency\"" : "");
 			val(r, t.when);
 			sb_puts(&r->b, "</td><td>");
@@ -1331,6 +1333,8 @@ vault_status vault_report_review(vault *v, const char *org,
 
 	begin_doc(&r, M_TITLE_REVIEW);
 	para(&r, W(&r, M_INTRO_REVIEW), "help");
+	if (!r.html)
+		sb_puts(&r.b, "\n");
 	meta_line(&r, M_ORGANISATION, oname);
 	period_line(&r);
 	produced_line(&r);
