@@ -131,7 +131,7 @@ enum msg {
 	M_S_OUTSIDE, M_S_BREAK_GLASS, M_S_REFUSALS, M_S_EMERGENCY, M_S_LAPSING,
 	M_S_OUTSIDE_HELP, M_S_BREAK_GLASS_HELP, M_S_REFUSALS_HELP, M_S_EMERGENCY_HELP,
 	M_S_LAPSING_HELP, M_TIMES, M_LAST, M_EXPIRES, M_HOLDER, M_PERM, M_SHARED_WITH,
-	M_ACTOR, M_NO_CLASS, M_FOOTER, M_PAGE_LANG, M_S_ACCESSES, NMSG
+	M_ACTOR, M_NO_CLASS, M_FOOTER, M_PAGE_LANG, M_S_ACCESSES, M_ORG_LABEL, NMSG
 };
 
 static const char *const words[NMSG][2] = {
@@ -179,7 +179,7 @@ static const char *const words[NMSG][2] = {
 	[M_NO_ORG] = {"network staff (no organisation)", "personale della rete (nessuna organizzazione)"},
 	[M_MEMBER_OF] = {"a member of", "una persona di"},
 	[M_ORGANISATION] = {"organisation", "organizzazione"},
-	[M_CLASS] = {"information", "informazioni"},
+	[M_CLASS] = {"Class", "Categoria"},
 	[M_S_OUTSIDE] = {"Accesses from outside the organisation",
 	                 "Accessi da parte di altre organizzazioni"},
 	[M_S_BREAK_GLASS] = {"Emergency accesses (break-glass)", "Accessi di emergenza"},
@@ -204,8 +204,8 @@ static const char *const words[NMSG][2] = {
 	[M_S_LAPSING_HELP] = {
 		"Live grants on the organisation's cases that end within 14 days from now.",
 		"Permessi attivi sui casi dell'organizzazione che scadono entro 14 giorni da oggi."},
-	[M_TIMES] = {"times", "volte"},
-	[M_LAST] = {"last", "ultimo"},
+	[M_TIMES] = {"Times", "Volte"},
+	[M_LAST] = {"Last", "Ultima volta"},
 	[M_EXPIRES] = {"Ends", "Scade"},
 	[M_HOLDER] = {"Holder", "Titolare"},
 	[M_PERM] = {"Right", "Diritto"},
@@ -222,6 +222,7 @@ static const char *const words[NMSG][2] = {
 		" modificata o tolta."},
 	[M_PAGE_LANG] = {"en", "it"},
 	[M_S_ACCESSES] = {"Accesses", "Accessi"},
+	[M_ORG_LABEL] = {"Organisation", "Organizzazione"},
 };
 
 enum akind { K_READ, K_WRITE, K_SHARE, K_CONSENT, K_EMERGENCY, K_REPORT, K_REFUSED, K_OTHER };
@@ -1145,7 +1146,7 @@ static void review_refusals(struct rep *r, const rowbuf *rb)
 			val(r, word(rb_text(rb, i, F_ROLE), r->it));
 			sb_printf(&r->b, "\n  %-9s ", W(r, M_CLASS));
 			val(r, cls);
-			sb_printf(&r->b, "\n  %-9s %s %s (%s: ", "", n, W(r, M_TIMES), W(r, M_LAST));
+			sb_printf(&r->b, "\n  %-9s %s (%s: ", W(r, M_TIMES), n, W(r, M_LAST));
 			val(r, when);
 			sb_puts(&r->b, ")\n");
 		}
@@ -1335,7 +1336,7 @@ vault_status vault_report_review(vault *v, const char *org,
 	para(&r, W(&r, M_INTRO_REVIEW), "help");
 	if (!r.html)
 		sb_puts(&r.b, "\n");
-	meta_line(&r, M_ORGANISATION, oname);
+	meta_line(&r, M_ORG_LABEL, oname);
 	period_line(&r);
 	produced_line(&r);
 	kinds_help(&r);
