@@ -774,6 +774,47 @@ static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
 		t->reason = "";
 }
 
+/* "  Label     value", the value wrapped at 76 columns under itself
+ * (text only; columns counted in UTF-8 characters). */
+#define FIELD_INDENT 12
+#define FIELD_WIDTH 76
+static void field(struct rep *r, enum msg label, const char *value)
+{
+	size_t col = FIELD_INDENT;
+	const char *p = value;
+
+	sb_printf(&r->b, "\n  %-9s ", W(r, label));
+	while (*p) {
+		const char *end = p, *q;
+		size_t chars = 0;
+		char word[VAULT_TEXT_MAX + 1];
+
+		while (*end == ' ')
+			end++;
+		p = end;
+		while (*end && *end != ' ')
+			end++;
+		for (q = p; q < end; q++)
+			chars += ((unsigned char)*q & 0xC0) != 0x80;
+		if (end == p)
+			break;
+		if (col > FIELD_INDENT && col + 1 + chars > FIELD_WIDTH) {
+			sb_printf(&r->b, "\n%*s", FIELD_INDENT, "");
+			col = FIELD_INDENT;
+		} else if (col > FIELD_INDENT) {
+			sb_puts(&r->b, " ");
+			col++;
+		}
+		if ((size_t)(end - p) > VAULT_TEXT_MAX)
+			end = p + VAULT_TEXT_MAX;
+		memcpy(word, p, (size_t)(end - p));
+		word[end - p] = '\0';
+		val(r, word);
+		col += chars;
+		p = end;
+	}
+}
+
 static void access_row(struct rep *r, const struct access_text *t, int with_why)
 {
 	if (r->html) {
@@ -807,20 +848,13 @@ static void access_row(struct rep *r, const struct access_text *t, int with_why)
 		val(r, t->refused ? kind_words[K_REFUSED][r->it] : kind_words[K_EMERGENCY][r->it]);
 		sb_puts(&r->b, " **");
 	}
-	sb_printf(&r->b, "\n  %-9s ", W(r, M_WHO));
-	val(r, t->who);
-	sb_printf(&r->b, "\n  %-9s ", W(r, M_WHAT));
-	val(r, t->what);
-	if (with_why) {
-		sb_printf(&r->b, "\n  %-9s ", W(r, M_WHY));
-		val(r, t->why);
-	}
-	sb_printf(&r->b, "\n  %-9s ", W(r, M_OUTCOME));
-	val(r, t->outcome);
-	if (t->reason[0]) {
-		sb_printf(&r->b, "\n  %-9s ", W(r, M_REASON));
-		val(r, t->reason);
-	}
+	field(r, M_WHO, t->who);
+	field(r, M_WHAT, t->what);
+	if (with_why)
+		field(r, M_WHY, t->why);
+	field(r, M_OUTCOME, t->outcome);
+	if (t->reason[0])
+		field(r, M_REASON, t->reason);
 	sb_puts(&r->b, "\n");
 }
 
@@ -1144,8 +1178,7 @@ static void review_refusals(struct rep *r, const rowbuf *rb)
 			val(r, org);
 			sb_puts(&r->b, ", ");
 			val(r, word(rb_text(rb, i, F_ROLE), r->it));
-			sb_printf(&r->b, "\n  %-9s ", W(r, M_CLASS));
-			val(r, cls);
+			field(r, M_CLASS, cls);
 			sb_printf(&r->b, "\n  %-9s %s (%s: ", W(r, M_TIMES), n, W(r, M_LAST));
 			val(r, when);
 			sb_puts(&r->b, ")\n");
@@ -1199,13 +1232,11 @@ static void review_lapsing(struct rep *r, const rowbuf *rb)
 		} else {
 			sb_puts(&r->b, "\n");
 			val(r, when);
-			sb_printf(&r->b, "\n  %-9s ", W(r, M_CASE));
-			val(r, rb_text(rb, i, G_CASE));
-			sb_printf(&r->b, "\n  %-9s ", W(r, M_HOLDER));
-			val(r, holder);
-			sb_printf(&r->b, "\n  %-9s ", W(r, M_CLASS));
-			val(r, cls);
-			sb_printf(&r->b, " (%s)\n", word(perm ? perm : "", r->it));
+			field(r, M_CASE, rb_text(rb, i, G_CASE));
+			field(r, M_HOLDER, holder);
+			snprintf(holder, sizeof(holder), "%s (%s)", cls, word(perm ? perm : "", r->it));
+			field(r, M_CLASS, holder);
+			sb_puts(&r->b, "\n");
 		}
 	}
 	table_end(r);
