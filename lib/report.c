@@ -898,6 +898,9 @@ static json_t *access_json(const rowbuf *rb, size_t i, int names, int with_case)
 
 /* ---- reading the log ------------------------------------------------------- */
 
+/* Rows of `sql`, whose parameters are ?1 = p1, ?2 = since, ?3 = until and
+ * ?4 = now (a statement may leave some out: binding an absent parameter
+ * changes nothing). */
 static vault_status fetch(vault *v, const char *sql, const char *p1, const struct rep *r,
                           rowbuf *rb)
 {
@@ -996,8 +999,7 @@ vault_status vault_report_access(vault *v, const char *case_id,
 	if (st == VAULT_OK) {
 		rowbuf ob = {0};
 
-		st = fetch(v, "SELECT name, kind FROM orgs WHERE id = ?1 AND ?2 >= 0 AND ?3 >= 0"
-		              " AND ?4 >= 0", cs.owner_org, &r, &ob);
+		st = fetch(v, "SELECT name, kind FROM orgs WHERE id = ?1", cs.owner_org, &r, &ob);
 		org_words(&r, cs.owner_org, ob.nrow ? rb_text(&ob, 0, 0) : "",
 		          ob.nrow ? RB_INT(&ob, 0, 1) : (int)cs.owner_kind, owner, sizeof(owner));
 		vault__rows_free(&ob);
@@ -1293,33 +1295,32 @@ vault_status vault_report_review(vault *v, const char *org,
 		return st;
 	st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
 	              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.org <> ?1" PERIOD
-	              " AND ?4 >= 0 ORDER BY a.seq", org, &r, &outside);
+	              " ORDER BY a.seq", org, &r, &outside);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
 		              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.action = 'break-glass'"
-		              PERIOD " AND ?4 >= 0 ORDER BY a.seq", org, &r, &bg);
+		              PERIOD " ORDER BY a.seq", org, &r, &bg);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT a.actor, a.org, a.role, a.class, COUNT(*), MAX(a.ts),"
 		              " o.name, o.kind FROM audit a LEFT JOIN cases c ON c.id = a.case_id"
 		              " LEFT JOIN orgs o ON o.id = a.org"
 		              " WHERE a.outcome = 'denied' AND (c.owner_org = ?1 OR a.org = ?1)"
-		              PERIOD " AND ?4 >= 0 GROUP BY a.actor, a.org, a.role, a.class"
+		              PERIOD " GROUP BY a.actor, a.org, a.role, a.class"
 		              " ORDER BY COUNT(*) DESC, a.actor, a.class", org, &r, &refusals);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
 		              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.action = 'consent.add'"
-		              " AND a.high = 1" PERIOD " AND ?4 >= 0 ORDER BY a.seq", org, &r, &emerg);
+		              " AND a.high = 1" PERIOD " ORDER BY a.seq", org, &r, &emerg);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT g.case_id, g.pkind, g.principal, g.classes, g.perm, g.expires,"
 		              " o.name FROM cases c JOIN grants g ON g.case_id = c.id"
 		              " LEFT JOIN orgs o ON g.pkind = 1 AND o.id = g.principal"
 		              " WHERE c.owner_org = ?1 AND g.revoked = 0 AND g.expires > ?4"
 		              " AND g.expires <= ?4 + " LAPSE_SECONDS
-		              " AND ?2 >= 0 AND ?3 >= 0 ORDER BY g.expires, g.case_id",
+		              " ORDER BY g.expires, g.case_id",
 		           org, &r, &lapsing);
 	if (st == VAULT_OK)
-		st = fetch(v, "SELECT name, kind FROM orgs WHERE id = ?1 AND ?2 >= 0 AND ?3 >= 0"
-		              " AND ?4 >= 0", org, &r, &ob);
+		st = fetch(v, "SELECT name, kind FROM orgs WHERE id = ?1", org, &r, &ob);
 	sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
 	if (st != VAULT_OK)
 		goto cleanup;

@@ -621,6 +621,44 @@ static void test_report__review_html_and_json(void **state)
 	free(t);
 }
 
+/* Fault injection: the n-th allocation of the library fails, for every n
+ * until the report comes out; each failure is clean (a status, no buffer,
+ * nothing leaked under ASan), and the handle works afterwards. */
+static void test_report__allocation_failures(void **state)
+{
+	vault_report_options o = VAULT_REPORT_OPTIONS_INIT;
+	vault *v = th_open(dir, "aud");
+	vault_status st = VAULT_ERR_NOMEM;
+	long n;
+	int fmt;
+
+	(void)state;
+	o.names = 1;
+	for (fmt = VAULT_REPORT_TEXT; fmt <= VAULT_REPORT_HTML; fmt++) {
+		o.format = (vault_report_format)fmt;
+		for (n = 1; n < 2000; n++) {
+			vault_buf b = VAULT_BUF_INIT;
+			int hit;
+
+			vault__fault_alloc_after(n);
+			st = fmt == VAULT_REPORT_JSON ? vault_report_review(v, "cas", &o, &b)
+			                              : vault_report_access(v, case_id, &o, &b);
+			hit = vault__fault_alloc_hit();
+			vault__fault_alloc_after(0);
+			if (st != VAULT_OK)
+				assert_null(b.data);
+			vault_buf_free(&b);
+			if (!hit) {
+				assert_int_equal(st, VAULT_OK);
+				break;
+			}
+		}
+		assert_int_equal(st, VAULT_OK);
+		assert_true(n > 1); /* some allocation was made to fail */
+	}
+	vault_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_report__review_who_may),
 		cmocka_unit_test(test_report__review_sections),
 		cmocka_unit_test(test_report__review_html_and_json),
+		cmocka_unit_test(test_report__allocation_failures),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
