@@ -1150,6 +1150,110 @@ VAULT_API vault_status vault_audit_check_proof(const char *proof,
 VAULT_API vault_status vault_audit_cosign(vault *v, const char *checkpoint,
                                           vault_buf *out);
 
+/* ------------------------------------------------------------------------ */
+/* Reports people read (@since 1.1.0)                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Reports turn the audit log into something a person reads: the access
+ * report a woman is entitled to (GDPR art. 15: who saw her file), and the
+ * access review a supervisor makes of her organisation's cases.  They are
+ * built from the log and the vault's metadata only: no record is decrypted.
+ * Text and HTML are written in plain language, in English or Italian, with
+ * a short explanation of what each kind of access means; JSON is for
+ * programs (its keys and values are not translated).  The HTML is one
+ * self-contained page: no script, no external resource, inline CSS with
+ * print rules, every value escaped.
+ */
+
+/** How a report is written. */
+typedef enum vault_report_format {
+	VAULT_REPORT_TEXT = 1, /**< plain text, for the terminal or a letter */
+	VAULT_REPORT_JSON = 2, /**< one JSON object, for programs */
+	VAULT_REPORT_HTML = 3  /**< one self-contained HTML page that prints well */
+} vault_report_format;
+
+/** The language of a text or HTML report. */
+typedef enum vault_lang {
+	VAULT_LANG_EN = 1,
+	VAULT_LANG_IT = 2
+} vault_lang;
+
+/** Options of vault_report_access() and vault_report_review().
+ *  Initialise with VAULT_REPORT_OPTIONS_INIT or vault_report_options_init();
+ *  NULL means defaults.  Fields are only ever appended. */
+typedef struct vault_report_options {
+	unsigned int version;
+	vault_report_format format; /**< 0: VAULT_REPORT_TEXT */
+	vault_lang lang;            /**< 0: VAULT_LANG_EN */
+	int64_t since;              /**< entries with ts >= since (0: from the start) */
+	int64_t until;              /**< entries with ts < until (0: no end) */
+	/** vault_report_access() only: name the staff who made each access
+	 *  (otherwise only their organisation and role appear).  For
+	 *  supervisors and auditors; the report's own audit entry says that
+	 *  names were shown. */
+	int names;
+	/** Times in UTC ("...Z") rather than local time with its offset. */
+	int utc;
+} vault_report_options;
+
+#define VAULT_REPORT_OPTIONS_VERSION 1
+#define VAULT_REPORT_OPTIONS_INIT                                              \
+	{VAULT_REPORT_OPTIONS_VERSION, (vault_report_format)0, (vault_lang)0, 0, 0, 0, 0}
+/** Fill *opts with the defaults of `version` (VAULT_ERR_INVALID for an
+ *  unknown version or NULL).  @since 1.1.0 */
+VAULT_API vault_status vault_report_options_init(vault_report_options *opts,
+                                                 unsigned int version);
+
+/**
+ * Her access report: every attempt recorded in the audit log on case
+ * `case_id`, oldest first, within [since, until): when (local time with its
+ * offset, or UTC), which organisation and its kind, which role, what
+ * (class; read, write, sharing, emergency access or a report), why (the
+ * declared purpose), and the outcome, refusals and break-glass uses (with
+ * their written reason) included.  Staff names only with opts->names.
+ * The report is written into *out (NUL-terminated text), released with
+ * vault_buf_free().
+ *
+ * Who may: holders of the share right on the case (any class), and
+ * auditors; opts->names only supervisors among them, and auditors.  Never
+ * a member of a perpetrator programme on a victim case.  The report is
+ * itself an audit entry ("report.access", target "names" when names were
+ * shown), durable before anything is returned, and is the last line of the
+ * report it makes.  Not inside vault_begin() (VAULT_ERR_STATE).
+ *
+ * Errors: VAULT_ERR_INVALID (bad id, options, format or language; out
+ * NULL), VAULT_ERR_NOT_FOUND (no such case), VAULT_ERR_DENIED,
+ * VAULT_ERR_STATE, VAULT_ERR_AUDIT, VAULT_ERR_NOMEM.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_report_access(vault *v, const char *case_id,
+                                           const vault_report_options *opts,
+                                           vault_buf *out);
+
+/** Days ahead within which vault_report_review() lists grants about to lapse. */
+#define VAULT_REPORT_LAPSE_DAYS 14
+
+/**
+ * A supervisor's access review of organisation `org`, within [since,
+ * until): (1) every access to the organisation's cases by anyone outside
+ * it; (2) every break-glass use on its cases, with its written reason;
+ * (3) refusals on its cases or of its members, counted by actor and class;
+ * (4) consents recorded on an emergency basis (vital interest, legal
+ * obligation) on its cases, with their reason; (5) live grants on its
+ * cases that lapse within VAULT_REPORT_LAPSE_DAYS days from now.  Staff
+ * names are shown (opts->names is ignored).  *out as vault_report_access().
+ *
+ * Who may: supervisors of `org`, and auditors.  Recorded ("report.review",
+ * target the organisation) before anything is returned.  Not inside
+ * vault_begin().  Errors: as vault_report_access(); VAULT_ERR_NOT_FOUND
+ * for an unknown organisation (only to those who may run the review).
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_report_review(vault *v, const char *org,
+                                           const vault_report_options *opts,
+                                           vault_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

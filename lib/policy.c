@@ -57,6 +57,10 @@ static const char *const r_read_only[] = {
 #define R_REDACT_REASON      "redaction reason too short"
 #define R_EMERGENCY_ROLE     "emergency legal basis is for supervisors only"
 #define R_EMERGENCY_REASON   "emergency legal basis needs a reason"
+#define R_REPORT_ACCESS      "the access report is for holders of the share right on the case, and auditors"
+#define R_REPORT_NAMES       "staff names in the access report are for supervisors and auditors"
+#define R_REPORT_SEPARATION  "separation rule: a perpetrator programme gets no report on a victim case"
+#define R_REPORT_REVIEW      "the access review is for supervisors of the organisation, and auditors"
 
 /* The three classes one by one, for the per-class rights. */
 static const unsigned int class_bits[] = {
@@ -541,6 +545,55 @@ static void decide_consent(const policy_request *req, const struct rights *r,
 	allow(out, R_OK);
 }
 
+/* Who saw her file is about her file: those trusted to pass the case on
+ * (the share right) answer for it to her, and auditors check the network.
+ * Staff names go further than her right to know which organisation and
+ * role: supervisors and auditors, who answer for staff, may show them. */
+static void decide_report_access(const policy_request *req, policy_decision *out)
+{
+	struct rights r;
+
+	if (req->role == VAULT_ROLE_AUDITOR) {
+		if (req->has_case)
+			allow(out, R_OK);
+		return;
+	}
+	if (req->role == VAULT_ROLE_ADMIN) {
+		deny(out, R_REPORT_ACCESS);
+		return;
+	}
+	if (!case_ok(req))
+		return;
+	compute_rights(req, &r);
+	if (r.separated) {
+		deny(out, R_REPORT_SEPARATION);
+		return;
+	}
+	if (r.shareable == 0) {
+		deny(out, R_REPORT_ACCESS);
+		return;
+	}
+	if (req->action == POLICY_REPORT_ACCESS_NAMES &&
+	    req->role != VAULT_ROLE_SUPERVISOR) {
+		deny(out, R_REPORT_NAMES);
+		return;
+	}
+	allow(out, R_OK);
+}
+
+static void decide_report_review(const policy_request *req, policy_decision *out)
+{
+	if (req->target == NULL) {
+		deny(out, R_MALFORMED);
+		return;
+	}
+	if (req->role == VAULT_ROLE_AUDITOR ||
+	    (req->role == VAULT_ROLE_SUPERVISOR && same(req->actor_org, req->target)))
+		allow(out, R_OK);
+	else
+		deny(out, R_REPORT_REVIEW);
+}
+
 void vault_policy_decide(const policy_request *req, policy_decision *out)
 {
 	struct rights r;
@@ -589,6 +642,13 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 			allow(out, R_OK);
 		else
 			deny(out, R_LIST_RESTRICTED);
+		return;
+	case POLICY_REPORT_ACCESS:
+	case POLICY_REPORT_ACCESS_NAMES:
+		decide_report_access(req, out);
+		return;
+	case POLICY_REPORT_REVIEW:
+		decide_report_review(req, out);
 		return;
 	default:
 		break;

@@ -31,7 +31,14 @@ typedef enum policy_action {
 	                           a supervisor of the owning organisation with
 	                           write on `classes` and a reason */
 	/* (numbered apart, so actions added by other work do not collide) */
-	POLICY_LIST_RESTRICTED = 20 /* list the restricted cases of one's organisation */
+	POLICY_LIST_RESTRICTED = 20, /* list the restricted cases of one's organisation */
+	/* Reports (lib/report.c), numbered apart as well: */
+	POLICY_REPORT_ACCESS = 30,   /* the access report of a case: its share-right
+	                                holders, and auditors */
+	POLICY_REPORT_ACCESS_NAMES = 31, /* the same with staff names: supervisors
+	                                    among them, and auditors */
+	POLICY_REPORT_REVIEW = 32    /* the access review of organisation `target`:
+	                                its supervisors, and auditors */
 } policy_action;
 
 /* A grant that applies to the actor (to the actor's user or organisation).

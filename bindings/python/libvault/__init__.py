@@ -61,6 +61,8 @@ from .types import (
     Scope,
     User,
     VerifyResult,
+    ReportFormat,
+    Lang,
 )
 from .vault import (
     Case,
@@ -86,5 +88,5 @@ __all__ = [
     "KDF", "OrgKind", "Role", "CaseKind", "Class", "Perm", "PrincipalKind", "Purpose",
     "Basis", "Scope", "Outcome",
     "Identity", "Org", "User", "CaseInfo", "RecordInfo", "Consent", "Grant",
-    "AuditEntry", "VerifyResult",
+    "AuditEntry", "VerifyResult", "ReportFormat", "Lang",
 ]

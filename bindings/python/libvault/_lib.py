@@ -40,6 +40,7 @@ CONSENT_OPTIONS_VERSION = 1
 SHARE_OPTIONS_VERSION = 1
 AUDIT_QUERY_VERSION = 1
 VERIFY_RESULT_VERSION = 2
+REPORT_OPTIONS_VERSION = 1
 
 
 # --------------------------------------------------------------------------
@@ -202,6 +203,18 @@ class AuditQuery(Structure):
     ]
 
 
+class ReportOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("format", c_int),
+        ("lang", c_int),
+        ("since", c_int64),
+        ("until", c_int64),
+        ("names", c_int),
+        ("utc", c_int),
+    ]
+
+
 class VerifyResult(Structure):
     _fields_ = [
         ("version", c_uint),
@@ -351,6 +364,11 @@ _PROTOTYPES = {
         [c_char_p, POINTER(c_char_p), c_size_t, POINTER(VerifyResult)],
     ),
     "vault_audit_cosign": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
+    "vault_report_options_init": (_st, [POINTER(ReportOptions), c_uint]),
+    "vault_report_access": (
+        _st, [_vp, c_char_p, POINTER(ReportOptions), POINTER(VaultBuf)]),
+    "vault_report_review": (
+        _st, [_vp, c_char_p, POINTER(ReportOptions), POINTER(VaultBuf)]),
 }
 
 

@@ -104,6 +104,21 @@ class Outcome(enum.IntEnum):
     ERROR = 3
 
 
+class ReportFormat(enum.IntEnum):
+    """How a report is written (``vault_report_format``).  @since 1.1.0"""
+
+    TEXT = 1
+    JSON = 2
+    HTML = 3
+
+
+class Lang(enum.IntEnum):
+    """The language of a text or HTML report (``vault_lang``).  @since 1.1.0"""
+
+    EN = 1
+    IT = 2
+
+
 def _enum_or_int(cls, value: int):
     try:
         return cls(value)

@@ -25,6 +25,8 @@ from . import _lib
 from .errors import StateError, InvalidArgument, IntegrityError, Status, make_error
 from .types import (
     KDF,
+    Lang,
+    ReportFormat,
     AuditEntry,
     Basis,
     CaseInfo,
@@ -118,6 +120,20 @@ def _parse(value: Any, enum_cls: type, parser: str, what: str) -> int:
         if st != 0:
             raise InvalidArgument(f"unknown {what}: {value!r}", st)
         return out.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise TypeError(f"{what} must be {enum_cls.__name__}, str or int")
+
+
+def _named(value: Any, enum_cls: type, what: str) -> int:
+    """An enum member, its value, or its lower-case member name ("html")."""
+    if isinstance(value, enum_cls):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(enum_cls[value.upper()])
+        except KeyError:
+            raise InvalidArgument(f"unknown {what}: {value!r}", Status.ERR_INVALID) from None
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     raise TypeError(f"{what} must be {enum_cls.__name__}, str or int")
@@ -825,6 +841,51 @@ class Vault:
             e.result = result
             raise
         return result
+
+
+    # -- reports (@since 1.1.0) ------------------------------------------------
+
+    def _report(self, fn: Any, subject: bytes, format: Union[ReportFormat, str, int],
+                lang: Union[Lang, str, int], since: Optional[Timestamp],
+                until: Optional[Timestamp], names: bool, utc: bool) -> str:
+        o = _lib.ReportOptions()
+        self._check(self._lib.vault_report_options_init(byref(o), _lib.REPORT_OPTIONS_VERSION))
+        o.format = _named(format, ReportFormat, "format")
+        o.lang = _named(lang, Lang, "lang")
+        o.since = _ts(since)
+        o.until = _ts(until)
+        o.names = 1 if names else 0
+        o.utc = 1 if utc else 0
+        return self._buf_call(fn, subject, byref(o))
+
+    @_serialized
+    def report_access(self, case: Union["Case", str], *,
+                      format: Union[ReportFormat, str, int] = ReportFormat.TEXT,
+                      lang: Union[Lang, str, int] = Lang.EN,
+                      since: Optional[Timestamp] = None, until: Optional[Timestamp] = None,
+                      names: bool = False, utc: bool = False) -> str:
+        """Her access report (``vault_report_access``): every access to the
+        case recorded in the audit log, refusals and break-glass uses
+        included, as ``format`` ("text", "json" or "html") in ``lang`` ("en"
+        or "it").  Staff names only with ``names`` (supervisors and
+        auditors).  For holders of the share right on the case, and
+        auditors; the report is itself an audit entry."""
+        return self._report(self._lib.vault_report_access, _case_id(case), format, lang,
+                            since, until, names, utc)
+
+    @_serialized
+    def report_review(self, org: str, *,
+                      format: Union[ReportFormat, str, int] = ReportFormat.TEXT,
+                      lang: Union[Lang, str, int] = Lang.EN,
+                      since: Optional[Timestamp] = None, until: Optional[Timestamp] = None,
+                      utc: bool = False) -> str:
+        """A supervisor's access review of organisation ``org``
+        (``vault_report_review``): accesses from outside it, break-glass
+        uses, refusals by person and class, emergency-basis consents and
+        grants lapsing within 14 days.  For supervisors of ``org``, and
+        auditors; recorded."""
+        return self._report(self._lib.vault_report_review, _text(org, "org"), format, lang,
+                            since, until, False, utc)
 
 
 def _case_info(i: Any) -> CaseInfo:

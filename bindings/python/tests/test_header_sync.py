@@ -33,6 +33,8 @@ ENUMS = [
     ("VAULT_BASIS_", libvault.Basis, ""),
     ("VAULT_OUTCOME_", libvault.Outcome, ""),
     ("VAULT_SCOPE_", libvault.Scope, ""),
+    ("VAULT_REPORT_", libvault.ReportFormat, ""),
+    ("VAULT_LANG_", libvault.Lang, ""),
 ]
 
 STRUCTS = {
@@ -50,6 +52,7 @@ STRUCTS = {
     "vault_audit_entry": _lib.AuditEntry,
     "vault_audit_query": _lib.AuditQuery,
     "vault_verify_result": _lib.VerifyResult,
+    "vault_report_options": _lib.ReportOptions,
 }
 
 
@@ -88,6 +91,7 @@ def test_structure_versions_match_the_header():
         ("VAULT_SHARE_OPTIONS_VERSION", _lib.SHARE_OPTIONS_VERSION),
         ("VAULT_AUDIT_QUERY_VERSION", _lib.AUDIT_QUERY_VERSION),
         ("VAULT_VERIFY_RESULT_VERSION", _lib.VERIFY_RESULT_VERSION),
+        ("VAULT_REPORT_OPTIONS_VERSION", _lib.REPORT_OPTIONS_VERSION),
     ]:
         m = re.search(rf"#define {macro} (\d+)", text)
         assert m and int(m.group(1)) >= ours, macro
