@@ -31,7 +31,9 @@ typedef enum policy_action {
 	                           a supervisor of the owning organisation with
 	                           write on `classes` and a reason */
 	/* (numbered apart, so actions added by other work do not collide) */
-	POLICY_LIST_RESTRICTED = 20 /* list the restricted cases of one's organisation */
+	POLICY_LIST_RESTRICTED = 20, /* list the restricted cases of one's organisation */
+	POLICY_STATS_EXPORT = 30 /* export the statistics of `target` (an organisation):
+	                            a supervisor of that organisation */
 } policy_action;
 
 /* A grant that applies to the actor (to the actor's user or organisation).

@@ -1720,7 +1720,7 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 4);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 5);
 	/* the Merkle tree of the 1.0 entries is built at the first append */
 	verify_log(dir);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM audit WHERE tree IS NULL"), 0);
