@@ -119,6 +119,9 @@ test-deps: deps
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { echo "libvault: installing python3-pytest"; $(call apt_install,python3 python3-pytest); }
 	@command -v man >/dev/null 2>&1 && command -v col >/dev/null 2>&1 || \
 	  { echo "libvault: installing man-db bsdextrautils (the e2e test renders vault.1)"; $(call apt_install,man-db bsdextrautils); }
+	@# headless Chromium renders the statistics' HTML to PDF and PNG, pdftotext reads it (tests/e2e/stats.sh)
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || \
+	  { echo "libvault: installing chromium poppler-utils"; $(call apt_install,chromium poppler-utils); }
 	@# Go's reference transparency-log code checks our checkpoints and proofs (tests/interop)
 	@{ command -v go >/dev/null 2>&1 && [ -d $(GO_XMOD)/sumdb/note ]; } || \
 	  { echo "libvault: installing golang-go golang-golang-x-mod-dev"; $(call apt_install,golang-go golang-golang-x-mod-dev); }

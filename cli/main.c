@@ -32,6 +32,8 @@ static const struct cli_command commands[] = {
 	 cli_usage_break_glass},
 	{"audit", cmd_audit, 0, "Query, export, checkpoint, verify, prove and cosign the audit log",
 	 cli_usage_audit},
+	{"stats", cmd_stats, 0, "Export signed statistics, combine the network's",
+	 cli_usage_stats},
 	{"shell", cmd_shell, CLI_NO_SHELL, "Unlock once, then run commands at a prompt",
 	 cli_usage_shell},
 	{"help", cmd_help, 0, "Show help for vault or for a command", cli_usage_help},
