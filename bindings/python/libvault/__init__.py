@@ -66,8 +66,10 @@ from .vault import (
     Case,
     Vault,
     check_proof,
+    indicators_vocabulary,
     library_version,
     library_version_number,
+    stats_combine,
     strerror,
     verify_export,
 )
@@ -87,4 +89,5 @@ __all__ = [
     "Basis", "Scope", "Outcome",
     "Identity", "Org", "User", "CaseInfo", "RecordInfo", "Consent", "Grant",
     "AuditEntry", "VerifyResult",
+    "stats_combine", "indicators_vocabulary",
 ]
