@@ -482,7 +482,7 @@ vault_status vault_stats_export(vault *v, const vault_stats_options *opts, vault
 {
 	vault_stats_options o;
 	unsigned int k;
-	char *json = NULL, *body = NULL;
+	char *json = NULL, *body = NULL, from[16], to[16], what[64];
 	size_t blen = 0;
 	vault_status st;
 	gate g;
@@ -511,6 +511,12 @@ vault_status vault_stats_export(vault *v, const vault_stats_options *opts, vault
 		                  " outside vault_begin()");
 	st = vault__gate_open(v, &g, "stats.export", POLICY_STATS_EXPORT, NULL,
 	                      v->org[0] ? v->org : NULL, 0, export_fill, v);
+	/* What was released, for review: the period and the threshold. */
+	day_label(o.since, from);
+	day_label(o.until - 1, to);
+	snprintf(what, sizeof what, "period %s to %s, k %u", from, to, k);
+	if (g.ev.reason == NULL)
+		g.ev.reason = what;
 	if (st == VAULT_OK)
 		st = stats_fill(v, &o, k, &json);
 	if (st == VAULT_OK) {

@@ -198,6 +198,8 @@ n_ok=$(grep -c '"outcome": *"ok"' "$TMP/out" || true)
 n_denied=$(grep -c '"outcome": *"denied"' "$TMP/out" || true)
 [ "$n_ok" = 2 ] && [ "$n_denied" = 1 ] && pass "two exports and one refusal recorded" ||
 	fail "two exports and one refusal recorded" "ok=$n_ok denied=$n_denied"
+grep -q "period $SINCE to $TODAY, k 5" "$TMP/out" && pass "the entry says the period and k" ||
+	fail "the entry says the period and k"
 run "$VAULT" --vault "$V" --user admin --passphrase-fd 3 audit vkey sup_cav 3<<<"$ADMIN_PW"
 VK_CAV=$(cat "$TMP/out")
 as sup_cas "${PW[sup_cas]}" audit vkey
