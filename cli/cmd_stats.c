@@ -114,7 +114,7 @@ static int stats_export(struct cli_ctx *ctx, int argc, char **argv)
 		return r;
 	if (ctx->json)
 		return cli_json_print(json_pack("{s:s}", "out", out));
-	printf("wrote the signed statistics of %s to %s\n", since, out);
+	printf("wrote the signed statistics from %s to %s into %s\n", since, until, out);
 	return CLI_EXIT_OK;
 }
 
