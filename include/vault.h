@@ -1122,11 +1122,9 @@ VAULT_API vault_status vault_audit_cosign(vault *v, const char *checkpoint,
  * signed note; the authority combines the signed exports of the network.
  */
 
-/** The vocabulary's version, "libvault-indicators/1".  @since 1.1.0 */
-#define VAULT_INDICATORS_VERSION "libvault-indicators/1"
-
 /**
- * The vocabulary as JSON text in *out: {"version": ..., "keys": [{"key":
+ * The vocabulary as JSON text in *out: {"version": "libvault-indicators/1"
+ * (this library's version of it), "keys": [{"key":
  * ..., "multi": bool, "values": [...]}, ...]}.  No handle.  Errors:
  * VAULT_ERR_INVALID (out NULL), VAULT_ERR_NOMEM.  @since 1.1.0
  */

@@ -1,15 +1,16 @@
 /*
  * indicators.c - a case's statistical indicators: the vocabulary (version
- * VAULT_INDICATORS_VERSION), its validation, and their encrypted storage.
+ * IND_VERSION), its validation, and their encrypted storage.
  *
- * Where the vocabulary comes from (README.md, "Indicators"): the types of
- * violence are the six core types of the GBV Information Management System
- * (GBVIMS) plus the economic, psychological and stalking categories of
- * Istat's survey of anti-violence centres; age bands, nationality group,
- * relation to the perpetrator, children present and referral paths follow
- * Istat's survey, which answers the data collection of art. 11 of the
- * Istanbul Convention; the legal status group is what reception centres
- * (CAS, SAI) record.  A change of any key or value is a new version.
+ * Where the vocabulary comes from (README.md, "Statistics without
+ * reading a case"): the types of violence are the six core types of the
+ * GBV Information Management System (GBVIMS) plus the economic,
+ * psychological and stalking categories of Istat's survey of anti-violence
+ * centres; age bands, nationality group, relation to the perpetrator,
+ * children present and referral paths follow Istat's survey, which answers
+ * the data collection of art. 11 of the Istanbul Convention; the legal
+ * status group is what reception centres (CAS, SAI) record.  A change of
+ * any key or value is a new version.
  *
  * Storage: one row per case in the table `indicators`, the canonical text
  * padded to IND_TEXT_MAX bytes and sealed with XChaCha20-Poly1305 under the
@@ -110,7 +111,7 @@ int vault__ind_apply(ind_set *s, const char *a, char *why, size_t whylen)
 	int ki, vi;
 
 	if (eq == NULL || (ki = find_key(a, (size_t)(eq - a))) < 0) {
-		snprintf(head, sizeof head, "unknown indicator '%.*s' (" VAULT_INDICATORS_VERSION
+		snprintf(head, sizeof head, "unknown indicator '%.*s' (" IND_VERSION
 		         "); valid: ", eq ? (int)(eq - a > 64 ? 64 : eq - a) : 64, a ? a : "");
 		list_into(why, whylen, head, NULL, IND_NKEYS, 1);
 		return -1;
@@ -199,7 +200,7 @@ vault_status vault_indicators_vocabulary(vault_buf *out)
 	if (vault__crypto_init() != VAULT_OK)
 		return VAULT_ERR_NOCRYPTO; /* the buffer is libsodium's memory */
 	keys = json_array();
-	doc = json_pack("{s:s, s:o}", "version", VAULT_INDICATORS_VERSION, "keys", keys);
+	doc = json_pack("{s:s, s:o}", "version", IND_VERSION, "keys", keys);
 	for (i = 0; doc != NULL && i < IND_NKEYS; i++) {
 		json_t *vals = json_array();
 

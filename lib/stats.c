@@ -449,7 +449,7 @@ static vault_status stats_fill(vault *v, const vault_stats_options *o, unsigned 
 		    json_object_update_new(
 		        doc, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:i,"
 		                       " s:I, s:I}",
-		                       "format", STATS_FORMAT, "vocabulary", VAULT_INDICATORS_VERSION,
+		                       "format", STATS_FORMAT, "vocabulary", IND_VERSION,
 		                       "vault", idhex, "org", v->org, "org_kind",
 		                       vault_org_kind_name(v->org_kind), "signer", v->user, "since",
 		                       from, "since_ts", (json_int_t)o->since, "until_ts",
@@ -623,8 +623,8 @@ static const char *check_shape(json_t *doc)
 		return "not a " STATS_FORMAT " document";
 	if (!json_is_string(json_object_get(doc, "vocabulary")) ||
 	    strcmp(json_string_value(json_object_get(doc, "vocabulary")),
-	           VAULT_INDICATORS_VERSION) != 0)
-		return "another vocabulary version than " VAULT_INDICATORS_VERSION;
+	           IND_VERSION) != 0)
+		return "another vocabulary version than " IND_VERSION;
 	if (!json_is_array(months) || json_array_size(months) == 0 ||
 	    json_array_size(months) > MONTHS_MAX)
 		return "bad months";
@@ -994,7 +994,7 @@ static char *render_json(const combined *c)
 		                                      cfig_json(c->total[i])));
 	}
 	doc = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:I, s:I, s:o}", "format",
-	                STATS_COMBINED_FORMAT, "vocabulary", VAULT_INDICATORS_VERSION, "sources",
+	                STATS_COMBINED_FORMAT, "vocabulary", IND_VERSION, "sources",
 	                sources_json(c), "months", months, "cases", "by_month",
 	                cfigs_json(c->cases, C), "total", cfig_json(c->cases[C]), "not_consented",
 	                (json_int_t)c->not_consented, "unreadable", (json_int_t)c->unreadable,
@@ -1116,7 +1116,7 @@ static char *render_html(const combined *c)
 	              "th{background:#eee}td.l,th.l{text-align:left}td.s{color:#666}"
 	              "section{page-break-inside:avoid}\n</style>\n</head>\n<body>\n"
 	              "<h1>Network statistics on gender-based violence</h1>\n"
-	              "<p>Vocabulary " VAULT_INDICATORS_VERSION ". Each organisation counted its"
+	              "<p>Vocabulary " IND_VERSION ". Each organisation counted its"
 	              " own cases whose consent covers statistics, suppressed every figure below"
 	              " its threshold k (and others that would give one away), and signed its"
 	              " figures; each signature was checked against a pinned verifier key."

@@ -14,6 +14,8 @@
 
 /* ---- the vocabulary (indicators.c) ------------------------------------- */
 
+/* The vocabulary's version: a change of any key or value is a new one. */
+#define IND_VERSION "libvault-indicators/1"
 #define IND_NKEYS 8
 #define IND_VALUES_MAX 16
 /* The pseudo-value counted for a key a case does not have set. */

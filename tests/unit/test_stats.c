@@ -113,7 +113,7 @@ static void test_stats__vocabulary_validation(void **state)
 	doc = json_loads((const char *)voc.data, 0, NULL);
 	assert_non_null(doc);
 	assert_string_equal(json_string_value(json_object_get(doc, "version")),
-	                    VAULT_INDICATORS_VERSION);
+	                    IND_VERSION);
 	assert_int_equal(json_array_size(json_object_get(doc, "keys")), IND_NKEYS);
 	json_decref(doc);
 	vault_buf_free(&voc);
@@ -415,7 +415,7 @@ static void test_stats__export_counts(void **state)
 	assert_int_equal(st, VAULT_OK);
 	assert_string_equal(json_string_value(json_object_get(doc, "org")), "cav");
 	assert_string_equal(json_string_value(json_object_get(doc, "vocabulary")),
-	                    VAULT_INDICATORS_VERSION);
+	                    IND_VERSION);
 	assert_int_equal(json_integer_value(json_object_get(doc, "k")), 3);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "cases"),
 	                                                    "total")), 4);
