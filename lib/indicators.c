@@ -163,6 +163,7 @@ int vault__ind_parse(const char *text, size_t len, ind_set *s)
 {
 	char line[IND_TEXT_MAX], again[IND_TEXT_MAX], why[8];
 	size_t pos = 0;
+	int ok;
 
 	memset(s, 0, sizeof *s);
 	if (len >= IND_TEXT_MAX || memchr(text, '\0', len) != NULL)
@@ -176,14 +177,17 @@ int vault__ind_parse(const char *text, size_t len, ind_set *s)
 		n = (size_t)(nl - (text + pos));
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
-		if (vault__ind_apply(s, line, why, sizeof why) != 0)
+		if (vault__ind_apply(s, line, why, sizeof why) != 0) {
+			vault__wipe(line, sizeof line);
 			return -1;
+		}
 		pos += n + 1;
 	}
 	/* Canonical only: one spelling per set of indicators. */
-	if (vault__ind_format(s, again, sizeof again) != len || memcmp(again, text, len) != 0)
-		return -1;
-	return 0;
+	ok = vault__ind_format(s, again, sizeof again) == len && memcmp(again, text, len) == 0;
+	vault__wipe(line, sizeof line);
+	vault__wipe(again, sizeof again);
+	return ok ? 0 : -1;
 }
 
 vault_status vault_indicators_vocabulary(vault_buf *out)
@@ -402,6 +406,7 @@ vault_status vault_case_indicators_set(vault *v, const char *case_id,
 		else
 			st = ind_write(v, case_id, &set, r.found ? r.version + 1 : 1);
 	}
+	vault__wipe(&set, sizeof set);
 	return vault__gate_close(&g, st);
 }
 
@@ -430,6 +435,7 @@ vault_status vault_case_indicators_get(vault *v, const char *case_id, vault_buf 
 		st = vault__ind_read(v, case_id, &set, &found);
 	if (st == VAULT_OK)
 		n = vault__ind_format(&set, text, sizeof text);
+	vault__wipe(&set, sizeof set);
 	/* Nothing leaves before its audit entry is committed. */
 	st = vault__gate_close(&g, st);
 	if (st == VAULT_OK && vault__buf_alloc(out, n) != VAULT_OK)
