@@ -196,6 +196,7 @@ vault_status vault_indicators_vocabulary(vault_buf *out)
 	char *text = NULL;
 	vault_status st = VAULT_OK;
 	size_t i, j;
+	int bad = 0;
 
 	if (out == NULL)
 		return VAULT_ERR_INVALID;
@@ -206,15 +207,17 @@ vault_status vault_indicators_vocabulary(vault_buf *out)
 	keys = json_array();
 	doc = json_pack("{s:s, s:o}", "version", IND_VERSION, "keys", keys);
 	for (i = 0; doc != NULL && i < IND_NKEYS; i++) {
-		json_t *vals = json_array();
+		json_t *vals = json_array(), *k;
 
 		for (j = 0; vals && j < vault__ind_keys[i].nvalues; j++)
-			json_array_append_new(vals, json_string(vault__ind_keys[i].values[j]));
-		json_array_append_new(keys, json_pack("{s:s, s:b, s:o}", "key", vault__ind_keys[i].key,
-		                                      "multi", vault__ind_keys[i].multi, "values",
-		                                      vals));
+			if (json_array_append_new(vals, json_string(vault__ind_keys[i].values[j])))
+				bad = 1;
+		k = json_pack("{s:s, s:b, s:o}", "key", vault__ind_keys[i].key, "multi",
+		              vault__ind_keys[i].multi, "values", vals);
+		if (json_array_append_new(keys, k) != 0)
+			bad = 1;
 	}
-	if (doc != NULL)
+	if (doc != NULL && !bad)
 		text = json_dumps(doc, JSON_INDENT(2));
 	if (text == NULL || vault__buf_alloc(out, strlen(text)) != VAULT_OK)
 		st = VAULT_ERR_NOMEM;

@@ -151,8 +151,8 @@ static int layout_make(layout *l, size_t nmonths)
 		nmem += R * (C + 1) + C * (R + 1) + R + 1;
 	}
 	l->nfigs = f;
-	l->members = calloc(nmem, sizeof *l->members);
-	l->off = calloc(neq + 1, sizeof *l->off);
+	l->members = vault__calloc(nmem, sizeof *l->members);
+	l->off = vault__calloc(neq + 1, sizeof *l->off);
 	if (l->members == NULL || l->off == NULL) {
 		layout_free(l);
 		return -1;
@@ -281,6 +281,35 @@ vault_status vault_stats_options_init(vault_stats_options *opts, unsigned int ve
 	return VAULT_OK;
 }
 
+/* The text of doc, read back and compared: jansson's writer can lose part
+ * of its output when an allocation fails, without saying so, and a signed
+ * or published document must be exactly the figures.  NULL on failure. */
+static char *dump_checked(const json_t *doc, size_t flags)
+{
+	char *text = json_dumps(doc, flags);
+	json_t *back;
+
+	if (text == NULL)
+		return NULL;
+	back = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (back == NULL || !json_equal(back, doc)) {
+		free(text);
+		text = NULL;
+	}
+	json_decref(back);
+	return text;
+}
+
+/* Append v to a, or note that a document is incomplete (an allocation
+ * failed): a signed export must never miss a figure. */
+static void add(json_t *a, json_t *v, int *bad)
+{
+	if (a == NULL || v == NULL || json_array_append_new(a, v) != 0)
+		*bad = 1;
+	if (a == NULL)
+		json_decref(v);
+}
+
 static json_t *fig_json(const sdc_fig *f)
 {
 	return f->suppressed ? json_null() : json_integer((json_int_t)f->value);
@@ -290,9 +319,14 @@ static json_t *figs_json(const sdc_fig *figs, size_t first, size_t n, size_t str
 {
 	json_t *a = json_array();
 	size_t i;
+	int bad = 0;
 
 	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, fig_json(&figs[first + i * stride]));
+		add(a, fig_json(&figs[first + i * stride]), &bad);
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -301,30 +335,35 @@ static json_t *export_json(const layout *l, const sdc_fig *figs, int64_t m0)
 	json_t *inds = json_array(), *months = json_array(), *doc;
 	size_t i, r, C = l->nmonths;
 	char label[8];
+	int bad = 0;
 
-	for (i = 0; months && i < C; i++) {
+	for (i = 0; i < C; i++) {
 		month_label(m0 + (int64_t)i, label);
-		json_array_append_new(months, json_string(label));
+		add(months, json_string(label), &bad);
 	}
-	for (i = 0; inds != NULL && i < IND_NKEYS; i++) {
+	for (i = 0; i < IND_NKEYS; i++) {
 		const ind_key *k = &vault__ind_keys[i];
 		json_t *values = json_array(), *by_month = json_array();
 
-		for (r = 0; values && r < k->nvalues; r++)
-			json_array_append_new(values, json_string(k->values[r]));
-		json_array_append_new(values, json_string(IND_NOT_RECORDED));
-		for (r = 0; by_month && r < l->nrows[i]; r++)
-			json_array_append_new(by_month, figs_json(figs, l->cell0[i] + r * C, C, 1));
-		json_array_append_new(
-		    inds, json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "key", k->key, "multi",
-		                    k->multi, "values", values, "by_value",
-		                    figs_json(figs, l->row0[i], l->nrows[i], 1), "by_month", by_month,
-		                    "month_totals", figs_json(figs, l->col0[i], C, 1), "total",
-		                    fig_json(&figs[l->grand[i]])));
+		for (r = 0; r < k->nvalues; r++)
+			add(values, json_string(k->values[r]), &bad);
+		add(values, json_string(IND_NOT_RECORDED), &bad);
+		for (r = 0; r < l->nrows[i]; r++)
+			add(by_month, figs_json(figs, l->cell0[i] + r * C, C, 1), &bad);
+		add(inds,
+		    json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "key", k->key, "multi", k->multi,
+		              "values", values, "by_value", figs_json(figs, l->row0[i], l->nrows[i], 1),
+		              "by_month", by_month, "month_totals", figs_json(figs, l->col0[i], C, 1),
+		              "total", fig_json(&figs[l->grand[i]])),
+		    &bad);
 	}
 	doc = json_pack("{s:o, s:{s:o, s:o}, s:o}", "months", months, "cases", "by_month",
 	                figs_json(figs, 0, C, 1), "total", fig_json(&figs[l->cases_total]),
 	                "indicators", inds);
+	if (bad) {
+		json_decref(doc);
+		return NULL;
+	}
 	return doc;
 }
 
@@ -429,7 +468,7 @@ static vault_status stats_fill(vault *v, const vault_stats_options *o, unsigned 
 	*json_out = NULL;
 	if (layout_make(&l, (size_t)(m1 - m0 + 1)) != 0)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	figs = calloc(l.nfigs, sizeof *figs);
+	figs = vault__calloc(l.nfigs, sizeof *figs);
 	if (figs == NULL) {
 		layout_free(&l);
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -457,7 +496,7 @@ static vault_status stats_fill(vault *v, const vault_stats_options *o, unsigned 
 		                       "not_consented", (json_int_t)ec.not_consented, "unreadable",
 		                       (json_int_t)ec.unreadable)) == 0 &&
 		    json_object_set_new(doc, "until", json_string(to)) == 0)
-			*json_out = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+			*json_out = dump_checked(doc, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
 		if (*json_out == NULL)
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
@@ -521,7 +560,7 @@ vault_status vault_stats_export(vault *v, const vault_stats_options *opts, vault
 		st = stats_fill(v, &o, k, &json);
 	if (st == VAULT_OK) {
 		blen = sizeof STATS_FORMAT + strlen(json) + 1;
-		body = malloc(blen + 1);
+		body = vault__malloc(blen + 1);
 		if (body == NULL)
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		else
@@ -718,11 +757,12 @@ static vault_status open_doc(size_t i, const char *text, const pinned *keys, siz
 	const char *err, *line;
 	size_t blen, j, hlen = sizeof STATS_FORMAT; /* with its newline */
 	int nsigs = 0, ok = 0, r;
+	json_t *again;
 	json_error_t je;
 	vault_status st;
 
 	memset(s, 0, sizeof *s);
-	sigs = calloc(NOTE_SIGS_MAX, sizeof *sigs);
+	sigs = vault__calloc(NOTE_SIGS_MAX, sizeof *sigs);
 	if (sigs == NULL)
 		return bad_doc(i, VAULT_ERR_NOMEM, "out of memory");
 	st = vault__note_parse(text, strlen(text), &blen, sigs, &nsigs, why, sizeof why);
@@ -746,7 +786,19 @@ static vault_status open_doc(size_t i, const char *text, const pinned *keys, siz
 		return bad_doc(i, VAULT_ERR_INVALID, "not a " STATS_FORMAT " signed note");
 	}
 	line = text + hlen;
+	/* Parsed twice: jansson reports running out of memory as a syntax
+	 * error, or loses part of the document without saying so.  A text
+	 * that reads differently the second time was not malformed. */
 	s->doc = json_loadb(line, blen - hlen - 1, JSON_REJECT_DUPLICATES, &je);
+	again = json_loadb(line, blen - hlen - 1, JSON_REJECT_DUPLICATES, &je);
+	if ((s->doc == NULL) != (again == NULL) ||
+	    (s->doc != NULL && !json_equal(s->doc, again)) ||
+	    (again == NULL && json_error_code(&je) == json_error_out_of_memory)) {
+		json_decref(again);
+		free(sigs);
+		return bad_doc(i, VAULT_ERR_NOMEM, "out of memory");
+	}
+	json_decref(again);
 	if (s->doc == NULL || !json_is_object(s->doc)) {
 		free(sigs);
 		return bad_doc(i, VAULT_ERR_INVALID, "its JSON does not parse");
@@ -804,7 +856,7 @@ static vault_status combine_sum(combined *c)
 
 	for (d = 0; d < c->nsrc; d++)
 		cap += json_array_size(json_object_get(c->src[d].doc, "months"));
-	c->months = calloc(cap ? cap : 1, sizeof *c->months);
+	c->months = vault__calloc(cap ? cap : 1, sizeof *c->months);
 	if (c->months == NULL)
 		return VAULT_ERR_NOMEM;
 	for (d = 0; d < c->nsrc; d++) {
@@ -821,15 +873,15 @@ static vault_status combine_sum(combined *c)
 	}
 	qsort(c->months, n, sizeof *c->months, month_cmp);
 	c->nmonths = C = n;
-	c->cases = calloc(C + 1, sizeof *c->cases);
+	c->cases = vault__calloc(C + 1, sizeof *c->cases);
 	if (c->cases == NULL)
 		return VAULT_ERR_NOMEM;
 	for (i = 0; i < IND_NKEYS; i++) {
 		size_t R = vault__ind_keys[i].nvalues + 1;
 
-		c->by_value[i] = calloc(R, sizeof(cfig));
-		c->by_month[i] = calloc(R * C, sizeof(cfig));
-		c->month_totals[i] = calloc(C, sizeof(cfig));
+		c->by_value[i] = vault__calloc(R, sizeof(cfig));
+		c->by_month[i] = vault__calloc(R * C, sizeof(cfig));
+		c->month_totals[i] = vault__calloc(C, sizeof(cfig));
 		if (!c->by_value[i] || !c->by_month[i] || !c->month_totals[i])
 			return VAULT_ERR_NOMEM;
 	}
@@ -888,11 +940,14 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		p = realloc(b->p, cap);
+		p = vault__malloc(cap);
 		if (p == NULL) {
 			b->failed = 1;
 			return;
 		}
+		if (b->len > 0)
+			memcpy(p, b->p, b->len);
+		free(b->p);
 		b->p = p;
 		b->cap = cap;
 	}
@@ -912,7 +967,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (tmp = malloc((size_t)n + 1)) == NULL) {
+	if (n < 0 || (tmp = vault__malloc((size_t)n + 1)) == NULL) {
 		b->failed = 1;
 		return;
 	}
@@ -947,9 +1002,14 @@ static json_t *cfigs_json(const cfig *f, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
+	int bad = 0;
 
 	for (i = 0; a && i < n; i++)
-		json_array_append_new(a, cfig_json(f[i]));
+		add(a, cfig_json(f[i]), &bad);
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -957,13 +1017,18 @@ static json_t *sources_json(const combined *c)
 {
 	json_t *a = json_array();
 	size_t d;
+	int bad = 0;
 
 	for (d = 0; a && d < c->nsrc; d++) {
 		const doc_src *s = &c->src[d];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "vault",
-		                                   s->vault, "org", s->org, "signer", s->signer,
-		                                   "since", s->since, "until", s->until, "k", s->k));
+		add(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "vault", s->vault, "org", s->org,
+		                 "signer", s->signer, "since", s->since, "until", s->until, "k", s->k),
+		    &bad);
+	}
+	if (bad) {
+		json_decref(a);
+		return NULL;
 	}
 	return a;
 }
@@ -973,25 +1038,24 @@ static char *render_json(const combined *c)
 	json_t *doc, *inds = json_array(), *months = json_array();
 	size_t i, r, C = c->nmonths;
 	char *text = NULL;
+	int bad = 0;
 
-	for (i = 0; months && i < C; i++)
-		json_array_append_new(months, json_string(c->months[i]));
-	for (i = 0; inds && i < IND_NKEYS; i++) {
+	for (i = 0; i < C; i++)
+		add(months, json_string(c->months[i]), &bad);
+	for (i = 0; i < IND_NKEYS; i++) {
 		const ind_key *k = &vault__ind_keys[i];
 		json_t *values = json_array(), *bm = json_array();
 
-		for (r = 0; values && r <= k->nvalues; r++)
-			json_array_append_new(values, json_string(r < k->nvalues ? k->values[r]
-			                                                         : IND_NOT_RECORDED));
-		for (r = 0; bm && r <= k->nvalues; r++)
-			json_array_append_new(bm, cfigs_json(c->by_month[i] + r * C, C));
-		json_array_append_new(inds, json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "key",
-		                                      k->key, "multi", k->multi, "values", values,
-		                                      "by_value",
-		                                      cfigs_json(c->by_value[i], k->nvalues + 1),
-		                                      "by_month", bm, "month_totals",
-		                                      cfigs_json(c->month_totals[i], C), "total",
-		                                      cfig_json(c->total[i])));
+		for (r = 0; r <= k->nvalues; r++)
+			add(values, json_string(r < k->nvalues ? k->values[r] : IND_NOT_RECORDED), &bad);
+		for (r = 0; r <= k->nvalues; r++)
+			add(bm, cfigs_json(c->by_month[i] + r * C, C), &bad);
+		add(inds,
+		    json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "key", k->key, "multi", k->multi,
+		              "values", values, "by_value", cfigs_json(c->by_value[i], k->nvalues + 1),
+		              "by_month", bm, "month_totals", cfigs_json(c->month_totals[i], C),
+		              "total", cfig_json(c->total[i])),
+		    &bad);
 	}
 	doc = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:I, s:I, s:o}", "format",
 	                STATS_COMBINED_FORMAT, "vocabulary", IND_VERSION, "sources",
@@ -999,8 +1063,8 @@ static char *render_json(const combined *c)
 	                cfigs_json(c->cases, C), "total", cfig_json(c->cases[C]), "not_consented",
 	                (json_int_t)c->not_consented, "unreadable", (json_int_t)c->unreadable,
 	                "indicators", inds);
-	if (doc != NULL)
-		text = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (doc != NULL && !bad)
+		text = dump_checked(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	return text;
 }
@@ -1201,8 +1265,8 @@ vault_status vault_stats_combine(const char *const *docs, size_t ndocs,
 	if (sodium_init() < 0)
 		return VAULT_ERR_NOCRYPTO;
 	memset(&c, 0, sizeof c);
-	keys = calloc(nvkeys, sizeof *keys);
-	c.src = calloc(ndocs, sizeof *c.src);
+	keys = vault__calloc(nvkeys, sizeof *keys);
+	c.src = vault__calloc(ndocs, sizeof *c.src);
 	if (keys == NULL || c.src == NULL) {
 		st = VAULT_ERR_NOMEM;
 		vault__set_last_error("out of memory");

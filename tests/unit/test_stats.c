@@ -651,6 +651,94 @@ static void test_stats__combine(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- allocation failures ---------------------------------------------------- */
+
+/* jansson builds the documents: its allocations count as the library's. */
+static void *json_fault_malloc(size_t n)
+{
+	if (vault__fault_now())
+		return NULL;
+	return malloc(n);
+}
+
+/* Fail the Nth allocation, for every N until none fails: a clean status,
+ * no leak (ASan), and whatever is signed or combined is complete. */
+static void test_stats__allocation_failures(void **state)
+{
+	char *dir = th_network();
+	char *key = vkey_of(dir, "cav_sup"), *good = NULL;
+	vault_stats_options o = VAULT_STATS_OPTIONS_INIT;
+	vault_buf out = VAULT_BUF_INIT, ref = VAULT_BUF_INIT, again = VAULT_BUF_INIT;
+	const char *keys[1];
+	vault_status st;
+	json_t *d;
+	long n;
+	int hit, fmt;
+	vault *v;
+
+	(void)state;
+	keys[0] = key;
+	consented_cases(dir, 4);
+	d = export_doc(dir, "cav_sup", 3, &st, &good);
+	json_decref(d);
+	o.since = vault__now() - 40 * DAY;
+	o.until = vault__now() + DAY;
+	o.k = 3;
+	v = th_open(dir, "cav_sup");
+	for (n = 1;; n++) {
+		vault__fault_alloc_after(n);
+		st = vault_stats_export(v, &o, &out);
+		hit = vault__fault_alloc_hit();
+		vault__fault_alloc_after(0);
+		if (st == VAULT_OK) {
+			const char *docs[1] = {(const char *)out.data};
+
+			/* complete: it combines */
+			if (vault_stats_combine(docs, 1, keys, 1, VAULT_STATS_JSON, &again) != VAULT_OK)
+				fail_msg("export, allocation %ld: %s\n%s", n, vault_last_errmsg(),
+				         (const char *)out.data);
+			vault_buf_free(&again);
+		} else if (st != VAULT_ERR_NOMEM && st != VAULT_ERR_AUDIT) {
+			fail_msg("export, allocation %ld: %s (%s)", n, vault_strerror(st),
+			         vault_errmsg(v));
+		}
+		vault_buf_free(&out);
+		if (!hit)
+			break;
+	}
+	assert_int_equal(st, VAULT_OK);
+	vault_close(v);
+	for (fmt = VAULT_STATS_JSON; fmt <= VAULT_STATS_HTML; fmt++) {
+		const char *docs[1] = {good};
+
+		assert_int_equal(vault_stats_combine(docs, 1, keys, 1, (vault_stats_format)fmt, &ref),
+		                 VAULT_OK);
+		for (n = 1;; n++) {
+			vault__fault_alloc_after(n);
+			st = vault_stats_combine(docs, 1, keys, 1, (vault_stats_format)fmt, &out);
+			hit = vault__fault_alloc_hit();
+			vault__fault_alloc_after(0);
+			if (st == VAULT_OK) {
+				assert_int_equal(out.len, ref.len);
+				assert_memory_equal(out.data, ref.data, ref.len);
+			} else if (st != VAULT_ERR_NOMEM) {
+				fail_msg("combine, format %d, allocation %ld: %s (%s)", fmt, n,
+				         vault_strerror(st), vault_last_errmsg());
+			} else {
+				assert_null(out.data);
+			}
+			vault_buf_free(&out);
+			if (!hit)
+				break;
+		}
+		assert_int_equal(st, VAULT_OK);
+		vault_buf_free(&ref);
+	}
+	free(good);
+	free(key);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,7 +753,9 @@ int main(void)
 		cmocka_unit_test(test_stats__non_consented_never_changes_released),
 		cmocka_unit_test(test_stats__who_may_export),
 		cmocka_unit_test(test_stats__combine),
+		cmocka_unit_test(test_stats__allocation_failures),
 	};
 
+	json_set_alloc_funcs(json_fault_malloc, free);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
