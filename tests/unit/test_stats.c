@@ -525,6 +525,26 @@ static void test_stats__who_may_export(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "cases"),
 	                                                    "total")), 0);
 	json_decref(doc);
+	/* the counts leave the library: never inside vault_begin() */
+	{
+		vault_stats_options o = VAULT_STATS_OPTIONS_INIT;
+		vault_buf out = VAULT_BUF_INIT;
+
+		o.since = 0;
+		o.until = DAY;
+		v = th_open(dir, "cav_sup");
+		assert_int_equal(vault_begin(v), VAULT_OK);
+		assert_int_equal(vault_stats_export(v, &o, &out), VAULT_ERR_STATE);
+		assert_null(out.data);
+		assert_int_equal(vault_rollback(v), VAULT_OK);
+		o.until = o.since; /* an empty period */
+		assert_int_equal(vault_stats_export(v, &o, &out), VAULT_ERR_INVALID);
+		o.until = 130LL * 31 * DAY; /* longer than 120 months */
+		assert_int_equal(vault_stats_export(v, &o, &out), VAULT_ERR_INVALID);
+		o.version = 99;
+		assert_int_equal(vault_stats_export(v, &o, &out), VAULT_ERR_INVALID);
+		vault_close(v);
+	}
 	/* every attempt is in the log */
 	v = th_open(dir, "aud");
 	vault_audit_query_init(&q, VAULT_AUDIT_QUERY_VERSION);
