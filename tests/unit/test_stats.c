@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "audit_chain.h"
 #include "helpers.h"
 #include "internal.h"
 #include "policy.h"
@@ -619,6 +620,26 @@ static void test_stats__combine(void **state)
 		assert_int_equal(vault_stats_combine(docs, 1, keys, 1, VAULT_STATS_JSON, &out),
 		                 VAULT_ERR_INTEGRITY);
 		assert_non_null(strstr(vault_last_errmsg(), "no trusted verifier key"));
+	}
+	/* another pinned supervisor re-signs the centre's figures as hers:
+	 * the file names its signer, whose pinned key did not sign it */
+	{
+		vault *w = th_open(dir, "cas_sup");
+		const char *blank = strstr(cav_note, "\n\n");
+		const char *docs[1];
+		const char *keys[] = {kcav, kother};
+		vault_buf resigned = VAULT_BUF_INIT;
+
+		assert_non_null(blank);
+		assert_int_equal(vault__note_sign(cav_note, (size_t)(blank - cav_note) + 1, "cas_sup",
+		                                  w->sec->sign_sk, w->sec->sign_pk, &resigned),
+		                 VAULT_OK);
+		vault_close(w);
+		docs[0] = (const char *)resigned.data;
+		assert_int_equal(vault_stats_combine(docs, 1, keys, 2, VAULT_STATS_JSON, &out),
+		                 VAULT_ERR_INTEGRITY);
+		assert_non_null(strstr(vault_last_errmsg(), "its signer cav_sup"));
+		vault_buf_free(&resigned);
 	}
 	/* one figure changed: the signature fails */
 	bad = strdup(cav_note);
