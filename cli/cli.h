@@ -97,6 +97,7 @@ int cmd_break_glass(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_shell(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_stats(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 
@@ -115,6 +116,7 @@ extern const char cli_usage_break_glass[];
 extern const char cli_usage_audit[];
 extern const char cli_usage_shell[];
 extern const char cli_usage_report[];
+extern const char cli_usage_stats[];
 extern const char cli_usage_help[];
 extern const char cli_usage_version[];
 

@@ -45,6 +45,7 @@ const char cli_usage_audit[] =
 	"              share revoke grant.list break-glass audit.query\n"
 	"              audit.export audit.checkpoint audit.verify.start\n"
 	"              audit.verify report.access report.review\n"
+	"              case.indicators.set case.indicators.get stats.export\n"
 	"export      Write the whole log to FILE as JSON Lines, for offline\n"
 	"            verification, and FILE.checkpoint: a checkpoint of exactly\n"
 	"            what was exported, which verify --export then checks.  Shows\n"
@@ -94,7 +95,9 @@ static const char *const audit_actions[] = {
 	"record.reclassify", "consent.add",
 	"consent.list", "consent.withdraw", "share", "revoke", "grant.list",
 	"break-glass", "audit.query", "audit.export", "audit.checkpoint",
-	"audit.verify.start", "audit.verify", "report.access", "report.review", NULL,
+	"audit.verify.start", "audit.verify", "report.access", "report.review",
+	"case.indicators.set", "case.indicators.get",
+	"stats.export", NULL,
 };
 
 static int known_action(const char *a)

@@ -1,12 +1,15 @@
 /*
- * cmd_case.c - `vault case new|list|show`.
+ * cmd_case.c - `vault case new|list|show|indicators`.
  */
+#include <string.h>
+
 #include "cli.h"
 
 const char cli_usage_case[] =
 	"usage: vault case new --kind victim|perpetrator [--restricted]\n"
 	"   or: vault case list [--restricted]\n"
 	"   or: vault case show CASE [--grants]\n"
+	"   or: vault case indicators CASE [--set KEY=VALUE[,VALUE...]...]\n"
 	"\n"
 	"CASE is a case id, or a unique prefix of at least 6 of its hex digits.\n"
 	"\n"
@@ -21,7 +24,12 @@ const char cli_usage_case[] =
 	"show  Show a case: kind, owner, the classes you can read and write and,\n"
 	"      for a victim case whose safety class you hold, the perpetrator\n"
 	"      cases linked to it.  --grants also lists who holds the case\n"
-	"      (needs the share right).\n";
+	"      (needs the share right).\n"
+	"indicators  Show the statistical indicators of a victim case (read on\n"
+	"      its general class), or with --set change some of them (write on\n"
+	"      it): KEY=VALUE, KEY=V1,V2 for the types of violence, KEY= to clear.\n"
+	"      An unknown key or value is refused with the valid ones listed;\n"
+	"      'vault stats vocabulary' prints them all.  Recorded.\n";
 
 static int case_new(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -313,12 +321,94 @@ out:
 	return r;
 }
 
+/* `case indicators CASE [--set K=V ...]`: by hand, --set takes several. */
+static int case_indicators(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *sets[64], *arg = NULL;
+	char case_id[VAULT_ID_BUFSIZE];
+	vault_buf out = VAULT_BUF_INIT;
+	size_t nsets = 0;
+	int in_set = 0, r;
+	vault_status st;
+
+	for (int a = 1; a < argc; a++) {
+		const char *w = argv[a];
+
+		if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
+			cli_print_command_help("case", stdout);
+			return CLI_EXIT_OK;
+		}
+		if (strcmp(w, "--set") == 0 || strncmp(w, "--set=", 6) == 0) {
+			in_set = 1;
+			if (w[5] == '\0')
+				continue;
+			w += 6;
+		} else if (w[0] == '-') {
+			return cli_usage_error("case", "case indicators: unknown option '%s'", w);
+		} else if (!in_set || strchr(w, '=') == NULL) {
+			if (arg != NULL)
+				return cli_usage_error("case", "case indicators: unexpected argument"
+				                       " '%s'", w);
+			arg = w;
+			continue;
+		}
+		if (nsets == sizeof(sets) / sizeof(sets[0]))
+			return cli_usage_error("case", "case indicators: too many --set");
+		sets[nsets++] = w;
+	}
+	if (arg == NULL && ctx->current_case[0])
+		arg = ctx->current_case; /* the shell's `use CASE` */
+	if (arg == NULL)
+		return cli_usage_error("case", "case indicators: missing CASE");
+	if (in_set && nsets == 0)
+		return cli_usage_error("case", "case indicators: --set needs KEY=VALUE");
+	if ((r = cli_open(ctx)) != 0)
+		return r;
+	if ((r = cli_case_id(ctx, arg, case_id)) != 0)
+		return r;
+	ctx->about_case = case_id;
+	if (nsets > 0) {
+		if ((st = vault_case_indicators_set(ctx->v, case_id, sets, nsets)) != VAULT_OK)
+			return cli_fail(ctx, st);
+		if (ctx->json)
+			return cli_json_print(json_pack("{s:s, s:I}", "id", case_id, "set",
+			                                (json_int_t)nsets));
+		printf("set %zu indicator%s of case %s\n", nsets, nsets == 1 ? "" : "s", case_id);
+		return CLI_EXIT_OK;
+	}
+	if ((st = vault_case_indicators_get(ctx->v, case_id, &out)) != VAULT_OK)
+		return cli_fail(ctx, st);
+	if (ctx->json) {
+		json_t *o = json_object();
+		char *save = NULL, *line;
+
+		for (line = strtok_r((char *)out.data, "\n", &save); o && line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *eq = strchr(line, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			json_object_set_new(o, line, json_string(eq + 1));
+		}
+		vault_buf_free(&out);
+		return cli_json_print(o);
+	}
+	if (out.len == 0)
+		printf("no indicators set\n");
+	else
+		fwrite(out.data, 1, out.len, stdout);
+	vault_buf_free(&out);
+	return CLI_EXIT_OK;
+}
+
 int cmd_case(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
 		{"new", case_new},
 		{"list", case_list},
 		{"show", case_show},
+		{"indicators", case_indicators},
 		{NULL, NULL},
 	};
 

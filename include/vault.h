@@ -1254,6 +1254,122 @@ VAULT_API vault_status vault_report_review(vault *v, const char *org,
                                            const vault_report_options *opts,
                                            vault_buf *out);
 
+/* ------------------------------------------------------------------------ */
+/* Indicators and statistics without reading a case (@since 1.1.0)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Indicators are a small, versioned vocabulary of structured fields of a
+ * victim case (age band, nationality group, types of violence, relation to
+ * the perpetrator, children present, referral source and destination, legal
+ * status group), from GBVIMS, Istat's survey of anti-violence centres and
+ * art. 11 of the Istanbul Convention; README.md lists every key and value
+ * and SECURITY.md says how they are stored (encrypted under the case's
+ * general class key, in a table of their own).  The statistics an
+ * organisation exports count them over its consented cases only, with small
+ * cells suppressed, in a JSON document signed by the supervisor as a C2SP
+ * signed note; the authority combines the signed exports of the network.
+ */
+
+/**
+ * The vocabulary as JSON text in *out: {"version": "libvault-indicators/1"
+ * (this library's version of it), "keys": [{"key":
+ * ..., "multi": bool, "values": [...]}, ...]}.  No handle.  Errors:
+ * VAULT_ERR_INVALID (out NULL), VAULT_ERR_NOMEM.  @since 1.1.0
+ */
+VAULT_API vault_status vault_indicators_vocabulary(vault_buf *out);
+
+/**
+ * Set indicators of a case: each of `assignments[0..n)` is "key=value", or
+ * "key=v1,v2" for a multi-valued key (types of violence), or "key=" to
+ * clear the key.  The others stay as they were.  Checked against the
+ * vocabulary before anything is written: an unknown key or value is
+ * VAULT_ERR_INVALID, with the valid ones in vault_errmsg().  Needs write on
+ * the case's general class; recorded ("case.indicators.set").  Errors:
+ * VAULT_ERR_INVALID, VAULT_ERR_NOT_FOUND, VAULT_ERR_DENIED, VAULT_ERR_CORRUPT.
+ * @since 1.1.0
+ */
+VAULT_API vault_status vault_case_indicators_set(vault *v, const char *case_id,
+                                                 const char *const *assignments,
+                                                 size_t n);
+
+/**
+ * The indicators of a case as text in *out, one "key=value" line per key
+ * that is set, in the vocabulary's order (multi-valued keys: values
+ * comma-separated in the vocabulary's order); "" when none is set.  Needs
+ * read on the case's general class; recorded ("case.indicators.get"); not
+ * inside vault_begin().  *out is released with vault_buf_free().  Errors:
+ * VAULT_ERR_INVALID, VAULT_ERR_NOT_FOUND, VAULT_ERR_DENIED, VAULT_ERR_CORRUPT,
+ * VAULT_ERR_STATE.  @since 1.1.0
+ */
+VAULT_API vault_status vault_case_indicators_get(vault *v, const char *case_id,
+                                                 vault_buf *out);
+
+/** Smallest and default threshold under which a count is suppressed. */
+#define VAULT_STATS_K_MIN 3
+#define VAULT_STATS_K_DEFAULT 5
+
+typedef struct vault_stats_options {
+	unsigned int version;
+	/** Cases created in [since, until) (Unix seconds, UTC) are counted;
+	 *  both required, until > since, at most 120 months apart. */
+	int64_t since;
+	int64_t until;
+	/** Counts below k are suppressed; 0 means VAULT_STATS_K_DEFAULT;
+	 *  below VAULT_STATS_K_MIN is VAULT_ERR_INVALID. */
+	unsigned int k;
+} vault_stats_options;
+
+#define VAULT_STATS_OPTIONS_VERSION 1
+#define VAULT_STATS_OPTIONS_INIT {VAULT_STATS_OPTIONS_VERSION, 0, 0, 0}
+/** @since 1.1.0 */
+VAULT_API vault_status vault_stats_options_init(vault_stats_options *opts,
+                                                unsigned int version);
+
+/**
+ * Export the statistics of the caller's organisation: over its victim cases
+ * created in the period that hold a valid consent (not withdrawn, not
+ * expired) whose scope includes VAULT_SCOPE_STATISTICS, each indicator
+ * counted by value and by month of the case's creation (UTC); cells below k
+ * suppressed, with secondary suppression (method in SECURITY.md).  Cases
+ * without that consent appear only in one "not consented" total.  *out
+ * receives a C2SP signed note, signed with the caller's audit key (verifier
+ * key from vault_audit_vkey()), whose body is the line "libvault-stats/1"
+ * and the JSON document (format in SECURITY.md) carrying the vault id, the
+ * organisation, the period, k and the vocabulary's version.  Supervisors of
+ * an organisation only; recorded ("stats.export"); not inside
+ * vault_begin().  Errors: VAULT_ERR_INVALID, VAULT_ERR_DENIED,
+ * VAULT_ERR_CORRUPT, VAULT_ERR_STATE, VAULT_ERR_NOMEM.  @since 1.1.0
+ */
+VAULT_API vault_status vault_stats_export(vault *v, const vault_stats_options *opts,
+                                          vault_buf *out);
+
+/** Output formats of vault_stats_combine(). */
+typedef enum vault_stats_format {
+	VAULT_STATS_JSON = 1,
+	VAULT_STATS_CSV = 2,
+	VAULT_STATS_HTML = 3 /**< one file, bar charts in inline SVG, no scripts */
+} vault_stats_format;
+
+/**
+ * Combine signed exports of vault_stats_export() offline: no vault, no key.
+ * `docs[0..ndocs)` are the files' contents; `vkeys[0..nvkeys)` the trusted
+ * verifier keys (vault_audit_vkey()).  Each document must carry a signature
+ * that one of the keys verifies, by the key named as its signer (a
+ * signature line of a trusted key that does not verify refuses it too);
+ * two documents of the same vault and organisation whose periods overlap
+ * are refused; all must be of this vocabulary version.  The figures are
+ * summed; a figure suppressed in any document is suppressed in the sum.
+ * *out receives the result in `format`.  Errors (message in
+ * vault_last_errmsg()): VAULT_ERR_INTEGRITY (a signature fails or no
+ * trusted key signed), VAULT_ERR_EXISTS (same organisation and period),
+ * VAULT_ERR_INVALID (malformed document or key, other vocabulary),
+ * VAULT_ERR_NOMEM.  @since 1.1.0
+ */
+VAULT_API vault_status vault_stats_combine(const char *const *docs, size_t ndocs,
+                                           const char *const *vkeys, size_t nvkeys,
+                                           vault_stats_format format, vault_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -214,4 +214,27 @@ vault_status vault_audit_checkpoint_parse(const char *text, size_t len,
 vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
                                               const unsigned char pk[32]);
 
+/* ---- signed notes of any body (lib/stats.c) ---------------------------- */
+
+#define NOTE_BODY_MAX (4u * 1024u * 1024u)
+
+/* The note text of `body` (note text ending with a newline, no blank line)
+ * with one signature line by (name, key), into *out (sodium memory). */
+vault_status vault__note_sign(const char *body, size_t blen, const char *name,
+                              const unsigned char sign_sk[64],
+                              const unsigned char sign_pk[32], vault_buf *out);
+/* Split a note into its body (text[0..*body_len), with its last newline)
+ * and signature lines (sigs holds NOTE_SIGS_MAX).  Parses, does not verify.
+ * VAULT_ERR_CORRUPT, with why, when malformed. */
+vault_status vault__note_parse(const char *text, size_t len, size_t *body_len,
+                               audit_note_sig *sigs, int *nsigs, char *why,
+                               size_t whylen);
+/* As vault_audit_checkpoint_signed_by, for a parsed note: 1 a line of
+ * (name, pk) verifies, 0 none, -1 one of its lines does not verify. */
+int vault__note_signed_by(const audit_note_sig *sigs, int nsigs, const char *body,
+                          size_t blen, const char *name, const unsigned char pk[32]);
+/* A verifier key "name+hash+base64(0x01 || key)" (audit_proof.c): 0 or -1. */
+int vault__audit_vkey_parse(const char *s, char name[NOTE_NAME_MAX + 1],
+                            unsigned char pk[32]);
+
 #endif

@@ -505,3 +505,155 @@ vault_status vault_audit_checkpoint_check_sig(const audit_checkpoint *cp,
 		return VAULT_ERR_INTEGRITY;
 	return VAULT_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Signed notes of any body (statistics exports, lib/stats.c)                */
+/* ------------------------------------------------------------------------ */
+
+/* The first "\n\n" in s[0..n), or NULL (memmem is a GNU extension). */
+static const char *blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '\n' && s[i + 1] == '\n')
+			return s + i;
+	return NULL;
+}
+
+vault_status vault__note_sign(const char *body, size_t blen, const char *name,
+                              const unsigned char sign_sk[64],
+                              const unsigned char sign_pk[32], vault_buf *out)
+{
+	char line[NOTE_NAME_MAX + 128];
+	unsigned char *text;
+	size_t llen;
+
+	if (!out)
+		return VAULT_ERR_INVALID;
+	out->data = NULL;
+	out->len = 0;
+	if (!body || !name || !sign_sk || !sign_pk || blen == 0 || blen > NOTE_BODY_MAX ||
+	    body[blen - 1] != '\n' || !note_text_ok(body, blen) ||
+	    !vault__audit_valid_name(name, strlen(name)) ||
+	    sodium_memcmp(sign_sk + 32, sign_pk, 32) != 0)
+		return VAULT_ERR_INVALID;
+	/* A blank line ends the body: one inside it would move the split. */
+	if (blank_line(body, blen) != NULL)
+		return VAULT_ERR_INVALID;
+	if (sodium_init() < 0)
+		return VAULT_ERR_NOCRYPTO;
+	llen = sig_line(line, sizeof line, name, body, blen, sign_sk, sign_pk);
+	if (llen == 0)
+		return VAULT_ERR_INVALID;
+	text = sodium_malloc(blen + 1 + llen + 1);
+	if (!text)
+		return VAULT_ERR_NOMEM;
+	memcpy(text, body, blen);
+	text[blen] = '\n';
+	memcpy(text + blen + 1, line, llen + 1);
+	out->data = text;
+	out->len = blen + 1 + llen;
+	return VAULT_OK;
+}
+
+vault_status vault__note_parse(const char *text, size_t len, size_t *body_len,
+                               audit_note_sig *sigs, int *nsigs, char *why,
+                               size_t whylen)
+{
+	const char *line, *split = NULL, *p;
+	size_t n, pos;
+	unsigned char sigbuf[(NOTE_SIG_B64_MAX / 4) * 3];
+	long dl;
+
+	if (why && whylen)
+		why[0] = '\0';
+	*nsigs = 0;
+	*body_len = 0;
+	if (len > NOTE_BODY_MAX + NOTE_SIGS_MAX * (NOTE_NAME_MAX + NOTE_SIG_B64_MAX + 8)) {
+		vault__audit_why(why, whylen, "signed note too long");
+		return VAULT_ERR_CORRUPT;
+	}
+	if (sodium_init() < 0)
+		return VAULT_ERR_NOCRYPTO;
+	if (len == 0 || text[len - 1] != '\n' || !note_text_ok(text, len)) {
+		vault__audit_why(why, whylen, "not a signed note: not UTF-8 text without"
+		                 " control characters ending with a newline");
+		return VAULT_ERR_CORRUPT;
+	}
+	/* As golang.org/x/mod/sumdb/note: the last blank line ends the body. */
+	for (p = text; (p = blank_line(p, len - (size_t)(p - text))) != NULL; p++)
+		split = p;
+	if (!split || split == text) {
+		vault__audit_why(why, whylen, "not a signed note: no signature block");
+		return VAULT_ERR_CORRUPT;
+	}
+	*body_len = (size_t)(split - text) + 1;
+	pos = *body_len + 1;
+	while (pos < len) {
+		const char *name, *b64, *sp;
+		size_t nlen, blen;
+		audit_note_sig *s;
+
+		if (next_line(text, len, &pos, &line, &n) || *nsigs >= NOTE_SIGS_MAX ||
+		    n < sizeof EM_DASH + 2 || memcmp(line, EM_DASH " ", sizeof EM_DASH) != 0) {
+			vault__audit_why(why, whylen, "signature line %d is malformed",
+			                 *nsigs + 1);
+			goto bad;
+		}
+		name = line + sizeof EM_DASH;
+		sp = memchr(name, ' ', n - sizeof EM_DASH);
+		if (!sp) {
+			vault__audit_why(why, whylen, "signature line %d is malformed",
+			                 *nsigs + 1);
+			goto bad;
+		}
+		nlen = (size_t)(sp - name);
+		b64 = sp + 1;
+		blen = (size_t)(line + n - b64);
+		if (nlen > NOTE_NAME_MAX || !vault_audit_note_name_ok(name, nlen) ||
+		    (dl = vault__audit_b64_decode(b64, blen, sigbuf, sizeof sigbuf)) < 5) {
+			vault__audit_why(why, whylen, "signature line %d is malformed",
+			                 *nsigs + 1);
+			goto bad;
+		}
+		s = &sigs[(*nsigs)++];
+		memset(s, 0, sizeof *s);
+		memcpy(s->name, name, nlen);
+		s->name[nlen] = '\0';
+		memcpy(s->keyid, sigbuf, 4);
+		if (dl == NOTE_SIG_BYTES) {
+			s->ed25519 = 1;
+			memcpy(s->sig, sigbuf + 4, AUDIT_SIG_BYTES);
+		}
+	}
+	if (*nsigs == 0) {
+		vault__audit_why(why, whylen, "signed note has no signature");
+		goto bad;
+	}
+	return VAULT_OK;
+bad:
+	*nsigs = 0;
+	*body_len = 0;
+	return VAULT_ERR_CORRUPT;
+}
+
+int vault__note_signed_by(const audit_note_sig *sigs, int nsigs, const char *body,
+                          size_t blen, const char *name, const unsigned char pk[32])
+{
+	unsigned char id[4];
+	int i, found = 0;
+
+	vault_audit_note_keyid(name, pk, id);
+	for (i = 0; i < nsigs; i++) {
+		const audit_note_sig *s = &sigs[i];
+
+		if (!s->ed25519 || strcmp(s->name, name) != 0 || memcmp(s->keyid, id, 4) != 0)
+			continue;
+		if (crypto_sign_verify_detached(s->sig, (const unsigned char *)body, blen,
+		                                pk) != 0)
+			return -1;
+		found = 1;
+	}
+	return found;
+}

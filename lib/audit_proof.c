@@ -347,3 +347,15 @@ out:
 	free(hashes);
 	return st;
 }
+
+int vault__audit_vkey_parse(const char *s, char name[NOTE_NAME_MAX + 1],
+                            unsigned char pk[32])
+{
+	vkey k;
+
+	if (!s || vkey_parse(s, &k) != 0)
+		return -1;
+	memcpy(name, k.name, sizeof k.name);
+	memcpy(pk, k.pk, 32);
+	return 0;
+}

@@ -43,6 +43,7 @@ static const char *const r_read_only[] = {
 #define R_RESTRICTED         "restricted case of your organisation, held by its creator alone: a supervisor can use break-glass"
 #define R_LIST_RESTRICTED    "only supervisors of an organisation list its restricted cases"
 #define R_HANDOVER           "hand-over of a restricted case whose holders left, under break-glass"
+#define R_STATS_EXPORT       "only a supervisor of an organisation exports its statistics"
 #define R_SEPARATION         "separation rule: victim safety data never goes to a perpetrator programme"
 #define R_NO_SHARE_CLASS     "no share right on this class"
 #define R_NO_SHARE_CASE      "no share right on this case"
@@ -649,6 +650,15 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 		return;
 	case POLICY_REPORT_REVIEW:
 		decide_report_review(req, out);
+		return;
+	case POLICY_STATS_EXPORT:
+		/* Counts of the organisation's own consented cases, signed by
+		 * someone who answers for them; never another organisation's. */
+		if (req->role == VAULT_ROLE_SUPERVISOR && req->actor_org != NULL &&
+		    req->target != NULL && same(req->target, req->actor_org))
+			allow(out, R_OK);
+		else
+			deny(out, R_STATS_EXPORT);
 		return;
 	default:
 		break;

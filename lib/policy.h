@@ -37,8 +37,10 @@ typedef enum policy_action {
 	                                holders, and auditors */
 	POLICY_REPORT_ACCESS_NAMES = 31, /* the same with staff names: supervisors
 	                                    among them, and auditors */
-	POLICY_REPORT_REVIEW = 32    /* the access review of organisation `target`:
+	POLICY_REPORT_REVIEW = 32,   /* the access review of organisation `target`:
 	                                its supervisors, and auditors */
+	POLICY_STATS_EXPORT = 40 /* export the statistics of `target` (an organisation):
+	                            a supervisor of that organisation */
 } policy_action;
 
 /* A grant that applies to the actor (to the actor's user or organisation).

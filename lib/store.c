@@ -105,6 +105,14 @@ static const char *const migrations[] = {
 	 * only those rare entries, so appends pay nothing for it. */
 	"CREATE INDEX audit_keyhist ON audit(target, seq)"
 	" WHERE action IN ('user.add', 'user.rekey');",
+	/* 5 -> 6 (1.1.0): a case's statistical indicators (lib/stats.c), one
+	 * row per case, encrypted under its general class key; a table of
+	 * their own so that no record name is reserved and record listings
+	 * stay what they were.  version counts the writes and is bound into
+	 * the AEAD's associated data with the case and the key's epoch. */
+	"CREATE TABLE indicators(case_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL, author TEXT NOT NULL, created INTEGER NOT NULL,"
+	" nonce BLOB NOT NULL, ct BLOB NOT NULL);",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))

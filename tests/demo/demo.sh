@@ -240,8 +240,7 @@ fi
 ls -l "$DEMO" | indent
 say "no plaintext found"
 
-# ==== her access report (issue 13; lib/report.c) =====================================
-# Her access report closes the story.  Sections after this one start with
+# ==== her access report (issue 13; lib/report.c) ==============================# Her access report closes the story.  Sections after this one start with
 # their own "# ====" line.
 heading "11. Her access report: who saw her file"
 say "The woman asks her centre who saw her file (GDPR art. 15).  Giulia, who holds the"
@@ -249,6 +248,99 @@ say "share right on the case, prints the report: organisations and roles, no sta
 say "(The same in Italian with --lang it, and as one printable page with --format html.)"
 v giulia "$OP_CAS_PW" report access "$CASE" --lang en | indent
 # ==== end of her access report ======================================================
+=======
+# ===========================================================================
+# BEGIN the Prefecture's combined statistics (issue 13).  Kept as the very
+# last section: it adds an organisation and cases, which the sections above
+# do not expect.
+# ===========================================================================
+heading "12. The Prefecture's combined statistics, without reading a case"
+PREF_PW='Prefettura: dieci torri e un fiume'
+vnew admin "$ADMIN_PW" "$PREF_PW" org add prefettura --kind authority \
+	--name "Prefettura (network coordination)" --supervisor pref_bianchi --kdf "$KDF" | indent
+vnew pref_bianchi "$PREF_PW" "$PREF_PW (hers)" passwd --kdf "$KDF" | indent
+PREF_PW="$PREF_PW (hers)"
+say "Caseworkers record the indicators of their cases, from a versioned vocabulary"
+say "(GBVIMS types of violence, Istat's survey of anti-violence centres):"
+v sara "$CW_CAV_PW" stats vocabulary | head -8 | indent
+say "   ..."
+# case_with USER PASS ORG SCOPE INDICATORS...: a victim case with a consent
+# (SCOPE "none": no consent at all) and its indicators.
+case_with() {
+	local user=$1 pass=$2 org=$3 scope=$4 c
+	shift 4
+	c=$("$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 case new --kind victim 3<<<"$pass")
+	if [ "$scope" != none ]; then
+		"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 consent add "$c" --org "$org" \
+			--classes general --purpose "anonymised statistics for the network" \
+			--scope "$scope" 3<<<"$pass" >/dev/null
+	fi
+	"$VAULT" --vault "$DEMO" --user "$user" --passphrase-fd 3 case indicators "$c" \
+		--set "$@" 3<<<"$pass" >/dev/null
+	echo "$c"
+}
+C1=$(case_with sara "$CW_CAV_PW" cav-iris services,statistics age_band=30-39 \
+	violence=physical-assault,psychological,stalking perpetrator_relation=former-partner \
+	children_present=yes nationality_group=italian referral_source=police)
+printf '   $ vault --user sara case indicators %s --set age_band=30-39 violence=physical-assault,psychological,stalking ...\n' "$C1" >&5
+v sara "$CW_CAV_PW" case indicators "$C1" | indent
+say "A value outside the vocabulary is refused, with the valid ones:"
+refused 2 v sara "$CW_CAV_PW" case indicators "$C1" --set violence=slapping
+say "Ten more cases at the two centres.  Two more women did not consent to statistics"
+say "(nor did the first one: her consent covers services and sharing only)."
+for i in 1 2 3 4 5; do
+	case_with sara "$CW_CAV_PW" cav-iris services,statistics age_band=30-39 \
+		violence=physical-assault,psychological perpetrator_relation=partner \
+		children_present=yes nationality_group=italian referral_source=self >/dev/null
+done
+case_with sara "$CW_CAV_PW" cav-iris services,sharing age_band=under-18 violence=rape >/dev/null
+for i in 1 2 3 4 5; do
+	case_with giulia "$OP_CAS_PW" cas-aurora services,statistics age_band=18-29 \
+		violence=psychological,economic nationality_group=non-eu \
+		legal_status_group=asylum-seeker referral_destination=antiviolence-centre >/dev/null
+done
+case_with giulia "$OP_CAS_PW" cas-aurora none age_band=18-29 violence=rape >/dev/null
+
+SINCE=$(date -u -d "$(date -u +%F) - 2 months" +%Y-%m-01)
+UNTIL=$(date -u +%F)
+say "Each centre's supervisor exports her own figures, small cells suppressed, signed:"
+v sup_iris "$SUP_CAV_PW" stats export --since "$SINCE" --until "$UNTIL" \
+	--out "$WORK/cav-iris.note" | indent
+v sup_aurora "$SUP_CAS_PW" stats export --since "$SINCE" --until "$UNTIL" \
+	--out "$WORK/cas-aurora.note" | indent
+say "A caseworker cannot:"
+refused 4 v sara "$CW_CAV_PW" stats export --since "$SINCE" --until "$UNTIL" \
+	--out "$WORK/nope.note"
+head -c 300 "$WORK/cav-iris.note" | indent
+echo >&5
+say "   ... and the signature line: $(grep '^— ' "$WORK/cav-iris.note" | cut -c1-40)..."
+say "They give the Prefecture their verifier keys, which it pins:"
+{
+	v sup_iris "$SUP_CAV_PW" audit vkey
+	v sup_aurora "$SUP_CAS_PW" audit vkey
+} >"$WORK/pinned.vkeys"
+indent <"$WORK/pinned.vkeys"
+say "The Prefecture's user combines them: no vault, no passphrase, no case read."
+printf '   $ vault stats combine cav-iris.note cas-aurora.note --vkeys pinned.vkeys --format csv --out network.csv\n' >&5
+"$VAULT" stats combine "$WORK/cav-iris.note" "$WORK/cas-aurora.note" \
+	--vkeys "$WORK/pinned.vkeys" --format csv --out "$WORK/network.csv" | indent
+grep -E '^(cases,all,total|not_consented|age_band,[^,]+,total|violence,[^,]+,total)' \
+	"$WORK/network.csv" | indent
+say "(an empty count is a suppressed figure: fewer than 5 women, or one that would give it away)"
+printf '   $ vault stats combine ... --format html --out network.html\n' >&5
+"$VAULT" stats combine "$WORK/cav-iris.note" "$WORK/cas-aurora.note" \
+	--vkeys "$WORK/pinned.vkeys" --format html --out "$PWD/demo-vault-statistics.html" | indent
+say "A file altered after signing is refused:"
+sed 's/"not_consented":1/"not_consented":0/' "$WORK/cav-iris.note" >"$WORK/altered.note"
+refused 6 "$VAULT" stats combine "$WORK/altered.note" --vkeys "$WORK/pinned.vkeys" \
+	--out "$WORK/x.json"
+say "So is the same centre's file twice:"
+refused 1 "$VAULT" stats combine "$WORK/cav-iris.note" "$WORK/cav-iris.note" \
+	--vkeys "$WORK/pinned.vkeys" --out "$WORK/x.json"
+say "The charts: $PWD/demo-vault-statistics.html (one file, no scripts)."
+# ===========================================================================
+# END the Prefecture's combined statistics
+# ===========================================================================
 
 printf '\nThe demo took %s seconds.  Run it again: it starts from a clean folder.\n' \
 	"$(($(date +%s) - START))"

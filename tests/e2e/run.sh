@@ -685,6 +685,7 @@ check "no record plaintext or passphrase in any file of the vault" test -z "$lea
 "$E2E_DIR/cli.sh" "$VAULT" || FAILED=$((FAILED + 1)) # the command under stress (issue 9)
 if "$HERE/tlog.sh" "$VAULT"; then pass "tests/e2e/tlog.sh (the verifiable log)"; else RC=$?; fail "tests/e2e/tlog.sh (the verifiable log)"; fi
 if "$HERE/report.sh" "$VAULT"; then pass "tests/e2e/report.sh (the reports)"; else RC=$?; fail "tests/e2e/report.sh (the reports)"; fi
+if "$HERE/stats.sh" "$VAULT"; then pass "tests/e2e/stats.sh (statistics without reading a case)"; else RC=$?; fail "tests/e2e/stats.sh (statistics without reading a case)"; fi
 
 echo
 echo "$PASSED passed, $FAILED failed"

@@ -1688,9 +1688,10 @@ static void test_vault__open_migrates_older_schema(void **state)
 
 	(void)state;
 	/* Make the file look like schema 1: without the indexes that step 2
-	 * adds, the audit table as 1.0 made it (no tree column, step 3), and
-	 * stamped 1. */
-	assert_int_equal(th_db_exec(dir, "admin", "DROP INDEX audit_case;"
+	 * adds, the audit table as 1.0 made it (no tree column, step 3),
+	 * without the indicators table (step 4), and stamped 1. */
+	assert_int_equal(th_db_exec(dir, "admin", "DROP TABLE indicators;"
+	                                         "DROP INDEX audit_case;"
 	                                         "DROP INDEX class_keys_holder;"
 	                                         "DROP INDEX breakglass_case;"
 	                                         "CREATE TABLE audit1(seq INTEGER PRIMARY KEY,"
@@ -1720,7 +1721,9 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 5);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 6);
+	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
+	                                      " type = 'table' AND name = 'indicators'"), 1);
 	/* the Merkle tree of the 1.0 entries is built at the first append */
 	verify_log(dir);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM audit WHERE tree IS NULL"), 0);

@@ -68,8 +68,10 @@ from .vault import (
     Case,
     Vault,
     check_proof,
+    indicators_vocabulary,
     library_version,
     library_version_number,
+    stats_combine,
     strerror,
     verify_export,
 )
@@ -89,4 +91,5 @@ __all__ = [
     "Basis", "Scope", "Outcome",
     "Identity", "Org", "User", "CaseInfo", "RecordInfo", "Consent", "Grant",
     "AuditEntry", "VerifyResult", "ReportFormat", "Lang",
+    "stats_combine", "indicators_vocabulary",
 ]

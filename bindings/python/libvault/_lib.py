@@ -226,6 +226,18 @@ class VerifyResult(Structure):
     ]
 
 
+STATS_OPTIONS_VERSION = 1
+
+
+class StatsOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("since", c_int64),
+        ("until", c_int64),
+        ("k", c_uint),
+    ]
+
+
 # --------------------------------------------------------------------------
 # Callback prototypes
 # --------------------------------------------------------------------------
@@ -369,6 +381,16 @@ _PROTOTYPES = {
         _st, [_vp, c_char_p, POINTER(ReportOptions), POINTER(VaultBuf)]),
     "vault_report_review": (
         _st, [_vp, c_char_p, POINTER(ReportOptions), POINTER(VaultBuf)]),
+    # statistics without reading a case (@since 1.1.0)
+    "vault_indicators_vocabulary": (_st, [POINTER(VaultBuf)]),
+    "vault_case_indicators_set": (_st, [_vp, c_char_p, POINTER(c_char_p), c_size_t]),
+    "vault_case_indicators_get": (_st, [_vp, c_char_p, POINTER(VaultBuf)]),
+    "vault_stats_options_init": (_st, [POINTER(StatsOptions), c_uint]),
+    "vault_stats_export": (_st, [_vp, POINTER(StatsOptions), POINTER(VaultBuf)]),
+    "vault_stats_combine": (
+        _st,
+        [POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, c_int, POINTER(VaultBuf)],
+    ),
 }
 
 

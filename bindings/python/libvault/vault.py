@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import (
     Any,
     Callable,
+    Dict,
     Iterable,
     Iterator,
     List,
@@ -842,6 +843,24 @@ class Vault:
             raise
         return result
 
+    # -- statistics (@since 1.1.0) ----------------------------------------
+
+    @_serialized
+    def stats_export(self, since: Union[int, float, datetime],
+                     until: Union[int, float, datetime], k: int = 0) -> str:
+        """Export the signed, suppressed statistics of your organisation's
+        cases created in [since, until) whose consent covers statistics
+        (supervisors; audited).  ``k``: counts below it are suppressed (0:
+        5; at least 3).  Returns the signed note; :func:`stats_combine`
+        reads it."""
+        opts = _lib.StatsOptions()
+        self._check(self._lib.vault_stats_options_init(byref(opts),
+                                                       _lib.STATS_OPTIONS_VERSION))
+        opts.since = _stats_time(since)
+        opts.until = _stats_time(until)
+        opts.k = int(k)
+        return self._buf_call(self._lib.vault_stats_export, byref(opts))
+
 
     # -- reports (@since 1.1.0) ------------------------------------------------
 
@@ -1189,6 +1208,37 @@ class Case:
         self.vault._call("vault_break_glass", self._cid, _text(reason, "reason"),
                          _seconds(duration))
 
+    # -- indicators (@since 1.1.0) ------------------------------------------
+
+    @_serialized
+    def set_indicators(self, **indicators: Union[str, List[str], None]) -> None:
+        """Set indicators of this victim case: ``age_band="30-39"``,
+        ``violence=["stalking", "economic"]``, ``children_present=None`` to
+        clear; the others stay.  Checked against
+        :func:`indicators_vocabulary`: an unknown key or value raises
+        :class:`InvalidArgument` naming the valid ones.  Audited."""
+        items = []
+        for key, value in indicators.items():
+            if value is None:
+                value = ""
+            elif not isinstance(value, str):
+                value = ",".join(value)
+            items.append(_text(f"{key}={value}", "indicator"))
+        arr = (c_char_p * max(len(items), 1))(*items)
+        self.vault._call("vault_case_indicators_set", self._cid, arr, len(items))
+
+    @_serialized
+    def indicators(self) -> Dict[str, Union[str, List[str]]]:
+        """This case's indicators that are set: ``{key: value}``, a list of
+        values for the types of violence.  Audited."""
+        text = self.vault._buf_call(self.vault._lib.vault_case_indicators_get, self._cid)
+        out: Dict[str, Union[str, List[str]]] = {}
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            out[key] = value.split(",") if key == "violence" else value
+        return out
+
+
 
 def _principal_kind(kind: Union[PrincipalKind, str, int]) -> int:
     if isinstance(kind, str):
@@ -1198,3 +1248,58 @@ def _principal_kind(kind: Union[PrincipalKind, str, int]) -> int:
             raise InvalidArgument(f"unknown principal kind: {kind!r}",
                                   Status.ERR_INVALID) from None
     return int(kind)
+
+
+# --------------------------------------------------------------------------
+# Statistics without reading a case (@since 1.1.0)
+# --------------------------------------------------------------------------
+
+#: Output formats of :func:`stats_combine`.
+STATS_FORMATS = {"json": 1, "csv": 2, "html": 3}
+
+
+def indicators_vocabulary() -> dict:
+    """The indicators' vocabulary: ``{"version": ..., "keys": [{"key",
+    "multi", "values"}, ...]}``."""
+    import json
+
+    lib = _lib.load()
+    buf = _lib.VaultBuf()
+    try:
+        st = lib.vault_indicators_vocabulary(byref(buf))
+        if st != 0:
+            raise _last_error(st)
+        return json.loads(ctypes.string_at(buf.data, buf.len).decode("utf-8"))
+    finally:
+        lib.vault_buf_free(byref(buf))
+
+
+def stats_combine(documents: "List[str]", vkeys: "List[str]", format: str = "json") -> str:
+    """Combine signed exports of :meth:`Vault.stats_export` offline (no
+    vault, no key): each must be signed by one of the trusted verifier keys
+    ``vkeys`` (:meth:`Vault.audit_vkey`), by its named signer.  Returns the
+    network's sums as JSON, CSV or HTML text.  Raises
+    :class:`IntegrityError` (a signature fails, or no trusted key signed),
+    :class:`AlreadyExists` (two files of one organisation over overlapping
+    periods), :class:`InvalidArgument` (malformed file or key)."""
+    lib = _lib.load()
+    if format not in STATS_FORMATS:
+        raise InvalidArgument(f"unknown format {format!r} (json, csv or html)",
+                              Status.ERR_INVALID)
+    docs = [_text(d, "document") for d in documents]
+    keys = [_text(k, "verifier key") for k in vkeys]
+    darr = (c_char_p * max(len(docs), 1))(*docs)
+    karr = (c_char_p * max(len(keys), 1))(*keys)
+    buf = _lib.VaultBuf()
+    try:
+        st = lib.vault_stats_combine(darr, len(docs), karr, len(keys), STATS_FORMATS[format],
+                                     byref(buf))
+        if st != 0:
+            raise _last_error(st)
+        return ctypes.string_at(buf.data, buf.len).decode("utf-8")
+    finally:
+        lib.vault_buf_free(byref(buf))
+
+
+def _stats_time(t: Union[int, float, datetime]) -> int:
+    return int(t.timestamp()) if isinstance(t, datetime) else int(t)

@@ -53,6 +53,7 @@ STRUCTS = {
     "vault_audit_query": _lib.AuditQuery,
     "vault_verify_result": _lib.VerifyResult,
     "vault_report_options": _lib.ReportOptions,
+    "vault_stats_options": _lib.StatsOptions,
 }
 
 
@@ -92,6 +93,7 @@ def test_structure_versions_match_the_header():
         ("VAULT_AUDIT_QUERY_VERSION", _lib.AUDIT_QUERY_VERSION),
         ("VAULT_VERIFY_RESULT_VERSION", _lib.VERIFY_RESULT_VERSION),
         ("VAULT_REPORT_OPTIONS_VERSION", _lib.REPORT_OPTIONS_VERSION),
+        ("VAULT_STATS_OPTIONS_VERSION", _lib.STATS_OPTIONS_VERSION),
     ]:
         m = re.search(rf"#define {macro} (\d+)", text)
         assert m and int(m.group(1)) >= ours, macro
