@@ -8,6 +8,8 @@ const char cli_usage_init[] =
 	"\n"
 	"Create a vault in the folder DIR (made with mode 0700 if absent) with its\n"
 	"first administrator NAME, and print the vault id that auditors pin.\n"
+	"An existing DIR must be empty and writable by its owner only: anyone else\n"
+	"who can write it could plant files or links (exit 2 says which).\n"
 	"DIR overrides --vault.\n"
 	"\n"
 	"  --admin NAME   the first administrator\n"

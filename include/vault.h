@@ -109,7 +109,10 @@ typedef enum vault_status {
 	VAULT_ERR_NOCRYPTO = -15,
 	/** The key slot's passphrase was chosen by someone else (vault_org_add,
 	 *  vault_user_add) and its owner has not changed it yet: every call but
-	 *  vault_passwd() and vault_close() is refused until she does.
+	 *  vault_passwd() and vault_close() is refused until she does; the
+	 *  message says to run `vault passwd` (vault_passwd()).  Refused
+	 *  operations on cases, users and the log are audited (outcome
+	 *  "denied"): whoever chose the passphrase may be the one trying.
 	 *  @since 1.1.0 */
 	VAULT_ERR_PASSWD_EXPIRED = -16,
 	/** vault_passwd(): the new passphrase is the old one, or too easy to
@@ -349,14 +352,16 @@ VAULT_API vault_status vault_open_options_init(vault_open_options *opts,
 
 /**
  * Create a vault in the directory `path` (created with mode 0700 if absent;
- * it must not already hold a vault) with its first administrator `admin`.
- * The first audit entry records the administrator's public key; its hash is
- * the vault id.  On success, when `out` is not NULL, *out is an open handle
- * for the administrator; the caller closes it.
+ * an existing folder must be empty and writable by its owner only) with its
+ * first administrator `admin`.  The first audit entry records the
+ * administrator's public key; its hash is the vault id, pinned in her key
+ * slot.  On success, when `out` is not NULL, *out is an open handle for the
+ * administrator; the caller closes it.
  *
  * Errors: VAULT_ERR_INVALID (bad name, empty or too long passphrase, unknown
- * kdf), VAULT_ERR_EXISTS (a vault is already there), VAULT_ERR_IO,
- * VAULT_ERR_NOMEM, VAULT_ERR_NOCRYPTO.
+ * kdf; since 1.1.0 also an existing folder that is not empty or that group
+ * or others can write: the message says which), VAULT_ERR_EXISTS (a vault
+ * is already there), VAULT_ERR_IO, VAULT_ERR_NOMEM, VAULT_ERR_NOCRYPTO.
  */
 VAULT_API vault_status vault_create(const char *path, const char *admin,
                                     const unsigned char *passphrase,
@@ -369,9 +374,20 @@ VAULT_API vault_status vault_create(const char *path, const char *admin,
  * sealed, in the vault folder and entered in the audit log by the next
  * successful open.  Opening is itself audited.
  *
+ * Since 1.1.0: a user whose passphrase someone else chose (vault_org_add,
+ * vault_user_add) still opens, but every call of the handle except
+ * vault_passwd() and vault_close() returns VAULT_ERR_PASSWD_EXPIRED until
+ * vault_passwd() succeeds.  Open also finishes what a crash interrupted:
+ * of a passphrase change, the slot whose keys the database holds stays
+ * (the other passphrase is VAULT_ERR_AUTH); the slots of disabled users
+ * are removed; a 1.0 slot gets the vault id pinned, and a slot cheaper than
+ * the vault's default KDF level is raised to it (both re-seal the slot).
+ *
  * Errors: VAULT_ERR_AUTH (unknown or disabled user, or wrong passphrase,
  * indistinguishable), VAULT_ERR_NOT_FOUND (no vault at path),
- * VAULT_ERR_CORRUPT (damaged slot file or database), VAULT_ERR_VERSION,
+ * VAULT_ERR_CORRUPT (damaged slot file or database: a damaged slot file is
+ * never reported as a wrong passphrase, nor noted as a failed unlock; also
+ * a vault file that is a symbolic link), VAULT_ERR_VERSION,
  * VAULT_ERR_BUSY, VAULT_ERR_INVALID, VAULT_ERR_IO, VAULT_ERR_NOMEM,
  * VAULT_ERR_NOCRYPTO.
  */
@@ -403,15 +419,32 @@ VAULT_API const char *vault_whoami(const vault *v, const char **org,
  * organisation whose keys an admin made (vault_org_add), the organisation
  * keys and the class keys of its cases are replaced too.  So whoever chose
  * the first passphrase (an admin, a supervisor) holds nothing that opens
- * what is written afterwards: every user should do this at first use.
- * The slot file is replaced atomically; if the change cannot be recorded,
- * the old slot is put back.  Not inside vault_begin() (VAULT_ERR_STATE).
+ * what is written afterwards.  Since 1.1.0 a slot made by someone else
+ * must be changed so before anything else (VAULT_ERR_PASSWD_EXPIRED).
+ *
+ * The new passphrase may not be the one in use, nor one that zxcvbn
+ * estimates at fewer than 10^8 guesses (score below 3): both are
+ * VAULT_ERR_WEAK_PASSPHRASE with the reason in vault_errmsg() (never the
+ * passphrase).  Vaults created at VAULT_KDF_INSECURE_TEST_ONLY skip the
+ * estimate (not the same-passphrase check), so test suites stay simple.
+ * A level cheaper than the vault's default is VAULT_ERR_INVALID (except in
+ * such a vault).
+ *
+ * Crash-safe: the new slot is written beside the old one, the database
+ * commits, then the old slot goes; killed at any point, exactly one of the
+ * two passphrases opens (vault_open settles it).  Not inside vault_begin()
+ * (VAULT_ERR_STATE); VAULT_ERR_STATE too from a handle opened before
+ * another change of the same user's passphrase (open again).
  */
 VAULT_API vault_status vault_passwd(vault *v, const unsigned char *new_passphrase,
                                     size_t new_passphrase_len, vault_kdf kdf);
 
 /** The vault id (hex BLAKE2b-256 of the first audit entry), which auditors
- *  pin.  `out` holds VAULT_VAULT_ID_BUFSIZE bytes. */
+ *  pin.  `out` holds VAULT_VAULT_ID_BUFSIZE bytes.  Since 1.1.0 it is the id
+ *  pinned in the caller's key slot; if the database's copy disagrees (the
+ *  log may have been rewritten by a holder of the database key), *out
+ *  still receives the pinned id and the call returns VAULT_ERR_INTEGRITY
+ *  with a message. */
 VAULT_API vault_status vault_id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
 
 /**
@@ -458,9 +491,13 @@ typedef int (*vault_org_cb)(const vault_org_info *info, void *ctx);
  * `supervisor_passphrase`.  Admins only.  The organisation's secret keys are
  * sealed to the supervisor alone and wiped: the admin keeps none of them.
  * Because the admin chose that passphrase, the supervisor must change it
- * (vault_passwd) before the organisation opens cases: that replaces her
- * keys and the organisation's, so the admin cannot read its cases.
- * Errors: VAULT_ERR_DENIED (not admin), VAULT_ERR_EXISTS, VAULT_ERR_INVALID.
+ * (vault_passwd) before anything else: her slot is marked so, and her calls
+ * are VAULT_ERR_PASSWD_EXPIRED until she does (since 1.1.0).  That change
+ * replaces her keys and the organisation's, so the admin cannot read its
+ * cases.  A crash leaves the organisation and its supervisor entirely
+ * added or not at all.
+ * Errors: VAULT_ERR_DENIED (not admin), VAULT_ERR_EXISTS, VAULT_ERR_INVALID
+ * (also a kdf level cheaper than the vault's default, since 1.1.0).
  */
 VAULT_API vault_status vault_org_add(vault *v, const char *id,
                                      const char *display_name,
@@ -487,8 +524,12 @@ typedef int (*vault_user_cb)(const vault_user_info *info, void *ctx);
  *  - An admin adds admins and auditors (org must be NULL).
  *  - A supervisor adds caseworkers and supervisors to their own organisation
  *    (org NULL or their own), sealing the organisation keys to the new user.
+ * The passphrase is a first one: the new user must change it with
+ * vault_passwd() before anything else (VAULT_ERR_PASSWD_EXPIRED until
+ * then; see vault_user_must_change).  Crash-safe: added entirely or not.
  * Errors: VAULT_ERR_DENIED, VAULT_ERR_EXISTS, VAULT_ERR_NOT_FOUND (org),
- * VAULT_ERR_INVALID.
+ * VAULT_ERR_INVALID (also a kdf level cheaper than the vault's default,
+ * since 1.1.0).
  */
 VAULT_API vault_status vault_user_add(vault *v, const char *name,
                                       const char *org, vault_role role,
@@ -503,7 +544,8 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * rotate the keys of the user's organisation and of every case class it
  * holds, so nothing written afterwards can be read with a key the user had.
  * Admins disable anyone but themselves; a supervisor disables members of
- * their own organisation.  Atomic.
+ * their own organisation.  Atomic: the key slot is removed after the
+ * database commits; killed in between, the next open removes it.
  */
 VAULT_API vault_status vault_user_disable(vault *v, const char *name);
 
@@ -939,7 +981,9 @@ VAULT_API vault_status vault_verify_result_init(vault_verify_result *res,
 
 /**
  * Verify the whole log in the vault: chain, hashes, signatures, key history,
- * and, if `checkpoint` (text) is not NULL, that the log extends it.
+ * and, if `checkpoint` (text) is not NULL, that the log extends it.  Since
+ * 1.1.0 the first entry is checked against the vault id pinned in the
+ * caller's key slot, not the database's copy.
  * VAULT_OK, or VAULT_ERR_INTEGRITY with the first bad entry in *res.
  * @since 1.1.0 also that the stored Merkle tree is the tree of the log; the
  * checkpoint may be of either kind (vault_checkpoint_kind), and a version 2

@@ -38,7 +38,7 @@ vault_outcome vault__outcome_of(vault_status st)
 {
 	if (st == VAULT_OK)
 		return VAULT_OUTCOME_OK;
-	if (st == VAULT_ERR_DENIED || st == VAULT_ERR_CONSENT)
+	if (st == VAULT_ERR_DENIED || st == VAULT_ERR_CONSENT || st == VAULT_ERR_PASSWD_EXPIRED)
 		return VAULT_OUTCOME_DENIED;
 	return VAULT_OUTCOME_ERROR;
 }

@@ -263,8 +263,6 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		vault__txn_cache_clear(v); /* it may change what the cache holds */
 	if (v->dead)
 		return vault__err(v, VAULT_ERR_AUTH, "this user was disabled; close the handle");
-	if ((st = vault__check_expired(v)) != VAULT_OK)
-		return st; /* vault.c: a passphrase someone else chose must change first */
 	if (v->user_txn && discloses(action))
 		return vault__err(v, VAULT_ERR_STATE, "%s hands out data, so it runs outside"
 		                  " vault_begin(): its audit entry must be durable first", action);
@@ -276,6 +274,11 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	if (st != VAULT_OK) {
 		vault__txn_end(v, 0);
 		g->in_txn = 0; /* not recorded: the entry would not verify */
+		return st;
+	}
+	if ((st = vault__check_expired(v)) != VAULT_OK) {
+		/* Recorded: whoever chose that passphrase may be the one trying. */
+		g->ev.reason = "the passphrase must be changed first";
 		return st;
 	}
 	if (case_id != NULL) {

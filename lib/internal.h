@@ -264,6 +264,9 @@ vault_status vault__slot_settle(const char *dir, const char *user,
                                 const char *nonce, int keep);
 /* Remove the entries of these users (no write if none is there). */
 vault_status vault__slots_prune(const char *dir, const char *const *users, size_t n);
+/* 1 if the user's entry holds the slot named by `nonce` and nothing else;
+ * 0 if a passphrase change has put another slot there since it was read. */
+int vault__slot_alone(const char *dir, const char *user, const char *nonce);
 /* The flags of a user's slot; VAULT_ERR_NOT_FOUND if she has none. */
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
 /* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */

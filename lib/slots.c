@@ -779,11 +779,15 @@ vault_status vault__slot_write(const char *dir, const char *user,
 			bad = json_object_set_new(entry, "pending", slot);
 		} else if (mode == SLOT_PUT_NEW) {
 			json_t *e = json_object();
-			bad = e == NULL || json_object_set_new(e, "pending", slot) != 0;
-			if (!bad)
-				bad = json_object_set_new(slots, idhex, e);
-			else
+			if (e == NULL) {
+				json_decref(slot);
+				bad = 1;
+			} else if (json_object_set_new(e, "pending", slot) != 0) {
 				json_decref(e);
+				bad = 1;
+			} else {
+				bad = json_object_set_new(slots, idhex, e);
+			}
 		} else {
 			bad = json_object_set_new(slots, idhex, slot);
 		}
@@ -887,6 +891,23 @@ vault_status vault__slots_prune(const char *dir, const char *const *users, size_
 	json_decref(root);
 	vault__lock_release(lock);
 	return st;
+}
+
+int vault__slot_alone(const char *dir, const char *user, const char *nonce)
+{
+	unsigned char id[32];
+	char idhex[65];
+	json_t *root = NULL, *entry = NULL, *jn;
+	vault_kdf def;
+	int alone = 1; /* when in doubt: nothing else is known */
+
+	if (load_entry(dir, user, &root, &def, idhex, id, &entry) != VAULT_OK)
+		return alone;
+	jn = entry != NULL ? json_object_get(entry, "nonce") : NULL;
+	alone = json_is_string(jn) && strcmp(json_string_value(jn), nonce) == 0 &&
+	        json_object_get(entry, "pending") == NULL;
+	json_decref(root);
+	return alone;
 }
 
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags)

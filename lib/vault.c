@@ -45,8 +45,8 @@ vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out)
 	if (v->default_kdf != VAULT_KDF_INSECURE_TEST_ONLY &&
 	    vault__kdf_rank(kdf) < vault__kdf_rank(v->default_kdf))
 		return vault__err(v, VAULT_ERR_INVALID, "KDF level %s is cheaper than the"
-		                  " vault's default (%s): a key slot may not be", vault_kdf_name(kdf),
-		                  vault_kdf_name(v->default_kdf));
+		                  " vault's default (%s), which every key slot must cost at least",
+		                  vault_kdf_name(kdf), vault_kdf_name(v->default_kdf));
 	*out = kdf;
 	return VAULT_OK;
 }
@@ -609,6 +609,7 @@ vault_status vault_open(const char *path, const char *user,
 		vault_close(v);
 		return st;
 	}
+	VAULT_CRASH_POINT("open.unlocked");
 	snprintf(v->user, sizeof(v->user), "%s", user);
 	v->purpose = o.purpose;
 	v->must_change = (meta.flags & SLOT_MUST_CHANGE) != 0;
@@ -628,10 +629,13 @@ vault_status vault_open(const char *path, const char *user,
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	st = load_identity(v, &mismatch);
-	if (st == VAULT_ERR_CORRUPT && mismatch && (meta.which == SLOT_PENDING || meta.other))
+	if (st == VAULT_ERR_CORRUPT && mismatch &&
+	    (meta.which == SLOT_PENDING || meta.other ||
+	     !vault__slot_alone(path, user, meta.nonce)))
 		/* The other slot of a passphrase change is the one in force: this
-		 * passphrase is the old one (the change committed) or the new one
-		 * of a change that never did. */
+		 * passphrase is the old one (the change committed, perhaps while
+		 * this open waited for the lock) or the new one of a change that
+		 * never did. */
 		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
 	if (st == VAULT_OK)
 		st = settle_slot(v, &meta, passphrase, passphrase_len);

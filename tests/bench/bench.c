@@ -132,8 +132,20 @@ static vault *lv_setup(void)
 	ok(vault_user_add(adm, "aud", NULL, VAULT_ROLE_AUDITOR, (const unsigned char *)"bench-aud",
 	                  9, VAULT_KDF_INSECURE_TEST_ONLY), adm, "auditor add");
 	vault_close(adm);
+	/* First passphrases (chosen by the admin) change before anything else. */
+	ok(vault_open(g_vdir, "aud", (const unsigned char *)"bench-aud", 9, NULL, &v), NULL,
+	   "open aud");
+	ok(vault_passwd(v, (const unsigned char *)"bench-aud2", 10, VAULT_KDF_DEFAULT), v,
+	   "passwd aud");
+	ok(vault_passwd(v, (const unsigned char *)"bench-aud", 9, VAULT_KDF_DEFAULT), v,
+	   "passwd aud");
+	vault_close(v);
 	ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL,
 	              &v), NULL, "open");
+	ok(vault_passwd(v, (const unsigned char *)"bench-sup2", 10, VAULT_KDF_DEFAULT), v,
+	   "passwd sup");
+	ok(vault_passwd(v, (const unsigned char *)PASS_SUP, strlen(PASS_SUP), VAULT_KDF_DEFAULT), v,
+	   "passwd sup");
 	ok(vault_case_create(v, VAULT_CASE_VICTIM, 0, g_case), v, "case create");
 	return v;
 }

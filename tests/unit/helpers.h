@@ -40,7 +40,10 @@ void th_first_passwd(const char *dir, const char *name);
  * Returns the directory (free with th_rmdir). */
 char *th_network(void);
 
-/* Open as a fixture user (asserts success). */
+/* Open as a fixture user with th_pass(user) (asserts success).  A user a
+ * test added with th_pass(name) as her first passphrase changes it here
+ * (away and back), so the handle is usable; tests of the refusal itself
+ * open with vault_open(). */
 vault *th_open(const char *dir, const char *user);
 
 /* Create a case as `user` (opens and closes a handle); id into out. */

@@ -1874,6 +1874,15 @@ static void expired_then_free(const char *dir, const char *who, const char *firs
 	}
 	assert_non_null(strstr(vault_errmsg(v), "vault passwd"));
 	assert_non_null(strstr(vault_errmsg(v), "vault_passwd()"));
+	/* Each attempt on content, users or the log is recorded as refused:
+	 * whoever chose the passphrase may be the one trying. */
+	{
+		char sql[256];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE actor = '%s' AND"
+		         " outcome = 'denied' AND reason = 'the passphrase must be changed first'"
+		         " AND action IN ('record.get', 'case.create', 'share', 'user.list')", who);
+		assert_int_equal(db_int(dir, "admin", sql), 4);
+	}
 	/* The same passphrase is refused; another one is her own. */
 	assert_int_equal(vault_passwd(v, (const unsigned char *)first, strlen(first), TEST_KDF),
 	                 VAULT_ERR_WEAK_PASSPHRASE);
@@ -2402,6 +2411,118 @@ static void test_vault__passwd_from_stale_handle_is_refused(void **state)
 	th_rmdir(dir);
 }
 
+/* A vault written before key-slot format 2 (tests/unit/fixtures/slots-v1)
+ * opens with every user's passphrase; each user's first open pins the vault
+ * id in her slot, and the file becomes version 2 with the others' 1.0
+ * slots intact. */
+static int first_case(const vault_case_info *i, void *ctx)
+{
+	snprintf(ctx, VAULT_ID_BUFSIZE, "%s", i->id);
+	return 0;
+}
+
+static void test_vault__slot_file_1_0_vault_opens(void **state)
+{
+	static const char fixture[] = "tests/unit/fixtures/slots-v1";
+	char *base = th_tmpdir(), dir[4096], cmd[9000], cid[VAULT_ID_BUFSIZE] = "";
+	char id[VAULT_VAULT_ID_BUFSIZE];
+	vault_buf b = VAULT_BUF_INIT;
+	json_t *root, *slot;
+	const char *k;
+	int fmt2 = 0, fmt1 = 0;
+	vault *v = NULL;
+
+	(void)state;
+	if (access(fixture, R_OK) != 0)
+		fail_msg("run from the source tree: %s is missing", fixture);
+	snprintf(dir, sizeof(dir), "%s/v", base);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && chmod 700 '%s'", fixture, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	root = slots_load(dir);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+	json_decref(root);
+	/* The caseworker reads what she wrote under the old library. */
+	assert_int_equal(open_pw(dir, "cav_cw", "pw-cav_cw", &v), VAULT_OK);
+	assert_int_equal(vault_case_foreach(v, first_case, cid), VAULT_OK);
+	assert_int_equal(vault_record_get(v, cid, "intake", 0, &b, NULL, NULL), VAULT_OK);
+	assert_int_equal(b.len, 14);
+	assert_memory_equal(b.data, "written by 1.0", 14);
+	vault_buf_free(&b);
+	assert_int_equal(vault_id(v, id), VAULT_OK);
+	vault_close(v);
+	root = slots_load(dir);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 2);
+	json_object_foreach(json_object_get(root, "slots"), k, slot) {
+		if (json_integer_value(json_object_get(slot, "fmt")) == 2) {
+			fmt2++;
+			assert_string_equal(json_string_value(json_object_get(slot, "vault_id")), id);
+		} else {
+			fmt1++;
+		}
+	}
+	json_decref(root);
+	assert_int_equal(fmt2, 1);
+	assert_int_equal(fmt1, 2);
+	/* The others still open (their slots are still format 1), and the log
+	 * written by both libraries verifies. */
+	assert_int_equal(open_pw(dir, "admin", "pw-admin", &v), VAULT_OK);
+	{
+		vault_verify_result r;
+		vault_verify_result_init(&r, VAULT_VERIFY_RESULT_VERSION);
+		if (vault_audit_verify(v, NULL, &r, NULL, NULL) != VAULT_OK)
+			fail_msg("verify: %s", r.reason);
+		assert_int_equal(vault_id(v, id), VAULT_OK);
+	}
+	vault_close(v);
+	assert_int_equal(open_pw(dir, "cav_sup", "pw-cav_sup", &v), VAULT_OK);
+	/* Her passphrase change writes a format-2 slot into the mixed file. */
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"sup, new", 8, TEST_KDF),
+	                 VAULT_OK);
+	assert_int_equal(vault_record_get(v, cid, "intake", 0, &b, NULL, NULL), VAULT_OK);
+	vault_buf_free(&b);
+	vault_close(v);
+	assert_int_equal(open_pw(dir, "cav_sup", "sup, new", &v), VAULT_OK);
+	vault_close(v);
+	th_rmdir(base);
+}
+
+/* An open that unlocked with the old passphrase while a passphrase change
+ * committed (before the open took the lock) is a wrong passphrase, not
+ * damage: the hook runs the change at that very point. */
+static vault *g_race_handle;
+static int g_race_done;
+
+static void race_hook(const char *step)
+{
+	if (strcmp(step, "open.unlocked") != 0 || g_race_done)
+		return;
+	g_race_done = 1;
+	assert_int_equal(vault_passwd(g_race_handle, (const unsigned char *)"changed meanwhile",
+	                              17, TEST_KDF), VAULT_OK);
+}
+
+static void test_vault__open_racing_a_passwd_is_auth(void **state)
+{
+	char *dir = th_network();
+	size_t n;
+	const unsigned char *p = th_pass("cav_cw", &n);
+	vault *v = NULL;
+	vault_status st;
+
+	(void)state;
+	g_race_handle = th_open(dir, "cav_cw");
+	g_race_done = 0;
+	vault__crash_hook = race_hook;
+	st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+	vault__crash_hook = NULL;
+	assert_true(g_race_done);
+	assert_int_equal(st, VAULT_ERR_AUTH);
+	vault_close(g_race_handle);
+	assert_int_equal(open_pw(dir, "cav_cw", "changed meanwhile", &v), VAULT_OK);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2477,7 +2598,9 @@ int main(void)
 		cmocka_unit_test(test_vault__planted_symlinks_are_not_followed),
 		cmocka_unit_test(test_vault__create_refuses_unfit_folders),
 		cmocka_unit_test(test_vault__slot_file_version_1_opens_and_is_pinned),
+		cmocka_unit_test(test_vault__slot_file_1_0_vault_opens),
 		cmocka_unit_test(test_vault__passwd_from_stale_handle_is_refused),
+		cmocka_unit_test(test_vault__open_racing_a_passwd_is_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
