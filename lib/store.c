@@ -607,6 +607,9 @@ static vault_status txn_begin(vault *v, int light)
 	if (v->user_txn && sqlite3_get_autocommit(v->db))
 		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after an"
 		                  " error or a refusal; call vault_rollback()");
+	/* vault_begin() took the write lock: the file cannot change now. */
+	if (v->user_txn && vault__store_moved(v))
+		return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
 	if (!v->user_txn) {
 		st = vault__exec(v, "BEGIN IMMEDIATE");
 		v->head_known = 0;

@@ -582,21 +582,49 @@ static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
 	return st;
 }
 
-/* Open the database with the key in force.  A key rotation that switches
- * the file between the choice and the open is met once more. */
+/* Without a branch on key bytes. */
+static int keys_differ(const unsigned char *a, const unsigned char *b)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d != 0;
+}
+
+/* Open the database with the key in force, and take the open's write
+ * transaction.  A key rotation that switches the file between the choice
+ * of the key and the lock (the opener read the old file, or met the new
+ * one with the old key) is met by choosing again. */
 static vault_status open_store(vault *v, const unsigned char slot_key[32], int busy)
 {
+	unsigned char *tried = vault__secure_alloc(32);
 	vault_status st = VAULT_OK;
-	int attempt;
+	int attempt, again;
 
+	if (tried == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	for (attempt = 0; attempt < 3; attempt++) {
 		st = pick_dbkey(v, slot_key, v->sec->dbkey);
-		if (st == VAULT_OK)
-			st = vault__store_open(v, v->sec->dbkey, 0, busy);
-		if (st == VAULT_OK || !v->db_moved)
-			return st;
+		if (st != VAULT_OK)
+			break;
+		again = attempt > 0 && keys_differ(tried, v->sec->dbkey);
+		memcpy(tried, v->sec->dbkey, 32);
+		if (attempt > 0 && !again && !v->db_moved)
+			break; /* the same key, the same file: the failure stands */
 		vault__store_close(v);
+		VAULT_CRASH_POINT("open.key_picked");
+		st = vault__store_open(v, v->sec->dbkey, 0, busy);
+		VAULT_CRASH_POINT("open.store_opened");
+		if (st == VAULT_OK)
+			st = vault__txn_begin(v);
+		if (st == VAULT_OK)
+			break;
+		if (st != VAULT_ERR_CORRUPT && !v->db_moved)
+			break;
 	}
+	vault__secure_free(tried);
 	return st;
 }
 
@@ -686,13 +714,10 @@ vault_status vault_open(const char *path, const char *user,
 	vault__box_pk_from_sk(v->sec->box_pk, v->sec->box_sk);
 	vault__sign_pk_from_sk(v->sec->sign_pk, v->sec->sign_sk);
 
-	st = open_store(v, slot->dbkey, busy);
-	vault__secure_free(slot);
-	if (st != VAULT_OK)
-		return fail_handle(v, st);
 	/* Identity, the slot's settling and the failed attempts since the last
 	 * open, then this open: one write transaction. */
-	st = vault__txn_begin(v);
+	st = open_store(v, slot->dbkey, busy);
+	vault__secure_free(slot);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	st = load_identity(v, &mismatch);
@@ -1002,10 +1027,6 @@ vault_status vault_begin(vault *v)
 	st = vault__exec(v, "BEGIN IMMEDIATE");
 	if (st != VAULT_OK)
 		return st;
-	if (vault__store_moved(v)) {
-		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
-		return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
-	}
 	v->user_txn = 1;
 	v->live_checked = 0;
 	v->head_known = 0;
@@ -1031,7 +1052,10 @@ vault_status vault_commit(vault *v)
 		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after"
 		                  " an error; nothing was committed");
 	}
-	st = vault__audit_seal(v);
+	/* Every operation inside was refused if the file was replaced (a key
+	 * rotation): nothing is committed to a file nobody reads. */
+	st = vault__store_moved(v) ? vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED)
+	                           : vault__audit_seal(v);
 	if (st == VAULT_OK)
 		st = vault__exec(v, "COMMIT");
 	if (st != VAULT_OK) {

@@ -508,6 +508,40 @@ static void test_attack__6_disabled_user_old_slot(void **state)
 	th_rmdir(dir);
 }
 
+/* Before he is disabled, he puts his own public key on a colleague's row:
+ * the rotation of his disable seals the new database key "to her". */
+static void test_attack__6b_disabled_user_planted_key(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65];
+	unsigned char pk[32], sk[32], cur[32], pend[32];
+	int has_cur = 0, has_pend = 0;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "cav_cw", pk, sk);
+	hex(pk, 32, pkhex);
+	SQLF(dir, "cav_cw", "UPDATE users SET box_pk = X'%s' WHERE name = 'cas_cw'", pkhex);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM users WHERE"
+	                          " name = 'cas_cw' AND box_pk = X'%s'", pkhex), 1);
+
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+
+	/* He reads the key-slot file (the folder is his to read) and opens
+	 * her seal of the database key with his own secret key. */
+	if (vault__dbkey_get(dir, "cas_cw", pk, sk, cur, &has_cur, pend, &has_pend) ==
+	        VAULT_OK && has_cur && vault__store_key_opens(dir, cur) == 1)
+		fail_msg("ATTACK SUCCEEDS: the new database key was sealed to the disabled"
+		         " user's planted public key, and opens the live database");
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(cur, sizeof(cur));
+	th_rmdir(dir);
+}
+
 /* ---- 7. consent forgery ------------------------------------------------------ */
 
 static void test_attack__7_consent_forgery(void **state)
@@ -756,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_attack__5a_ghost_member),
 		cmocka_unit_test(test_attack__5b_self_promotion),
 		cmocka_unit_test(test_attack__6_disabled_user_old_slot),
+		cmocka_unit_test(test_attack__6b_disabled_user_planted_key),
 		cmocka_unit_test(test_attack__7_consent_forgery),
 		cmocka_unit_test(test_attack__8a_record_rollback),
 		cmocka_unit_test(test_attack__8b_author_forgery),

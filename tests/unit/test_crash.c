@@ -486,6 +486,53 @@ static void test_crash__rotation_other_handles_must_reopen(void **state)
 	rm_copy(dir);
 }
 
+/* An open that a rotation overtakes, between the choice of the key and the
+ * opening of the file, or between the opening and the open's lock: it
+ * chooses again and opens the new file.  (The hook disables a user from
+ * another handle at that step of the open.) */
+static vault *g_rotator;
+static const char *g_rotate_at;
+static int g_rotated;
+
+static void rotate_hook(const char *step)
+{
+	if (g_rotated || strcmp(step, g_rotate_at) != 0)
+		return;
+	g_rotated = 1;
+	vault__crash_hook = NULL; /* the disable's own steps are not this test's */
+	assert_int_equal(vault_user_disable(g_rotator, "cav_cw"), VAULT_OK);
+}
+
+static void open_overtaken_at(const char *step)
+{
+	char *dir = fresh_copy();
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass("cav_sup", &n);
+
+	th_db_key(dir, "cav_cw", g_oldkey);
+	g_rotator = th_open(dir, "cav_sup");
+	g_rotate_at = step;
+	g_rotated = 0;
+	vault__crash_hook = rotate_hook;
+	if (vault_open(dir, "cav_sup", p, n, NULL, &v) != VAULT_OK)
+		fail_msg("an open overtaken by a rotation at %s: %s", step, vault_last_errmsg());
+	vault__crash_hook = NULL;
+	assert_true(g_rotated);
+	assert_false(key_opens(dir, g_oldkey));
+	assert_true(reads_note(v));
+	vault_close(v);
+	vault_close(g_rotator);
+	rm_copy(dir);
+}
+
+static void test_crash__open_overtaken_by_rotation(void **state)
+{
+	(void)state;
+	open_overtaken_at("open.key_picked");
+	open_overtaken_at("open.store_opened");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_crash__user_disable),
 		cmocka_unit_test(test_crash__disable_rotates_dbkey),
 		cmocka_unit_test(test_crash__rotation_other_handles_must_reopen),
+		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
