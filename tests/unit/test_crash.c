@@ -533,6 +533,110 @@ static void test_crash__open_overtaken_by_rotation(void **state)
 	open_overtaken_at("open.store_opened");
 }
 
+/* ---- settling under allocation failures ---------------------------------- */
+
+/* A copy of `src` (a vault folder) in a new temporary folder. */
+static char *copy_of(const char *src)
+{
+	char *base = th_tmpdir();
+	char cmd[8192], *dir = malloc(strlen(base) + 3);
+
+	assert_non_null(dir);
+	sprintf(dir, "%s/v", base);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", src, dir);
+	assert_int_equal(system(cmd), 0);
+	free(base);
+	return dir;
+}
+
+/* The vault a passwd of cav_cw killed at step `at` leaves. */
+static char *killed_passwd(long at)
+{
+	char *dir = fresh_copy();
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vault *v = NULL;
+		size_t n;
+		const unsigned char *p = th_pass("cav_cw", &n);
+		if (vault_open(dir, "cav_cw", p, n, NULL, &v) != VAULT_OK)
+			_exit(3);
+		g_hits = 0;
+		g_crash_at = at;
+		vault__crash_hook = crash_hook;
+		op_passwd(v);
+		_exit(5); /* not killed: the step count is wrong */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	return dir;
+}
+
+/* The open that settles an interrupted change (keeping the pending slot
+ * after the commit, dropping it before) fails cleanly when any allocation
+ * fails, and leaves a vault that the right passphrase still opens. */
+static void settle_under_faults(long kill_at, const char *right, const char *wrong)
+{
+	char *state = killed_passwd(kill_at);
+	long n, failures = 0;
+
+	for (n = 1; n < 100000; n++) {
+		char *dir = copy_of(state);
+		vault *v = NULL;
+		vault_status st;
+		int hit;
+
+		vault__fault_alloc_after(n);
+		st = open_as(dir, "cav_cw", right, &v);
+		hit = vault__fault_alloc_hit();
+		vault__fault_alloc_after(0);
+		vault_close(v);
+		if (st != VAULT_OK) {
+			failures++;
+			if (st != VAULT_ERR_NOMEM && st != VAULT_ERR_AUDIT)
+				fail_msg("allocation %ld failing: %s (%s)", n, vault_strerror(st),
+				         vault_last_errmsg());
+		}
+		/* Whatever failed, the right passphrase opens, with her keys, and
+		 * the other does not. */
+		assert_int_equal(open_as(dir, "cav_cw", right, &v), VAULT_OK);
+		assert_true(reads_note(v));
+		vault_close(v);
+		assert_int_equal(open_as(dir, "cav_cw", wrong, &v), VAULT_ERR_AUTH);
+		rm_copy(dir);
+		if (!hit)
+			break;
+	}
+	assert_true(n < 100000);
+	assert_true(failures > 0);
+	rm_copy(state);
+}
+
+static void test_crash__open_settles_committed_change_under_faults(void **state)
+{
+	size_t n;
+	char old[64];
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s", (const char *)th_pass("cav_cw", &n));
+	/* Killed after the commit (step 9: the pending slot's 7, then the
+	 * commit's two): the new passphrase is in force. */
+	settle_under_faults(9, NEW_PASS, old);
+}
+
+static void test_crash__open_drops_uncommitted_change_under_faults(void **state)
+{
+	size_t n;
+	char old[64];
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s", (const char *)th_pass("cav_cw", &n));
+	/* Killed before the commit: the old passphrase stays in force. */
+	settle_under_faults(8, old, NEW_PASS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +648,8 @@ int main(void)
 		cmocka_unit_test(test_crash__disable_rotates_dbkey),
 		cmocka_unit_test(test_crash__rotation_other_handles_must_reopen),
 		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
+		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
+		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
