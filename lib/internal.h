@@ -285,7 +285,8 @@ vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *
  * that has a slot (pks: their box public keys).
  * commit: every pending seal becomes its user's key; entries without one
  * (users who were not staged) go.
- * get: the user's sealed keys, current and pending, opened with her box key.
+ * get: the user's sealed keys, current and pending, opened with her box key
+ * (a seal that does not open with it is left out: see slots.c).
  * settle: keep (pending becomes current) or drop her pending seal. */
 vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *const *users,
                                 const unsigned char (*pks)[32], size_t n,

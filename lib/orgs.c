@@ -650,10 +650,14 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 /* 1 if a disable committed without its key rotation (killed, or refused). */
 static int rotation_due(vault *v)
 {
-	unsigned char b[1];
-	size_t n = 0;
+	sqlite3_stmt *s = NULL;
+	int due;
 
-	return vault__meta_get(v, "dbkey_rotate_due", b, sizeof(b), &n) == VAULT_OK;
+	if (vault__prepare(v, "SELECT 1 FROM meta WHERE k = 'dbkey_rotate_due'", &s) != VAULT_OK)
+		return 0; /* the disable's own transaction reports the failure */
+	due = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return due;
 }
 
 vault_status vault_user_disable(vault *v, const char *name)

@@ -1116,7 +1116,9 @@ void vault__inbox_clear(const char *dir)
  * A crash between leaves both seals: vault_open() keeps the one that opens
  * vault.db (vault.c), under the vault lock, so the rotation (which holds
  * it throughout) is never settled half-way.  The map is apart from the
- * slots, so a passphrase change (which replaces the entry) keeps it. */
+ * slots.  A passphrase change gives its user a new box key, so her seal no
+ * longer opens: she uses the key her new slot holds (the one in force when
+ * she changed it) until the next rotation seals one to her new key. */
 
 /* The lock held by the caller (lock_held), or taken here. */
 static vault_status lock_unless(const char *dir, int lock_held, int *lock)
@@ -1245,10 +1247,9 @@ vault_status vault__dbkey_get(const char *dir, const char *user,
 		*has_cur = vault__unseal(cur, sealed, sizeof(sealed), box_pk, box_sk) == 0;
 	if (e != NULL && get_hex(e, "pend", sealed, sizeof(sealed)) == 0)
 		*has_pend = vault__unseal(pend, sealed, sizeof(sealed), box_pk, box_sk) == 0;
-	/* A seal that is there but does not open is damage, not a key. */
-	if (e != NULL && ((json_object_get(e, "cur") != NULL && !*has_cur) ||
-	                  (json_object_get(e, "pend") != NULL && !*has_pend)))
-		st = damaged();
+	/* A seal that does not open with her key is not hers: sealed to the
+	 * box key a passphrase change has since replaced (that change wrote
+	 * the key in force into her new slot), or planted.  It is no key. */
 	json_decref(root);
 	return st;
 }

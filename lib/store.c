@@ -857,6 +857,13 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	memcpy(v->sec->dbkey, newkey, 32);
 	vault__cache_forget(v);
 	st = vault__store_open(v, newkey, 0, v->busy_ms);
+	if (st != VAULT_OK) {
+		/* The rotation is done; this handle cannot follow it: it
+		 * refuses everything (reopen), as other handles do. */
+		v->db_moved = 1;
+		st = vault__err(v, st, "the database key was rotated, but this handle could not"
+		                " reopen the vault: close it and open the vault again");
+	}
 	goto cleanup;
 rollback:
 	if (x != NULL)

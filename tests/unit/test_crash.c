@@ -533,6 +533,39 @@ static void test_crash__open_overtaken_by_rotation(void **state)
 	open_overtaken_at("open.store_opened");
 }
 
+/* A passphrase change after a rotation gives her a new box key, which her
+ * sealed database key does not open: her new slot's key (the one in force)
+ * serves until the next rotation seals one to her new key. */
+static void test_crash__passwd_between_rotations(void **state)
+{
+	char *dir = fresh_copy();
+	size_t n;
+	vault *v = th_open(dir, "cav_sup"), *w = NULL;
+
+	(void)state;
+	assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_as(dir, "cas_cw", (const char *)th_pass("cas_cw", &n), &w),
+	                 VAULT_OK);
+	assert_int_equal(vault_passwd(w, (const unsigned char *)NEW_PASS, strlen(NEW_PASS),
+	                              VAULT_KDF_DEFAULT), VAULT_OK);
+	vault_close(w);
+	assert_int_equal(open_as(dir, "cas_cw", NEW_PASS, &w), VAULT_OK);
+	vault_close(w);
+	/* The next rotation seals to her new key. */
+	v = th_open(dir, "admin");
+	assert_int_equal(vault_user_disable(v, "admin2"), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_as(dir, "cas_cw", NEW_PASS, &w), VAULT_OK);
+	{
+		char cs[VAULT_ID_BUFSIZE];
+		assert_int_equal(vault_case_create(w, VAULT_CASE_VICTIM, 0, cs), VAULT_OK);
+	}
+	vault_close(w);
+	bystanders_open(dir, "cas_cw");
+	rm_copy(dir);
+}
+
 /* ---- settling under allocation failures ---------------------------------- */
 
 /* A copy of `src` (a vault folder) in a new temporary folder. */
@@ -648,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_crash__disable_rotates_dbkey),
 		cmocka_unit_test(test_crash__rotation_other_handles_must_reopen),
 		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
+		cmocka_unit_test(test_crash__passwd_between_rotations),
 		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
 		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};
