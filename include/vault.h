@@ -546,6 +546,24 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * Admins disable anyone but themselves; a supervisor disables members of
  * their own organisation.  Atomic: the key slot is removed after the
  * database commits; killed in between, the next open removes it.
+ *
+ * Since 1.1.0 it also rotates the database key, so that a copy of the
+ * user's old key slot opens nothing current: the database is exported
+ * under a new random key into a fresh file that replaces vault.db, and the
+ * new key is sealed to every remaining user in the key-slot file.  This
+ * rewrites the whole database (about the time of a raw sqlcipher_export of
+ * it; the same order of time as reading it all) while holding the write
+ * lock, so other writers wait (VAULT_ERR_BUSY after their busy timeout).
+ * Killed at any step, the old key (old file and seals) or the new one is
+ * in force, never a mix, and every user still opens.  Other handles open
+ * on the vault, in this process or another, stay on the replaced file:
+ * their next call is VAULT_ERR_AUTH ("the database key was rotated"), and
+ * they must be closed and opened again; the caller's handle goes on.
+ * If the disable committed but the rotation did not finish (killed, disk
+ * full, an old read of another handle: VAULT_ERR_BUSY), the call returns
+ * that error, the user stays disabled, and calling vault_user_disable()
+ * again for the same user finishes the rotation (VAULT_OK) instead of
+ * reporting VAULT_ERR_NOT_FOUND.
  */
 VAULT_API vault_status vault_user_disable(vault *v, const char *name);
 

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -38,6 +39,11 @@
 #define VAULT_MSG_DISK_FULL                                                   \
 	"disk full: free space on the disk that holds the vault folder (nothing" \
 	" was done: every operation, an open too, needs room for its audit entry)"
+
+/* A handle whose database file a key rotation replaced (store.c). */
+#define VAULT_MSG_ROTATED                                                     \
+	"the database key was rotated (a user was disabled): close this handle" \
+	" and open the vault again"
 
 #define VAULT_DB_FILE "vault.db"
 #define VAULT_SLOTS_FILE "keyslots"
@@ -113,6 +119,10 @@ struct vault {
 	int user_txn;        /* vault_begin() is in force */
 	int live_checked;    /* the user was found enabled in this transaction */
 	int dead;            /* the user was disabled: the handle refuses all */
+	dev_t db_dev;        /* the vault.db file the handle opened: the */
+	ino_t db_ino;        /* database key rotation replaces it (store.c) */
+	int db_moved;        /* ... and it was replaced: the handle must reopen */
+	int busy_ms;         /* the busy timeout it was opened with */
 	int op_depth;        /* an operation's savepoint is open */
 	int head_known;      /* head below is valid for this transaction */
 	uint64_t head_seq;
@@ -273,6 +283,38 @@ int vault__slot_alone(const char *dir, const char *user, const char *nonce);
 vault_status vault__slot_witness_get(const char *dir, const char *user, char **text);
 vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text);
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
+/* The database key sealed to each user (slots.c, "dbkeys").  lock_held:
+ * the caller holds the vault lock (vault__lock_acquire).
+ * stage: seal `key` as the pending database key of each of these users
+ * that has a slot (pks: their box public keys).
+ * commit: every pending seal becomes its user's key; entries without one
+ * (users who were not staged) go.
+ * get: the user's sealed keys, current and pending, opened with her box key
+ * (a seal that does not open with it is left out: see slots.c).
+ * settle: keep (pending becomes current) or drop her pending seal. */
+vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *const *users,
+                                const unsigned char (*pks)[32], size_t n,
+                                const unsigned char key[32]);
+vault_status vault__dbkey_commit(const char *dir, int lock_held);
+vault_status vault__dbkey_get(const char *dir, const char *user,
+                              const unsigned char box_pk[32], const unsigned char box_sk[32],
+                              unsigned char cur[32], int *has_cur,
+                              unsigned char pend[32], int *has_pend);
+vault_status vault__dbkey_settle(const char *dir, int lock_held, const char *user,
+                                 int keep);
+/* store.c: the database key rotation.  Export the database into a new file
+ * under `newkey`, call stage() before the switch, switch the files with one
+ * rename, call commit() after it, and reopen the handle under the new key.
+ * The caller holds the vault lock and no transaction. */
+typedef vault_status (*rotate_step)(vault *v, const unsigned char newkey[32], void *ctx);
+vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
+                                 rotate_step stage, rotate_step commit, void *ctx);
+/* 1 if `key` opens dir/vault.db, 0 if it does not (another key), or a
+ * negative vault_status (busy, I/O). */
+int vault__store_key_opens(const char *dir, const unsigned char key[32]);
+/* 1 if vault.db is no longer the file this handle opened (the key was
+ * rotated and the file replaced). */
+int vault__store_moved(vault *v);
 /* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */
 int vault__kdf_rank(vault_kdf level);
 /* Tests: called at named steps of key-slot and database writes (crash

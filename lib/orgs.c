@@ -544,6 +544,18 @@ static void disable_fill(gate *g, void *ctx)
 	g->req.target_role = f->u.role;
 }
 
+/* The same decision for finishing a disable (the user is disabled). */
+static void finish_fill(gate *g, void *ctx)
+{
+	struct disable_fill *f = ctx;
+
+	g->req.target_kind = VAULT_PRINCIPAL_USER;
+	g->req.target = f->name;
+	g->req.target_org = f->u.org[0] ? f->u.org : NULL;
+	g->req.target_org_kind = f->u.org_kind;
+	g->req.target_role = f->u.role;
+}
+
 static vault_status exec1(vault *v, const char *sql, const char *p1)
 {
 	sqlite3_stmt *s;
@@ -555,6 +567,97 @@ static vault_status exec1(vault *v, const char *sql, const char *p1)
 	st = vault__sql_status(v, sqlite3_step(s), "update");
 	sqlite3_finalize(s);
 	return st;
+}
+
+/* ---- the database key rotation of a disable ------------------------------ */
+
+/* Seal the new database key to every enabled user, pending (store.c step 3). */
+static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx)
+{
+	rowbuf rb = {NULL, 0, 0, 0};
+	const char **names = NULL;
+	unsigned char (*pks)[32] = NULL;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	size_t r, n = 0;
+
+	(void)ctx;
+	st = vault__prepare(v, "SELECT name, box_pk FROM users WHERE disabled = 0", &s);
+	if (st == VAULT_OK)
+		st = vault__rows_fetch(v, s, &rb);
+	sqlite3_finalize(s);
+	if (st == VAULT_OK && rb.nrow > 0) {
+		names = vault__calloc(rb.nrow, sizeof(*names));
+		pks = vault__calloc(rb.nrow, sizeof(*pks));
+		if (names == NULL || pks == NULL)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	for (r = 0; r < rb.nrow && st == VAULT_OK; r++) {
+		sqlite3_value *pk = rb.val[r * (size_t)rb.ncol + 1];
+		if (RB_TEXT(&rb, r, 0) == NULL || sqlite3_value_bytes(pk) != 32)
+			continue; /* no key to seal to: she could open nothing */
+		names[n] = RB_TEXT(&rb, r, 0);
+		memcpy(pks[n], sqlite3_value_blob(pk), 32);
+		n++;
+	}
+	if (st == VAULT_OK) {
+		st = vault__dbkey_stage(v->dir, 1, names, (const unsigned char (*)[32])pks, n, key);
+		if (st != VAULT_OK)
+			vault__err(v, st, "cannot seal the new database key: %s", vault_last_errmsg());
+	}
+	free(names);
+	free(pks);
+	vault__rows_free(&rb);
+	return st;
+}
+
+static vault_status commit_dbkey(vault *v, const unsigned char key[32], void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	return vault__dbkey_commit(v->dir, 1);
+}
+
+/* A new random database key, sealed to every enabled user; the old one
+ * (in every slot copy a disabled user may keep) opens nothing current. */
+static vault_status rotate_dbkey(vault *v, const char *name)
+{
+	unsigned char *key = vault__secure_alloc(32);
+	char why[256];
+	vault_status st;
+	int lock;
+
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	vault__random(key, 32);
+	lock = vault__lock_acquire(v->dir);
+	if (lock < 0)
+		st = vault__err(v, lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO,
+		                "cannot lock the vault folder");
+	else
+		st = vault__store_rotate(v, key, stage_dbkey, commit_dbkey, NULL);
+	vault__lock_release(lock);
+	vault__secure_free(key);
+	if (st != VAULT_OK) {
+		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+		vault__err(v, st, "user %s is disabled, but the database key was not rotated"
+		           " (%s): her old key still opens the database until vault_user_disable"
+		           " is run again for her", name, why);
+	}
+	return st;
+}
+
+/* 1 if a disable committed without its key rotation (killed, or refused). */
+static int rotation_due(vault *v)
+{
+	sqlite3_stmt *s = NULL;
+	int due;
+
+	if (vault__prepare(v, "SELECT 1 FROM meta WHERE k = 'dbkey_rotate_due'", &s) != VAULT_OK)
+		return 0; /* the disable's own transaction reports the failure */
+	due = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return due;
 }
 
 vault_status vault_user_disable(vault *v, const char *name)
@@ -572,6 +675,15 @@ vault_status vault_user_disable(vault *v, const char *name)
 		return vault__err(v, VAULT_ERR_INVALID, "invalid user name");
 	memset(&f, 0, sizeof(f));
 	f.name = name;
+	/* Disabled already, but the database key was not rotated (a crash,
+	 * other handles): this finishes it.  Who may disable may finish. */
+	if (!v->dead && rotation_due(v) && vault__user_load(v, name, &f.u) == VAULT_OK &&
+	    f.u.disabled) {
+		st = vault__gate_open(v, &g, "user.disable", POLICY_USER_DISABLE, NULL, name, 0,
+		                      finish_fill, &f);
+		st = vault__gate_close(&g, st);
+		return st == VAULT_OK ? rotate_dbkey(v, name) : st;
+	}
 	st = vault__gate_open(v, &g, "user.disable", POLICY_USER_DISABLE, NULL, name, 0,
 	                      disable_fill, &f);
 	if (st == VAULT_OK)
@@ -595,12 +707,18 @@ vault_status vault_user_disable(vault *v, const char *name)
 			                            " pkind = 1 AND principal = ?1 AND revoked = 0",
 			                         f.u.org);
 	}
+	/* Owed until the new database file is in force (store.c clears it in
+	 * the new file): a disable cut short is finished by another. */
+	if (st == VAULT_OK)
+		st = vault__meta_put(v, "dbkey_rotate_due", "1", 1);
 	VAULT_CRASH_POINT("user_disable.commit.before");
 	st = vault__gate_close(&g, st);
 	VAULT_CRASH_POINT("user_disable.commit.after");
 	/* After the commit: killed before this, the next open removes it. */
-	if (st == VAULT_OK)
+	if (st == VAULT_OK) {
 		vault__slot_remove(v->dir, name);
+		st = rotate_dbkey(v, name);
+	}
 	return st;
 }
 

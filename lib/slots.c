@@ -884,6 +884,8 @@ vault_status vault__slots_prune(const char *dir, const char *const *users, size_
 			vault__hex(id, 32, idhex);
 			if (json_object_del(slots, idhex) == 0)
 				gone++;
+			/* and the database key sealed to them */
+			json_object_del(json_object_get(root, "dbkeys"), idhex);
 		}
 		if (gone > 0)
 			st = save(dir, root);
@@ -1162,6 +1164,193 @@ vault_status vault__slot_witness_put(const char *dir, const char *user, const ch
 			st = save(dir, root);
 	}
 out:
+	json_decref(root);
+	vault__lock_release(lock);
+	return st;
+}
+
+/* ---- the database key, sealed to each user ------------------------------
+ * "dbkeys": {"<slot id>": {"cur": hex(crypto_box_seal(dbkey, box_pk)),
+ *                          "pend": hex(...)}}
+ * A user's "cur" seal, when present, is the database key in force; her
+ * slot's own copy is the key she was enrolled with, used only while no
+ * seal names another.  vault_user_disable() rotates the database key
+ * (store.c: export into a new file, then one rename): it stages the new key
+ * as every remaining user's "pend" seal, switches the file, then makes
+ * "pend" the "cur" of everyone, each step one atomic write of this file.
+ * A crash between leaves both seals: vault_open() keeps the one that opens
+ * vault.db (vault.c), under the vault lock, so the rotation (which holds
+ * it throughout) is never settled half-way.  The map is apart from the
+ * slots.  A passphrase change gives its user a new box key, so her seal no
+ * longer opens: she uses the key her new slot holds (the one in force when
+ * she changed it) until the next rotation seals one to her new key. */
+
+/* The lock held by the caller (lock_held), or taken here. */
+static vault_status lock_unless(const char *dir, int lock_held, int *lock)
+{
+	*lock = -1;
+	return lock_held ? VAULT_OK : lock_or_fail(dir, lock);
+}
+
+vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *const *users,
+                                const unsigned char (*pks)[32], size_t n,
+                                const unsigned char key[32])
+{
+	unsigned char lookup[32], id[32], sealed[VAULT_SEALED_KEY_BYTES];
+	char idhex[65], hex[2 * VAULT_SEALED_KEY_BYTES + 1];
+	json_t *root = NULL, *map, *slots;
+	vault_kdf def;
+	vault_status st;
+	size_t i;
+	int lock, bad = 0;
+
+	st = lock_unless(dir, lock_held, &lock);
+	if (st != VAULT_OK)
+		return st;
+	st = load(dir, &root);
+	if (st == VAULT_OK)
+		st = header(root, lookup, &def);
+	if (st != VAULT_OK)
+		goto cleanup;
+	slots = json_object_get(root, "slots");
+	map = json_object_get(root, "dbkeys");
+	if (map == NULL) {
+		bad |= json_object_set_new(root, "dbkeys", json_object());
+		map = json_object_get(root, "dbkeys");
+	}
+	if (!json_is_object(map)) {
+		st = bad ? VAULT_ERR_NOMEM : damaged();
+		goto cleanup;
+	}
+	for (i = 0; i < n && !bad; i++) {
+		json_t *e;
+		slot_id(lookup, users[i], id);
+		vault__hex(id, 32, idhex);
+		if (json_object_get(slots, idhex) == NULL)
+			continue; /* no slot: nothing could open it */
+		if (vault__seal(sealed, key, pks[i]) != 0) {
+			st = VAULT_ERR_CORRUPT;
+			vault__set_last_error("user %s has an invalid public key", users[i]);
+			goto cleanup;
+		}
+		vault__hex(sealed, sizeof(sealed), hex);
+		e = json_object_get(map, idhex);
+		if (e == NULL) {
+			bad |= json_object_set_new(map, idhex, json_object());
+			e = json_object_get(map, idhex);
+		}
+		bad |= e == NULL || json_object_set_new(e, "pend", json_string(hex));
+	}
+	if (bad) {
+		st = VAULT_ERR_NOMEM;
+		vault__set_last_error("out of memory");
+		goto cleanup;
+	}
+	st = save(dir, root);
+cleanup:
+	json_decref(root);
+	vault__lock_release(lock);
+	return st;
+}
+
+vault_status vault__dbkey_commit(const char *dir, int lock_held)
+{
+	json_t *root = NULL, *map, *e, *pend;
+	const char *k;
+	void *tmp;
+	vault_status st;
+	int lock, bad = 0;
+
+	st = lock_unless(dir, lock_held, &lock);
+	if (st != VAULT_OK)
+		return st;
+	st = load(dir, &root);
+	if (st != VAULT_OK)
+		goto cleanup;
+	map = json_object_get(root, "dbkeys");
+	if (!json_is_object(map))
+		goto cleanup; /* nothing staged */
+	/* Every entry without a staged key held the old one: it goes. */
+	json_object_foreach_safe(map, tmp, k, e) {
+		pend = json_object_get(e, "pend");
+		if (pend == NULL) {
+			bad |= json_object_del(map, k);
+			continue;
+		}
+		json_incref(pend);
+		bad |= json_object_set_new(e, "cur", pend);
+		bad |= json_object_del(e, "pend");
+	}
+	if (bad) {
+		st = VAULT_ERR_NOMEM;
+		vault__set_last_error("out of memory");
+		goto cleanup;
+	}
+	st = save(dir, root);
+cleanup:
+	json_decref(root);
+	vault__lock_release(lock);
+	return st;
+}
+
+vault_status vault__dbkey_get(const char *dir, const char *user,
+                              const unsigned char box_pk[32], const unsigned char box_sk[32],
+                              unsigned char cur[32], int *has_cur,
+                              unsigned char pend[32], int *has_pend)
+{
+	unsigned char id[32], sealed[VAULT_SEALED_KEY_BYTES];
+	char idhex[65];
+	json_t *root = NULL, *entry = NULL, *e;
+	vault_kdf def;
+	vault_status st = load_entry(dir, user, &root, &def, idhex, id, &entry);
+
+	*has_cur = *has_pend = 0;
+	if (st != VAULT_OK)
+		return st;
+	e = json_object_get(json_object_get(root, "dbkeys"), idhex);
+	if (e != NULL && get_hex(e, "cur", sealed, sizeof(sealed)) == 0)
+		*has_cur = vault__unseal(cur, sealed, sizeof(sealed), box_pk, box_sk) == 0;
+	if (e != NULL && get_hex(e, "pend", sealed, sizeof(sealed)) == 0)
+		*has_pend = vault__unseal(pend, sealed, sizeof(sealed), box_pk, box_sk) == 0;
+	/* A seal that does not open with her key is not hers: sealed to the
+	 * box key a passphrase change has since replaced (that change wrote
+	 * the key in force into her new slot), or planted.  It is no key. */
+	json_decref(root);
+	return st;
+}
+
+vault_status vault__dbkey_settle(const char *dir, int lock_held, const char *user,
+                                 int keep)
+{
+	unsigned char id[32];
+	char idhex[65];
+	json_t *root = NULL, *entry = NULL, *e, *pend;
+	vault_kdf def;
+	vault_status st;
+	int lock, bad = 0;
+
+	st = lock_unless(dir, lock_held, &lock);
+	if (st != VAULT_OK)
+		return st;
+	st = load_entry(dir, user, &root, &def, idhex, id, &entry);
+	if (st != VAULT_OK)
+		goto cleanup;
+	e = json_object_get(json_object_get(root, "dbkeys"), idhex);
+	pend = e != NULL ? json_object_get(e, "pend") : NULL;
+	if (pend == NULL)
+		goto cleanup; /* settled already */
+	if (keep) {
+		json_incref(pend);
+		bad |= json_object_set_new(e, "cur", pend);
+	}
+	bad |= json_object_del(e, "pend");
+	if (bad) {
+		st = VAULT_ERR_NOMEM;
+		vault__set_last_error("out of memory");
+		goto cleanup;
+	}
+	st = save(dir, root);
+cleanup:
 	json_decref(root);
 	vault__lock_release(lock);
 	return st;

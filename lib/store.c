@@ -5,10 +5,12 @@
  * SQL here runs on SQLite 3.15 (Debian 12's SQLCipher 3.4): no UPSERT,
  * RETURNING, window functions or JSON1.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -431,6 +433,65 @@ static vault_status migrate(vault *v, int create)
 	return st;
 }
 
+/* Explicit cipher settings of one database of a connection (main, or an
+ * attached one, before its first page is read), so SQLCipher 3.4 and 4.x
+ * read the same file: 4096-byte pages, HMAC-SHA1 page authentication and
+ * the PBKDF2-SHA1 (64000) key schedule that 4.x calls compatibility 3.
+ * With a raw key the KDF iterations do not run, but they are part of the
+ * format, so they are pinned too. */
+static int cipher_params(sqlite3 *db, const char *schema, int major)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "PRAGMA %s.cipher_page_size = 4096;"
+	         "PRAGMA %s.kdf_iter = 64000; PRAGMA %s.cipher_use_hmac = ON;",
+	         schema, schema, schema);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (major < 4)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA %s.cipher_hmac_algorithm = HMAC_SHA1;"
+	         "PRAGMA %s.cipher_kdf_algorithm = PBKDF2_HMAC_SHA1;", schema, schema);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* SQLCipher's raw-key form, "x'<64 hex>'", in secure memory. */
+static char *keyspec_of(const unsigned char key[32])
+{
+	char *k = vault__secure_alloc(2 + 64 + 2);
+
+	if (k == NULL)
+		return NULL;
+	k[0] = 'x';
+	k[1] = '\'';
+	vault__hex(key, 32, k + 2);
+	k[66] = '\'';
+	k[67] = '\0';
+	return k;
+}
+
+static int db_path(const char *dir, const char *suffix, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/" VAULT_DB_FILE "%s", dir, suffix);
+
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int vault__store_moved(vault *v)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (v->db_moved)
+		return 1;
+	/* A path that cannot be formed or a file that is gone: moved, so
+	 * that nothing is written to a file nobody else will read. */
+	if (db_path(v->dir, "", path, sizeof(path)) != 0 || lstat(path, &sb) != 0 ||
+	    sb.st_dev != v->db_dev || sb.st_ino != v->db_ino)
+		v->db_moved = 1;
+	return v->db_moved;
+}
+
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms)
 {
@@ -455,6 +516,16 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 		}
 		close(fd);
 	}
+	/* The file opened, to tell when a key rotation replaces it. */
+	{
+		struct stat sb;
+		if (lstat(path, &sb) == 0) {
+			v->db_dev = sb.st_dev;
+			v->db_ino = sb.st_ino;
+		}
+	}
+	v->db_moved = 0;
+	v->busy_ms = busy_ms;
 	rc = sqlite3_open_v2(path, &v->db, flags, NULL);
 	free(path);
 	if (rc != SQLITE_OK) {
@@ -481,19 +552,8 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	if (rc != SQLITE_OK)
 		return vault__err(v, VAULT_ERR_NOCRYPTO, "cannot key the database");
 
-	/* Explicit cipher settings, so SQLCipher 3.4 and 4.x read the same
-	 * file: 4096-byte pages, HMAC-SHA1 page authentication and the
-	 * PBKDF2-SHA1 (64000) key schedule that 4.x calls compatibility 3.
-	 * With a raw key the KDF iterations do not run, but they are part of
-	 * the format, so they are pinned too. */
-	st = vault__exec(v, "PRAGMA cipher_page_size = 4096;"
-	                    "PRAGMA kdf_iter = 64000;"
-	                    "PRAGMA cipher_use_hmac = ON;");
-	if (st == VAULT_OK && major >= 4)
-		st = vault__exec(v, "PRAGMA cipher_hmac_algorithm = HMAC_SHA1;"
-		                    "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA1;");
-	if (st != VAULT_OK)
-		return st;
+	if (cipher_params(v->db, "main", major) != 0)
+		return vault__sql_status(v, sqlite3_errcode(v->db), "cipher settings");
 	/* The first read proves the key: a wrong key or a damaged header
 	 * gives SQLITE_NOTADB here. */
 	sqlite3_busy_timeout(v->db, busy_ms);
@@ -507,12 +567,25 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	                    "PRAGMA foreign_keys = ON;");
 	if (st != VAULT_OK)
 		return st;
-	return migrate(v, create);
+	st = migrate(v, create);
+	/* Opened the file a key rotation has just replaced (it held it
+	 * locked until the switch): the caller opens again. */
+	if (st == VAULT_OK && !create && vault__store_moved(v))
+		st = vault__err(v, VAULT_ERR_BUSY, "the database key was rotated while opening");
+	return st;
 }
 
 void vault__store_close(vault *v)
 {
 	int i;
+
+	/* A connection to a file a key rotation replaced must not delete the
+	 * WAL and shared-memory files when it closes last: SQLite deletes
+	 * them by name, and the names are the new file's now. */
+	if (v->db != NULL && vault__store_moved(v)) {
+		int one = 1;
+		sqlite3_file_control(v->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	}
 
 	for (i = 0; i < ST__COUNT; i++) {
 		sqlite3_finalize(v->st[i]);
@@ -547,10 +620,19 @@ static vault_status txn_begin(vault *v, int light)
 	if (v->user_txn && sqlite3_get_autocommit(v->db))
 		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after an"
 		                  " error or a refusal; call vault_rollback()");
+	/* vault_begin() took the write lock: the file cannot change now. */
+	if (v->user_txn && vault__store_moved(v))
+		return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
 	if (!v->user_txn) {
 		st = vault__exec(v, "BEGIN IMMEDIATE");
 		v->head_known = 0;
 		v->unsigned_entries = 0;
+		/* Checked under the write lock, which a rotation holds until
+		 * its switch: a commit here would go to a file nobody reads. */
+		if (st == VAULT_OK && vault__store_moved(v)) {
+			sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+			return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
+		}
 	}
 	/* The operation's own savepoint: a refused or failed operation rolls
 	 * back to it and still writes its audit entry, without giving up the
@@ -637,4 +719,203 @@ vault_status vault__txn_end(vault *v, int ok)
 	v->head_known = 0;
 	v->unsigned_entries = 0;
 	return st;
+}
+
+/* ---- the database key rotation -------------------------------------------
+ * SQLCipher before 5 cannot rekey a WAL database with other connections
+ * open, and a rekey rewrites every page in place anyway.  So the database
+ * is exported (sqlcipher_export) into a fresh file under the new key, which
+ * then replaces vault.db with one rename:
+ *  1. BEGIN IMMEDIATE on the handle: nobody commits to the old file until
+ *     the switch (every transaction checks, under that lock, that vault.db
+ *     is still the file it opened: vault__store_moved);
+ *  2. export into vault.db.rotate (removed first if a crash left it:
+ *     exporting into an existing file copies nothing), set its user_version
+ *     (not exported);
+ *  3. stage(): the new key sealed to every remaining user, pending;
+ *  4. checkpoint the old WAL into the old file (all of it, or BUSY), then
+ *     remove the names vault.db-wal and -shm, which the new file must not
+ *     inherit (the old file alone is complete now);
+ *  5. rename vault.db.rotate to vault.db, fsync the folder;
+ *  6. commit(): every pending seal becomes its user's key;
+ *  7. reopen the handle on the new file.
+ * Killed before 5, the old file and the old seals are in force; from 5 on,
+ * the new ones; vault_open() keeps the seal that opens vault.db. */
+vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
+                                 rotate_step stage, rotate_step commit, void *ctx)
+{
+	static const char *const leftovers[] = {".rotate", ".rotate-journal", ".rotate-wal",
+	                                        ".rotate-shm"};
+	char path[4096], tmp[4096], side[4096], sql[128];
+	char *oldspec = NULL, *newspec = NULL;
+	sqlite3 *x = NULL;
+	sqlite3_stmt *s = NULL;
+	vault_status st = VAULT_OK;
+	int rc, ver = 0, major, nlog = -1, nckpt = -1, fd;
+	size_t i;
+
+	if (db_path(v->dir, "", path, sizeof(path)) != 0 ||
+	    db_path(v->dir, ".rotate", tmp, sizeof(tmp)) != 0)
+		return vault__err(v, VAULT_ERR_INVALID, "the vault path is too long");
+	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+		if (db_path(v->dir, leftovers[i], side, sizeof(side)) == 0)
+			(void)unlink(side);
+	oldspec = keyspec_of(v->sec->dbkey);
+	newspec = keyspec_of(newkey);
+	if (oldspec == NULL || newspec == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	st = vault__exec(v, "BEGIN IMMEDIATE");
+	if (st != VAULT_OK)
+		goto cleanup;
+	if (vault__store_moved(v)) {
+		st = vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
+		goto rollback;
+	}
+	VAULT_CRASH_POINT("rotate.export.before");
+	/* Owner-only from the first byte, and empty: a fresh database. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot create the re-keyed database file");
+		goto rollback;
+	}
+	close(fd);
+	/* The export runs on a connection of its own: ATTACH cannot run
+	 * inside the handle's transaction, which holds the write lock. */
+	rc = sqlite3_open_v2(path, &x, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_key(x, oldspec, (int)strlen(oldspec));
+	major = rc == SQLITE_OK ? cipher_major(x) : 0;
+	if (rc == SQLITE_OK && cipher_params(x, "main", major) != 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(x, v->busy_ms);
+		rc = sqlite3_prepare_v2(x, "ATTACH DATABASE ?1 AS rot KEY ?2", -1, &s, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, tmp, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, newspec, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(x);
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (rc == SQLITE_OK && cipher_params(x, "rot", major) != 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(x, "PRAGMA rot.synchronous = FULL;"
+		                     "SELECT sqlcipher_export('rot');", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(x, "PRAGMA main.user_version", &ver);
+	if (rc == SQLITE_OK) {
+		snprintf(sql, sizeof(sql), "PRAGMA rot.user_version = %d", ver);
+		rc = sqlite3_exec(x, sql, NULL, NULL, NULL);
+	}
+	/* The new file owes nothing: the rotation it records is done. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(x, "DELETE FROM rot.meta WHERE k = 'dbkey_rotate_due';"
+		                     "DETACH DATABASE rot;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		st = rc == SQLITE_FULL ? vault__err(v, VAULT_ERR_NOSPACE, "%s", VAULT_MSG_DISK_FULL)
+		     : vault__err(v, rc == SQLITE_BUSY ? VAULT_ERR_BUSY : VAULT_ERR_IO,
+		                  "cannot export the database under a new key: %s",
+		                  x ? sqlite3_errmsg(x) : "cannot open it");
+		goto rollback;
+	}
+	/* The new file is durable before anything names it. */
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		st = vault__err(v, VAULT_ERR_IO, "cannot write the re-keyed database");
+		goto rollback;
+	}
+	close(fd);
+	VAULT_CRASH_POINT("rotate.export.after");
+	st = stage(v, newkey, ctx);
+	if (st != VAULT_OK)
+		goto rollback;
+	rc = sqlite3_wal_checkpoint_v2(x, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	if (rc != SQLITE_OK || nlog != nckpt) {
+		st = vault__err(v, VAULT_ERR_BUSY, "another handle is reading an older state of"
+		                " the vault; the database key was not rotated");
+		goto rollback;
+	}
+	sqlite3_close(x);
+	x = NULL;
+	VAULT_CRASH_POINT("rotate.rename.before");
+	if (db_path(v->dir, "-wal", side, sizeof(side)) == 0 && unlink(side) != 0 &&
+	    errno != ENOENT)
+		st = vault__err(v, VAULT_ERR_IO, "cannot remove the old write-ahead log");
+	if (st == VAULT_OK && db_path(v->dir, "-shm", side, sizeof(side)) == 0 &&
+	    unlink(side) != 0 && errno != ENOENT)
+		st = vault__err(v, VAULT_ERR_IO, "cannot remove the old shared-memory file");
+	if (st == VAULT_OK && rename(tmp, path) != 0)
+		st = vault__err(v, VAULT_ERR_IO, "cannot switch to the re-keyed database");
+	if (st != VAULT_OK)
+		goto rollback;
+	v->db_moved = 1; /* from here on the new file is in force */
+	fd = open(v->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	VAULT_CRASH_POINT("rotate.rename.after");
+	/* A failure here leaves pending seals that every open settles: the
+	 * switch is done either way. */
+	(void)commit(v, newkey, ctx);
+	VAULT_CRASH_POINT("rotate.commit.after");
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	vault__store_close(v);
+	memcpy(v->sec->dbkey, newkey, 32);
+	vault__cache_forget(v);
+	st = vault__store_open(v, newkey, 0, v->busy_ms);
+	if (st != VAULT_OK) {
+		/* The rotation is done; this handle cannot follow it: it
+		 * refuses everything (reopen), as other handles do. */
+		v->db_moved = 1;
+		st = vault__err(v, st, "the database key was rotated, but this handle could not"
+		                " reopen the vault: close it and open the vault again");
+	}
+	goto cleanup;
+rollback:
+	if (x != NULL)
+		sqlite3_close(x);
+	x = NULL;
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	(void)unlink(tmp);
+cleanup:
+	if (x != NULL)
+		sqlite3_close(x);
+	vault__secure_free(oldspec);
+	vault__secure_free(newspec);
+	return st;
+}
+
+int vault__store_key_opens(const char *dir, const unsigned char key[32])
+{
+	char path[4096], *spec = NULL;
+	sqlite3 *db = NULL;
+	int rc, n = 0, r;
+
+	if (db_path(dir, "", path, sizeof(path)) != 0)
+		return VAULT_ERR_INVALID;
+	spec = keyspec_of(key);
+	if (spec == NULL)
+		return VAULT_ERR_NOMEM;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_key(db, spec, (int)strlen(spec));
+	if (rc == SQLITE_OK && cipher_params(db, "main", cipher_major(db)) != 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &n);
+	}
+	r = rc == SQLITE_OK ? 1 : rc == SQLITE_NOTADB ? 0
+	    : rc == SQLITE_BUSY ? VAULT_ERR_BUSY : rc == SQLITE_NOMEM ? VAULT_ERR_NOMEM
+	    : VAULT_ERR_IO;
+	sqlite3_close(db);
+	vault__secure_free(spec);
+	return r;
 }

@@ -574,6 +574,102 @@ static void prune_disabled(vault *v)
 	vault__rows_free(&rb);
 }
 
+/* The database key in force for this user: her sealed key ("dbkeys" of the
+ * slot file) or, with none, her slot's own copy.  A pending seal is a key
+ * rotation under way or cut short: under the vault lock (which a rotation
+ * holds from before its first seal until after its last), the one that
+ * opens vault.db is kept and the other dropped. */
+static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
+                               unsigned char key[32])
+{
+	unsigned char *k = vault__secure_alloc(64);
+	vault_status st;
+	int has_cur = 0, has_pend = 0, lock = -1, ocur, opend;
+
+	if (k == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k, &has_cur,
+	                      k + 32, &has_pend);
+	if (st == VAULT_OK && has_pend) {
+		lock = vault__lock_acquire(v->dir);
+		if (lock < 0)
+			st = vault__err(v, lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO,
+			                "cannot lock the vault folder");
+		else /* again, now that no rotation is under way */
+			st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k,
+			                      &has_cur, k + 32, &has_pend);
+	}
+	if (st == VAULT_OK && has_pend) {
+		ocur = vault__store_key_opens(v->dir, has_cur ? k : slot_key);
+		opend = vault__store_key_opens(v->dir, k + 32);
+		if (ocur < 0 || opend < 0)
+			st = vault__err(v, ocur < 0 ? (vault_status)ocur : (vault_status)opend,
+			                "cannot read the database");
+		else if (opend == 1 || ocur == 1)
+			st = vault__dbkey_settle(v->dir, 1, v->user, opend == 1);
+		else
+			st = vault__err(v, VAULT_ERR_CORRUPT, "no database key of yours opens the"
+			                " database (damaged file)");
+		if (st == VAULT_OK && opend == 1) {
+			memcpy(k, k + 32, 32);
+			has_cur = 1;
+		}
+	}
+	vault__lock_release(lock);
+	if (st == VAULT_OK)
+		memcpy(key, has_cur ? k : slot_key, 32);
+	else if (vault_errmsg(v)[0] == '\0')
+		vault__err(v, st, "%s", vault_last_errmsg());
+	vault__secure_free(k);
+	return st;
+}
+
+/* Without a branch on key bytes. */
+static int keys_differ(const unsigned char *a, const unsigned char *b)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d != 0;
+}
+
+/* Open the database with the key in force, and take the open's write
+ * transaction.  A key rotation that switches the file between the choice
+ * of the key and the lock (the opener read the old file, or met the new
+ * one with the old key) is met by choosing again. */
+static vault_status open_store(vault *v, const unsigned char slot_key[32], int busy)
+{
+	unsigned char *tried = vault__secure_alloc(32);
+	vault_status st = VAULT_OK;
+	int attempt, again;
+
+	if (tried == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	for (attempt = 0; attempt < 3; attempt++) {
+		st = pick_dbkey(v, slot_key, v->sec->dbkey);
+		if (st != VAULT_OK)
+			break;
+		again = attempt > 0 && keys_differ(tried, v->sec->dbkey);
+		memcpy(tried, v->sec->dbkey, 32);
+		if (attempt > 0 && !again && !v->db_moved)
+			break; /* the same key, the same file: the failure stands */
+		vault__store_close(v);
+		VAULT_CRASH_POINT("open.key_picked");
+		st = vault__store_open(v, v->sec->dbkey, 0, busy);
+		VAULT_CRASH_POINT("open.store_opened");
+		if (st == VAULT_OK)
+			st = vault__txn_begin(v);
+		if (st == VAULT_OK)
+			break;
+		if (st != VAULT_ERR_CORRUPT && !v->db_moved)
+			break;
+	}
+	vault__secure_free(tried);
+	return st;
+}
+
 vault_status vault_open(const char *path, const char *user,
                         const unsigned char *passphrase, size_t passphrase_len,
                         const vault_open_options *opts, vault **out)
@@ -655,19 +751,15 @@ vault_status vault_open(const char *path, const char *user,
 	snprintf(v->user, sizeof(v->user), "%s", user);
 	v->purpose = o.purpose;
 	v->must_change = (meta.flags & SLOT_MUST_CHANGE) != 0;
-	memcpy(v->sec->dbkey, slot->dbkey, 32);
 	memcpy(v->sec->box_sk, slot->box_sk, 32);
 	memcpy(v->sec->sign_sk, slot->sign_sk, 64);
-	vault__secure_free(slot);
 	vault__box_pk_from_sk(v->sec->box_pk, v->sec->box_sk);
 	vault__sign_pk_from_sk(v->sec->sign_pk, v->sec->sign_sk);
 
-	st = vault__store_open(v, v->sec->dbkey, 0, busy);
-	if (st != VAULT_OK)
-		return fail_handle(v, st);
 	/* Identity, the slot's settling and the failed attempts since the last
 	 * open, then this open: one write transaction. */
-	st = vault__txn_begin(v);
+	st = open_store(v, slot->dbkey, busy);
+	vault__secure_free(slot);
 	if (st != VAULT_OK)
 		return fail_handle(v, st);
 	st = load_identity(v, &mismatch);
@@ -1009,7 +1101,10 @@ vault_status vault_commit(vault *v)
 		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after"
 		                  " an error; nothing was committed");
 	}
-	st = vault__audit_seal(v);
+	/* Every operation inside was refused if the file was replaced (a key
+	 * rotation): nothing is committed to a file nobody reads. */
+	st = vault__store_moved(v) ? vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED)
+	                           : vault__audit_seal(v);
 	if (st == VAULT_OK)
 		st = vault__exec(v, "COMMIT");
 	if (st != VAULT_OK) {

@@ -22,7 +22,9 @@
  *     (sodium_malloc) for a returned plaintext.
  *
  * `bench profile put|get` runs only libvault's puts (batched) or gets (one
- * per transaction), for perf or callgrind.
+ * per transaction), for perf or callgrind.  `bench disable N` times
+ * vault_user_disable() on a vault of N records (it re-keys the database)
+ * against a raw sqlcipher_export of the same file.
  *
  * The absolute figures depend on the machine; the ratios are the result.
  * Key slots use VAULT_KDF_INSECURE_TEST_ONLY: the KDF is not measured.
@@ -624,6 +626,84 @@ static int scale(uint64_t n)
 	return 0;
 }
 
+/* `bench disable N`: the cost of vault_user_disable() on a vault of N
+ * records of REC_SIZE bytes (it re-keys the whole database), against a raw
+ * sqlcipher_export of the same file into a fresh one, in this process. */
+static double raw_export_us(const unsigned char key[32])
+{
+	char path[256], tmp[256], spec[70], sql[1024];
+	sqlite3 *db = NULL;
+	double t0;
+
+	snprintf(path, sizeof(path), "%s/vault.db", g_vdir);
+	snprintf(tmp, sizeof(tmp), "%s/raw-export.db", g_base);
+	unlink(tmp);
+	spec[0] = 'x';
+	spec[1] = '\'';
+	sodium_bin2hex(spec + 2, 65, key, 32);
+	spec[66] = '\'';
+	spec[67] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_key(db, spec, 67) != SQLITE_OK)
+		die("raw open");
+	/* The vault's cipher settings (store.c); SQLCipher 3.4 ignores the
+	 * two algorithm pragmas, whose values are its defaults. */
+	rx(db, "PRAGMA cipher_page_size = 4096; PRAGMA kdf_iter = 64000;"
+	       "PRAGMA cipher_use_hmac = ON; PRAGMA cipher_hmac_algorithm = HMAC_SHA1;"
+	       "PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA1;");
+	t0 = now_us();
+	snprintf(sql, sizeof(sql), "ATTACH DATABASE '%s' AS rot KEY \"%s\";"
+	         "PRAGMA rot.cipher_page_size = 4096; PRAGMA rot.kdf_iter = 64000;"
+	         "PRAGMA rot.cipher_hmac_algorithm = HMAC_SHA1;"
+	         "PRAGMA rot.cipher_kdf_algorithm = PBKDF2_HMAC_SHA1;"
+	         "PRAGMA rot.synchronous = FULL; SELECT sqlcipher_export('rot');"
+	         "DETACH DATABASE rot;", tmp, spec);
+	rx(db, sql);
+	t0 = now_us() - t0;
+	sqlite3_close(db);
+	unlink(tmp);
+	return t0;
+}
+
+static int disable_bench(int n)
+{
+	vault *v = lv_setup();
+	char name[32], path[256];
+	struct stat sb;
+	double t_raw, t_dis;
+	int i;
+
+	ok(vault_user_add(v, "cw", NULL, VAULT_ROLE_CASEWORKER, (const unsigned char *)"bench-cw",
+	                  8, VAULT_KDF_INSECURE_TEST_ONLY), v, "user add");
+	for (i = 0; i < n; i++) {
+		if (i % N_BATCH == 0)
+			ok(vault_begin(v), v, "begin");
+		snprintf(name, sizeof(name), "r%d", i);
+		lv_put(v, name);
+		if (i % N_BATCH == N_BATCH - 1 || i == n - 1)
+			ok(vault_commit(v), v, "commit");
+	}
+	snprintf(path, sizeof(path), "%s/vault.db", g_vdir);
+	vault_close(v);
+	v = NULL;
+	ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL,
+	              &v), NULL, "open");
+	if (stat(path, &sb) != 0)
+		die("stat");
+	printf("vault of %d records of %d bytes: vault.db %.1f MiB (after checkpoint)\n", n,
+	       REC_SIZE, (double)sb.st_size / (1024.0 * 1024.0));
+	t_raw = raw_export_us(v->sec->dbkey);
+	t_dis = now_us();
+	ok(vault_user_disable(v, "cw"), v, "disable");
+	t_dis = now_us() - t_dis;
+	printf("raw sqlcipher_export of that file:   %8.2f s\n", t_raw / 1e6);
+	printf("vault_user_disable (with re-key):    %8.2f s  (%.2fx the raw export)\n",
+	       t_dis / 1e6, t_dis / t_raw);
+	vault_close(v);
+	rmtree(g_base);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct row rows[4] = {{"put, batched (2000/txn)", 1e18, 1e18},
@@ -650,6 +730,8 @@ int main(int argc, char **argv)
 		return profile(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "scale") == 0)
 		return scale(strtoull(argv[2], NULL, 10));
+	if (argc == 3 && strcmp(argv[1], "disable") == 0)
+		return disable_bench(atoi(argv[2]));
 
 	printf("libvault %s benchmark (SQLCipher %s, libsodium %s), in %s\n",
 	       vault_version_string(), sqlite3_libversion(), sodium_version_string(), g_base);

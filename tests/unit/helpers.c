@@ -260,7 +260,24 @@ static void user_slot(const char *dir, const char *user, slot_secret *sec)
 	const unsigned char *p = th_pass(user, &n);
 	vault_kdf def;
 
+	unsigned char pk[32], cur[32], pend[32];
+	int has_cur = 0, has_pend = 0;
+
 	assert_int_equal(vault__slot_unlock(dir, user, p, n, sec, &def), VAULT_OK);
+	/* The database key in force: the one sealed to her, if any (a
+	 * disable rotates it), else her slot's own copy. */
+	vault__box_pk_from_sk(pk, sec->box_sk);
+	if (vault__dbkey_get(dir, user, pk, sec->box_sk, cur, &has_cur, pend, &has_pend) ==
+	    VAULT_OK) {
+		if (has_cur)
+			memcpy(sec->dbkey, cur, 32);
+		/* A rotation cut short after its switch: the pending key is the
+		 * one that opens (until her next open settles it). */
+		if (has_pend && vault__store_key_opens(dir, pend) == 1)
+			memcpy(sec->dbkey, pend, 32);
+	}
+	sodium_memzero(cur, sizeof(cur));
+	sodium_memzero(pend, sizeof(pend));
 }
 
 sqlite3 *th_db_open(const char *dir, const char *user)

@@ -329,6 +329,11 @@ static void test_crash__user_add(void **state)
 
 /* ---- user disable ------------------------------------------------------------ */
 
+/* The disable's commit (2) and slot removal (7), then the database key
+ * rotation: export (2), the pending seals (7), the switch (2), the seals
+ * made current (7) and after (1). */
+#define STEPS_DISABLE 28
+
 static vault_status op_disable(vault *v)
 {
 	return vault_user_disable(v, "cav_cw");
@@ -371,7 +376,194 @@ static void test_crash__user_disable(void **state)
 
 	(void)state;
 	assert_true(kill_at_every_step("cav_sup", (const char *)th_pass("cav_sup", &n),
-	                               op_disable, check_disable) == 9);
+	                               op_disable, check_disable) == STEPS_DISABLE);
+}
+
+/* ---- the database key rotation of a disable ----------------------------------
+ * Killed at any step: either the old key is in force (the old file, the old
+ * seals) or the new one (the new file, the new seals), never a mix; nobody
+ * is locked out; the disabled user's old key opens the database only while
+ * the rotation is owed, and a second disable of her finishes it. */
+
+static unsigned char g_oldkey[32];
+
+static int key_opens(const char *dir, const unsigned char key[32])
+{
+	int r = vault__store_key_opens(dir, key);
+
+	assert_true(r == 0 || r == 1);
+	return r;
+}
+
+static void check_rotation(const char *dir, long step, int finished)
+{
+	int disabled = db_count(dir, "SELECT disabled FROM users WHERE name = 'cav_cw'");
+	int due = db_count(dir, "SELECT count(*) FROM meta WHERE k = 'dbkey_rotate_due'");
+	int old_opens = key_opens(dir, g_oldkey);
+	char rotate[4200];
+	vault *v = NULL;
+
+	/* One key in force, and the file agrees with the "owed" mark. */
+	if (old_opens && disabled && !due)
+		fail_msg("kill at step %ld: the old key opens, yet no rotation is owed", step);
+	if (!old_opens && (due || !disabled))
+		fail_msg("kill at step %ld: a new key without a completed disable", step);
+	if (finished)
+		assert_false(old_opens);
+	/* Everyone opens (settling her own seals), and reads as before. */
+	bystanders_open(dir, "cav_cw");
+	v = th_open(dir, "cav_sup");
+	assert_true(reads_note(v));
+	/* Owed: the supervisor finishes it, and the old key is dead. */
+	if (old_opens && disabled) {
+		assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+		assert_true(reads_note(v)); /* her handle goes on, on the new file */
+		assert_false(key_opens(dir, g_oldkey));
+		assert_int_equal(db_count(dir, "SELECT count(*) FROM meta WHERE"
+		                         " k = 'dbkey_rotate_due'"), 0);
+	}
+	vault_close(v);
+	bystanders_open(dir, "cav_cw");
+	snprintf(rotate, sizeof(rotate), "%s/vault.db.rotate", dir);
+	if (!old_opens)
+		assert_int_equal(access(rotate, F_OK), -1); /* switched: nothing left */
+}
+
+static void test_crash__disable_rotates_dbkey(void **state)
+{
+	size_t n;
+
+	(void)state;
+	th_db_key(g_template, "cav_cw", g_oldkey);
+	assert_true(kill_at_every_step("cav_sup", (const char *)th_pass("cav_sup", &n),
+	                               op_disable, check_rotation) == STEPS_DISABLE);
+}
+
+/* Handles open elsewhere while a disable rotates the key: each one's next
+ * call is VAULT_ERR_AUTH (reopen), none writes to the replaced file, and
+ * their closing leaves the new file's write-ahead log alone. */
+static void test_crash__rotation_other_handles_must_reopen(void **state)
+{
+	char *dir = fresh_copy();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
+	vault *other = th_open(dir, "cas_cw"), *gone = th_open(dir, "cav_cw");
+	vault *sup = th_open(dir, "cav_sup"), *v = NULL;
+	vault_buf b = VAULT_BUF_INIT;
+	vault_verify_result res;
+
+	(void)state;
+	th_db_key(dir, "cav_cw", g_oldkey);
+	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_OK);
+	assert_false(key_opens(dir, g_oldkey));
+	/* The disabling handle goes on, on the new file (in its WAL). */
+	assert_int_equal(vault_case_create(sup, VAULT_CASE_VICTIM, 0, cs), VAULT_OK);
+	assert_int_equal(vault_record_put(sup, cs, "after", VAULT_CLASS_GENERAL, "written after",
+	                                  13, NULL), VAULT_OK);
+	/* The others must reopen. */
+	assert_int_equal(vault_case_create(other, VAULT_CASE_VICTIM, 0, cs2), VAULT_ERR_AUTH);
+	assert_non_null(strstr(vault_errmsg(other), "rotated"));
+	assert_int_equal(vault_record_get(gone, g_case, "note", 0, &b, NULL, NULL),
+	                 VAULT_ERR_AUTH);
+	vault_close(other);
+	vault_close(gone);
+	/* Nothing written after the switch was lost to their closing: a new
+	 * handle, while the writer's frames are still in the WAL only, reads
+	 * them through the WAL file's name. */
+	v = th_open(dir, "cav_sup");
+	assert_int_equal(vault_record_get(v, cs, "after", 0, &b, NULL, NULL), VAULT_OK);
+	assert_int_equal(b.len, 13);
+	vault_buf_free(&b);
+	vault_close(v);
+	vault_close(sup);
+	/* The log came across whole. */
+	assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
+	v = th_open(dir, "aud");
+	assert_int_equal(vault_audit_verify(v, NULL, &res, NULL, NULL), VAULT_OK);
+	vault_close(v);
+	/* And the disabled user is refused, as before. */
+	assert_int_equal(open_as(dir, "cav_cw", (const char *)th_pass("cav_cw", &(size_t){0}), &v),
+	                 VAULT_ERR_AUTH);
+	rm_copy(dir);
+}
+
+/* An open that a rotation overtakes, between the choice of the key and the
+ * opening of the file, or between the opening and the open's lock: it
+ * chooses again and opens the new file.  (The hook disables a user from
+ * another handle at that step of the open.) */
+static vault *g_rotator;
+static const char *g_rotate_at;
+static int g_rotated;
+
+static void rotate_hook(const char *step)
+{
+	if (g_rotated || strcmp(step, g_rotate_at) != 0)
+		return;
+	g_rotated = 1;
+	vault__crash_hook = NULL; /* the disable's own steps are not this test's */
+	assert_int_equal(vault_user_disable(g_rotator, "cav_cw"), VAULT_OK);
+}
+
+static void open_overtaken_at(const char *step)
+{
+	char *dir = fresh_copy();
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass("cav_sup", &n);
+
+	th_db_key(dir, "cav_cw", g_oldkey);
+	g_rotator = th_open(dir, "cav_sup");
+	g_rotate_at = step;
+	g_rotated = 0;
+	vault__crash_hook = rotate_hook;
+	if (vault_open(dir, "cav_sup", p, n, NULL, &v) != VAULT_OK)
+		fail_msg("an open overtaken by a rotation at %s: %s", step, vault_last_errmsg());
+	vault__crash_hook = NULL;
+	assert_true(g_rotated);
+	assert_false(key_opens(dir, g_oldkey));
+	assert_true(reads_note(v));
+	vault_close(v);
+	vault_close(g_rotator);
+	rm_copy(dir);
+}
+
+static void test_crash__open_overtaken_by_rotation(void **state)
+{
+	(void)state;
+	open_overtaken_at("open.key_picked");
+	open_overtaken_at("open.store_opened");
+}
+
+/* A passphrase change after a rotation gives her a new box key, which her
+ * sealed database key does not open: her new slot's key (the one in force)
+ * serves until the next rotation seals one to her new key. */
+static void test_crash__passwd_between_rotations(void **state)
+{
+	char *dir = fresh_copy();
+	size_t n;
+	vault *v = th_open(dir, "cav_sup"), *w = NULL;
+
+	(void)state;
+	assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_as(dir, "cas_cw", (const char *)th_pass("cas_cw", &n), &w),
+	                 VAULT_OK);
+	assert_int_equal(vault_passwd(w, (const unsigned char *)NEW_PASS, strlen(NEW_PASS),
+	                              VAULT_KDF_DEFAULT), VAULT_OK);
+	vault_close(w);
+	assert_int_equal(open_as(dir, "cas_cw", NEW_PASS, &w), VAULT_OK);
+	vault_close(w);
+	/* The next rotation seals to her new key. */
+	v = th_open(dir, "admin");
+	assert_int_equal(vault_user_disable(v, "admin2"), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(open_as(dir, "cas_cw", NEW_PASS, &w), VAULT_OK);
+	{
+		char cs[VAULT_ID_BUFSIZE];
+		assert_int_equal(vault_case_create(w, VAULT_CASE_VICTIM, 0, cs), VAULT_OK);
+	}
+	vault_close(w);
+	bystanders_open(dir, "cas_cw");
+	rm_copy(dir);
 }
 
 /* ---- settling under allocation failures ---------------------------------- */
@@ -486,6 +678,10 @@ int main(void)
 		cmocka_unit_test(test_crash__org_add),
 		cmocka_unit_test(test_crash__user_add),
 		cmocka_unit_test(test_crash__user_disable),
+		cmocka_unit_test(test_crash__disable_rotates_dbkey),
+		cmocka_unit_test(test_crash__rotation_other_handles_must_reopen),
+		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
+		cmocka_unit_test(test_crash__passwd_between_rotations),
 		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
 		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};

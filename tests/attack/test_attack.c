@@ -1,0 +1,805 @@
+/*
+ * test_attack.c - the attacks of issue 12, done as the attacker would.
+ *
+ * Every user who runs `vault` can write every file of the vault folder and
+ * holds the database key.  Each test here is one attack of the issue: the
+ * attacker opens vault.db directly with the key from his own slot, runs SQL,
+ * writes seals with crypto_box_seal to public keys he reads from the
+ * database, then the victims use the public API as they always do.
+ *
+ * Each test asserts the SECURE outcome: a refusal (VAULT_ERR_INTEGRITY, or
+ * a plain refusal of the API) or nothing gained (the attacker cannot
+ * decrypt what the victims wrote).  Each also asserts, before it judges the
+ * outcome, that the attack itself took effect (the row is there, the seal
+ * opens with the attacker's key), so that the day a test passes, it proves
+ * a defence rather than a no-op.
+ *
+ * This is the acceptance suite of issue 12: `make attacks` runs it, and it
+ * is not part of `make check` while the redesign is under way.
+ * tests/attack/README.md lists which attacks succeed today.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+int sqlite3_key(sqlite3 *db, const void *key, int nkey);
+
+/* ---- the attacker's tools ---------------------------------------------- */
+
+/* The attacker's own X25519 key pair, from his own slot. */
+static void own_box_keys(const char *dir, const char *user, unsigned char pk[32],
+                         unsigned char sk[32])
+{
+	slot_secret sec;
+	vault_kdf def;
+	size_t n;
+	const unsigned char *p = th_pass(user, &n);
+
+	assert_int_equal(vault__slot_unlock(dir, user, p, n, &sec, &def), VAULT_OK);
+	memcpy(sk, sec.box_sk, 32);
+	crypto_scalarmult_base(pk, sk);
+	sodium_memzero(&sec, sizeof(sec));
+}
+
+/* One integer from a query run directly on vault.db (-1 if no row). */
+static long long sql_int(const char *dir, const char *user, const char *sql)
+{
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *s = NULL;
+	long long r = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return r;
+}
+
+static void sql_must(const char *dir, const char *user, const char *sql)
+{
+	sqlite3 *db = th_db_open(dir, user);
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("attack SQL failed: %s (%s)", err ? err : "?", sql);
+	sqlite3_close(db);
+}
+
+static void status_is(vault *v, vault_status got, vault_status want, const char *what)
+{
+	if (got != want)
+		fail_msg("%s: %s (%s), expected %s", what, vault_strerror(got),
+		         v ? vault_errmsg(v) : vault_last_errmsg(), vault_strerror(want));
+}
+
+/* The secure outcome of an API call the attack is aimed at: a refusal.
+ * VAULT_ERR_INTEGRITY is what the redesign gives; a plain refusal
+ * (DENIED, CONSENT, AUTH) also gains the attacker nothing. */
+static void refused(vault *v, vault_status st, const char *what)
+{
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS: %s went through", what);
+	if (st != VAULT_ERR_INTEGRITY && st != VAULT_ERR_DENIED && st != VAULT_ERR_CONSENT &&
+	    st != VAULT_ERR_AUTH && st != VAULT_ERR_NOT_FOUND)
+		fail_msg("%s: %s (%s): neither an integrity error nor a refusal", what,
+		         vault_strerror(st), v ? vault_errmsg(v) : vault_last_errmsg());
+}
+
+static vault_status get_cls(const char *dir, const char *user, const char *cs,
+                            const char *name, unsigned int cls, char **text)
+{
+	vault *v = th_open(dir, user);
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st = vault_record_get_v2(v, cs, name, cls, 0, &b, NULL, NULL);
+
+	*text = NULL;
+	if (st == VAULT_OK) {
+		*text = calloc(1, b.len + 1);
+		memcpy(*text, b.data, b.len);
+	}
+	vault_buf_free(&b);
+	vault_close(v);
+	return st;
+}
+
+/* Decrypt the latest version of (case, class, name) with a class key the
+ * attacker chose: 1 if the plaintext comes out. */
+static int decrypt_with(const char *dir, const char *user, const char *cs,
+                        unsigned int cls, const char *name, const unsigned char key[32],
+                        char *out, size_t cap)
+{
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *s = NULL;
+	unsigned char ad[256];
+	int ok = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version, epoch, nonce, ct FROM records"
+	                                        " WHERE case_id = ?1 AND class = ?2 AND name = ?3"
+	                                        " ORDER BY version DESC LIMIT 1", -1, &s, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 3) > 16 &&
+	    (size_t)sqlite3_column_bytes(s, 3) - 16 < cap) {
+		size_t clen = (size_t)sqlite3_column_bytes(s, 3);
+		size_t adlen = vault__record_ad(ad, sizeof(ad), cs, name,
+		                                (uint32_t)sqlite3_column_int64(s, 0), cls,
+		                                (uint32_t)sqlite3_column_int64(s, 1));
+		ok = crypto_aead_xchacha20poly1305_ietf_decrypt(
+		         (unsigned char *)out, NULL, NULL, sqlite3_column_blob(s, 3), clen, ad,
+		         adlen, sqlite3_column_blob(s, 2), key) == 0;
+		if (ok)
+			out[clen - 16] = '\0';
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ok;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+static char *dup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = malloc(4096);
+
+	va_start(ap, fmt);
+	vsnprintf(s, 4096, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+#define SQLF(dir, user, ...)                                                   \
+	do {                                                                   \
+		char *q_ = dup_printf(__VA_ARGS__);                           \
+		sql_must(dir, user, q_);                                       \
+		free(q_);                                                      \
+	} while (0)
+
+static long long sql_intf(const char *dir, const char *user, const char *fmt, ...)
+{
+	va_list ap;
+	char q[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	return sql_int(dir, user, q);
+}
+
+/* A holder of the current key of (case, class) with no live grant: the
+ * next write of the class rotates its key to every grant holder (lib/cases.c,
+ * lapsed holders).  The attacker plants one to have his injected grant
+ * served by the owner's next routine write. */
+static void plant_lapsed_holder(const char *dir, const char *user, const char *cs,
+                                unsigned int cls)
+{
+	SQLF(dir, user, "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch,"
+	     " sealed) SELECT case_id, class, epoch, %d, 'nobody', 0, randomblob(80)"
+	     " FROM case_classes WHERE case_id = '%s' AND class = %u", HOLDER_USER, cs, cls);
+	assert_int_equal(sql_intf(dir, user, "SELECT count(*) FROM class_keys WHERE"
+	                          " case_id = '%s' AND holder = 'nobody'", cs), 1);
+}
+
+/* A victim case of the antiviolence centre with a record in each class. */
+static void victim_case(const char *dir, char cs[VAULT_ID_BUFSIZE])
+{
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+}
+
+/* ---- 1. key planting ------------------------------------------------------ */
+
+/* A perpetrator-programme caseworker writes a class key he chose as the next
+ * epoch of a victim case's safety class, sealed (anonymously) to each
+ * holder of the current epoch.  Staff then write her new address. */
+static void test_attack__1_key_planting(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], text[512];
+	unsigned char k[32];
+	sqlite3 *db;
+	sqlite3_stmt *s, *ins;
+	long long epoch;
+	int planted = 0;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	epoch = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                 " AND class = %d", cs, VAULT_CLASS_SAFETY);
+	assert_true(epoch >= 1);
+
+	/* The attack: K, sealed to every holder of the current epoch. */
+	randombytes_buf(k, sizeof(k));
+	db = th_db_open(dir, "cuav_cw");
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "SELECT k.hkind, k.holder, k.hepoch, CASE WHEN k.hkind = 2 THEN"
+	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
+	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
+	    "  AND which = k.hkind) END FROM class_keys k"
+	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch, sealed)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, VAULT_CLASS_SAFETY);
+	sqlite3_bind_int64(s, 3, epoch);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		unsigned char sealed[crypto_box_SEALBYTES + 32];
+		assert_int_equal(sqlite3_column_bytes(s, 3), 32);
+		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 3)), 0);
+		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 2, VAULT_CLASS_SAFETY);
+		sqlite3_bind_int64(ins, 3, epoch + 1);
+		sqlite3_bind_int(ins, 4, sqlite3_column_int(s, 0));
+		sqlite3_bind_text(ins, 5, (const char *)sqlite3_column_text(s, 1), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 6, sqlite3_column_int64(s, 2));
+		sqlite3_bind_blob(ins, 7, sealed, sizeof(sealed), SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+		planted++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(ins);
+	assert_int_equal(sqlite3_exec(db, "UPDATE case_classes SET epoch = epoch + 1", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(planted >= 1); /* control: the key went to every holder */
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY),
+	                 epoch + 1);
+
+	/* The victim's caseworker writes her new address. */
+	v = th_open(dir, "cav_cw");
+	st = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti", 14, NULL);
+	if (st != VAULT_OK) {
+		refused(v, st, "writing under a planted key");
+		vault_close(v);
+		th_rmdir(dir);
+		return;
+	}
+	vault_close(v);
+	/* Written: then it must not be under the attacker's key. */
+	if (decrypt_with(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, "shelter", k, text,
+	                 sizeof(text)))
+		fail_msg("ATTACK SUCCEEDS: the perpetrator programme reads the new address"
+		         " under the key he planted (\"%s\")", text);
+	th_rmdir(dir);
+}
+
+/* ---- 2. grant injection --------------------------------------------------- */
+
+static void test_attack__2_grant_injection(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* Control: without the row, the other organisation is refused. */
+	st = get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	assert_int_equal(st, VAULT_ERR_DENIED);
+
+	/* The attack: a grant to himself, "granted by" the owner. */
+	SQLF(dir, "cas_cw", "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
+	     " consent_id, expires, granted_by, created) VALUES('%s', %d, 'cas_cw', %u, %d,"
+	     " NULL, 0, 'cav_cw', %lld)", cs, VAULT_PRINCIPAL_USER, VAULT_CLASS_ALL,
+	     VAULT_PERM_READ, (long long)time(NULL));
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'cas_cw' AND revoked = 0", cs), 1);
+	plant_lapsed_holder(dir, "cas_cw", cs, VAULT_CLASS_GENERAL);
+
+	/* The owner's next write. */
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	st = get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS: the API hands the injected grantee \"%s\"", text);
+	refused(NULL, st, "reading through an injected grant");
+	assert_false(th_user_can_decrypt(dir, "cas_cw", cs, "intake"));
+	th_rmdir(dir);
+}
+
+/* ---- 3. separation bypass ------------------------------------------------- */
+
+static void test_attack__3_separation_bypass(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* The attack: the programme is "an antiviolence centre" and holds a
+	 * grant on every class of the victim's case. */
+	SQLF(dir, "cuav_cw", "UPDATE orgs SET kind = %d WHERE id = 'cuav';"
+	     "INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id, expires,"
+	     " granted_by, created) VALUES('%s', %d, 'cuav', %u, %d, NULL, 0, 'cav_cw', %lld)",
+	     VAULT_ORG_ANTIVIOLENCE_CENTRE, cs, VAULT_PRINCIPAL_ORG, VAULT_CLASS_ALL,
+	     VAULT_PERM_READ, (long long)time(NULL));
+	assert_int_equal(sql_int(dir, "cuav_cw", "SELECT kind FROM orgs WHERE id = 'cuav'"),
+	                 VAULT_ORG_ANTIVIOLENCE_CENTRE);
+	plant_lapsed_holder(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY);
+
+	/* Her caseworker writes her new address. */
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	st = get_cls(dir, "cuav_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS: the perpetrator programme reads the victim's"
+		         " safety class (\"%s\")", text);
+	refused(NULL, st, "the programme reading the safety class");
+	assert_false(th_user_can_decrypt(dir, "cuav_cw", cs, "shelter"));
+	th_rmdir(dir);
+}
+
+/* ---- 4. public-key swap ----------------------------------------------------- */
+
+static void test_attack__4_public_key_swap(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65];
+	unsigned char pk[32], sk[32];
+
+	(void)state;
+	/* The attack: the reception centre's supervisors' key (the escrow of
+	 * every case it opens) becomes the programme caseworker's own. */
+	own_box_keys(dir, "cuav_cw", pk, sk);
+	hex(pk, 32, pkhex);
+	SQLF(dir, "cuav_cw", "UPDATE org_pubkeys SET pk = X'%s' WHERE org = 'cas' AND which = %d"
+	     " AND epoch = (SELECT epoch FROM orgs WHERE id = 'cas')", pkhex, HOLDER_ORG_SUP);
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM org_pubkeys WHERE"
+	                          " org = 'cas' AND pk = X'%s'", pkhex), 1);
+
+	/* The reception centre opens a case. */
+	{
+		char *text = NULL;
+		vault *v = th_open(dir, "cas_cw");
+		vault_status st = vault_case_create(v, VAULT_CASE_VICTIM, 0, cs);
+		if (st == VAULT_OK)
+			st = vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL,
+			                      "arrived with two children", 25, NULL);
+		vault_close(v);
+		if (st != VAULT_OK) {
+			refused(NULL, st, "a case sealed to a swapped key");
+			th_rmdir(dir);
+			return;
+		}
+		(void)text;
+	}
+	if (th_user_can_decrypt(dir, "cuav_cw", cs, "intake"))
+		fail_msg("ATTACK SUCCEEDS: the new case's keys are sealed to the attacker");
+	sodium_memzero(sk, sizeof(sk));
+	th_rmdir(dir);
+}
+
+/* ---- 5. the users table ------------------------------------------------------ */
+
+/* The auditor inserts a ghost member (with his own public keys) into the
+ * antiviolence centre; a routine disable re-seals the centre's keys. */
+static void test_attack__5a_ghost_member(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65];
+	unsigned char pk[32], sk[32];
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "aud", pk, sk);
+	hex(pk, 32, pkhex);
+	SQLF(dir, "aud", "INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	     " VALUES('ghost', 'cav', %d, X'%s', (SELECT sign_pk FROM users WHERE name = 'aud'),"
+	     " 0, %lld)", VAULT_ROLE_CASEWORKER, pkhex, (long long)time(NULL));
+	assert_int_equal(sql_int(dir, "aud", "SELECT count(*) FROM users WHERE name = 'ghost'"), 1);
+	assert_false(th_user_can_decrypt(dir, "aud", cs, "intake")); /* control */
+
+	/* A routine disable: the centre's keys are re-sealed to its members. */
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	th_put(dir, "cav_sup", cs, "intake", VAULT_CLASS_GENERAL, "moved to a new shelter");
+	if (th_user_can_decrypt(dir, "aud", cs, "intake"))
+		fail_msg("ATTACK SUCCEEDS: the ghost member's keys open the centre's case");
+	sodium_memzero(sk, sizeof(sk));
+	th_rmdir(dir);
+}
+
+/* A caseworker promotes himself to supervisor in users.role. */
+static void test_attack__5b_self_promotion(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	size_t n;
+	const unsigned char *p = th_first_pass("mole", &n);
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, VAULT_CASE_RESTRICTED, cs);
+	th_put(dir, "cav_sup", cs, "intake", VAULT_CLASS_GENERAL, "restricted interview");
+	/* Control: as a caseworker he may not add users. */
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_user_add(v, "mole", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_ERR_DENIED, "add before");
+	vault_close(v);
+
+	SQLF(dir, "cav_cw", "UPDATE users SET role = %d WHERE name = 'cav_cw'",
+	     VAULT_ROLE_SUPERVISOR);
+	assert_int_equal(sql_int(dir, "cav_cw", "SELECT role FROM users WHERE name = 'cav_cw'"),
+	                 VAULT_ROLE_SUPERVISOR);
+
+	v = th_open(dir, "cav_cw");
+	st = vault_user_add(v, "mole", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF);
+	refused(v, st, "a self-promoted supervisor adding a member");
+	st = vault_user_disable(v, "cav_sup");
+	refused(v, st, "a self-promoted supervisor disabling his supervisor");
+	st = vault_break_glass(v, cs, "the victim called, she is in danger now", 0);
+	refused(v, st, "a self-promoted supervisor breaking the glass");
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* ---- 6. disabled user -------------------------------------------------------- */
+
+/* He keeps a copy of the key-slot file; he is disabled; his centre writes. */
+static void test_attack__6_disabled_user_old_slot(void **state)
+{
+	char *dir = th_network();
+	char *copy = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], src[4096], dst[4096], cmd[8300];
+	unsigned char key[32];
+	char khex[65], kq[70];
+	sqlite3 *db;
+	vault *v;
+	int rc;
+
+	(void)state;
+	victim_case(dir, cs);
+	snprintf(src, sizeof(src), "%s/keyslots", dir);
+	snprintf(dst, sizeof(dst), "%s/keyslots", copy);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+	assert_int_equal(system(cmd), 0);
+
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+
+	/* His old slot still opens (control: the copy is a real slot)... */
+	th_db_key(copy, "cav_cw", key);
+	/* ...and the key in it must open nothing current. */
+	snprintf(src, sizeof(src), "%s/vault.db", dir);
+	assert_int_equal(sqlite3_open_v2(src, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	hex(key, 32, khex);
+	snprintf(kq, sizeof(kq), "x'%s'", khex);
+	assert_int_equal(sqlite3_key(db, kq, (int)strlen(kq)), SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA cipher_page_size = 4096; PRAGMA kdf_iter = 64000;", NULL, NULL,
+	             NULL);
+	rc = sqlite3_exec(db, "SELECT count(*) FROM records", NULL, NULL, NULL);
+	sqlite3_close(db);
+	sodium_memzero(key, sizeof(key));
+	if (rc == SQLITE_OK)
+		fail_msg("ATTACK SUCCEEDS: a disabled user's old slot copy opens the live"
+		         " database");
+	th_rmdir(copy);
+	th_rmdir(dir);
+}
+
+/* Before he is disabled, he puts his own public key on a colleague's row:
+ * the rotation of his disable seals the new database key "to her". */
+static void test_attack__6b_disabled_user_planted_key(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65];
+	unsigned char pk[32], sk[32], cur[32], pend[32];
+	int has_cur = 0, has_pend = 0;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "cav_cw", pk, sk);
+	hex(pk, 32, pkhex);
+	SQLF(dir, "cav_cw", "UPDATE users SET box_pk = X'%s' WHERE name = 'cas_cw'", pkhex);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM users WHERE"
+	                          " name = 'cas_cw' AND box_pk = X'%s'", pkhex), 1);
+
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+
+	/* He reads the key-slot file (the folder is his to read) and opens
+	 * her seal of the database key with his own secret key. */
+	if (vault__dbkey_get(dir, "cas_cw", pk, sk, cur, &has_cur, pend, &has_pend) ==
+	        VAULT_OK && has_cur && vault__store_key_opens(dir, cur) == 1)
+		fail_msg("ATTACK SUCCEEDS: the new database key was sealed to the disabled"
+		         " user's planted public key, and opens the live database");
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(cur, sizeof(cur));
+	th_rmdir(dir);
+}
+
+/* ---- 7. consent forgery ------------------------------------------------------ */
+
+static void test_attack__7_consent_forgery(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	unsigned char raw[16];
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* Control: without a consent, sharing outside is refused. */
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, NULL),
+	          VAULT_ERR_CONSENT, "share without consent");
+	vault_close(v);
+
+	/* The attack: a consent "recorded by" the supervisor. */
+	randombytes_buf(raw, sizeof(raw));
+	hex(raw, 16, cid);
+	SQLF(dir, "cav_cw", "INSERT INTO consents(id, case_id, org, classes, scope, purpose,"
+	     " basis, reason, given_at, expires, withdrawn, recorded_by, created) VALUES('%s',"
+	     " '%s', 'cas', %u, %u, 'referral', %d, '', %lld, 0, 0, 'cav_sup', %lld)", cid, cs,
+	     VAULT_CLASS_GENERAL, VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING, VAULT_BASIS_CONSENT,
+	     (long long)time(NULL), (long long)time(NULL));
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM consents WHERE id = '%s'",
+	                          cid), 1);
+
+	v = th_open(dir, "cav_cw");
+	so.consent_id = cid;
+	st = vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so);
+	refused(v, st, "sharing on a forged consent");
+	vault_close(v);
+	assert_false(th_user_can_decrypt(dir, "cas_cw", cs, "intake"));
+	th_rmdir(dir);
+}
+
+/* ---- 8. record rollback and forgery ----------------------------------------- */
+
+static void test_attack__8a_record_rollback(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	/* The attack: the newest version is gone. */
+	SQLF(dir, "cuav_cw", "DELETE FROM records WHERE case_id = '%s' AND name = 'shelter'"
+	     " AND version = (SELECT MAX(version) FROM records WHERE case_id = '%s'"
+	     " AND name = 'shelter')", cs, cs);
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT MAX(version) FROM records WHERE"
+	                          " case_id = '%s' AND name = 'shelter'", cs), 1);
+
+	st = get_cls(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS: the old address is served as the latest (\"%s\")",
+		         text);
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("a rolled-back record: %s, expected VAULT_ERR_INTEGRITY",
+		         vault_strerror(st));
+	th_rmdir(dir);
+}
+
+static int author_cb(const vault_record_info *info, void *ctx)
+{
+	char *author = ctx;
+
+	snprintf(author, 64, "%s", info->author);
+	return 0;
+}
+
+static void test_attack__8b_author_forgery(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], author[64] = "";
+	vault_buf b = VAULT_BUF_INIT;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	SQLF(dir, "cav_cw", "UPDATE records SET author = 'cav_sup' WHERE case_id = '%s'"
+	     " AND name = 'intake'", cs);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE"
+	                          " case_id = '%s' AND author = 'cav_sup'", cs), 1);
+
+	v = th_open(dir, "cav_sup");
+	st = vault_record_get_v2(v, cs, "intake", VAULT_CLASS_GENERAL, 0, &b, author_cb, author);
+	vault_buf_free(&b);
+	vault_close(v);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS: the record reads as written by \"%s\"", author);
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("a forged author: %s, expected VAULT_ERR_INTEGRITY", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* ---- 9. metadata ---------------------------------------------------------------- */
+
+#define HER_NAME "Maria Bianchi"
+
+/* Every column of every table of the decrypted database, searched for a
+ * byte string: what any key-slot holder can read.  `where` lists the
+ * columns it is found in. */
+static int db_contains(const char *dir, const char *user, const char *needle, char *where,
+                       size_t cap)
+{
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *t, *c;
+	char nhex[256];
+	int found = 0;
+
+	hex((const unsigned char *)needle, strlen(needle), nhex);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE"
+	                                        " type = 'table'", -1, &t, NULL), SQLITE_OK);
+	where[0] = '\0';
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		char q[512], *tab = strdup((const char *)sqlite3_column_text(t, 0));
+		snprintf(q, sizeof(q), "PRAGMA table_info(\"%s\")", tab);
+		assert_int_equal(sqlite3_prepare_v2(db, q, -1, &c, NULL), SQLITE_OK);
+		while (sqlite3_step(c) == SQLITE_ROW) {
+			const char *col = (const char *)sqlite3_column_text(c, 1);
+			snprintf(q, sizeof(q), "SELECT count(*) FROM \"%s\" WHERE"
+			         " instr(CAST(\"%s\" AS BLOB), X'%s') > 0", tab, col, nhex);
+			{
+				sqlite3_stmt *s;
+				assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+				if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
+					size_t used = strlen(where);
+					snprintf(where + used, cap - used, "%s%s.%s",
+					         found ? ", " : "", tab, col);
+					found = 1;
+				}
+				sqlite3_finalize(s);
+			}
+		}
+		sqlite3_finalize(c);
+		free(tab);
+	}
+	sqlite3_finalize(t);
+	sqlite3_close(db);
+	return found;
+}
+
+/* Her name in a record name, a consent purpose and a break-glass reason. */
+static void test_attack__9a_free_text_in_clear(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], where[1024];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw", cs, "letter-to-Bianchi", VAULT_CLASS_GENERAL, "dear ...");
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing for " HER_NAME;
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_break_glass(v, cs, HER_NAME " called from the station", 0), VAULT_OK,
+	          "break-glass");
+	vault_close(v);
+
+	/* Control: the scan reads the decrypted database (the case id is
+	 * found in it). */
+	assert_true(db_contains(dir, "cuav_cw", cs, where, sizeof(where)));
+	if (db_contains(dir, "cuav_cw", "Bianchi", where, sizeof(where)))
+		fail_msg("ATTACK SUCCEEDS: her name is in clear in %s, for every key-slot"
+		         " holder", where);
+	th_rmdir(dir);
+}
+
+/* The exact size of her safety record. */
+static void test_attack__9b_exact_sizes(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	static const char addr[] = "via Roma 1, Torino"; /* 18 bytes */
+	long long size, ctlen;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, addr);
+	size = sql_intf(dir, "cuav_cw", "SELECT size FROM records WHERE case_id = '%s'", cs);
+	ctlen = sql_intf(dir, "cuav_cw", "SELECT length(ct) FROM records WHERE case_id = '%s'",
+	                 cs);
+	assert_true(ctlen > 0); /* control: the row is there */
+	if (size == (long long)strlen(addr))
+		fail_msg("ATTACK SUCCEEDS: records.size gives the exact plaintext size (%lld)",
+		         size);
+	if (ctlen == (long long)strlen(addr) + 16)
+		fail_msg("ATTACK SUCCEEDS: the ciphertext length gives the exact plaintext"
+		         " size (%lld + 16)", (long long)strlen(addr));
+	th_rmdir(dir);
+}
+
+/* Who holds which case: the reception centre's hold on a victim case of
+ * the antiviolence centre, readable by the perpetrator programme. */
+static void test_attack__9c_holders_in_clear(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v;
+	long long n;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share");
+	vault_close(v);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL,
+	                         &(char *){NULL}), VAULT_OK); /* control: shared */
+
+	n = sql_intf(dir, "cuav_cw", "SELECT (SELECT count(*) FROM grants WHERE case_id = '%s'"
+	             " AND principal = 'cas') + (SELECT count(*) FROM class_keys WHERE"
+	             " case_id = '%s' AND holder = 'cas') + (SELECT count(*) FROM consents"
+	             " WHERE case_id = '%s' AND org = 'cas')", cs, cs, cs);
+	if (n > 0)
+		fail_msg("ATTACK SUCCEEDS: who holds the case is in clear (%lld rows name the"
+		         " reception centre next to the case id)", n);
+	th_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attack__1_key_planting),
+		cmocka_unit_test(test_attack__2_grant_injection),
+		cmocka_unit_test(test_attack__3_separation_bypass),
+		cmocka_unit_test(test_attack__4_public_key_swap),
+		cmocka_unit_test(test_attack__5a_ghost_member),
+		cmocka_unit_test(test_attack__5b_self_promotion),
+		cmocka_unit_test(test_attack__6_disabled_user_old_slot),
+		cmocka_unit_test(test_attack__6b_disabled_user_planted_key),
+		cmocka_unit_test(test_attack__7_consent_forgery),
+		cmocka_unit_test(test_attack__8a_record_rollback),
+		cmocka_unit_test(test_attack__8b_author_forgery),
+		cmocka_unit_test(test_attack__9a_free_text_in_clear),
+		cmocka_unit_test(test_attack__9b_exact_sizes),
+		cmocka_unit_test(test_attack__9c_holders_in_clear),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
