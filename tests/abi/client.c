@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 
 	oopts.purpose = VAULT_PURPOSE_CASEWORK;
 	CHECK(vault_open(dir, "sara", sup_pw, sizeof sup_pw - 1, &oopts, &v));
+	/* Since 1.1 a passphrase someone else chose must change first (1.0's
+	 * vault_passwd, so this client still builds against 1.0). */
+	CHECK(vault_passwd(v, (const unsigned char *)"sara's own passphrase", 21,
+	                   VAULT_KDF_INSECURE_TEST_ONLY));
 	CHECK(vault_case_create(v, VAULT_CASE_VICTIM, 0, case_id));
 	CHECK(vault_record_put(v, case_id, "intake", VAULT_CLASS_GENERAL, "hello, world", 12,
 	                       &version));

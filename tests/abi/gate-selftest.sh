@@ -58,15 +58,15 @@ copy layout
 sed -i '/^typedef struct vault_open_options {/,/^}/ s/^\(\tunsigned int version;\)$/\1\n\tint inserted;/' \
 	"$tmp/layout/include/vault.h"
 grep -q '^	int inserted;' "$tmp/layout/include/vault.h" || { echo "gate-selftest: edit failed"; exit 1; }
-sed -i 's/^#define VAULT_OPEN_OPTIONS_INIT .*/#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, 0, (vault_purpose)0, 0}/' \
+sed -i 's/^#define VAULT_OPEN_OPTIONS_INIT .*/#define VAULT_OPEN_OPTIONS_INIT {VAULT_OPEN_OPTIONS_VERSION, 0, (vault_purpose)0, 0, NULL}/' \
 	"$tmp/layout/include/vault.h"
 build layout
 expect fail layout
 
 echo "== enum: VAULT_ERR_STATE renumbered"
 copy enum
-sed -i 's/VAULT_ERR_STATE = -14/VAULT_ERR_STATE = -16/' "$tmp/enum/include/vault.h"
-grep -q 'VAULT_ERR_STATE = -16' "$tmp/enum/include/vault.h" || { echo "gate-selftest: edit failed"; exit 1; }
+sed -i 's/VAULT_ERR_STATE = -14/VAULT_ERR_STATE = -99/' "$tmp/enum/include/vault.h"
+grep -q 'VAULT_ERR_STATE = -99' "$tmp/enum/include/vault.h" || { echo "gate-selftest: edit failed"; exit 1; }
 build enum
 expect fail enum
 
