@@ -240,7 +240,8 @@ fi
 ls -l "$DEMO" | indent
 say "no plaintext found"
 
-# ==== her access report (issue 13; lib/report.c) ==============================# Her access report closes the story.  Sections after this one start with
+# ==== her access report (issue 13; lib/report.c) =====================================
+# Her access report closes the story.  Sections after this one start with
 # their own "# ====" line.
 heading "11. Her access report: who saw her file"
 say "The woman asks her centre who saw her file (GDPR art. 15).  Giulia, who holds the"
@@ -248,7 +249,6 @@ say "share right on the case, prints the report: organisations and roles, no sta
 say "(The same in Italian with --lang it, and as one printable page with --format html.)"
 v giulia "$OP_CAS_PW" report access "$CASE" --lang en | indent
 # ==== end of her access report ======================================================
-=======
 # ===========================================================================
 # BEGIN the Prefecture's combined statistics (issue 13).  Kept as the very
 # last section: it adds an organisation and cases, which the sections above
