@@ -360,7 +360,9 @@ VAULT_API vault_status vault_open_options_init(vault_open_options *opts,
  *
  * Errors: VAULT_ERR_INVALID (bad name, empty or too long passphrase, unknown
  * kdf; since 1.1.0 also an existing folder that is not empty or that group
- * or others can write: the message says which), VAULT_ERR_EXISTS (a vault
+ * or others can write, a path that is a symbolic link, a folder of another
+ * user, or one in a parent folder that group or others can write and that
+ * is not sticky: the message says which), VAULT_ERR_EXISTS (a vault
  * is already there), VAULT_ERR_IO, VAULT_ERR_NOMEM, VAULT_ERR_NOCRYPTO.
  */
 VAULT_API vault_status vault_create(const char *path, const char *admin,

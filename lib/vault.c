@@ -267,6 +267,52 @@ static vault_status folder_fit(const char *path, const struct stat *sb)
 	return VAULT_OK;
 }
 
+/* The folder itself (not a link to it), the caller's own, in a parent that
+ * nobody else can rename it out of (group or others may write the parent
+ * only if it is sticky, as /tmp is). */
+static vault_status folder_placed(const char *path)
+{
+	struct stat sb, pb;
+	char *parent = vault__strdup(path), *slash;
+	int ok;
+
+	if (parent == NULL) {
+		vault__set_last_error("out of memory");
+		return VAULT_ERR_NOMEM;
+	}
+	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0' && slash != parent)
+		*slash = '\0'; /* "dir/" names dir */
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (lstat(path, &sb) != 0 || lstat(parent, &pb) != 0) {
+		free(parent);
+		vault__set_last_error("cannot read the vault folder");
+		return VAULT_ERR_IO;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		vault__set_last_error("%s is a symbolic link: give the vault folder itself", path);
+		ok = 0;
+	} else if (sb.st_uid != geteuid()) {
+		vault__set_last_error("the folder %s belongs to another user: a vault needs a"
+		                      " folder of your own", path);
+		ok = 0;
+	} else if ((pb.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pb.st_mode & S_ISVTX) == 0) {
+		vault__set_last_error("the folder that holds %s (%s) is writable by group or"
+		                      " others and not sticky: they could replace the vault"
+		                      " folder (chmod go-w, or o+t)", path, parent);
+		ok = 0;
+	} else {
+		ok = 1;
+	}
+	free(parent);
+	return ok ? VAULT_OK : VAULT_ERR_INVALID;
+}
+
 vault_status vault_create(const char *path, const char *admin,
                           const unsigned char *passphrase, size_t passphrase_len,
                           const vault_create_options *opts, vault **out)
@@ -314,9 +360,15 @@ vault_status vault_create(const char *path, const char *admin,
 		vault__set_last_error("cannot create the vault folder");
 		return errno == ENOMEM ? VAULT_ERR_NOMEM : VAULT_ERR_IO;
 	} else {
-		st = folder_fit(path, &sb);
+		st = folder_placed(path);
+		if (st == VAULT_OK)
+			st = folder_fit(path, &sb);
 		if (st != VAULT_OK)
 			return st;
+	}
+	if (created_dir && (st = folder_placed(path)) != VAULT_OK) {
+		rmdir(path);
+		return st;
 	}
 	p = vault__path(path, VAULT_SLOTS_FILE);
 	if (p == NULL) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -418,9 +420,58 @@ static void test_review__deleted_log_row_is_integrity_not_audit(void **state)
 	th_rmdir(dir);
 }
 
+/* vault_create takes the folder itself, the caller's own, in a parent no
+ * one else can rename it out of. */
+static void test_review__create_refuses_misplaced_folders(void **state)
+{
+	char *base = th_tmpdir();
+	char dir[2048], link[2048], ww[2048], inner[2048], sticky[2048], ok[2048];
+	vault_create_options o = VAULT_CREATE_OPTIONS_INIT;
+	vault *v = NULL;
+
+	(void)state;
+	o.kdf = TEST_KDF;
+	snprintf(dir, sizeof(dir), "%s/real", base);
+	snprintf(link, sizeof(link), "%s/link", base);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(vault_create(link, "admin", (const unsigned char *)"pw", 2, &o, &v),
+	                 VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_last_errmsg(), "symbolic link"));
+	snprintf(ww, sizeof(ww), "%s/ww", base);
+	snprintf(inner, sizeof(inner), "%s/ww/inner", base);
+	assert_int_equal(mkdir(ww, 0700), 0);
+	assert_int_equal(chmod(ww, 0777), 0);
+	assert_int_equal(vault_create(inner, "admin", (const unsigned char *)"pw", 2, &o, &v),
+	                 VAULT_ERR_INVALID);
+	assert_non_null(strstr(vault_last_errmsg(), "not sticky"));
+	assert_int_equal(access(inner, F_OK), -1); /* the folder it made went again */
+	assert_int_equal(mkdir(inner, 0700), 0);
+	assert_int_equal(vault_create(inner, "admin", (const unsigned char *)"pw", 2, &o, &v),
+	                 VAULT_ERR_INVALID);
+	snprintf(sticky, sizeof(sticky), "%s/sticky", base);
+	snprintf(ok, sizeof(ok), "%s/sticky/vault", base);
+	assert_int_equal(mkdir(sticky, 0700), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	assert_int_equal(vault_create(ok, "admin", (const unsigned char *)"pw", 2, &o, &v),
+	                 VAULT_OK);
+	vault_close(v);
+	if (geteuid() == 0) { /* a folder of another user */
+		char theirs[2048];
+		snprintf(theirs, sizeof(theirs), "%s/theirs", base);
+		assert_int_equal(mkdir(theirs, 0700), 0);
+		assert_int_equal(chown(theirs, 65534, 65534), 0);
+		assert_int_equal(vault_create(theirs, "admin", (const unsigned char *)"pw", 2, &o,
+		                              &v), VAULT_ERR_INVALID);
+		assert_non_null(strstr(vault_last_errmsg(), "another user"));
+	}
+	th_rmdir(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_review__create_refuses_misplaced_folders),
 		cmocka_unit_test(test_review__deleted_log_row_is_integrity_not_audit),
 		cmocka_unit_test(test_review__empty_taken_inbox_does_not_hide_failed_unlocks),
 		cmocka_unit_test(test_review__resealed_slot_without_must_change_still_expired),
