@@ -82,13 +82,15 @@ static const char *const migrations[] = {
 	 * `general` could add a version over a `safety` record he cannot read.
 	 * Each version keeps its class and number (its AEAD binds both), so a
 	 * 1.0 record whose versions changed class becomes one record per class.
-	 * Redacted versions keep who, when and why; their ciphertext is gone. */
+	 * Redacted versions keep who, when and why; their ciphertext is gone.
+	 * The key leads with (case, name): a get that names no class looks up
+	 * the classes of a name, and must not scan the case's records. */
 	"CREATE TABLE records_v3(case_id TEXT NOT NULL, class INTEGER NOT NULL,"
 	" name TEXT NOT NULL, version INTEGER NOT NULL, epoch INTEGER NOT NULL,"
 	" deleted INTEGER NOT NULL, size INTEGER NOT NULL, author TEXT NOT NULL,"
 	" created INTEGER NOT NULL, nonce BLOB, ct BLOB, redacted_by TEXT,"
 	" redacted_at INTEGER, redact_reason TEXT,"
-	" PRIMARY KEY(case_id, class, name, version));"
+	" PRIMARY KEY(case_id, name, class, version));"
 	"INSERT INTO records_v3(case_id, class, name, version, epoch, deleted, size,"
 	" author, created, nonce, ct) SELECT case_id, class, name, version, epoch,"
 	" deleted, size, author, created, nonce, ct FROM records;"
