@@ -237,8 +237,10 @@ static vault_status check_origin(audit_verifier *av, const audit_checkpoint *cp,
 
 	memcpy(want, ORIGIN_PREFIX, sizeof ORIGIN_PREFIX - 1);
 	vault__audit_hex(want + sizeof ORIGIN_PREFIX - 1, av->vault_id, AUDIT_HASH_BYTES);
-	if (cp->kind == AUDIT_CP_TREE)
-		strcat(want, AUDIT_CP_TREE_SUFFIX);
+	if (cp->kind == AUDIT_CP_TREE) {
+		size_t n = strlen(want);
+		snprintf(want + n, sizeof(want) - n, "%s", AUDIT_CP_TREE_SUFFIX);
+	}
 	if (cp->kind == 0 || strcmp(cp->origin, want) != 0)
 		return fail(av, res, VAULT_ERR_INTEGRITY, 1,
 		            "checkpoint origin is not this vault (entry 1 differs)");

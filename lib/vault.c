@@ -283,8 +283,10 @@ static vault_status folder_placed(const char *path)
 	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0' && slash != parent)
 		*slash = '\0'; /* "dir/" names dir */
 	slash = strrchr(parent, '/');
-	if (slash == NULL)
-		strcpy(parent, ".");
+	if (slash == NULL) {
+		parent[0] = '.'; /* path is not empty: room for ".\0" */
+		parent[1] = '\0';
+	}
 	else if (slash == parent)
 		parent[1] = '\0';
 	else
