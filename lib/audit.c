@@ -636,6 +636,7 @@ vault_status vault__id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE])
 	 * copy is only compared (anyone with the database key can rewrite it,
 	 * with the whole log). */
 	vault__hex(v->pinned_id, 32, out);
+	/* vault ids are public: memcmp is fine */
 	if (memcmp(id, v->pinned_id, 32) != 0)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the database's vault id is not the one"
 		                  " pinned in your key slot (%s): the log may have been rewritten",
@@ -697,6 +698,7 @@ static vault_status verify_one(vault *v, const audit_rec *r, sqlite3_stmt *row, 
 	/* The stored tree must be the tree of the log: proofs and checkpoints
 	 * are made from it. */
 	vault_audit_verifier_stored(x->av, &want, &n);
+	/* tree hashes are public: memcmp is fine */
 	if ((size_t)sqlite3_column_bytes(row, AUDIT_NCOLS) != n ||
 	    memcmp(sqlite3_column_blob(row, AUDIT_NCOLS), want, n) != 0) {
 		x->res->bad_seq = r->seq;
