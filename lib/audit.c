@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "audit_chain.h"
+#include "facts.h"
 #include "internal.h"
 
 /* A statement that could not be prepared: out of memory, or worse. */
@@ -86,6 +87,7 @@ static vault_status load_head(vault *v)
 
 vault_status vault__audit_append(vault *v, const audit_event *e)
 {
+	char *fact = NULL;
 	unsigned char tree[TLOG_MAX_LEVELS][TLOG_HASH];
 	int ntree = 0;
 	char cls[64];
@@ -120,25 +122,44 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	r.high = e->high;
 	memcpy(r.prev, v->head_hash, 32);
 	memcpy(r.key, v->sec->sign_pk, 32);
+	/* What the operation wrote is stated by the entry that records it,
+	 * and only by one that says it was done. */
+	if (e->fact != NULL) {
+		r.fact = e->fact;
+	} else if (e->outcome == VAULT_OUTCOME_OK) {
+		st = vault__facts_take(v, &fact);
+		if (st != VAULT_OK)
+			return st;
+		r.fact = fact;
+	} else {
+		vault__facts_discard(v);
+	}
 	st = vault_audit_rec_hash(&r, r.hash);
-	if (st != VAULT_OK)
+	if (st != VAULT_OK) {
+		free(fact);
 		return vault__err(v, st, "audit entry too large");
+	}
 	st = vault__audit_tree_append(v, r.seq, r.hash, tree, &ntree);
 	/* A tree the log's rows cannot rebuild (a row deleted around the API)
 	 * is damage to the log, not a failure to write the entry. */
 	if (st == VAULT_ERR_NOT_FOUND || st == VAULT_ERR_AUDIT) {
 		char why[256];
 
+		free(fact);
 		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's tree cannot be"
 		                  " extended: %s", why);
 	}
-	if (st != VAULT_OK)
+	if (st != VAULT_OK) {
+		free(fact);
 		return st;
+	}
 
 	s = vault__stmt(v, ST_AUDIT_INSERT);
-	if (s == NULL)
+	if (s == NULL) {
+		free(fact);
 		return vault__err(v, VAULT_ERR_AUDIT, "prepare: %s", sqlite3_errmsg(v->db));
+	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)r.seq);
 	sqlite3_bind_int64(s, 2, r.ts);
 	vault__bind_text(s, 3, r.actor);
@@ -160,6 +181,7 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	sqlite3_bind_blob(s, 16, r.hash, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 17, r.key, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 18, tree, ntree * TLOG_HASH, SQLITE_STATIC);
+	vault__bind_text(s, 19, r.fact ? r.fact : "");
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -167,16 +189,23 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	/* A damaged database or a full disk says so; any other failure is the
 	 * log's. */
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB ||
-	    (rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_FULL)
+	    (rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_FULL) {
+		free(fact);
 		return vault__sql_status(v, rc, "audit append");
-	if (rc != SQLITE_DONE)
+	}
+	if (rc != SQLITE_DONE) {
+		free(fact);
 		return vault__err(v, VAULT_ERR_AUDIT, "audit append: %s",
 		                  sqlite3_errmsg(v->db));
+	}
 	v->head_seq = r.seq;
 	memcpy(v->head_hash, r.hash, 32);
 	v->last_own_seq = r.seq;
 	v->unsigned_entries++;
-	return VAULT_OK;
+	/* Our own statements are facts now (judged as a replay would). */
+	st = vault__facts_own(v, &r);
+	free(fact);
+	return st;
 }
 
 /* Inside vault_begin(), an operation rolled back to its savepoint leaves the
@@ -251,7 +280,7 @@ vault_status vault__audit_seal(vault *v)
 
 #define AUDIT_COLS                                                             \
 	"seq, ts, actor, org, role, action, case_id, target, class, outcome,"  \
-	" reason, purpose, newkey, high, prev, hash, sig, key"
+	" reason, purpose, newkey, high, prev, hash, sig, key, fact"
 
 static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
 {
@@ -287,6 +316,7 @@ static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
 		memcpy(r->sig, sqlite3_column_blob(s, 16), 64);
 		r->has_sig = 1;
 	}
+	r->fact = (const char *)sqlite3_column_text(s, 18);
 	if (!r->actor || !r->org || !r->role || !r->action || !r->case_id ||
 	    !r->target || !r->cls || !r->outcome || !r->reason || !r->purpose)
 		return -1;
@@ -448,7 +478,7 @@ cleanup:
  * stored tree hashes. */
 typedef vault_status (*rec_fn)(vault *v, const audit_rec *r, sqlite3_stmt *s, void *ctx);
 
-#define AUDIT_NCOLS 18
+#define AUDIT_NCOLS 19
 
 /* Walk the whole log in one read transaction. */
 static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int with_tree)
@@ -474,6 +504,37 @@ static vault_status walk(vault *v, rec_fn fn, void *ctx, uint64_t *total, int wi
 			break;
 		}
 		st = fn(v, &r, s, ctx);
+		if (st != VAULT_OK)
+			break;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	return st;
+}
+
+/* Every entry after `after`, in order (lib/facts.c replays them). */
+vault_status vault__audit_each_after(vault *v, uint64_t after,
+                                     vault_status (*fn)(vault *, const audit_rec *, void *),
+                                     void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit WHERE seq > ?1 ORDER BY seq", &s);
+	if (st != VAULT_OK)
+		return st;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)after);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		audit_rec r;
+
+		if (row_to_rec(s, &r) != 0) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is malformed",
+			                (unsigned long long)sqlite3_column_int64(s, 0));
+			break;
+		}
+		st = fn(v, &r, ctx);
 		if (st != VAULT_OK)
 			break;
 	}

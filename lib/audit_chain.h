@@ -22,6 +22,10 @@
 #define AUDIT_KEY_BYTES 32  /* Ed25519 public key */
 #define AUDIT_SIG_BYTES 64  /* Ed25519 signature */
 #define AUDIT_DOMAIN "libvault-audit-v1"
+/* Entries that carry signed statements (lib/facts.c) hash under their own
+ * domain, with the statement text as one more field. */
+#define AUDIT_DOMAIN_FACTS "libvault-audit-v2"
+#define FACT_MAX (1024u * 1024u - 4096u) /* longest statement text: fits an export line */
 
 #define FIELD_MAX 65535u               /* longest text field the encoding takes */
 #define LINE_MAX_BYTES (1024u * 1024u) /* longest export line */
@@ -49,6 +53,10 @@ typedef struct audit_rec {
 	int64_t ts;
 	const char *actor, *org, *role, *action, *case_id, *target, *cls,
 	    *outcome, *reason, *purpose;
+	/* Signed statements (lib/facts.c, SECURITY.md): JSON text, or NULL or
+	 * "" for none.  Not one of the REC_TEXT_FIELDS: entries without it hash
+	 * as they always did. */
+	const char *fact;
 	unsigned char newkey[AUDIT_KEY_BYTES]; /* key this entry introduces */
 	int has_newkey;
 	int high;

@@ -171,9 +171,15 @@ vault_status vault_audit_rec_hash(const audit_rec *r,
 
 	/* Each field is length-prefixed and the domain string ends in a NUL,
 	 * so no two different entries share an encoding. */
+	if (r->fact != NULL && strlen(r->fact) > FACT_MAX)
+		return VAULT_ERR_INVALID;
 	crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_BYTES);
-	crypto_generichash_update(&st, (const unsigned char *)AUDIT_DOMAIN,
-	                          sizeof AUDIT_DOMAIN); /* with its NUL */
+	if (r->fact != NULL && r->fact[0] != '\0')
+		crypto_generichash_update(&st, (const unsigned char *)AUDIT_DOMAIN_FACTS,
+		                          sizeof AUDIT_DOMAIN_FACTS);
+	else
+		crypto_generichash_update(&st, (const unsigned char *)AUDIT_DOMAIN,
+		                          sizeof AUDIT_DOMAIN); /* with its NUL */
 	crypto_generichash_update(&st, r->prev, AUDIT_HASH_BYTES);
 	put_u64(b, r->seq);
 	crypto_generichash_update(&st, b, 8);
@@ -194,6 +200,13 @@ vault_status vault_audit_rec_hash(const audit_rec *r,
 	b[0] = r->high ? 1 : 0;
 	crypto_generichash_update(&st, b, 1);
 	crypto_generichash_update(&st, r->key, AUDIT_KEY_BYTES);
+	if (r->fact != NULL && r->fact[0] != '\0') {
+		size_t n = strlen(r->fact);
+
+		put_u32(b, (uint32_t)n);
+		crypto_generichash_update(&st, b, 4);
+		crypto_generichash_update(&st, (const unsigned char *)r->fact, n);
+	}
 	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
 	return VAULT_OK;
 }

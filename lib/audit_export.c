@@ -184,6 +184,10 @@ vault_status vault_audit_rec_to_json(const audit_rec *r, char **out)
 	bad |= put(o, "sig", r->has_sig ? hex_json(r->sig, AUDIT_SIG_BYTES)
 	                                : json_string(""));
 	bad |= put(o, "key", hex_json(r->key, AUDIT_KEY_BYTES));
+	/* Only entries with statements have the field: older exports and
+	 * entries without one read as they always did. */
+	if (r->fact != NULL && r->fact[0] != '\0')
+		bad |= put(o, "fact", json_string(r->fact));
 	if (bad) {
 		json_decref(o);
 		return VAULT_ERR_INVALID;
@@ -218,7 +222,7 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
                                        size_t whylen)
 {
 	json_error_t err;
-	json_t *o = NULL, *v;
+	json_t *o = NULL, *v, *fact;
 	const char *key;
 	char *p;
 	size_t total = 0, i;
@@ -255,7 +259,7 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
 			"case", "target", "class", "outcome", "reason",
 			"purpose", "newkey", "high", "prev", "hash", "sig",
 			"key"};
-		int k, found = 0;
+		int k, found = strcmp(key, "fact") == 0;
 
 		for (k = 0; k < JSON_KEYS; k++)
 			if (strcmp(key, known[k]) == 0)
@@ -265,7 +269,16 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
 			goto done;
 		}
 	}
-	if (json_object_size(o) != JSON_KEYS) {
+	fact = json_object_get(o, "fact");
+	if (fact != NULL && (!json_is_string(fact) || json_string_length(fact) == 0 ||
+	                     json_string_length(fact) > FACT_MAX ||
+	                     strlen(json_string_value(fact)) != json_string_length(fact))) {
+		vault__audit_why(why, whylen, "fact is not a non-empty string without NUL");
+		goto done;
+	}
+	if (fact != NULL)
+		total += json_string_length(fact) + 1;
+	if (json_object_size(o) != JSON_KEYS + (fact != NULL ? 1u : 0u)) {
 		vault__audit_why(why, whylen, "a field is missing");
 		goto done;
 	}
@@ -355,6 +368,10 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
 		default: r->purpose = p; break;
 		}
 		p += json_string_length(v) + 1;
+	}
+	if (fact != NULL) {
+		memcpy(p, json_string_value(fact), json_string_length(fact) + 1);
+		r->fact = p;
 	}
 	st = VAULT_OK;
 done:

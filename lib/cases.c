@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts.h"
 #include "internal.h"
 
 /* A statement that could not be prepared: out of memory, or worse. */
@@ -488,6 +489,14 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
 		return vault__sql_status(v, rc, "record");
+	}
+	/* The row served is a fact, and (for "the latest") no newer version
+	 * of it is: a version removed or rewritten around the library is an
+	 * integrity error, never an older text served as the newest. */
+	st = vault__facts_check_row(v, "records", sqlite3_column_int64(s, 12), r->want == 0);
+	if (st != VAULT_OK) {
+		sqlite3_reset(s);
+		return st;
 	}
 	r->version = (uint32_t)sqlite3_column_int64(s, 0);
 	r->cls = (unsigned int)sqlite3_column_int(s, 1);

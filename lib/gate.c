@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "facts.h"
 #include "internal.h"
 
 /* A statement that could not be prepared: out of memory, or worse. */
@@ -170,7 +173,11 @@ static vault_status load_case(vault *v, gate *g, const char *case_id, int light)
 		g->req.break_glass_until = tc->bg_until;
 		return VAULT_OK;
 	}
-	st = vault__case_load(v, case_id, &g->cs);
+	/* The case's rows are the ones the signed log holds, before any of
+	 * them decides anything. */
+	st = vault__facts_check_case(v, case_id);
+	if (st == VAULT_OK)
+		st = vault__case_load(v, case_id, &g->cs);
 	if (st == VAULT_OK)
 		st = load_grants(v, g);
 	if (st != VAULT_OK || !light || !v->user_txn)
@@ -273,6 +280,13 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	if (st != VAULT_OK)
 		return st;
 	g->in_txn = 1;
+	/* The facts first: what others appended, and rows written around us. */
+	st = vault__facts_sync(v);
+	if (st != VAULT_OK) {
+		vault__txn_end(v, 0);
+		g->in_txn = 0; /* nothing was done: the log itself is in question */
+		return st;
+	}
 	st = check_live(v);
 	if (st != VAULT_OK) {
 		vault__txn_end(v, 0);
@@ -488,6 +502,7 @@ static void cache_put(vault *v, const char *owner, uint32_t kind, uint32_t epoch
 
 void vault__cache_forget(vault *v)
 {
+	vault__facts_reset(v);
 	vault__txn_cache_clear(v);
 	if (v->cache != NULL)
 		vault__wipe(v->cache, KEYCACHE_SLOTS * sizeof(keycache_entry));
@@ -557,7 +572,19 @@ vault_status vault__org_key(vault *v, const char *org, int which, uint32_t epoch
 		st = vault__sql_status(v, rc, "organisation key");
 	}
 	sqlite3_finalize(s);
-	(void)pk;
+	/* The key opened must be the organisation's published one (a fact):
+	 * a seal planted by a key-slot holder gives another. */
+	if (st == VAULT_OK) {
+		unsigned char derived[32];
+
+		st = vault__org_pk(v, org, which, epoch, pk);
+		crypto_scalarmult_base(derived, sk);
+		if (st == VAULT_OK && sodium_memcmp(derived, pk, 32) != 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the key of organisation %s sealed"
+			                " to you is not its published key: a key was planted", org);
+		if (st != VAULT_OK)
+			vault__wipe(sk, 32);
+	}
 	if (st == VAULT_OK)
 		cache_put(v, owner, (uint32_t)which, epoch, sk);
 	return st;
@@ -589,6 +616,49 @@ vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
 	if (rc == SQLITE_DONE)
 		return vault__err(v, VAULT_ERR_CORRUPT, "case has no key for a class");
 	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "epoch");
+}
+
+/* A class key opened from a seal is the one its epoch's signed commitment
+ * names.  The class_epochs row itself is a fact, checked with its case
+ * (vault__facts_check_case); an epoch without one is a case made before
+ * 1.2 (legacy) or a row removed around the library. */
+static vault_status check_commitment(vault *v, const char *case_id, unsigned int cls,
+                                     uint32_t epoch, const unsigned char key[32])
+{
+	unsigned char want[32];
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+
+	st = vault__prepare(v, "SELECT commitment, rowid FROM class_epochs WHERE case_id = ?1"
+	                       " AND class = ?2 AND epoch = ?3", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(s, 1);
+
+		vault__facts_commitment(key, case_id, cls, epoch, want);
+		if (sqlite3_column_bytes(s, 0) != 32 ||
+		    sodium_memcmp(sqlite3_column_blob(s, 0), want, 32) != 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the %s key of this case (epoch %u)"
+			                " sealed to you is not the one its signed commitment names:"
+			                " a key was planted", vault_class_name((vault_class)cls),
+			                (unsigned)epoch);
+		sqlite3_finalize(s);
+		return st == VAULT_OK ? vault__facts_check_row(v, "class_epochs", rowid, 0) : st;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "class epochs");
+	if (vault__facts_case_legacy(v, case_id))
+		return VAULT_OK;
+	return vault__err(v, VAULT_ERR_INTEGRITY, "the %s key of this case (epoch %u) has no"
+	                  " signed commitment", vault_class_name((vault_class)cls),
+	                  (unsigned)epoch);
 }
 
 vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
@@ -642,6 +712,10 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 	}
 	sqlite3_reset(s);
 	vault__secure_free(osk);
+	if (found && (st = check_commitment(v, case_id, cls, epoch, key)) != VAULT_OK) {
+		vault__wipe(key, 32);
+		return st;
+	}
 	if (found)
 		cache_put(v, case_id, cls, epoch, key);
 	else if (rc != SQLITE_DONE)
@@ -823,6 +897,25 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	sqlite3_bind_int(s, 2, (int)cls);
 	sqlite3_bind_int64(s, 3, epoch);
 	st = vault__sql_status(v, sqlite3_step(s), "rotate");
+	sqlite3_finalize(s);
+	s = NULL;
+	/* The epoch's commitment, a fact signed with this operation's entry:
+	 * a reader refuses a key that does not match it (one planted in a
+	 * seal by someone who was not entitled to make this epoch). */
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "INSERT INTO class_epochs(case_id, class, epoch, author,"
+		                       " commitment) VALUES(?1, ?2, ?3, ?4, ?5)", &s);
+	if (st == VAULT_OK) {
+		unsigned char c[32];
+
+		vault__facts_commitment(key, case_id, cls, epoch, c);
+		vault__bind_text(s, 1, case_id);
+		sqlite3_bind_int(s, 2, (int)cls);
+		sqlite3_bind_int64(s, 3, epoch);
+		vault__bind_text(s, 4, v->user);
+		sqlite3_bind_blob(s, 5, c, 32, SQLITE_TRANSIENT);
+		st = vault__sql_status(v, sqlite3_step(s), "rotate");
+	}
 cleanup:
 	sqlite3_finalize(s);
 	vault__secure_free(key);

@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "facts.h"
 #include "internal.h"
 #include "stats.h"
 
@@ -337,7 +338,9 @@ static vault_status ind_write(vault *v, const char *case_id, const ind_set *set,
 		adlen = vault__record_ad(ad, sizeof ad, case_id, AD_NAME, version,
 		                         VAULT_CLASS_GENERAL, epoch);
 		vault__aead_seal(ct, pt, IND_TEXT_MAX, ad, adlen, nonce, key);
-		st = vault__prepare(v, "DELETE FROM indicators WHERE case_id = ?1", &s);
+		st = vault__facts_note_delete(v, "indicators", "case_id = ?1", case_id, NULL);
+		if (st == VAULT_OK)
+			st = vault__prepare(v, "DELETE FROM indicators WHERE case_id = ?1", &s);
 	}
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);

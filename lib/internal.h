@@ -148,6 +148,9 @@ struct vault {
 	/* The vault id pinned in the user's key slot (vault_id, verify). */
 	int pinned;
 	unsigned char pinned_id[32];
+
+	/* The facts the verified log vouches for (lib/facts.c). */
+	struct facts *facts;
 };
 
 /* ---- error.c ----------------------------------------------------------- */
@@ -426,11 +429,19 @@ typedef struct audit_event {
 	const char *reason;
 	int high;
 	const unsigned char *newkey; /* 32 bytes or NULL */
+	/* Statements of this entry, instead of the images of the rows the
+	 * operation wrote (lib/facts.c: the legacy statement). */
+	const char *fact;
 	/* Actor override for entries of the chain's creation. */
 	const char *actor_role_text;
 } audit_event;
 
 vault_status vault__audit_append(vault *v, const audit_event *e);
+struct audit_rec;
+vault_status vault__audit_each_after(vault *v, uint64_t after,
+                                     vault_status (*fn)(vault *, const struct audit_rec *,
+                                                        void *),
+                                     void *ctx);
 /* Sign the head before commit if entries of ours are unsigned. */
 vault_status vault__audit_seal(vault *v);
 vault_outcome vault__outcome_of(vault_status st);

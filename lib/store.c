@@ -117,6 +117,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE indicators(case_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
 	" epoch INTEGER NOT NULL, author TEXT NOT NULL, created INTEGER NOT NULL,"
 	" nonce BLOB NOT NULL, ct BLOB NOT NULL);",
+	/* 6 -> 7 (1.2.0): the files are untrusted (lib/facts.c).  Each entry
+	 * may carry signed statements: the images of the rows its operation
+	 * wrote ("" for none).  class_epochs holds the commitment to
+	 * each class key, so a key planted in a seal is refused.  legacy_facts:
+	 * the rows a vault made before 1.2 held when it was migrated, vouched
+	 * for by one "legacy" statement of the migrating user, and reported as
+	 * legacy (never as verified). */
+	"ALTER TABLE audit ADD COLUMN fact TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE class_epochs(case_id TEXT NOT NULL, class INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL, author TEXT NOT NULL, commitment BLOB NOT NULL,"
+	" PRIMARY KEY(case_id, class, epoch));"
+	"CREATE TABLE legacy_facts(n INTEGER PRIMARY KEY, case_id TEXT NOT NULL,"
+	" image TEXT NOT NULL);",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -146,12 +159,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " author, created, nonce, ct) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	[ST_RECORD_GET] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason"
+	    " redacted_by, redacted_at, redact_reason, rowid"
 	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
 	    " AND version = ?3",
 	[ST_RECORD_GET_LATEST] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason"
+	    " redacted_by, redacted_at, redact_reason, rowid"
 	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
 	    " ORDER BY version DESC LIMIT 1",
 	[ST_RECORD_CLASSES] =
@@ -159,8 +172,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_INSERT] =
 	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"
-	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key, tree)"
-	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)",
+	    " class, outcome, reason, purpose, newkey, high, prev, hash, sig, key, tree, fact)"
+	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18,?19)",
 	[ST_AUDIT_SIGN] = "UPDATE audit SET sig = ?1 WHERE seq = ?2",
 	/* Prepared once: every operation runs them. */
 	[ST_SAVEPOINT] = "SAVEPOINT vault_op",

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "facts.h"
 #include "internal.h"
 
 static const char *const vault_files[] = {
@@ -144,6 +145,7 @@ void vault_close(vault *v)
 {
 	if (v == NULL)
 		return;
+	vault__facts_free(v);
 	vault__store_close(v);
 	vault__txn_cache_free(v);
 	vault__secure_free(v->sec); /* sodium_free wipes */
@@ -424,7 +426,10 @@ vault_status vault_create(const char *path, const char *admin,
 	st = vault__txn_begin(v);
 	if (st != VAULT_OK)
 		goto fail;
-	st = vault__meta_put(v, "inbox_pk", inbox_pk, 32);
+	/* From the first row on, every fact is stated in the log. */
+	st = vault__facts_start(v);
+	if (st == VAULT_OK)
+		st = vault__meta_put(v, "inbox_pk", inbox_pk, 32);
 	if (st == VAULT_OK)
 		st = vault__meta_put(v, "inbox_sk", inbox_sk, 32);
 	if (st == VAULT_OK)
@@ -829,6 +834,11 @@ vault_status vault_open(const char *path, const char *user,
 		st = settle_slot(v, &meta, passphrase, passphrase_len);
 	if (st == VAULT_OK && !v->must_change)
 		st = must_change_by_log(v);
+	/* The facts the verified log vouches for, before anything relies on
+	 * a row (a vault made before 1.2 has its rows adopted as legacy), and
+	 * before this open appends entries of its own. */
+	if (st == VAULT_OK)
+		st = vault__facts_start(v);
 	if (st == VAULT_OK)
 		st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
 	if (st == VAULT_OK)

@@ -1,0 +1,1859 @@
+/*
+ * facts.c - signed statements in, verified facts out (facts.h).
+ *
+ * A statement is the image of one row of an authoritative table: the row's
+ * columns in a fixed order, as a JSON array, where every blob and every
+ * free-text column is replaced by {"h": base64(BLAKE2b-256(value))}, so the
+ * log names no person and holds no ciphertext.  An entry's `fact` field is
+ *
+ *   {"v":1,"s":[{"t":"<table>","r":[...image...]} or {"t":..,"k":[...key...],"d":1}]}
+ *
+ * and {"v":1,"legacy":"<base64 digest>","n":<count>} once, for the rows a
+ * vault made before 1.2 held when it was migrated.
+ *
+ * The set of facts maps (table, key) to the BLAKE2b-256 of the image's
+ * compact JSON; small tables keep the parsed image too, for the policy
+ * replay.  Rows are checked by building their image from the database and
+ * looking it up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "audit_chain.h"
+#include "facts.h"
+#include "internal.h"
+#include "policy.h"
+
+/* ---- the authoritative tables ------------------------------------------- */
+
+#define COLS_MAX 16
+
+typedef struct ftable {
+	const char *name;
+	const char *cols[COLS_MAX]; /* NULL-terminated, key columns first */
+	int nkey;
+	int case_col;           /* column holding the case id, -1 none */
+	unsigned int hashed;    /* bit i: column i is stored as its hash */
+	int keep;               /* keep the parsed image (policy replay) */
+} ftable;
+
+enum {
+	T_USERS, T_ORGS, T_ORG_PUBKEYS, T_CASES, T_CASE_CLASSES, T_CLASS_EPOCHS,
+	T_GRANTS, T_CONSENTS, T_LINKS, T_BREAKGLASS, T_RECORDS, T_INDICATORS, T__COUNT
+};
+
+#define H(i) (1u << (i))
+
+static const ftable tables[T__COUNT] = {
+	[T_USERS] = {"users", {"name", "org", "role", "box_pk", "sign_pk", "disabled",
+	                       "created", NULL}, 1, -1, H(3) | H(4), 1},
+	[T_ORGS] = {"orgs", {"id", "name", "kind", "epoch", "created", "admin_keys", NULL},
+	            1, -1, 0, 1},
+	[T_ORG_PUBKEYS] = {"org_pubkeys", {"org", "epoch", "which", "pk", NULL}, 3, -1,
+	                   H(3), 1},
+	[T_CASES] = {"cases", {"id", "kind", "owner_org", "created_by", "restricted",
+	                       "created", NULL}, 1, 0, 0, 1},
+	[T_CASE_CLASSES] = {"case_classes", {"case_id", "class", "epoch", NULL}, 2, 0, 0, 1},
+	[T_CLASS_EPOCHS] = {"class_epochs", {"case_id", "class", "epoch", "author",
+	                                     "commitment", NULL}, 3, 0, H(4), 1},
+	[T_GRANTS] = {"grants", {"id", "case_id", "pkind", "principal", "classes", "perm",
+	                         "consent_id", "expires", "granted_by", "created", "revoked",
+	                         "owner", NULL}, 1, 1, 0, 1},
+	[T_CONSENTS] = {"consents", {"id", "case_id", "org", "classes", "scope", "purpose",
+	                             "basis", "reason", "given_at", "expires", "withdrawn",
+	                             "recorded_by", "created", NULL}, 1, 1, H(5) | H(7), 1},
+	[T_LINKS] = {"links", {"victim_case", "nonce", "epoch", "ct", NULL}, 2, 0,
+	             H(1) | H(3), 1},
+	/* no key of its own: the whole row, counted (the same window twice in
+	 * one second is two rows) */
+	[T_BREAKGLASS] = {"breakglass", {"case_id", "user", "created", "until", "reason",
+	                                 NULL}, 5, 0, H(4), 1},
+	[T_RECORDS] = {"records", {"case_id", "name", "class", "version", "epoch", "deleted",
+	                           "size", "author", "created", "nonce", "ct", "redacted_by",
+	                           "redacted_at", "redact_reason", NULL}, 4, 0,
+	               H(1) | H(9) | H(10) | H(13), 0},
+	[T_INDICATORS] = {"indicators", {"case_id", "version", "epoch", "author", "created",
+	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 0},
+};
+
+static int table_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < T__COUNT; i++)
+		if (strcmp(tables[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int ncols(const ftable *t)
+{
+	int n = 0;
+
+	while (n < COLS_MAX && t->cols[n] != NULL)
+		n++;
+	return n;
+}
+
+/* ---- the set of facts --------------------------------------------------- */
+
+typedef struct fentry {
+	char *key;              /* "<table>\x1f<key JSON>", NULL: empty slot */
+	int tab;
+	unsigned char hash[32]; /* of the image's compact JSON */
+	json_t *img;            /* parsed image (small tables), or NULL */
+	char *case_id;          /* NULL for global tables */
+	int legacy;
+	int dead;               /* removed (tombstone, keeps probing intact) */
+} fentry;
+
+typedef struct fcase {
+	char *id; /* NULL: empty slot */
+	uint32_t count[T__COUNT];
+} fcase;
+
+typedef struct noted {
+	int tab;
+	int64_t rowid;
+	int del;         /* declared removal: key below */
+	json_t *delkey;
+} noted;
+
+struct facts {
+	fentry *e;
+	size_t cap, used; /* used counts live and dead slots */
+	fcase *c;
+	size_t ccap, cused;
+	uint32_t gcount[T__COUNT]; /* rows of global tables */
+	/* record heads: "<case>\x1f<name image>\x1f<class>" -> newest version */
+	struct rhead { char *key; int64_t version; uint32_t n; } *rh;
+	size_t rcap, rused;
+	unsigned char sipkey[crypto_shorthash_KEYBYTES];
+
+	audit_verifier *av;
+	uint64_t verified;   /* entries the verifier took */
+	uint64_t applied;    /* entries whose statements are in the set */
+	uint64_t legacy_n, legacy_seq;
+	int applied_any;     /* some statement is in the set */
+	/* the case whose rows were checked last, at which data version and
+	 * rebuild generation */
+	char checked_case[VAULT_ID_BUFSIZE];
+	int64_t checked_dv;
+	uint64_t gen;
+	uint64_t checked_gen;
+	uint64_t txn_applied; /* `applied` when the transaction began */
+	int dirty;           /* rolled back: replay from scratch */
+	int started;
+	int64_t data_version;
+
+	noted *notes;
+	size_t nnotes, notecap;
+	int unexplained;     /* a delete nobody declared */
+};
+
+static uint64_t hkey(const facts *F, const char *s)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t x = 0;
+	int i;
+
+	crypto_shorthash(h, (const unsigned char *)s, strlen(s), F->sipkey);
+	for (i = 0; i < 8; i++)
+		x = (x << 8) | h[i];
+	return x;
+}
+
+static fentry *fe_find(const facts *F, const char *key)
+{
+	size_t i;
+
+	if (F->cap == 0)
+		return NULL;
+	for (i = hkey(F, key) & (F->cap - 1); F->e[i].key != NULL; i = (i + 1) & (F->cap - 1))
+		if (strcmp(F->e[i].key, key) == 0)
+			return F->e[i].dead ? NULL : &F->e[i];
+	return NULL;
+}
+
+static void fe_clear(fentry *e)
+{
+	json_decref(e->img);
+	e->img = NULL;
+	free(e->case_id);
+	e->case_id = NULL;
+}
+
+static int fe_grow(facts *F)
+{
+	size_t ncap = F->cap ? F->cap * 2 : 1024, i, j;
+	fentry *n = calloc(ncap, sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < F->cap; i++) {
+		if (F->e[i].key == NULL)
+			continue;
+		if (F->e[i].dead) {
+			free(F->e[i].key);
+			continue;
+		}
+		for (j = hkey(F, F->e[i].key) & (ncap - 1); n[j].key != NULL; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = F->e[i];
+	}
+	free(F->e);
+	F->e = n;
+	F->cap = ncap;
+	F->used = 0;
+	for (i = 0; i < ncap; i++)
+		F->used += n[i].key != NULL;
+	return 0;
+}
+
+/* The slot of key, new (key copied) if absent or dead; NULL: no memory. */
+static fentry *fe_slot(facts *F, const char *key, int *fresh)
+{
+	size_t i;
+
+	if ((F->used + 1) * 2 > F->cap && fe_grow(F) != 0)
+		return NULL;
+	for (i = hkey(F, key) & (F->cap - 1); F->e[i].key != NULL; i = (i + 1) & (F->cap - 1))
+		if (strcmp(F->e[i].key, key) == 0) {
+			*fresh = F->e[i].dead;
+			F->e[i].dead = 0;
+			return &F->e[i];
+		}
+	F->e[i].key = strdup(key);
+	if (F->e[i].key == NULL)
+		return NULL;
+	F->used++;
+	*fresh = 1;
+	return &F->e[i];
+}
+
+static fcase *fc_get(facts *F, const char *id, int create)
+{
+	size_t i;
+
+	if (F->ccap == 0 || (create && (F->cused + 1) * 2 > F->ccap)) {
+		size_t ncap = F->ccap ? F->ccap * 2 : 256, j;
+		fcase *n;
+
+		if (!create)
+			return NULL;
+		n = calloc(ncap, sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		for (j = 0; j < F->ccap; j++) {
+			size_t k;
+
+			if (F->c[j].id == NULL)
+				continue;
+			for (k = hkey(F, F->c[j].id) & (ncap - 1); n[k].id != NULL; k = (k + 1) & (ncap - 1))
+				;
+			n[k] = F->c[j];
+		}
+		free(F->c);
+		F->c = n;
+		F->ccap = ncap;
+	}
+	for (i = hkey(F, id) & (F->ccap - 1); F->c[i].id != NULL; i = (i + 1) & (F->ccap - 1))
+		if (strcmp(F->c[i].id, id) == 0)
+			return &F->c[i];
+	if (!create)
+		return NULL;
+	F->c[i].id = strdup(id);
+	if (F->c[i].id == NULL)
+		return NULL;
+	memset(F->c[i].count, 0, sizeof(F->c[i].count));
+	F->cused++;
+	return &F->c[i];
+}
+
+static struct rhead *rh_get(facts *F, const char *key, int create)
+{
+	size_t i;
+
+	if (F->rcap == 0 || (create && (F->rused + 1) * 2 > F->rcap)) {
+		size_t ncap = F->rcap ? F->rcap * 2 : 1024, j;
+		struct rhead *n;
+
+		if (!create)
+			return NULL;
+		n = calloc(ncap, sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		for (j = 0; j < F->rcap; j++) {
+			size_t k;
+
+			if (F->rh[j].key == NULL)
+				continue;
+			for (k = hkey(F, F->rh[j].key) & (ncap - 1); n[k].key != NULL; k = (k + 1) & (ncap - 1))
+				;
+			n[k] = F->rh[j];
+		}
+		free(F->rh);
+		F->rh = n;
+		F->rcap = ncap;
+	}
+	for (i = hkey(F, key) & (F->rcap - 1); F->rh[i].key != NULL; i = (i + 1) & (F->rcap - 1))
+		if (strcmp(F->rh[i].key, key) == 0)
+			return &F->rh[i];
+	if (!create)
+		return NULL;
+	F->rh[i].key = strdup(key);
+	if (F->rh[i].key == NULL)
+		return NULL;
+	F->rh[i].version = 0;
+	F->rh[i].n = 0;
+	F->rused++;
+	return &F->rh[i];
+}
+
+static void facts_clear(facts *F)
+{
+	size_t i;
+
+	for (i = 0; i < F->cap; i++) {
+		fe_clear(&F->e[i]);
+		free(F->e[i].key);
+	}
+	free(F->e);
+	for (i = 0; i < F->ccap; i++)
+		free(F->c[i].id);
+	free(F->c);
+	for (i = 0; i < F->rcap; i++)
+		free(F->rh[i].key);
+	free(F->rh);
+	vault_audit_verifier_free(F->av);
+	F->e = NULL;
+	F->c = NULL;
+	F->rh = NULL;
+	F->av = NULL;
+	F->cap = F->used = F->ccap = F->cused = F->rcap = F->rused = 0;
+	memset(F->gcount, 0, sizeof(F->gcount));
+	F->verified = F->applied = F->legacy_n = F->legacy_seq = 0;
+}
+
+static void notes_clear(facts *F)
+{
+	size_t i;
+
+	for (i = 0; i < F->nnotes; i++)
+		json_decref(F->notes[i].delkey);
+	F->nnotes = 0;
+	F->unexplained = 0;
+}
+
+/* ---- images ------------------------------------------------------------- */
+
+static json_t *hashed_value(const void *p, size_t n)
+{
+	unsigned char h[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+
+	crypto_generichash(h, 32, p, n, NULL, 0);
+	sodium_bin2base64(b64, sizeof(b64), h, 32, sodium_base64_VARIANT_ORIGINAL);
+	return json_pack("{ss}", "h", b64);
+}
+
+/* The image of the current row of statement s (columns in table order). */
+static json_t *row_image(const ftable *t, sqlite3_stmt *s)
+{
+	json_t *a = json_array();
+	int i, n = ncols(t);
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		json_t *x = NULL;
+		int type = sqlite3_column_type(s, i);
+
+		if (type == SQLITE_NULL)
+			x = json_null();
+		else if ((t->hashed & H(i)) || type == SQLITE_BLOB)
+			x = hashed_value(sqlite3_column_blob(s, i), (size_t)sqlite3_column_bytes(s, i));
+		else if (type == SQLITE_INTEGER)
+			x = json_integer(sqlite3_column_int64(s, i));
+		else if (type == SQLITE_TEXT)
+			x = json_stringn((const char *)sqlite3_column_text(s, i),
+			                 (size_t)sqlite3_column_bytes(s, i));
+		else /* a float: no column of ours holds one */
+			x = json_string("\x01 not an integer");
+		if (x == NULL || json_array_append_new(a, x) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static char *select_sql(const ftable *t, const char *where)
+{
+	char *sql = malloc(1024);
+	size_t n;
+	int i;
+
+	if (sql == NULL)
+		return NULL;
+	n = (size_t)snprintf(sql, 1024, "SELECT ");
+	for (i = 0; t->cols[i] != NULL && i < COLS_MAX; i++)
+		n += (size_t)snprintf(sql + n, 1024 - n, "%s%s", i ? ", " : "", t->cols[i]);
+	snprintf(sql + n, 1024 - n, " FROM %s%s%s", t->name, where ? " WHERE " : "",
+	         where ? where : "");
+	return sql;
+}
+
+/* "<table>\x1f<key JSON>" of an image (or of a key array when is_key). */
+static char *image_key(int tab, json_t *img, int is_key)
+{
+	const ftable *t = &tables[tab];
+	json_t *k = is_key ? json_incref(img) : json_array();
+	char *kj, *out = NULL;
+	int i;
+
+	if (k == NULL)
+		return NULL;
+	if (!is_key)
+		for (i = 0; i < t->nkey; i++)
+			json_array_append(k, json_array_get(img, (size_t)i));
+	kj = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(k);
+	if (kj != NULL) {
+		size_t n = strlen(t->name) + strlen(kj) + 2;
+
+		out = malloc(n);
+		if (out != NULL)
+			snprintf(out, n, "%s\x1f%s", t->name, kj);
+		free(kj);
+	}
+	return out;
+}
+
+static int image_hash(json_t *img, unsigned char out[32])
+{
+	char *s = json_dumps(img, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (s == NULL)
+		return -1;
+	crypto_generichash(out, 32, (const unsigned char *)s, strlen(s), NULL, 0);
+	free(s);
+	return 0;
+}
+
+static const char *img_str(json_t *img, int i)
+{
+	return json_string_value(json_array_get(img, (size_t)i));
+}
+
+static int64_t img_int(json_t *img, int i)
+{
+	return json_integer_value(json_array_get(img, (size_t)i));
+}
+
+/* A well-formed image of table t: an array of its columns, each null, an
+ * integer, a string, or (hashed columns and blobs) {"h": base64 of 32}. */
+static int image_ok(const ftable *t, json_t *img, int is_key)
+{
+	size_t i, n = is_key ? (size_t)t->nkey : (size_t)ncols(t);
+
+	if (!json_is_array(img) || json_array_size(img) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		json_t *x = json_array_get(img, i);
+
+		if (json_is_object(x)) {
+			const char *h = json_string_value(json_object_get(x, "h"));
+			unsigned char b[32];
+			size_t len = 0;
+
+			if (json_object_size(x) != 1 || h == NULL ||
+			    sodium_base642bin(b, 32, h, strlen(h), NULL, &len, NULL,
+			                      sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32)
+				return 0;
+		} else if (!json_is_null(x) && !json_is_integer(x) && !json_is_string(x)) {
+			return 0;
+		} else if (t->hashed & H(i) && !json_is_null(x)) {
+			return 0;
+		}
+	}
+	if (t->case_col >= 0 && (size_t)t->case_col < n &&
+	    !json_is_string(json_array_get(img, (size_t)t->case_col)))
+		return 0;
+	return 1;
+}
+
+/* ---- the policy replayed ------------------------------------------------ */
+
+typedef struct actor {
+	const char *name;
+	json_t *user;   /* users image at the time */
+	const char *org;
+	vault_role role;
+	vault_org_kind org_kind;
+} actor;
+
+static json_t *kept(facts *F, int tab, const char *key1)
+{
+	json_t *k = json_pack("[s]", key1);
+	char *key = k ? image_key(tab, k, 1) : NULL;
+	fentry *e = key ? fe_find(F, key) : NULL;
+
+	json_decref(k);
+	free(key);
+	return e ? e->img : NULL;
+}
+
+static vault_org_kind org_kind_of(facts *F, const char *org)
+{
+	json_t *o = org ? kept(F, T_ORGS, org) : NULL;
+
+	return o ? (vault_org_kind)img_int(o, 2) : (vault_org_kind)0;
+}
+
+/* Fill a request with the case and the actor's grants, consents and
+ * break-glass on it as the facts hold them now. */
+#define MAXG 64
+typedef struct creq {
+	policy_request req;
+	policy_grant g[MAXG];
+	policy_consent c[MAXG];
+} creq;
+
+static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, int64_t now)
+{
+	json_t *cs = kept(F, T_CASES, case_id);
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	q->req.now = now;
+	q->req.role = a->role;
+	q->req.actor = a->name;
+	q->req.actor_org = a->org && a->org[0] ? a->org : NULL;
+	q->req.actor_org_kind = a->org_kind;
+	/* Reasons are free text, kept out of statements (hashed): that one was
+	 * given is the operation's check; the replay judges everything else. */
+	q->req.reason = "(a written reason, kept with the operation's entry)";
+	if (cs == NULL)
+		return;
+	q->req.has_case = 1;
+	q->req.case_kind = (vault_case_kind)img_int(cs, 1);
+	q->req.owner_org = img_str(cs, 2);
+	q->req.restricted = (int)img_int(cs, 4);
+	q->req.grants = q->g;
+	q->req.consents = q->c;
+	for (i = 0; i < F->cap; i++) {
+		fentry *e = &F->e[i];
+
+		if (e->key == NULL || e->dead || e->img == NULL || e->case_id == NULL ||
+		    strcmp(e->case_id, case_id) != 0)
+			continue;
+		if (e->tab == T_GRANTS && q->req.ngrants < MAXG) {
+			const char *p = img_str(e->img, 3);
+			int pk = (int)img_int(e->img, 2);
+
+			if (p == NULL || !((pk == VAULT_PRINCIPAL_USER && strcmp(p, a->name) == 0) ||
+			                   (pk == VAULT_PRINCIPAL_ORG && q->req.actor_org &&
+			                    strcmp(p, q->req.actor_org) == 0)))
+				continue;
+			q->g[q->req.ngrants].classes = (unsigned int)img_int(e->img, 4);
+			q->g[q->req.ngrants].perm = (vault_perm)img_int(e->img, 5);
+			q->g[q->req.ngrants].expires = img_int(e->img, 7);
+			q->g[q->req.ngrants].revoked = (int)img_int(e->img, 10);
+			q->req.ngrants++;
+		} else if (e->tab == T_CONSENTS && q->req.nconsents < MAXG) {
+			policy_consent *c = &q->c[q->req.nconsents++];
+
+			c->org = img_str(e->img, 2);
+			c->classes = (unsigned int)img_int(e->img, 3);
+			c->scope = (unsigned int)img_int(e->img, 4);
+			c->given_at = img_int(e->img, 8);
+			c->expires = img_int(e->img, 9);
+			c->withdrawn = img_int(e->img, 10);
+		} else if (e->tab == T_BREAKGLASS) {
+			const char *u = img_str(e->img, 1);
+
+			if (u && strcmp(u, a->name) == 0 && img_int(e->img, 3) > q->req.break_glass_until)
+				q->req.break_glass_until = img_int(e->img, 3);
+		}
+	}
+}
+
+static int decide(creq *q, policy_action pa, unsigned int classes)
+{
+	policy_decision d;
+
+	q->req.action = pa;
+	q->req.classes = classes;
+	vault_policy_decide(&q->req, &d);
+	return d.allow;
+}
+
+static void set_target_user(facts *F, creq *q, const char *name)
+{
+	json_t *u = name ? kept(F, T_USERS, name) : NULL;
+
+	q->req.target_kind = VAULT_PRINCIPAL_USER;
+	q->req.target = name;
+	if (u != NULL) {
+		q->req.target_org = img_str(u, 1);
+		q->req.target_org_kind = org_kind_of(F, img_str(u, 1));
+		q->req.target_role = (vault_role)img_int(u, 2);
+	}
+}
+
+/* Does a column other than those in `may` (bits) differ between images? */
+static int changed_beyond(json_t *o, json_t *n, unsigned int may)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(n); i++)
+		if (!(may & H(i)) && !json_equal(json_array_get(o, i), json_array_get(n, i)))
+			return 1;
+	return 0;
+}
+
+/* The statement list of one entry, for rules that look at the whole
+ * operation (a case created with its first keys and grants). */
+static int same_entry_creates(json_t *stmts, int tab, const char *key1)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *s = json_array_get(stmts, i);
+		json_t *r = json_object_get(s, "r");
+
+		if (r != NULL && table_index(json_string_value(json_object_get(s, "t"))) == tab &&
+		    json_is_string(json_array_get(r, 0)) && strcmp(img_str(r, 0), key1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the entry disable a user?  Its other statements (grants revoked,
+ * keys rotated away from her) follow from that one, which is judged. */
+static int disables_someone(json_t *stmts)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *s = json_array_get(stmts, i);
+		json_t *r = json_object_get(s, "r");
+		const char *t = json_string_value(json_object_get(s, "t"));
+
+		if (r != NULL && t != NULL && strcmp(t, "users") == 0 &&
+		    json_integer_value(json_array_get(r, 5)) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A record version whose copy in another class the same entry redacts or
+ * removes: a reclassification moves versions with their authors. */
+static int moved_here(json_t *stmts, json_t *img)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *s = json_array_get(stmts, i);
+		json_t *k = json_object_get(s, "k");
+
+		if (k == NULL)
+			k = json_object_get(s, "r"); /* the copy left behind, redacted */
+		if (k != NULL && strcmp(json_string_value(json_object_get(s, "t")) ?
+		                        json_string_value(json_object_get(s, "t")) : "", "records") == 0 &&
+		    json_equal(json_array_get(k, 0), json_array_get(img, 0)) &&
+		    json_equal(json_array_get(k, 1), json_array_get(img, 1)) &&
+		    !json_equal(json_array_get(k, 2), json_array_get(img, 2)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Was the actor entitled to this change?  NULL yes, else why not. */
+static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fentry *had,
+                            json_t *img, json_t *key, json_t *stmts)
+{
+	/* the row it replaces: parsed for small tables, only known to exist
+	 * for records and indicators (kept as hashes) */
+	json_t *old = had ? had->img : NULL;
+	creq q;
+	const char *case_id = NULL;
+
+	if (tab != T_USERS && tab != T_ORGS && tab != T_ORG_PUBKEYS) {
+		/* the case column leads every key of a case's table but grants' and
+		 * consents' (kept parsed, so `old` names it) */
+		json_t *src = img ? img : old ? old : key;
+
+		if (src == NULL || (src == key && tables[tab].case_col != 0))
+			return "a statement about a row it cannot name";
+
+		case_id = img_str(src, tables[tab].case_col);
+		fill_case(F, &q, a, case_id, now);
+		if (!q.req.has_case && tab != T_CASES)
+			return "a row of a case the log does not hold";
+	} else {
+		fill_case(F, &q, a, "", now);
+	}
+	switch (tab) {
+	case T_USERS:
+		if (old == NULL) {
+			set_target_user(F, &q, NULL);
+			q.req.target = img_str(img, 0);
+			q.req.target_org = img_str(img, 1);
+			q.req.target_org_kind = org_kind_of(F, img_str(img, 1));
+			q.req.target_role = (vault_role)img_int(img, 2);
+			/* an organisation's first supervisor, made with it */
+			if (q.req.target_role == VAULT_ROLE_SUPERVISOR && q.req.target_org != NULL &&
+			    same_entry_creates(stmts, T_ORGS, q.req.target_org) &&
+			    decide(&q, POLICY_ORG_ADD, 0))
+				return NULL;
+			return decide(&q, POLICY_USER_ADD, 0) ? NULL : "not entitled to add this user";
+		}
+		if (img == NULL)
+			return "users are disabled, never removed";
+		if (!changed_beyond(old, img, H(5)) && img_int(img, 5) != 0) {
+			set_target_user(F, &q, img_str(img, 0));
+			return decide(&q, POLICY_USER_DISABLE, 0) ? NULL
+			                                           : "not entitled to disable this user";
+		}
+		if (!changed_beyond(old, img, H(3) | H(4)) && strcmp(img_str(img, 0), a->name) == 0)
+			return NULL; /* her own new keys (user.rekey, signed with the old) */
+		return "a change of a user that no operation makes";
+	case T_ORGS:
+		if (old == NULL)
+			return decide(&q, POLICY_ORG_ADD, 0) ? NULL : "not entitled to add an organisation";
+		if (img != NULL && !changed_beyond(old, img, H(3) | H(5)) &&
+		    (a->role == VAULT_ROLE_ADMIN ||
+		     (a->org && strcmp(a->org, img_str(img, 0)) == 0 &&
+		      a->role == VAULT_ROLE_SUPERVISOR)))
+			return NULL; /* a new key epoch, or the first supervisor's own keys */
+		return "not entitled to change this organisation";
+	case T_ORG_PUBKEYS:
+		if (old != NULL || img == NULL)
+			return "an organisation key is never changed or removed";
+		if (a->role == VAULT_ROLE_ADMIN ||
+		    (a->org && strcmp(a->org, img_str(img, 0)) == 0 && a->role == VAULT_ROLE_SUPERVISOR))
+			return NULL;
+		return "not entitled to publish this organisation's key";
+	case T_CASES:
+		if (old != NULL || img == NULL)
+			return "a case is never changed or removed";
+		if (!a->org || strcmp(a->org, img_str(img, 2)) != 0 ||
+		    strcmp(a->name, img_str(img, 3)) != 0)
+			return "a case created for another organisation or author";
+		return decide(&q, POLICY_CREATE, 0) ? NULL : "not entitled to create a case";
+	case T_CASE_CLASSES:
+	case T_CLASS_EPOCHS: {
+		unsigned int cls = (unsigned int)img_int(img ? img : old, 1);
+
+		if (img == NULL)
+			return "a class key epoch is never removed";
+		if (tab == T_CLASS_EPOCHS && (old != NULL || strcmp(img_str(img, 3), a->name) != 0))
+			return "a class key epoch of another author, or changed";
+		if (same_entry_creates(stmts, T_CASES, case_id))
+			return NULL; /* the case's first keys, made with it */
+		if (disables_someone(stmts))
+			return NULL; /* keys rotated away from a user disabled (judged there) */
+		if (decide(&q, POLICY_READ, cls) || decide(&q, POLICY_REVOKE, cls) ||
+		    decide(&q, POLICY_CONSENT, cls) || decide(&q, POLICY_BREAK_GLASS, 0))
+			return NULL;
+		return "not entitled to make a key of this class";
+	}
+	case T_GRANTS: {
+		int revoking = old != NULL && img != NULL && img_int(img, 10) != 0 &&
+		               !changed_beyond(old, img, H(10));
+
+		if (img == NULL)
+			return "a grant is revoked, never removed";
+		if (revoking || (old == NULL && img_int(img, 10) != 0)) {
+			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
+				return NULL;
+			if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
+				set_target_user(F, &q, img_str(img, 3));
+				if (decide(&q, POLICY_USER_DISABLE, 0))
+					return NULL;
+			}
+			return "not entitled to revoke this grant";
+		}
+		if (strcmp(img_str(img, 8), a->name) != 0)
+			return "a grant said to be made by someone else";
+		if (img_int(img, 11) != 0 && same_entry_creates(stmts, T_CASES, case_id))
+			return NULL; /* the owner's hold, made with the case */
+		if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
+			set_target_user(F, &q, img_str(img, 3));
+		} else {
+			q.req.target_kind = VAULT_PRINCIPAL_ORG;
+			q.req.target = img_str(img, 3);
+			q.req.target_org = img_str(img, 3);
+			q.req.target_org_kind = org_kind_of(F, img_str(img, 3));
+		}
+		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
+			return NULL;
+		/* a restricted case handed over under break-glass (policy: orphaned) */
+		q.req.orphaned = 1;
+		if (q.req.restricted && decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
+			return NULL;
+		return "not entitled to grant this";
+	}
+	case T_CONSENTS:
+		if (img == NULL)
+			return "a consent is withdrawn, never removed";
+		if (old == NULL && strcmp(img_str(img, 11), a->name) != 0)
+			return "a consent said to be recorded by someone else";
+		if (old != NULL && changed_beyond(old, img, H(10)))
+			return "a consent changed beyond its withdrawal";
+		q.req.target_org = img_str(img, 2);
+		q.req.basis = (vault_basis)img_int(img, 6);
+		return decide(&q, POLICY_CONSENT, (unsigned int)img_int(img, 3))
+		           ? NULL
+		           : "not entitled to record or withdraw this consent";
+	case T_LINKS:
+		if (img == NULL || old != NULL)
+			return "a link is never changed or removed";
+		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL) ||
+		               decide(&q, POLICY_WRITE, VAULT_CLASS_SAFETY) ||
+		               decide(&q, POLICY_WRITE, VAULT_CLASS_SENSITIVE)
+		           ? NULL
+		           : "not entitled to link this case";
+	case T_BREAKGLASS:
+		if (img == NULL || strcmp(img_str(img, 1), a->name) != 0)
+			return "a break-glass window of someone else, or removed";
+		return decide(&q, POLICY_BREAK_GLASS, 0) ? NULL
+		                                         : "not entitled to break the glass";
+	case T_RECORDS: {
+		unsigned int cls = (unsigned int)img_int(img ? img : key, 2);
+
+		if (img != NULL && had == NULL && strcmp(img_str(img, 7), a->name) != 0 &&
+		    !moved_here(stmts, img))
+			return "a record version said to be written by someone else";
+		if (img != NULL && had != NULL) /* redaction: the ciphertext goes, by her */
+			return !json_is_null(json_array_get(img, 9)) ||
+			               !json_is_null(json_array_get(img, 10)) ||
+			               !json_is_string(json_array_get(img, 11)) ||
+			               strcmp(img_str(img, 11), a->name) != 0 ||
+			               !decide(&q, POLICY_REDACT, cls)
+			           ? "not entitled to redact this version"
+			           : NULL;
+		if (decide(&q, POLICY_WRITE, cls))
+			return NULL;
+		return img == NULL && decide(&q, POLICY_REDACT, cls)
+		           ? NULL
+		           : "not entitled to write records of this class";
+	}
+	case T_INDICATORS:
+		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL)
+		           ? NULL
+		           : "not entitled to write this case's indicators";
+	}
+	return "unknown table";
+}
+
+/* ---- applying statements ------------------------------------------------ */
+
+static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *v,
+                             uint64_t seq)
+{
+	const ftable *t = &tables[tab];
+	char *key = image_key(tab, img, 0);
+	fentry *e;
+	int fresh = 0;
+
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	e = fe_slot(F, key, &fresh);
+	free(key);
+	if (e == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (!fresh && tab == T_BREAKGLASS) {
+		fcase *c = fc_get(F, img_str(img, 0), 1);
+
+		if (c == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		c->count[tab]++;
+		return VAULT_OK;
+	}
+	fe_clear(e);
+	e->tab = tab;
+	e->legacy = legacy;
+	if (image_hash(img, e->hash) != 0)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (t->keep)
+		e->img = json_incref(img);
+	if (t->case_col >= 0) {
+		e->case_id = strdup(img_str(img, t->case_col));
+		if (e->case_id == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (fresh) {
+		if (t->case_col >= 0) {
+			fcase *c = fc_get(F, e->case_id, 1);
+
+			if (c == NULL)
+				return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			c->count[tab]++;
+		} else {
+			F->gcount[tab]++;
+		}
+	}
+	if (tab == T_RECORDS) {
+		char hk[512];
+		char *nm = json_dumps(json_array_get(img, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		struct rhead *h;
+
+		if (nm == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", img_str(img, 0), nm,
+		         (long long)img_int(img, 2));
+		free(nm);
+		h = rh_get(F, hk, 1);
+		if (h == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		if (fresh)
+			h->n++;
+		if (img_int(img, 3) > h->version)
+			h->version = img_int(img, 3);
+	}
+	(void)seq;
+	return VAULT_OK;
+}
+
+static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
+{
+	char *key = image_key(tab, keyarr, 1);
+	fentry *e;
+
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	e = fe_find(F, key);
+	free(key);
+	if (e == NULL)
+		return VAULT_OK;
+	if (tab == T_RECORDS) {
+		char hk[512];
+		char *nm = json_dumps(json_array_get(keyarr, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		struct rhead *h;
+
+		if (nm == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", json_string_value(json_array_get(keyarr, 0)),
+		         nm, (long long)json_integer_value(json_array_get(keyarr, 2)));
+		free(nm);
+		h = rh_get(F, hk, 0);
+		if (h != NULL && h->n > 0 && --h->n == 0)
+			h->version = 0;
+		else if (h != NULL && json_integer_value(json_array_get(keyarr, 3)) == h->version)
+			h->version--;
+	}
+	if (e->case_id != NULL) {
+		fcase *c = fc_get(F, e->case_id, 0);
+
+		if (c != NULL && c->count[tab] > 0)
+			c->count[tab]--;
+	} else if (F->gcount[tab] > 0) {
+		F->gcount[tab]--;
+	}
+	fe_clear(e);
+	e->dead = 1;
+	return VAULT_OK;
+}
+
+static fentry *find_image_key(facts *F, int tab, json_t *img, int is_key)
+{
+	char *key = image_key(tab, img, is_key);
+	fentry *e = key ? fe_find(F, key) : NULL;
+
+	free(key);
+	return e;
+}
+
+static vault_status apply_legacy(vault *v, facts *F, const audit_rec *r, json_t *o);
+
+/* Apply the statements of one entry (its signer known and verified). */
+static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int check)
+{
+	json_error_t err;
+	json_t *o, *stmts;
+	actor a;
+	size_t i;
+	vault_status st = VAULT_OK;
+
+	if (r->fact == NULL || r->fact[0] == '\0' || strcmp(r->outcome, "ok") != 0)
+		return r->fact != NULL && r->fact[0] != '\0'
+		           ? vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: statements in"
+		                        " an entry whose outcome is not ok", (unsigned long long)r->seq)
+		           : VAULT_OK;
+	o = json_loads(r->fact, JSON_REJECT_DUPLICATES, &err);
+	if (o == NULL && json_error_code(&err) == json_error_out_of_memory)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (o == NULL || !json_is_object(o) ||
+	    json_integer_value(json_object_get(o, "v")) != 1) {
+		json_decref(o);
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements are"
+		                  " malformed", (unsigned long long)r->seq);
+	}
+	if (json_object_get(o, "legacy") != NULL) {
+		st = apply_legacy(v, F, r, o);
+		json_decref(o);
+		F->applied_any = 1;
+		return st;
+	}
+	stmts = json_object_get(o, "s");
+	if (!json_is_array(stmts) || json_object_size(o) != 2 || json_array_size(stmts) == 0) {
+		json_decref(o);
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements are"
+		                  " malformed", (unsigned long long)r->seq);
+	}
+	memset(&a, 0, sizeof(a));
+	a.name = r->actor;
+	/* held: a statement of this entry may replace her row (new keys) */
+	a.user = json_incref(kept(F, T_USERS, r->actor));
+	if (a.user != NULL) {
+		a.org = img_str(a.user, 1);
+		a.role = (vault_role)img_int(a.user, 2);
+		a.org_kind = org_kind_of(F, a.org);
+	}
+	for (i = 0; i < json_array_size(stmts) && st == VAULT_OK; i++) {
+		json_t *s = json_array_get(stmts, i);
+		int tab = table_index(json_string_value(json_object_get(s, "t")) ?
+		                      json_string_value(json_object_get(s, "t")) : "");
+		json_t *img = json_object_get(s, "r"), *key = json_object_get(s, "k");
+		int del = json_is_true(json_object_get(s, "d"));
+		fentry *old;
+		const char *why = NULL;
+
+		if (tab < 0 || !json_is_object(s) ||
+		    (img != NULL ? json_object_size(s) != 2 || !image_ok(&tables[tab], img, 0)
+		                 : !del || json_object_size(s) != 3 || !image_ok(&tables[tab], key, 1))) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: statement %zu is"
+			                " malformed", (unsigned long long)r->seq, i + 1);
+			break;
+		}
+		old = find_image_key(F, tab, img ? img : key, img == NULL);
+		if (a.user == NULL && !(r->seq == 1 && tab == T_USERS))
+			why = "its signer is not a user the facts hold";
+		else if (a.user != NULL && img_int(a.user, 5) != 0)
+			why = "its signer was disabled";
+		else if (r->seq == 1)
+			why = tab == T_USERS && old == NULL && img_int(img, 2) == VAULT_ROLE_ADMIN &&
+			              strcmp(img_str(img, 0), r->actor) == 0
+			          ? NULL
+			          : "the vault's first entry states more than its first admin";
+		else if (check && old != NULL && old->legacy && tab == T_RECORDS && img == NULL)
+			why = NULL;
+		else if (check)
+			why = entitled(F, &a, r->ts, tab, old, img, key, stmts);
+		if (why == NULL && img == NULL && old == NULL)
+			why = "it removes a row the facts do not hold";
+		if (why != NULL) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: statement %zu"
+			                " (%s) is refused: %s", (unsigned long long)r->seq, r->actor,
+			                i + 1, tables[tab].name, why);
+			break;
+		}
+		st = img ? put_fact(F, tab, img, 0, v, r->seq) : del_fact(F, tab, key, v);
+		if (st == VAULT_OK && r->seq == 1 && tab == T_USERS) {
+			a.user = json_incref(kept(F, T_USERS, r->actor));
+			a.org = NULL;
+			a.role = VAULT_ROLE_ADMIN;
+		}
+	}
+	json_decref(a.user);
+	json_decref(o);
+	F->applied_any = 1;
+	return st;
+}
+
+/* ---- legacy: the rows of a vault made before 1.2 ------------------------ */
+
+#define LEGACY_DOMAIN "libvault-legacy-facts-v1"
+
+static vault_status legacy_digest(vault *v, int apply, facts *F, unsigned char out[32],
+                                  uint64_t *count)
+{
+	crypto_generichash_state hs;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+	uint64_t n = 0;
+
+	st = vault__prepare(v, "SELECT n, case_id, image FROM legacy_facts ORDER BY n", &s);
+	if (st != VAULT_OK)
+		return st;
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	crypto_generichash_update(&hs, (const unsigned char *)LEGACY_DOMAIN, sizeof LEGACY_DOMAIN);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && st == VAULT_OK) {
+		const char *txt = (const char *)sqlite3_column_text(s, 2);
+		unsigned char b[4];
+		size_t len = (size_t)sqlite3_column_bytes(s, 2);
+
+		if (sqlite3_column_int64(s, 0) != (sqlite3_int64)(n + 1) || txt == NULL) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the legacy facts are out of order");
+			break;
+		}
+		b[0] = (unsigned char)(len >> 24);
+		b[1] = (unsigned char)(len >> 16);
+		b[2] = (unsigned char)(len >> 8);
+		b[3] = (unsigned char)len;
+		crypto_generichash_update(&hs, b, 4);
+		crypto_generichash_update(&hs, (const unsigned char *)txt, len);
+		n++;
+		if (apply) {
+			json_t *o = json_loadb(txt, len, JSON_REJECT_DUPLICATES, NULL);
+			int tab = o ? table_index(json_string_value(json_object_get(o, "t")) ?
+			                          json_string_value(json_object_get(o, "t")) : "")
+			            : -1;
+			json_t *img = o ? json_object_get(o, "r") : NULL;
+
+			if (tab < 0 || img == NULL || !image_ok(&tables[tab], img, 0))
+				st = vault__err(v, VAULT_ERR_INTEGRITY, "legacy fact %llu is malformed",
+				                (unsigned long long)n);
+			else
+				st = put_fact(F, tab, img, 1, v, 0);
+			json_decref(o);
+		}
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "legacy facts");
+	sqlite3_finalize(s);
+	crypto_generichash_final(&hs, out, 32);
+	*count = n;
+	return st;
+}
+
+static vault_status apply_legacy(vault *v, facts *F, const audit_rec *r, json_t *o)
+{
+	unsigned char want[32], got[32];
+	const char *d = json_string_value(json_object_get(o, "legacy"));
+	json_int_t n = json_integer_value(json_object_get(o, "n"));
+	uint64_t count = 0;
+	size_t len = 0;
+	vault_status st;
+
+	if (F->applied_any || d == NULL || json_object_size(o) != 3 ||
+	    sodium_base642bin(want, 32, d, strlen(d), NULL, &len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 || len != 32)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: a malformed or late"
+		                  " legacy statement", (unsigned long long)r->seq);
+	st = legacy_digest(v, 1, F, got, &count);
+	if (st != VAULT_OK)
+		return st;
+	if (sodium_memcmp(want, got, 32) != 0 || (json_int_t)count != n)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the legacy facts are not those that"
+		                  " audit entry %llu vouched for", (unsigned long long)r->seq);
+	F->legacy_n = count;
+	F->legacy_seq = r->seq;
+	return VAULT_OK;
+}
+
+/* ---- replaying the log -------------------------------------------------- */
+
+/* Entries of a run not yet covered by its signature: their statements wait
+ * for it (anyone can write an unsigned entry naming anyone). */
+typedef struct waiting {
+	audit_rec r;
+	char *fact, *actor, *outcome;
+} waiting;
+
+typedef struct replay {
+	facts *F;
+	waiting *w;
+	size_t n, cap;
+} replay;
+
+static void waiting_free(replay *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->n; i++) {
+		free(rp->w[i].fact);
+		free(rp->w[i].actor);
+		free(rp->w[i].outcome);
+	}
+	free(rp->w);
+	rp->w = NULL;
+	rp->n = rp->cap = 0;
+}
+
+static vault_status apply_one(vault *v, facts *F, const audit_rec *r)
+{
+	vault_status st = VAULT_OK;
+
+	if (r->seq > F->applied) {
+		st = apply_entry(v, F, r, 1);
+		if (st == VAULT_OK)
+			F->applied = r->seq;
+	}
+	return st;
+}
+
+static vault_status replay_one(vault *v, const audit_rec *r, void *ctx)
+{
+	replay *rp = ctx;
+	facts *F = rp->F;
+	vault_verify_result res;
+	vault_status st;
+	size_t i;
+
+	memset(&res, 0, sizeof(res));
+	st = vault_audit_verifier_push(F->av, r, &res);
+	if (st == VAULT_ERR_NOMEM)
+		return vault__err(v, st, "out of memory");
+	if (st != VAULT_OK)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log does not verify: %s",
+		                  res.reason);
+	F->verified = r->seq;
+	if (!r->has_sig) {
+		waiting *w;
+
+		if (rp->n == rp->cap) {
+			size_t nc = rp->cap ? rp->cap * 2 : 16;
+			waiting *nw = realloc(rp->w, nc * sizeof(*nw));
+
+			if (nw == NULL)
+				return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			rp->w = nw;
+			rp->cap = nc;
+		}
+		w = &rp->w[rp->n];
+		memset(w, 0, sizeof(*w));
+		w->r = *r;
+		w->fact = strdup(r->fact ? r->fact : "");
+		w->actor = strdup(r->actor);
+		w->outcome = strdup(r->outcome);
+		if (w->fact == NULL || w->actor == NULL || w->outcome == NULL) {
+			free(w->fact);
+			free(w->actor);
+			free(w->outcome);
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		}
+		w->r.fact = w->fact;
+		w->r.actor = w->actor;
+		w->r.outcome = w->outcome;
+		rp->n++;
+		return VAULT_OK;
+	}
+	/* Signed: the run before it (same key, the verifier checked) is too. */
+	for (i = 0; i < rp->n && st == VAULT_OK; i++)
+		st = apply_one(v, F, &rp->w[i].r);
+	waiting_free(rp);
+	if (st == VAULT_OK)
+		st = apply_one(v, F, r);
+	return st;
+}
+
+static vault_status catch_up(vault *v, facts *F)
+{
+	replay rp = {F, NULL, 0, 0};
+	vault_status st;
+
+	st = vault__audit_each_after(v, F->verified, replay_one, &rp);
+	if (st == VAULT_OK && rp.n > 0 && getenv("FACTS_DEBUG")) {
+		size_t i;
+		for (i = 0; i < rp.n; i++)
+			fprintf(stderr, "unsigned %llu %s %s %s\n", (unsigned long long)rp.w[i].r.seq, rp.w[i].r.actor, rp.w[i].r.action, rp.w[i].r.outcome);
+	}
+	if (st == VAULT_OK && rp.n > 0)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entries %llu..%llu are not signed:"
+		                " their statements cannot be facts",
+		                (unsigned long long)rp.w[0].r.seq,
+		                (unsigned long long)rp.w[rp.n - 1].r.seq);
+	waiting_free(&rp);
+	return st;
+}
+
+/* ---- checking rows ------------------------------------------------------ */
+
+/* Every row of table tab selected by `where` (?1 bound to a1) is a fact,
+ * and their number is `want`. */
+static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
+                               const char *a1, uint32_t want)
+{
+	const ftable *t = &tables[tab];
+	char *sql = select_sql(t, where);
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	uint32_t n = 0;
+	int rc;
+
+	if (sql == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__prepare(v, sql, &s);
+	free(sql);
+	if (st != VAULT_OK)
+		return st;
+	if (a1 != NULL)
+		vault__bind_text(s, 1, a1);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *img = row_image(t, s);
+		unsigned char h[32];
+		fentry *e;
+
+		if (img == NULL || image_hash(img, h) != 0) {
+			json_decref(img);
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		e = find_image_key(F, tab, img, 0);
+		json_decref(img);
+		n++;
+		if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s%s%s is not one the signed"
+			                " log holds (%s around the library)", t->name,
+			                a1 ? " of case " : "", a1 ? a1 : "",
+			                e == NULL ? "added" : "changed");
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, t->name);
+	sqlite3_finalize(s);
+	if (st == VAULT_OK && n != want)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "%s%s%s holds %u rows where the signed log"
+		                " holds %u (rows removed or added around the library)", t->name,
+		                a1 ? " of case " : "", a1 ? a1 : "", n, want);
+	return st;
+}
+
+static vault_status check_global(vault *v, facts *F)
+{
+	vault_status st = check_rows(v, F, T_USERS, NULL, NULL, F->gcount[T_USERS]);
+
+	if (st == VAULT_OK)
+		st = check_rows(v, F, T_ORGS, NULL, NULL, F->gcount[T_ORGS]);
+	if (st == VAULT_OK)
+		st = check_rows(v, F, T_ORG_PUBKEYS, NULL, NULL, F->gcount[T_ORG_PUBKEYS]);
+	return st;
+}
+
+vault_status vault__facts_check_case(vault *v, const char *case_id)
+{
+	static const int small[] = {T_CASES, T_CASE_CLASSES, T_CLASS_EPOCHS, T_GRANTS,
+	                            T_CONSENTS, T_LINKS, T_BREAKGLASS, T_INDICATORS};
+	facts *F = v->facts;
+	fcase *c;
+	size_t i;
+	vault_status st = VAULT_OK;
+	char where[64];
+
+	if (F == NULL)
+		return VAULT_OK;
+	/* Checked already, and nobody else wrote since (our own writes state
+	 * what they write). */
+	if (F->checked_dv == F->data_version && F->checked_gen == F->gen &&
+	    strcmp(F->checked_case, case_id) == 0)
+		return VAULT_OK;
+	c = fc_get(F, case_id, 0);
+	for (i = 0; i < sizeof(small) / sizeof(small[0]) && st == VAULT_OK; i++) {
+		const ftable *t = &tables[small[i]];
+
+		snprintf(where, sizeof(where), "%s = ?1", t->cols[t->case_col]);
+		st = check_rows(v, F, small[i], where, case_id, c ? c->count[small[i]] : 0);
+	}
+	if (st == VAULT_OK) {
+		snprintf(F->checked_case, sizeof(F->checked_case), "%s", case_id);
+		F->checked_dv = F->data_version;
+		F->checked_gen = F->gen;
+	}
+	return st;
+}
+
+vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, int latest)
+{
+	facts *F = v->facts;
+	int tab = table_index(table);
+	char *sql;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	json_t *img = NULL;
+	unsigned char h[32];
+	fentry *e;
+	int rc;
+
+	if (F == NULL)
+		return VAULT_OK;
+	if (tab < 0)
+		return vault__err(v, VAULT_ERR_STATE, "no such table of facts");
+	sql = select_sql(&tables[tab], "rowid = ?1");
+	if (sql == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__prepare(v, sql, &s);
+	free(sql);
+	if (st != VAULT_OK)
+		return st;
+	sqlite3_bind_int64(s, 1, rowid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		img = row_image(&tables[tab], s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s went"
+		                                      " away", table)
+		                         : vault__sql_status(v, rc, table);
+	if (img == NULL || image_hash(img, h) != 0) {
+		json_decref(img);
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	e = find_image_key(F, tab, img, 0);
+	if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s is not one the signed log"
+		                " holds (%s around the library)", table,
+		                e == NULL ? "added" : "changed");
+	if (st == VAULT_OK && latest && tab == T_RECORDS) {
+		char hk[512];
+		char *nm = json_dumps(json_array_get(img, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		struct rhead *rh;
+
+		if (nm == NULL) {
+			json_decref(img);
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		}
+		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", img_str(img, 0), nm,
+		         (long long)img_int(img, 2));
+		free(nm);
+		rh = rh_get(F, hk, 0);
+		if (rh == NULL || rh->version != img_int(img, 3))
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "version %lld of this record is not its"
+			                " newest in the signed log (version %lld): a newer version was"
+			                " removed around the library", (long long)img_int(img, 3),
+			                (long long)(rh ? rh->version : 0));
+	}
+	json_decref(img);
+	return st;
+}
+
+/* ---- collecting what an operation wrote -------------------------------- */
+
+static void on_update(void *ctx, int op, const char *db, const char *table, sqlite3_int64 rowid)
+{
+	facts *F = ctx;
+	int tab;
+	size_t i;
+
+	if (strcmp(db, "main") != 0 || (tab = table_index(table)) < 0)
+		return;
+	for (i = 0; i < F->nnotes; i++)
+		if (F->notes[i].tab == tab && F->notes[i].rowid == rowid) {
+			if (op == SQLITE_DELETE && !F->notes[i].del)
+				F->unexplained = 1;
+			return;
+		}
+	if (op == SQLITE_DELETE) {
+		F->unexplained = 1;
+		return;
+	}
+	if (F->nnotes == F->notecap) {
+		size_t nc = F->notecap ? F->notecap * 2 : 32;
+		noted *n = realloc(F->notes, nc * sizeof(*n));
+
+		if (n == NULL) {
+			F->unexplained = 1; /* take() refuses: nothing goes unstated */
+			return;
+		}
+		F->notes = n;
+		F->notecap = nc;
+	}
+	F->notes[F->nnotes].tab = tab;
+	F->notes[F->nnotes].rowid = rowid;
+	F->notes[F->nnotes].del = 0;
+	F->notes[F->nnotes].delkey = NULL;
+	F->nnotes++;
+}
+
+vault_status vault__facts_note_delete(vault *v, const char *table, const char *where,
+                                      const char *a1, const char *a2)
+{
+	facts *F = v->facts;
+	int tab = table_index(table);
+	char sql[1024], *base;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	int rc;
+
+	if (F == NULL)
+		return VAULT_OK;
+	if (tab < 0)
+		return vault__err(v, VAULT_ERR_STATE, "no such table of facts");
+	base = select_sql(&tables[tab], where);
+	if (base == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	/* the rowid last, after the image's columns */
+	snprintf(sql, sizeof(sql), "SELECT rowid, %s", base + strlen("SELECT "));
+	free(base);
+	st = vault__prepare(v, sql, &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, a1);
+	if (a2 != NULL)
+		vault__bind_text(s, 2, a2);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		/* columns shifted by one: image from a copy of the row */
+		const ftable *t = &tables[tab];
+		json_t *k = json_array();
+		int i;
+
+		for (i = 0; i < t->nkey && k != NULL; i++) {
+			int type = sqlite3_column_type(s, i + 1);
+			json_t *x;
+
+			if ((t->hashed & H(i)) || type == SQLITE_BLOB)
+				x = hashed_value(sqlite3_column_blob(s, i + 1),
+				                 (size_t)sqlite3_column_bytes(s, i + 1));
+			else if (type == SQLITE_INTEGER)
+				x = json_integer(sqlite3_column_int64(s, i + 1));
+			else
+				x = json_stringn((const char *)sqlite3_column_text(s, i + 1),
+				                 (size_t)sqlite3_column_bytes(s, i + 1));
+			if (x == NULL || json_array_append_new(k, x) != 0) {
+				json_decref(k);
+				k = NULL;
+			}
+		}
+		if (k == NULL || (F->nnotes == F->notecap &&
+		                  (F->notes = realloc(F->notes, (F->notecap = F->notecap ? F->notecap * 2 : 32) *
+		                                                    sizeof(*F->notes))) == NULL)) {
+			json_decref(k);
+			F->nnotes = 0;
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		F->notes[F->nnotes].tab = tab;
+		F->notes[F->nnotes].rowid = sqlite3_column_int64(s, 0);
+		F->notes[F->nnotes].del = 1;
+		F->notes[F->nnotes].delkey = k;
+		F->nnotes++;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, table);
+	sqlite3_finalize(s);
+	return st;
+}
+
+void vault__facts_discard(vault *v)
+{
+	if (v->facts != NULL)
+		notes_clear(v->facts);
+}
+
+vault_status vault__facts_take(vault *v, char **text)
+{
+	facts *F = v->facts;
+	json_t *o = NULL, *arr;
+	vault_status st = VAULT_OK;
+	size_t i;
+
+	*text = NULL;
+	if (F == NULL || F->nnotes == 0) {
+		if (F != NULL && F->unexplained) {
+			notes_clear(F);
+			return vault__err(v, VAULT_ERR_STATE, "a row of facts was removed without"
+			                  " its statement");
+		}
+		return VAULT_OK;
+	}
+	if (F->unexplained) {
+		notes_clear(F);
+		return vault__err(v, VAULT_ERR_STATE, "a row of facts was removed without its"
+		                  " statement");
+	}
+	arr = json_array();
+	o = arr ? json_pack("{sisO}", "v", 1, "s", arr) : NULL;
+	json_decref(arr);
+	for (i = 0; o != NULL && i < F->nnotes && st == VAULT_OK; i++) {
+		noted *n = &F->notes[i];
+		const ftable *t = &tables[n->tab];
+		json_t *stmt = NULL;
+
+		if (n->del) {
+			stmt = json_pack("{sssOsb}", "t", t->name, "k", n->delkey, "d", 1);
+		} else {
+			char *sql = select_sql(t, "rowid = ?1");
+			sqlite3_stmt *s = NULL;
+			int rc;
+
+			if (sql == NULL) {
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			st = vault__prepare(v, sql, &s);
+			free(sql);
+			if (st != VAULT_OK)
+				break;
+			sqlite3_bind_int64(s, 1, n->rowid);
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW) {
+				json_t *img = row_image(t, s);
+
+				stmt = img ? json_pack("{sssO}", "t", t->name, "r", img) : NULL;
+				json_decref(img);
+			} else if (rc != SQLITE_DONE) {
+				st = vault__sql_status(v, rc, t->name);
+			} else {
+				/* written, then removed by the same operation */
+				sqlite3_finalize(s);
+				continue;
+			}
+			sqlite3_finalize(s);
+			if (st != VAULT_OK)
+				break;
+		}
+		if (stmt == NULL || json_array_append_new(json_object_get(o, "s"), stmt) != 0)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	notes_clear(F);
+	if (st == VAULT_OK && o == NULL)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (st == VAULT_OK && json_array_size(json_object_get(o, "s")) > 0) {
+		*text = json_dumps(o, JSON_COMPACT);
+		if (*text == NULL)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		else if (strlen(*text) > FACT_MAX) {
+			free(*text);
+			*text = NULL;
+			st = vault__err(v, VAULT_ERR_INVALID, "the operation changes too many rows"
+			                " for one audit entry");
+		}
+	}
+	json_decref(o);
+	return st;
+}
+
+vault_status vault__facts_own(vault *v, const audit_rec *r)
+{
+	facts *F = v->facts;
+	vault_status st;
+
+	if (F == NULL || F->dirty)
+		return VAULT_OK;
+	if (r->seq != F->applied + 1) {
+		/* entries we have not replayed came first: replay at the next sync */
+		F->dirty = 1;
+		return VAULT_OK;
+	}
+	st = apply_entry(v, F, r, 1);
+	if (st == VAULT_OK)
+		F->applied = r->seq;
+	else
+		F->dirty = 1;
+	if (st != VAULT_OK && getenv("FACTS_DEBUG"))
+		fprintf(stderr, "facts_own: %s\n", vault_errmsg(v));
+	return st;
+}
+
+void vault__facts_reset(vault *v)
+{
+	if (v->facts != NULL) {
+		/* statements of ours may have gone with the transaction */
+		if (v->facts->applied != v->facts->txn_applied)
+			v->facts->dirty = 1;
+		notes_clear(v->facts);
+	}
+}
+
+/* ---- starting, syncing -------------------------------------------------- */
+
+static int64_t data_version(vault *v)
+{
+	sqlite3_stmt *s;
+	int64_t dv = -1;
+
+	if (sqlite3_prepare_v2(v->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		dv = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return dv;
+}
+
+static vault_status rebuild(vault *v, facts *F)
+{
+	vault_status st;
+
+	facts_clear(F);
+	randombytes_buf(F->sipkey, sizeof(F->sipkey));
+	st = vault_audit_verifier_new(v->pinned ? v->pinned_id : NULL, &F->av);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "out of memory");
+	F->dirty = 0;
+	F->applied_any = 0;
+	F->gen++;
+	return catch_up(v, F);
+}
+
+/* A vault made before 1.2: its rows are vouched for, once, by the first
+ * user who opens it with this library, as legacy facts. */
+static vault_status adopt_legacy(vault *v, facts *F)
+{
+	unsigned char d[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	char fact[256];
+	uint64_t n = 0;
+	audit_event ev;
+	vault_status st;
+	int tab;
+
+	st = vault__exec(v, "DELETE FROM legacy_facts");
+	for (tab = 0; tab < T__COUNT && st == VAULT_OK; tab++) {
+		char *sql = select_sql(&tables[tab], NULL);
+		sqlite3_stmt *s = NULL, *ins = NULL;
+		int rc;
+
+		if (sql == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		st = vault__prepare(v, sql, &s);
+		free(sql);
+		if (st == VAULT_OK)
+			st = vault__prepare(v, "INSERT INTO legacy_facts(n, case_id, image)"
+			                       " VALUES(?1, ?2, ?3)", &ins);
+		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			json_t *img = row_image(&tables[tab], s);
+			json_t *o = img ? json_pack("{sssO}", "t", tables[tab].name, "r", img) : NULL;
+			char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+			json_decref(img);
+			json_decref(o);
+			if (txt == NULL) {
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			sqlite3_bind_int64(ins, 1, (sqlite3_int64)++n);
+			vault__bind_text(ins, 2, tables[tab].case_col >= 0
+			                             ? (const char *)sqlite3_column_text(s, tables[tab].case_col)
+			                             : "");
+			vault__bind_text(ins, 3, txt);
+			st = vault__sql_status(v, sqlite3_step(ins), "legacy facts");
+			sqlite3_reset(ins);
+			free(txt);
+		}
+		sqlite3_finalize(s);
+		sqlite3_finalize(ins);
+	}
+	if (st == VAULT_OK)
+		st = legacy_digest(v, 0, F, d, &n);
+	if (st != VAULT_OK)
+		return st;
+	sodium_bin2base64(b64, sizeof(b64), d, 32, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(fact, sizeof(fact), "{\"legacy\":\"%s\",\"n\":%llu,\"v\":1}", b64,
+	         (unsigned long long)n);
+	memset(&ev, 0, sizeof(ev));
+	ev.action = "facts.legacy";
+	ev.outcome = VAULT_OUTCOME_OK;
+	ev.reason = "rows written before 1.2, vouched for by the user who migrated the vault";
+	ev.fact = fact;
+	return vault__audit_append(v, &ev);
+}
+
+vault_status vault__facts_start(vault *v)
+{
+	facts *F;
+	vault_status st;
+
+	if (v->facts == NULL) {
+		F = calloc(1, sizeof(*F));
+		if (F == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		v->facts = F;
+	}
+	F = v->facts;
+	st = rebuild(v, F);
+	if (st == VAULT_OK && !F->applied_any && F->verified > 0)
+		st = adopt_legacy(v, F);
+	if (st == VAULT_OK)
+		st = check_global(v, F);
+	if (st == VAULT_OK) {
+		F->data_version = data_version(v);
+		F->txn_applied = F->applied;
+		F->started = 1;
+		sqlite3_update_hook(v->db, on_update, F);
+	}
+	return st;
+}
+
+vault_status vault__facts_sync(vault *v)
+{
+	facts *F = v->facts;
+	vault_status st = VAULT_OK;
+	int64_t dv;
+
+	if (F == NULL || !F->started)
+		return VAULT_OK;
+	notes_clear(F);
+	sqlite3_update_hook(v->db, on_update, F); /* the connection may be new */
+	/* inside vault_begin(), entries of ours are not signed yet: the write
+	 * lock held since its first operation kept everyone else out */
+	if (v->user_txn && v->unsigned_entries > 0 && !F->dirty)
+		return VAULT_OK;
+	F->txn_applied = F->applied;
+	dv = data_version(v);
+	if (F->dirty) {
+		st = rebuild(v, F);
+	} else if (dv != F->data_version) {
+		st = catch_up(v, F);
+	} else {
+		return VAULT_OK;
+	}
+	if (st == VAULT_OK)
+		st = check_global(v, F);
+	if (st == VAULT_OK)
+		F->data_version = dv;
+	else
+		F->dirty = 1;
+	F->txn_applied = F->applied;
+	return st;
+}
+
+void vault__facts_free(vault *v)
+{
+	if (v->facts == NULL)
+		return;
+	if (v->db != NULL)
+		sqlite3_update_hook(v->db, NULL, NULL);
+	notes_clear(v->facts);
+	free(v->facts->notes);
+	facts_clear(v->facts);
+	free(v->facts);
+	v->facts = NULL;
+}
+
+void vault__facts_commitment(const unsigned char key[32], const char *case_id,
+                             unsigned int cls, uint32_t epoch, unsigned char out[32])
+{
+	static const char dom[] = "libvault-class-key-commitment-v1";
+	crypto_generichash_state hs;
+	unsigned char b[8];
+
+	crypto_generichash_init(&hs, key, 32, 32);
+	crypto_generichash_update(&hs, (const unsigned char *)dom, sizeof dom);
+	crypto_generichash_update(&hs, (const unsigned char *)case_id, strlen(case_id) + 1);
+	b[0] = (unsigned char)cls;
+	b[1] = (unsigned char)(epoch >> 24);
+	b[2] = (unsigned char)(epoch >> 16);
+	b[3] = (unsigned char)(epoch >> 8);
+	b[4] = (unsigned char)epoch;
+	crypto_generichash_update(&hs, b, 5);
+	crypto_generichash_final(&hs, out, 32);
+}
+
+void vault__facts_legacy(const vault *v, uint64_t *count, uint64_t *seq)
+{
+	*count = v->facts ? v->facts->legacy_n : 0;
+	*seq = v->facts ? v->facts->legacy_seq : 0;
+}
+
+int vault__facts_case_legacy(vault *v, const char *case_id)
+{
+	json_t *k;
+	char *key;
+	fentry *e;
+
+	if (v->facts == NULL)
+		return 1;
+	k = json_pack("[s]", case_id);
+	key = k ? image_key(T_CASES, k, 1) : NULL;
+	e = key ? fe_find(v->facts, key) : NULL;
+	json_decref(k);
+	free(key);
+	return e != NULL && e->legacy;
+}

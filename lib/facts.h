@@ -1,0 +1,80 @@
+/*
+ * facts.h - the files are untrusted: signed statements in, verified facts out.
+ *
+ * Every row that decides access or says whom to seal a key to (the
+ * "authoritative" tables: users, orgs, org_pubkeys, cases, case_classes,
+ * class_epochs, grants, consents, links, breakglass, records, indicators)
+ * is a fact.  The operation that writes such a row states the row's new
+ * image (or its removal) in the `fact` field of its audit entry, which the
+ * actor signs and the Merkle tree commits.  This layer
+ *
+ *  - collects the images of the rows an operation wrote (a SQLite update
+ *    hook sees every insert and update; removals are declared before they
+ *    happen) and hands them to the audit entry as one statement text;
+ *  - replays the verified log (chain, signatures and key history as
+ *    vault_audit_verify() checks them) into the set of row images it
+ *    vouches for, judging each statement by the pure policy function over
+ *    the facts as they stood at that entry: a statement its signer was not
+ *    entitled to make is VAULT_ERR_INTEGRITY;
+ *  - checks the rows the library relies on against that set before they
+ *    are used: any row written around the API (added, changed, removed) is
+ *    VAULT_ERR_INTEGRITY, with what failed.
+ *
+ * The policy stays pure: it judges facts, it never sees a signature.
+ * SECURITY.md ("The files are untrusted") documents the statement format.
+ */
+#ifndef VAULT_FACTS_H
+#define VAULT_FACTS_H
+
+#include <stdint.h>
+
+#include "vault.h"
+
+struct vault;
+struct audit_rec;
+typedef struct facts facts;
+
+/* After the store is open (schema current): replay the log, vouch for the
+ * rows of a vault made before 1.2 (legacy), and check the global rows. */
+vault_status vault__facts_start(struct vault *v);
+void vault__facts_free(struct vault *v);
+
+/* At the start of every transaction: catch up with entries others
+ * appended, and check the global rows again if another connection wrote. */
+vault_status vault__facts_sync(struct vault *v);
+
+/* A row of an authoritative table is about to be deleted (the update hook
+ * cannot read a row that is gone).  `where` selects the rows by rowid-free
+ * columns, with ?1 and ?2 bound to a1 and a2 (a2 may be NULL). */
+vault_status vault__facts_note_delete(struct vault *v, const char *table,
+                                      const char *where, const char *a1,
+                                      const char *a2);
+
+/* The statement text of the rows written since the last entry, for an
+ * entry with outcome "ok" (NULL when none; the caller frees it with free()).
+ * An entry of another outcome calls vault__facts_discard(). */
+vault_status vault__facts_take(struct vault *v, char **text);
+void vault__facts_discard(struct vault *v);
+/* Our own entry is in the log: its statements are facts now. */
+vault_status vault__facts_own(struct vault *v, const struct audit_rec *r);
+/* The transaction was rolled back: replay again before the next use. */
+void vault__facts_reset(struct vault *v);
+
+/* The rows of a case (all authoritative tables but records, which are
+ * checked one by one as they are read) are the ones the log vouches for. */
+vault_status vault__facts_check_case(struct vault *v, const char *case_id);
+/* One row, by rowid, is one the log vouches for.  For records, `latest`
+ * set also checks that no newer version of it is a fact. */
+vault_status vault__facts_check_row(struct vault *v, const char *table,
+                                    int64_t rowid, int latest);
+/* The commitment to a class key: keyed BLAKE2b of (case, class, epoch). */
+void vault__facts_commitment(const unsigned char key[32], const char *case_id,
+                             unsigned int cls, uint32_t epoch,
+                             unsigned char out[32]);
+/* Is the case a legacy fact (made before 1.2, adopted by a migration)? */
+int vault__facts_case_legacy(struct vault *v, const char *case_id);
+/* Count of facts vouched for only by the legacy statement of a migration
+ * (0 for a vault made by 1.2 or later), and that statement's entry. */
+void vault__facts_legacy(const struct vault *v, uint64_t *count, uint64_t *seq);
+
+#endif
