@@ -150,6 +150,10 @@ struct facts {
 	int started;
 	int64_t data_version;
 
+	int oom;             /* an allocation failed in a helper: not a verdict */
+	json_t *taken;       /* the statements take() gave the entry being written */
+	uint64_t txn_head;   /* the log's length when our transaction began */
+	int rebuild_after;   /* replayed inside our own transaction: again after it */
 	noted *notes;
 	size_t nnotes, notecap;
 	int unexplained;     /* a delete nobody declared */
@@ -403,46 +407,109 @@ static char *select_sql(const ftable *t, const char *where)
 	n = (size_t)snprintf(sql, 1024, "SELECT ");
 	for (i = 0; t->cols[i] != NULL && i < COLS_MAX; i++)
 		n += (size_t)snprintf(sql + n, 1024 - n, "%s%s", i ? ", " : "", t->cols[i]);
-	snprintf(sql + n, 1024 - n, " FROM %s%s%s", t->name, where ? " WHERE " : "",
+	/* the rowid after the image's columns: rows this operation wrote are
+	 * not stated yet (its entry states them) */
+	snprintf(sql + n, 1024 - n, ", rowid FROM %s%s%s", t->name, where ? " WHERE " : "",
 	         where ? where : "");
 	return sql;
 }
 
+static int noted_here(const facts *F, int tab, int64_t rowid)
+{
+	size_t i;
+
+	for (i = 0; i < F->nnotes; i++)
+		if (F->notes[i].tab == tab && F->notes[i].rowid == rowid)
+			return 1;
+	return 0;
+}
+
 /* "<table>\x1f<key JSON>" of an image (or of a key array when is_key). */
+/* Keys and hashes of images are computed from their values, never from
+ * jansson's text: the statement text is only what the log carries (and is
+ * read back before it is written).  Each value is fed to BLAKE2b with its
+ * type and length, so no two different images meet. */
+static void feed_value(crypto_generichash_state *hs, json_t *x)
+{
+	unsigned char b[9];
+	const char *str = NULL;
+	size_t len = 0;
+
+	if (json_is_integer(x)) {
+		uint64_t u = (uint64_t)json_integer_value(x);
+		int i;
+
+		b[0] = 'i';
+		for (i = 0; i < 8; i++)
+			b[1 + i] = (unsigned char)(u >> (56 - 8 * i));
+		crypto_generichash_update(hs, b, 9);
+		return;
+	}
+	if (json_is_string(x)) {
+		b[0] = 's';
+		str = json_string_value(x);
+		len = json_string_length(x);
+	} else if (json_is_object(x)) {
+		b[0] = 'h';
+		str = json_string_value(json_object_get(x, "h"));
+		len = str ? strlen(str) : 0;
+	} else {
+		b[0] = 'n';
+	}
+	b[1] = (unsigned char)(len >> 24);
+	b[2] = (unsigned char)(len >> 16);
+	b[3] = (unsigned char)(len >> 8);
+	b[4] = (unsigned char)len;
+	crypto_generichash_update(hs, b, 5);
+	if (len > 0)
+		crypto_generichash_update(hs, (const unsigned char *)str, len);
+}
+
+static void values_hash(json_t *arr, size_t from, size_t to, unsigned char out[32])
+{
+	crypto_generichash_state hs;
+	size_t i;
+
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	for (i = from; i < to && i < json_array_size(arr); i++)
+		feed_value(&hs, json_array_get(arr, i));
+	crypto_generichash_final(&hs, out, 32);
+}
+
+/* "<table>\x1f<hash of the key values>" of an image (or of a key array). */
 static char *image_key(int tab, json_t *img, int is_key)
 {
 	const ftable *t = &tables[tab];
-	json_t *k = is_key ? json_incref(img) : json_array();
-	char *kj, *out = NULL;
-	int i;
+	unsigned char h[32];
+	char hex[65];
+	size_t n = strlen(t->name) + sizeof(hex) + 1;
+	char *out = malloc(n);
 
-	if (k == NULL)
+	if (out == NULL)
 		return NULL;
-	if (!is_key)
-		for (i = 0; i < t->nkey; i++)
-			json_array_append(k, json_array_get(img, (size_t)i));
-	kj = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(k);
-	if (kj != NULL) {
-		size_t n = strlen(t->name) + strlen(kj) + 2;
-
-		out = malloc(n);
-		if (out != NULL)
-			snprintf(out, n, "%s\x1f%s", t->name, kj);
-		free(kj);
-	}
+	values_hash(img, 0, is_key ? json_array_size(img) : (size_t)t->nkey, h);
+	vault__hex(h, 32, hex);
+	snprintf(out, n, "%s\x1f%s", t->name, hex);
 	return out;
 }
 
 static int image_hash(json_t *img, unsigned char out[32])
 {
-	char *s = json_dumps(img, JSON_COMPACT | JSON_ENCODE_ANY);
-
-	if (s == NULL)
-		return -1;
-	crypto_generichash(out, 32, (const unsigned char *)s, strlen(s), NULL, 0);
-	free(s);
+	values_hash(img, 0, json_array_size(img), out);
 	return 0;
+}
+
+/* "<case>\x1f<name value hash>\x1f<class>" of a record's image or key. */
+static void head_key(json_t *arr, char *out, size_t cap)
+{
+	unsigned char h[32];
+	char hex[65];
+
+	values_hash(arr, 1, 2, h);
+	vault__hex(h, 32, hex);
+	snprintf(out, cap, "%s\x1f%s\x1f%lld", json_string_value(json_array_get(arr, 0)) ?
+	         json_string_value(json_array_get(arr, 0)) : "", hex,
+	         (long long)json_integer_value(json_array_get(arr, 2)));
 }
 
 static const char *img_str(json_t *img, int i)
@@ -503,6 +570,8 @@ static json_t *kept(facts *F, int tab, const char *key1)
 	char *key = k ? image_key(tab, k, 1) : NULL;
 	fentry *e = key ? fe_find(F, key) : NULL;
 
+	if (key == NULL)
+		F->oom = 1;
 	json_decref(k);
 	free(key);
 	return e ? e->img : NULL;
@@ -836,7 +905,9 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			               !json_is_null(json_array_get(img, 10)) ||
 			               !json_is_string(json_array_get(img, 11)) ||
 			               strcmp(img_str(img, 11), a->name) != 0 ||
-			               !decide(&q, POLICY_REDACT, cls)
+			               !(decide(&q, POLICY_REDACT, cls) ||
+			                 /* the copy a move up leaves behind */
+			                 (moved_here(stmts, img) && decide(&q, POLICY_WRITE, cls)))
 			           ? "not entitled to redact this version"
 			           : NULL;
 		if (decide(&q, POLICY_WRITE, cls))
@@ -901,15 +972,10 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 		}
 	}
 	if (tab == T_RECORDS) {
-		char hk[512];
-		char *nm = json_dumps(json_array_get(img, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		char hk[256];
 		struct rhead *h;
 
-		if (nm == NULL)
-			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", img_str(img, 0), nm,
-		         (long long)img_int(img, 2));
-		free(nm);
+		head_key(img, hk, sizeof(hk));
 		h = rh_get(F, hk, 1);
 		if (h == NULL)
 			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -934,15 +1000,10 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 	if (e == NULL)
 		return VAULT_OK;
 	if (tab == T_RECORDS) {
-		char hk[512];
-		char *nm = json_dumps(json_array_get(keyarr, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		char hk[256];
 		struct rhead *h;
 
-		if (nm == NULL)
-			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", json_string_value(json_array_get(keyarr, 0)),
-		         nm, (long long)json_integer_value(json_array_get(keyarr, 2)));
-		free(nm);
+		head_key(keyarr, hk, sizeof(hk));
 		h = rh_get(F, hk, 0);
 		if (h != NULL && h->n > 0 && --h->n == 0)
 			h->version = 0;
@@ -967,16 +1028,71 @@ static fentry *find_image_key(facts *F, int tab, json_t *img, int is_key)
 	char *key = image_key(tab, img, is_key);
 	fentry *e = key ? fe_find(F, key) : NULL;
 
+	if (key == NULL)
+		F->oom = 1;
 	free(key);
 	return e;
 }
 
 static vault_status apply_legacy(vault *v, facts *F, const audit_rec *r, json_t *o);
 
-/* Apply the statements of one entry (its signer known and verified). */
-static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int check)
+/* Is o a well-formed statement text (facts.c's header)? */
+static int statements_ok(json_t *o)
 {
-	json_error_t err;
+	json_t *stmts;
+	size_t i;
+
+	if (!json_is_object(o) || json_integer_value(json_object_get(o, "v")) != 1)
+		return 0;
+	if (json_object_get(o, "legacy") != NULL)
+		return json_is_string(json_object_get(o, "legacy")) &&
+		       json_is_integer(json_object_get(o, "n")) && json_object_size(o) == 3;
+	stmts = json_object_get(o, "s");
+	if (!json_is_array(stmts) || json_object_size(o) != 2 || json_array_size(stmts) == 0)
+		return 0;
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *st = json_array_get(stmts, i);
+		const char *t = json_string_value(json_object_get(st, "t"));
+		int tab = t ? table_index(t) : -1;
+		json_t *img = json_object_get(st, "r"), *key = json_object_get(st, "k");
+
+		if (tab < 0 || !json_is_object(st))
+			return 0;
+		if (img != NULL ? json_object_size(st) != 2 || !image_ok(&tables[tab], img, 0)
+		                : !json_is_true(json_object_get(st, "d")) ||
+		                      json_object_size(st) != 3 || !image_ok(&tables[tab], key, 1))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parse and check a statement text.  NULL: malformed, or (*oom set) an
+ * allocation failed.  jansson does not always say that an allocation
+ * failed, and under one it can even build a wrong tree: text that parses
+ * well at a second try was never malformed. */
+static json_t *parse_statements(const char *text, int *oom)
+{
+	int attempt;
+
+	*oom = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		json_error_t err;
+		json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+
+		if (o != NULL && statements_ok(o))
+			return o;
+		json_decref(o);
+		if (o == NULL && json_error_code(&err) == json_error_out_of_memory)
+			*oom = 1;
+	}
+	return NULL;
+}
+
+/* Apply the statements of one entry (its signer known and verified). */
+static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int check,
+                                json_t *pre)
+{
+	int oom = 0;
 	json_t *o, *stmts;
 	actor a;
 	size_t i;
@@ -987,15 +1103,12 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		           ? vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: statements in"
 		                        " an entry whose outcome is not ok", (unsigned long long)r->seq)
 		           : VAULT_OK;
-	o = json_loads(r->fact, JSON_REJECT_DUPLICATES, &err);
-	if (o == NULL && json_error_code(&err) == json_error_out_of_memory)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (o == NULL || !json_is_object(o) ||
-	    json_integer_value(json_object_get(o, "v")) != 1) {
-		json_decref(o);
-		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements are"
-		                  " malformed", (unsigned long long)r->seq);
-	}
+	/* our own entry: the tree its text was made from (and read back from) */
+	o = pre != NULL ? json_incref(pre) : parse_statements(r->fact, &oom);
+	if (o == NULL)
+		return oom ? vault__err(v, VAULT_ERR_NOMEM, "out of memory")
+		           : vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements"
+		                        " are malformed", (unsigned long long)r->seq);
 	if (json_object_get(o, "legacy") != NULL) {
 		st = apply_legacy(v, F, r, o);
 		json_decref(o);
@@ -1049,6 +1162,11 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			why = entitled(F, &a, r->ts, tab, old, img, key, stmts);
 		if (why == NULL && img == NULL && old == NULL)
 			why = "it removes a row the facts do not hold";
+		if (F->oom) {
+			F->oom = 0;
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
 		if (why != NULL) {
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: statement %zu"
 			                " (%s) is refused: %s", (unsigned long long)r->seq, r->actor,
@@ -1184,7 +1302,7 @@ static vault_status apply_one(vault *v, facts *F, const audit_rec *r)
 	vault_status st = VAULT_OK;
 
 	if (r->seq > F->applied) {
-		st = apply_entry(v, F, r, 1);
+		st = apply_entry(v, F, r, 1, NULL);
 		if (st == VAULT_OK)
 			F->applied = r->seq;
 	}
@@ -1250,10 +1368,25 @@ static vault_status catch_up(vault *v, facts *F)
 {
 	replay rp = {F, NULL, 0, 0};
 	vault_status st;
+	size_t i;
 
 	st = vault__audit_each_after(v, F->verified, replay_one, &rp);
+	/* A rebuild inside our own transaction (after a failure) meets our
+	 * entries not yet signed: they are ours if they came after the log's
+	 * length when the transaction began, under our key.  The verifier has
+	 * taken them unsigned, so everything is replayed again after it. */
+	for (i = 0; st == VAULT_OK && rp.n > 0 && v->user_txn && v->unsigned_entries > 0 &&
+	            i < rp.n; i++)
+		if (rp.w[i].r.seq <= F->txn_head ||
+		    sodium_memcmp(rp.w[i].r.key, v->sec->sign_pk, 32) != 0)
+			break;
+	if (st == VAULT_OK && rp.n > 0 && i == rp.n && v->user_txn && v->unsigned_entries > 0) {
+		for (i = 0; i < rp.n && st == VAULT_OK; i++)
+			st = apply_one(v, F, &rp.w[i].r);
+		waiting_free(&rp);
+		F->rebuild_after = 1;
+	}
 	if (st == VAULT_OK && rp.n > 0 && getenv("FACTS_DEBUG")) {
-		size_t i;
 		for (i = 0; i < rp.n; i++)
 			fprintf(stderr, "unsigned %llu %s %s %s\n", (unsigned long long)rp.w[i].r.seq, rp.w[i].r.actor, rp.w[i].r.action, rp.w[i].r.outcome);
 	}
@@ -1267,6 +1400,17 @@ static vault_status catch_up(vault *v, facts *F)
 }
 
 /* ---- checking rows ------------------------------------------------------ */
+
+/* Is the row at s (written by this operation) an update of a row the
+ * facts hold, so that the count of facts includes it? */
+static int find_noted_key(facts *F, int tab, sqlite3_stmt *s)
+{
+	json_t *img = row_image(&tables[tab], s);
+	int found = img != NULL && find_image_key(F, tab, img, 0) != NULL;
+
+	json_decref(img);
+	return found;
+}
 
 /* Every row of table tab selected by `where` (?1 bound to a1) is a fact,
  * and their number is `want`. */
@@ -1289,9 +1433,18 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 	if (a1 != NULL)
 		vault__bind_text(s, 1, a1);
 	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *img = row_image(t, s);
+		json_t *img;
 		unsigned char h[32];
 		fentry *e;
+
+		if (noted_here(F, tab, sqlite3_column_int64(s, ncols(t)))) {
+			/* written by this operation: stated by its entry; a row it
+			 * replaced is not counted either */
+			if (want > 0 && find_noted_key(F, tab, s))
+				want--;
+			continue;
+		}
+		img = row_image(t, s);
 
 		if (img == NULL || image_hash(img, h) != 0) {
 			json_decref(img);
@@ -1301,6 +1454,11 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 		e = find_image_key(F, tab, img, 0);
 		json_decref(img);
 		n++;
+		if (F->oom) {
+			F->oom = 0;
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
 		if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s%s%s is not one the signed"
 			                " log holds (%s around the library)", t->name,
@@ -1385,6 +1543,10 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 		return st;
 	sqlite3_bind_int64(s, 1, rowid);
 	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && noted_here(F, tab, rowid)) {
+		sqlite3_finalize(s);
+		return VAULT_OK; /* this operation's own row, stated by its entry */
+	}
 	if (rc == SQLITE_ROW)
 		img = row_image(&tables[tab], s);
 	sqlite3_finalize(s);
@@ -1397,22 +1559,20 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
 	e = find_image_key(F, tab, img, 0);
+	if (F->oom) {
+		F->oom = 0;
+		json_decref(img);
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
 	if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s is not one the signed log"
 		                " holds (%s around the library)", table,
 		                e == NULL ? "added" : "changed");
 	if (st == VAULT_OK && latest && tab == T_RECORDS) {
-		char hk[512];
-		char *nm = json_dumps(json_array_get(img, 1), JSON_COMPACT | JSON_ENCODE_ANY);
+		char hk[256];
 		struct rhead *rh;
 
-		if (nm == NULL) {
-			json_decref(img);
-			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-		}
-		snprintf(hk, sizeof(hk), "%s\x1f%s\x1f%lld", img_str(img, 0), nm,
-		         (long long)img_int(img, 2));
-		free(nm);
+		head_key(img, hk, sizeof(hk));
 		rh = rh_get(F, hk, 0);
 		if (rh == NULL || rh->version != img_int(img, 3))
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "version %lld of this record is not its"
@@ -1435,11 +1595,9 @@ static void on_update(void *ctx, int op, const char *db, const char *table, sqli
 	if (strcmp(db, "main") != 0 || (tab = table_index(table)) < 0)
 		return;
 	for (i = 0; i < F->nnotes; i++)
-		if (F->notes[i].tab == tab && F->notes[i].rowid == rowid) {
-			if (op == SQLITE_DELETE && !F->notes[i].del)
-				F->unexplained = 1;
-			return;
-		}
+		if (F->notes[i].tab == tab && F->notes[i].rowid == rowid &&
+		    F->notes[i].del == (op == SQLITE_DELETE))
+			return; /* declared (a removal), or noted already (a write) */
 	if (op == SQLITE_DELETE) {
 		F->unexplained = 1;
 		return;
@@ -1533,8 +1691,11 @@ vault_status vault__facts_note_delete(vault *v, const char *table, const char *w
 
 void vault__facts_discard(vault *v)
 {
-	if (v->facts != NULL)
+	if (v->facts != NULL) {
 		notes_clear(v->facts);
+		json_decref(v->facts->taken);
+		v->facts->taken = NULL;
+	}
 }
 
 vault_status vault__facts_take(vault *v, char **text)
@@ -1545,6 +1706,10 @@ vault_status vault__facts_take(vault *v, char **text)
 	size_t i;
 
 	*text = NULL;
+	if (F != NULL) {
+		json_decref(F->taken);
+		F->taken = NULL;
+	}
 	if (F == NULL || F->nnotes == 0) {
 		if (F != NULL && F->unexplained) {
 			notes_clear(F);
@@ -1606,7 +1771,20 @@ vault_status vault__facts_take(vault *v, char **text)
 	if (st == VAULT_OK && o == NULL)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (st == VAULT_OK && json_array_size(json_object_get(o, "s")) > 0) {
+		int oom = 0;
+		json_t *back;
+
 		*text = json_dumps(o, JSON_COMPACT);
+		/* jansson can write a broken text when an allocation fails in
+		 * the middle: what goes into the log is read back first */
+		back = *text ? parse_statements(*text, &oom) : NULL;
+		if (back == NULL || !json_equal(back, o)) {
+			free(*text);
+			*text = NULL;
+		}
+		json_decref(back);
+		json_decref(F->taken);
+		F->taken = *text ? json_incref(o) : NULL;
 		if (*text == NULL)
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		else if (strlen(*text) > FACT_MAX) {
@@ -1625,20 +1803,29 @@ vault_status vault__facts_own(vault *v, const audit_rec *r)
 	facts *F = v->facts;
 	vault_status st;
 
-	if (F == NULL || F->dirty)
+	if (F == NULL)
 		return VAULT_OK;
+	if (F->dirty) {
+		json_decref(F->taken);
+		F->taken = NULL;
+		return VAULT_OK;
+	}
 	if (r->seq != F->applied + 1) {
+		json_decref(F->taken);
+		F->taken = NULL;
 		/* entries we have not replayed came first: replay at the next sync */
 		F->dirty = 1;
 		return VAULT_OK;
 	}
-	st = apply_entry(v, F, r, 1);
+	st = apply_entry(v, F, r, 1, F->taken);
+	json_decref(F->taken);
+	F->taken = NULL;
 	if (st == VAULT_OK)
 		F->applied = r->seq;
 	else
 		F->dirty = 1;
 	if (st != VAULT_OK && getenv("FACTS_DEBUG"))
-		fprintf(stderr, "facts_own: %s\n", vault_errmsg(v));
+		fprintf(stderr, "facts_own: %s [%s]\n", vault_errmsg(v), r->fact ? r->fact : "");
 	return st;
 }
 
@@ -1781,6 +1968,10 @@ vault_status vault__facts_sync(vault *v)
 		return VAULT_OK;
 	notes_clear(F);
 	sqlite3_update_hook(v->db, on_update, F); /* the connection may be new */
+	if (F->rebuild_after && !(v->user_txn && v->unsigned_entries > 0)) {
+		F->rebuild_after = 0;
+		F->dirty = 1;
+	}
 	/* inside vault_begin(), entries of ours are not signed yet: the write
 	 * lock held since its first operation kept everyone else out */
 	if (v->user_txn && v->unsigned_entries > 0 && !F->dirty)
@@ -1792,6 +1983,8 @@ vault_status vault__facts_sync(vault *v)
 	} else if (dv != F->data_version) {
 		st = catch_up(v, F);
 	} else {
+		if (!(v->user_txn && v->unsigned_entries > 0))
+			F->txn_head = F->verified;
 		return VAULT_OK;
 	}
 	if (st == VAULT_OK)
@@ -1801,6 +1994,8 @@ vault_status vault__facts_sync(vault *v)
 	else
 		F->dirty = 1;
 	F->txn_applied = F->applied;
+	if (!(v->user_txn && v->unsigned_entries > 0))
+		F->txn_head = F->verified;
 	return st;
 }
 
@@ -1811,6 +2006,7 @@ void vault__facts_free(vault *v)
 	if (v->db != NULL)
 		sqlite3_update_hook(v->db, NULL, NULL);
 	notes_clear(v->facts);
+	json_decref(v->facts->taken);
 	free(v->facts->notes);
 	facts_clear(v->facts);
 	free(v->facts);

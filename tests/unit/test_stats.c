@@ -241,7 +241,8 @@ static void test_stats__indicators_bound_to_case(void **state)
 	         a, a, b);
 	assert_int_equal(th_db_exec(dir, "cav_cw", sql), 0);
 	v = th_open(dir, "cav_cw");
-	assert_int_equal(vault_case_indicators_get(v, b, &out), VAULT_ERR_CORRUPT);
+	/* a row rewritten around the library: not the one the log holds */
+	assert_int_equal(vault_case_indicators_get(v, b, &out), VAULT_ERR_INTEGRITY);
 	vault_close(v);
 	th_rmdir(dir);
 }
