@@ -153,6 +153,13 @@ struct facts {
 	int oom;             /* an allocation failed in a helper: not a verdict */
 	json_t *taken;       /* the statements take() gave the entry being written */
 	uint64_t txn_head;   /* the log's length when our transaction began */
+	/* Our own entries of the open transaction: their statements become
+	 * facts when it commits (a rollback takes them away with it), and the
+	 * rows they state are ours until then. */
+	struct own { uint64_t seq; int64_t ts; char *actor; char *fact; json_t *stmts; } *own;
+	size_t nown, owncap;
+	struct mine { int tab; int64_t rowid; } *mine;
+	size_t nmine, minecap;
 	int rebuild_after;   /* replayed inside our own transaction: again after it */
 	noted *notes;
 	size_t nnotes, notecap;
@@ -420,6 +427,10 @@ static int noted_here(const facts *F, int tab, int64_t rowid)
 
 	for (i = 0; i < F->nnotes; i++)
 		if (F->notes[i].tab == tab && F->notes[i].rowid == rowid)
+			return 1;
+	/* written earlier in our open transaction: stated, not yet committed */
+	for (i = 0; i < F->nmine; i++)
+		if (F->mine[i].tab == tab && F->mine[i].rowid == rowid)
 			return 1;
 	return 0;
 }
@@ -1618,6 +1629,20 @@ static void on_update(void *ctx, int op, const char *db, const char *table, sqli
 	F->notes[F->nnotes].del = 0;
 	F->notes[F->nnotes].delkey = NULL;
 	F->nnotes++;
+	if (F->nmine == F->minecap) {
+		size_t nc = F->minecap ? F->minecap * 2 : 32;
+		struct mine *m = realloc(F->mine, nc * sizeof(*m));
+
+		if (m == NULL) {
+			F->unexplained = 1;
+			return;
+		}
+		F->mine = m;
+		F->minecap = nc;
+	}
+	F->mine[F->nmine].tab = tab;
+	F->mine[F->nmine].rowid = rowid;
+	F->nmine++;
 }
 
 vault_status vault__facts_note_delete(vault *v, const char *table, const char *where,
@@ -1801,42 +1826,118 @@ vault_status vault__facts_take(vault *v, char **text)
 vault_status vault__facts_own(vault *v, const audit_rec *r)
 {
 	facts *F = v->facts;
-	vault_status st;
+	struct own *o;
 
 	if (F == NULL)
 		return VAULT_OK;
-	if (F->dirty) {
+	if (r->fact == NULL || r->fact[0] == '\0') {
 		json_decref(F->taken);
 		F->taken = NULL;
 		return VAULT_OK;
 	}
-	if (r->seq != F->applied + 1) {
-		json_decref(F->taken);
-		F->taken = NULL;
-		/* entries we have not replayed came first: replay at the next sync */
-		F->dirty = 1;
-		return VAULT_OK;
+	if (F->nown == F->owncap) {
+		size_t nc = F->owncap ? F->owncap * 2 : 8;
+		struct own *n = realloc(F->own, nc * sizeof(*n));
+
+		if (n == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		F->own = n;
+		F->owncap = nc;
 	}
-	st = apply_entry(v, F, r, 1, F->taken);
-	json_decref(F->taken);
+	o = &F->own[F->nown];
+	o->seq = r->seq;
+	o->ts = r->ts;
+	o->actor = strdup(r->actor);
+	o->fact = strdup(r->fact);
+	o->stmts = F->taken; /* the tree its text was made from, or NULL */
 	F->taken = NULL;
-	if (st == VAULT_OK)
-		F->applied = r->seq;
-	else
-		F->dirty = 1;
-	if (st != VAULT_OK && getenv("FACTS_DEBUG"))
-		fprintf(stderr, "facts_own: %s [%s]\n", vault_errmsg(v), r->fact ? r->fact : "");
-	return st;
+	if (o->actor == NULL || o->fact == NULL) {
+		free(o->actor);
+		free(o->fact);
+		json_decref(o->stmts);
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	F->nown++;
+	return VAULT_OK;
 }
 
+static void own_drop(facts *F, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < F->nown; i++) {
+		free(F->own[i].actor);
+		free(F->own[i].fact);
+		json_decref(F->own[i].stmts);
+	}
+	F->nown = from < F->nown ? from : F->nown;
+}
+
+/* Our transaction committed: its statements are facts now, judged as a
+ * replay would judge them. */
+void vault__facts_commit(vault *v)
+{
+	facts *F = v->facts;
+	size_t i;
+	vault_status st = VAULT_OK;
+
+	if (F == NULL)
+		return;
+	F->nmine = 0;
+	for (i = 0; i < F->nown && st == VAULT_OK; i++) {
+		audit_rec r;
+
+		if (F->dirty)
+			break;
+		if (F->own[i].seq != F->applied + 1) {
+			F->dirty = 1; /* entries we have not replayed came first */
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		r.seq = F->own[i].seq;
+		r.ts = F->own[i].ts;
+		r.actor = F->own[i].actor;
+		r.outcome = "ok";
+		r.fact = F->own[i].fact;
+		st = apply_entry(v, F, &r, 1, F->own[i].stmts);
+		if (st == VAULT_OK)
+			F->applied = r.seq;
+		else
+			F->dirty = 1; /* replayed, and reported, at the next use */
+		if (st != VAULT_OK && getenv("FACTS_DEBUG"))
+			fprintf(stderr, "facts_commit: %s [%s]\n", vault_errmsg(v), r.fact);
+	}
+	own_drop(F, 0);
+}
+
+/* Something was rolled back (the whole transaction, or one operation's
+ * savepoint): our entries that are gone from the log take their
+ * statements with them. */
 void vault__facts_reset(vault *v)
 {
-	if (v->facts != NULL) {
-		/* statements of ours may have gone with the transaction */
-		if (v->facts->applied != v->facts->txn_applied)
-			v->facts->dirty = 1;
-		notes_clear(v->facts);
+	facts *F = v->facts;
+	sqlite3_stmt *s;
+	uint64_t head = 0;
+	size_t keep = 0;
+
+	if (F == NULL)
+		return;
+	notes_clear(F);
+	json_decref(F->taken);
+	F->taken = NULL;
+	if (F->nown == 0)
+		return;
+	if (v->db != NULL && sqlite3_get_autocommit(v->db) == 0 &&
+	    sqlite3_prepare_v2(v->db, "SELECT max(seq) FROM audit", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			head = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
 	}
+	while (keep < F->nown && F->own[keep].seq <= head)
+		keep++;
+	own_drop(F, keep);
+	if (keep == 0)
+		F->nmine = 0;
 }
 
 /* ---- starting, syncing -------------------------------------------------- */
@@ -1945,8 +2046,16 @@ vault_status vault__facts_start(vault *v)
 	}
 	F = v->facts;
 	st = rebuild(v, F);
-	if (st == VAULT_OK && !F->applied_any && F->verified > 0)
+	if (st == VAULT_OK && !F->applied_any && F->verified > 0) {
 		st = adopt_legacy(v, F);
+		/* the rows are checked against it at once, inside this open
+		 * (which closes the handle if it fails to commit) */
+		if (st == VAULT_OK)
+			vault__facts_commit(v);
+		if (st == VAULT_OK && F->dirty)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the rows of this vault could not be"
+			                " adopted as legacy facts");
+	}
 	if (st == VAULT_OK)
 		st = check_global(v, F);
 	if (st == VAULT_OK) {
@@ -2007,6 +2116,9 @@ void vault__facts_free(vault *v)
 		sqlite3_update_hook(v->db, NULL, NULL);
 	notes_clear(v->facts);
 	json_decref(v->facts->taken);
+	own_drop(v->facts, 0);
+	free(v->facts->own);
+	free(v->facts->mine);
 	free(v->facts->notes);
 	facts_clear(v->facts);
 	free(v->facts);
@@ -2052,4 +2164,26 @@ int vault__facts_case_legacy(vault *v, const char *case_id)
 	json_decref(k);
 	free(key);
 	return e != NULL && e->legacy;
+}
+
+/* Is the handle's signing key still its user's key in the facts?  A
+ * handle opened before another handle changed her passphrase would sign
+ * entries that no verifier accepts. */
+int vault__facts_signer_current(vault *v)
+{
+	json_t *u, *mine;
+	int same;
+
+	if (v->facts == NULL || !v->facts->started)
+		return 1;
+	u = kept(v->facts, T_USERS, v->user);
+	v->facts->oom = 0;
+	if (u == NULL)
+		return 1; /* not a user the facts hold: check_live and the replay say so */
+	mine = hashed_value(v->sec->sign_pk, 32);
+	if (mine == NULL)
+		return 1; /* no memory to tell: the entry's verification will */
+	same = json_equal(mine, json_array_get(u, 4));
+	json_decref(mine);
+	return same;
 }

@@ -55,9 +55,11 @@ vault_status vault__facts_note_delete(struct vault *v, const char *table,
  * An entry of another outcome calls vault__facts_discard(). */
 vault_status vault__facts_take(struct vault *v, char **text);
 void vault__facts_discard(struct vault *v);
-/* Our own entry is in the log: its statements are facts now. */
+/* Our own entry is in the log: its statements become facts when the
+ * transaction commits (vault__facts_commit), or go with a rollback
+ * (vault__facts_reset, which every rollback path runs). */
 vault_status vault__facts_own(struct vault *v, const struct audit_rec *r);
-/* The transaction was rolled back: replay again before the next use. */
+void vault__facts_commit(struct vault *v);
 void vault__facts_reset(struct vault *v);
 
 /* The rows of a case (all authoritative tables but records, which are
@@ -71,6 +73,8 @@ vault_status vault__facts_check_row(struct vault *v, const char *table,
 void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned int cls, uint32_t epoch,
                              unsigned char out[32]);
+/* Is the handle's signing key still its user's key in the facts? */
+int vault__facts_signer_current(struct vault *v);
 /* Is the case a legacy fact (made before 1.2, adopted by a migration)? */
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
 /* Count of facts vouched for only by the legacy statement of a migration

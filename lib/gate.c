@@ -282,9 +282,14 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	g->in_txn = 1;
 	/* The facts first: what others appended, and rows written around us. */
 	st = vault__facts_sync(v);
+	if (st == VAULT_OK && !vault__facts_signer_current(v))
+		st = vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
+		                " opened (another passphrase change?): open the vault again");
 	if (st != VAULT_OK) {
 		vault__txn_end(v, 0);
-		g->in_txn = 0; /* nothing was done: the log itself is in question */
+		/* not recorded: the log itself is in question, or an entry signed
+		 * with a key she no longer holds would not verify */
+		g->in_txn = 0;
 		return st;
 	}
 	st = check_live(v);

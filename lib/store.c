@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "facts.h"
 #include "internal.h"
 
 /* SQLCipher's keying call; its header declares it only under
@@ -726,6 +727,8 @@ vault_status vault__txn_end(vault *v, int ok)
 			st = vault__exec(v, "COMMIT");
 		if (st == VAULT_OK) {
 			v->unsigned_entries = 0;
+			/* our statements are facts now (lib/facts.c) */
+			vault__facts_commit(v);
 			return VAULT_OK;
 		}
 	}

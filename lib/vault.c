@@ -1174,6 +1174,8 @@ vault_status vault_commit(vault *v)
 	if (st != VAULT_OK) {
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 		vault__cache_forget(v);
+	} else {
+		vault__facts_commit(v); /* the batch's statements are facts now */
 	}
 	v->user_txn = 0;
 	v->head_known = 0;

@@ -2363,12 +2363,23 @@ static void test_vault__passwd_from_stale_handle_is_refused(void **state)
 	vault *a = th_open(dir, "cav_cw"), *b = th_open(dir, "cav_cw");
 
 	(void)state;
-	assert_int_equal(vault_passwd(a, (const unsigned char *)"from a", 6, TEST_KDF), VAULT_OK);
+	{
+		vault_status st = vault_passwd(a, (const unsigned char *)"from a", 6, TEST_KDF);
+
+		if (st != VAULT_OK)
+			fail_msg("passwd from a: %s (%s)", vault_strerror(st), vault_errmsg(a));
+	}
 	assert_int_equal(vault_passwd(b, (const unsigned char *)"from b", 6, TEST_KDF),
 	                 VAULT_ERR_STATE);
 	vault_close(a);
 	vault_close(b);
-	assert_int_equal(open_pw(dir, "cav_cw", "from a", &a), VAULT_OK);
+	{
+		vault_status st = open_pw(dir, "cav_cw", "from a", &a);
+
+		if (st != VAULT_OK)
+			fail_msg("open with a's passphrase: %s (%s)", vault_strerror(st),
+			         vault_last_errmsg());
+	}
 	vault_close(a);
 	assert_int_equal(open_pw(dir, "cav_cw", "from b", &b), VAULT_ERR_AUTH);
 	th_rmdir(dir);
