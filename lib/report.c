@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "internal.h"
 
@@ -723,6 +724,36 @@ struct access_text {
 	int refused;
 };
 
+/* The log names a record by its tag ("r:" + hex, lib/freetext.c): its
+ * name, for a reader who holds the key of one of its versions, else the
+ * tag itself (a stable id, which says nothing more). */
+static const char *record_name(struct rep *r, const char *case_id, const char *target,
+                               char name[VAULT_NAME_MAX + 1])
+{
+	unsigned char tag[VAULT_NAME_TAG_BYTES];
+	sqlite3_stmt *s;
+	size_t size;
+	int ok = 0;
+
+	if (strncmp(target, "r:", 2) != 0 || strlen(target) != VAULT_NAME_TAG_TEXT - 1 ||
+	    sodium_hex2bin(tag, sizeof(tag), target + 2, 2 * sizeof(tag), NULL, NULL, NULL) != 0)
+		return target; /* a name written by 1.x, or not a record */
+	if (vault__prepare(r->v, "SELECT class, version, epoch, label FROM records WHERE"
+	                         " case_id = ?1 AND name = ?2 AND label IS NOT NULL"
+	                         " ORDER BY version DESC", &s) != VAULT_OK)
+		return target;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_blob(s, 2, tag, sizeof(tag), SQLITE_STATIC);
+	while (!ok && sqlite3_step(s) == SQLITE_ROW)
+		ok = vault__label_open(r->v, case_id, (unsigned int)sqlite3_column_int(s, 0),
+		                       (uint32_t)sqlite3_column_int64(s, 1),
+		                       (uint32_t)sqlite3_column_int64(s, 2), tag,
+		                       sqlite3_column_blob(s, 3),
+		                       (size_t)sqlite3_column_bytes(s, 3), name, &size) == VAULT_OK;
+	sqlite3_finalize(s);
+	return ok ? name : target;
+}
+
 static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
                      struct access_text *t)
 {
@@ -764,7 +795,9 @@ static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
 			snprintf(t->what + n, sizeof(t->what) - n, "; %s: %s %s",
 			         r->it ? "con" : "with", W(r, M_MEMBER_OF), uorg);
 	} else if (strncmp(action, "record.", 7) == 0 && target[0]) {
-		snprintf(t->what + n, sizeof(t->what) - n, " \"%s\"", target);
+		char name[VAULT_NAME_MAX + 1];
+		snprintf(t->what + n, sizeof(t->what) - n, " \"%s\"",
+		         record_name(r, rb_text(rb, i, A_CASE), target, name));
 	}
 	t->why = word(rb_text(rb, i, A_PURPOSE), r->it);
 	t->outcome = word(rb_text(rb, i, A_OUTCOME), r->it);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <sodium.h>
 #include <openssl/evp.h>
 
 #include "helpers.h"
@@ -272,10 +274,15 @@ static void test_records__reclassify_down_needs_supervisor_and_reason(void **sta
 	{
 		sqlite3 *db = th_db_open(f->dir, "aud");
 		sqlite3_stmt *s;
+		char hex[33], target[40];
+		/* The log names the record by its tag in the class it came from. */
+		th_tag_hex(f->dir, "cav_cw", f->cid, VAULT_CLASS_SAFETY, "doctor", hex);
+		snprintf(target, sizeof(target), "r:%s", hex);
 		assert_int_equal(sqlite3_prepare_v2(db, "SELECT high, outcome, reason FROM audit"
 		                                        " WHERE action = 'record.reclassify' AND"
-		                                        " target = 'doctor' ORDER BY seq", -1, &s,
+		                                        " target = ?1 ORDER BY seq", -1, &s,
 		                                    NULL), SQLITE_OK);
+		sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the caseworker, refused */
 		assert_int_equal(sqlite3_column_int(s, 0), 1);
 		assert_string_equal((const char *)sqlite3_column_text(s, 1), "denied");
@@ -344,13 +351,18 @@ static size_t ciphertext_of(const char *dir, const char *cid, const char *name,
 {
 	sqlite3 *db = th_db_open(dir, "aud");
 	sqlite3_stmt *s;
+	unsigned char tag[16];
+	char hex[33];
 	size_t n = 0;
 
+	/* records.name holds the record's tag (lib/freetext.c) */
+	th_tag_hex(dir, "cav_cw", cid, cls, name, hex);
+	sodium_hex2bin(tag, sizeof(tag), hex, 32, NULL, NULL, NULL);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ct FROM records WHERE case_id = ?1 AND"
 	                                        " name = ?2 AND class = ?3 AND version = ?4",
 	                                    -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_text(s, 1, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, tag, sizeof(tag), SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, (int)cls);
 	sqlite3_bind_int(s, 4, (int)ver);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB) {

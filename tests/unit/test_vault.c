@@ -1689,8 +1689,24 @@ static void test_vault__open_migrates_older_schema(void **state)
 	(void)state;
 	/* Make the file look like schema 1: without the indexes that step 2
 	 * adds, the audit table as 1.0 made it (no tree column, step 3),
-	 * without the indicators table (step 4), and stamped 1. */
+	 * without the indicators table (step 4), consents without their
+	 * sealed text (step 6), and stamped 1. */
 	assert_int_equal(th_db_exec(dir, "admin", "DROP TABLE indicators;"
+	                                         "CREATE TABLE consents1(id TEXT PRIMARY KEY,"
+	                                         " case_id TEXT NOT NULL, org TEXT NOT NULL,"
+	                                         " classes INTEGER NOT NULL, scope INTEGER NOT NULL,"
+	                                         " purpose TEXT NOT NULL, basis INTEGER NOT NULL,"
+	                                         " reason TEXT NOT NULL, given_at INTEGER NOT NULL,"
+	                                         " expires INTEGER NOT NULL,"
+	                                         " withdrawn INTEGER NOT NULL,"
+	                                         " recorded_by TEXT NOT NULL,"
+	                                         " created INTEGER NOT NULL);"
+	                                         "INSERT INTO consents1 SELECT id, case_id, org,"
+	                                         " classes, scope, purpose, basis, reason,"
+	                                         " given_at, expires, withdrawn, recorded_by,"
+	                                         " created FROM consents;"
+	                                         "DROP TABLE consents;"
+	                                         "ALTER TABLE consents1 RENAME TO consents;"
 	                                         "DROP INDEX audit_case;"
 	                                         "DROP INDEX class_keys_holder;"
 	                                         "DROP INDEX breakglass_case;"
@@ -1721,7 +1737,7 @@ static void test_vault__open_migrates_older_schema(void **state)
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'index' AND name IN ("
 	                                      " 'class_keys_holder', 'breakglass_case')"), 2);
-	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 6);
+	assert_int_equal(db_int(dir, "admin", "PRAGMA user_version"), 7);
 	assert_int_equal(db_int(dir, "admin", "SELECT count(*) FROM sqlite_master WHERE"
 	                                      " type = 'table' AND name = 'indicators'"), 1);
 	/* the Merkle tree of the 1.0 entries is built at the first append */
