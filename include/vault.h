@@ -795,6 +795,11 @@ typedef int (*vault_consent_cb)(const vault_consent_info *info, void *ctx);
 VAULT_API vault_status vault_consent_add(vault *v, const char *case_id,
                                          const vault_consent_options *opts,
                                          char out_id[VAULT_ID_BUFSIZE]);
+/**
+ * The consents of a case, oldest first.  Purpose and reason are sealed
+ * under the case's general class key (1.1.0): a caller who holds no key of
+ * that class gets "" for both.
+ */
 VAULT_API vault_status vault_consent_foreach(vault *v, const char *case_id,
                                              vault_consent_cb cb, void *ctx);
 /** Withdraw a consent and revoke (with key rotation) every grant resting on
