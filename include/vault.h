@@ -914,7 +914,12 @@ typedef struct vault_audit_entry {
 	const char *target;  /**< record name, user, organisation, ... or "" */
 	const char *cls;     /**< class list or "" */
 	vault_outcome outcome;
-	const char *reason;  /**< why refused, or the break-glass reason; or "" */
+	const char *reason;  /**< why refused, or the break-glass reason; or "".
+	                          A break-glass or emergency-consent reason is
+	                          stored sealed for the auditors and the owning
+	                          organisation (1.1.0): opened here for them,
+	                          "[sealed for the auditors and the owning
+	                          organisation]" for anyone else. */
 	const char *purpose;
 	const char *newkey;  /**< hex public keys this entry introduces, or "" */
 	const char *prev;    /**< hex */

@@ -367,3 +367,177 @@ vault_status vault__consent_open(vault *v, const char *case_id, const char *cons
 	vault__secure_free(key);
 	return st;
 }
+
+/* ---- reasons reviewed by the auditors ---------------------------------------
+ * A break-glass reason (and the reason of a consent on an emergency basis)
+ * is read by those who review it: every auditor, and the organisation that
+ * owns the case.  It is sealed for them, in the audit entry's `reason` (the
+ * entry's hash and signature cover the sealed text) and in the row:
+ *   "sealed:" base64( 0x01 | n | n x (kind | u32 epoch | crypto_box_seal(K))
+ *                     | nonce | XChaCha20-Poly1305(K, reason,
+ *                       AD = "libvault-reason-v1" 0x00 | case id) )
+ * kind 2: an auditor's X25519 key; kind 1: the owning organisation's
+ * members' key of that epoch.  K is random, per reason. */
+
+#define REASON_PREFIX "sealed:"
+#define REASON_SEAL_BYTES (1 + 4 + VAULT_SEAL_OVERHEAD + VAULT_KEY_BYTES)
+#define REASON_MAX_RECIPIENTS 64
+
+int vault__reason_is_sealed(const char *text)
+{
+	return text != NULL && strncmp(text, REASON_PREFIX, sizeof(REASON_PREFIX) - 1) == 0;
+}
+
+static size_t reason_ad(unsigned char *out, const char *case_id)
+{
+	static const char dom[] = "libvault-reason-v1";
+	size_t cl = strlen(case_id);
+
+	memcpy(out, dom, sizeof(dom));
+	memcpy(out + sizeof(dom), case_id, cl);
+	return sizeof(dom) + cl;
+}
+
+vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner_org,
+                                const char *reason, char **out)
+{
+	unsigned char *key = vault__secure_alloc(VAULT_KEY_BYTES), *bin = NULL, *p;
+	unsigned char pk[REASON_MAX_RECIPIENTS][32], ad[32 + VAULT_ID_BUFSIZE];
+	uint32_t epoch[REASON_MAX_RECIPIENTS];
+	int kind[REASON_MAX_RECIPIENTS], n = 0, i, rc;
+	size_t rl = strlen(reason), binlen, b64len;
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+
+	*out = NULL;
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (strlen(case_id) >= VAULT_ID_BUFSIZE || rl > VAULT_TEXT_MAX) {
+		vault__secure_free(key);
+		return vault__err(v, VAULT_ERR_INVALID, "reason too long");
+	}
+	st = vault__prepare(v, "SELECT 2, 0, box_pk FROM users WHERE role = ?1 AND disabled = 0"
+	                       " UNION ALL SELECT 1, o.epoch, p.pk FROM orgs o JOIN org_pubkeys p"
+	                       " ON p.org = o.id AND p.epoch = o.epoch AND p.which = 1"
+	                       " WHERE o.id = ?2", &s);
+	if (st == VAULT_OK) {
+		sqlite3_bind_int(s, 1, VAULT_ROLE_AUDITOR);
+		vault__bind_text(s, 2, owner_org);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < REASON_MAX_RECIPIENTS) {
+			if (sqlite3_column_bytes(s, 2) != 32)
+				continue;
+			kind[n] = sqlite3_column_int(s, 0);
+			epoch[n] = (uint32_t)sqlite3_column_int64(s, 1);
+			memcpy(pk[n], sqlite3_column_blob(s, 2), 32);
+			n++;
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			st = vault__sql_status(v, rc, "reason recipients");
+		else if (n == REASON_MAX_RECIPIENTS && rc == SQLITE_ROW)
+			st = vault__err(v, VAULT_ERR_INVALID, "more than %d auditors",
+			                REASON_MAX_RECIPIENTS - 1);
+		else if (n == 0)
+			st = vault__err(v, VAULT_ERR_CORRUPT, "no one to seal the reason to");
+	}
+	sqlite3_finalize(s);
+	binlen = 2 + (size_t)n * REASON_SEAL_BYTES + VAULT_AEAD_NONCE_BYTES + rl +
+	         VAULT_AEAD_TAG_BYTES;
+	b64len = sodium_base64_encoded_len(binlen, sodium_base64_VARIANT_ORIGINAL);
+	if (st == VAULT_OK && ((bin = vault__malloc(binlen)) == NULL ||
+	                       (*out = vault__malloc(sizeof(REASON_PREFIX) - 1 + b64len)) == NULL))
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (st == VAULT_OK) {
+		vault__random(key, VAULT_KEY_BYTES);
+		p = bin;
+		*p++ = 1;
+		*p++ = (unsigned char)n;
+		for (i = 0; i < n && st == VAULT_OK; i++) {
+			*p++ = (unsigned char)kind[i];
+			p += put_u32(p, epoch[i]);
+			if (vault__seal(p, key, pk[i]) != 0)
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a reviewer's public key is invalid");
+			p += VAULT_SEAL_OVERHEAD + VAULT_KEY_BYTES;
+		}
+		vault__random(p, VAULT_AEAD_NONCE_BYTES);
+		vault__aead_seal(p + VAULT_AEAD_NONCE_BYTES, (const unsigned char *)reason, rl, ad,
+		                 reason_ad(ad, case_id), p, key);
+	}
+	if (st == VAULT_OK) {
+		memcpy(*out, REASON_PREFIX, sizeof(REASON_PREFIX) - 1);
+		sodium_bin2base64(*out + sizeof(REASON_PREFIX) - 1, b64len, bin, binlen,
+		                  sodium_base64_VARIANT_ORIGINAL);
+	} else {
+		free(*out);
+		*out = NULL;
+	}
+	free(bin);
+	vault__secure_free(key);
+	return st;
+}
+
+vault_status vault__reason_open(vault *v, const char *case_id, const char *text, char **out)
+{
+	const char *b64 = text + sizeof(REASON_PREFIX) - 1;
+	size_t b64len = strlen(b64), binlen, i, n, rl;
+	unsigned char *bin = NULL, *key = vault__secure_alloc(2 * VAULT_KEY_BYTES);
+	unsigned char ad[32 + VAULT_ID_BUFSIZE];
+	const unsigned char *p;
+	int found = 0;
+	vault_status st = VAULT_OK;
+
+	*out = NULL;
+	if (key == NULL || (bin = vault__malloc(b64len)) == NULL) {
+		vault__secure_free(key);
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (strlen(case_id) >= VAULT_ID_BUFSIZE ||
+	    sodium_base642bin(bin, b64len, b64, b64len, NULL, &binlen, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    binlen < 2 || bin[0] != 1 ||
+	    binlen < 2 + (size_t)bin[1] * REASON_SEAL_BYTES + VAULT_AEAD_NONCE_BYTES +
+	                 VAULT_AEAD_TAG_BYTES) {
+		st = vault__err(v, VAULT_ERR_CORRUPT, "a sealed reason is malformed");
+		goto cleanup;
+	}
+	n = bin[1];
+	/* Which seal is hers: she tries her own key, and her organisation's
+	 * members' key of the seal's epoch. */
+	for (i = 0, p = bin + 2; i < n && !found; i++, p += REASON_SEAL_BYTES) {
+		uint32_t e = get_u32(p + 1);
+		if (p[0] == HOLDER_USER) {
+			found = vault__unseal(key, p + 5, VAULT_SEAL_OVERHEAD + VAULT_KEY_BYTES,
+			                      v->sec->box_pk, v->sec->box_sk) == 0;
+		} else if (p[0] == HOLDER_ORG && v->org[0] != '\0') {
+			unsigned char opk[32];
+			if (vault__org_key(v, v->org, HOLDER_ORG, e, key + VAULT_KEY_BYTES) ==
+			        VAULT_OK &&
+			    vault__org_pk(v, v->org, HOLDER_ORG, e, opk) == VAULT_OK)
+				found = vault__unseal(key, p + 5, VAULT_SEAL_OVERHEAD + VAULT_KEY_BYTES,
+				                      opk, key + VAULT_KEY_BYTES) == 0;
+		}
+	}
+	if (!found)
+		goto cleanup; /* not hers to read: *out stays NULL */
+	p = bin + 2 + n * REASON_SEAL_BYTES;
+	rl = binlen - (size_t)(p - bin) - VAULT_AEAD_NONCE_BYTES - VAULT_AEAD_TAG_BYTES;
+	if ((*out = vault__malloc(rl + 1)) == NULL) {
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (vault__aead_open((unsigned char *)*out, p + VAULT_AEAD_NONCE_BYTES,
+	                     rl + VAULT_AEAD_TAG_BYTES, ad, reason_ad(ad, case_id), p, key) != 0)
+		st = vault__err(v, VAULT_ERR_CORRUPT, "a sealed reason fails authentication");
+	if (st == VAULT_OK) {
+		(*out)[rl] = '\0';
+		if (strlen(*out) != rl || !vault__valid_text(*out, VAULT_TEXT_MAX, 1))
+			st = vault__err(v, VAULT_ERR_CORRUPT, "a sealed reason is not text");
+	}
+	if (st != VAULT_OK) {
+		free(*out);
+		*out = NULL;
+	}
+cleanup:
+	free(bin);
+	vault__secure_free(key);
+	return st;
+}

@@ -259,6 +259,17 @@ vault_status vault__consent_seal(vault *v, const char *case_id, const char *cons
 vault_status vault__consent_open(vault *v, const char *case_id, const char *consent_id,
                                  uint32_t epoch, const unsigned char *sealed, size_t len,
                                  char **purpose, char **reason);
+/* A reason the auditors review (break-glass, emergency-basis consent),
+ * sealed to every enabled auditor and to the members' key of the case's
+ * owning organisation, as text ("sealed:" + base64) for the audit entry.
+ * vault__reason_open gives the reason (malloc'ed) to one of them, *out NULL
+ * (and VAULT_OK) to anyone else. */
+#define VAULT_REASON_SEALED "[sealed for the auditors and the owning organisation]"
+#define VAULT_REASON_BROKEN "[sealed reason that does not open]"
+int vault__reason_is_sealed(const char *text);
+vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner_org,
+                                const char *reason, char **out);
+vault_status vault__reason_open(vault *v, const char *case_id, const char *text, char **out);
 
 /* ---- slots.c ----------------------------------------------------------- */
 typedef struct slot_secret {

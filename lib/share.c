@@ -85,6 +85,7 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	sqlite3_stmt *s;
 	int64_t now = vault__now();
 	unsigned char *sealed = NULL;
+	char *sealed_reason = NULL;
 	size_t sealed_len = 0;
 	uint32_t sealed_epoch = 0;
 	vault_status st;
@@ -118,8 +119,17 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	f.reason = o.reason;
 	st = vault__gate_open(v, &g, "consent.add", POLICY_CONSENT, case_id, o.org, o.classes,
 	                      consent_fill, &f);
-	if (o.basis != VAULT_BASIS_CONSENT && o.reason && g.ev.reason == NULL)
-		g.ev.reason = o.reason; /* emergency bases are reviewed with their reason */
+	/* Emergency bases are reviewed with their reason: sealed for the
+	 * reviewers, as a break-glass reason is. */
+	if (o.basis != VAULT_BASIS_CONSENT && o.reason && o.reason[0] && g.ev.reason == NULL &&
+	    g.in_txn) {
+		vault_status sst = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "",
+		                                      o.reason, &sealed_reason);
+		if (sst == VAULT_OK)
+			g.ev.reason = sealed_reason;
+		else if (st == VAULT_OK)
+			st = sst;
+	}
 	if (st == VAULT_OK)
 		st = vault__org_kind_of(v, o.org, &kind, NULL);
 	/* Purpose and reason are about her: sealed under the case's general
@@ -151,6 +161,7 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	}
 	free(sealed);
 	st = vault__gate_close(&g, st);
+	free(sealed_reason);
 	if (st == VAULT_OK)
 		memcpy(out_id, id, VAULT_ID_BUFSIZE);
 	return st;
@@ -862,7 +873,8 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
                                int64_t duration_s)
 {
 	sqlite3_stmt *s;
-	vault_status st;
+	char *sealed = NULL;
+	vault_status st, sst;
 	int64_t now = vault__now();
 	gate g;
 
@@ -880,8 +892,16 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
 		                  " most %d hours are required", VAULT_BREAK_GLASS_MAX_S / 3600);
 	st = vault__gate_open(v, &g, "break-glass", POLICY_BREAK_GLASS, case_id, NULL,
 	                      VAULT_CLASS_ALL, bg_fill, (void *)reason);
-	if (g.ev.reason == NULL)
-		g.ev.reason = reason; /* the written reason is what reviewers read */
+	/* The written reason is what reviewers read, and what may name her:
+	 * sealed for them (the auditors, the owning organisation). */
+	if (g.ev.reason == NULL && g.in_txn) {
+		sst = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "", reason,
+		                         &sealed);
+		if (sst == VAULT_OK)
+			g.ev.reason = sealed;
+		else if (st == VAULT_OK)
+			st = sst;
+	}
 	g.ev.high = 1;
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "INSERT INTO breakglass(case_id, user, until, reason, created)"
@@ -890,10 +910,12 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
 		vault__bind_text(s, 1, case_id);
 		vault__bind_text(s, 2, v->user);
 		sqlite3_bind_int64(s, 3, now + duration_s);
-		vault__bind_text(s, 4, reason);
+		vault__bind_text(s, 4, sealed);
 		sqlite3_bind_int64(s, 5, now);
 		st = vault__sql_status(v, sqlite3_step(s), "break-glass");
 		sqlite3_finalize(s);
 	}
-	return vault__gate_close(&g, st);
+	st = vault__gate_close(&g, st);
+	free(sealed);
+	return st;
 }

@@ -107,19 +107,41 @@ struct consents {
 	char purpose[128], reason[128];
 };
 
-static int consent_cb(const vault_consent_info *c, void *ctx)
+static int housing_consent_cb(const vault_consent_info *c, void *ctx)
 {
 	struct consents *cs = ctx;
 
-	snprintf(cs->purpose, sizeof(cs->purpose), "%s", c->purpose);
-	snprintf(cs->reason, sizeof(cs->reason), "%s", c->reason);
 	cs->n++;
+	/* Both are given in the same second: listed by id, in any order. */
+	if (c->basis == VAULT_BASIS_CONSENT) {
+		snprintf(cs->purpose, sizeof(cs->purpose), "%s", c->purpose);
+		snprintf(cs->reason, sizeof(cs->reason), "%s", c->reason);
+	}
 	return 0;
 }
 
-/* A record name and a consent's purpose and reason that name her are in
- * no column of any table, and still reach, through the API, those who
- * hold the keys: list, history, get with and without a class, consents. */
+struct reasons {
+	int bg, emergency;
+};
+
+static int reason_cb(const vault_audit_entry *e, void *ctx)
+{
+	struct reasons *r = ctx;
+
+	if (strcmp(e->action, "break-glass") == 0 &&
+	    strcmp(e->reason, "Maria " SURNAME " called at night") == 0)
+		r->bg++;
+	if (strcmp(e->action, "consent.add") == 0 &&
+	    strcmp(e->reason, SURNAME " is in danger tonight") == 0)
+		r->emergency++;
+	return 0;
+}
+
+/* A record name, a consent's purpose and reason, a break-glass reason and
+ * an emergency consent's reason that name her are in no column of any
+ * table, and still reach, through the API, those who may read them: list,
+ * history, get with and without a class, consents, the auditor's review.
+ */
 static void test_freetext__names_and_purposes_nowhere_in_the_database(void **state)
 {
 	char *dir = th_network();
@@ -142,6 +164,20 @@ static void test_freetext__names_and_purposes_nowhere_in_the_database(void **sta
 	co.reason = "asked by " SURNAME " herself";
 	must(v, vault_consent_add(v, cs, &co, cid), "consent");
 	must(v, vault_record_delete_v2(v, cs, "alpha", VAULT_CLASS_GENERAL, NULL), "delete");
+	{
+		/* The reasons the auditors review: break-glass, emergency basis. */
+		vault *sup = th_open(dir, "cav_sup");
+		vault_consent_options eo = VAULT_CONSENT_OPTIONS_INIT;
+		must(sup, vault_break_glass(sup, cs, "Maria " SURNAME " called at night", 0),
+		     "break-glass");
+		eo.org = "cas";
+		eo.classes = VAULT_CLASS_GENERAL;
+		eo.purpose = "shelter";
+		eo.basis = VAULT_BASIS_VITAL_INTEREST;
+		eo.reason = SURNAME " is in danger tonight";
+		must(sup, vault_consent_add(sup, cs, &eo, cid), "emergency consent");
+		vault_close(sup);
+	}
 
 	/* Control: the scan reads the decrypted database. */
 	assert_true(db_contains(dir, "cuav_cw", cs, where, sizeof(where)));
@@ -171,11 +207,22 @@ static void test_freetext__names_and_purposes_nowhere_in_the_database(void **sta
 	assert_int_equal(b.len, strlen("dear ... (2)"));
 	vault_buf_free(&b);
 	memset(&c, 0, sizeof(c));
-	must(v, vault_consent_foreach(v, cs, consent_cb, &c), "consents");
-	assert_int_equal(c.n, 1);
+	must(v, vault_consent_foreach(v, cs, housing_consent_cb, &c), "consents");
+	assert_int_equal(c.n, 2);
 	assert_string_equal(c.purpose, "housing for Maria " SURNAME);
 	assert_string_equal(c.reason, "asked by " SURNAME " herself");
 	vault_close(v);
+	/* The auditor reviews the break-glass reason through the API. */
+	{
+		struct reasons rs = {0, 0};
+		vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+		v = th_open(dir, "aud");
+		q.case_id = cs;
+		must(v, vault_audit_foreach(v, &q, reason_cb, &rs), "audit");
+		assert_int_equal(rs.bg, 1);
+		assert_int_equal(rs.emergency, 1);
+		vault_close(v);
+	}
 
 	/* Without the keys: the record cannot be named, in any class. */
 	assert_int_equal(th_get(dir, "cuav_cw", cs, "letter-to-" SURNAME, NULL), VAULT_ERR_DENIED);
