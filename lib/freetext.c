@@ -119,18 +119,16 @@ void vault__name_tag_with(const unsigned char first_key[VAULT_KEY_BYTES], const 
 vault_status vault__name_tag(vault *v, const char *case_id, unsigned int cls,
                              const char *name, unsigned char tag[VAULT_NAME_TAG_BYTES])
 {
-	unsigned char *key;
+	unsigned char *key = v->sec->ftkey;
 	vault_status st;
 
 	if (strlen(case_id) >= VAULT_ID_BUFSIZE || strlen(name) > VAULT_NAME_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "record name too long");
-	if ((key = vault__secure_alloc(VAULT_KEY_BYTES)) == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	/* The first epoch: it never changes, so neither does the tag. */
 	st = vault__class_key(v, case_id, cls, 1, key);
 	if (st == VAULT_OK)
 		vault__name_tag_with(key, case_id, cls, name, tag);
-	vault__secure_free(key);
+	vault__wipe(key, VAULT_KEY_BYTES);
 	return st;
 }
 
@@ -174,19 +172,15 @@ vault_status vault__label_seal(vault *v, const char *case_id, unsigned int cls,
                                const char *name, size_t size,
                                unsigned char out[VAULT_LABEL_BYTES])
 {
-	unsigned char *key = vault__secure_alloc(2 * VAULT_KEY_BYTES);
+	unsigned char *key = v->sec->ftkey;
 	unsigned char pt[LABEL_PT], ad[LABEL_AD_MAX];
 	size_t nl = strlen(name), adlen;
 	vault_status st;
 
 	_Static_assert(VAULT_LABEL_BYTES == VAULT_AEAD_NONCE_BYTES + LABEL_PT +
 	                                        VAULT_AEAD_TAG_BYTES, "label size");
-	if (key == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (nl > VAULT_NAME_MAX || size > UINT32_MAX) {
-		vault__secure_free(key);
+	if (nl > VAULT_NAME_MAX || size > UINT32_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "record name or size out of range");
-	}
 	st = vault__class_key(v, case_id, cls, epoch, key);
 	if (st == VAULT_OK) {
 		crypto_kdf_derive_from_key(key + VAULT_KEY_BYTES, VAULT_KEY_BYTES, KDF_ID,
@@ -200,7 +194,7 @@ vault_status vault__label_seal(vault *v, const char *case_id, unsigned int cls,
 		                 key + VAULT_KEY_BYTES);
 	}
 	vault__wipe(pt, sizeof(pt));
-	vault__secure_free(key);
+	vault__wipe(key, 2 * VAULT_KEY_BYTES);
 	return st;
 }
 
@@ -210,17 +204,13 @@ vault_status vault__label_open(vault *v, const char *case_id, unsigned int cls,
                                const unsigned char *label, size_t len,
                                char name[VAULT_NAME_MAX + 1], size_t *size)
 {
-	unsigned char *key = vault__secure_alloc(2 * VAULT_KEY_BYTES);
+	unsigned char *key = v->sec->ftkey;
 	unsigned char pt[LABEL_PT], ad[LABEL_AD_MAX];
 	size_t adlen;
 	vault_status st;
 
-	if (key == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (label == NULL || len != VAULT_LABEL_BYTES) {
-		vault__secure_free(key);
+	if (label == NULL || len != VAULT_LABEL_BYTES)
 		return vault__err(v, VAULT_ERR_CORRUPT, "record label is malformed");
-	}
 	st = vault__class_key(v, case_id, cls, epoch, key);
 	if (st == VAULT_OK) {
 		crypto_kdf_derive_from_key(key + VAULT_KEY_BYTES, VAULT_KEY_BYTES, KDF_ID,
@@ -238,7 +228,7 @@ vault_status vault__label_open(vault *v, const char *case_id, unsigned int cls,
 		*size = get_u32(pt);
 	}
 	vault__wipe(pt, sizeof(pt));
-	vault__secure_free(key);
+	vault__wipe(key, 2 * VAULT_KEY_BYTES);
 	return st;
 }
 

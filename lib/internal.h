@@ -65,6 +65,10 @@ typedef struct vault_secrets {
 	/* A class key in use by the current operation: guarded memory without
 	 * an allocation per record. */
 	unsigned char scratch[VAULT_KEY_BYTES];
+	/* A class key and a key derived from it (freetext.c): tags and labels
+	 * are computed on every record operation, and a sodium_malloc each
+	 * would cost more than the record. */
+	unsigned char ftkey[2 * VAULT_KEY_BYTES];
 } vault_secrets;
 
 /* Unsealed keys kept for the life of the handle (class keys and
