@@ -624,7 +624,10 @@ typedef struct vault_record_info {
 	 * never reads past `size`, so the struct may grow) */
 	const char *redacted_by;   /**< who redacted this version, or NULL */
 	int64_t redacted_at;       /**< when (Unix seconds), or 0 */
-	const char *redact_reason; /**< why, or NULL */
+	const char *redact_reason; /**< why, or NULL; sealed for the auditors and
+	                                the owning organisation (1.1.0): others get
+	                                "[sealed for the auditors and the owning
+	                                organisation]" */
 } vault_record_info;
 
 typedef int (*vault_record_cb)(const vault_record_info *info, void *ctx);

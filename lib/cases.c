@@ -998,6 +998,7 @@ typedef struct list_item {
 	char name[VAULT_NAME_MAX + 1];
 	unsigned int cls;
 	size_t size;
+	char *redact_reason; /* a sealed one, opened (malloc'ed) */
 } list_item;
 
 static int list_item_cmp(const void *a, const void *b)
@@ -1100,8 +1101,14 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	if (st == VAULT_OK && rb.nrow > 0 &&
 	    (items = calloc(rb.nrow, sizeof(*items))) == NULL)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	for (r = 0; st == VAULT_OK && r < rb.nrow; r++)
+	for (r = 0; st == VAULT_OK && r < rb.nrow; r++) {
+		const char *why = RB_TEXT(&rb, r, 9);
 		st = list_open(v, case_id, &rb, r, &items[r]);
+		/* A redaction's reason, sealed for the reviewers: opened for one
+		 * of them, a placeholder for other readers. */
+		if (st == VAULT_OK && vault__reason_is_sealed(why))
+			st = vault__reason_open(v, case_id, why, &items[r].redact_reason);
+	}
 	/* A history's entry names the record by its tag (in its first class). */
 	if (name != NULL && rb.nrow > 0 && items != NULL)
 		rec_target(&g, &rr, items[0].cls);
@@ -1125,9 +1132,17 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		info.redacted_by = redacted ? RB_TEXT(&rb, i, 7) : NULL;
 		info.redacted_at = redacted ? RB_INT64(&rb, i, 8) : 0;
 		info.redact_reason = redacted ? RB_TEXT(&rb, i, 9) : NULL;
+		if (redacted && vault__reason_is_sealed(info.redact_reason))
+			info.redact_reason = items[r].redact_reason ? items[r].redact_reason
+			                                            : VAULT_REASON_SEALED;
 		if (redacted || info.deleted)
 			info.size = 0;
 		ret = cb(&info, ctx);
+	}
+	for (r = 0; items != NULL && r < rb.nrow; r++) {
+		if (items[r].redact_reason != NULL)
+			vault__wipe(items[r].redact_reason, strlen(items[r].redact_reason));
+		free(items[r].redact_reason);
 	}
 	if (items != NULL)
 		vault__wipe(items, rb.nrow * sizeof(*items));
@@ -1218,6 +1233,23 @@ static void redact_fill(gate *g, void *ctx)
 	g->ev.classes = g->req.classes;
 }
 
+/* A redaction's reason may name her: the entry and the row hold it sealed
+ * for the reviewers (freetext.c), *sealed (the caller frees it). */
+static vault_status seal_reason(gate *g, const char *case_id, const char *reason,
+                                char **sealed, vault_status st)
+{
+	vault_status sst;
+
+	*sealed = NULL;
+	if (reason == NULL || !g->in_txn)
+		return st;
+	sst = vault__reason_seal(g->v, case_id, g->have_case ? g->cs.owner_org : "", reason,
+	                         sealed);
+	if (sst == VAULT_OK)
+		g->ev.reason = *sealed;
+	return st == VAULT_OK ? sst : st;
+}
+
 static vault_status check_reason(vault *v, const char *reason, int required)
 {
 	if (reason == NULL || reason[0] == '\0')
@@ -1236,6 +1268,7 @@ static vault_status check_reason(vault *v, const char *reason, int required)
 vault_status vault_record_redact(vault *v, const char *case_id, const char *name,
                                  unsigned int cls, uint32_t version, const char *reason)
 {
+	char *sealed = NULL;
 	redact_ctx c;
 	vault_status st;
 	gate g;
@@ -1259,7 +1292,7 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 	c.reason = reason;
 	st = vault__gate_open(v, &g, "record.redact", POLICY_REDACT, case_id, NULL,
 	                      VAULT_CLASS_GENERAL, redact_fill, &c);
-	g.ev.reason = reason;
+	st = seal_reason(&g, case_id, reason, &sealed, st);
 	rec_done(&c.r);
 	if (st == VAULT_OK && c.r.nokey)
 		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
@@ -1270,8 +1303,9 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "version %u is already redacted",
 		                (unsigned)version);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, c.r.cls, name, &c.r, version, reason);
+		st = redact_rows(v, case_id, c.r.cls, name, &c.r, version, sealed);
 	st = vault__gate_close(&g, st);
+	free(sealed);
 	if (st == VAULT_OK)
 		scrub_wal(v);
 	return st;
@@ -1284,7 +1318,7 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	vault_buf buf = VAULT_BUF_INIT;
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *vs = NULL;
-	char why[VAULT_TEXT_MAX + 64];
+	char why[VAULT_TEXT_MAX + 64], *sealed = NULL, *sealed_why = NULL;
 	int down = to < from; /* general 1 < sensitive 2 < safety 4 */
 	size_t i;
 	redact_ctx c;
@@ -1313,7 +1347,7 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	 * owning organisation's supervisors, with a reason, reviewed. */
 	st = vault__gate_open(v, &g, "record.reclassify", down ? POLICY_REDACT : POLICY_WRITE,
 	                      case_id, NULL, from | to, redact_fill, &c);
-	g.ev.reason = reason;
+	st = seal_reason(&g, case_id, reason, &sealed, st);
 	rec_done(&c.r);
 	if (st == VAULT_OK && c.r.nokey)
 		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
@@ -1362,10 +1396,18 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	vault__rows_free(&rb);
 	snprintf(why, sizeof(why), "moved to %s%s%s", vault_class_name((vault_class)to),
 	         reason ? ": " : "", reason ? reason : "");
+	/* The row's reason, sealed as the entry's is; a move up without a
+	 * reason says only where the record went. */
+	if (st == VAULT_OK && reason != NULL)
+		st = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "", why,
+		                        &sealed_why);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, from, name, &c.r, 0, why);
+		st = redact_rows(v, case_id, from, name, &c.r, 0, sealed_why ? sealed_why : why);
+	vault__wipe(why, sizeof(why));
 	vault_buf_free(&buf);
 	st = vault__gate_close(&g, st);
+	free(sealed);
+	free(sealed_why);
 	if (st == VAULT_OK) {
 		scrub_wal(v);
 		if (out_version != NULL)

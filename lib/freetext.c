@@ -359,8 +359,8 @@ vault_status vault__consent_open(vault *v, const char *case_id, const char *cons
 }
 
 /* ---- reasons reviewed by the auditors ---------------------------------------
- * A break-glass reason (and the reason of a consent on an emergency basis)
- * is read by those who review it: every auditor, and the organisation that
+ * A break-glass reason (the reason of a consent on an emergency basis, of
+ * a redaction or a reclassification) is read by those who review it: every auditor, and the organisation that
  * owns the case.  It is sealed for them, in the audit entry's `reason` (the
  * entry's hash and signature cover the sealed text) and in the row:
  *   "sealed:" base64( 0x01 | n | n x (kind | u32 epoch | crypto_box_seal(K))
@@ -370,6 +370,8 @@ vault_status vault__consent_open(vault *v, const char *case_id, const char *cons
  * members' key of that epoch.  K is random, per reason. */
 
 #define REASON_PREFIX "sealed:"
+/* A reason, or a redaction's "moved to <class>: <reason>". */
+#define REASON_TEXT_MAX (VAULT_TEXT_MAX + 64)
 #define REASON_SEAL_BYTES (1 + 4 + VAULT_SEAL_OVERHEAD + VAULT_KEY_BYTES)
 #define REASON_MAX_RECIPIENTS 64
 
@@ -402,7 +404,7 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 	*out = NULL;
 	if (key == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (strlen(case_id) >= VAULT_ID_BUFSIZE || rl > VAULT_TEXT_MAX) {
+	if (strlen(case_id) >= VAULT_ID_BUFSIZE || rl > REASON_TEXT_MAX) {
 		vault__secure_free(key);
 		return vault__err(v, VAULT_ERR_INVALID, "reason too long");
 	}
@@ -519,7 +521,7 @@ vault_status vault__reason_open(vault *v, const char *case_id, const char *text,
 		st = vault__err(v, VAULT_ERR_CORRUPT, "a sealed reason fails authentication");
 	if (st == VAULT_OK) {
 		(*out)[rl] = '\0';
-		if (strlen(*out) != rl || !vault__valid_text(*out, VAULT_TEXT_MAX, 1))
+		if (strlen(*out) != rl || !vault__valid_text(*out, REASON_TEXT_MAX, 1))
 			st = vault__err(v, VAULT_ERR_CORRUPT, "a sealed reason is not text");
 	}
 	if (st != VAULT_OK) {

@@ -428,6 +428,60 @@ static long long fixture_int(const char *dir, const char *sql)
 	return r;
 }
 
+struct why {
+	char reason[256];
+};
+
+static int why_cb(const vault_record_info *info, void *ctx)
+{
+	struct why *w = ctx;
+
+	if (info->redact_reason != NULL)
+		snprintf(w->reason, sizeof(w->reason), "%s", info->redact_reason);
+	return 0;
+}
+
+/* A redaction's reason (it may name her) is in no column either; the
+ * history gives it to the owning organisation, not to a reader of another
+ * organisation the record is shared with. */
+static void test_freetext__redaction_reason_sealed(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], where[1024];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	struct why w;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw", cs, "visit", VAULT_CLASS_GENERAL, "at 9 on Tuesday");
+	th_put(dir, "cav_cw", cs, "visit", VAULT_CLASS_GENERAL, "cancelled");
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	must(v, vault_consent_add(v, cs, &co, cid), "consent");
+	so.consent_id = cid;
+	must(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so), "share");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	must(v, vault_record_redact(v, cs, "visit", VAULT_CLASS_GENERAL, 1,
+	                            "Maria " SURNAME " asked for it to go"), "redact");
+	memset(&w, 0, sizeof(w));
+	must(v, vault_record_history(v, cs, "visit", why_cb, &w), "history");
+	assert_string_equal(w.reason, "Maria " SURNAME " asked for it to go");
+	vault_close(v);
+	if (db_contains(dir, "cuav_cw", SURNAME, where, sizeof(where)))
+		fail_msg("the redaction reason is in clear in %s", where);
+	v = th_open(dir, "cas_cw");
+	memset(&w, 0, sizeof(w));
+	must(v, vault_record_history(v, cs, "visit", why_cb, &w), "history (shared)");
+	assert_string_equal(w.reason, "[sealed for the auditors and the owning organisation]");
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	FILE *a = fopen(from, "rb"), *b;
@@ -515,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_freetext__padme_and_unpad),
 		cmocka_unit_test(test_freetext__tag_stable_across_key_rotation),
 		cmocka_unit_test(test_freetext__label_moved_is_corrupt),
+		cmocka_unit_test(test_freetext__redaction_reason_sealed),
 		cmocka_unit_test(test_freetext__vault_from_1_0_0_converted_on_first_write),
 	};
 
