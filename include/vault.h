@@ -624,7 +624,10 @@ typedef struct vault_record_info {
 	 * never reads past `size`, so the struct may grow) */
 	const char *redacted_by;   /**< who redacted this version, or NULL */
 	int64_t redacted_at;       /**< when (Unix seconds), or 0 */
-	const char *redact_reason; /**< why, or NULL */
+	const char *redact_reason; /**< why, or NULL; sealed for the auditors and
+	                                the owning organisation (1.1.0): others get
+	                                "[sealed for the auditors and the owning
+	                                organisation]" */
 } vault_record_info;
 
 typedef int (*vault_record_cb)(const vault_record_info *info, void *ctx);
@@ -795,6 +798,11 @@ typedef int (*vault_consent_cb)(const vault_consent_info *info, void *ctx);
 VAULT_API vault_status vault_consent_add(vault *v, const char *case_id,
                                          const vault_consent_options *opts,
                                          char out_id[VAULT_ID_BUFSIZE]);
+/**
+ * The consents of a case, oldest first.  Purpose and reason are sealed
+ * under the case's general class key (1.1.0): a caller who holds no key of
+ * that class gets "" for both.
+ */
 VAULT_API vault_status vault_consent_foreach(vault *v, const char *case_id,
                                              vault_consent_cb cb, void *ctx);
 /** Withdraw a consent and revoke (with key rotation) every grant resting on
@@ -909,7 +917,12 @@ typedef struct vault_audit_entry {
 	const char *target;  /**< record name, user, organisation, ... or "" */
 	const char *cls;     /**< class list or "" */
 	vault_outcome outcome;
-	const char *reason;  /**< why refused, or the break-glass reason; or "" */
+	const char *reason;  /**< why refused, or the break-glass reason; or "".
+	                          A break-glass or emergency-consent reason is
+	                          stored sealed for the auditors and the owning
+	                          organisation (1.1.0): opened here for them,
+	                          "[sealed for the auditors and the owning
+	                          organisation]" for anyone else. */
 	const char *purpose;
 	const char *newkey;  /**< hex public keys this entry introduces, or "" */
 	const char *prev;    /**< hex */

@@ -3,7 +3,11 @@
  *
  * A record version is encrypted with XChaCha20-Poly1305 under the current
  * key of its (case, class), with a random nonce; the associated data binds
- * case id, record name, version, class and key epoch (crypto.c).
+ * case id, record name, version, class and key epoch (crypto.c), and the
+ * Padme padding of the content (freetext.c).  Its row names it by its tag,
+ * never by its name (freetext.c): look-ups compute the tag, listings open
+ * the label.  Rows of 1.x, which hold the name as TEXT, are converted by the
+ * first write to their record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,9 +196,36 @@ static vault_status check_record_args(vault *v, const char *case_id, const char 
 	return st;
 }
 
+/* The tag of (case, cls, name) into tag, *have = 1; *have = 0 if the
+ * caller holds no key of that class (then no row of it can be found). */
+static vault_status tag_of(vault *v, const char *case_id, unsigned int cls,
+                           const char *name, unsigned char tag[VAULT_NAME_TAG_BYTES],
+                           int *have)
+{
+	vault_status st = vault__name_tag(v, case_id, cls, name, tag);
+
+	*have = st == VAULT_OK;
+	return st == VAULT_ERR_DENIED ? VAULT_OK : st;
+}
+
+/* The associated data of a version's content: the record's place, and a
+ * last byte for content padded with Padme, so a row cannot claim the other
+ * format. */
+static size_t content_ad(unsigned char *ad, size_t cap, const char *case_id,
+                         const char *name, uint32_t ver, unsigned int cls, uint32_t epoch,
+                         int padded)
+{
+	size_t n = vault__record_ad(ad, cap - 1, case_id, name, ver, cls, epoch);
+
+	if (n != 0 && padded)
+		ad[n++] = 1;
+	return n;
+}
+
 /* Versions count per record, and a record is (case, class, name): a writer
  * learns nothing of a same-named record in a class he cannot read. */
-static vault_status next_version(vault *v, const char *case_id, const char *name,
+static vault_status next_version(vault *v, const char *case_id,
+                                 const unsigned char tag[VAULT_NAME_TAG_BYTES],
                                  unsigned int cls, uint32_t *ver)
 {
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_MAXVER);
@@ -203,7 +234,7 @@ static vault_status next_version(vault *v, const char *case_id, const char *name
 	if (s == NULL)
 		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, case_id);
-	vault__bind_text(s, 2, name);
+	sqlite3_bind_blob(s, 2, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, (int)cls);
 	rc = sqlite3_step(s);
 	*ver = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) + 1 : 1;
@@ -258,7 +289,8 @@ vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 /* The row a light put or delete wrote, to take back if its audit entry
  * cannot be written. */
 typedef struct written {
-	const char *case_id, *name;
+	const char *case_id;
+	const unsigned char *tag;
 	unsigned int cls;
 	uint32_t version;
 } written;
@@ -276,7 +308,7 @@ static vault_status undo_version(gate *g)
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, w->case_id);
-	vault__bind_text(s, 2, w->name);
+	sqlite3_bind_blob(s, 2, w->tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, w->version);
 	sqlite3_bind_int(s, 4, (int)w->cls);
 	st = vault__sql_status(g->v, sqlite3_step(s), "undo");
@@ -286,29 +318,160 @@ static vault_status undo_version(gate *g)
 	return st;
 }
 
+/* Convert the rows 1.x wrote of (case, cls, name), which hold its name in
+ * clear: name becomes the tag, a label seals name and size, and content is
+ * re-encrypted padded, under the key of its own epoch with a new nonce.
+ * Run by the first write to the record, which holds its keys. */
+static vault_status convert_legacy(vault *v, const char *case_id, unsigned int cls,
+                                   const char *name,
+                                   const unsigned char tag[VAULT_NAME_TAG_BYTES])
+{
+	rowbuf rb = {NULL, 0, 0, 0};
+	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_LEGACY);
+	vault_buf pt = VAULT_BUF_INIT;
+	unsigned char label[VAULT_LABEL_BYTES], nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX];
+	unsigned char *key = v->sec->scratch, *ct = NULL;
+	vault_status st;
+	size_t i;
+	int rc;
+
+	/* Every write asks; once converted, a record never needs it again. */
+	if (s == NULL)
+		return prepare_failed(v, "prepare");
+	vault__bind_text(s, 1, case_id);
+	vault__bind_text(s, 2, name);
+	sqlite3_bind_int(s, 3, (int)cls);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return VAULT_OK;
+	if (rc != SQLITE_ROW)
+		return vault__sql_status(v, rc, "record");
+	s = NULL;
+	st = vault__prepare(v, "SELECT version, epoch, deleted, size, nonce, ct FROM records"
+	                       " WHERE case_id = ?1 AND name = ?2 AND class = ?3", &s);
+	if (st == VAULT_OK) {
+		vault__bind_text(s, 1, case_id);
+		vault__bind_text(s, 2, name);
+		sqlite3_bind_int(s, 3, (int)cls);
+		st = vault__rows_fetch(v, s, &rb);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (st == VAULT_OK && rb.nrow > 0)
+		st = vault__txn_savepoint(v); /* many rows: the light put takes one */
+	if (st == VAULT_OK && rb.nrow > 0)
+		st = vault__prepare(v, "UPDATE records SET name = ?4, label = ?5, size = ?6,"
+		                       " nonce = coalesce(?7, nonce), ct = coalesce(?8, ct),"
+		                       " padded = ?9 WHERE case_id = ?1 AND name = ?2"
+		                       " AND class = ?3 AND version = ?10", &s);
+	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
+		uint32_t ver = (uint32_t)RB_INT64(&rb, i, 0), epoch = (uint32_t)RB_INT64(&rb, i, 1);
+		int deleted = RB_INT(&rb, i, 2), has_ct;
+		size_t size = (size_t)RB_INT64(&rb, i, 3), clen, adlen, padded = 0;
+		sqlite3_value *nv = rb.val[i * (size_t)rb.ncol + 4];
+		sqlite3_value *cv = rb.val[i * (size_t)rb.ncol + 5];
+
+		has_ct = !deleted && sqlite3_value_type(cv) != SQLITE_NULL;
+		clen = has_ct ? (size_t)sqlite3_value_bytes(cv) : 0;
+		if (has_ct && (sqlite3_value_bytes(nv) != VAULT_AEAD_NONCE_BYTES ||
+		               clen != size + VAULT_AEAD_TAG_BYTES || size > VAULT_RECORD_MAX)) {
+			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+			break;
+		}
+		st = vault__label_seal(v, case_id, cls, ver, epoch, tag, name, has_ct ? size : 0,
+		                       label);
+		if (st == VAULT_OK && has_ct) {
+			st = vault__class_key(v, case_id, cls, epoch, key);
+			if (st == VAULT_OK && vault__buf_alloc(&pt, vault__padme(size)) != VAULT_OK)
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			if (st == VAULT_OK) {
+				adlen = content_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch, 0);
+				if (vault__aead_open(pt.data, sqlite3_value_blob(cv), clen, ad, adlen,
+				                     sqlite3_value_blob(nv), key) != 0)
+					st = vault__err(v, VAULT_ERR_CORRUPT, "record %s version %u fails"
+					                " authentication", name, (unsigned)ver);
+			}
+			if (st == VAULT_OK && vault__pad(pt.data, size, pt.len, &padded) != 0)
+				st = vault__err(v, VAULT_ERR_INVALID, "record too large to pad");
+			if (st == VAULT_OK &&
+			    (ct = vault__malloc(padded + VAULT_AEAD_TAG_BYTES)) == NULL)
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			if (st == VAULT_OK) {
+				vault__random(nonce, sizeof(nonce));
+				adlen = content_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch, 1);
+				vault__aead_seal(ct, pt.data, padded, ad, adlen, nonce, key);
+			}
+			vault_buf_free(&pt);
+		}
+		if (st == VAULT_OK) {
+			vault__bind_text(s, 1, case_id);
+			vault__bind_text(s, 2, name);
+			sqlite3_bind_int(s, 3, (int)cls);
+			sqlite3_bind_blob(s, 4, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
+			sqlite3_bind_blob(s, 5, label, sizeof(label), SQLITE_STATIC);
+			/* A deletion or redaction keeps no size worth more than Padme's. */
+			sqlite3_bind_int64(s, 6, has_ct ? (sqlite3_int64)padded
+			                                : deleted ? 0 : (sqlite3_int64)vault__padme(size));
+			if (has_ct) {
+				sqlite3_bind_blob(s, 7, nonce, sizeof(nonce), SQLITE_STATIC);
+				sqlite3_bind_blob(s, 8, ct, (int)(padded + VAULT_AEAD_TAG_BYTES),
+				                  SQLITE_STATIC);
+			} else {
+				sqlite3_bind_null(s, 7);
+				sqlite3_bind_null(s, 8);
+			}
+			sqlite3_bind_int(s, 9, has_ct);
+			sqlite3_bind_int64(s, 10, ver);
+			st = vault__sql_status(v, sqlite3_step(s), "convert record");
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+		}
+		free(ct);
+		ct = NULL;
+	}
+	sqlite3_finalize(s);
+	vault__rows_free(&rb);
+	vault__wipe(key, VAULT_KEY_BYTES);
+	return st;
+}
+
 static vault_status write_version(vault *v, const char *case_id, const char *name,
+                                  const unsigned char tag[VAULT_NAME_TAG_BYTES],
                                   unsigned int cls, const void *data, size_t len,
                                   int deleted, uint32_t *out_version)
 {
-	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX];
+	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX], label[VAULT_LABEL_BYTES];
 	unsigned char *key = NULL, *ct = NULL;
+	vault_buf pt = VAULT_BUF_INIT;
 	uint32_t epoch = 0, ver = 0;
 	sqlite3_stmt *s;
-	size_t adlen;
+	size_t adlen, padded = 0;
 	vault_status st;
 
-	st = next_version(v, case_id, name, cls, &ver);
+	st = convert_legacy(v, case_id, cls, name, tag);
+	if (st == VAULT_OK)
+		st = next_version(v, case_id, tag, cls, &ver);
 	if (st == VAULT_OK && !deleted)
 		st = vault__drop_lapsed_holders(v, case_id, cls);
 	if (st == VAULT_OK)
 		st = vault__class_epoch(v, case_id, cls, &epoch);
+	if (st == VAULT_OK)
+		st = vault__label_seal(v, case_id, cls, ver, epoch, tag, name, len, label);
 	if (st != VAULT_OK)
 		return st;
 	if (!deleted) {
 		key = v->sec->scratch;
-		ct = vault__malloc(len + VAULT_AEAD_TAG_BYTES);
-		if (ct == NULL) {
+		/* Padded in guarded memory, so the copy is wiped when freed. */
+		if (vault__buf_alloc(&pt, vault__padme(len)) != VAULT_OK ||
+		    (ct = vault__malloc(pt.len + VAULT_AEAD_TAG_BYTES)) == NULL) {
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (len > 0)
+			memcpy(pt.data, data, len);
+		if (vault__pad(pt.data, len, pt.len, &padded) != 0) {
+			st = vault__err(v, VAULT_ERR_INVALID, "record too large to pad");
 			goto cleanup;
 		}
 		/* The key must come from a seal the writer can open: holding
@@ -317,8 +480,8 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 		if (st != VAULT_OK)
 			goto cleanup;
 		vault__random(nonce, sizeof(nonce));
-		adlen = vault__record_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch);
-		vault__aead_seal(ct, data, len, ad, adlen, nonce, key);
+		adlen = content_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch, 1);
+		vault__aead_seal(ct, pt.data, padded, ad, adlen, nonce, key);
 	}
 	s = vault__stmt(v, ST_RECORD_INSERT);
 	if (s == NULL) {
@@ -326,12 +489,13 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 		goto cleanup;
 	}
 	vault__bind_text(s, 1, case_id);
-	vault__bind_text(s, 2, name);
+	sqlite3_bind_blob(s, 2, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, ver);
 	sqlite3_bind_int(s, 4, (int)cls);
 	sqlite3_bind_int64(s, 5, epoch);
 	sqlite3_bind_int(s, 6, deleted);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)len);
+	/* The padded size: the exact one is in the label. */
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)padded);
 	vault__bind_text(s, 8, v->user);
 	sqlite3_bind_int64(s, 9, vault__now());
 	if (deleted) {
@@ -339,16 +503,40 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 		sqlite3_bind_null(s, 11);
 	} else {
 		sqlite3_bind_blob(s, 10, nonce, sizeof(nonce), SQLITE_STATIC);
-		sqlite3_bind_blob(s, 11, ct, (int)(len + VAULT_AEAD_TAG_BYTES), SQLITE_STATIC);
+		sqlite3_bind_blob(s, 11, ct, (int)(padded + VAULT_AEAD_TAG_BYTES), SQLITE_STATIC);
 	}
+	sqlite3_bind_blob(s, 12, label, sizeof(label), SQLITE_STATIC);
+	sqlite3_bind_int(s, 13, !deleted);
 	st = vault__sql_status(v, sqlite3_step(s), "record");
 	sqlite3_reset(s);
 	if (st == VAULT_OK && out_version != NULL)
 		*out_version = ver;
 cleanup:
 	vault__wipe(v->sec->scratch, sizeof(v->sec->scratch));
+	vault_buf_free(&pt);
 	free(ct);
 	return st;
+}
+
+/* The put's look-up: the record's tag, and the audit entry names it by
+ * its tag. */
+typedef struct put_ctx {
+	const char *case_id, *name;
+	unsigned int cls;
+	unsigned char tag[VAULT_NAME_TAG_BYTES];
+	char tag_text[VAULT_NAME_TAG_TEXT];
+	int have_tag;
+} put_ctx;
+
+static void put_fill(gate *g, void *ctx)
+{
+	put_ctx *p = ctx;
+
+	g->fill_status = tag_of(g->v, p->case_id, p->cls, p->name, p->tag, &p->have_tag);
+	if (p->have_tag) {
+		vault__tag_text(p->tag, p->tag_text);
+		g->ev.target = p->tag_text;
+	}
 }
 
 vault_status vault_record_put(vault *v, const char *case_id, const char *name,
@@ -367,14 +555,18 @@ vault_status vault_record_put(vault *v, const char *case_id, const char *name,
 	if ((data == NULL && len > 0) || len > VAULT_RECORD_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "record data must be 0..%u bytes",
 		                  VAULT_RECORD_MAX);
-	written w = {case_id, name, (unsigned int)cls, 0};
+	put_ctx p = {case_id, name, (unsigned int)cls, {0}, "", 0};
+	written w = {case_id, p.tag, (unsigned int)cls, 0};
 
-	st = vault__gate_open_light(v, &g, "record.put", POLICY_WRITE, case_id, name, cls,
-	                            NULL, NULL);
+	st = vault__gate_open_light(v, &g, "record.put", POLICY_WRITE, case_id, NULL, cls,
+	                            put_fill, &p);
 	g.undo = undo_version;
 	g.undo_ctx = &w;
+	if (st == VAULT_OK && !p.have_tag)
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
 	if (st == VAULT_OK)
-		st = write_version(v, case_id, name, cls, data ? data : "", len, 0, &w.version);
+		st = write_version(v, case_id, name, p.tag, cls, data ? data : "", len, 0,
+		                   &w.version);
 	st = vault__gate_close(&g, st);
 	if (st == VAULT_OK && out_version != NULL)
 		*out_version = w.version;
@@ -403,7 +595,41 @@ typedef struct rec_row {
 	char redacted_by[VAULT_NAME_MAX + 1];
 	int64_t redacted_at;
 	char redact_reason[VAULT_TEXT_MAX + 1];
+	int padded; /* content padded with Padme: size is the padded size */
+	/* The tag of the name in each class (general, sensitive, safety)
+	 * whose key the caller holds; the audit entry names the record so. */
+	unsigned char tag[3][VAULT_NAME_TAG_BYTES];
+	int have_tag[3];
+	char tag_text[VAULT_NAME_TAG_TEXT];
+	int nokey; /* the caller holds no key of the class asked for */
 } rec_row;
+
+static int cls_index(unsigned int cls)
+{
+	return cls == VAULT_CLASS_GENERAL ? 0 : cls == VAULT_CLASS_SENSITIVE ? 1 : 2;
+}
+
+/* The tags of r->name in the classes of `classes`. */
+static vault_status rec_tags(vault *v, rec_row *r, unsigned int classes)
+{
+	unsigned int c;
+	vault_status st = VAULT_OK;
+
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		if ((classes & c) && !r->have_tag[cls_index(c)])
+			st = tag_of(v, r->case_id, c, r->name, r->tag[cls_index(c)],
+			            &r->have_tag[cls_index(c)]);
+	return st;
+}
+
+/* Name the record by its tag in class cls in the audit entry, if known. */
+static void rec_target(gate *g, rec_row *r, unsigned int cls)
+{
+	if (vault_class_name((vault_class)cls) != NULL && r->have_tag[cls_index(cls)]) {
+		vault__tag_text(r->tag[cls_index(cls)], r->tag_text);
+		g->ev.target = r->tag_text;
+	}
+}
 
 static void rec_done(rec_row *r)
 {
@@ -426,17 +652,43 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 	unsigned int have = 0, readable;
 	int rc;
 
+	unsigned int c;
+
 	if (s == NULL) {
 		g->fill_status = prepare_failed(v, "prepare");
 		return 0;
 	}
+	/* A class whose key the caller lacks: its tag is unknown, and its
+	 * rows are found only by a name in clear (1.x). */
+	if ((g->fill_status = rec_tags(v, r, VAULT_CLASS_ALL)) != VAULT_OK)
+		return 0;
 	vault__bind_text(s, 1, r->case_id);
 	vault__bind_text(s, 2, r->name);
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
+		if (r->have_tag[cls_index(c)])
+			sqlite3_bind_blob(s, 3 + cls_index(c), r->tag[cls_index(c)],
+			                  VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		have |= (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
 	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		g->fill_status = vault__sql_status(v, rc, "record");
+		return 0;
+	}
+	if (have == 0 && (!r->have_tag[0] || !r->have_tag[1] || !r->have_tag[2])) {
+		/* It may be in a class whose key she lacks, where no tag of hers
+		 * finds it: decide on all those classes, as if it were there, so
+		 * that a refusal does not depend on whether it exists (and the
+		 * entry says every class it may be in: none can be told). */
+		unsigned int untagged = 0;
+		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
+			if (!r->have_tag[cls_index(c)])
+				untagged |= c;
+		r->nokey = 1;
+		r->cls = untagged & (~untagged + 1);
+		g->req.classes = untagged;
+		g->ev.classes = untagged;
 		return 0;
 	}
 	if (have == 0) {
@@ -450,7 +702,6 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 	readable = d.allow ? have & d.readable : 0;
 	if (readable != 0 && (readable & (readable - 1)) != 0) {
 		char list[64] = "";
-		unsigned int c;
 		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
 			if (readable & c)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
@@ -476,11 +727,20 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 
 	if (s == NULL)
 		return prepare_failed(v, "prepare");
+	if (vault_class_name((vault_class)cls) == NULL)
+		return vault__err(v, VAULT_ERR_INVALID, "unknown class");
+	if ((st = rec_tags(v, r, cls)) != VAULT_OK)
+		return st;
 	vault__bind_text(s, 1, r->case_id);
 	vault__bind_text(s, 2, r->name);
 	if (r->want)
 		sqlite3_bind_int64(s, 3, r->want);
 	sqlite3_bind_int(s, 4, (int)cls);
+	if (r->have_tag[cls_index(cls)])
+		sqlite3_bind_blob(s, 5, r->tag[cls_index(cls)], VAULT_NAME_TAG_BYTES,
+		                  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
@@ -493,7 +753,7 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	/* The row served is a fact, and (for "the latest") no newer version
 	 * of it is: a version removed or rewritten around the library is an
 	 * integrity error, never an older text served as the newest. */
-	st = vault__facts_check_row(v, "records", sqlite3_column_int64(s, 12), r->want == 0);
+	st = vault__facts_check_row(v, "records", sqlite3_column_int64(s, 14), r->want == 0);
 	if (st != VAULT_OK) {
 		sqlite3_reset(s);
 		return st;
@@ -505,6 +765,9 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	r->size = (size_t)sqlite3_column_int64(s, 4);
 	snprintf(r->author, sizeof(r->author), "%s", (const char *)sqlite3_column_text(s, 5));
 	r->created = sqlite3_column_int64(s, 6);
+	r->padded = sqlite3_column_int(s, 13) != 0;
+	/* The exact size is in the label (read by listings), or comes out of
+	 * the padding: for content, size is what the row stores. */
 	r->redacted = sqlite3_column_type(s, 9) != SQLITE_NULL;
 	if (r->redacted) {
 		snprintf(r->redacted_by, sizeof(r->redacted_by), "%s",
@@ -539,7 +802,19 @@ static void record_fill(gate *g, void *ctx)
 
 	if (cls == 0 && (cls = resolve_class(g, r)) == 0)
 		return;
+	if ((g->fill_status = rec_tags(g->v, r, cls)) != VAULT_OK)
+		return;
+	if (!r->have_tag[cls_index(cls)]) {
+		/* Without the key no row can be found: decide on the class
+		 * asked for, as if it were there; allowed, it is a refusal. */
+		r->nokey = 1;
+		r->cls = cls;
+		g->req.classes = cls;
+		g->ev.classes = cls;
+		return;
+	}
 	st = read_row(g->v, r, cls);
+	rec_target(g, r, cls);
 	if (st == VAULT_ERR_NOT_FOUND) {
 		g->fill_status = st;
 		/* Decided on the class asked for: "not found" only to a reader. */
@@ -579,18 +854,31 @@ static vault_status decrypt_row(vault *v, rec_row *r, vault_buf *buf)
 	size_t adlen;
 	vault_status st;
 
+	size_t len;
+
 	if (r->ctlen - VAULT_AEAD_TAG_BYTES != r->size)
 		return vault__err(v, VAULT_ERR_CORRUPT, "record size does not match");
 	st = vault__class_key(v, r->case_id, r->cls, r->epoch, key);
 	if (st == VAULT_OK && vault__buf_alloc(buf, r->size) != VAULT_OK)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (st == VAULT_OK) {
-		adlen = vault__record_ad(ad, sizeof(ad), r->case_id, r->name, r->version, r->cls,
-		                         r->epoch);
+		adlen = content_ad(ad, sizeof(ad), r->case_id, r->name, r->version, r->cls,
+		                   r->epoch, r->padded);
 		if (vault__aead_open(buf->data, r->ct, r->ctlen, ad, adlen, r->nonce, key) != 0)
 			st = vault__err(v, VAULT_ERR_CORRUPT,
 			                "record %s version %u fails authentication", r->name,
 			                (unsigned)r->version);
+	}
+	if (st == VAULT_OK && r->padded) {
+		/* Authenticated, so a bad padding is a writer's bug, not an attack. */
+		if (vault__unpad(buf->data, buf->len, &len) != 0) {
+			st = vault__err(v, VAULT_ERR_CORRUPT, "record %s version %u: bad padding",
+			                r->name, (unsigned)r->version);
+		} else {
+			vault__wipe(buf->data + len, buf->len - len);
+			buf->len = len;
+			r->size = len;
+		}
 	}
 	vault__wipe(key, 32);
 	return st;
@@ -635,8 +923,10 @@ vault_status vault_record_get_v2(vault *v, const char *case_id, const char *name
 	r.want = version;
 	r.want_cls = cls;
 	/* Light: a get writes nothing but its audit entry. */
-	st = vault__gate_open_light(v, &g, "record.get", POLICY_READ, case_id, name,
+	st = vault__gate_open_light(v, &g, "record.get", POLICY_READ, case_id, NULL,
 	                            VAULT_CLASS_GENERAL, record_fill, &r);
+	if (st == VAULT_OK && r.nokey)
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is deleted", name);
 	if (st == VAULT_OK && r.redacted)
@@ -687,23 +977,78 @@ vault_status vault_record_delete_v2(vault *v, const char *case_id, const char *n
 	r.case_id = case_id;
 	r.name = name;
 	r.want_cls = cls;
-	written w = {case_id, name, 0, 0};
+	written w = {case_id, NULL, 0, 0};
 
-	st = vault__gate_open_light(v, &g, "record.delete", POLICY_WRITE, case_id, name,
+	st = vault__gate_open_light(v, &g, "record.delete", POLICY_WRITE, case_id, NULL,
 	                            VAULT_CLASS_GENERAL, record_fill, &r);
 	g.undo = undo_version;
 	g.undo_ctx = &w;
 	rec_done(&r);
+	if (st == VAULT_OK && r.nokey)
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
 	if (st == VAULT_OK && r.deleted)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s is already deleted", name);
 	w.cls = r.cls;
-	if (st == VAULT_OK)
-		st = write_version(v, case_id, name, r.cls, NULL, 0, 1, &w.version);
+	if (st == VAULT_OK && !r.have_tag[cls_index(r.cls)])
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
+	if (st == VAULT_OK) {
+		w.tag = r.tag[cls_index(r.cls)];
+		st = write_version(v, case_id, name, w.tag, r.cls, NULL, 0, 1, &w.version);
+	}
 	st = vault__gate_close(&g, st);
 	if (st == VAULT_OK && out_version != NULL)
 		*out_version = w.version;
 	return st;
 }
+
+/* One row of a listing, its name and size out of its label. */
+typedef struct list_item {
+	size_t row;
+	char name[VAULT_NAME_MAX + 1];
+	unsigned int cls;
+	size_t size;
+	char *redact_reason; /* a sealed one, opened (malloc'ed) */
+} list_item;
+
+static int list_item_cmp(const void *a, const void *b)
+{
+	const list_item *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->cls < y->cls ? -1 : x->cls > y->cls;
+}
+
+/* Name and exact size of listed row i: from its label, or, for a row of
+ * 1.x, from its columns. */
+static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, size_t i,
+                              list_item *it)
+{
+	sqlite3_value *nv = rb->val[i * (size_t)rb->ncol + 0];
+	sqlite3_value *lv = rb->val[i * (size_t)rb->ncol + 11];
+	unsigned char tag[VAULT_NAME_TAG_BYTES];
+
+	it->row = i;
+	it->cls = (unsigned int)RB_INT(rb, i, 2);
+	if (sqlite3_value_type(lv) == SQLITE_NULL) {
+		const char *name = RB_TEXT(rb, i, 0);
+		if (sqlite3_value_type(nv) != SQLITE_TEXT || !vault__valid_name(name))
+			return vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+		snprintf(it->name, sizeof(it->name), "%s", name);
+		it->size = (size_t)RB_INT64(rb, i, 4);
+		return VAULT_OK;
+	}
+	if (sqlite3_value_type(nv) != SQLITE_BLOB ||
+	    sqlite3_value_bytes(nv) != VAULT_NAME_TAG_BYTES ||
+	    vault_class_name((vault_class)it->cls) == NULL)
+		return vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+	memcpy(tag, sqlite3_value_blob(nv), sizeof(tag));
+	return vault__label_open(v, case_id, it->cls, (uint32_t)RB_INT64(rb, i, 1),
+	                         (uint32_t)RB_INT64(rb, i, 10), tag, sqlite3_value_blob(lv),
+	                         (size_t)sqlite3_value_bytes(lv), it->name, &it->size);
+}
+
+#define LIST_COLS "r.name, r.version, r.class, r.deleted, r.size, r.author, r.created," \
+                  " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label"
 
 static vault_status list_records(vault *v, const char *action, const char *case_id,
                                  const char *name, unsigned int cls, vault_record_cb cb,
@@ -711,8 +1056,11 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 {
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
+	list_item *items = NULL;
+	rec_row rr;
 	vault_status st;
 	size_t r;
+	unsigned int c;
 	int ret = 0;
 	gate g;
 
@@ -725,48 +1073,89 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		st = check_class_or_any(v, cls);
 	if (st != VAULT_OK)
 		return st;
-	st = vault__gate_open(v, &g, action, POLICY_META, case_id, name, cls, NULL, NULL);
-	if (st == VAULT_OK && name != NULL)
-		st = vault__prepare(v, "SELECT name, version, class, deleted, size, author,"
-		                       " created, redacted_by, redacted_at, redact_reason"
-		                       " FROM records WHERE case_id = ?1 AND name = ?2"
-		                       " AND (class & ?3) != 0 ORDER BY class, version", &s);
-	else if (st == VAULT_OK)
-		st = vault__prepare(v, "SELECT r.name, r.version, r.class, r.deleted, r.size,"
-		                       " r.author, r.created, r.redacted_by, r.redacted_at,"
-		                       " r.redact_reason FROM records r WHERE r.case_id = ?1"
+	memset(&rr, 0, sizeof(rr));
+	rr.case_id = case_id;
+	rr.name = name;
+	st = vault__gate_open(v, &g, action, POLICY_META, case_id, NULL, cls, NULL, NULL);
+	if (st == VAULT_OK && name != NULL) {
+		/* By tag in each class she reads (or by name, a 1.x record). */
+		st = rec_tags(v, &rr, g.dec.readable & (cls ? cls : VAULT_CLASS_ALL));
+		if (st == VAULT_OK)
+			st = vault__prepare(v, "SELECT " LIST_COLS " FROM records r WHERE"
+			                       " r.case_id = ?1 AND r.name IN (?2, ?4, ?5, ?6) AND"
+			                       " (r.name = ?2 OR (r.class = 1 AND r.name = ?4) OR"
+			                       " (r.class = 2 AND r.name = ?5) OR"
+			                       " (r.class = 4 AND r.name = ?6))"
+			                       " AND (r.class & ?3) != 0 ORDER BY r.class, r.version", &s);
+	} else if (st == VAULT_OK) {
+		st = vault__prepare(v, "SELECT " LIST_COLS " FROM records r WHERE r.case_id = ?1"
 		                       " AND (r.class & ?3) != 0 AND r.version = (SELECT MAX(version)"
 		                       " FROM records WHERE case_id = r.case_id AND name = r.name"
-		                       " AND class = r.class) ORDER BY r.name, r.class", &s);
+		                       " AND class = r.class)", &s);
+	}
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
-		if (name != NULL)
+		if (name != NULL) {
 			vault__bind_text(s, 2, name);
+			for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1)
+				if (rr.have_tag[cls_index(c)])
+					sqlite3_bind_blob(s, 4 + cls_index(c), rr.tag[cls_index(c)],
+					                  VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
+		}
 		/* Names of records in classes the caller cannot read stay hidden. */
 		sqlite3_bind_int(s, 3, (int)(g.dec.readable & (cls ? cls : VAULT_CLASS_ALL)));
 		st = vault__rows_fetch(v, s, &rb);
 	}
 	sqlite3_finalize(s);
-	/* The rows reach the caller only once the entry is committed. */
+	if (st == VAULT_OK && rb.nrow > 0 &&
+	    (items = calloc(rb.nrow, sizeof(*items))) == NULL)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	for (r = 0; st == VAULT_OK && r < rb.nrow; r++) {
+		const char *why = RB_TEXT(&rb, r, 9);
+		st = list_open(v, case_id, &rb, r, &items[r]);
+		/* A redaction's reason, sealed for the reviewers: opened for one
+		 * of them, a placeholder for other readers. */
+		if (st == VAULT_OK && vault__reason_is_sealed(why))
+			st = vault__reason_open(v, case_id, why, &items[r].redact_reason);
+	}
+	/* A history's entry names the record by its tag (in its first class). */
+	if (name != NULL && rb.nrow > 0 && items != NULL)
+		rec_target(&g, &rr, items[0].cls);
 	st = vault__gate_close(&g, st);
+	/* Listings come sorted by name, then class; histories as selected. */
+	if (st == VAULT_OK && name == NULL && rb.nrow > 1)
+		qsort(items, rb.nrow, sizeof(*items), list_item_cmp);
+	/* The rows reach the caller only once the entry is committed. */
 	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
 		vault_record_info info;
-		int redacted = RB_TEXT(&rb, r, 7) != NULL;
+		size_t i = items[r].row;
+		int redacted = RB_TEXT(&rb, i, 7) != NULL;
 		info.case_id = case_id;
-		info.name = RB_TEXT(&rb, r, 0);
-		info.version = (uint32_t)RB_INT64(&rb, r, 1);
-		info.cls = (vault_class)RB_INT(&rb, r, 2);
-		info.deleted = RB_INT(&rb, r, 3);
-		info.size = (size_t)RB_INT64(&rb, r, 4);
-		info.author = RB_TEXT(&rb, r, 5);
-		info.created = RB_INT64(&rb, r, 6);
-		info.redacted_by = redacted ? RB_TEXT(&rb, r, 7) : NULL;
-		info.redacted_at = redacted ? RB_INT64(&rb, r, 8) : 0;
-		info.redact_reason = redacted ? RB_TEXT(&rb, r, 9) : NULL;
-		if (redacted)
+		info.name = items[r].name;
+		info.version = (uint32_t)RB_INT64(&rb, i, 1);
+		info.cls = (vault_class)items[r].cls;
+		info.deleted = RB_INT(&rb, i, 3);
+		info.size = items[r].size;
+		info.author = RB_TEXT(&rb, i, 5);
+		info.created = RB_INT64(&rb, i, 6);
+		info.redacted_by = redacted ? RB_TEXT(&rb, i, 7) : NULL;
+		info.redacted_at = redacted ? RB_INT64(&rb, i, 8) : 0;
+		info.redact_reason = redacted ? RB_TEXT(&rb, i, 9) : NULL;
+		if (redacted && vault__reason_is_sealed(info.redact_reason))
+			info.redact_reason = items[r].redact_reason ? items[r].redact_reason
+			                                            : VAULT_REASON_SEALED;
+		if (redacted || info.deleted)
 			info.size = 0;
 		ret = cb(&info, ctx);
 	}
+	for (r = 0; items != NULL && r < rb.nrow; r++) {
+		if (items[r].redact_reason != NULL)
+			vault__wipe(items[r].redact_reason, strlen(items[r].redact_reason));
+		free(items[r].redact_reason);
+	}
+	if (items != NULL)
+		vault__wipe(items, rb.nrow * sizeof(*items));
+	free(items);
 	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
@@ -806,14 +1195,15 @@ static void scrub_wal(vault *v)
 /* Remove the ciphertext of `version` (0: every version that has one) of a
  * record and say who did it and why. */
 static vault_status redact_rows(vault *v, const char *case_id, unsigned int cls,
-                                const char *name, uint32_t version, const char *reason)
+                                const char *name, const rec_row *r, uint32_t version,
+                                const char *reason)
 {
 	sqlite3_stmt *s;
 	vault_status st;
 
 	st = vault__prepare(v, "UPDATE records SET nonce = NULL, ct = NULL,"
 	                       " redacted_by = ?5, redacted_at = ?6, redact_reason = ?7"
-	                       " WHERE case_id = ?1 AND class = ?2 AND name = ?3"
+	                       " WHERE case_id = ?1 AND class = ?2 AND name IN (?3, ?8)"
 	                       " AND (?4 = 0 OR version = ?4) AND deleted = 0"
 	                       " AND redacted_by IS NULL", &s);
 	if (st != VAULT_OK)
@@ -821,6 +1211,9 @@ static vault_status redact_rows(vault *v, const char *case_id, unsigned int cls,
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	vault__bind_text(s, 3, name);
+	if (r->have_tag[cls_index(cls)])
+		sqlite3_bind_blob(s, 8, r->tag[cls_index(cls)], VAULT_NAME_TAG_BYTES,
+		                  SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, version);
 	vault__bind_text(s, 5, v->user);
 	sqlite3_bind_int64(s, 6, vault__now());
@@ -849,6 +1242,23 @@ static void redact_fill(gate *g, void *ctx)
 	g->ev.classes = g->req.classes;
 }
 
+/* A redaction's reason may name her: the entry and the row hold it sealed
+ * for the reviewers (freetext.c), *sealed (the caller frees it). */
+static vault_status seal_reason(gate *g, const char *case_id, const char *reason,
+                                char **sealed, vault_status st)
+{
+	vault_status sst;
+
+	*sealed = NULL;
+	if (reason == NULL || !g->in_txn)
+		return st;
+	sst = vault__reason_seal(g->v, case_id, g->have_case ? g->cs.owner_org : "", reason,
+	                         sealed);
+	if (sst == VAULT_OK)
+		g->ev.reason = *sealed;
+	return st == VAULT_OK ? sst : st;
+}
+
 static vault_status check_reason(vault *v, const char *reason, int required)
 {
 	if (reason == NULL || reason[0] == '\0')
@@ -867,6 +1277,7 @@ static vault_status check_reason(vault *v, const char *reason, int required)
 vault_status vault_record_redact(vault *v, const char *case_id, const char *name,
                                  unsigned int cls, uint32_t version, const char *reason)
 {
+	char *sealed = NULL;
 	redact_ctx c;
 	vault_status st;
 	gate g;
@@ -888,10 +1299,12 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 	c.r.want = version;
 	c.r.want_cls = cls;
 	c.reason = reason;
-	st = vault__gate_open(v, &g, "record.redact", POLICY_REDACT, case_id, name,
+	st = vault__gate_open(v, &g, "record.redact", POLICY_REDACT, case_id, NULL,
 	                      VAULT_CLASS_GENERAL, redact_fill, &c);
-	g.ev.reason = reason;
+	st = seal_reason(&g, case_id, reason, &sealed, st);
 	rec_done(&c.r);
+	if (st == VAULT_OK && c.r.nokey)
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
 	if (st == VAULT_OK && c.r.deleted)
 		st = vault__err(v, VAULT_ERR_INVALID, "version %u is a deletion: it holds"
 		                " nothing to redact", (unsigned)version);
@@ -899,8 +1312,9 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "version %u is already redacted",
 		                (unsigned)version);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, c.r.cls, name, version, reason);
+		st = redact_rows(v, case_id, c.r.cls, name, &c.r, version, sealed);
 	st = vault__gate_close(&g, st);
+	free(sealed);
 	if (st == VAULT_OK)
 		scrub_wal(v);
 	return st;
@@ -913,7 +1327,7 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	vault_buf buf = VAULT_BUF_INIT;
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *vs = NULL;
-	char why[VAULT_TEXT_MAX + 64];
+	char why[VAULT_TEXT_MAX + 64], *sealed = NULL, *sealed_why = NULL;
 	int down = to < from; /* general 1 < sensitive 2 < safety 4 */
 	size_t i;
 	redact_ctx c;
@@ -941,23 +1355,34 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	/* Up: write on both classes.  Down (where more people may read it): the
 	 * owning organisation's supervisors, with a reason, reviewed. */
 	st = vault__gate_open(v, &g, "record.reclassify", down ? POLICY_REDACT : POLICY_WRITE,
-	                      case_id, name, from | to, redact_fill, &c);
-	g.ev.reason = reason;
+	                      case_id, NULL, from | to, redact_fill, &c);
+	st = seal_reason(&g, case_id, reason, &sealed, st);
 	rec_done(&c.r);
+	if (st == VAULT_OK && c.r.nokey)
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens this class of the case");
 	if (st == VAULT_OK && (c.r.deleted || c.r.redacted))
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "record %s has no content in %s", name,
 		                vault_class_name((vault_class)from));
 	/* Every version with content moves, oldest first: the history goes
 	 * with it, so a move up (which any writer of both classes may make)
 	 * destroys nothing; only the copies left in `from` are redacted. */
+	/* The record's tag in `to`, which the mover must hold the key of. */
+	if (st == VAULT_OK)
+		st = rec_tags(v, &c.r, to);
+	if (st == VAULT_OK && !c.r.have_tag[cls_index(to)])
+		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens %s of the case",
+		                vault_class_name((vault_class)to));
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT version FROM records WHERE case_id = ?1 AND"
-		                       " class = ?2 AND name = ?3 AND deleted = 0 AND"
+		                       " class = ?2 AND name IN (?3, ?4) AND deleted = 0 AND"
 		                       " redacted_by IS NULL ORDER BY version", &vs);
 	if (st == VAULT_OK) {
 		vault__bind_text(vs, 1, case_id);
 		sqlite3_bind_int(vs, 2, (int)from);
 		vault__bind_text(vs, 3, name);
+		if (c.r.have_tag[cls_index(from)])
+			sqlite3_bind_blob(vs, 4, c.r.tag[cls_index(from)], VAULT_NAME_TAG_BYTES,
+			                  SQLITE_STATIC);
 		st = vault__rows_fetch(v, vs, &rb);
 	}
 	sqlite3_finalize(vs);
@@ -973,17 +1398,25 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 			st = decrypt_row(v, &r, &buf);
 		rec_done(&r);
 		if (st == VAULT_OK)
-			st = write_version(v, case_id, name, to,
+			st = write_version(v, case_id, name, c.r.tag[cls_index(to)], to,
 			                   buf.data ? (const void *)buf.data : "", buf.len, 0, &ver);
 		vault_buf_free(&buf);
 	}
 	vault__rows_free(&rb);
 	snprintf(why, sizeof(why), "moved to %s%s%s", vault_class_name((vault_class)to),
 	         reason ? ": " : "", reason ? reason : "");
+	/* The row's reason, sealed as the entry's is; a move up without a
+	 * reason says only where the record went. */
+	if (st == VAULT_OK && reason != NULL)
+		st = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "", why,
+		                        &sealed_why);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, from, name, 0, why);
+		st = redact_rows(v, case_id, from, name, &c.r, 0, sealed_why ? sealed_why : why);
+	vault__wipe(why, sizeof(why));
 	vault_buf_free(&buf);
 	st = vault__gate_close(&g, st);
+	free(sealed);
+	free(sealed_why);
 	if (st == VAULT_OK) {
 		scrub_wal(v);
 		if (out_version != NULL)

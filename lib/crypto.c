@@ -297,7 +297,8 @@ vault_status vault__buf_alloc(vault_buf *buf, size_t len)
 {
 	unsigned char *p = NULL;
 
-	if (len > VAULT_RECORD_MAX + 1024)
+	/* The largest record, padded (freetext.c), or text of its size. */
+	if (len > vault__padme(VAULT_RECORD_MAX) + 1024)
 		return VAULT_ERR_INVALID;
 	if (len + 1 <= BUFPOOL_MAX)
 		p = pool_take(len + 1);

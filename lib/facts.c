@@ -30,7 +30,7 @@
 
 /* ---- the authoritative tables ------------------------------------------- */
 
-#define COLS_MAX 16
+#define COLS_MAX 20
 
 typedef struct ftable {
 	const char *name;
@@ -65,7 +65,8 @@ static const ftable tables[T__COUNT] = {
 	                         "owner", NULL}, 1, 1, 0, 1},
 	[T_CONSENTS] = {"consents", {"id", "case_id", "org", "classes", "scope", "purpose",
 	                             "basis", "reason", "given_at", "expires", "withdrawn",
-	                             "recorded_by", "created", NULL}, 1, 1, H(5) | H(7), 1},
+	                             "recorded_by", "created", "sealed_epoch", "sealed", NULL},
+	                1, 1, H(5) | H(7) | H(14), 1},
 	[T_LINKS] = {"links", {"victim_case", "nonce", "epoch", "ct", NULL}, 2, 0,
 	             H(1) | H(3), 1},
 	/* no key of its own: the whole row, counted (the same window twice in
@@ -74,8 +75,8 @@ static const ftable tables[T__COUNT] = {
 	                                 NULL}, 5, 0, H(4), 1},
 	[T_RECORDS] = {"records", {"case_id", "name", "class", "version", "epoch", "deleted",
 	                           "size", "author", "created", "nonce", "ct", "redacted_by",
-	                           "redacted_at", "redact_reason", NULL}, 4, 0,
-	               H(1) | H(9) | H(10) | H(13), 0},
+	                           "redacted_at", "redact_reason", "label", "padded", NULL}, 4, 0,
+	               H(1) | H(9) | H(10) | H(13) | H(14), 0},
 	[T_INDICATORS] = {"indicators", {"case_id", "version", "epoch", "author", "created",
 	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 0},
 };
@@ -744,10 +745,11 @@ static int moved_here(json_t *stmts, json_t *img)
 
 		if (k == NULL)
 			k = json_object_get(s, "r"); /* the copy left behind, redacted */
+		/* a record's tag is keyed by its class, so the two sides of a
+		 * move share the case, not the name */
 		if (k != NULL && strcmp(json_string_value(json_object_get(s, "t")) ?
 		                        json_string_value(json_object_get(s, "t")) : "", "records") == 0 &&
 		    json_equal(json_array_get(k, 0), json_array_get(img, 0)) &&
-		    json_equal(json_array_get(k, 1), json_array_get(img, 1)) &&
 		    !json_equal(json_array_get(k, 2), json_array_get(img, 2)))
 			return 1;
 	}

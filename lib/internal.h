@@ -65,6 +65,10 @@ typedef struct vault_secrets {
 	/* A class key in use by the current operation: guarded memory without
 	 * an allocation per record. */
 	unsigned char scratch[VAULT_KEY_BYTES];
+	/* A class key and a key derived from it (freetext.c): tags and labels
+	 * are computed on every record operation, and a sodium_malloc each
+	 * would cost more than the record. */
+	unsigned char ftkey[2 * VAULT_KEY_BYTES];
 } vault_secrets;
 
 /* Unsealed keys kept for the life of the handle (class keys and
@@ -89,6 +93,7 @@ enum stmt_id {
 	ST_RECORD_GET,
 	ST_RECORD_GET_LATEST,
 	ST_RECORD_CLASSES,
+	ST_RECORD_LEGACY,
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_SIGN,
@@ -219,6 +224,59 @@ size_t vault__record_ad(unsigned char *out, size_t cap, const char *case_id,
                         const char *name, uint32_t version, unsigned int cls,
                         uint32_t epoch);
 vault_status vault__buf_alloc(vault_buf *buf, size_t len);
+
+/* ---- freetext.c: free text under the readers' keys, padded sizes -------- */
+/* A record name's tag (keyed BLAKE2b under the case's first key of the
+ * class), its text form for the audit log ("r:" + hex), and its label (the
+ * name and exact size, sealed under the key of the version's epoch). */
+#define VAULT_NAME_TAG_BYTES 16
+#define VAULT_NAME_TAG_TEXT (2 + 2 * VAULT_NAME_TAG_BYTES + 1)
+#define VAULT_LABEL_BYTES (VAULT_AEAD_NONCE_BYTES + 4 + VAULT_NAME_MAX + 1 + VAULT_AEAD_TAG_BYTES)
+#define VAULT_CONSENT_SEALED_BYTES (VAULT_AEAD_NONCE_BYTES + 8 + 2 * VAULT_TEXT_MAX + VAULT_AEAD_TAG_BYTES)
+/* The Padmé length of `len` bytes of content (ISO/IEC 7816-4 padding
+ * included); vault__pad pads buf (cap bytes) in place; vault__unpad finds
+ * the content's length, -1 if the padding is not exactly Padmé's. */
+size_t vault__padme(size_t len);
+int vault__pad(unsigned char *buf, size_t len, size_t cap, size_t *padded);
+int vault__unpad(const unsigned char *buf, size_t padded, size_t *len);
+vault_status vault__name_tag(vault *v, const char *case_id, unsigned int cls,
+                             const char *name, unsigned char tag[VAULT_NAME_TAG_BYTES]);
+/* The same from the class's first key, for tests that work as an attacker. */
+void vault__name_tag_with(const unsigned char first_key[VAULT_KEY_BYTES], const char *case_id,
+                          unsigned int cls, const char *name,
+                          unsigned char tag[VAULT_NAME_TAG_BYTES]);
+void vault__tag_text(const unsigned char tag[VAULT_NAME_TAG_BYTES],
+                     char out[VAULT_NAME_TAG_TEXT]);
+vault_status vault__label_seal(vault *v, const char *case_id, unsigned int cls,
+                               uint32_t version, uint32_t epoch,
+                               const unsigned char tag[VAULT_NAME_TAG_BYTES],
+                               const char *name, size_t size,
+                               unsigned char out[VAULT_LABEL_BYTES]);
+vault_status vault__label_open(vault *v, const char *case_id, unsigned int cls,
+                               uint32_t version, uint32_t epoch,
+                               const unsigned char tag[VAULT_NAME_TAG_BYTES],
+                               const unsigned char *label, size_t len,
+                               char name[VAULT_NAME_MAX + 1], size_t *size);
+/* A consent's purpose and reason sealed under the case's current general
+ * class key (*epoch says which); *out is malloc'ed.  Open gives two
+ * malloc'ed strings. */
+vault_status vault__consent_seal(vault *v, const char *case_id, const char *consent_id,
+                                 const char *purpose, const char *reason,
+                                 uint32_t *epoch, unsigned char **out, size_t *outlen);
+vault_status vault__consent_open(vault *v, const char *case_id, const char *consent_id,
+                                 uint32_t epoch, const unsigned char *sealed, size_t len,
+                                 char **purpose, char **reason);
+/* A reason the auditors review (break-glass, emergency-basis consent),
+ * sealed to every enabled auditor and to the members' key of the case's
+ * owning organisation, as text ("sealed:" + base64) for the audit entry.
+ * vault__reason_open gives the reason (malloc'ed) to one of them, *out NULL
+ * (and VAULT_OK) to anyone else. */
+#define VAULT_REASON_SEALED "[sealed for the auditors and the owning organisation]"
+#define VAULT_REASON_BROKEN "[sealed reason that does not open]"
+int vault__reason_is_sealed(const char *text);
+vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner_org,
+                                const char *reason, char **out);
+vault_status vault__reason_open(vault *v, const char *case_id, const char *text, char **out);
 
 /* ---- slots.c ----------------------------------------------------------- */
 typedef struct slot_secret {

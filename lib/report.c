@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "internal.h"
 
@@ -713,6 +714,7 @@ static void classes_words(struct rep *r, const char *cls, char *out, size_t cap)
 }
 
 struct access_text {
+	char reason_buf[VAULT_TEXT_MAX + 1]; /* a sealed reason, opened */
 	char when[TIME_BUFSIZE];
 	char who[VAULT_TEXT_MAX + 3 * VAULT_NAME_MAX + 256];
 	char what[VAULT_TEXT_MAX + 512];
@@ -722,6 +724,56 @@ struct access_text {
 	enum akind kind;
 	int refused;
 };
+
+/* The log names a record by its tag ("r:" + hex, lib/freetext.c): its
+ * name, for a reader who holds the key of one of its versions, else the
+ * tag itself (a stable id, which says nothing more). */
+static const char *record_name(struct rep *r, const char *case_id, const char *target,
+                               char name[VAULT_NAME_MAX + 1])
+{
+	unsigned char tag[VAULT_NAME_TAG_BYTES];
+	sqlite3_stmt *s;
+	size_t size;
+	int ok = 0;
+
+	if (strncmp(target, "r:", 2) != 0 || strlen(target) != VAULT_NAME_TAG_TEXT - 1 ||
+	    sodium_hex2bin(tag, sizeof(tag), target + 2, 2 * sizeof(tag), NULL, NULL, NULL) != 0)
+		return target; /* a name written by 1.x, or not a record */
+	if (vault__prepare(r->v, "SELECT class, version, epoch, label FROM records WHERE"
+	                         " case_id = ?1 AND name = ?2 AND label IS NOT NULL"
+	                         " ORDER BY version DESC", &s) != VAULT_OK)
+		return target;
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_blob(s, 2, tag, sizeof(tag), SQLITE_STATIC);
+	while (!ok && sqlite3_step(s) == SQLITE_ROW)
+		ok = vault__label_open(r->v, case_id, (unsigned int)sqlite3_column_int(s, 0),
+		                       (uint32_t)sqlite3_column_int64(s, 1),
+		                       (uint32_t)sqlite3_column_int64(s, 2), tag,
+		                       sqlite3_column_blob(s, 3),
+		                       (size_t)sqlite3_column_bytes(s, 3), name, &size) == VAULT_OK;
+	sqlite3_finalize(s);
+	return ok ? name : target;
+}
+
+/* A reason sealed for the reviewers (break-glass, emergency consents;
+ * lib/freetext.c), opened into buf for one of them; a placeholder for
+ * anyone else. */
+static const char *reason_of(vault *v, const rowbuf *rb, size_t i, char *buf, size_t cap)
+{
+	const char *reason = rb_text(rb, i, A_REASON);
+	char *open = NULL;
+
+	if (!vault__reason_is_sealed(reason))
+		return reason;
+	if (vault__reason_open(v, rb_text(rb, i, A_CASE), reason, &open) != VAULT_OK)
+		return VAULT_REASON_BROKEN;
+	if (open == NULL)
+		return VAULT_REASON_SEALED;
+	snprintf(buf, cap, "%s", open);
+	vault__wipe(open, strlen(open));
+	free(open);
+	return buf;
+}
 
 static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
                      struct access_text *t)
@@ -764,11 +816,13 @@ static void describe(struct rep *r, const rowbuf *rb, size_t i, int names,
 			snprintf(t->what + n, sizeof(t->what) - n, "; %s: %s %s",
 			         r->it ? "con" : "with", W(r, M_MEMBER_OF), uorg);
 	} else if (strncmp(action, "record.", 7) == 0 && target[0]) {
-		snprintf(t->what + n, sizeof(t->what) - n, " \"%s\"", target);
+		char name[VAULT_NAME_MAX + 1];
+		snprintf(t->what + n, sizeof(t->what) - n, " \"%s\"",
+		         record_name(r, rb_text(rb, i, A_CASE), target, name));
 	}
 	t->why = word(rb_text(rb, i, A_PURPOSE), r->it);
 	t->outcome = word(rb_text(rb, i, A_OUTCOME), r->it);
-	t->reason = rb_text(rb, i, A_REASON);
+	t->reason = reason_of(r->v, rb, i, t->reason_buf, sizeof(t->reason_buf));
 	/* An allowed access carries the rule's "allowed": no news to her. */
 	if (!t->refused && t->kind != K_EMERGENCY && strcmp(action, "consent.add") != 0)
 		t->reason = "";
@@ -860,8 +914,10 @@ static void access_row(struct rep *r, const struct access_text *t, int with_why)
 
 static const enum msg access_cols[] = {M_WHEN, M_WHO, M_WHAT, M_WHY, M_OUTCOME};
 
-static json_t *access_json(const rowbuf *rb, size_t i, int names, int with_case)
+static json_t *access_json(struct rep *r, const rowbuf *rb, size_t i, int names,
+                           int with_case)
 {
+	char reason[VAULT_TEXT_MAX + 1], name[VAULT_NAME_MAX + 1];
 	const struct action_word *aw;
 	static const char *const kinds[] = {"read", "write", "share", "consent",
 	                                    "emergency", "report", "refused", "other"};
@@ -878,21 +934,26 @@ static json_t *access_json(const rowbuf *rb, size_t i, int names, int with_case)
 	                      "classes", rb_text(rb, i, A_CLASS),
 	                      "purpose", rb_text(rb, i, A_PURPOSE),
 	                      "outcome", rb_text(rb, i, A_OUTCOME),
-	                      "reason", rb_text(rb, i, A_REASON),
+	                      "reason", reason_of(r->v, rb, i, reason, sizeof(reason)),
 	                      "high", RB_INT(rb, i, A_HIGH) != 0);
 
 	if (o == NULL)
 		return NULL;
 	if (with_case)
 		json_object_set_new(o, "case", json_string(rb_text(rb, i, A_CASE)));
+	const char *target = rb_text(rb, i, A_TARGET);
+
+	if (strncmp(rb_text(rb, i, A_ACTION), "record.", 7) == 0)
+		target = record_name(r, rb_text(rb, i, A_CASE), target, name);
 	if (names) {
 		json_object_set_new(o, "actor", json_string(rb_text(rb, i, A_ACTOR)));
-		json_object_set_new(o, "target", json_string(rb_text(rb, i, A_TARGET)));
+		json_object_set_new(o, "target", json_string(target));
 	} else if (strncmp(rb_text(rb, i, A_ACTION), "record.", 7) == 0 ||
 	           rb_text(rb, i, A_T_ORG_NAME)[0]) {
 		/* Record names and organisations are not staff names. */
-		json_object_set_new(o, "target", json_string(rb_text(rb, i, A_TARGET)));
+		json_object_set_new(o, "target", json_string(target));
 	}
+	vault__wipe(reason, sizeof(reason));
 	return o;
 }
 
@@ -1022,7 +1083,7 @@ vault_status vault_report_access(vault *v, const char *case_id,
 		                "generated", (json_int_t)r.now, "names", r.o.names != 0,
 		                "entries", arr = json_array());
 		for (i = 0; doc != NULL && i < rb.nrow; i++)
-			if (json_array_append_new(arr, access_json(&rb, i, r.o.names, 0)) != 0) {
+			if (json_array_append_new(arr, access_json(&r, &rb, i, r.o.names, 0)) != 0) {
 				json_decref(doc);
 				doc = NULL;
 			}
@@ -1244,13 +1305,13 @@ static void review_lapsing(struct rep *r, const rowbuf *rb)
 	table_end(r);
 }
 
-static json_t *rows_json(const rowbuf *rb, int with_case)
+static json_t *rows_json(struct rep *r, const rowbuf *rb, int with_case)
 {
 	json_t *arr = json_array();
 	size_t i;
 
 	for (i = 0; arr != NULL && i < rb->nrow; i++)
-		if (json_array_append_new(arr, access_json(rb, i, 1, with_case)) != 0) {
+		if (json_array_append_new(arr, access_json(r, rb, i, 1, with_case)) != 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
@@ -1353,8 +1414,8 @@ vault_status vault_report_review(vault *v, const char *org,
 		                "report", "review", "org", org, "since", (json_int_t)r.o.since,
 		                "until", (json_int_t)r.o.until, "generated", (json_int_t)r.now,
 		                "lapse_days", VAULT_REPORT_LAPSE_DAYS,
-		                "outside", rows_json(&outside, 1), "break_glass", rows_json(&bg, 1),
-		                "refusals", ref, "emergency_consents", rows_json(&emerg, 1),
+		                "outside", rows_json(&r, &outside, 1), "break_glass", rows_json(&r, &bg, 1),
+		                "refusals", ref, "emergency_consents", rows_json(&r, &emerg, 1),
 		                "lapsing_grants", lap);
 		if (doc == NULL) {
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");

@@ -84,6 +84,10 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	vault_org_kind kind;
 	sqlite3_stmt *s;
 	int64_t now = vault__now();
+	unsigned char *sealed = NULL;
+	char *sealed_reason = NULL;
+	size_t sealed_len = 0;
+	uint32_t sealed_epoch = 0;
 	vault_status st;
 	gate g;
 
@@ -115,24 +119,39 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	f.reason = o.reason;
 	st = vault__gate_open(v, &g, "consent.add", POLICY_CONSENT, case_id, o.org, o.classes,
 	                      consent_fill, &f);
-	if (o.basis != VAULT_BASIS_CONSENT && o.reason && g.ev.reason == NULL)
-		g.ev.reason = o.reason; /* emergency bases are reviewed with their reason */
+	/* Emergency bases are reviewed with their reason: sealed for the
+	 * reviewers, as a break-glass reason is. */
+	if (o.basis != VAULT_BASIS_CONSENT && o.reason && o.reason[0] && g.ev.reason == NULL &&
+	    g.in_txn) {
+		vault_status sst = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "",
+		                                      o.reason, &sealed_reason);
+		if (sst == VAULT_OK)
+			g.ev.reason = sealed_reason;
+		else if (st == VAULT_OK)
+			st = sst;
+	}
 	if (st == VAULT_OK)
 		st = vault__org_kind_of(v, o.org, &kind, NULL);
+	/* Purpose and reason are about her: sealed under the case's general
+	 * class key, which those who list consents hold (freetext.c). */
+	if (st == VAULT_OK)
+		st = vault__consent_seal(v, case_id, id, o.purpose, o.reason, &sealed_epoch,
+		                         &sealed, &sealed_len);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "INSERT INTO consents(id, case_id, org, classes, scope,"
 		                       " purpose, basis, reason, given_at, expires, withdrawn,"
-		                       " recorded_by, created) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-		                       "?10,0,?11,?12)", &s);
+		                       " recorded_by, created, sealed_epoch, sealed)"
+		                       " VALUES(?1,?2,?3,?4,?5,'',?7,'',?9,?10,0,?11,?12,?13,?14)",
+		                       &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, id);
 		vault__bind_text(s, 2, case_id);
 		vault__bind_text(s, 3, o.org);
 		sqlite3_bind_int(s, 4, (int)o.classes);
 		sqlite3_bind_int(s, 5, (int)o.scope);
-		vault__bind_text(s, 6, o.purpose);
 		sqlite3_bind_int(s, 7, (int)o.basis);
-		vault__bind_text(s, 8, o.reason);
+		sqlite3_bind_int64(s, 13, sealed_epoch);
+		sqlite3_bind_blob(s, 14, sealed, (int)sealed_len, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 9, o.given_at);
 		sqlite3_bind_int64(s, 10, o.expires);
 		vault__bind_text(s, 11, v->user);
@@ -140,7 +159,9 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 		st = vault__sql_status(v, sqlite3_step(s), "consent");
 		sqlite3_finalize(s);
 	}
+	free(sealed);
 	st = vault__gate_close(&g, st);
+	free(sealed_reason);
 	if (st == VAULT_OK)
 		memcpy(out_id, id, VAULT_ID_BUFSIZE);
 	return st;
@@ -151,6 +172,7 @@ vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_
 {
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
+	char **text = NULL; /* purpose and reason of each row, opened */
 	vault_status st;
 	size_t r;
 	int ret = 0;
@@ -163,13 +185,30 @@ vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_
 	st = vault__gate_open(v, &g, "consent.list", POLICY_META, case_id, NULL, 0, NULL, NULL);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT id, org, classes, scope, purpose, basis, reason,"
-		                       " given_at, expires, withdrawn, recorded_by FROM consents"
-		                       " WHERE case_id = ?1 ORDER BY created, id", &s);
+		                       " given_at, expires, withdrawn, recorded_by, sealed_epoch,"
+		                       " sealed FROM consents WHERE case_id = ?1"
+		                       " ORDER BY created, id", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
 		st = vault__rows_fetch(v, s, &rb);
 	}
 	sqlite3_finalize(s);
+	if (st == VAULT_OK && rb.nrow > 0 && (text = calloc(2 * rb.nrow, sizeof(*text))) == NULL)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	/* Opened inside the operation: a sealed text that fails to open is
+	 * recorded as the listing's failure.  A caller who holds no key of the
+	 * general class (a share of other classes only) gets "" for both. */
+	for (r = 0; st == VAULT_OK && r < rb.nrow; r++) {
+		sqlite3_value *sv = rb.val[r * (size_t)rb.ncol + 12];
+		if (sqlite3_value_type(sv) == SQLITE_NULL)
+			continue; /* written by 1.x: in clear in its row */
+		st = vault__consent_open(v, case_id, RB_TEXT(&rb, r, 0),
+		                         (uint32_t)RB_INT64(&rb, r, 11), sqlite3_value_blob(sv),
+		                         (size_t)sqlite3_value_bytes(sv), &text[2 * r],
+		                         &text[2 * r + 1]);
+		if (st == VAULT_ERR_DENIED)
+			st = VAULT_OK;
+	}
 	/* The rows reach the caller only once the entry is committed. */
 	st = vault__gate_close(&g, st);
 	for (r = 0; st == VAULT_OK && ret == 0 && r < rb.nrow; r++) {
@@ -179,15 +218,21 @@ vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_
 		c.org = RB_TEXT(&rb, r, 1);
 		c.classes = (unsigned int)RB_INT(&rb, r, 2);
 		c.scope = (unsigned int)RB_INT(&rb, r, 3);
-		c.purpose = RB_TEXT(&rb, r, 4);
+		c.purpose = text[2 * r] ? text[2 * r] : RB_TEXT(&rb, r, 4);
 		c.basis = (vault_basis)RB_INT(&rb, r, 5);
-		c.reason = RB_TEXT(&rb, r, 6);
+		c.reason = text[2 * r + 1] ? text[2 * r + 1] : RB_TEXT(&rb, r, 6);
 		c.given_at = RB_INT64(&rb, r, 7);
 		c.expires = RB_INT64(&rb, r, 8);
 		c.withdrawn = RB_INT64(&rb, r, 9);
 		c.recorded_by = RB_TEXT(&rb, r, 10);
 		ret = cb(&c, ctx);
 	}
+	for (r = 0; text != NULL && r < 2 * rb.nrow; r++) {
+		if (text[r] != NULL)
+			vault__wipe(text[r], strlen(text[r]));
+		free(text[r]);
+	}
+	free(text);
 	vault__rows_free(&rb);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }
@@ -828,7 +873,8 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
                                int64_t duration_s)
 {
 	sqlite3_stmt *s;
-	vault_status st;
+	char *sealed = NULL;
+	vault_status st, sst;
 	int64_t now = vault__now();
 	gate g;
 
@@ -846,8 +892,16 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
 		                  " most %d hours are required", VAULT_BREAK_GLASS_MAX_S / 3600);
 	st = vault__gate_open(v, &g, "break-glass", POLICY_BREAK_GLASS, case_id, NULL,
 	                      VAULT_CLASS_ALL, bg_fill, (void *)reason);
-	if (g.ev.reason == NULL)
-		g.ev.reason = reason; /* the written reason is what reviewers read */
+	/* The written reason is what reviewers read, and what may name her:
+	 * sealed for them (the auditors, the owning organisation). */
+	if (g.ev.reason == NULL && g.in_txn) {
+		sst = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "", reason,
+		                         &sealed);
+		if (sst == VAULT_OK)
+			g.ev.reason = sealed;
+		else if (st == VAULT_OK)
+			st = sst;
+	}
 	g.ev.high = 1;
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "INSERT INTO breakglass(case_id, user, until, reason, created)"
@@ -856,10 +910,12 @@ vault_status vault_break_glass(vault *v, const char *case_id, const char *reason
 		vault__bind_text(s, 1, case_id);
 		vault__bind_text(s, 2, v->user);
 		sqlite3_bind_int64(s, 3, now + duration_s);
-		vault__bind_text(s, 4, reason);
+		vault__bind_text(s, 4, sealed);
 		sqlite3_bind_int64(s, 5, now);
 		st = vault__sql_status(v, sqlite3_step(s), "break-glass");
 		sqlite3_finalize(s);
 	}
-	return vault__gate_close(&g, st);
+	st = vault__gate_close(&g, st);
+	free(sealed);
+	return st;
 }

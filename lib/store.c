@@ -131,6 +131,20 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(case_id, class, epoch));"
 	"CREATE TABLE legacy_facts(n INTEGER PRIMARY KEY, case_id TEXT NOT NULL,"
 	" image TEXT NOT NULL);",
+	/* 7 -> 8 (1.2.0, issue 12 attack 9): free text out of the clear
+	 * (lib/freetext.c).  A record row written from now on holds in `name`
+	 * a 16-byte BLOB tag instead of the name, the name and exact size in
+	 * `label` (sealed), its content padded with Padme (`padded` = 1, `size`
+	 * the padded size).  A consent's purpose and reason move into `sealed`
+	 * (under the general class key of `sealed_epoch`), leaving '' behind.
+	 * Rows of 1.x stay readable as they are (a TEXT name, label NULL): the
+	 * first write to a record, by a user who holds its keys, converts all
+	 * its versions (cases.c convert_legacy).  Sealing needs class keys that
+	 * no single opener holds, so SQL alone cannot do it here. */
+	"ALTER TABLE records ADD COLUMN label BLOB;"
+	"ALTER TABLE records ADD COLUMN padded INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE consents ADD COLUMN sealed_epoch INTEGER;"
+	"ALTER TABLE consents ADD COLUMN sealed BLOB;",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -152,24 +166,34 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " WHERE case_id = ?1 AND class = ?2 AND epoch = ?3 AND"
 	    " ((hkind = 2 AND holder = ?4) OR (hkind = 1 AND holder = ?5) OR"
 	    "  (hkind = 3 AND holder = ?5 AND ?6))",
+	/* A record's rows hold in `name` its tag (a BLOB, ?2 here), or, for
+	 * rows of 1.x not yet converted, the name as TEXT (cases.c). */
 	[ST_RECORD_MAXVER] =
 	    "SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2"
 	    " AND class = ?3",
 	[ST_RECORD_INSERT] =
 	    "INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
-	    " author, created, nonce, ct) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	    " author, created, nonce, ct, label, padded)"
+	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	/* ?2 the name (a 1.x row), ?5 the tag of the class (NULL if unknown) */
 	[ST_RECORD_GET] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, rowid"
-	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
+	    " redacted_by, redacted_at, redact_reason, label, padded, rowid"
+	    " FROM records WHERE case_id = ?1 AND name IN (?2, ?5) AND class = ?4"
 	    " AND version = ?3",
 	[ST_RECORD_GET_LATEST] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, rowid"
-	    " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?4"
+	    " redacted_by, redacted_at, redact_reason, label, padded, rowid"
+	    " FROM records WHERE case_id = ?1 AND name IN (?2, ?5) AND class = ?4"
 	    " ORDER BY version DESC LIMIT 1",
+	/* ?2 the name, ?3 ?4 ?5 its tags in general, sensitive, safety */
 	[ST_RECORD_CLASSES] =
-	    "SELECT DISTINCT class FROM records WHERE case_id = ?1 AND name = ?2",
+	    "SELECT DISTINCT class FROM records WHERE case_id = ?1 AND"
+	    " name IN (?2, ?3, ?4, ?5) AND (name = ?2 OR (class = 1 AND name = ?3) OR"
+	    " (class = 2 AND name = ?4) OR (class = 4 AND name = ?5))",
+	/* Does (case, class, name) have rows of 1.x, to convert? */
+	[ST_RECORD_LEGACY] =
+	    "SELECT 1 FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3 LIMIT 1",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_INSERT] =
 	    "INSERT INTO audit(seq, ts, actor, org, role, action, case_id, target,"

@@ -686,6 +686,7 @@ check "no record plaintext or passphrase in any file of the vault" test -z "$lea
 if "$HERE/tlog.sh" "$VAULT"; then pass "tests/e2e/tlog.sh (the verifiable log)"; else RC=$?; fail "tests/e2e/tlog.sh (the verifiable log)"; fi
 if "$HERE/report.sh" "$VAULT"; then pass "tests/e2e/report.sh (the reports)"; else RC=$?; fail "tests/e2e/report.sh (the reports)"; fi
 if "$HERE/stats.sh" "$VAULT"; then pass "tests/e2e/stats.sh (statistics without reading a case)"; else RC=$?; fail "tests/e2e/stats.sh (statistics without reading a case)"; fi
+if "$HERE/freetext.sh" "$VAULT"; then pass "tests/e2e/freetext.sh (free text out of the clear)"; else RC=$?; fail "tests/e2e/freetext.sh (free text out of the clear)"; fi
 
 echo
 echo "$PASSED passed, $FAILED failed"

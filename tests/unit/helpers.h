@@ -68,6 +68,15 @@ int th_user_can_unseal(const char *dir, const char *user, const char *case_id,
                        unsigned int cls, uint32_t epoch);
 /* Try to decrypt the latest version of a record with any class key `user`
  * can unseal by hand: 1 if the plaintext comes out, 0 if not. */
+/* The tag that names the record `name` of a case in records.name, found
+ * with `user`'s keys (the highest class first); returns its class, 0 if
+ * there is none she can name. */
+unsigned int th_find_tag(const char *dir, const char *user, const char *case_id,
+                         const char *name, unsigned char tag[16]);
+/* The tag that names (case, cls, name) in records.name, as hex for SQL
+ * (X'...'), computed with `user`'s keys (lib/freetext.c). */
+void th_tag_hex(const char *dir, const char *user, const char *case_id, unsigned int cls,
+                const char *name, char out[33]);
 int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
                         const char *name);
 /* Run SQL on the database directly (with `user`'s db key); 0 on success. */

@@ -135,6 +135,42 @@ static void expect(const row *r, const char *actor, const char *org, const char 
 		fail_msg("a refused or failed %s has no reason", action);
 }
 
+/* How the log and records.name name record `name` of a case in class cls:
+ * its tag (lib/freetext.c), computed with cav_cw's keys.  rtag gives the
+ * audit target ("r:" + hex), rtag_sql an SQL blob literal. */
+static const char *rtag(fx *f, const char *case_id, unsigned int cls, const char *name)
+{
+	static char buf[8][40];
+	static int k;
+	char hex[33], *out = buf[k++ % 8];
+
+	th_tag_hex(f->dir, "cav_cw", case_id, cls, name, hex);
+	snprintf(out, 40, "r:%s", hex);
+	return out;
+}
+
+static const char *rtag_sql(fx *f, const char *case_id, unsigned int cls, const char *name)
+{
+	static char buf[8][40];
+	static int k;
+	char hex[33], *out = buf[k++ % 8];
+
+	th_tag_hex(f->dir, "cav_cw", case_id, cls, name, hex);
+	snprintf(out, 40, "X'%s'", hex);
+	return out;
+}
+
+static long long scalarf(fx *f, const char *fmt, ...)
+{
+	char q[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	return scalar(f->db, q);
+}
+
 static void sql(fx *f, const char *user, const char *stmt)
 {
 	int rc = th_db_exec(f->dir, user, stmt);
@@ -416,8 +452,9 @@ static void test_audit__record_put_allowed(void **state)
 	                 VAULT_OK);
 	assert_int_equal(ver, 1);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "record.put", f->vcase, "health",
-	       "sensitive", "ok");
+	/* The log names the record by its tag, never by its name. */
+	expect(&r, "cav_cw", "cav", "caseworker", "record.put", f->vcase,
+	       rtag(f, f->vcase, VAULT_CLASS_SENSITIVE, "health"), "sensitive", "ok");
 	assert_string_equal(r.reason, "");
 	assert_string_equal(r.purpose, "casework");
 	assert_false(r.high);
@@ -436,10 +473,12 @@ static void test_audit__record_put_denied(void **state)
 	assert_int_equal(vault_record_put(v, f->vcase, "intruder", VAULT_CLASS_GENERAL,
 	                                  "x", 1, NULL), VAULT_ERR_DENIED);
 	one_entry(f, n, &r);
-	expect(&r, "cas_cw", "cas", "caseworker", "record.put", f->vcase, "intruder",
+	/* Holding no key of the class, he cannot name it: no target. */
+	expect(&r, "cas_cw", "cas", "caseworker", "record.put", f->vcase, "",
 	       "general", "denied");
 	/* the refused write left only its entry */
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM records WHERE name = 'intruder'"), 0);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM records WHERE name = %s",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "intruder")), 0);
 	vault_close(v);
 }
 
@@ -455,8 +494,8 @@ static void test_audit__record_get_allowed(void **state)
 	assert_int_equal(b.len, strlen(SECRET_SAFETY));
 	vault_buf_free(&b);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "record.get", f->vcase, "shelter",
-	       "safety", "ok");
+	expect(&r, "cav_cw", "cav", "caseworker", "record.get", f->vcase,
+	       rtag(f, f->vcase, VAULT_CLASS_SAFETY, "shelter"), "safety", "ok");
 	vault_close(v);
 }
 
@@ -473,8 +512,10 @@ static void test_audit__record_get_denied_has_reason(void **state)
 	assert_null(b.data);
 	assert_int_equal(b.len, 0);
 	one_entry(f, n, &r);
-	expect(&r, "cas_cw", "cas", "caseworker", "record.get", f->vcase, "intake",
-	       "general", "denied");
+	/* Holding no key of the case, he cannot name the record in any class:
+	 * decided and recorded on every class it may be in. */
+	expect(&r, "cas_cw", "cas", "caseworker", "record.get", f->vcase, "",
+	       "general,sensitive,safety", "denied");
 	assert_true(strlen(r.reason) > 5);
 	vault_close(v);
 }
@@ -490,7 +531,8 @@ static void test_audit__record_get_missing_is_error(void **state)
 	assert_int_equal(vault_record_get(v, f->vcase, "nothing-here", 0, &b, NULL, NULL),
 	                 VAULT_ERR_NOT_FOUND);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "record.get", f->vcase, "nothing-here",
+	/* Named in no class: no tag to give. */
+	expect(&r, "cav_cw", "cav", "caseworker", "record.get", f->vcase, "",
 	       "general", "error");
 	vault_close(v);
 }
@@ -512,13 +554,13 @@ static void test_audit__record_delete_list_history(void **state)
 
 	assert_int_equal(vault_record_delete(v, f->vcase, "intake", NULL), VAULT_OK);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "record.delete", f->vcase, "intake",
-	       "general", "ok");
+	expect(&r, "cav_cw", "cav", "caseworker", "record.delete", f->vcase,
+	       rtag(f, f->vcase, VAULT_CLASS_GENERAL, "intake"), "general", "ok");
 	n = count(f);
 	assert_int_equal(vault_record_delete(o, f->vcase, "shelter", NULL), VAULT_ERR_DENIED);
 	one_entry(f, n, &r);
-	expect(&r, "cas_cw", "cas", "caseworker", "record.delete", f->vcase, "shelter",
-	       "safety", "denied");
+	expect(&r, "cas_cw", "cas", "caseworker", "record.delete", f->vcase, "",
+	       "general,sensitive,safety", "denied");
 	n = count(f);
 	assert_int_equal(vault_record_foreach(v, f->vcase, ignore_rec, NULL), VAULT_OK);
 	one_entry(f, n, &r);
@@ -526,7 +568,8 @@ static void test_audit__record_delete_list_history(void **state)
 	n = count(f);
 	assert_int_equal(vault_record_history(v, f->vcase, "intake", ignore_rec, NULL), VAULT_OK);
 	one_entry(f, n, &r);
-	expect(&r, "cav_cw", "cav", "caseworker", "record.history", f->vcase, "intake", "", "ok");
+	expect(&r, "cav_cw", "cav", "caseworker", "record.history", f->vcase,
+	       rtag(f, f->vcase, VAULT_CLASS_GENERAL, "intake"), "", "ok");
 	n = count(f);
 	assert_int_equal(vault_record_foreach(o, f->vcase, ignore_rec, NULL), VAULT_ERR_DENIED);
 	one_entry(f, n, &r);
@@ -712,6 +755,45 @@ static void test_audit__link_names_only_the_victim_case(void **state)
 	vault_close(v);
 }
 
+static int reason_cb(const vault_audit_entry *e, void *ctx)
+{
+	snprintf(ctx, 256, "%s", e->reason);
+	return 0;
+}
+
+/* The reason of entry seq, as `user` reads it through the API. */
+static const char *reason_as(fx *f, const char *user, long long seq)
+{
+	static char buf[4][256];
+	static int k;
+	char *out = buf[k++ % 4];
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	vault *v = open_as(f, user);
+
+	out[0] = '\0';
+	q.after_seq = (uint64_t)seq - 1;
+	q.limit = 1;
+	assert_int_equal(vault_audit_foreach(v, &q, reason_cb, out), VAULT_OK);
+	vault_close(v);
+	return out;
+}
+
+/* A sealed reason opened directly by `user`: "" if not hers to read. */
+static const char *reason_opened_by(fx *f, const char *user, const char *case_id,
+                                    const char *sealed)
+{
+	static char buf[4][256];
+	static int k;
+	char *out = buf[k++ % 4], *opened = NULL;
+	vault *v = open_as(f, user);
+
+	assert_int_equal(vault__reason_open(v, case_id, sealed, &opened), VAULT_OK);
+	snprintf(out, 256, "%s", opened ? opened : "");
+	free(opened);
+	vault_close(v);
+	return out;
+}
+
 static void test_audit__break_glass_is_high(void **state)
 {
 	fx *f = *state;
@@ -737,13 +819,21 @@ static void test_audit__break_glass_is_high(void **state)
 	expect(&r, "cav_sup", "cav", "supervisor", "break-glass", rcase, "",
 	       "general,sensitive,safety", "ok");
 	assert_true(r.high);
-	assert_string_equal(r.reason, BG_REASON);
+	/* The written reason is sealed for the reviewers in the row (it may
+	 * name her), and opened for them, not for others, by the API. */
+	assert_true(strncmp(r.reason, "sealed:", 7) == 0);
+	assert_null(strstr(r.reason, "helpline"));
+	assert_string_equal(reason_as(f, "aud", r.seq), BG_REASON); /* an auditor */
+	assert_string_equal(reason_opened_by(f, "cav_cw", rcase, r.reason), BG_REASON);
+	assert_string_equal(reason_opened_by(f, "cas_sup", rcase, r.reason), "");
+	assert_string_equal(reason_opened_by(f, "cuav_cw", rcase, r.reason), "");
 	/* what break-glass opened is reviewed too */
 	n = count(f);
 	assert_int_equal(vault_record_get(sup, rcase, "note", 0, &b, NULL, NULL), VAULT_OK);
 	vault_buf_free(&b);
 	one_entry(f, n, &r);
-	expect(&r, "cav_sup", "cav", "supervisor", "record.get", rcase, "note", "general", "ok");
+	expect(&r, "cav_sup", "cav", "supervisor", "record.get", rcase,
+	       rtag(f, rcase, VAULT_CLASS_GENERAL, "note"), "general", "ok");
 	assert_true(r.high);
 	vault_close(other);
 	vault_close(sup);
@@ -894,8 +984,13 @@ static void test_audit__batched_operations_one_entry_each(void **state)
 	                                  NULL), VAULT_ERR_INVALID);
 	assert_int_equal(vault_commit(v), VAULT_OK);
 	assert_int_equal(count(f), n + 5);
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM audit WHERE action = 'record.put'"
-	                               " AND target LIKE 'b_' AND sig IS NOT NULL"), 1);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM audit WHERE action = 'record.put'"
+	                         " AND target IN ('%s', '%s', '%s', '%s', '%s') AND sig IS NOT NULL",
+	                         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "b0"),
+	                         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "b1"),
+	                         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "b2"),
+	                         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "b3"),
+	                         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "b4")), 1);
 	assert_int_equal(scalar(f->db, "SELECT sig IS NOT NULL FROM audit WHERE seq ="
 	                               " (SELECT max(seq) FROM audit)"), 1);
 	/* rolled back: entries go too */
@@ -1046,8 +1141,10 @@ static void test_audit__fail_closed_put_leaves_nothing(void **state)
 	                                  NULL), VAULT_ERR_AUDIT);
 	assert_int_equal(count(f), n);
 	sql(f, "cav_cw", UNBLOCK);
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM records WHERE name = 'blocked'"), 0);
-	assert_int_equal(scalar(f->db, "SELECT max(version) FROM records WHERE name = 'intake'"), 1);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM records WHERE name = %s",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "blocked")), 0);
+	assert_int_equal(scalarf(f, "SELECT max(version) FROM records WHERE name = %s",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "intake")), 1);
 	assert_int_equal(vault_record_get(v, f->vcase, "blocked", 0, &b, NULL, NULL),
 	                 VAULT_ERR_NOT_FOUND);
 	assert_null(b.data);
@@ -1072,7 +1169,8 @@ static void test_audit__fail_closed_denied_attempts(void **state)
 	                                  NULL), VAULT_ERR_AUDIT);
 	assert_int_equal(count(f), n);
 	sql(f, "cav_cw", UNBLOCK);
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM records WHERE name = 'intruder'"), 0);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM records WHERE name = %s",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "intruder")), 0);
 	assert_int_equal(vault_record_get(v, f->vcase, "intake", 0, &b, NULL, NULL),
 	                 VAULT_ERR_DENIED);
 	assert_int_equal(count(f), n + 1);
@@ -1131,8 +1229,12 @@ static void test_audit__fail_closed_inside_transaction(void **state)
 	vault_buf b = VAULT_BUF_INIT;
 	long long n;
 
-	sql(f, "cav_cw", "CREATE TRIGGER block BEFORE INSERT ON audit WHEN"
-	                 " NEW.target = 'blocked' BEGIN SELECT RAISE(ABORT, 'blocked'); END;");
+	char trig[256];
+
+	snprintf(trig, sizeof(trig), "CREATE TRIGGER block BEFORE INSERT ON audit WHEN"
+	         " NEW.target = '%s' BEGIN SELECT RAISE(ABORT, 'blocked'); END;",
+	         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "blocked"));
+	sql(f, "cav_cw", trig);
 	n = count(f);
 	assert_int_equal(vault_begin(v), VAULT_OK);
 	assert_int_equal(vault_record_put(v, f->vcase, "a", VAULT_CLASS_GENERAL, "a", 1, NULL),
@@ -1147,8 +1249,11 @@ static void test_audit__fail_closed_inside_transaction(void **state)
 	if (vault_commit(v) != VAULT_OK)
 		fail_msg("commit after a failed entry: %s", vault_errmsg(v));
 	assert_int_equal(count(f), n + 2);
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM records WHERE name IN ('a', 'b')"), 2);
-	assert_int_equal(scalar(f->db, "SELECT count(*) FROM records WHERE name = 'blocked'"), 0);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM records WHERE name IN (%s, %s)",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "a"),
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "b")), 2);
+	assert_int_equal(scalarf(f, "SELECT count(*) FROM records WHERE name = %s",
+	                         rtag_sql(f, f->vcase, VAULT_CLASS_GENERAL, "blocked")), 0);
 	/* the last committed entry carries the transaction's signature */
 	assert_int_equal(scalar(f->db, "SELECT sig IS NOT NULL FROM audit WHERE seq ="
 	                               " (SELECT max(seq) FROM audit)"), 1);
@@ -1269,7 +1374,8 @@ static void test_audit__auditor_reads_log_not_content(void **state)
 	                 VAULT_ERR_DENIED);
 	assert_null(b.data);
 	one_entry(f, n, &r);
-	expect(&r, "aud", "", "auditor", "record.get", f->vcase, "intake", "general", "denied");
+	expect(&r, "aud", "", "auditor", "record.get", f->vcase, "", "general,sensitive,safety",
+	       "denied");
 	assert_string_equal(r.purpose, "audit");
 
 	memset(&s, 0, sizeof(s));
@@ -1532,8 +1638,9 @@ static void test_audit__query_by_time_range(void **state)
 	assert_int_equal(s.n, 2);
 	/* and they are the two puts made inside the window */
 	snprintf(where, sizeof(where), "SELECT count(*) FROM audit WHERE ts >= %lld AND"
-	         " ts < %lld AND target IN ('mid1', 'mid2')", (long long)q.since,
-	         (long long)q.until);
+	         " ts < %lld AND target IN ('%s', '%s')", (long long)q.since,
+	         (long long)q.until, rtag(f, f->vcase, VAULT_CLASS_GENERAL, "mid1"),
+	         rtag(f, f->vcase, VAULT_CLASS_GENERAL, "mid2"));
 	assert_int_equal(scalar(f->db, where), 2);
 	/* since alone */
 	memset(&s, 0, sizeof(s));
