@@ -9,7 +9,7 @@
  *   {"v":1,"s":[{"t":"<table>","r":[...image...]} or {"t":..,"k":[...key...],"d":1}]}
  *
  * and {"v":1,"legacy":"<base64 digest>","n":<count>} once, for the rows a
- * vault made before 1.2 held when it was migrated.
+ * vault made before schema 7 held when it was migrated.
  *
  * The set of facts maps (table, key) to the BLAKE2b-256 of the image's
  * compact JSON; small tables keep the parsed image too, for the policy
@@ -1199,7 +1199,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	return st;
 }
 
-/* ---- legacy: the rows of a vault made before 1.2 ------------------------ */
+/* ---- legacy: the rows of a vault made before schema 7 ------------------------ */
 
 #define LEGACY_DOMAIN "libvault-legacy-facts-v1"
 
@@ -1972,7 +1972,7 @@ static vault_status rebuild(vault *v, facts *F)
 	return catch_up(v, F);
 }
 
-/* A vault made before 1.2: its rows are vouched for, once, by the first
+/* A vault made before schema 7: its rows are vouched for, once, by the first
  * user who opens it with this library, as legacy facts. */
 static vault_status adopt_legacy(vault *v, facts *F)
 {
@@ -2030,7 +2030,7 @@ static vault_status adopt_legacy(vault *v, facts *F)
 	memset(&ev, 0, sizeof(ev));
 	ev.action = "facts.legacy";
 	ev.outcome = VAULT_OUTCOME_OK;
-	ev.reason = "rows written before 1.2, vouched for by the user who migrated the vault";
+	ev.reason = "rows written before schema 7, vouched for by the user who migrated the vault";
 	ev.fact = fact;
 	return vault__audit_append(v, &ev);
 }

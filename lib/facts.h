@@ -35,7 +35,7 @@ struct audit_rec;
 typedef struct facts facts;
 
 /* After the store is open (schema current): replay the log, vouch for the
- * rows of a vault made before 1.2 (legacy), and check the global rows. */
+ * rows of a vault made before schema 7 (legacy), and check the global rows. */
 vault_status vault__facts_start(struct vault *v);
 void vault__facts_free(struct vault *v);
 
@@ -75,10 +75,10 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned char out[32]);
 /* Is the handle's signing key still its user's key in the facts? */
 int vault__facts_signer_current(struct vault *v);
-/* Is the case a legacy fact (made before 1.2, adopted by a migration)? */
+/* Is the case a legacy fact (made before schema 7, adopted by a migration)? */
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
 /* Count of facts vouched for only by the legacy statement of a migration
- * (0 for a vault made by 1.2 or later), and that statement's entry. */
+ * (0 for a vault made since schema 7), and that statement's entry. */
 void vault__facts_legacy(const struct vault *v, uint64_t *count, uint64_t *seq);
 
 #endif

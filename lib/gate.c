@@ -626,7 +626,7 @@ vault_status vault__class_epoch(vault *v, const char *case_id, unsigned int cls,
 /* A class key opened from a seal is the one its epoch's signed commitment
  * names.  The class_epochs row itself is a fact, checked with its case
  * (vault__facts_check_case); an epoch without one is a case made before
- * 1.2 (legacy) or a row removed around the library. */
+ * schema 7 (legacy) or a row removed around the library. */
 static vault_status check_commitment(vault *v, const char *case_id, unsigned int cls,
                                      uint32_t epoch, const unsigned char key[32])
 {

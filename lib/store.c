@@ -118,11 +118,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE indicators(case_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
 	" epoch INTEGER NOT NULL, author TEXT NOT NULL, created INTEGER NOT NULL,"
 	" nonce BLOB NOT NULL, ct BLOB NOT NULL);",
-	/* 6 -> 7 (1.2.0): the files are untrusted (lib/facts.c).  Each entry
+	/* 6 -> 7 (schema 7): the files are untrusted (lib/facts.c).  Each entry
 	 * may carry signed statements: the images of the rows its operation
 	 * wrote ("" for none).  class_epochs holds the commitment to
 	 * each class key, so a key planted in a seal is refused.  legacy_facts:
-	 * the rows a vault made before 1.2 held when it was migrated, vouched
+	 * the rows a vault made before schema 7 held when it was migrated, vouched
 	 * for by one "legacy" statement of the migrating user, and reported as
 	 * legacy (never as verified). */
 	"ALTER TABLE audit ADD COLUMN fact TEXT NOT NULL DEFAULT '';"
@@ -131,7 +131,7 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(case_id, class, epoch));"
 	"CREATE TABLE legacy_facts(n INTEGER PRIMARY KEY, case_id TEXT NOT NULL,"
 	" image TEXT NOT NULL);",
-	/* 7 -> 8 (1.2.0, issue 12 attack 9): free text out of the clear
+	/* 7 -> 8 (schema 8, issue 12 attack 9): free text out of the clear
 	 * (lib/freetext.c).  A record row written from now on holds in `name`
 	 * a 16-byte BLOB tag instead of the name, the name and exact size in
 	 * `label` (sealed), its content padded with Padme (`padded` = 1, `size`

@@ -835,7 +835,7 @@ vault_status vault_open(const char *path, const char *user,
 	if (st == VAULT_OK && !v->must_change)
 		st = must_change_by_log(v);
 	/* The facts the verified log vouches for, before anything relies on
-	 * a row (a vault made before 1.2 has its rows adopted as legacy), and
+	 * a row (a vault made before schema 7 has its rows adopted as legacy), and
 	 * before this open appends entries of its own. */
 	if (st == VAULT_OK)
 		st = vault__facts_start(v);

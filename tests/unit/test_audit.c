@@ -312,7 +312,7 @@ static vault_status verify_as_aud(fx *f, const char *checkpoint, vault_verify_re
 	 * it afresh, to test what verification itself finds. */
 	th_forget_witness(f->dir, "aud");
 	assert_int_equal(vault_verify_result_init(res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
-	/* Since 1.2 the open replays the log (every fact rests on it): a
+	/* Since schema 7 the open replays the log (every fact rests on it): a
 	 * tampered log is refused there, naming the entry, before anything
 	 * of it is used. */
 	{
@@ -1974,7 +1974,7 @@ static void test_audit__tamper_rehash_and_resign_own_entry(void **state)
 	r.outcome = (const char *)sqlite3_column_text(s, 9);
 	r.reason = (const char *)sqlite3_column_text(s, 10);
 	r.purpose = (const char *)sqlite3_column_text(s, 11);
-	r.fact = (const char *)sqlite3_column_text(s, 16); /* hashed since 1.2 */
+	r.fact = (const char *)sqlite3_column_text(s, 16); /* hashed since schema 7 */
 	assert_int_equal(sqlite3_column_type(s, 12), SQLITE_NULL);
 	r.high = sqlite3_column_int(s, 13);
 	memcpy(r.prev, sqlite3_column_blob(s, 14), 32);

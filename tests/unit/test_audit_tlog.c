@@ -466,7 +466,7 @@ static void test_audit_tlog__rewritten_log_has_no_consistency_proof(void **state
 	                                            " WHERE seq = 2; UPDATE audit SET tree = NULL"),
 	                 SQLITE_OK);
 	th_forget_witness(f->dir, "aud"); /* her witness copy would stop the open */
-	/* Since 1.2 the open replays the log before it relies on anything:
+	/* Since schema 7 the open replays the log before it relies on anything:
 	 * the rewritten entry is refused there, so no handle ever offers a
 	 * proof over it (vault_audit_prove_consistency() is never reached). */
 	{
@@ -725,7 +725,7 @@ static void test_audit_tlog__witness_sees_a_rewritten_log(void **state)
 	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET hash = zeroblob(32)"
 	                                            " WHERE seq = 3; UPDATE audit SET tree = NULL"),
 	                 SQLITE_OK);
-	/* Since 1.2 no open rebuilds the tree over the changed entry (the replay
+	/* Since schema 7 no open rebuilds the tree over the changed entry (the replay
 	 * at open refuses it): a witness is stopped, naming the entry. */
 	open_w_bad(f, "cav_cw", sd, "entry 3");
 	rm_rf(sd);

@@ -546,7 +546,7 @@ static void move_ct(const char *dir, const char *c1, const char *name1, int v1,
 #define PT_A "payload-A-0001"
 #define PT_B "payload-B-0002"
 
-/* Since 1.2 a ciphertext moved, replaced or cut around the library is
+/* Since schema 7 a ciphertext moved, replaced or cut around the library is
  * first a row the signed log does not hold (VAULT_ERR_INTEGRITY, lib/facts.c);
  * the AEAD's associated data (which would say VAULT_ERR_CORRUPT) stays as
  * the second wall. */

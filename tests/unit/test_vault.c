@@ -2181,7 +2181,7 @@ static void test_vault__pinned_vault_id_detects_rewritten_log(void **state)
 	 * (Her witness copy would stop the open at the rewritten log first:
 	 * what is tested here is the pinned id, so she comes to it afresh.) */
 	th_forget_witness(dir, "aud");
-	/* Since 1.2 the open itself replays the log from the pinned id (every
+	/* Since schema 7 the open itself replays the log from the pinned id (every
 	 * fact rests on it): the rewritten log is refused before any row is
 	 * used, and says why. */
 	{
