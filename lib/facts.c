@@ -115,6 +115,10 @@ typedef struct fentry {
 typedef struct fcase {
 	char *id; /* NULL: empty slot */
 	uint32_t count[T__COUNT];
+	/* keys of its grants, consents and break-glass windows: what the
+	 * policy replay reads, without a walk over every fact */
+	char **pk;
+	size_t npk, pkcap;
 } fcase;
 
 typedef struct noted {
@@ -335,8 +339,14 @@ static void facts_clear(facts *F)
 		free(F->e[i].key);
 	}
 	free(F->e);
-	for (i = 0; i < F->ccap; i++)
+	for (i = 0; i < F->ccap; i++) {
+		size_t j;
+
+		for (j = 0; j < F->c[i].npk; j++)
+			free(F->c[i].pk[j]);
+		free(F->c[i].pk);
 		free(F->c[i].id);
+	}
 	free(F->c);
 	for (i = 0; i < F->rcap; i++)
 		free(F->rh[i].key);
@@ -607,6 +617,7 @@ typedef struct creq {
 
 static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, int64_t now)
 {
+	fcase *fc;
 	json_t *cs = kept(F, T_CASES, case_id);
 	size_t i;
 
@@ -627,11 +638,11 @@ static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, in
 	q->req.restricted = (int)img_int(cs, 4);
 	q->req.grants = q->g;
 	q->req.consents = q->c;
-	for (i = 0; i < F->cap; i++) {
-		fentry *e = &F->e[i];
+	fc = fc_get(F, case_id, 0);
+	for (i = 0; fc != NULL && i < fc->npk; i++) {
+		fentry *e = fe_find(F, fc->pk[i]);
 
-		if (e->key == NULL || e->dead || e->img == NULL || e->case_id == NULL ||
-		    strcmp(e->case_id, case_id) != 0)
+		if (e == NULL || e->img == NULL)
 			continue;
 		if (e->tab == T_GRANTS && q->req.ngrants < MAXG) {
 			const char *p = img_str(e->img, 3);
@@ -980,6 +991,21 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 			if (c == NULL)
 				return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 			c->count[tab]++;
+			if (tab == T_GRANTS || tab == T_CONSENTS || tab == T_BREAKGLASS) {
+				if (c->npk == c->pkcap) {
+					size_t nc = c->pkcap ? c->pkcap * 2 : 8;
+					char **n = realloc(c->pk, nc * sizeof(*n));
+
+					if (n == NULL)
+						return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+					c->pk = n;
+					c->pkcap = nc;
+				}
+				c->pk[c->npk] = strdup(e->key);
+				if (c->pk[c->npk] == NULL)
+					return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+				c->npk++;
+			}
 		} else {
 			F->gcount[tab]++;
 		}
@@ -1091,9 +1117,21 @@ static json_t *parse_statements(const char *text, int *oom)
 	for (attempt = 0; attempt < 2; attempt++) {
 		json_error_t err;
 		json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+		json_t *again;
 
-		if (o != NULL && statements_ok(o))
-			return o;
+		if (o != NULL && statements_ok(o)) {
+			/* a tree built while an allocation failed can be wrong in
+			 * its values: two parses must agree */
+			again = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+			if (again != NULL && json_equal(o, again)) {
+				json_decref(again);
+				return o;
+			}
+			json_decref(again);
+			json_decref(o);
+			*oom = 1;
+			continue;
+		}
 		json_decref(o);
 		if (o == NULL && json_error_code(&err) == json_error_out_of_memory)
 			*oom = 1;
@@ -1798,13 +1836,12 @@ vault_status vault__facts_take(vault *v, char **text)
 	if (st == VAULT_OK && o == NULL)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (st == VAULT_OK && json_array_size(json_object_get(o, "s")) > 0) {
-		int oom = 0;
 		json_t *back;
 
 		*text = json_dumps(o, JSON_COMPACT);
 		/* jansson can write a broken text when an allocation fails in
 		 * the middle: what goes into the log is read back first */
-		back = *text ? parse_statements(*text, &oom) : NULL;
+		back = *text ? json_loads(*text, JSON_REJECT_DUPLICATES, NULL) : NULL;
 		if (back == NULL || !json_equal(back, o)) {
 			free(*text);
 			*text = NULL;
@@ -1886,15 +1923,21 @@ void vault__facts_commit(vault *v)
 	if (F == NULL)
 		return;
 	F->nmine = 0;
+	/* Every entry after the log's length at the start of our transaction
+	 * is ours (we held the write lock): those without statements are
+	 * accounted for as they are. */
+	if (!F->dirty && F->applied < F->txn_head)
+		F->dirty = 1; /* entries we have not replayed came first */
 	for (i = 0; i < F->nown && st == VAULT_OK; i++) {
 		audit_rec r;
 
 		if (F->dirty)
 			break;
-		if (F->own[i].seq != F->applied + 1) {
-			F->dirty = 1; /* entries we have not replayed came first */
+		if (F->own[i].seq <= F->applied) {
+			F->dirty = 1;
 			break;
 		}
+		F->applied = F->own[i].seq - 1;
 		memset(&r, 0, sizeof(r));
 		r.seq = F->own[i].seq;
 		r.ts = F->own[i].ts;
@@ -1909,6 +1952,8 @@ void vault__facts_commit(vault *v)
 		if (st != VAULT_OK && getenv("FACTS_DEBUG"))
 			fprintf(stderr, "facts_commit: %s [%s]\n", vault_errmsg(v), r.fact);
 	}
+	if (!F->dirty && v->head_known && v->head_seq > F->applied)
+		F->applied = v->head_seq; /* our entries after the last statement */
 	own_drop(F, 0);
 }
 
@@ -2063,6 +2108,7 @@ vault_status vault__facts_start(vault *v)
 	if (st == VAULT_OK) {
 		F->data_version = data_version(v);
 		F->txn_applied = F->applied;
+		F->txn_head = F->applied;
 		F->started = 1;
 		sqlite3_update_hook(v->db, on_update, F);
 	}
@@ -2188,4 +2234,25 @@ int vault__facts_signer_current(vault *v)
 	same = json_equal(mine, json_array_get(u, 4));
 	json_decref(mine);
 	return same;
+}
+
+int vault__facts_parse_check(const char *text, size_t len)
+{
+	char *t;
+	json_t *o;
+	int oom = 0;
+
+	if (text == NULL || memchr(text, '\0', len) != NULL)
+		return 0;
+	t = malloc(len + 1);
+	if (t == NULL)
+		return -1;
+	memcpy(t, text, len);
+	t[len] = '\0';
+	o = parse_statements(t, &oom);
+	free(t);
+	if (o == NULL)
+		return oom ? -1 : 0;
+	json_decref(o);
+	return 1;
 }

@@ -73,6 +73,9 @@ vault_status vault__facts_check_row(struct vault *v, const char *table,
 void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned int cls, uint32_t epoch,
                              unsigned char out[32]);
+/* The statement parser alone (tests/fuzz/statement_fuzzer.c): 1 a
+ * well-formed statement text, 0 malformed, -1 out of memory. */
+int vault__facts_parse_check(const char *text, size_t len);
 /* Is the handle's signing key still its user's key in the facts? */
 int vault__facts_signer_current(struct vault *v);
 /* Is the case a legacy fact (made before schema 7, adopted by a migration)? */
