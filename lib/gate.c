@@ -908,7 +908,7 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	 * a reader refuses a key that does not match it (one planted in a
 	 * seal by someone who was not entitled to make this epoch). */
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "INSERT INTO class_epochs(case_id, class, epoch, author,"
+		st = vault__prepare(v, "INSERT OR REPLACE INTO class_epochs(case_id, class, epoch, author,"
 		                       " commitment) VALUES(?1, ?2, ?3, ?4, ?5)", &s);
 	if (st == VAULT_OK) {
 		unsigned char c[32];
