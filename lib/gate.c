@@ -918,7 +918,7 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 		sqlite3_bind_int(s, 2, (int)cls);
 		sqlite3_bind_int64(s, 3, epoch);
 		vault__bind_text(s, 4, v->user);
-		sqlite3_bind_blob(s, 5, c, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 5, c, 32, SQLITE_STATIC); /* c lives until the step */
 		st = vault__sql_status(v, sqlite3_step(s), "rotate");
 	}
 cleanup:
