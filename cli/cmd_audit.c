@@ -88,7 +88,7 @@ const char cli_usage_audit[] =
 /* Every action the library records (tests/e2e/cli.sh checks this list
  * against lib/ and the man page).  An --action outside it is a mistake. */
 static const char *const audit_actions[] = {
-	"vault.create", "vault.open", "auth.fail", "org.add", "org.list", "user.add",
+	"vault.create", "vault.open", "facts.legacy", "auth.fail", "org.add", "org.list", "user.add",
 	"user.list", "user.disable", "user.rekey", "case.create", "case.list",
 	"case.list.restricted", "case.show", "case.link", "case.links", "record.put",
 	"record.get", "record.list", "record.history", "record.delete", "record.redact",
