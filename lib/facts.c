@@ -1437,10 +1437,6 @@ static vault_status catch_up(vault *v, facts *F)
 		waiting_free(&rp);
 		F->rebuild_after = 1;
 	}
-	if (st == VAULT_OK && rp.n > 0 && getenv("FACTS_DEBUG")) {
-		for (i = 0; i < rp.n; i++)
-			fprintf(stderr, "unsigned %llu %s %s %s\n", (unsigned long long)rp.w[i].r.seq, rp.w[i].r.actor, rp.w[i].r.action, rp.w[i].r.outcome);
-	}
 	if (st == VAULT_OK && rp.n > 0)
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entries %llu..%llu are not signed:"
 		                " their statements cannot be facts",
@@ -1949,8 +1945,6 @@ void vault__facts_commit(vault *v)
 			F->applied = r.seq;
 		else
 			F->dirty = 1; /* replayed, and reported, at the next use */
-		if (st != VAULT_OK && getenv("FACTS_DEBUG"))
-			fprintf(stderr, "facts_commit: %s [%s]\n", vault_errmsg(v), r.fact);
 	}
 	if (!F->dirty && v->head_known && v->head_seq > F->applied)
 		F->applied = v->head_seq; /* our entries after the last statement */
