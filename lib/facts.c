@@ -726,19 +726,71 @@ static int same_entry_creates(json_t *stmts, int tab, const char *key1)
 	return 0;
 }
 
-/* Does the entry disable a user?  Its other statements (grants revoked,
- * keys rotated away from her) follow from that one, which is judged. */
-static int disables_someone(json_t *stmts)
+/* Does the entry revoke a grant of case_id that covers cls, held by a
+ * user the entry disables (any_holder: or held by anyone)? */
+static int disabled_in(json_t *stmts, const char *who, json_int_t pkind);
+
+static int revokes_class(json_t *stmts, const char *case_id, unsigned int cls, int any_holder)
 {
 	size_t i;
 
 	for (i = 0; i < json_array_size(stmts); i++) {
-		json_t *s = json_array_get(stmts, i);
-		json_t *r = json_object_get(s, "r");
-		const char *t = json_string_value(json_object_get(s, "t"));
+		json_t *g = json_object_get(json_array_get(stmts, i), "r");
+		const char *t = json_string_value(json_object_get(json_array_get(stmts, i), "t"));
 
-		if (r != NULL && t != NULL && strcmp(t, "users") == 0 &&
-		    json_integer_value(json_array_get(r, 5)) != 0)
+		if (g == NULL || t == NULL || strcmp(t, "grants") != 0 ||
+		    !json_is_string(json_array_get(g, 1)) || strcmp(img_str(g, 1), case_id) != 0 ||
+		    img_int(g, 10) == 0)
+			continue;
+		/* a disabled holder's cases are rotated whole (orgs.c) */
+		if (disabled_in(stmts, img_str(g, 3), img_int(g, 2)))
+			return 1;
+		if (any_holder && ((unsigned int)img_int(g, 4) & cls) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the entry disable a user who is `who` (a user) or a member of
+ * `who` (an organisation)? */
+static int disabled_in(json_t *stmts, const char *who, json_int_t pkind)
+{
+	size_t j;
+
+	for (j = 0; who != NULL && j < json_array_size(stmts); j++) {
+		json_t *u = json_object_get(json_array_get(stmts, j), "r");
+		const char *ut = json_string_value(json_object_get(json_array_get(stmts, j), "t"));
+
+		if (u == NULL || ut == NULL || strcmp(ut, "users") != 0 || img_int(u, 5) == 0)
+			continue;
+		if (pkind == VAULT_PRINCIPAL_USER && json_is_string(json_array_get(u, 0)) &&
+		    strcmp(img_str(u, 0), who) == 0)
+			return 1;
+		if (pkind == VAULT_PRINCIPAL_ORG && json_is_string(json_array_get(u, 1)) &&
+		    strcmp(img_str(u, 1), who) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A case held by an organisation (a live grant of the case to it, or its
+ * ownership) a member of which the entry disables: the organisation's
+ * keys change, and every class key of the case is rotated away. */
+static int held_by_disabled_org(facts *F, json_t *stmts, const char *case_id,
+                                const char *owner, unsigned int cls)
+{
+	fcase *fc = fc_get(F, case_id, 0);
+	size_t i;
+
+	if (disabled_in(stmts, owner, VAULT_PRINCIPAL_ORG))
+		return 1;
+	for (i = 0; fc != NULL && i < fc->npk; i++) {
+		fentry *e = fe_find(F, fc->pk[i]);
+
+		/* every class of such a case is rotated (orgs.c) */
+		if (e != NULL && e->img != NULL && e->tab == T_GRANTS && img_int(e->img, 10) == 0 &&
+		    img_int(e->img, 2) == VAULT_PRINCIPAL_ORG &&
+		    disabled_in(stmts, img_str(e->img, 3), img_int(e->img, 2)))
 			return 1;
 	}
 	return 0;
@@ -746,7 +798,7 @@ static int disables_someone(json_t *stmts)
 
 /* A record version whose copy in another class the same entry redacts or
  * removes: a reclassification moves versions with their authors. */
-static int moved_here(json_t *stmts, json_t *img)
+static int moved_here(json_t *stmts, json_t *img, const char *who)
 {
 	size_t i;
 
@@ -758,10 +810,14 @@ static int moved_here(json_t *stmts, json_t *img)
 			k = json_object_get(s, "r"); /* the copy left behind, redacted */
 		/* a record's tag is keyed by its class, so the two sides of a
 		 * move share the case, not the name */
+		/* ...and the same author: a move keeps each version's author */
 		if (k != NULL && strcmp(json_string_value(json_object_get(s, "t")) ?
 		                        json_string_value(json_object_get(s, "t")) : "", "records") == 0 &&
 		    json_equal(json_array_get(k, 0), json_array_get(img, 0)) &&
-		    !json_equal(json_array_get(k, 2), json_array_get(img, 2)))
+		    !json_equal(json_array_get(k, 2), json_array_get(img, 2)) &&
+		    json_array_size(k) > 7 &&
+		    (json_equal(json_array_get(k, 7), json_array_get(img, 7)) ||
+		     (json_is_string(json_array_get(k, 7)) && strcmp(img_str(k, 7), who) == 0)))
 			return 1;
 	}
 	return 0;
@@ -795,6 +851,8 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 	switch (tab) {
 	case T_USERS:
 		if (old == NULL) {
+			if (img_int(img, 5) != 0)
+				return "a user added already disabled";
 			set_target_user(F, &q, NULL);
 			q.req.target = img_str(img, 0);
 			q.req.target_org = img_str(img, 1);
@@ -850,10 +908,18 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a class key epoch of another author, or changed";
 		if (same_entry_creates(stmts, T_CASES, case_id))
 			return NULL; /* the case's first keys, made with it */
-		if (disables_someone(stmts))
-			return NULL; /* keys rotated away from a user disabled (judged there) */
-		if (decide(&q, POLICY_READ, cls) || decide(&q, POLICY_REVOKE, cls) ||
-		    decide(&q, POLICY_CONSENT, cls) || decide(&q, POLICY_BREAK_GLASS, 0))
+		/* a holder of the class rotates it (a lapsed holder dropped) */
+		if (decide(&q, POLICY_READ, cls))
+			return NULL;
+		/* a rotation that follows a revocation in the same entry of a grant
+		 * of this case covering this class: by the owning organisation,
+		 * or as part of disabling the user who held it (each of those
+		 * statements is judged in its own right) */
+		if (revokes_class(stmts, case_id, cls,
+		                  a->org != NULL && q.req.owner_org != NULL &&
+		                      strcmp(a->org, q.req.owner_org) == 0))
+			return NULL;
+		if (held_by_disabled_org(F, stmts, case_id, q.req.owner_org, cls))
 			return NULL;
 		return "not entitled to make a key of this class";
 	}
@@ -863,7 +929,9 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 
 		if (img == NULL)
 			return "a grant is revoked, never removed";
-		if (revoking || (old == NULL && img_int(img, 10) != 0)) {
+		if (old == NULL && img_int(img, 10) != 0)
+			return "a grant stated as revoked from the start";
+		if (revoking) {
 			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
 				return NULL;
 			if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
@@ -922,7 +990,7 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		unsigned int cls = (unsigned int)img_int(img ? img : key, 2);
 
 		if (img != NULL && had == NULL && strcmp(img_str(img, 7), a->name) != 0 &&
-		    !moved_here(stmts, img))
+		    !moved_here(stmts, img, a->name))
 			return "a record version said to be written by someone else";
 		if (img != NULL && had != NULL) /* redaction: the ciphertext goes, by her */
 			return !json_is_null(json_array_get(img, 9)) ||
@@ -931,14 +999,15 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			               strcmp(img_str(img, 11), a->name) != 0 ||
 			               !(decide(&q, POLICY_REDACT, cls) ||
 			                 /* the copy a move up leaves behind */
-			                 (moved_here(stmts, img) && decide(&q, POLICY_WRITE, cls)))
+			                 (moved_here(stmts, img, a->name) && decide(&q, POLICY_WRITE, cls)))
 			           ? "not entitled to redact this version"
 			           : NULL;
-		if (decide(&q, POLICY_WRITE, cls))
-			return NULL;
-		return img == NULL && decide(&q, POLICY_REDACT, cls)
-		           ? NULL
-		           : "not entitled to write records of this class";
+		/* no operation removes a version (redaction keeps its row): a
+		 * removal stated would serve an older text as the newest */
+		if (img == NULL)
+			return "a record version is never removed";
+		return decide(&q, POLICY_WRITE, cls) ? NULL
+		                                     : "not entitled to write records of this class";
 	}
 	case T_INDICATORS:
 		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL)
@@ -1207,8 +1276,6 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			              strcmp(img_str(img, 0), r->actor) == 0
 			          ? NULL
 			          : "the vault's first entry states more than its first admin";
-		else if (check && old != NULL && old->legacy && tab == T_RECORDS && img == NULL)
-			why = NULL;
 		else if (check)
 			why = entitled(F, &a, r->ts, tab, old, img, key, stmts);
 		if (why == NULL && img == NULL && old == NULL)

@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "helpers.h"
+#include "facts.h"
 #include "internal.h"
 
 int sqlite3_key(sqlite3 *db, const void *key, int nkey);
@@ -891,6 +892,280 @@ static void test_attack__9c_holders_in_clear(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 10. statements she may sign, carrying facts she may not -------------
+ * Round two (an insider review of the signed-statement layer): entries
+ * appended through the library's own machinery and signed with the
+ * attacker's own key, each stating one row she is not entitled to. */
+
+static const char *forge_target = "";
+static const char *forge_del_table, *forge_del_where, *forge_del_a1;
+
+/* Append one entry signed by `user` through the library's own machinery:
+ * the SQL is run on the handle's connection (the update hook collects the
+ * images), the entry states them (or `fact` verbatim), signed, committed. */
+static vault_status forge(const char *dir, const char *user, const char *sql,
+                          const char *action, const char *cs, const char *fact)
+{
+	vault *v = th_open(dir, user);
+	audit_event e;
+	vault_status st, st2;
+
+	memset(&e, 0, sizeof(e));
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK && forge_del_table != NULL)
+		st = vault__facts_note_delete(v, forge_del_table, forge_del_where, forge_del_a1, NULL);
+	if (st == VAULT_OK && sql != NULL)
+		st = vault__exec(v, sql);
+	e.action = action;
+	e.case_id = cs ? cs : "";
+	e.target = forge_target;
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	e.fact = fact;
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	if (st != VAULT_OK)
+		printf("   forge as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	return st;
+}
+
+/* Seal K to every holder of the current epoch of (cs, cls) as epoch+1
+ * (class_keys is not a fact), return the current epoch. */
+static long long plant_seals(const char *dir, const char *user, const char *cs,
+                             unsigned int cls, const unsigned char k[32])
+{
+	long long epoch = sql_intf(dir, user, "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                           " AND class = %u", cs, cls);
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *s, *ins;
+	int planted = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "SELECT k.hkind, k.holder, k.hepoch, CASE WHEN k.hkind = 2 THEN"
+	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
+	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
+	    "  AND which = k.hkind) END FROM class_keys k"
+	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch, sealed)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		unsigned char sealed[crypto_box_SEALBYTES + 32];
+		if (sqlite3_column_bytes(s, 3) != 32)
+			continue;
+		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 3)), 0);
+		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 2, (int)cls);
+		sqlite3_bind_int64(ins, 3, epoch + 1);
+		sqlite3_bind_int(ins, 4, sqlite3_column_int(s, 0));
+		sqlite3_bind_text(ins, 5, (const char *)sqlite3_column_text(s, 1), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 6, sqlite3_column_int64(s, 2));
+		sqlite3_bind_blob(ins, 7, sealed, sizeof(sealed), SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+		planted++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	assert_true(planted >= 1);
+	return epoch;
+}
+
+static char *epoch_sql(const char *cs, unsigned int cls, long long epoch, const char *author,
+                       const unsigned char k[32])
+{
+	unsigned char c[32];
+	char ch[65];
+
+	vault__facts_commitment(k, cs, cls, (uint32_t)(epoch + 1), c);
+	hex(c, 32, ch);
+	return dup_printf("UPDATE case_classes SET epoch = %lld WHERE case_id = '%s' AND"
+	                  " class = %u; INSERT INTO class_epochs(case_id, class, epoch, author,"
+	                  " commitment) VALUES('%s', %u, %lld, '%s', X'%s');",
+	                  epoch + 1, cs, cls, cs, cls, epoch + 1, author, ch);
+}
+
+/* After planting: the owner's caseworker writes her new address; can the
+ * attacker read it with K? */
+static void judge_planting(const char *dir, const char *attacker, const char *cs,
+                           const unsigned char k[32], const char *what)
+{
+	char text[512];
+	vault_status st;
+
+	st = victim_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	if (st != VAULT_OK) {
+		printf("   %s: victim's write refused: %s (%s)\n", what, vault_strerror(st),
+		       vault_last_errmsg());
+		refused(NULL, st, what);
+	} else if (decrypt_with(dir, attacker, cs, VAULT_CLASS_SAFETY, "shelter", k, text,
+	                        sizeof(text))) {
+		fail_msg("ATTACK SUCCEEDS (%s): %s reads the new address \"%s\"", what, attacker,
+		         text);
+	}
+}
+
+/* A. A perpetrator-programme supervisor: an entry that "disables" her own
+ * caseworker also carries a new safety epoch of a victim case, with her
+ * commitment to a key she chose (facts.c: disables_someone). */
+static void test_attack__10a_signed_epoch_in_a_disable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql, *all;
+	unsigned char k[32];
+	long long epoch;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	randombytes_buf(k, 32);
+	epoch = plant_seals(dir, "cuav_sup", cs, VAULT_CLASS_SAFETY, k);
+	sql = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cuav_sup", k);
+	all = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cuav_cw'; %s", sql);
+	forge_target = "cuav_cw";
+	st = forge(dir, "cuav_sup", all, "user.disable", cs, NULL);
+	forge_target = "";
+	free(sql);
+	free(all);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "forge");
+		th_rmdir(dir);
+		return;
+	}
+	judge_planting(dir, "cuav_sup", cs, k, "A: epoch riding on a disable");
+	th_rmdir(dir);
+}
+
+/* A2. Same, without losing anyone: a new user added already disabled. */
+static void test_attack__10b_signed_epoch_with_a_disabled_new_user(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql, *all;
+	unsigned char k[32];
+	long long epoch;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	randombytes_buf(k, 32);
+	epoch = plant_seals(dir, "cuav_sup", cs, VAULT_CLASS_SAFETY, k);
+	sql = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cuav_sup", k);
+	all = dup_printf("INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	                 " VALUES('zz', 'cuav', 2, randomblob(32), randomblob(32), 1, 1); %s", sql);
+	st = forge(dir, "cuav_sup", all, "user.add", cs, NULL);
+	free(sql);
+	free(all);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "forge");
+		th_rmdir(dir);
+		return;
+	}
+	judge_planting(dir, "cuav_sup", cs, k, "A2: epoch riding on a disabled new user");
+	th_rmdir(dir);
+}
+
+/* B. A reception-centre caseworker holding SHARE on `general` only makes a
+ * new `safety` epoch (facts.c: POLICY_CONSENT does not look at classes). */
+static void test_attack__10c_signed_epoch_by_a_sharer_of_another_class(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned char k[32];
+	long long epoch;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = VAULT_PERM_SHARE;
+	st = vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so);
+	if (st != VAULT_OK) {
+		printf("   share(SHARE) to cas_cw: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+		so.perm = VAULT_PERM_SHARE;
+		st = vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so);
+	}
+	status_is(v, st, VAULT_OK, "share with perm SHARE");
+	vault_close(v);
+	/* control: cas_cw cannot read safety */
+	assert_int_not_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt),
+	                     VAULT_OK);
+	randombytes_buf(k, 32);
+	epoch = plant_seals(dir, "cas_cw", cs, VAULT_CLASS_SAFETY, k);
+	sql = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cas_cw", k);
+	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "forge");
+		th_rmdir(dir);
+		return;
+	}
+	judge_planting(dir, "cas_cw", cs, k, "B: safety epoch by a general sharer");
+	th_rmdir(dir);
+}
+
+/* C. Rollback by a writer: the owner's caseworker removes the newest
+ * version of a safety record written by her supervisor, in a signed entry
+ * (facts.c entitled(), T_RECORDS: a removal needs only WRITE). */
+static void test_attack__10d_signed_record_removal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti (new)");
+	forge_del_table = "records";
+	forge_del_where = "case_id = ?1 AND class = 4 AND version = 2";
+	forge_del_a1 = cs;
+	{
+		char *q = dup_printf("DELETE FROM records WHERE case_id = '%s' AND class = 4 AND"
+		                     " version = 2", cs);
+		st = forge(dir, "cav_cw", q, "record.put", cs, NULL);
+		free(q);
+	}
+	forge_del_table = NULL;
+	if (st != VAULT_OK) {
+		refused(NULL, st, "forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT MAX(version) FROM records WHERE"
+	                          " case_id = '%s' AND class = 4", cs), 1);
+	/* her open replays the log and refuses the removal stated in it */
+	{
+		vault *v = victim_open(dir, "cav_sup", &st);
+
+		if (v != NULL) {
+			vault_close(v);
+			st = get_cls(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+		}
+	}
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (10d): the supervisor is served the old address \"%s\""
+		         " as the latest, no integrity error", text);
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -908,6 +1183,10 @@ int main(void)
 		cmocka_unit_test(test_attack__9a_free_text_in_clear),
 		cmocka_unit_test(test_attack__9b_exact_sizes),
 		cmocka_unit_test(test_attack__9c_holders_in_clear),
+		cmocka_unit_test(test_attack__10a_signed_epoch_in_a_disable),
+		cmocka_unit_test(test_attack__10b_signed_epoch_with_a_disabled_new_user),
+		cmocka_unit_test(test_attack__10c_signed_epoch_by_a_sharer_of_another_class),
+		cmocka_unit_test(test_attack__10d_signed_record_removal),
 	};
 
 	if (sodium_init() < 0)
