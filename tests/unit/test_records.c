@@ -516,6 +516,20 @@ static void test_records__vault_from_1_0_0_migrates(void **state)
 		vault_buf_free(&b);
 		vault_close(v);
 	}
+	/* The rows were adopted as legacy facts, vouched for by one signed
+	 * entry over their images: an image changed afterwards (a grant
+	 * widened in legacy_facts) no longer matches it, and every open says so. */
+	assert_int_equal(th_db_exec(dir, "admin", "UPDATE legacy_facts SET image ="
+	                            " replace(image, '\"cav\",', '\"cas\",')"
+	                            " WHERE image LIKE '%\"grants\"%'"), SQLITE_OK);
+	{
+		vault *w = NULL;
+
+		assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"cav_cw's own", 12,
+		                            NULL, &w), VAULT_ERR_INTEGRITY);
+		assert_null(w);
+		assert_non_null(strstr(vault_last_errmsg(), "legacy"));
+	}
 	th_rmdir(base);
 }
 
