@@ -108,6 +108,19 @@ vault_status vault_audit_verifier_new(const unsigned char *vault_id,
 struct audit_checkpoint;
 vault_status vault_audit_verifier_set_checkpoint(audit_verifier *av,
                                                  const struct audit_checkpoint *cp);
+/* A prefix this user's library verified in full before: the tree head
+ * (size, RFC 6962 root) she signed after that verification (witness.c).
+ * Entries 1..size are checked as always (fields against hash, chain, keys,
+ * runs), but their Ed25519 signatures are not verified again: instead the
+ * root of the tree of those entries, computed here from their fields, must
+ * be `root` when entry `size` is pushed, or the push fails INTEGRITY.  Equal
+ * roots mean the same fields she verified (collision resistance of
+ * BLAKE2b and SHA-256), so the signatures she checked then still cover them.
+ * The caller must refuse a log that ends before `size` (the verifier cannot
+ * tell a short log from one still being pushed).  Before the first push:
+ * VAULT_ERR_STATE after it. */
+vault_status vault__audit_verifier_trust(audit_verifier *av, uint64_t size,
+                                         const unsigned char root[TLOG_HASH]);
 /* VAULT_OK, or VAULT_ERR_INTEGRITY with res->bad_seq and res->reason set
  * (res->entries counts entries accepted so far). */
 vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,

@@ -46,6 +46,10 @@ struct audit_verifier {
 	int have_cp, cp_done;
 	audit_checkpoint cp;
 
+	/* a prefix verified before (vault__audit_verifier_trust) */
+	uint64_t trust_size;
+	unsigned char trust_root[TLOG_HASH];
+
 	/* the RFC 6962 tree of the entries so far, and what the last one stored */
 	tlog_frontier tree;
 	unsigned char stored[TLOG_MAX_LEVELS][TLOG_HASH];
@@ -179,6 +183,18 @@ vault_status vault_audit_verifier_new(const unsigned char *vault_id,
 	}
 	randombytes_buf(av->sipkey, sizeof av->sipkey);
 	*out = av;
+	return VAULT_OK;
+}
+
+vault_status vault__audit_verifier_trust(audit_verifier *av, uint64_t size,
+                                         const unsigned char root[TLOG_HASH])
+{
+	if (!av || !root)
+		return VAULT_ERR_INVALID;
+	if (av->entries > 0 || av->failed)
+		return VAULT_ERR_STATE;
+	av->trust_size = size;
+	memcpy(av->trust_root, root, TLOG_HASH);
 	return VAULT_OK;
 }
 
@@ -407,7 +423,8 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 		            n, (unsigned long long)u->disabled_at);
 
 	if (r->has_sig) {
-		if (crypto_sign_verify_detached(r->sig, h, AUDIT_HASH_BYTES,
+		if (n > av->trust_size &&
+		    crypto_sign_verify_detached(r->sig, h, AUDIT_HASH_BYTES,
 		                                r->key) != 0) {
 			if (av->pending)
 				return fail(av, res, VAULT_ERR_INTEGRITY, n,
@@ -474,6 +491,15 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 			            "entry %llu: the tree is full", n);
 	}
 
+	if (n == av->trust_size) {
+		unsigned char root[TLOG_HASH];
+
+		vault__tlog_frontier_root(&av->tree, root);
+		if (memcmp(root, av->trust_root, TLOG_HASH) != 0)
+			return fail(av, res, VAULT_ERR_INTEGRITY, n,
+			            "entries 1..%llu are not those this user "
+			            "verified before (the log was rewritten)", n);
+	}
 	if (av->have_cp && !av->cp_done && av->cp.size == n) {
 		if ((st = check_cp_at(av, &av->cp, h, res)) != VAULT_OK)
 			return st;

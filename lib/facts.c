@@ -141,6 +141,10 @@ struct facts {
 
 	audit_verifier *av;
 	uint64_t verified;   /* entries the verifier took */
+	/* the prefix this user verified in full at her last open, whose
+	 * signatures the replay need not check again (witness.c) */
+	uint64_t trust_size;
+	unsigned char trust_root[TLOG_HASH];
 	uint64_t applied;    /* entries whose statements are in the set */
 	uint64_t legacy_n, legacy_seq;
 	int applied_any;     /* some statement is in the set */
@@ -2072,10 +2076,43 @@ static vault_status rebuild(vault *v, facts *F)
 	st = vault_audit_verifier_new(v->pinned ? v->pinned_id : NULL, &F->av);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "out of memory");
+	if (F->trust_size > 0)
+		(void)vault__audit_verifier_trust(F->av, F->trust_size, F->trust_root);
 	F->dirty = 0;
 	F->applied_any = 0;
 	F->gen++;
-	return catch_up(v, F);
+	st = catch_up(v, F);
+	/* The verifier checks the prefix it was told to trust when it reaches
+	 * its end: a log that stops short never gets there. */
+	if (st == VAULT_OK && F->verified < F->trust_size)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log has %llu entries, but %s"
+		                " verified %llu: it was cut or rolled back",
+		                (unsigned long long)F->verified, v->user,
+		                (unsigned long long)F->trust_size);
+	return st;
+}
+
+/* The stored Merkle tree (which checkpoints, proofs and the witness state
+ * are made from) must be the tree of the entries just verified.  Missing
+ * hashes (a vault made by 1.0, a damaged edge) are rebuilt from the
+ * verified entries at the next append (audit_tree.c). */
+static vault_status check_stored_tree(vault *v, facts *F)
+{
+	unsigned char mine[TLOG_HASH], stored[TLOG_HASH];
+	vault_status st;
+
+	if (F->verified == 0)
+		return VAULT_OK;
+	vault_audit_verifier_root(F->av, mine);
+	st = vault__audit_tree_root(v, F->verified, stored);
+	if (st == VAULT_ERR_CORRUPT) {
+		v->errmsg[0] = '\0'; /* not this open's failure */
+		return VAULT_OK;
+	}
+	if (st == VAULT_OK && sodium_memcmp(mine, stored, TLOG_HASH) != 0)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's stored Merkle tree is not"
+		                " the tree of its entries");
+	return st;
 }
 
 /* A vault made before schema 7: its rows are vouched for, once, by the first
@@ -2153,7 +2190,10 @@ vault_status vault__facts_start(vault *v)
 		v->facts = F;
 	}
 	F = v->facts;
+	vault__witness_trusted(v, &F->trust_size, F->trust_root);
 	st = rebuild(v, F);
+	if (st == VAULT_OK)
+		st = check_stored_tree(v, F);
 	if (st == VAULT_OK && !F->applied_any && F->verified > 0) {
 		st = adopt_legacy(v, F);
 		/* the rows are checked against it at once, inside this open

@@ -440,6 +440,9 @@ vault_status vault__audit_tree_root(vault *v, uint64_t size, unsigned char root[
 vault_status vault__witness_check(vault *v, const char *state_dir);
 /* After the open committed: this user has now seen the log as it is. */
 vault_status vault__witness_save(vault *v, const char *state_dir);
+/* The tree head (size, root) this user signed after verifying it in full,
+ * from her key slot; *size 0 if none she can vouch for. */
+void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HASH]);
 
 /* ---- store.c ----------------------------------------------------------- */
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],

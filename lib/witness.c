@@ -311,6 +311,39 @@ vault_status vault__witness_check(vault *v, const char *state_dir)
 	return st;
 }
 
+/* The tree head this user signed after her last open, which verified every
+ * entry up to it: facts.c replays that prefix without checking its
+ * signatures again (vault__audit_verifier_trust).  Only the copy in her key
+ * slot, only for the id pinned there, and only if signed by her current key:
+ * anyone can write the key-slot file, nobody else can sign with that key.
+ * A state signed by an older key of hers is checked by vault__witness_check()
+ * and signed anew, and trusted from the next open.  *size 0: none to trust
+ * (the faults of a bad copy are vault__witness_check()'s to report). */
+void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HASH])
+{
+	char id[VAULT_VAULT_ID_BUFSIZE], text[STATE_MAX], *copy = NULL;
+	char saved[sizeof(v->errmsg)];
+	witness_state w;
+	size_t blen;
+
+	*size = 0;
+	if (!v->pinned)
+		return;
+	vault__hex(v->pinned_id, 32, id);
+	memcpy(saved, v->errmsg, sizeof(saved));
+	if (vault__slot_witness_get(v->dir, v->user, &copy) == VAULT_OK && copy != NULL &&
+	    strlen(copy) <= STATE_MAX &&
+	    state_parse(v, copy, "in your key slot", id, SLOT_COPY_USER, &w) > 0 &&
+	    sodium_memcmp(w.pk, v->sec->sign_pk, 32) == 0 &&
+	    (blen = body(text, sizeof(text), id, SLOT_COPY_USER, w.size, w.root, w.pk)) > 0 &&
+	    crypto_sign_verify_detached(w.sig, (const unsigned char *)text, blen, w.pk) == 0) {
+		*size = w.size;
+		memcpy(root, w.root, TLOG_HASH);
+	}
+	free(copy);
+	memcpy(v->errmsg, saved, sizeof(saved)); /* nothing to report from here */
+}
+
 /* mkdir, 0700, if absent. */
 static int mkdir_private(const char *path)
 {

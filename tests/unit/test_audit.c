@@ -1935,31 +1935,19 @@ static void test_audit__tamper_replace_first_admin_key(void **state)
 
 /* The insider re-hashes and re-signs their own entry with their own key:
  * the entry itself checks out, the next one no longer follows it. */
-static void test_audit__tamper_rehash_and_resign_own_entry(void **state)
+/* Entry `seq` hashed again from its fields as stored now, and signed with
+ * `sign_sk` (NULL: its old signature stays, and no longer verifies). */
+static void rehash_entry(sqlite3 *db, long long seq, const unsigned char *sign_sk)
 {
-	fx *f = *state;
-	long long k = f->put_seq;
-	sqlite3 *db = th_db_open(f->dir, "cav_cw");
-	slot_secret sec;
-	vault_kdf def;
-	size_t len;
-	const unsigned char *p = th_pass("cav_cw", &len);
 	sqlite3_stmt *s;
 	audit_rec r;
 	unsigned char sig[64];
 
-	verify_ok(f);
-	assert_int_equal(vault__slot_unlock(f->dir, "cav_cw", p, len, &sec, &def), VAULT_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET outcome = 'denied',"
-	                                  " reason = 'no grant on this case'"
-	                                  " WHERE seq = (SELECT min(seq) FROM audit"
-	                                  " WHERE action = 'record.put')", NULL, NULL, NULL),
-	                 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, ts, actor, org, role, action, case_id,"
 	                                        " target, class, outcome, reason, purpose, newkey,"
 	                                        " high, prev, key, fact FROM audit WHERE seq = ?1",
 	                                    -1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_int64(s, 1, k);
+	sqlite3_bind_int64(s, 1, seq);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	memset(&r, 0, sizeof(r));
 	r.seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -1979,17 +1967,43 @@ static void test_audit__tamper_rehash_and_resign_own_entry(void **state)
 	r.high = sqlite3_column_int(s, 13);
 	memcpy(r.prev, sqlite3_column_blob(s, 14), 32);
 	memcpy(r.key, sqlite3_column_blob(s, 15), 32);
-	assert_string_equal(r.actor, "cav_cw");
 	assert_int_equal(vault_audit_rec_hash(&r, r.hash), VAULT_OK);
-	vault__sign(sig, r.hash, 32, sec.sign_sk);
 	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ?1, sig = ?2"
-	                                        " WHERE seq = ?3", -1, &s, NULL), SQLITE_OK);
+	if (sign_sk != NULL) {
+		vault__sign(sig, r.hash, 32, sign_sk);
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ?1, sig = ?2"
+		                                        " WHERE seq = ?3", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_blob(s, 2, sig, 64, SQLITE_STATIC);
+	} else {
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ?1 WHERE seq = ?3",
+		                                    -1, &s, NULL), SQLITE_OK);
+	}
 	sqlite3_bind_blob(s, 1, r.hash, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, sig, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, k);
+	sqlite3_bind_int64(s, 3, seq);
 	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
 	sqlite3_finalize(s);
+}
+
+static void test_audit__tamper_rehash_and_resign_own_entry(void **state)
+{
+	fx *f = *state;
+	long long k = f->put_seq;
+	sqlite3 *db = th_db_open(f->dir, "cav_cw");
+	slot_secret sec;
+	vault_kdf def;
+	size_t len;
+	const unsigned char *p = th_pass("cav_cw", &len);
+
+	verify_ok(f);
+	assert_int_equal(vault__slot_unlock(f->dir, "cav_cw", p, len, &sec, &def), VAULT_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET outcome = 'denied',"
+	                                  " reason = 'no grant on this case'"
+	                                  " WHERE seq = (SELECT min(seq) FROM audit"
+	                                  " WHERE action = 'record.put')", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM audit WHERE actor = 'cav_cw' AND seq = "
+	                            "(SELECT min(seq) FROM audit WHERE action = 'record.put')"), 1);
+	rehash_entry(db, k, sec.sign_sk);
 	sqlite3_close(db);
 	vault__wipe(&sec, sizeof(sec));
 	/* The entry is self-consistent now, but the Merkle tree stored with it
@@ -2000,6 +2014,58 @@ static void test_audit__tamper_rehash_and_resign_own_entry(void **state)
 	/* Without the tree, the replay at open still refuses entry k itself:
 	 * it keeps the put's statements under an outcome that is not "ok"
 	 * (the chain alone would catch it at k + 1). */
+	expect_bad(f, NULL, k);
+}
+
+/* An open spares the signatures of the prefix its user verified in full at
+ * her last open (the tree head she signed, in her key slot) and checks
+ * instead that those entries still make the tree she signed.  An entry of
+ * that prefix rewritten, its hash recomputed and its signature (which the
+ * attacker cannot make) left as it was, is refused by that tree, not by a
+ * signature this open no longer checks. */
+static void test_audit__rewritten_verified_prefix_is_refused(void **state)
+{
+	fx *f = *state;
+	vault *v = th_open(f->dir, "cav_cw");
+	size_t n;
+	const unsigned char *p = th_pass("cav_cw", &n);
+	char sql[160];
+	long long k;
+
+	vault_close(v);
+	k = scalar(f->db, "SELECT max(seq) FROM audit"); /* her open: in the head she signed */
+	snprintf(sql, sizeof(sql), "UPDATE audit SET reason = 'rewritten', tree = NULL"
+	                           " WHERE seq = %lld", k);
+	assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	rehash_entry(f->db, k, NULL);
+	v = NULL;
+	assert_int_equal(vault_open(f->dir, "cav_cw", p, n, NULL, &v), VAULT_ERR_INTEGRITY);
+	assert_null(v);
+	if (strstr(vault_last_errmsg(), "verified before") == NULL)
+		fail_msg("refused for another reason: %s", vault_last_errmsg());
+	/* Whoever verifies it afresh stops at its signature. */
+	expect_bad(f, NULL, k);
+}
+
+/* What that saving costs: a signature damaged inside her verified prefix,
+ * its entry unchanged, is not seen by her open (the fields she verified are
+ * still the ones signed); vault_audit_verify(), and any open by someone who
+ * did not verify that far, report it. */
+static void test_audit__damaged_signature_in_verified_prefix(void **state)
+{
+	fx *f = *state;
+	vault *v = th_open(f->dir, "cav_cw");
+	char sql[160];
+	long long k;
+
+	vault_close(v);
+	k = scalar(f->db, "SELECT max(seq) FROM audit");
+	assert_int_equal(scalar(f->db, "SELECT count(*) FROM audit WHERE sig IS NOT NULL AND"
+	                               " seq = (SELECT max(seq) FROM audit)"), 1);
+	snprintf(sql, sizeof(sql), "UPDATE audit SET sig = randomblob(64) WHERE seq = %lld", k);
+	assert_int_equal(sqlite3_exec(f->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	v = th_open(f->dir, "cav_cw");
+	vault_close(v);
 	expect_bad(f, NULL, k);
 }
 
@@ -2297,6 +2363,8 @@ int main(void)
 		T(tamper_replace_signer_key),
 		T(tamper_replace_first_admin_key),
 		T(tamper_rehash_and_resign_own_entry),
+		T(rewritten_verified_prefix_is_refused),
+		T(damaged_signature_in_verified_prefix),
 		T(cut_tail_without_checkpoint_not_detected),
 		T(cut_tail_with_checkpoint_detected),
 		T(forged_checkpoint_signature_detected),
