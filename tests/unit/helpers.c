@@ -493,3 +493,19 @@ void th_forget_witness(const char *dir, const char *user)
 {
 	assert_int_equal(vault__slot_witness_put(dir, user, NULL), VAULT_OK);
 }
+
+void th_copy_file(const char *from, const char *to)
+{
+	FILE *a = fopen(from, "rb"), *b;
+	char buf[16384];
+	size_t n;
+
+	assert_non_null(a);
+	b = fopen(to, "wb");
+	assert_non_null(b);
+	while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, b), n);
+	fclose(a);
+	assert_int_equal(fclose(b), 0);
+	assert_int_equal(chmod(to, 0600), 0);
+}

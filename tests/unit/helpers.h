@@ -19,6 +19,8 @@
 char *th_tmpdir(void);
 /* Remove a directory tree (vault folders are flat, but be thorough). */
 void th_rmdir(char *dir);
+/* Copy one file (made 0600), asserting every step. */
+void th_copy_file(const char *from, const char *to);
 
 /* Passphrase of a fixture user: "pw-<name>". */
 const unsigned char *th_pass(const char *name, size_t *len);

@@ -482,22 +482,6 @@ static void test_freetext__redaction_reason_sealed(void **state)
 	th_rmdir(dir);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-	FILE *a = fopen(from, "rb"), *b;
-	char buf[8192];
-	size_t n;
-
-	assert_non_null(a);
-	b = fopen(to, "wb");
-	assert_non_null(b);
-	while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, b), n);
-	fclose(a);
-	assert_int_equal(fclose(b), 0);
-	chmod(to, 0600);
-}
-
 /* A vault written by 1.0.0 still reads; the first write to a record
  * converts every version of it (name to tag, size padded, content
  * re-encrypted padded), and its old versions still read exactly. */
@@ -518,7 +502,7 @@ static void test_freetext__vault_from_1_0_0_converted_on_first_write(void **stat
 		char from[4096];
 		snprintf(from, sizeof(from), "%s/vault-1.0.0/%s", FIXTURES, files[i]);
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		copy_file(from, path);
+		th_copy_file(from, path);
 	}
 	fp = fopen(FIXTURES "/vault-1.0.0.case", "r");
 	assert_non_null(fp);

@@ -441,22 +441,6 @@ static void test_records__redact_removes_ciphertext_from_disk(void **state)
 	assert_string_equal(text, "cancelled");
 }
 
-static void copy_file(const char *from, const char *to)
-{
-	FILE *a = fopen(from, "rb"), *b;
-	char buf[8192];
-	size_t n;
-
-	assert_non_null(a);
-	b = fopen(to, "wb");
-	assert_non_null(b);
-	while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, b), n);
-	fclose(a);
-	assert_int_equal(fclose(b), 0);
-	chmod(to, 0600);
-}
-
 /* A vault written by 1.0.0 (tests/fixtures/make-vault-1.0.0.sh) opens,
  * migrates, and reads what 1.0.0 wrote; its record whose versions changed
  * class becomes one record per class; the log still verifies. */
@@ -477,7 +461,7 @@ static void test_records__vault_from_1_0_0_migrates(void **state)
 		char from[4096];
 		snprintf(from, sizeof(from), "%s/vault-1.0.0/%s", FIXTURES, files[i]);
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		copy_file(from, path);
+		th_copy_file(from, path);
 	}
 	fp = fopen(FIXTURES "/vault-1.0.0.case", "r");
 	assert_non_null(fp);
