@@ -175,6 +175,10 @@ void vault__clock_shift(int64_t seconds);
 /* Fault injection: make the n-th next allocation fail (0: none). */
 void vault__fault_alloc_after(long n);
 int vault__fault_alloc_hit(void);
+/* Triggers on the library's connections: off (0), except in tests that
+ * plant one to make an insert fail (store.c). */
+void vault__fault_triggers(int on);
+int vault__fault_triggers_on(void);
 int vault__fault_now(void);
 void *vault__malloc(size_t n);
 void *vault__calloc(size_t n, size_t size);

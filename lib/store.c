@@ -532,6 +532,20 @@ int vault__store_moved(vault *v)
 	return v->db_moved;
 }
 
+/* Anyone with the database key can add a trigger to the schema, and a trigger
+ * runs inside the transaction of whoever writes next: its rows would be
+ * collected as hers, stated in her entry and signed by her (a class-key
+ * epoch chosen by the attacker, attack 11).  The library's connections run
+ * none: 0, or -1 if SQLite would not say that they are off. */
+static int no_triggers(sqlite3 *db)
+{
+	int want = vault__fault_triggers_on(), got = -1;
+
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, want, &got) != SQLITE_OK)
+		return -1;
+	return got == want ? 0 : -1;
+}
+
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms)
 {
@@ -591,6 +605,9 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	vault__secure_free(keyspec);
 	if (rc != SQLITE_OK)
 		return vault__err(v, VAULT_ERR_NOCRYPTO, "cannot key the database");
+	if (no_triggers(v->db) != 0)
+		return vault__err(v, VAULT_ERR_NOCRYPTO, "cannot turn off triggers on the database"
+		                  " connection");
 
 	if (cipher_params(v->db, "main", major) != 0)
 		return vault__sql_status(v, sqlite3_errcode(v->db), "cipher settings");
@@ -828,6 +845,8 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	rc = sqlite3_open_v2(path, &x, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_key(x, oldspec, (int)strlen(oldspec));
+	if (rc == SQLITE_OK && no_triggers(x) != 0)
+		rc = SQLITE_ERROR;
 	major = rc == SQLITE_OK ? cipher_major(x) : 0;
 	if (rc == SQLITE_OK && cipher_params(x, "main", major) != 0)
 		rc = SQLITE_ERROR;
@@ -948,6 +967,8 @@ int vault__store_key_opens(const char *dir, const unsigned char key[32])
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_key(db, spec, (int)strlen(spec));
+	if (rc == SQLITE_OK && no_triggers(db) != 0)
+		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK && cipher_params(db, "main", cipher_major(db)) != 0)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK) {

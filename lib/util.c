@@ -123,6 +123,20 @@ void vault__fault_alloc_after(long n)
 	fault_hit = 0;
 }
 
+/* Tests that make an insert fail with a trigger of their own turn triggers
+ * back on (store.c turns them off on every connection of the library). */
+static int triggers_on;
+
+void vault__fault_triggers(int on)
+{
+	triggers_on = on != 0;
+}
+
+int vault__fault_triggers_on(void)
+{
+	return triggers_on;
+}
+
 int vault__fault_alloc_hit(void)
 {
 	return fault_hit;

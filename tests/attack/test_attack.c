@@ -1166,6 +1166,116 @@ static void test_attack__10d_signed_record_removal(void **state)
 	th_rmdir(dir);
 }
 
+
+/* ---- 11. a trigger: the victim's own process writes, and signs, the rows --
+ * Round three (a review of the trusted-prefix optimisation, 8918c96, found
+ * this beside it).  vault.db is the attacker's to write, schema included:
+ * a trigger he plants runs in the victim's process, inside her operation's
+ * transaction.  The update hook collects the rows it writes as if her
+ * operation had written them, so her entry states them and her signature
+ * covers them; the policy judges them as hers (she holds the class, so she
+ * may make a new epoch of it).  Here: a perpetrator-programme caseworker
+ * stashes seals of a key K he chose, and a trigger on `records` that, at
+ * the owner's next write to the case, moves the safety class to a new epoch
+ * "authored" by her with the commitment to K.  It worked until the library
+ * turned triggers off on its connections (store.c, no_triggers). */
+static void test_attack__11_trigger_makes_victim_sign_epoch(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *ep, *sql;
+	unsigned char k[32];
+	long long epoch;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	randombytes_buf(k, 32);
+	/* K sealed to every holder of the current safety epoch, as epoch+1,
+	 * kept aside until the trigger puts it in place. */
+	epoch = plant_seals(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, k);
+	SQLF(dir, "cuav_cw", "CREATE TABLE stash AS SELECT * FROM class_keys WHERE case_id = '%s'"
+	     " AND class = %d AND epoch = %lld; DELETE FROM class_keys WHERE case_id = '%s' AND"
+	     " class = %d AND epoch = %lld;", cs, VAULT_CLASS_SAFETY, epoch + 1, cs,
+	     VAULT_CLASS_SAFETY, epoch + 1);
+	ep = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cav_cw", k);
+	sql = dup_printf("CREATE TRIGGER evil AFTER INSERT ON records WHEN NEW.case_id = '%s'"
+	                 " AND (SELECT epoch FROM case_classes WHERE case_id = '%s' AND class = %d)"
+	                 " = %lld BEGIN %s INSERT INTO class_keys SELECT * FROM stash; END;",
+	                 cs, cs, VAULT_CLASS_SAFETY, epoch, ep);
+	sql_must(dir, "cuav_cw", sql);
+	free(ep);
+	free(sql);
+
+	/* The owner's caseworker writes a general note: the trigger fires in
+	 * her transaction, and her signed entry states the new epoch. */
+	st = victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	if (st != VAULT_OK) {
+		refused(NULL, st, "the write that fires the trigger");
+		th_rmdir(dir);
+		return;
+	}
+	/* The library's connection runs no trigger: the epoch did not move,
+	 * and her signed entry states no epoch (with triggers on, both did). */
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY),
+	                 epoch);
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM audit WHERE actor ="
+	                          " 'cav_cw' AND action = 'record.put' AND"
+	                          " case_id = '%s' AND fact LIKE '%%class_epochs%%'", cs),
+	                 0);
+	/* Staff write her new address (every open replays the whole log). */
+	judge_planting(dir, "cuav_cw", cs, k, "11: epoch written by a planted trigger");
+	th_rmdir(dir);
+}
+
+/* 11b. The same without any write of hers: the trigger fires on the
+ * `auth.fail` entry her open appends for a failed unlock the attacker made
+ * (any wrong passphrase, under any name), and the rows it writes are stated
+ * by her `vault.open` entry, the next one with outcome ok.  Opening the
+ * vault is enough to sign them. */
+static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *ep, *sql;
+	unsigned char k[32];
+	long long epoch;
+	vault *v = NULL;
+
+	(void)state;
+	victim_case(dir, cs);
+	randombytes_buf(k, 32);
+	epoch = plant_seals(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, k);
+	SQLF(dir, "cuav_cw", "CREATE TABLE stash AS SELECT * FROM class_keys WHERE case_id = '%s'"
+	     " AND class = %d AND epoch = %lld; DELETE FROM class_keys WHERE case_id = '%s' AND"
+	     " class = %d AND epoch = %lld;", cs, VAULT_CLASS_SAFETY, epoch + 1, cs,
+	     VAULT_CLASS_SAFETY, epoch + 1);
+	ep = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cav_cw", k);
+	sql = dup_printf("CREATE TRIGGER evil AFTER INSERT ON audit WHEN NEW.action = 'auth.fail'"
+	                 " AND (SELECT epoch FROM case_classes WHERE case_id = '%s' AND class = %d)"
+	                 " = %lld BEGIN %s INSERT INTO class_keys SELECT * FROM stash; END;",
+	                 cs, VAULT_CLASS_SAFETY, epoch, ep);
+	sql_must(dir, "cuav_cw", sql);
+	free(ep);
+	free(sql);
+	/* a failed unlock: the next open enters it in the log */
+	assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"not her passphrase", 18,
+	                            NULL, &v),
+	                 VAULT_ERR_AUTH);
+
+	/* She opens. */
+	v = th_open(dir, "cav_cw");
+	vault_close(v);
+	/* No trigger ran in her open: no entry of hers states the epoch
+	 * (with triggers on, her vault.open entry did, signed). */
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM audit WHERE actor ="
+	                          " 'cav_cw' AND action = 'vault.open' AND"
+	                          " fact LIKE '%%class_epochs%%%s%%'", cs),
+	                 0);
+	/* Later she writes her new address. */
+	judge_planting(dir, "cuav_cw", cs, k, "11b: epoch signed by her open");
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1187,6 +1297,8 @@ int main(void)
 		cmocka_unit_test(test_attack__10b_signed_epoch_with_a_disabled_new_user),
 		cmocka_unit_test(test_attack__10c_signed_epoch_by_a_sharer_of_another_class),
 		cmocka_unit_test(test_attack__10d_signed_record_removal),
+		cmocka_unit_test(test_attack__11_trigger_makes_victim_sign_epoch),
+		cmocka_unit_test(test_attack__11b_trigger_makes_victim_open_sign_epoch),
 	};
 
 	if (sodium_init() < 0)

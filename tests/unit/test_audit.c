@@ -2374,5 +2374,8 @@ int main(void)
 		T(export_of_cut_log_fails_against_checkpoint),
 	};
 
+	/* The fail-closed tests make the audit insert fail with a trigger of
+	 * their own: the library's connections run triggers only when told to. */
+	vault__fault_triggers(1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
