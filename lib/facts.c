@@ -2236,6 +2236,9 @@ vault_status vault__facts_sync(vault *v)
 		return VAULT_OK;
 	F->txn_applied = F->applied;
 	dv = data_version(v);
+	/* another connection wrote, perhaps the schema (store.c) */
+	if (dv != F->data_version && (st = vault__store_check_schema(v)) != VAULT_OK)
+		return st;
 	if (F->dirty) {
 		st = rebuild(v, F);
 	} else if (dv != F->data_version) {

@@ -128,6 +128,8 @@ struct vault {
 	ino_t db_ino;        /* database key rotation replaces it (store.c) */
 	int db_moved;        /* ... and it was replaced: the handle must reopen */
 	int busy_ms;         /* the busy timeout it was opened with */
+	int schema_checked;  /* vault__store_check_schema() passed ... */
+	int schema_version;  /* ... at this PRAGMA schema_version */
 	int op_depth;        /* an operation's savepoint is open */
 	int head_known;      /* head below is valid for this transaction */
 	uint64_t head_seq;
@@ -452,6 +454,10 @@ void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HA
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms);
 void vault__store_close(vault *v);
+/* The schema decides nothing the library did not: VAULT_ERR_INTEGRITY if a
+ * trigger, view, foreign key, conflict clause or foreign default is in it
+ * (checked again only when PRAGMA schema_version moved). */
+vault_status vault__store_check_schema(vault *v);
 sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id);
 vault_status vault__sql_status(vault *v, int rc, const char *what);
 vault_status vault__exec(vault *v, const char *sql);

@@ -546,6 +546,80 @@ static int no_triggers(sqlite3 *db)
 	return got == want ? 0 : -1;
 }
 
+/* The schema is the library's, as far as it decides what a write does: no
+ * trigger (off on its connections anyway) and no view; no table with a
+ * foreign key or a conflict clause; no column default but the 0 and '' the
+ * library gives.  A key-slot holder who rebuilt a table with one of them
+ * would have the victim's own operation write a row of her choosing, which
+ * the victim's entry would then state and sign.  Checked at open and again
+ * whenever the schema changed (PRAGMA schema_version). */
+vault_status vault__store_check_schema(vault *v)
+{
+	sqlite3_stmt *s = NULL, *c = NULL;
+	vault_status st = VAULT_OK;
+	int ver = 0, rc;
+
+	rc = pragma_int(v->db, "PRAGMA schema_version", &ver);
+	if (rc != SQLITE_OK)
+		return vault__sql_status(v, rc, "schema version");
+	if (v->schema_checked && ver == v->schema_version)
+		return VAULT_OK;
+	st = vault__prepare(v, "SELECT type, name, coalesce(sql, '') LIKE '%CONFLICT%' OR"
+	                       " coalesce(sql, '') LIKE '%REFERENCES%' FROM sqlite_master", &s);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		char *sql;
+
+		if (type == NULL || name == NULL) {
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		/* (tests that block an insert with a trigger of their own allow it) */
+		if ((strcmp(type, "trigger") == 0 && !vault__fault_triggers_on()) ||
+		    strcmp(type, "view") == 0) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the database has a %s the library"
+			                " did not make (%.64s): written around the library", type, name);
+			break;
+		}
+		if (strcmp(type, "table") != 0)
+			continue;
+		if (sqlite3_column_int(s, 2) != 0) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "table %.64s has a foreign key or a"
+			                " conflict clause the library did not make: written around"
+			                " the library", name);
+			break;
+		}
+		sql = sqlite3_mprintf("PRAGMA table_info(%Q)", name);
+		if (sql == NULL) {
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		st = vault__prepare(v, sql, &c);
+		sqlite3_free(sql);
+		while (st == VAULT_OK && (rc = sqlite3_step(c)) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(c, 4);
+
+			if (d != NULL && strcmp(d, "0") != 0 && strcmp(d, "''") != 0)
+				st = vault__err(v, VAULT_ERR_INTEGRITY, "column %.64s.%.64s has a default"
+				                " the library did not give: written around the library",
+				                name, (const char *)sqlite3_column_text(c, 1));
+		}
+		if (st == VAULT_OK && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "schema");
+		sqlite3_finalize(c);
+		c = NULL;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "schema");
+	sqlite3_finalize(s);
+	if (st == VAULT_OK) {
+		v->schema_checked = 1;
+		v->schema_version = ver;
+	}
+	return st;
+}
+
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms)
 {
@@ -621,10 +695,12 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	st = vault__exec(v, "PRAGMA journal_mode = WAL;"
 	                    "PRAGMA synchronous = FULL;"
 	                    "PRAGMA secure_delete = ON;"
-	                    "PRAGMA foreign_keys = ON;");
+	                    "PRAGMA foreign_keys = OFF;"); /* the schema has none */
 	if (st != VAULT_OK)
 		return st;
 	st = migrate(v, create);
+	if (st == VAULT_OK)
+		st = vault__store_check_schema(v);
 	/* Opened the file a key rotation has just replaced (it held it
 	 * locked until the switch): the caller opens again. */
 	if (st == VAULT_OK && !create && vault__store_moved(v))

@@ -1240,6 +1240,7 @@ static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
 	unsigned char k[32];
 	long long epoch;
 	vault *v = NULL;
+	vault_status st;
 
 	(void)state;
 	victim_case(dir, cs);
@@ -1262,8 +1263,14 @@ static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
 	                            NULL, &v),
 	                 VAULT_ERR_AUTH);
 
-	/* She opens. */
-	v = th_open(dir, "cav_cw");
+	/* She opens: refused, since the schema has a trigger the library did
+	 * not make (and no trigger would run on its connection anyway). */
+	v = victim_open(dir, "cav_cw", &st);
+	if (v == NULL) {
+		refused(NULL, st, "her open, with the trigger planted");
+		th_rmdir(dir);
+		return;
+	}
 	vault_close(v);
 	/* No trigger ran in her open: no entry of hers states the epoch
 	 * (with triggers on, her vault.open entry did, signed). */
@@ -1274,6 +1281,81 @@ static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
 	/* Later she writes her new address. */
 	judge_planting(dir, "cuav_cw", cs, k, "11b: epoch signed by her open");
 	th_rmdir(dir);
+}
+
+/* ---- 12. the schema: a table rebuilt to write what she chose ------------
+ * With triggers off (11), the schema can still decide what a write does: a
+ * column default fills a column the library leaves out, a foreign-key
+ * action rewrites rows of another table, a conflict clause deletes the row
+ * in the way.  Each would make the victim's own operation write, and her
+ * entry state and sign, a row of the attacker's choosing.  She edits
+ * sqlite_master itself (writable_schema), the quickest way to rebuild a
+ * table; a view instead of a table is the last case.  The victim's open,
+ * or her next operation on a handle opened before, must refuse. */
+static const char *const schema_edits[] = {
+	/* a default: every new grant an owner's */
+	"UPDATE sqlite_master SET sql = replace(sql, 'owner INTEGER NOT NULL DEFAULT 0',"
+	" 'owner INTEGER NOT NULL DEFAULT 1') WHERE name = 'grants'",
+	/* a conflict clause: a second row with the same case replaces the first */
+	"UPDATE sqlite_master SET sql = replace(sql, 'case_id TEXT NOT NULL,',"
+	" 'case_id TEXT NOT NULL UNIQUE ON CONFLICT REPLACE,') WHERE name = 'grants'",
+	/* a foreign-key action */
+	"UPDATE sqlite_master SET sql = replace(sql, 'owner INTEGER NOT NULL DEFAULT 0)',"
+	" 'owner INTEGER NOT NULL DEFAULT 0, FOREIGN KEY(case_id) REFERENCES cases(id)"
+	" ON DELETE SET NULL)') WHERE name = 'grants'",
+};
+
+static void schema_edit(const char *dir, const char *attacker, const char *edit)
+{
+	char *sql = dup_printf("PRAGMA writable_schema = ON; %s; PRAGMA writable_schema = OFF;"
+	                       " PRAGMA schema_version = %lld;", edit,
+	                       sql_int(dir, attacker, "PRAGMA schema_version") + 1);
+
+	sql_must(dir, attacker, sql);
+	free(sql);
+}
+
+static void test_attack__12_schema_rewritten(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i <= sizeof(schema_edits) / sizeof(schema_edits[0]); i++) {
+		char *dir = th_network(), cs[VAULT_ID_BUFSIZE];
+		vault *live, *v = NULL;
+		vault_status st;
+
+		victim_case(dir, cs);
+		live = th_open(dir, "cav_cw"); /* a handle opened before */
+		if (i < sizeof(schema_edits) / sizeof(schema_edits[0])) {
+			schema_edit(dir, "cuav_cw", schema_edits[i]);
+			/* control: the edit took */
+			assert_int_equal(sql_int(dir, "cuav_cw", "SELECT count(*) FROM sqlite_master"
+			                                         " WHERE name = 'grants' AND (sql LIKE"
+			                                         " '%DEFAULT 1%' OR sql LIKE '%CONFLICT%'"
+			                                         " OR sql LIKE '%REFERENCES%')"), 1);
+		} else {
+			sql_must(dir, "cuav_cw", "CREATE VIEW seen AS SELECT * FROM grants");
+		}
+		st = vault_record_put(live, cs, "note", VAULT_CLASS_GENERAL, "x", 1, NULL);
+		if (st == VAULT_OK)
+			fail_msg("ATTACK SUCCEEDS (12, edit %zu): a handle went on writing under a"
+			         " schema rewritten around the library", i);
+		status_is(live, st, VAULT_ERR_INTEGRITY, "a write after the schema changed");
+		vault_close(live);
+		st = vault_open(dir, "cav_cw", (const unsigned char *)"pw-cav_cw", 9, NULL, &v);
+		if (st == VAULT_OK) {
+			vault_close(v);
+			fail_msg("ATTACK SUCCEEDS (12, edit %zu): the open accepts a schema rewritten"
+			         " around the library", i);
+		}
+		assert_int_equal(st, VAULT_ERR_INTEGRITY);
+		assert_null(v);
+		if (strstr(vault_last_errmsg(), "the library did not") == NULL)
+			fail_msg("12, edit %zu: refused for another reason: %s", i,
+			         vault_last_errmsg());
+		th_rmdir(dir);
+	}
 }
 
 int main(void)
@@ -1299,6 +1381,7 @@ int main(void)
 		cmocka_unit_test(test_attack__10d_signed_record_removal),
 		cmocka_unit_test(test_attack__11_trigger_makes_victim_sign_epoch),
 		cmocka_unit_test(test_attack__11b_trigger_makes_victim_open_sign_epoch),
+		cmocka_unit_test(test_attack__12_schema_rewritten),
 	};
 
 	if (sodium_init() < 0)
