@@ -436,6 +436,13 @@ static char *select_sql(const ftable *t, const char *where)
 	return sql;
 }
 
+/* The text of table `tab`'s row by rowid, for vault__stmt_dyn(): its slot
+ * is the table's index. */
+static char *row_by_rowid_sql(int tab)
+{
+	return select_sql(&tables[tab], "rowid = ?1");
+}
+
 static int noted_here(const facts *F, int tab, int64_t rowid)
 {
 	size_t i;
@@ -1640,7 +1647,6 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 {
 	facts *F = v->facts;
 	int tab = table_index(table);
-	char *sql;
 	sqlite3_stmt *s = NULL;
 	vault_status st;
 	json_t *img = NULL;
@@ -1652,22 +1658,18 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 		return VAULT_OK;
 	if (tab < 0)
 		return vault__err(v, VAULT_ERR_STATE, "no such table of facts");
-	sql = select_sql(&tables[tab], "rowid = ?1");
-	if (sql == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	st = vault__prepare(v, sql, &s);
-	free(sql);
+	st = vault__stmt_dyn(v, tab, row_by_rowid_sql, &s);
 	if (st != VAULT_OK)
 		return st;
 	sqlite3_bind_int64(s, 1, rowid);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && noted_here(F, tab, rowid)) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return VAULT_OK; /* this operation's own row, stated by its entry */
 	}
 	if (rc == SQLITE_ROW)
 		img = row_image(&tables[tab], s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s went"
 		                                      " away", table)
@@ -1866,16 +1868,10 @@ vault_status vault__facts_take(vault *v, char **text)
 		if (n->del) {
 			stmt = json_pack("{sssOsb}", "t", t->name, "k", n->delkey, "d", 1);
 		} else {
-			char *sql = select_sql(t, "rowid = ?1");
 			sqlite3_stmt *s = NULL;
 			int rc;
 
-			if (sql == NULL) {
-				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-				break;
-			}
-			st = vault__prepare(v, sql, &s);
-			free(sql);
+			st = vault__stmt_dyn(v, n->tab, row_by_rowid_sql, &s);
 			if (st != VAULT_OK)
 				break;
 			sqlite3_bind_int64(s, 1, n->rowid);
@@ -1889,10 +1885,10 @@ vault_status vault__facts_take(vault *v, char **text)
 				st = vault__sql_status(v, rc, t->name);
 			} else {
 				/* written, then removed by the same operation */
-				sqlite3_finalize(s);
+				sqlite3_reset(s);
 				continue;
 			}
-			sqlite3_finalize(s);
+			sqlite3_reset(s);
 			if (st != VAULT_OK)
 				break;
 		}

@@ -107,6 +107,9 @@ enum stmt_id {
 	ST__COUNT
 };
 
+/* Cached statements whose text a module builds at run time (facts.c). */
+#define VAULT_DYN_STMTS 16
+
 struct vault {
 	sqlite3 *db;
 	char *dir;
@@ -120,6 +123,7 @@ struct vault {
 	keycache_entry *cache; /* KEYCACHE_SLOTS entries */
 	uint32_t cache_tick;
 	sqlite3_stmt *st[ST__COUNT];
+	sqlite3_stmt *dyn[VAULT_DYN_STMTS]; /* texts other modules build (store.c) */
 
 	int user_txn;        /* vault_begin() is in force */
 	int live_checked;    /* the user was found enabled in this transaction */
@@ -462,6 +466,12 @@ sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id);
 vault_status vault__sql_status(vault *v, int rc, const char *what);
 vault_status vault__exec(vault *v, const char *sql);
 vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out);
+/* The cached statement of slot `slot` (< VAULT_DYN_STMTS), prepared from
+ * text(slot) (malloc'ed, freed here) the first time, reset and unbound; it
+ * lives as long as the connection.  On failure a status (the message set)
+ * and *out NULL. */
+vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
+                             sqlite3_stmt **out);
 vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,
                              size_t cap, size_t *len);
 vault_status vault__meta_put(vault *v, const char *k, const void *val,

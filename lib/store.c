@@ -296,6 +296,32 @@ vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out)
 	return vault__sql_status(v, rc, "prepare");
 }
 
+vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
+                             sqlite3_stmt **out)
+{
+	vault_status st;
+	char *sql;
+
+	*out = NULL;
+	if (slot < 0 || slot >= VAULT_DYN_STMTS)
+		return vault__err(v, VAULT_ERR_STATE, "no such statement slot");
+	if (v->dyn[slot] == NULL) {
+		sql = text(slot);
+		if (sql == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		st = vault__prepare(v, sql, &v->dyn[slot]);
+		free(sql);
+		if (st != VAULT_OK)
+			return st;
+	} else if (txn_lost(v)) {
+		return vault__err(v, VAULT_ERR_IO, "the transaction was rolled back after an error");
+	}
+	sqlite3_reset(v->dyn[slot]);
+	sqlite3_clear_bindings(v->dyn[slot]);
+	*out = v->dyn[slot];
+	return VAULT_OK;
+}
+
 sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id)
 {
 	sqlite3_stmt *s = v->st[id];
@@ -723,6 +749,10 @@ void vault__store_close(vault *v)
 	for (i = 0; i < ST__COUNT; i++) {
 		sqlite3_finalize(v->st[i]);
 		v->st[i] = NULL;
+	}
+	for (i = 0; i < VAULT_DYN_STMTS; i++) {
+		sqlite3_finalize(v->dyn[i]);
+		v->dyn[i] = NULL;
 	}
 	if (v->db != NULL) {
 		if (!sqlite3_get_autocommit(v->db))
