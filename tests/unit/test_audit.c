@@ -2069,6 +2069,27 @@ static void test_audit__damaged_signature_in_verified_prefix(void **state)
 	expect_bad(f, NULL, k);
 }
 
+/* A row numbered below 1 is outside what the open replays, but a query
+ * without that bound would read it: its mere presence is refused. */
+static void test_audit__stray_entry_below_1_is_refused(void **state)
+{
+	fx *f = *state;
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass("cav_cw", &n);
+
+	assert_int_equal(sqlite3_exec(f->db, "CREATE TEMP TABLE stray AS SELECT * FROM audit"
+	                                     " WHERE action = 'record.put' LIMIT 1;"
+	                                     " UPDATE stray SET seq = -1, hash = randomblob(32),"
+	                                     " action = 'user.rekey', tree = NULL;"
+	                                     " INSERT INTO audit SELECT * FROM stray;",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(vault_open(f->dir, "cav_cw", p, n, NULL, &v), VAULT_ERR_INTEGRITY);
+	assert_null(v);
+	if (strstr(vault_last_errmsg(), "below 1") == NULL)
+		fail_msg("refused for another reason: %s", vault_last_errmsg());
+}
+
 /* Cut the tail at a transaction boundary (entry `keep` is signed). */
 static long long cut_tail(fx *f, int drop)
 {
@@ -2365,6 +2386,7 @@ int main(void)
 		T(tamper_rehash_and_resign_own_entry),
 		T(rewritten_verified_prefix_is_refused),
 		T(damaged_signature_in_verified_prefix),
+		T(stray_entry_below_1_is_refused),
 		T(cut_tail_without_checkpoint_not_detected),
 		T(cut_tail_with_checkpoint_detected),
 		T(forged_checkpoint_signature_detected),
