@@ -873,8 +873,13 @@ static void test_attack__9c_holders_in_clear(void **state)
 	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
 	          VAULT_OK, "share");
 	vault_close(v);
-	assert_int_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL,
-	                         &(char *){NULL}), VAULT_OK); /* control: shared */
+	{
+		char *text = NULL;
+
+		assert_int_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text),
+		                 VAULT_OK); /* control: shared */
+		free(text);
+	}
 
 	/* What stays in clear, on purpose: the grant, its seals, the consent. */
 	n = sql_intf(dir, "cuav_cw", "SELECT (SELECT count(*) FROM grants WHERE case_id = '%s'"
