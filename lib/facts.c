@@ -1539,6 +1539,139 @@ static int find_noted_key(facts *F, int tab, sqlite3_stmt *s)
 
 /* Every row of table tab selected by `where` (?1 bound to a1) is a fact,
  * and their number is `want`. */
+/* Does one column of two rows hold the same value (type and bytes)? */
+static int same_value(sqlite3_stmt *a, int i, sqlite3_stmt *b, int j)
+{
+	int t = sqlite3_column_type(a, i), n;
+
+	if (t != sqlite3_column_type(b, j))
+		return 0;
+	switch (t) {
+	case SQLITE_NULL:
+		return 1;
+	case SQLITE_INTEGER:
+		return sqlite3_column_int64(a, i) == sqlite3_column_int64(b, j);
+	case SQLITE_FLOAT:
+		return sqlite3_column_double(a, i) == sqlite3_column_double(b, j);
+	default:
+		n = sqlite3_column_bytes(a, i);
+		return n == sqlite3_column_bytes(b, j) &&
+		       (n == 0 || memcmp(sqlite3_column_blob(a, i), sqlite3_column_blob(b, j),
+		                         (size_t)n) == 0);
+	}
+}
+
+/* An index is pages of its own: rewritten, it can hold entries its table
+ * does not (a grant of another case under this case's id, a revoked grant
+ * as live), and a query answered through it believes them.  So each index
+ * of the table (those that start with the case column, for one case) is
+ * read on its own, INDEXED BY and covering: every entry must be its row's
+ * values, read by rowid from the table, and there must be as many entries
+ * as rows the check saw.  Names are the library's own (the schema is
+ * checked to be exactly the library's). */
+static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32_t rows)
+{
+	const ftable *t = &tables[tab];
+	const char *case_col = case_id != NULL ? t->cols[t->case_col] : NULL;
+	sqlite3_stmt *list = NULL, *info = NULL, *ix = NULL, *row = NULL;
+	vault_status st;
+	char *sql;
+	int rc;
+
+	sql = sqlite3_mprintf("PRAGMA index_list(%Q)", t->name);
+	if (sql == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = vault__prepare(v, sql, &list);
+	sqlite3_free(sql);
+	while (st == VAULT_OK && (rc = sqlite3_step(list)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(list, 1);
+		char *cols = NULL, *tmp;
+		uint32_t n = 0;
+		int ncol = 0;
+
+		if (name == NULL) {
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		sql = sqlite3_mprintf("PRAGMA index_info(%Q)", name);
+		st = sql ? vault__prepare(v, sql, &info) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		sqlite3_free(sql);
+		while (st == VAULT_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
+			const char *c = (const char *)sqlite3_column_text(info, 2);
+
+			if (c == NULL) { /* an expression: not the library's */
+				st = vault__err(v, VAULT_ERR_INTEGRITY, "index %s is not the library's",
+				                name);
+				break;
+			}
+			if (ncol == 0 && case_col != NULL && strcmp(c, case_col) != 0)
+				break; /* not by case: read whole with the global tables */
+			tmp = sqlite3_mprintf("%s%s\"%w\"", cols ? cols : "", cols ? ", " : "", c);
+			sqlite3_free(cols);
+			cols = tmp;
+			if (cols == NULL)
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+			ncol++;
+		}
+		sqlite3_finalize(info);
+		info = NULL;
+		if (st != VAULT_OK || cols == NULL || (case_col != NULL && ncol == 0) ||
+		    (case_col == NULL && t->case_col >= 0)) {
+			sqlite3_free(cols);
+			continue;
+		}
+		if (ncol == 0 || (case_col != NULL && rc == SQLITE_ROW)) {
+			sqlite3_free(cols); /* stopped at a first column not the case's */
+			continue;
+		}
+		sql = sqlite3_mprintf("SELECT rowid, %s FROM \"%w\" INDEXED BY \"%w\"%s%s%s", cols,
+		                      t->name, name, case_col ? " WHERE \"" : "",
+		                      case_col ? case_col : "", case_col ? "\" = ?1" : "");
+		st = sql ? vault__prepare(v, sql, &ix) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		sqlite3_free(sql);
+		sql = st == VAULT_OK ? sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE rowid = ?1", cols,
+		                                       t->name)
+		                     : NULL;
+		if (st == VAULT_OK)
+			st = sql ? vault__prepare(v, sql, &row)
+			         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		sqlite3_free(sql);
+		sqlite3_free(cols);
+		if (st == VAULT_OK && case_col != NULL)
+			vault__bind_text(ix, 1, case_id);
+		while (st == VAULT_OK && (rc = sqlite3_step(ix)) == SQLITE_ROW) {
+			int k, same;
+
+			n++;
+			sqlite3_reset(row);
+			sqlite3_bind_int64(row, 1, sqlite3_column_int64(ix, 0));
+			rc = sqlite3_step(row);
+			same = rc == SQLITE_ROW;
+			for (k = 0; same && k < ncol; k++)
+				same = same_value(ix, k + 1, row, k);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				st = vault__sql_status(v, rc, t->name);
+			else if (!same)
+				st = vault__err(v, VAULT_ERR_INTEGRITY, "index %s of %s%s%s does not agree"
+				                " with its table (rewritten around the library)", name,
+				                t->name, case_id ? " of case " : "", case_id ? case_id : "");
+		}
+		if (st == VAULT_OK && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, t->name);
+		if (st == VAULT_OK && n != rows)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "index %s of %s%s%s has %u entries"
+			                " for %u rows (rewritten around the library)", name, t->name,
+			                case_id ? " of case " : "", case_id ? case_id : "", n, rows);
+		sqlite3_finalize(ix);
+		sqlite3_finalize(row);
+		ix = row = NULL;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "index list");
+	sqlite3_finalize(list);
+	return st;
+}
+
 static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
                                const char *a1, uint32_t want)
 {
@@ -1546,7 +1679,7 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 	char *sql = select_sql(t, where);
 	sqlite3_stmt *s = NULL;
 	vault_status st;
-	uint32_t n = 0;
+	uint32_t n = 0, seen = 0;
 	int rc;
 
 	if (sql == NULL)
@@ -1562,6 +1695,7 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 		unsigned char h[32];
 		fentry *e;
 
+		seen++;
 		if (noted_here(F, tab, sqlite3_column_int64(s, ncols(t)))) {
 			/* written by this operation: stated by its entry; a row it
 			 * replaced is not counted either */
@@ -1597,6 +1731,8 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "%s%s%s holds %u rows where the signed log"
 		                " holds %u (rows removed or added around the library)", t->name,
 		                a1 ? " of case " : "", a1 ? a1 : "", n, want);
+	if (st == VAULT_OK)
+		st = check_indexes(v, tab, a1, seen);
 	return st;
 }
 
@@ -2211,6 +2347,11 @@ vault_status vault__facts_start(vault *v)
 		v->facts = F;
 	}
 	F = v->facts;
+	/* Again, now that the open holds the write lock: the schema may have
+	 * changed while it waited for it (attack 14). */
+	st = vault__store_check_schema(v);
+	if (st != VAULT_OK)
+		return st;
 	vault__witness_trusted(v, &F->trust_size, F->trust_root);
 	st = rebuild(v, F);
 	if (st == VAULT_OK)

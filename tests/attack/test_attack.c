@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1356,11 +1357,277 @@ static void test_attack__12_schema_rewritten(void **state)
 		}
 		assert_int_equal(st, VAULT_ERR_INTEGRITY);
 		assert_null(v);
-		if (strstr(vault_last_errmsg(), "the library did not") == NULL)
+		if (strstr(vault_last_errmsg(), "not the one this library makes") == NULL)
 			fail_msg("12, edit %zu: refused for another reason: %s", i,
 			         vault_last_errmsg());
 		th_rmdir(dir);
 	}
+}
+
+
+/* ---- 13. an index that disagrees with its table ---------------------------
+ * The schema check reads tables only; an index is trusted to be the index
+ * of its table.  The attacker builds an index over a scratch table holding
+ * the case's live grants plus one more, hers, then (writable_schema) names
+ * it an index of `grants`: partial (WHERE revoked = 0), so the check of the
+ * case's grants (`case_id = ?1`, lib/facts.c check_rows) can never use it,
+ * and covering, so the library's queries with `revoked = 0` read it alone
+ * and never the table.  The table holds no row of hers; the index does.
+ * A planted lapsed holder makes the owner's next write rotate the class
+ * key (lib/cases.c): the new key is sealed to every holder that query
+ * finds, the attacker too. */
+static void test_attack__13_index_disagrees_with_table(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *text = NULL;
+	const char *cols = "case_id, revoked, pkind, principal, classes, perm, expires";
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	assert_false(th_user_can_decrypt(dir, "cas_cw", cs, "intake"));
+	SQLF(dir, "cas_cw", "CREATE TABLE scratch(%s);"
+	     "INSERT INTO scratch(rowid, %s) SELECT rowid, %s FROM grants WHERE revoked = 0;"
+	     "INSERT INTO scratch(rowid, %s) VALUES(1000000, '%s', 0, %d, 'cas_cw', %u, %d, 0);"
+	     "CREATE INDEX grants_live ON scratch(%s) WHERE revoked = 0;"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET tbl_name = 'grants', sql = 'CREATE INDEX grants_live"
+	     " ON grants(%s) WHERE revoked = 0' WHERE name = 'grants_live';"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     cols, cols, cols, cols, cs, VAULT_PRINCIPAL_USER, VAULT_CLASS_ALL, VAULT_PERM_READ,
+	     cols, cols, sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+	sql_must(dir, "cas_cw", "DROP TABLE scratch");
+	/* control: the table holds no grant of hers, the index one */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants NOT INDEXED"
+	                          " WHERE principal = 'cas_cw'"), 0);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants WHERE"
+	                          " case_id = '%s' AND revoked = 0 AND principal = 'cas_cw'"
+	                          " AND pkind = %d", cs, VAULT_PRINCIPAL_USER), 1);
+	plant_lapsed_holder(dir, "cas_cw", cs, VAULT_CLASS_GENERAL);
+
+	/* The owner's caseworker writes a general note, as every day. */
+	st = victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	if (st != VAULT_OK) {
+		refused(NULL, st, "the owner's write over the planted index");
+		th_rmdir(dir);
+		return;
+	}
+	if (th_user_can_decrypt(dir, "cas_cw", cs, "intake")) {
+		st = get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+		printf("   13: the API hands her: %s%s%s\n", vault_strerror(st), text ? " " : "",
+		       text ? text : "");
+		free(text);
+		fail_msg("ATTACK SUCCEEDS (13): the owner's write sealed the new general key to"
+		         " cas_cw, whose grant is only in an index the attacker planted; she"
+		         " decrypts \"intake\"");
+	}
+	th_rmdir(dir);
+}
+
+/* 13b. The same without a new index: the pages behind the library's own
+ * grants_case.  She builds an index of that shape over a copy of (case_id,
+ * revoked) in which the reception centre's owner grant of a case of its
+ * own is filed under the victim's case, points grants_case at it, and
+ * takes the copy out of sqlite_master (its pages stay).  The schema text is
+ * the library's, byte for byte; every query by case through grants_case now
+ * finds the reception centre among the victim case's holders. */
+static void test_attack__13b_index_pages_rewritten(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], other[VAULT_ID_BUFSIZE], why[512];
+	long long rid;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_case(dir, "cas_cw", VAULT_CASE_VICTIM, 0, other);
+	rid = sql_intf(dir, "cas_cw", "SELECT rowid FROM grants WHERE case_id = '%s'", other);
+	SQLF(dir, "cas_cw", "CREATE TABLE scratch(case_id TEXT NOT NULL, revoked INTEGER NOT NULL);"
+	     "INSERT INTO scratch(rowid, case_id, revoked) SELECT rowid, case_id, revoked FROM grants;"
+	     "UPDATE scratch SET case_id = '%s' WHERE rowid = %lld;"
+	     "CREATE INDEX scratch_case ON scratch(case_id, revoked);"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+	     " name = 'scratch_case') WHERE name = 'grants_case';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'scratch_case');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     cs, rid, sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+	/* control: through the index, the reception centre holds the case */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND revoked = 0 AND principal = 'cas'", cs), 1);
+	plant_lapsed_holder(dir, "cas_cw", cs, VAULT_CLASS_GENERAL);
+
+	v = victim_open(dir, "cav_cw", &st);
+	snprintf(why, sizeof(why), "%s", vault_last_errmsg());
+	if (v != NULL) {
+		st = vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "second interview", 16,
+		                      NULL);
+		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+		vault_close(v);
+		if (st == VAULT_OK && th_user_can_decrypt(dir, "cas_cw", cs, "intake"))
+			fail_msg("ATTACK SUCCEEDS (13b): the owner's write sealed the new general key"
+			         " to the reception centre through grants_case's rewritten pages");
+		if (st == VAULT_OK)
+			fail_msg("13b: the write went through a rewritten index unnoticed");
+	}
+	/* Refused by whichever check meets it first: the case's rows read
+	 * through grants_case (SQLite takes the indexed columns from the
+	 * index, so the row is not the signed one), or the index read on its
+	 * own against the table (which does not depend on the query plan). */
+	if (st != VAULT_ERR_INTEGRITY || strstr(why, "grants") == NULL)
+		fail_msg("13b: %s (%s), expected an integrity refusal over grants",
+		         vault_strerror(st), why);
+	th_rmdir(dir);
+}
+
+/* 13c. The users table's own index (its primary key on name), rewritten:
+ * a lookup of the reception centre's supervisor by name lands on the row of
+ * the perpetrator programme's caseworker, with his keys.  The whole users
+ * table is read at open without that index, so only the index read against
+ * the table sees it. */
+static void test_attack__13c_users_index_pages_rewritten(void **state)
+{
+	char *dir = th_network();
+	vault *v;
+	vault_status st;
+	long long a, b;
+
+	(void)state;
+	a = sql_int(dir, "cuav_cw", "SELECT rowid FROM users WHERE name = 'cas_sup'");
+	b = sql_int(dir, "cuav_cw", "SELECT rowid FROM users WHERE name = 'cuav_cw'");
+	SQLF(dir, "cuav_cw", "CREATE TABLE scratch(name TEXT PRIMARY KEY);"
+	     "INSERT INTO scratch(rowid, name) SELECT rowid, name FROM users WHERE rowid NOT IN"
+	     " (%lld, %lld);"
+	     "INSERT INTO scratch(rowid, name) VALUES(%lld, 'cuav_cw'), (%lld, 'cas_sup');"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+	     " name = 'sqlite_autoindex_scratch_1') WHERE name = 'sqlite_autoindex_users_1';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'sqlite_autoindex_scratch_1');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     a, b, a, b, sql_int(dir, "cuav_cw", "PRAGMA schema_version") + 1);
+	/* control: by name, "cas_sup" is now his row */
+	assert_int_equal(sql_int(dir, "cuav_cw", "SELECT rowid FROM users WHERE name = 'cas_sup'"),
+	                 b);
+	v = victim_open(dir, "cav_cw", &st);
+	if (v != NULL) {
+		vault_close(v);
+		fail_msg("ATTACK SUCCEEDS (13c): the open accepts a users index that files a"
+		         " supervisor's name under another user's row");
+	}
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	if (strstr(vault_last_errmsg(), "does not agree with its table") == NULL)
+		fail_msg("13c: refused for another reason: %s", vault_last_errmsg());
+	th_rmdir(dir);
+}
+
+/* ---- 14. the schema changed between the open's check and its lock -------
+ * vault__store_open() checks the schema in a read of its own (autocommit),
+ * then vault_open() takes the write lock (BEGIN IMMEDIATE), waiting for it
+ * as long as the busy timeout allows.  The attacker holds the write lock
+ * with the rewrite of attack 12 made but not committed, and commits it
+ * while the open waits.  The open then records PRAGMA data_version inside
+ * its own transaction, after her commit: no later operation of the handle
+ * sees "another connection wrote", so none checks the schema again until
+ * someone else commits. */
+static void *commit_later(void *arg)
+{
+	sqlite3 *db = arg;
+
+	usleep(1500 * 1000);
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "   14: the attacker's commit failed: %s\n", sqlite3_errmsg(db));
+	return NULL;
+}
+
+static void test_attack__14_schema_changed_while_the_open_waits(void **state)
+{
+	char *dir = th_network(), cs[VAULT_ID_BUFSIZE];
+	long long ver;
+	char *sql;
+	sqlite3 *db;
+	pthread_t t;
+	vault *v = NULL;
+	vault_status st;
+	size_t n;
+	const unsigned char *p = th_pass("cav_cw", &n);
+
+	(void)state;
+	victim_case(dir, cs);
+	ver = sql_int(dir, "cuav_cw", "PRAGMA schema_version");
+	db = th_db_open(dir, "cuav_cw");
+	sql = dup_printf("BEGIN IMMEDIATE; PRAGMA writable_schema = ON; %s;"
+	                 " PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	                 schema_edits[0], ver + 1);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("attack SQL failed: %s", sqlite3_errmsg(db));
+	free(sql);
+	assert_int_equal(pthread_create(&t, NULL, commit_later, db), 0);
+	st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	sqlite3_close(db);
+	/* control: the rewrite is in the file */
+	assert_int_equal(sql_int(dir, "cuav_cw", "SELECT count(*) FROM sqlite_master WHERE"
+	                                         " name = 'grants' AND sql LIKE '%DEFAULT 1%'"), 1);
+	if (st != VAULT_OK) {
+		status_is(NULL, st, VAULT_ERR_INTEGRITY, "the open while the schema changed");
+		th_rmdir(dir);
+		return;
+	}
+	st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "x", 1, NULL);
+	if (st == VAULT_OK)
+		st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "y", 1, NULL);
+	vault_close(v);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (14): a handle whose open waited for the lock while the"
+		         " schema was rewritten went on writing under it, unchecked");
+	status_is(NULL, st, VAULT_ERR_INTEGRITY, "a write after the schema changed");
+	th_rmdir(dir);
+}
+
+/* ---- 15. a default the check allows, on a column an insert leaves out ----
+ * The check allows the defaults 0 and '' anywhere.  A record version is
+ * inserted without redacted_by, redacted_at, redact_reason (store.c
+ * ST_RECORD_INSERT), and a version is redacted when redacted_by is not NULL
+ * (cases.c).  With DEFAULT '' on redacted_by, every version the owner's
+ * caseworker writes is born redacted, and her signed entry states it so. */
+static void test_attack__15_allowed_default_redacts_new_versions(void **state)
+{
+	char *dir = th_network(), cs[VAULT_ID_BUFSIZE], *text = NULL;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	schema_edit(dir, "cuav_cw", "UPDATE sqlite_master SET sql = replace(sql,"
+	            " 'redacted_by TEXT,', 'redacted_by TEXT DEFAULT '''',') WHERE name = 'records'");
+	assert_int_equal(sql_int(dir, "cuav_cw", "SELECT count(*) FROM sqlite_master WHERE"
+	                                         " name = 'records' AND sql LIKE"
+	                                         " '%redacted_by TEXT DEFAULT ''''%'"), 1);
+	st = victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	if (st != VAULT_OK) {
+		refused(NULL, st, "the owner's write under the allowed default");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM records WHERE"
+	                          " case_id = '%s' AND redacted_by = ''", cs), 1);
+	v = victim_open(dir, "cav_cw", &st);
+	if (v == NULL) {
+		printf("   15: the next open is refused: %s (%s)\n", vault_strerror(st),
+		       vault_last_errmsg());
+		fail_msg("ATTACK SUCCEEDS (15): the owner's write signed a version born redacted;"
+		         " the vault no longer opens (%s)", vault_last_errmsg());
+	}
+	vault_close(v);
+	st = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	printf("   15: her read of the new version: %s %s\n", vault_strerror(st),
+	       text ? text : "(no text)");
+	if (st != VAULT_OK || text == NULL || strcmp(text, "second interview") != 0)
+		fail_msg("ATTACK SUCCEEDS (15): the version she wrote and signed reads as"
+		         " redacted (%s)", vault_strerror(st));
+	free(text);
+	th_rmdir(dir);
 }
 
 int main(void)
@@ -1387,6 +1654,11 @@ int main(void)
 		cmocka_unit_test(test_attack__11_trigger_makes_victim_sign_epoch),
 		cmocka_unit_test(test_attack__11b_trigger_makes_victim_open_sign_epoch),
 		cmocka_unit_test(test_attack__12_schema_rewritten),
+		cmocka_unit_test(test_attack__13_index_disagrees_with_table),
+		cmocka_unit_test(test_attack__13b_index_pages_rewritten),
+		cmocka_unit_test(test_attack__13c_users_index_pages_rewritten),
+		cmocka_unit_test(test_attack__14_schema_changed_while_the_open_waits),
+		cmocka_unit_test(test_attack__15_allowed_default_redacts_new_versions),
 	};
 
 	if (sodium_init() < 0)
