@@ -98,8 +98,10 @@ typedef enum vault_status {
 	/** The audit entry could not be written, so the operation was not done
 	 *  and returned no data (fail closed). */
 	VAULT_ERR_AUDIT = -12,
-	/** Audit verification failed: the log was changed, reordered, cut or
-	 *  forked.  The message names the first bad entry. */
+	/** Integrity failure: the audit log was changed, reordered, cut or
+	 *  forked; or a row, the schema or an index of vault.db is not what the
+	 *  signed log and this library say (written around the library).  The
+	 *  message names the first bad entry, or what failed. */
 	VAULT_ERR_INTEGRITY = -13,
 	/** Call out of sequence: vault_commit() without vault_begin(), a nested
 	 *  vault_begin(), an operation on a handle whose transaction failed. */

@@ -458,9 +458,9 @@ void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HA
 vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
                                int create, int busy_ms);
 void vault__store_close(vault *v);
-/* The schema decides nothing the library did not: VAULT_ERR_INTEGRITY if a
- * trigger, view, foreign key, conflict clause or foreign default is in it
- * (checked again only when PRAGMA schema_version moved). */
+/* The schema is exactly the one the library's migrations make (compared
+ * entry for entry with an in-memory copy): VAULT_ERR_INTEGRITY if not.
+ * Checked again only when PRAGMA schema_version moved. */
 vault_status vault__store_check_schema(vault *v);
 sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id);
 vault_status vault__sql_status(vault *v, int rc, const char *what);

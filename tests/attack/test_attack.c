@@ -1173,6 +1173,34 @@ static void test_attack__10d_signed_record_removal(void **state)
 }
 
 
+/* Seals of a key K (random, in k) to every holder of the current safety
+ * epoch of cs, as epoch+1, kept aside in a table of hers; and a trigger that,
+ * on an insert into `on` matching `when`, moves the class to that epoch
+ * "authored" by the owner's caseworker and puts the seals in place.
+ * Returns the current epoch. */
+static long long plant_epoch_trigger(const char *dir, const char *cs, unsigned char k[32],
+                                     const char *on, const char *when)
+{
+	long long epoch;
+	char *ep, *sql;
+
+	randombytes_buf(k, 32);
+	epoch = plant_seals(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, k);
+	SQLF(dir, "cuav_cw", "CREATE TABLE stash AS SELECT * FROM class_keys WHERE case_id = '%s'"
+	     " AND class = %d AND epoch = %lld; DELETE FROM class_keys WHERE case_id = '%s' AND"
+	     " class = %d AND epoch = %lld;", cs, VAULT_CLASS_SAFETY, epoch + 1, cs,
+	     VAULT_CLASS_SAFETY, epoch + 1);
+	ep = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cav_cw", k);
+	sql = dup_printf("CREATE TRIGGER evil AFTER INSERT ON %s WHEN %s AND (SELECT epoch FROM"
+	                 " case_classes WHERE case_id = '%s' AND class = %d) = %lld BEGIN %s"
+	                 " INSERT INTO class_keys SELECT * FROM stash; END;",
+	                 on, when, cs, VAULT_CLASS_SAFETY, epoch, ep);
+	sql_must(dir, "cuav_cw", sql);
+	free(ep);
+	free(sql);
+	return epoch;
+}
+
 /* ---- 11. a trigger: the victim's own process writes, and signs, the rows --
  * Round three (a review of the trusted-prefix optimisation, 8918c96, found
  * this beside it).  vault.db is the attacker's to write, schema included:
@@ -1184,33 +1212,22 @@ static void test_attack__10d_signed_record_removal(void **state)
  * stashes seals of a key K he chose, and a trigger on `records` that, at
  * the owner's next write to the case, moves the safety class to a new epoch
  * "authored" by her with the commitment to K.  It worked until the library
- * turned triggers off on its connections (store.c, no_triggers). */
+ * turned triggers off on its connections (store.c, no_triggers); now the
+ * open refuses the schema first (the trigger and her table are not the
+ * library's).  11c shows the connection runs no trigger either way. */
 static void test_attack__11_trigger_makes_victim_sign_epoch(void **state)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], *ep, *sql;
+	char cs[VAULT_ID_BUFSIZE], *when;
 	unsigned char k[32];
 	long long epoch;
 	vault_status st;
 
 	(void)state;
 	victim_case(dir, cs);
-	randombytes_buf(k, 32);
-	/* K sealed to every holder of the current safety epoch, as epoch+1,
-	 * kept aside until the trigger puts it in place. */
-	epoch = plant_seals(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, k);
-	SQLF(dir, "cuav_cw", "CREATE TABLE stash AS SELECT * FROM class_keys WHERE case_id = '%s'"
-	     " AND class = %d AND epoch = %lld; DELETE FROM class_keys WHERE case_id = '%s' AND"
-	     " class = %d AND epoch = %lld;", cs, VAULT_CLASS_SAFETY, epoch + 1, cs,
-	     VAULT_CLASS_SAFETY, epoch + 1);
-	ep = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cav_cw", k);
-	sql = dup_printf("CREATE TRIGGER evil AFTER INSERT ON records WHEN NEW.case_id = '%s'"
-	                 " AND (SELECT epoch FROM case_classes WHERE case_id = '%s' AND class = %d)"
-	                 " = %lld BEGIN %s INSERT INTO class_keys SELECT * FROM stash; END;",
-	                 cs, cs, VAULT_CLASS_SAFETY, epoch, ep);
-	sql_must(dir, "cuav_cw", sql);
-	free(ep);
-	free(sql);
+	when = dup_printf("NEW.case_id = '%s'", cs);
+	epoch = plant_epoch_trigger(dir, cs, k, "records", when);
+	free(when);
 
 	/* The owner's caseworker writes a general note: the trigger fires in
 	 * her transaction, and her signed entry states the new epoch. */
@@ -1242,28 +1259,14 @@ static void test_attack__11_trigger_makes_victim_sign_epoch(void **state)
 static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], *ep, *sql;
+	char cs[VAULT_ID_BUFSIZE];
 	unsigned char k[32];
-	long long epoch;
 	vault *v = NULL;
 	vault_status st;
 
 	(void)state;
 	victim_case(dir, cs);
-	randombytes_buf(k, 32);
-	epoch = plant_seals(dir, "cuav_cw", cs, VAULT_CLASS_SAFETY, k);
-	SQLF(dir, "cuav_cw", "CREATE TABLE stash AS SELECT * FROM class_keys WHERE case_id = '%s'"
-	     " AND class = %d AND epoch = %lld; DELETE FROM class_keys WHERE case_id = '%s' AND"
-	     " class = %d AND epoch = %lld;", cs, VAULT_CLASS_SAFETY, epoch + 1, cs,
-	     VAULT_CLASS_SAFETY, epoch + 1);
-	ep = epoch_sql(cs, VAULT_CLASS_SAFETY, epoch, "cav_cw", k);
-	sql = dup_printf("CREATE TRIGGER evil AFTER INSERT ON audit WHEN NEW.action = 'auth.fail'"
-	                 " AND (SELECT epoch FROM case_classes WHERE case_id = '%s' AND class = %d)"
-	                 " = %lld BEGIN %s INSERT INTO class_keys SELECT * FROM stash; END;",
-	                 cs, VAULT_CLASS_SAFETY, epoch, ep);
-	sql_must(dir, "cuav_cw", sql);
-	free(ep);
-	free(sql);
+	(void)plant_epoch_trigger(dir, cs, k, "audit", "NEW.action = 'auth.fail'");
 	/* a failed unlock: the next open enters it in the log */
 	assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"not her passphrase", 18,
 	                            NULL, &v),
@@ -1286,6 +1289,23 @@ static void test_attack__11b_trigger_makes_victim_open_sign_epoch(void **state)
 	                 0);
 	/* Later she writes her new address. */
 	judge_planting(dir, "cuav_cw", cs, k, "11b: epoch signed by her open");
+	th_rmdir(dir);
+}
+
+/* 11c. Behind the schema check, the second wall: every connection the
+ * library opens has triggers off, whatever the schema holds. */
+static void test_attack__11c_connection_runs_no_trigger(void **state)
+{
+	char *dir = th_network();
+	vault *v = th_open(dir, "cav_cw");
+	int on = -1;
+
+	(void)state;
+	assert_int_equal(sqlite3_db_config(v->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &on),
+	                 SQLITE_OK);
+	if (on != 0)
+		fail_msg("ATTACK SUCCEEDS (11c): the library's connection would run a planted trigger");
+	vault_close(v);
 	th_rmdir(dir);
 }
 
@@ -1653,6 +1673,7 @@ int main(void)
 		cmocka_unit_test(test_attack__10d_signed_record_removal),
 		cmocka_unit_test(test_attack__11_trigger_makes_victim_sign_epoch),
 		cmocka_unit_test(test_attack__11b_trigger_makes_victim_open_sign_epoch),
+		cmocka_unit_test(test_attack__11c_connection_runs_no_trigger),
 		cmocka_unit_test(test_attack__12_schema_rewritten),
 		cmocka_unit_test(test_attack__13_index_disagrees_with_table),
 		cmocka_unit_test(test_attack__13b_index_pages_rewritten),
