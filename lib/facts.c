@@ -1561,18 +1561,47 @@ static int same_value(sqlite3_stmt *a, int i, sqlite3_stmt *b, int j)
 	}
 }
 
+/* Rows of a table read without any index: what an index read on its own
+ * must count. */
+static vault_status table_rows(vault *v, const char *table, uint32_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	char *sql = sqlite3_mprintf("SELECT rowid FROM \"%w\" NOT INDEXED", table);
+	vault_status st;
+	int rc;
+
+	*n = 0;
+	st = sql ? vault__prepare(v, sql, &s) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	sqlite3_free(sql);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		(*n)++;
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, table);
+	sqlite3_finalize(s);
+	return st;
+}
+
 /* An index is pages of its own: rewritten, it can hold entries its table
  * does not (a grant of another case under this case's id, a revoked grant
- * as live), and a query answered through it believes them.  So each index
- * of the table (those that start with the case column, for one case) is
- * read on its own, INDEXED BY and covering: every entry must be its row's
- * values, read by rowid from the table, and there must be as many entries
- * as rows the check saw.  Names are the library's own (the schema is
- * checked to be exactly the library's). */
+ * as live, a consent's id filed under another consent's row), and a query
+ * answered through it believes them.  So each index is read on its own,
+ * INDEXED BY and covering: every entry must be its row's values, read by
+ * rowid from the table, and there must be as many entries as rows.  Which
+ * indexes, and how many rows:
+ *   case_id set: the indexes of a case's table that start with the case
+ *     column, for that case; rows is what the row check saw;
+ *   case_id NULL, a global table: all of them; rows likewise;
+ *   case_id NULL, a case's table: those that do not start with the case
+ *     column (the consents' primary key on id), whole, against the rows of
+ *     the whole table read without an index (rows is ignored).
+ * Names are the library's own (the schema is checked to be exactly the
+ * library's). */
 static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32_t rows)
 {
 	const ftable *t = &tables[tab];
 	const char *case_col = case_id != NULL ? t->cols[t->case_col] : NULL;
+	int whole = case_id == NULL && t->case_col >= 0;
+	int counted = !whole;
 	sqlite3_stmt *list = NULL, *info = NULL, *ix = NULL, *row = NULL;
 	vault_status st;
 	char *sql;
@@ -1587,7 +1616,7 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 		const char *name = (const char *)sqlite3_column_text(list, 1);
 		char *cols = NULL, *tmp;
 		uint32_t n = 0;
-		int ncol = 0;
+		int ncol = 0, skip = 0;
 
 		if (name == NULL) {
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -1604,8 +1633,13 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 				                name);
 				break;
 			}
+			/* by case: read per case, or whole; not by case: the other way */
 			if (ncol == 0 && case_col != NULL && strcmp(c, case_col) != 0)
-				break; /* not by case: read whole with the global tables */
+				skip = 1;
+			if (ncol == 0 && whole && strcmp(c, t->cols[t->case_col]) == 0)
+				skip = 1;
+			if (skip)
+				break;
 			tmp = sqlite3_mprintf("%s%s\"%w\"", cols ? cols : "", cols ? ", " : "", c);
 			sqlite3_free(cols);
 			cols = tmp;
@@ -1615,19 +1649,25 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 		}
 		sqlite3_finalize(info);
 		info = NULL;
-		if (st != VAULT_OK || cols == NULL || (case_col != NULL && ncol == 0) ||
-		    (case_col == NULL && t->case_col >= 0)) {
+		if (st == VAULT_OK && rc != SQLITE_DONE && !skip)
+			st = vault__sql_status(v, rc, "index info");
+		if (st != VAULT_OK || skip || ncol == 0) {
 			sqlite3_free(cols);
 			continue;
 		}
-		if (ncol == 0 || (case_col != NULL && rc == SQLITE_ROW)) {
-			sqlite3_free(cols); /* stopped at a first column not the case's */
-			continue;
+		if (!counted) {
+			st = table_rows(v, t->name, &rows);
+			counted = 1;
 		}
-		sql = sqlite3_mprintf("SELECT rowid, %s FROM \"%w\" INDEXED BY \"%w\"%s%s%s", cols,
-		                      t->name, name, case_col ? " WHERE \"" : "",
-		                      case_col ? case_col : "", case_col ? "\" = ?1" : "");
-		st = sql ? vault__prepare(v, sql, &ix) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		sql = st == VAULT_OK ? sqlite3_mprintf("SELECT rowid, %s FROM \"%w\" INDEXED BY"
+		                                       " \"%w\"%s%s%s", cols, t->name, name,
+		                                       case_col ? " WHERE \"" : "",
+		                                       case_col ? case_col : "",
+		                                       case_col ? "\" = ?1" : "")
+		                     : NULL;
+		if (st == VAULT_OK)
+			st = sql ? vault__prepare(v, sql, &ix)
+			         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		sqlite3_free(sql);
 		sql = st == VAULT_OK ? sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE rowid = ?1", cols,
 		                                       t->name)
@@ -1761,6 +1801,7 @@ static vault_status check_no_stray_entries(vault *v)
 static vault_status check_global(vault *v, facts *F)
 {
 	vault_status st = check_no_stray_entries(v);
+	int tab;
 
 	if (st == VAULT_OK)
 		st = check_rows(v, F, T_USERS, NULL, NULL, F->gcount[T_USERS]);
@@ -1769,6 +1810,10 @@ static vault_status check_global(vault *v, facts *F)
 		st = check_rows(v, F, T_ORGS, NULL, NULL, F->gcount[T_ORGS]);
 	if (st == VAULT_OK)
 		st = check_rows(v, F, T_ORG_PUBKEYS, NULL, NULL, F->gcount[T_ORG_PUBKEYS]);
+	/* the indexes of the cases' tables that are not by case: whole */
+	for (tab = 0; tab < T__COUNT && st == VAULT_OK; tab++)
+		if (tables[tab].case_col >= 0)
+			st = check_indexes(v, tab, NULL, 0);
 	return st;
 }
 

@@ -322,13 +322,23 @@ static vault_status revoke_grants(vault *v, const char *case_id, int pkind,
 	return st;
 }
 
+/* Is column i of s the text want (and text)? */
+static int col_is(sqlite3_stmt *s, int i, const char *want)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return sqlite3_column_type(s, i) == SQLITE_TEXT && t != NULL &&
+	       strcmp((const char *)t, want) == 0;
+}
+
 vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 {
 	char case_id[VAULT_ID_BUFSIZE];
 	sqlite3_stmt *s, *gs = NULL;
 	struct consent_fill f = {VAULT_BASIS_CONSENT, NULL};
 	vault_status st;
-	int rc, withdrawn = 0;
+	int rc, withdrawn = 0, found = 0;
+	int64_t rowid = 0;
 	gate g;
 
 	if (v == NULL)
@@ -338,17 +348,27 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 	st = vault__txn_begin(v);
 	if (st != VAULT_OK)
 		return st;
-	st = vault__prepare(v, "SELECT case_id, withdrawn FROM consents WHERE id = ?1", &s);
+	/* Found by reading the table, never through its index on id, and
+	 * changed by rowid: rewritten index pages cannot turn a withdrawal of
+	 * one consent into another's (facts.c reads that index against the
+	 * table too).  NOT INDEXED alone does not do it: SQLite 3.15 still
+	 * answers "unique column = ?" through its index; "+id" is a term no
+	 * index can serve.  Two rows with one id are not the library's. */
+	st = vault__prepare(v, "SELECT rowid, case_id FROM consents NOT INDEXED"
+	                       " WHERE +id = ?1", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, consent_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			snprintf(case_id, sizeof(case_id), "%s", (const char *)sqlite3_column_text(s, 0));
-			withdrawn = sqlite3_column_int64(s, 1) != 0;
-		} else {
-			st = rc == SQLITE_DONE ? vault__err(v, VAULT_ERR_NOT_FOUND, "no consent %s", consent_id)
-			                       : vault__sql_status(v, rc, "consent");
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && ++found == 1) {
+			rowid = sqlite3_column_int64(s, 0);
+			snprintf(case_id, sizeof(case_id), "%s", (const char *)sqlite3_column_text(s, 1));
 		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			st = vault__sql_status(v, rc, "consent");
+		else if (found > 1)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "two consents have the id %s (written"
+			                " around the library)", consent_id);
+		else if (found == 0)
+			st = vault__err(v, VAULT_ERR_NOT_FOUND, "no consent %s", consent_id);
 		sqlite3_finalize(s);
 	}
 	vault__txn_end(v, 1);
@@ -356,12 +376,31 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 		return st;
 	st = vault__gate_open(v, &g, "consent.withdraw", POLICY_CONSENT, case_id, consent_id,
 	                      0, consent_fill, &f);
+	/* Again inside the gate's transaction, whose case rows are checked
+	 * now: the row may have changed since the lookup. */
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT id, case_id, withdrawn FROM consents WHERE rowid = ?1",
+		                    &s);
+	if (st == VAULT_OK) {
+		sqlite3_bind_int64(s, 1, rowid);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && (!col_is(s, 0, consent_id) || !col_is(s, 1, case_id)))
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "consent %s moved while it was being"
+			                " withdrawn (written around the library)", consent_id);
+		else if (rc == SQLITE_ROW)
+			withdrawn = sqlite3_column_int64(s, 2) != 0;
+		else
+			st = rc == SQLITE_DONE ? vault__err(v, VAULT_ERR_NOT_FOUND, "no consent %s",
+			                                    consent_id)
+			                       : vault__sql_status(v, rc, "consent");
+		sqlite3_finalize(s);
+	}
 	if (st == VAULT_OK && withdrawn)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "consent %s is already withdrawn", consent_id);
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "UPDATE consents SET withdrawn = ?2 WHERE id = ?1", &s);
+		st = vault__prepare(v, "UPDATE consents SET withdrawn = ?2 WHERE rowid = ?1", &s);
 	if (st == VAULT_OK) {
-		vault__bind_text(s, 1, consent_id);
+		sqlite3_bind_int64(s, 1, rowid);
 		sqlite3_bind_int64(s, 2, vault__now());
 		st = vault__sql_status(v, sqlite3_step(s), "consent");
 		sqlite3_finalize(s);

@@ -584,7 +584,8 @@ static int no_triggers(sqlite3 *db)
  * whenever the schema changed since (PRAGMA schema_version).  What this does
  * not see: the pages behind an index the library made, rewritten to disagree
  * with its table; facts.c reads the indexes of the tables of facts against
- * their rows (check_indexes), SECURITY.md says what is left. */
+ * their rows (check_indexes), SECURITY.md says what is left (records,
+ * class_keys, audit). */
 static vault_status schema_rows(vault *v, sqlite3 *db, char **out)
 {
 	sqlite3_stmt *s = NULL;

@@ -1650,6 +1650,80 @@ static void test_attack__15_allowed_default_redacts_new_versions(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 16. the consents' index on id, rewritten ------------------------------
+ * She gave two consents on her case: C1 to the reception centre, C2 to the
+ * health authority, and the centre shared her file with the reception
+ * centre under C1.  She withdraws C1.  The reception centre's caseworker
+ * swaps C1 and C2 in the pages of the consents' primary-key index (on id,
+ * not on the case, so the per-case index read did not cover it): a lookup
+ * of C1 by id lands on C2's row.  The withdrawal then withdraws C2, the
+ * health authority's, and C1, which she withdrew, stays live; her
+ * caseworker's signed entry says "consent.withdraw C1" over C2's row. */
+static void test_attack__16_consent_index_swaps_withdrawal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE], why[512];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	long long r1, r2;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
+	co.org = "asl";
+	co.purpose = "health care";
+	status_is(v, vault_consent_add(v, cs, &co, c2), VAULT_OK, "consent to asl");
+	so.consent_id = c1;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share with cas");
+	vault_close(v);
+
+	r1 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE +id = '%s'", c1);
+	r2 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE +id = '%s'", c2);
+	SQLF(dir, "cas_cw", "CREATE TABLE scratch(id TEXT PRIMARY KEY);"
+	     "INSERT INTO scratch(rowid, id) SELECT rowid, id FROM consents NOT INDEXED WHERE"
+	     " rowid NOT IN (%lld, %lld);"
+	     "INSERT INTO scratch(rowid, id) VALUES(%lld, '%s'), (%lld, '%s');"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+	     " name = 'sqlite_autoindex_scratch_1') WHERE name = 'sqlite_autoindex_consents_1';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'sqlite_autoindex_scratch_1');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     r1, r2, r2, c1, r1, c2, sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+	/* control: by id, C1 is now C2's row */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT rowid FROM consents WHERE id = '%s'", c1),
+	                 r2);
+
+	v = victim_open(dir, "cav_cw", &st);
+	snprintf(why, sizeof(why), "%s", vault_last_errmsg());
+	if (v != NULL) {
+		st = vault_consent_withdraw(v, c1);
+		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+		vault_close(v);
+		if (st == VAULT_OK &&
+		    (sql_intf(dir, "cas_cw", "SELECT withdrawn FROM consents NOT INDEXED WHERE"
+		              " rowid = %lld", r1) == 0 ||
+		     sql_intf(dir, "cas_cw", "SELECT withdrawn FROM consents NOT INDEXED WHERE"
+		              " rowid = %lld", r2) != 0))
+			fail_msg("ATTACK SUCCEEDS (16): withdrawing C1 withdrew the health"
+			         " authority's consent and left C1 live");
+		if (st == VAULT_OK) { /* the right consent, by its row */
+			th_rmdir(dir);
+			return;
+		}
+	}
+	if (st != VAULT_ERR_INTEGRITY || strstr(why, "consents") == NULL)
+		fail_msg("16: %s (%s), expected an integrity refusal over consents",
+		         vault_strerror(st), why);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1680,6 +1754,7 @@ int main(void)
 		cmocka_unit_test(test_attack__13c_users_index_pages_rewritten),
 		cmocka_unit_test(test_attack__14_schema_changed_while_the_open_waits),
 		cmocka_unit_test(test_attack__15_allowed_default_redacts_new_versions),
+		cmocka_unit_test(test_attack__16_consent_index_swaps_withdrawal),
 	};
 
 	if (sodium_init() < 0)
