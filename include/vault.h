@@ -964,8 +964,10 @@ typedef int (*vault_progress_cb)(uint64_t done, uint64_t total, void *ctx);
 /**
  * Call cb for each matching entry in sequence order.  Auditors and admins
  * see the whole log; other users only their own entries.  The query is
- * itself recorded.  A filter on the case uses an index; the other filters
- * scan the log (tens of milliseconds per 100,000 entries).
+ * itself recorded.  Every filter scans the log in order (tens of
+ * milliseconds per 100,000 entries): none is answered through an index of
+ * the audit table, whose pages any key-slot holder could rewrite to hide
+ * an entry or show another case's.
  */
 VAULT_API vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
                                            vault_audit_cb cb, void *ctx);

@@ -173,6 +173,9 @@ struct facts {
 	noted *notes;
 	size_t nnotes, notecap;
 	int unexplained;     /* a delete nobody declared */
+	/* the verified log's last user.add naming this handle's user comes
+	 * after her last user.rekey of her own (vault__facts_added_by_other) */
+	int added_by_other;
 };
 
 static uint64_t hkey(const facts *F, const char *s)
@@ -1454,6 +1457,16 @@ static vault_status replay_one(vault *v, const audit_rec *r, void *ctx)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log does not verify: %s",
 		                  res.reason);
 	F->verified = r->seq;
+	/* the key history of the user of this handle (vault.c): was she last
+	 * added by someone else, or has she rekeyed since? */
+	if (r->target != NULL && r->action != NULL && r->outcome != NULL &&
+	    strcmp(r->outcome, "ok") == 0 && strcmp(r->target, v->user) == 0) {
+		if (strcmp(r->action, "user.add") == 0)
+			F->added_by_other = 1;
+		else if (strcmp(r->action, "user.rekey") == 0 && r->actor != NULL &&
+		         strcmp(r->actor, v->user) == 0)
+			F->added_by_other = 0;
+	}
 	if (!r->has_sig) {
 		waiting *w;
 
@@ -2282,6 +2295,7 @@ static vault_status rebuild(vault *v, facts *F)
 		(void)vault__audit_verifier_trust(F->av, F->trust_size, F->trust_root);
 	F->dirty = 0;
 	F->applied_any = 0;
+	F->added_by_other = 0;
 	F->gen++;
 	st = catch_up(v, F);
 	/* The verifier checks the prefix it was told to trust when it reaches
@@ -2501,6 +2515,11 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
 	b[4] = (unsigned char)epoch;
 	crypto_generichash_update(&hs, b, 5);
 	crypto_generichash_final(&hs, out, 32);
+}
+
+int vault__facts_added_by_other(const vault *v)
+{
+	return v->facts != NULL && v->facts->added_by_other;
 }
 
 void vault__facts_legacy(const vault *v, uint64_t *count, uint64_t *seq)

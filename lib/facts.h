@@ -80,6 +80,11 @@ int vault__facts_parse_check(const char *text, size_t len);
 int vault__facts_signer_current(struct vault *v);
 /* Is the case a legacy fact (made before schema 7, adopted by a migration)? */
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
+/* Was the handle's user last added by someone else (a user.add entry
+ * naming her, ok), with no user.rekey of her own since, in the log the
+ * open verified?  Read from the replay, never through an index of the
+ * audit table (whose pages any key-slot holder can rewrite). */
+int vault__facts_added_by_other(const struct vault *v);
 /* Count of facts vouched for only by the legacy statement of a migration
  * (0 for a vault made since schema 7), and that statement's entry. */
 void vault__facts_legacy(const struct vault *v, uint64_t *count, uint64_t *seq);

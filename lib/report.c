@@ -1055,7 +1055,7 @@ vault_status vault_report_access(vault *v, const char *case_id,
 		return st;
 	in_read = 1;
 	st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a" ACCESS_JOINS
-	              " WHERE a.case_id = ?1" PERIOD " ORDER BY a.seq",
+	              " WHERE +a.case_id = ?1" PERIOD " ORDER BY a.seq",
 	           case_id, &r, &rb);
 	if (st == VAULT_OK) {
 		rowbuf ob = {0};
@@ -1354,11 +1354,11 @@ vault_status vault_report_review(vault *v, const char *org,
 
 	if ((st = vault__exec(v, "BEGIN")) != VAULT_OK)
 		return st;
-	st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
+	st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a CROSS JOIN cases c ON c.id = a.case_id"
 	              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.org <> ?1" PERIOD
 	              " ORDER BY a.seq", org, &r, &outside);
 	if (st == VAULT_OK)
-		st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
+		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a CROSS JOIN cases c ON c.id = a.case_id"
 		              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.action = 'break-glass'"
 		              PERIOD " ORDER BY a.seq", org, &r, &bg);
 	if (st == VAULT_OK)
@@ -1369,7 +1369,7 @@ vault_status vault_report_review(vault *v, const char *org,
 		              PERIOD " GROUP BY a.actor, a.org, a.role, a.class"
 		              " ORDER BY COUNT(*) DESC, a.actor, a.class", org, &r, &refusals);
 	if (st == VAULT_OK)
-		st = fetch(v, "SELECT " ACCESS_COLS " FROM cases c JOIN audit a ON a.case_id = c.id"
+		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a CROSS JOIN cases c ON c.id = a.case_id"
 		              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.action = 'consent.add'"
 		              " AND a.high = 1" PERIOD " ORDER BY a.seq", org, &r, &emerg);
 	if (st == VAULT_OK)

@@ -107,7 +107,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN tree BLOB;",
 	/* 4 -> 5 (1.1.0): the key history of each user (added, rekeyed) by
 	 * name, for the first-passphrase check at open (vault.c).  Partial:
-	 * only those rare entries, so appends pay nothing for it. */
+	 * only those rare entries, so appends pay nothing for it.  Read by
+	 * nothing since that check takes the history from the open's replay
+	 * (its pages are anyone's to rewrite: test_review__resealed_slot_and_
+	 * keyhist_index_rewritten_still_expired). */
 	"CREATE INDEX audit_keyhist ON audit(target, seq)"
 	" WHERE action IN ('user.add', 'user.rekey');",
 	/* 5 -> 6 (1.1.0): a case's statistical indicators (lib/stats.c), one

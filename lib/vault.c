@@ -32,36 +32,6 @@ vault_status vault__check_expired(vault *v)
 	                  " (vault_passwd()) to choose your own before anything else", v->user);
 }
 
-/* The slot's must-change flag is sealed under the very passphrase its
- * chooser knows, so she could seal the slot again without it.  The log she
- * cannot change unseen: a user whom someone else added (a user.add entry
- * naming her) and who has no user.rekey of her own since must change her
- * passphrase, whatever her slot says.  (Someone who knows a passphrase can
- * still act as its owner, a rekey included, until the owner changes it:
- * SECURITY.md, Known limits.) */
-static vault_status must_change_by_log(vault *v)
-{
-	sqlite3_stmt *s = NULL;
-	vault_status st;
-	int rc;
-
-	st = vault__prepare(v, "SELECT action FROM audit WHERE target = ?1 AND action IN"
-	                       " ('user.add', 'user.rekey') AND outcome = 'ok' AND"
-	                       " (action = 'user.add' OR actor = ?1)"
-	                       " ORDER BY seq DESC LIMIT 1", &s);
-	if (st != VAULT_OK)
-		return st;
-	vault__bind_text(s, 1, v->user);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(s, 0), "user.add") == 0)
-		v->must_change = 1;
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		st = vault__sql_status(v, rc, "key history");
-	sqlite3_finalize(s);
-	return st;
-}
-
 /* A failed unlock is noted for the next open to log; if a full disk keeps
  * it out, the answer is "disk full", as for the right passphrase. */
 static vault_status auth_failed(const char *dir, const char *user)
@@ -832,13 +802,22 @@ vault_status vault_open(const char *path, const char *user,
 		st = vault__err(v, VAULT_ERR_AUTH, "unknown user or wrong passphrase");
 	if (st == VAULT_OK)
 		st = settle_slot(v, &meta, passphrase, passphrase_len);
-	if (st == VAULT_OK && !v->must_change)
-		st = must_change_by_log(v);
 	/* The facts the verified log vouches for, before anything relies on
 	 * a row (a vault made before schema 7 has its rows adopted as legacy), and
 	 * before this open appends entries of its own. */
 	if (st == VAULT_OK)
 		st = vault__facts_start(v);
+	/* The slot's must-change flag is sealed under the very passphrase its
+	 * chooser knows, so she could seal the slot again without it.  The log
+	 * she cannot change unseen: a user whom someone else added (a user.add
+	 * entry naming her) and who has no user.rekey of her own since must
+	 * change her passphrase, whatever her slot says.  The replay that just
+	 * verified the log says so (facts.c), not a query through the audit
+	 * table's index on target, whose pages she could rewrite.  (Someone
+	 * who knows a passphrase can still act as its owner, a rekey included,
+	 * until the owner changes it: SECURITY.md, Known limits.) */
+	if (st == VAULT_OK && vault__facts_added_by_other(v))
+		v->must_change = 1;
 	if (st == VAULT_OK)
 		st = vault__meta_get(v, "inbox_pk", inbox_pk, 32, &n);
 	if (st == VAULT_OK)
@@ -982,8 +961,11 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 	st = reseal_own(v, "SELECT rowid, sealed FROM org_keys WHERE user = ?1",
 	                "UPDATE org_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
+		/* "+holder": every row, not those the index on holder lists
+		 * (its pages are anyone's to rebuild; a seal it hid would stay
+		 * under the key the chooser of a first passphrase knows) */
 		st = reseal_own(v, "SELECT rowid, sealed FROM class_keys WHERE hkind = 2"
-		                   " AND holder = ?1",
+		                   " AND +holder = ?1",
 		                "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "UPDATE users SET box_pk = ?2, sign_pk = ?3 WHERE name = ?1"

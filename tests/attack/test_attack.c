@@ -57,20 +57,7 @@ static void own_box_keys(const char *dir, const char *user, unsigned char pk[32]
 	sodium_memzero(&sec, sizeof(sec));
 }
 
-/* One integer from a query run directly on vault.db (-1 if no row). */
-static long long sql_int(const char *dir, const char *user, const char *sql)
-{
-	sqlite3 *db = th_db_open(dir, user);
-	sqlite3_stmt *s = NULL;
-	long long r = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		r = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return r;
-}
+#define sql_int th_db_int
 
 static void sql_must(const char *dir, const char *user, const char *sql)
 {
@@ -1724,6 +1711,82 @@ static void test_attack__16_consent_index_swaps_withdrawal(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 17. the audit table's indexes, rewritten ------------------------------
+ * The entries cannot be rewritten unseen (every open replays and verifies
+ * them), but the pages of the indexes beside them are not entries.
+ * 17: the reception centre's caseworker read the victim's file under a
+ * share; he rebuilds audit_case without his reads of her case.  An
+ * auditor asking "who accessed this case" (vault_audit_foreach with the
+ * case, and the access report, both by case) would no longer see him. */
+static int count_actor(const vault_audit_entry *e, void *ctx)
+{
+	struct { const char *actor; int n; } *c = ctx;
+
+	if (strcmp(e->actor, c->actor) == 0)
+		c->n++;
+	return 0;
+}
+
+static void test_attack__17_audit_case_index_hides_a_read(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	struct { const char *actor; int n; } c = {"cas_cw", 0};
+	vault_buf rep = VAULT_BUF_INIT;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share");
+	vault_close(v);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text),
+	                 VAULT_OK);
+	free(text);
+
+	SQLF(dir, "cas_cw", "CREATE TABLE scratch(case_id TEXT);"
+	     "INSERT INTO scratch(rowid, case_id) SELECT seq, case_id FROM audit WHERE"
+	     " NOT (actor = 'cas_cw' AND case_id = '%s');"
+	     "CREATE INDEX scratch_case ON scratch(case_id);"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+	     " name = 'scratch_case') WHERE name = 'audit_case';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'scratch_case');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     cs, sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+	/* control: through the index, his reads of her case are gone */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit WHERE case_id = '%s'"
+	                          " AND actor = 'cas_cw'", cs), 0);
+	assert_true(sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit NOT INDEXED WHERE"
+	                     " +case_id = '%s' AND actor = 'cas_cw'", cs) > 0);
+
+	v = th_open(dir, "aud");
+	q.case_id = cs;
+	status_is(v, vault_audit_foreach(v, &q, count_actor, &c), VAULT_OK, "audit query");
+	if (c.n == 0)
+		fail_msg("ATTACK SUCCEEDS (17): the auditor's query by case does not show the"
+		         " reception caseworker's read of her file");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_report_access(v, cs, NULL, &rep), VAULT_OK, "access report");
+	if (rep.data == NULL || strstr((const char *)rep.data, "cas (reception centre), caseworker\n"
+	                                                "  What      read a record") == NULL)
+		fail_msg("ATTACK SUCCEEDS (17): the access report of her case does not show the"
+		         " reception caseworker");
+	vault_buf_free(&rep);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1755,6 +1818,7 @@ int main(void)
 		cmocka_unit_test(test_attack__14_schema_changed_while_the_open_waits),
 		cmocka_unit_test(test_attack__15_allowed_default_redacts_new_versions),
 		cmocka_unit_test(test_attack__16_consent_index_swaps_withdrawal),
+		cmocka_unit_test(test_attack__17_audit_case_index_hides_a_read),
 	};
 
 	if (sodium_init() < 0)

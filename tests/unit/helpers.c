@@ -301,6 +301,20 @@ sqlite3 *th_db_open(const char *dir, const char *user)
 	return db;
 }
 
+long long th_db_int(const char *dir, const char *user, const char *sql)
+{
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *s = NULL;
+	long long r = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return r;
+}
+
 int th_db_exec(const char *dir, const char *user, const char *sql)
 {
 	sqlite3 *db = th_db_open(dir, user);

@@ -83,6 +83,8 @@ int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
                         const char *name);
 /* Run SQL on the database directly (with `user`'s db key); 0 on success. */
 int th_db_exec(const char *dir, const char *user, const char *sql);
+/* One integer from a query run directly on vault.db (-1 if no row). */
+long long th_db_int(const char *dir, const char *user, const char *sql);
 
 /* Remove the witness copy from `user`'s key-slot entry: she comes to the
  * log afresh (tests of vault_audit_verify's own diagnosis, after tampering

@@ -316,8 +316,12 @@ static void test_review__passwd_unrecorded_keeps_old_slot(void **state)
 /* Whoever chose a first passphrase knows it, so she can seal the slot again
  * without its must-change flag (the library's own slot writer does it).
  * The log still names the user as added by someone else and never rekeyed:
- * the handle is refused all the same, and so is adding a member. */
-static void test_review__resealed_slot_without_must_change_still_expired(void **state)
+ * the handle is refused all the same, and so is adding a member.  With
+ * hide_in_index, she also rebuilds the pages of the audit table's index on
+ * target (audit_keyhist) without the entries naming the new supervisor: a
+ * lookup through it finds no user.add.  The open reads the key history
+ * from the log it verified, not through that index. */
+static void resealed_slot_still_expired(int hide_in_index)
 {
 	char *dir = th_network();
 	const unsigned char *pw;
@@ -329,7 +333,6 @@ static void test_review__resealed_slot_without_must_change_still_expired(void **
 	vault *sup, *v = NULL;
 	int must = 0;
 
-	(void)state;
 	/* a new organisation: the admin chose its supervisor's passphrase */
 	sup = th_open(dir, "admin");
 	pw = th_pass("neo_sup", &n);
@@ -349,6 +352,30 @@ static void test_review__resealed_slot_without_must_change_still_expired(void **
 	                 VAULT_OK);
 	assert_int_equal(meta.flags & SLOT_MUST_CHANGE, 0); /* the flag is gone */
 	sodium_memzero(&sec, sizeof(sec));
+	if (hide_in_index) {
+		char sql[1024];
+
+		snprintf(sql, sizeof(sql),
+		         "CREATE TABLE scratch(target TEXT, s INTEGER, action TEXT);"
+		         "INSERT INTO scratch(rowid, target, s, action) SELECT seq, target, seq,"
+		         " action FROM audit WHERE target IS NOT 'neo_sup';"
+		         "CREATE INDEX scratch_keyhist ON scratch(target, s)"
+		         " WHERE action IN ('user.add', 'user.rekey');"
+		         "PRAGMA writable_schema = ON;"
+		         "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master"
+		         " WHERE name = 'scratch_keyhist') WHERE name = 'audit_keyhist';"
+		         "DELETE FROM sqlite_master WHERE name IN ('scratch', 'scratch_keyhist');"
+		         "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+		         th_db_int(dir, "admin", "PRAGMA schema_version") + 1);
+		assert_int_equal(th_db_exec(dir, "admin", sql), 0);
+		/* control: through the index, nothing names her */
+		assert_int_equal(th_db_int(dir, "admin", "SELECT count(*) FROM audit WHERE"
+		                                         " target = 'neo_sup' AND action IN"
+		                                         " ('user.add', 'user.rekey')"), 0);
+		assert_true(th_db_int(dir, "admin", "SELECT count(*) FROM audit NOT INDEXED WHERE"
+		                                    " +target = 'neo_sup' AND action IN"
+		                                    " ('user.add', 'user.rekey')") > 0);
+	}
 	assert_int_equal(vault_open(dir, "neo_sup", pw, n, NULL, &v), VAULT_OK);
 	assert_int_equal(vault_user_add(v, "mallory", "neo", VAULT_ROLE_CASEWORKER,
 	                                (const unsigned char *)"pw-mallory", 10, TEST_KDF),
@@ -356,6 +383,18 @@ static void test_review__resealed_slot_without_must_change_still_expired(void **
 	assert_int_equal(vault_user_must_change(v, "neo_sup", &must), VAULT_ERR_PASSWD_EXPIRED);
 	vault_close(v);
 	th_rmdir(dir);
+}
+
+static void test_review__resealed_slot_without_must_change_still_expired(void **state)
+{
+	(void)state;
+	resealed_slot_still_expired(0);
+}
+
+static void test_review__resealed_slot_and_keyhist_index_rewritten_still_expired(void **state)
+{
+	(void)state;
+	resealed_slot_still_expired(1);
 }
 
 /* An empty auth-failures.taken (planted, or left by a full disk) must not
@@ -475,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_review__deleted_log_row_is_integrity_not_audit),
 		cmocka_unit_test(test_review__empty_taken_inbox_does_not_hide_failed_unlocks),
 		cmocka_unit_test(test_review__resealed_slot_without_must_change_still_expired),
+		cmocka_unit_test(test_review__resealed_slot_and_keyhist_index_rewritten_still_expired),
 	    cmocka_unit_test(test_review__disabled_user_open_handle_stops),
 	    cmocka_unit_test(test_review__withdraw_one_consent_drops_that_class_keys),
 	    cmocka_unit_test(test_review__listing_without_entry_returns_nothing),
