@@ -961,10 +961,11 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 	st = reseal_own(v, "SELECT rowid, sealed FROM org_keys WHERE user = ?1",
 	                "UPDATE org_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)
-		/* "+holder": every row, not those the index on holder lists
-		 * (its pages are anyone's to rebuild; a seal it hid would stay
-		 * under the key the chooser of a first passphrase knows) */
-		st = reseal_own(v, "SELECT rowid, sealed FROM class_keys WHERE hkind = 2"
+		/* "+hkind", "+holder": every row, not those the index on
+		 * (hkind, holder) lists (its pages are anyone's to rebuild; a
+		 * seal it hid would stay under the key the chooser of a first
+		 * passphrase knows: attack 18) */
+		st = reseal_own(v, "SELECT rowid, sealed FROM class_keys WHERE +hkind = 2"
 		                   " AND +holder = ?1",
 		                "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2", box_pk);
 	if (st == VAULT_OK)

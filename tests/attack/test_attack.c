@@ -1787,6 +1787,75 @@ static void test_attack__17_audit_case_index_hides_a_read(void **state)
 	th_rmdir(dir);
 }
 
+/* 18. The pages behind class_keys_holder, rebuilt without the reception
+ * caseworker's own seals (hkind 2): his passphrase change reseals the
+ * class keys it finds through that index, and the ones it hid stay sealed
+ * to his old key, which whoever chose his first passphrase knows.  The
+ * change must reseal every row of his: he reads the case with his new
+ * keys once the index is rebuilt from the table. */
+static void test_attack__18_holder_index_hides_seals_from_reseal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	static const unsigned char pw[] = "a new passphrase of his own 18";
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share with cas_cw");
+	vault_close(v);
+	assert_true(sql_int(dir, "cas_cw", "SELECT count(*) FROM class_keys NOT INDEXED WHERE"
+	                                   " hkind = 2 AND +holder = 'cas_cw'") > 0);
+	SQLF(dir, "cas_cw", "CREATE TABLE scratch(hkind INTEGER, holder TEXT);"
+	     "INSERT INTO scratch(rowid, hkind, holder) SELECT rowid, hkind, holder FROM"
+	     " class_keys NOT INDEXED WHERE NOT (hkind = 2 AND +holder = 'cas_cw');"
+	     "CREATE INDEX scratch_holder ON scratch(hkind, holder);"
+	     "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+	     " name = 'scratch_holder') WHERE name = 'class_keys_holder';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'scratch_holder');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+	     sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+	/* control: through the index, he holds nothing */
+	assert_int_equal(sql_int(dir, "cas_cw", "SELECT count(*) FROM class_keys WHERE"
+	                                        " hkind = 2 AND holder = 'cas_cw'"), 0);
+
+	v = th_open(dir, "cas_cw");
+	status_is(v, vault_passwd(v, pw, sizeof(pw) - 1, VAULT_KDF_INSECURE_TEST_ONLY), VAULT_OK,
+	          "his passphrase change");
+	vault_close(v);
+	/* The index as the table has it again (a lookup of his key through
+	 * the rebuilt one finds none: a read that fails, which is not the
+	 * point here): what matters is what the change resealed. */
+	sql_must(dir, "cuav_cw", "REINDEX class_keys_holder");
+	v = NULL;
+	assert_int_equal(vault_open(dir, "cas_cw", pw, sizeof(pw) - 1, NULL, &v), VAULT_OK);
+	{
+		vault_buf b = VAULT_BUF_INIT;
+
+		st = vault_record_get_v2(v, cs, "intake", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
+		if (st != VAULT_OK)
+			fail_msg("ATTACK SUCCEEDS (18): after his passphrase change he cannot open"
+			         " the class key: the change left it sealed to his old key (%s: %s)",
+			         vault_strerror(st), vault_errmsg(v));
+		assert_int_equal(b.len, strlen("first interview"));
+		assert_memory_equal(b.data, "first interview", b.len);
+		vault_buf_free(&b);
+	}
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1819,6 +1888,7 @@ int main(void)
 		cmocka_unit_test(test_attack__15_allowed_default_redacts_new_versions),
 		cmocka_unit_test(test_attack__16_consent_index_swaps_withdrawal),
 		cmocka_unit_test(test_attack__17_audit_case_index_hides_a_read),
+		cmocka_unit_test(test_attack__18_holder_index_hides_seals_from_reseal),
 	};
 
 	if (sodium_init() < 0)
