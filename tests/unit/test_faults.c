@@ -224,19 +224,7 @@ static void verify_log(const char *dir, const char *auditor)
 	vault_close(v);
 }
 
-static long long db_int_as(const char *dir, const char *user, const char *sql)
-{
-	sqlite3 *db = th_db_open(dir, user);
-	sqlite3_stmt *s;
-	long long r = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		r = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return r;
-}
+#define db_int_as th_db_int
 
 static long long db_int(const char *dir, const char *sql)
 {

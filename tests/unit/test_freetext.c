@@ -70,16 +70,7 @@ static int db_contains(const char *dir, const char *user, const char *needle, ch
 
 static long long db_int(const char *dir, const char *sql)
 {
-	sqlite3 *db = th_db_open(dir, "aud");
-	sqlite3_stmt *s;
-	long long r = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		r = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return r;
+	return th_db_int(dir, "aud", sql);
 }
 
 struct listed {
