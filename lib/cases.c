@@ -248,6 +248,44 @@ static vault_status next_version(vault *v, const char *case_id,
 _Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIPAL_USER,
                "holder kinds must match principal kinds");
 
+/* Did a grant covering the class lapse after its current epoch became a
+ * fact?  Its holder may have been sealed that key while the grant was
+ * live.  Decided from the grants (rows checked against the signed facts
+ * when the gate opened the case) and the time of the signed entry that
+ * stated the epoch, not from the seal rows: those are not facts, and a
+ * holder who deleted hers (or hid them from the index) would never be
+ * found lapsed (attack 19).  An epoch made inside this transaction is not
+ * a fact yet: the seal rows alone decide then (the lock is ours).  An
+ * epoch time ahead of the clock says nothing: every lapsed grant counts. */
+static vault_status lapsed_since_epoch(vault *v, const char *case_id, unsigned int cls,
+                                       uint32_t epoch, int *lapsed)
+{
+	sqlite3_stmt *s;
+	int64_t made, now = vault__now();
+	vault_status st;
+	int rc;
+
+	*lapsed = 0;
+	st = vault__facts_epoch_time(v, case_id, cls, epoch, &made);
+	if (st != VAULT_OK || made < 0)
+		return st;
+	if (made > now)
+		made = 0;
+	s = vault__stmt(v, ST_LAPSED_GRANTS);
+	if (s == NULL)
+		return prepare_failed(v, "prepare");
+	vault__bind_text(s, 1, case_id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, made);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	*lapsed = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "lapsed grants");
+	return st;
+}
+
 /* A grant that lapsed (expired, or capped at an expired consent) keeps its
  * seals of the current class key, since nothing rotated when it lapsed.
  * Before writing under that key, rotate it away from such holders, so a
@@ -276,6 +314,15 @@ vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 	sqlite3_bind_int64(s, 6, vault__now());
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		int lapsed = 0;
+
+		st = lapsed_since_epoch(v, case_id, cls, epoch, &lapsed);
+		if (st != VAULT_OK)
+			return st;
+		if (lapsed)
+			rc = SQLITE_ROW;
+	}
 	if (rc == SQLITE_ROW) {
 		/* Many writes: the light operation takes its savepoint. */
 		st = vault__txn_savepoint(v);

@@ -110,6 +110,7 @@ typedef struct fentry {
 	char *case_id;          /* NULL for global tables */
 	int legacy;
 	int dead;               /* removed (tombstone, keeps probing intact) */
+	int64_t ts;             /* time of the signed entry that stated it (0: legacy) */
 } fentry;
 
 typedef struct fcase {
@@ -1034,7 +1035,7 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 /* ---- applying statements ------------------------------------------------ */
 
 static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *v,
-                             uint64_t seq)
+                             uint64_t seq, int64_t ts)
 {
 	const ftable *t = &tables[tab];
 	char *key = image_key(tab, img, 0);
@@ -1058,6 +1059,8 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 	fe_clear(e);
 	e->tab = tab;
 	e->legacy = legacy;
+	if (fresh) /* a restatement keeps the time it was first stated */
+		e->ts = ts;
 	if (image_hash(img, e->hash) != 0)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (t->keep)
@@ -1305,7 +1308,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			                i + 1, tables[tab].name, why);
 			break;
 		}
-		st = img ? put_fact(F, tab, img, 0, v, r->seq) : del_fact(F, tab, key, v);
+		st = img ? put_fact(F, tab, img, 0, v, r->seq, r->ts) : del_fact(F, tab, key, v);
 		if (st == VAULT_OK && r->seq == 1 && tab == T_USERS) {
 			a.user = json_incref(kept(F, T_USERS, r->actor));
 			a.org = NULL;
@@ -1363,7 +1366,7 @@ static vault_status legacy_digest(vault *v, int apply, facts *F, unsigned char o
 				st = vault__err(v, VAULT_ERR_INTEGRITY, "legacy fact %llu is malformed",
 				                (unsigned long long)n);
 			else
-				st = put_fact(F, tab, img, 1, v, 0);
+				st = put_fact(F, tab, img, 1, v, 0, 0);
 			json_decref(o);
 		}
 	}
@@ -2515,6 +2518,30 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
 	b[4] = (unsigned char)epoch;
 	crypto_generichash_update(&hs, b, 5);
 	crypto_generichash_final(&hs, out, 32);
+}
+
+vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int cls,
+                                     uint32_t epoch, int64_t *ts)
+{
+	facts *F = v->facts;
+	json_t *k;
+	fentry *e;
+
+	*ts = -1;
+	if (F == NULL)
+		return VAULT_OK;
+	k = json_pack("[sII]", case_id, (json_int_t)cls, (json_int_t)epoch);
+	if (k == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	e = find_image_key(F, T_CLASS_EPOCHS, k, 1);
+	json_decref(k);
+	if (F->oom) {
+		F->oom = 0;
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	if (e != NULL)
+		*ts = e->ts;
+	return VAULT_OK;
 }
 
 int vault__facts_added_by_other(const vault *v)

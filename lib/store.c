@@ -210,6 +210,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_USER_LIVE] = "SELECT disabled FROM users WHERE name = ?1",
 	[ST_TREE_SET] = "UPDATE audit SET tree = ?2 WHERE seq = ?1",
 	[ST_TREE_GET] = "SELECT tree FROM audit WHERE seq = ?1",
+	/* A grant of the case covering the class that lapsed after a time
+	 * (cases.c, lapsed_since_epoch). */
+	[ST_LAPSED_GRANTS] =
+	    "SELECT 1 FROM grants WHERE case_id = ?1 AND revoked = 0 AND"
+	    " (classes & ?2) != 0 AND expires != 0 AND expires <= ?3 AND"
+	    " expires > ?4 LIMIT 1",
 	/* A holder of the current class key whose grants all lapsed. */
 	[ST_LAPSED_HOLDERS] =
 	    "SELECT 1 FROM class_keys k WHERE k.case_id = ?1 AND"

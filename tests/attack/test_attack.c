@@ -1856,6 +1856,115 @@ static void test_attack__18_holder_index_hides_seals_from_reseal(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 19. the lapsed holder hidden from the rotation -------------------------
+ * A grant that lapses (expiry) rotates nothing when it lapses: the next
+ * write of the class rotates the key away from holders whose grants
+ * lapsed.  That used to be asked of the seal rows alone (ST_LAPSED_HOLDERS,
+ * answered by class_keys' primary-key index), which are not facts.  The
+ * grantee keeps the class key she unsealed while her grant was live, then
+ * hides her seal from that look-up: how = 1 rebuilds the index pages
+ * without her entries (her rows stay in the table), how = 0 simply
+ * deletes her seal rows, how = 2 is the control (nothing touched).  After
+ * the expiry the owner writes; the key must rotate and she must not
+ * decrypt the new record.  (From an insider review.) */
+static void lapsed_holder_hidden(int how)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], out[256];
+	unsigned char pk[32], sk[32], key[32];
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	long long e0, e1;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int got = 0;
+	vault *v;
+
+	th_case(dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, cs);
+	th_put(dir, "cuav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	v = th_open(dir, "cuav_cw");
+	so.perm = VAULT_PERM_READ;
+	so.expires = vault__now() + 60;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share until now+60");
+	vault_close(v);
+	e0 = sql_intf(dir, "cas_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	/* while her grant is live: she keeps the key of the current epoch */
+	own_box_keys(dir, "cas_cw", pk, sk);
+	db = th_db_open(dir, "cas_cw");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM class_keys NOT INDEXED WHERE"
+	    " +case_id = ?1 AND +class = ?2 AND +epoch = ?3 AND +hkind = ?4 AND +holder = 'cas_cw'",
+	    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, VAULT_CLASS_GENERAL);
+	sqlite3_bind_int64(s, 3, e0);
+	sqlite3_bind_int(s, 4, HOLDER_USER);
+	while (!got && sqlite3_step(s) == SQLITE_ROW)
+		got = vault__unseal(key, sqlite3_column_blob(s, 0),
+		                    (size_t)sqlite3_column_bytes(s, 0), pk, sk) == 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_true(got);
+
+	if (how == 1) {
+		SQLF(dir, "cas_cw", "CREATE TABLE scratch(case_id, class, epoch, hkind, holder, hepoch);"
+		     "INSERT INTO scratch(rowid, case_id, class, epoch, hkind, holder, hepoch)"
+		     " SELECT rowid, case_id, class, epoch, hkind, holder, hepoch FROM class_keys"
+		     " NOT INDEXED WHERE NOT (+hkind = %d AND +holder = 'cas_cw');"
+		     "CREATE UNIQUE INDEX scratch_ix ON scratch(case_id, class, epoch, hkind, holder,"
+		     " hepoch);"
+		     "PRAGMA writable_schema = ON;"
+		     "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE"
+		     " name = 'scratch_ix') WHERE name = 'sqlite_autoindex_class_keys_1';"
+		     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'scratch_ix');"
+		     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;",
+		     HOLDER_USER, sql_int(dir, "cas_cw", "PRAGMA schema_version") + 1);
+		/* control: her seal rows are in the table, not in the index */
+		assert_true(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_keys NOT INDEXED"
+		                     " WHERE +holder = 'cas_cw' AND +case_id = '%s'", cs) > 0);
+		assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_keys WHERE"
+		                          " case_id = '%s' AND class = %d AND epoch = %lld AND"
+		                          " hkind = %d", cs, VAULT_CLASS_GENERAL, e0, HOLDER_USER), 0);
+	} else if (how == 0) {
+		SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
+		     HOLDER_USER);
+		assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_keys NOT INDEXED"
+		                          " WHERE +holder = 'cas_cw'"), 0);
+	}
+	/* her grant lapses; the owner writes, as every day */
+	vault__clock_shift(120);
+	status_is(NULL, victim_put(dir, "cuav_cw", cs, "later", VAULT_CLASS_GENERAL,
+	                           "written after her grant lapsed"), VAULT_OK, "owner's put");
+	e1 = sql_intf(dir, "cas_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	vault__clock_shift(-120);
+	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (19%s): the holder whose grant lapsed reads \"%s\","
+		         " written after the lapse (epoch %lld -> %lld: not rotated)",
+		         how == 1 ? "b, index pages" : how == 0 ? "a, seal rows deleted" : ", control",
+		         out, e0, e1);
+	assert_true(e1 > e0);
+	th_rmdir(dir);
+}
+
+static void test_attack__19_control_lapsed_holder_rotated(void **state)
+{
+	(void)state;
+	lapsed_holder_hidden(2);
+}
+
+static void test_attack__19a_lapsed_holder_deletes_her_seals(void **state)
+{
+	(void)state;
+	lapsed_holder_hidden(0);
+}
+
+static void test_attack__19b_lapsed_holder_hidden_by_index(void **state)
+{
+	(void)state;
+	lapsed_holder_hidden(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1889,6 +1998,9 @@ int main(void)
 		cmocka_unit_test(test_attack__16_consent_index_swaps_withdrawal),
 		cmocka_unit_test(test_attack__17_audit_case_index_hides_a_read),
 		cmocka_unit_test(test_attack__18_holder_index_hides_seals_from_reseal),
+		cmocka_unit_test(test_attack__19_control_lapsed_holder_rotated),
+		cmocka_unit_test(test_attack__19a_lapsed_holder_deletes_her_seals),
+		cmocka_unit_test(test_attack__19b_lapsed_holder_hidden_by_index),
 	};
 
 	if (sodium_init() < 0)
