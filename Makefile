@@ -188,8 +188,8 @@ unit-tests: $(TEST_BIN)
 # Part of check: every attack is defended; it
 # prints "ATTACK SUCCEEDS" if one works again.
 $(B)/tests/attack: tests/attack/test_attack.c $(TEST_HELPERS) $(wildcard tests/unit/*.h) $(STATIC) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< $(TEST_HELPERS) $(STATIC) \
-	  $(DEP_LIBS) $(CMOCKA_LIBS) $(CRYPTO_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -DFIXTURES='"$(CURDIR)/tests/fixtures"' \
+	  -o $@ $< $(TEST_HELPERS) $(STATIC) $(DEP_LIBS) $(CMOCKA_LIBS) $(CRYPTO_LIBS) $(LDFLAGS)
 
 attacks: test-deps
 	$(MAKE) --no-print-directory $(B)/tests/attack

@@ -248,27 +248,52 @@ static vault_status next_version(vault *v, const char *case_id,
 _Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIPAL_USER,
                "holder kinds must match principal kinds");
 
-/* Did a grant covering the class lapse after its current epoch became a
- * fact?  Its holder may have been sealed that key while the grant was
- * live.  Decided from the grants (rows checked against the signed facts
- * when the gate opened the case) and the time of the signed entry that
- * stated the epoch, not from the seal rows: those are not facts, and a
- * holder who deleted hers (or hid them from the index) would never be
- * found lapsed (attack 19).  An epoch made inside this transaction is not
- * a fact yet: the seal rows alone decide then (the lock is ours).  An
- * epoch time ahead of the clock says nothing: every lapsed grant counts. */
+/* Must the class key in force go before a write under it, whatever the
+ * seal rows say?  Seal rows are not facts: a holder who deleted hers (or
+ * hid them from the index) would never be found lapsed (attack 19).  So
+ * this is decided from the facts, the grants (rows checked against them
+ * when the gate opened the case) and the signed entry that made the epoch:
+ *   - a grant covering the class lapsed after that entry's time: its
+ *     holder may have been sealed the key while the grant was live;
+ *   - the key's maker may no longer read the class (her grant or her
+ *     organisation's lapsed, she was disabled): she knows it (attack 20);
+ *   - the epoch has no fact and no row of class_epochs (a case made before
+ *     schema 7 whose class never rotated since): any lapsed grant counts.
+ * An epoch made inside this transaction has a row but is not a fact yet:
+ * the seal rows alone decide then (the lock is ours).  An epoch time
+ * ahead of the clock says nothing: every lapsed grant counts. */
 static vault_status lapsed_since_epoch(vault *v, const char *case_id, unsigned int cls,
                                        uint32_t epoch, int *lapsed)
 {
 	sqlite3_stmt *s;
 	int64_t made, now = vault__now();
 	vault_status st;
-	int rc;
+	int rc, author_reads;
 
 	*lapsed = 0;
-	st = vault__facts_epoch_time(v, case_id, cls, epoch, &made);
-	if (st != VAULT_OK || made < 0)
+	st = vault__facts_epoch_time(v, case_id, cls, epoch, now, &made, &author_reads);
+	if (st != VAULT_OK)
 		return st;
+	if (!author_reads) {
+		*lapsed = 1;
+		return VAULT_OK;
+	}
+	if (made < 0) {
+		st = vault__prepare(v, "SELECT 1 FROM class_epochs WHERE case_id = ?1 AND"
+		                       " class = ?2 AND epoch = ?3", &s);
+		if (st != VAULT_OK)
+			return st;
+		vault__bind_text(s, 1, case_id);
+		sqlite3_bind_int(s, 2, (int)cls);
+		sqlite3_bind_int64(s, 3, epoch);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_ROW)
+			return VAULT_OK; /* ours, in this transaction */
+		if (rc != SQLITE_DONE)
+			return vault__sql_status(v, rc, "class epochs");
+		made = 0;
+	}
 	if (made > now)
 		made = 0;
 	s = vault__stmt(v, ST_LAPSED_GRANTS);

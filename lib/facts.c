@@ -2521,13 +2521,15 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
 }
 
 vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int cls,
-                                     uint32_t epoch, int64_t *ts)
+                                     uint32_t epoch, int64_t now, int64_t *ts,
+                                     int *author_reads)
 {
 	facts *F = v->facts;
 	json_t *k;
 	fentry *e;
 
 	*ts = -1;
+	*author_reads = 1;
 	if (F == NULL)
 		return VAULT_OK;
 	k = json_pack("[sII]", case_id, (json_int_t)cls, (json_int_t)epoch);
@@ -2535,12 +2537,33 @@ vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	e = find_image_key(F, T_CLASS_EPOCHS, k, 1);
 	json_decref(k);
+	if (e != NULL && e->img != NULL) {
+		const char *author = img_str(e->img, 3);
+		json_t *u = author ? kept(F, T_USERS, author) : NULL;
+		actor a;
+		creq q;
+
+		*ts = e->ts;
+		/* Whoever made the key knows it: she must still be entitled to
+		 * read the class (her grant, or her organisation's, may have
+		 * lapsed since, or she may be disabled). */
+		memset(&a, 0, sizeof(a));
+		a.name = author;
+		if (u == NULL || img_int(u, 5) != 0) {
+			*author_reads = 0;
+		} else {
+			a.user = u;
+			a.org = img_str(u, 1);
+			a.role = (vault_role)img_int(u, 2);
+			a.org_kind = org_kind_of(F, a.org);
+			fill_case(F, &q, &a, case_id, now);
+			*author_reads = decide(&q, POLICY_READ, cls);
+		}
+	}
 	if (F->oom) {
 		F->oom = 0;
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
-	if (e != NULL)
-		*ts = e->ts;
 	return VAULT_OK;
 }
 

@@ -82,9 +82,12 @@ int vault__facts_signer_current(struct vault *v);
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
 /* When the class-key epoch (case_id, cls, epoch) became a fact: *ts is the
  * time of the signed entry that stated it, 0 for a legacy fact, -1 when it
- * is not a fact (made inside the open transaction, or no facts). */
+ * is not a fact (made inside the open transaction, a case made before
+ * schema 7, or no facts).  *author_reads: may the user who made that key
+ * still read the class at `now` (1 when unknown)? */
 vault_status vault__facts_epoch_time(struct vault *v, const char *case_id, unsigned int cls,
-                                     uint32_t epoch, int64_t *ts);
+                                     uint32_t epoch, int64_t now, int64_t *ts,
+                                     int *author_reads);
 /* Was the handle's user last added by someone else (a user.add entry
  * naming her, ok), with no user.rekey of her own since, in the log the
  * open verified?  Read from the replay, never through an index of the

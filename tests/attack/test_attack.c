@@ -249,6 +249,53 @@ static void victim_case(const char *dir, char cs[VAULT_ID_BUFSIZE])
 
 /* ---- 1. key planting ------------------------------------------------------ */
 
+/* Seal key k as epoch+1 of (cs, cls) to every holder of epoch (but `skip`,
+ * if not NULL), as a key-slot holder can: crypto_box_seal to the public
+ * keys the database lists.  Returns how many seals she wrote. */
+static int seal_to_holders(sqlite3 *db, const char *cs, unsigned int cls, long long epoch,
+                           const unsigned char k[32], const char *skip)
+{
+	sqlite3_stmt *s, *ins;
+	int planted = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "SELECT k.hkind, k.holder, k.hepoch, CASE WHEN k.hkind = 2 THEN"
+	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
+	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
+	    "  AND which = k.hkind) END FROM class_keys k"
+	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3 AND k.holder IS NOT ?4",
+	    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch, sealed)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	if (skip != NULL)
+		sqlite3_bind_text(s, 4, skip, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		unsigned char sealed[crypto_box_SEALBYTES + 32];
+
+		if (sqlite3_column_bytes(s, 3) != 32)
+			continue;
+		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 3)), 0);
+		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 2, (int)cls);
+		sqlite3_bind_int64(ins, 3, epoch + 1);
+		sqlite3_bind_int(ins, 4, sqlite3_column_int(s, 0));
+		sqlite3_bind_text(ins, 5, (const char *)sqlite3_column_text(s, 1), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 6, sqlite3_column_int64(s, 2));
+		sqlite3_bind_blob(ins, 7, sealed, sizeof(sealed), SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+		planted++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(ins);
+	return planted;
+}
+
 /* A perpetrator-programme caseworker writes a class key he chose as the next
  * epoch of a victim case's safety class, sealed (anonymously) to each
  * holder of the current epoch.  Staff then write her new address. */
@@ -258,7 +305,6 @@ static void test_attack__1_key_planting(void **state)
 	char cs[VAULT_ID_BUFSIZE], text[512];
 	unsigned char k[32];
 	sqlite3 *db;
-	sqlite3_stmt *s, *ins;
 	long long epoch;
 	int planted = 0;
 	vault *v;
@@ -273,36 +319,7 @@ static void test_attack__1_key_planting(void **state)
 	/* The attack: K, sealed to every holder of the current epoch. */
 	randombytes_buf(k, sizeof(k));
 	db = th_db_open(dir, "cuav_cw");
-	assert_int_equal(sqlite3_prepare_v2(db,
-	    "SELECT k.hkind, k.holder, k.hepoch, CASE WHEN k.hkind = 2 THEN"
-	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
-	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
-	    "  AND which = k.hkind) END FROM class_keys k"
-	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-	    "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch, sealed)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, VAULT_CLASS_SAFETY);
-	sqlite3_bind_int64(s, 3, epoch);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		unsigned char sealed[crypto_box_SEALBYTES + 32];
-		assert_int_equal(sqlite3_column_bytes(s, 3), 32);
-		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 3)), 0);
-		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
-		sqlite3_bind_int(ins, 2, VAULT_CLASS_SAFETY);
-		sqlite3_bind_int64(ins, 3, epoch + 1);
-		sqlite3_bind_int(ins, 4, sqlite3_column_int(s, 0));
-		sqlite3_bind_text(ins, 5, (const char *)sqlite3_column_text(s, 1), -1,
-		                  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(ins, 6, sqlite3_column_int64(s, 2));
-		sqlite3_bind_blob(ins, 7, sealed, sizeof(sealed), SQLITE_TRANSIENT);
-		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
-		sqlite3_reset(ins);
-		planted++;
-	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(ins);
+	planted = seal_to_holders(db, cs, VAULT_CLASS_SAFETY, epoch, k, NULL);
 	assert_int_equal(sqlite3_exec(db, "UPDATE case_classes SET epoch = epoch + 1", NULL, NULL,
 	                              NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -934,40 +951,8 @@ static long long plant_seals(const char *dir, const char *user, const char *cs,
 	long long epoch = sql_intf(dir, user, "SELECT epoch FROM case_classes WHERE case_id = '%s'"
 	                           " AND class = %u", cs, cls);
 	sqlite3 *db = th_db_open(dir, user);
-	sqlite3_stmt *s, *ins;
-	int planted = 0;
+	int planted = seal_to_holders(db, cs, cls, epoch, k, NULL);
 
-	assert_int_equal(sqlite3_prepare_v2(db,
-	    "SELECT k.hkind, k.holder, k.hepoch, CASE WHEN k.hkind = 2 THEN"
-	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
-	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
-	    "  AND which = k.hkind) END FROM class_keys k"
-	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-	    "INSERT INTO class_keys(case_id, class, epoch, hkind, holder, hepoch, sealed)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &ins, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, (int)cls);
-	sqlite3_bind_int64(s, 3, epoch);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		unsigned char sealed[crypto_box_SEALBYTES + 32];
-		if (sqlite3_column_bytes(s, 3) != 32)
-			continue;
-		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 3)), 0);
-		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
-		sqlite3_bind_int(ins, 2, (int)cls);
-		sqlite3_bind_int64(ins, 3, epoch + 1);
-		sqlite3_bind_int(ins, 4, sqlite3_column_int(s, 0));
-		sqlite3_bind_text(ins, 5, (const char *)sqlite3_column_text(s, 1), -1,
-		                  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(ins, 6, sqlite3_column_int64(s, 2));
-		sqlite3_bind_blob(ins, 7, sealed, sizeof(sealed), SQLITE_TRANSIENT);
-		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
-		sqlite3_reset(ins);
-		planted++;
-	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(ins);
 	sqlite3_close(db);
 	assert_true(planted >= 1);
 	return epoch;
@@ -1856,6 +1841,58 @@ static void test_attack__18_holder_index_hides_seals_from_reseal(void **state)
 	th_rmdir(dir);
 }
 
+/* The holder's key of the current epoch, unsealed with her own slot. */
+static long long kept_key(const char *dir, const char *who, const char *cs, unsigned int cls,
+                          unsigned char key[32])
+{
+	unsigned char pk[32], sk[32];
+	long long e0 = sql_intf(dir, who, "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                        " AND class = %u", cs, cls);
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int got = 0;
+
+	own_box_keys(dir, who, pk, sk);
+	db = th_db_open(dir, who);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM class_keys NOT INDEXED WHERE"
+	    " +case_id = ?1 AND +class = ?2 AND +epoch = ?3 AND +hkind = 2 AND +holder = ?4",
+	    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, e0);
+	sqlite3_bind_text(s, 4, who, -1, SQLITE_STATIC);
+	while (!got && sqlite3_step(s) == SQLITE_ROW)
+		got = vault__unseal(key, sqlite3_column_blob(s, 0),
+		                    (size_t)sqlite3_column_bytes(s, 0), pk, sk) == 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_true(got);
+	return e0;
+}
+
+/* Her grant lapses; the owner writes, as every day: the key must have
+ * rotated, and the key she kept must not open what was written.  `what`
+ * names the attack in the failure. */
+static void owner_writes_after_lapse(const char *dir, const char *owner, const char *cs,
+                                     long long e0, const unsigned char key[32],
+                                     const char *what)
+{
+	char out[256];
+	long long e1;
+
+	vault__clock_shift(120);
+	status_is(NULL, victim_put(dir, owner, cs, "later", VAULT_CLASS_GENERAL,
+	                           "written after her grant lapsed"), VAULT_OK, "owner's put");
+	e1 = sql_intf(dir, owner, "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	vault__clock_shift(-120);
+	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (%s): the holder whose grant lapsed reads \"%s\","
+		         " written after the lapse (epoch %lld -> %lld: not rotated)", what, out,
+		         e0, e1);
+	assert_true(e1 > e0);
+}
+
 /* ---- 19. the lapsed holder hidden from the rotation -------------------------
  * A grant that lapses (expiry) rotates nothing when it lapses: the next
  * write of the class rotates the key away from holders whose grants
@@ -1870,13 +1907,10 @@ static void test_attack__18_holder_index_hides_seals_from_reseal(void **state)
 static void lapsed_holder_hidden(int how)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], out[256];
-	unsigned char pk[32], sk[32], key[32];
+	char cs[VAULT_ID_BUFSIZE];
+	unsigned char key[32];
 	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
-	long long e0, e1;
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int got = 0;
+	long long e0;
 	vault *v;
 
 	th_case(dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, cs);
@@ -1887,24 +1921,8 @@ static void lapsed_holder_hidden(int how)
 	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
 	          VAULT_OK, "share until now+60");
 	vault_close(v);
-	e0 = sql_intf(dir, "cas_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
-	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
 	/* while her grant is live: she keeps the key of the current epoch */
-	own_box_keys(dir, "cas_cw", pk, sk);
-	db = th_db_open(dir, "cas_cw");
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM class_keys NOT INDEXED WHERE"
-	    " +case_id = ?1 AND +class = ?2 AND +epoch = ?3 AND +hkind = ?4 AND +holder = 'cas_cw'",
-	    -1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, VAULT_CLASS_GENERAL);
-	sqlite3_bind_int64(s, 3, e0);
-	sqlite3_bind_int(s, 4, HOLDER_USER);
-	while (!got && sqlite3_step(s) == SQLITE_ROW)
-		got = vault__unseal(key, sqlite3_column_blob(s, 0),
-		                    (size_t)sqlite3_column_bytes(s, 0), pk, sk) == 0;
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	assert_true(got);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
 
 	if (how == 1) {
 		SQLF(dir, "cas_cw", "CREATE TABLE scratch(case_id, class, epoch, hkind, holder, hepoch);"
@@ -1931,19 +1949,8 @@ static void lapsed_holder_hidden(int how)
 		assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_keys NOT INDEXED"
 		                          " WHERE +holder = 'cas_cw'"), 0);
 	}
-	/* her grant lapses; the owner writes, as every day */
-	vault__clock_shift(120);
-	status_is(NULL, victim_put(dir, "cuav_cw", cs, "later", VAULT_CLASS_GENERAL,
-	                           "written after her grant lapsed"), VAULT_OK, "owner's put");
-	e1 = sql_intf(dir, "cas_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
-	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
-	vault__clock_shift(-120);
-	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
-		fail_msg("ATTACK SUCCEEDS (19%s): the holder whose grant lapsed reads \"%s\","
-		         " written after the lapse (epoch %lld -> %lld: not rotated)",
-		         how == 1 ? "b, index pages" : how == 0 ? "a, seal rows deleted" : ", control",
-		         out, e0, e1);
-	assert_true(e1 > e0);
+	owner_writes_after_lapse(dir, "cuav_cw", cs, e0, key, how == 1 ? "19b, index pages"
+	                         : how == 0 ? "19a, seal rows deleted" : "19, control");
 	th_rmdir(dir);
 }
 
@@ -1963,6 +1970,194 @@ static void test_attack__19b_lapsed_holder_hidden_by_index(void **state)
 {
 	(void)state;
 	lapsed_holder_hidden(1);
+}
+
+/* ---- 20, 21. around the fix of attack 19 (an insider review of it) ---- */
+
+/* A user of the 1.0.0 fixture (passphrase pw-<name>, chosen by someone
+ * else) changes it, and back, so the helpers' th_pass works. */
+static void fixture_passwd(const char *dir, const char *name)
+{
+	size_t n;
+	const unsigned char *p = th_pass(name, &n);
+	vault *v = NULL;
+
+	assert_int_equal(vault_open(dir, name, p, n, NULL, &v), VAULT_OK);
+	status_is(v, vault_passwd(v, (const unsigned char *)"tmp-pass-x", 10, TEST_KDF), VAULT_OK,
+	          "passwd 1");
+	status_is(v, vault_passwd(v, p, n, TEST_KDF), VAULT_OK, "passwd 2");
+	vault_close(v);
+}
+
+
+/* 20. A case made before schema 7 (a migrated 1.0 vault) has no
+ * class_epochs row for its epochs: vault__facts_epoch_time() says -1 ("not
+ * a fact") and only the seal rows decide, as before the fix.  The owner
+ * shares it today with an expiring grant (a share seals, it does not
+ * rotate); the grantee keeps the key, deletes her seal rows, and reads
+ * what is written after her grant lapsed.  Now an epoch without a fact or
+ * a class_epochs row counts every lapsed grant.  how = 2: control (seals
+ * kept). */
+static void legacy_lapsed_holder(int how)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	char cid[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned char key[32];
+	long long e0;
+	size_t n;
+	const unsigned char *p;
+	vault *v;
+
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	/* cav_sup never changes hers (a 1.0 supervisor who did in 1.0 would not need to) */
+	/* a second organisation, today */
+	v = th_open(dir, "admin");
+	p = th_first_pass("cas_sup", &n);
+	status_is(v, vault_org_add(v, "cas", "cas", VAULT_ORG_RECEPTION_CENTRE, "cas_sup", p, n,
+	                           TEST_KDF), VAULT_OK, "org add");
+	vault_close(v);
+	th_first_passwd(dir, "cas_sup");
+	v = th_open(dir, "cas_sup");
+	p = th_first_pass("cas_cw", &n);
+	status_is(v, vault_user_add(v, "cas_cw", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "user add");
+	vault_close(v);
+	th_first_passwd(dir, "cas_cw");
+	/* the legacy case is shared with cas_cw for a minute */
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = VAULT_PERM_READ;
+	so.expires = vault__now() + 60;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share until now+60");
+	vault_close(v);
+	/* the epoch in force is not a fact: no class_epochs row */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_epochs WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_GENERAL), 0);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
+	if (how == 0)
+		SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
+		     HOLDER_USER);
+	owner_writes_after_lapse(dir, "cav_cw", cs, e0, key, how == 2 ? "20, control" : "20a");
+	th_rmdir(base);
+}
+
+static void test_attack__20_control_legacy_case_rotated(void **state)
+{
+	(void)state;
+	legacy_lapsed_holder(2);
+}
+
+static void test_attack__20a_legacy_case_lapsed_holder_deletes_seals(void **state)
+{
+	(void)state;
+	legacy_lapsed_holder(0);
+}
+
+/* 21. An organisation whose grant on a case lapsed (revoked = 0 forever,
+ * nothing rotates at expiry).  After the lapse, its supervisor disables a
+ * member of hers (a throwaway caseworker she added) in an entry that also
+ * states a new epoch of the case's class with a key she chose (facts.c
+ * held_by_disabled_org: a grant to the organisation not revoked, its
+ * expiry not looked at; the library's own vault_user_disable rotates the
+ * same cases, orgs.c).  The epoch's time is after the grant's expiry, so
+ * lapsed_since_epoch() sees nothing; she sealed it to the live holders
+ * only.  The owner writes; she reads.  Now a key whose maker may no longer
+ * read the class is rotated before a write under it.  how = 1: the owner
+ * wrote once after the lapse first (the fix rotated), then she mints her
+ * epoch. */
+static void org_lapsed_supervisor_mints(int how)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], out[256], *sql, *all;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned char k[32];
+	long long e0, e1, ep;
+	vault_status st;
+	sqlite3 *db;
+	size_t n;
+	const unsigned char *p;
+	vault *v;
+
+	th_case(dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, cs);
+	th_put(dir, "cuav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	v = th_open(dir, "cuav_cw");
+	so.perm = VAULT_PERM_READ;
+	so.expires = vault__now() + 60;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share to org cas until now+60");
+	vault_close(v);
+	e0 = sql_intf(dir, "cas_sup", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	vault__clock_shift(120);
+	/* the control: cas_sup cannot read through the API now */
+	{
+		char *txt = NULL;
+		assert_int_not_equal(get_cls(dir, "cas_sup", cs, "intake", VAULT_CLASS_GENERAL, &txt),
+		                     VAULT_OK);
+		free(txt);
+	}
+	if (how == 1)
+		status_is(NULL, victim_put(dir, "cuav_cw", cs, "mid", VAULT_CLASS_GENERAL,
+		                           "owner after lapse"), VAULT_OK, "owner's first put");
+	/* a throwaway member */
+	v = th_open(dir, "cas_sup");
+	p = th_first_pass("cas_tmp", &n);
+	status_is(v, vault_user_add(v, "cas_tmp", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "add throwaway");
+	vault_close(v);
+	/* her key, sealed as the next epoch to every holder but her own org */
+	randombytes_buf(k, 32);
+	ep = sql_intf(dir, "cas_sup", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	db = th_db_open(dir, "cas_sup");
+	seal_to_holders(db, cs, VAULT_CLASS_GENERAL, ep, k, "cas");
+	sqlite3_close(db);
+	sql = epoch_sql(cs, VAULT_CLASS_GENERAL, ep, "cas_sup", k);
+	all = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cas_tmp'; %s", sql);
+	forge_target = "cas_tmp";
+	st = forge(dir, "cas_sup", all, "user.disable", "", NULL);
+	forge_target = "";
+	free(sql);
+	free(all);
+	if (st != VAULT_OK) {
+		vault__clock_shift(-120);
+		refused(NULL, st, "forge");
+		th_rmdir(dir);
+		return;
+	}
+	status_is(NULL, victim_put(dir, "cuav_cw", cs, "later", VAULT_CLASS_GENERAL,
+	                           "written after her organisation's grant lapsed"),
+	          VAULT_OK, "owner's put");
+	e1 = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	vault__clock_shift(-120);
+	if (decrypt_with(dir, "cas_sup", cs, VAULT_CLASS_GENERAL, "later", k, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (21%s): the supervisor of the lapsed organisation reads"
+		         " \"%s\" (epochs %lld, %lld -> %lld: hers in force)", how == 1 ? "b" : "a",
+		         out, e0, ep, e1);
+	th_rmdir(dir);
+}
+
+static void test_attack__21a_lapsed_org_supervisor_mints_epoch(void **state)
+{
+	(void)state;
+	org_lapsed_supervisor_mints(0);
+}
+
+static void test_attack__21b_lapsed_org_supervisor_mints_after_rotation(void **state)
+{
+	(void)state;
+	org_lapsed_supervisor_mints(1);
 }
 
 int main(void)
@@ -2001,6 +2196,10 @@ int main(void)
 		cmocka_unit_test(test_attack__19_control_lapsed_holder_rotated),
 		cmocka_unit_test(test_attack__19a_lapsed_holder_deletes_her_seals),
 		cmocka_unit_test(test_attack__19b_lapsed_holder_hidden_by_index),
+		cmocka_unit_test(test_attack__20_control_legacy_case_rotated),
+		cmocka_unit_test(test_attack__20a_legacy_case_lapsed_holder_deletes_seals),
+		cmocka_unit_test(test_attack__21a_lapsed_org_supervisor_mints_epoch),
+		cmocka_unit_test(test_attack__21b_lapsed_org_supervisor_mints_after_rotation),
 	};
 
 	if (sodium_init() < 0)

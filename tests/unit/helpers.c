@@ -301,6 +301,29 @@ sqlite3 *th_db_open(const char *dir, const char *user)
 	return db;
 }
 
+void th_fixture_1_0_0(const char *fixtures, const char *base, char *dir, size_t dirlen,
+                      char case_id[VAULT_ID_BUFSIZE])
+{
+	static const char *const files[] = {"keyslots", "vault.db"};
+	char from[4096], to[4096];
+	size_t i;
+	FILE *fp;
+
+	snprintf(dir, dirlen, "%s/v", base);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s/vault-1.0.0/%s", fixtures, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		th_copy_file(from, to);
+	}
+	snprintf(from, sizeof(from), "%s/vault-1.0.0.case", fixtures);
+	fp = fopen(from, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(case_id, VAULT_ID_BUFSIZE, fp));
+	fclose(fp);
+	case_id[strcspn(case_id, "\n")] = '\0';
+}
+
 long long th_db_int(const char *dir, const char *user, const char *sql)
 {
 	sqlite3 *db = th_db_open(dir, user);

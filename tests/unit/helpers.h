@@ -83,6 +83,10 @@ int th_user_can_decrypt(const char *dir, const char *user, const char *case_id,
                         const char *name);
 /* Run SQL on the database directly (with `user`'s db key); 0 on success. */
 int th_db_exec(const char *dir, const char *user, const char *sql);
+/* The vault made by the 1.0.0 release (fixtures/vault-1.0.0), copied into
+ * dir = base/v (created), and the id of its case. */
+void th_fixture_1_0_0(const char *fixtures, const char *base, char *dir, size_t dirlen,
+                      char case_id[VAULT_ID_BUFSIZE]);
 /* One integer from a query run directly on vault.db (-1 if no row). */
 long long th_db_int(const char *dir, const char *user, const char *sql);
 

@@ -478,28 +478,13 @@ static void test_freetext__redaction_reason_sealed(void **state)
  * re-encrypted padded), and its old versions still read exactly. */
 static void test_freetext__vault_from_1_0_0_converted_on_first_write(void **state)
 {
-	char *base = th_tmpdir(), dir[2048], path[4096], cid[VAULT_ID_BUFSIZE] = "", q[256];
-	const char *files[] = {"keyslots", "vault.db"};
+	char *base = th_tmpdir(), dir[2048], cid[VAULT_ID_BUFSIZE] = "", q[256];
 	vault_buf b = VAULT_BUF_INIT;
 	struct listed l;
-	size_t i;
-	FILE *fp;
 	vault *v = NULL;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/v", base);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	for (i = 0; i < 2; i++) {
-		char from[4096];
-		snprintf(from, sizeof(from), "%s/vault-1.0.0/%s", FIXTURES, files[i]);
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		th_copy_file(from, path);
-	}
-	fp = fopen(FIXTURES "/vault-1.0.0.case", "r");
-	assert_non_null(fp);
-	assert_non_null(fgets(cid, sizeof(cid), fp));
-	fclose(fp);
-	cid[strcspn(cid, "\n")] = '\0';
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cid);
 	assert_int_equal(vault_open(dir, "cav_cw", (const unsigned char *)"pw-cav_cw", 9, NULL,
 	                            &v), VAULT_OK);
 	must(v, vault_passwd(v, (const unsigned char *)"cav_cw's own", 12, VAULT_KDF_DEFAULT),

@@ -446,28 +446,13 @@ static void test_records__redact_removes_ciphertext_from_disk(void **state)
  * class becomes one record per class; the log still verifies. */
 static void test_records__vault_from_1_0_0_migrates(void **state)
 {
-	char *base = th_tmpdir(), dir[2048], path[4096], cid[VAULT_ID_BUFSIZE] = "";
-	const char *files[] = {"keyslots", "vault.db"};
+	char *base = th_tmpdir(), dir[2048], cid[VAULT_ID_BUFSIZE] = "";
 	vault_verify_result res;
 	char text[128];
-	size_t i;
-	FILE *fp;
 	vault *v = NULL;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/v", base);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	for (i = 0; i < 2; i++) {
-		char from[4096];
-		snprintf(from, sizeof(from), "%s/vault-1.0.0/%s", FIXTURES, files[i]);
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		th_copy_file(from, path);
-	}
-	fp = fopen(FIXTURES "/vault-1.0.0.case", "r");
-	assert_non_null(fp);
-	assert_non_null(fgets(cid, sizeof(cid), fp));
-	fclose(fp);
-	cid[strcspn(cid, "\n")] = '\0';
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cid);
 	assert_int_equal(vault_open(dir, "aud", (const unsigned char *)"pw-aud", 6, NULL, &v),
 	                 VAULT_OK);
 	assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
