@@ -256,9 +256,13 @@ _Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIP
  *   - a grant covering the class lapsed after that entry's time: its
  *     holder may have been sealed the key while the grant was live;
  *   - the key's maker may no longer read the class (her grant or her
- *     organisation's lapsed, she was disabled): she knows it (attack 20);
+ *     organisation's lapsed, she was disabled): she knows it (attack 21);
+ *   - a grant covering the class was revoked after the key was made, by
+ *     a statement without a new epoch (a holder with the share right may
+ *     sign her own revocation, keep the key and delete her seals: 22);
  *   - the epoch has no fact and no row of class_epochs (a case made before
- *     schema 7 whose class never rotated since): any lapsed grant counts.
+ *     schema 7 whose class never rotated since): any lapsed grant counts
+ *     (attack 20).
  * An epoch made inside this transaction has a row but is not a fact yet:
  * the seal rows alone decide then (the lock is ours).  An epoch time
  * ahead of the clock says nothing: every lapsed grant counts. */

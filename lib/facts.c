@@ -110,7 +110,8 @@ typedef struct fentry {
 	char *case_id;          /* NULL for global tables */
 	int legacy;
 	int dead;               /* removed (tombstone, keeps probing intact) */
-	int64_t ts;             /* time of the signed entry that stated it (0: legacy) */
+	int64_t ts;             /* time of the signed entry that first stated it (0: legacy) */
+	uint64_t seq, seq_last; /* that entry, and the one that stated it last (0: legacy) */
 } fentry;
 
 typedef struct fcase {
@@ -1059,8 +1060,11 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 	fe_clear(e);
 	e->tab = tab;
 	e->legacy = legacy;
-	if (fresh) /* a restatement keeps the time it was first stated */
+	if (fresh) { /* a restatement keeps when it was first stated */
 		e->ts = ts;
+		e->seq = seq;
+	}
+	e->seq_last = seq;
 	if (image_hash(img, e->hash) != 0)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (t->keep)
@@ -2540,10 +2544,25 @@ vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int
 	if (e != NULL && e->img != NULL) {
 		const char *author = img_str(e->img, 3);
 		json_t *u = author ? kept(F, T_USERS, author) : NULL;
+		fcase *fc = fc_get(F, case_id, 0);
 		actor a;
 		creq q;
+		size_t i;
 
 		*ts = e->ts;
+		/* A grant covering the class revoked in an entry after the one
+		 * that made the key, by a statement without a new epoch (the
+		 * library's revocations rotate in the same entry; one signed by
+		 * a holder with the share right need not, attack 22): its holder
+		 * knows the key. */
+		for (i = 0; fc != NULL && i < fc->npk; i++) {
+			fentry *g = fe_find(F, fc->pk[i]);
+
+			if (g != NULL && g->img != NULL && g->tab == T_GRANTS &&
+			    img_int(g->img, 10) != 0 && ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
+			    g->seq_last > e->seq)
+				*author_reads = 0;
+		}
 		/* Whoever made the key knows it: she must still be entitled to
 		 * read the class (her grant, or her organisation's, may have
 		 * lapsed since, or she may be disabled). */
@@ -2551,7 +2570,7 @@ vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int
 		a.name = author;
 		if (u == NULL || img_int(u, 5) != 0) {
 			*author_reads = 0;
-		} else {
+		} else if (*author_reads) {
 			a.user = u;
 			a.org = img_str(u, 1);
 			a.role = (vault_role)img_int(u, 2);

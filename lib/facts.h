@@ -83,8 +83,10 @@ int vault__facts_case_legacy(struct vault *v, const char *case_id);
 /* When the class-key epoch (case_id, cls, epoch) became a fact: *ts is the
  * time of the signed entry that stated it, 0 for a legacy fact, -1 when it
  * is not a fact (made inside the open transaction, a case made before
- * schema 7, or no facts).  *author_reads: may the user who made that key
- * still read the class at `now` (1 when unknown)? */
+ * schema 7, or no facts).  *author_reads is 0 when the key must go
+ * whatever the rows say: the user who made it may no longer read the class
+ * at `now`, or a grant covering the class was revoked by a statement
+ * after it was made (1 when unknown). */
 vault_status vault__facts_epoch_time(struct vault *v, const char *case_id, unsigned int cls,
                                      uint32_t epoch, int64_t now, int64_t *ts,
                                      int *author_reads);

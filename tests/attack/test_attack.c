@@ -2044,10 +2044,28 @@ static void legacy_lapsed_holder(int how)
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_epochs WHERE"
 	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_GENERAL), 0);
 	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
-	if (how == 0)
+	if (how == 0 || how == 3)
 		SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
 		     HOLDER_USER);
-	owner_writes_after_lapse(dir, "cav_cw", cs, e0, key, how == 2 ? "20, control" : "20a");
+	if (how == 3) /* a class_epochs row that is not a fact: "made in this transaction" */
+		SQLF(dir, "cas_cw", "INSERT INTO class_epochs(case_id, class, epoch, author,"
+		     " commitment) VALUES('%s', %d, %lld, 'cav_cw', zeroblob(32))", cs,
+		     VAULT_CLASS_GENERAL, e0);
+	if (how == 3) {
+		char out[256];
+		vault_status st;
+
+		vault__clock_shift(120);
+		st = victim_put(dir, "cav_cw", cs, "later", VAULT_CLASS_GENERAL, "after the lapse");
+		vault__clock_shift(-120);
+		printf("   22c: owner's put: %s (%s)\n", vault_strerror(st), vault_last_errmsg());
+		if (st != VAULT_OK)
+			refused(NULL, st, "22c");
+		else if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out,
+		                      sizeof(out)))
+			fail_msg("ATTACK SUCCEEDS (22c): reads \"%s\"", out);
+	} else
+		owner_writes_after_lapse(dir, "cav_cw", cs, e0, key, how == 2 ? "20, control" : "20a");
 	th_rmdir(base);
 }
 
@@ -2061,6 +2079,12 @@ static void test_attack__20a_legacy_case_lapsed_holder_deletes_seals(void **stat
 {
 	(void)state;
 	legacy_lapsed_holder(0);
+}
+
+static void test_attack__22c_legacy_case_planted_epoch_row(void **state)
+{
+	(void)state;
+	legacy_lapsed_holder(3);
 }
 
 /* 21. An organisation whose grant on a case lapsed (revoked = 0 forever,
@@ -2160,6 +2184,202 @@ static void test_attack__21b_lapsed_org_supervisor_mints_after_rotation(void **s
 	org_lapsed_supervisor_mints(1);
 }
 
+/* cas_cw, holding a grant with the share right, signs the revocation of
+ * her own grant (no new epoch: the replay allows it) and deletes her seal
+ * rows (not facts). */
+static vault_status silent_self_revoke(const char *dir, const char *cs)
+{
+	char *sql = dup_printf("UPDATE grants SET revoked = 1 WHERE case_id = '%s' AND"
+	                       " pkind = %d AND principal = 'cas_cw'", cs, VAULT_PRINCIPAL_USER);
+	vault_status st;
+
+	forge_target = "cas_cw";
+	st = forge(dir, "cas_cw", sql, "revoke", cs, NULL);
+	forge_target = "";
+	free(sql);
+	if (st != VAULT_OK)
+		return st;
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT revoked FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'cas_cw'", cs), 1);
+	SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
+	     HOLDER_USER);
+	return VAULT_OK;
+}
+
+/* ---- 22. a revoked grant escapes rule (a) -------------------------------
+ * (an insider review of the fix of 19-21)  ST_LAPSED_GRANTS counts only
+ * grants with revoked = 0.  The library's own revocation rotates, but the
+ * replay only *allows* a rotation next to a revocation, it never requires
+ * one; and any holder of a share right may state a revocation
+ * (facts.c entitled(): POLICY_CONSENT, basis 0, needs only `shareable`).
+ * So the grantee (perm SHARE, expiring) keeps the key, signs with her own
+ * key an entry revoking her own grant (no new epoch), deletes her seal
+ * rows: rule (a) skips the revoked grant, rule (b) sees the owner as the
+ * epoch's author, the seal rows show nothing.  how = 0: she revokes;
+ * how = 1: she revokes only after the expiry would have done it... no:
+ * she revokes while live, and the write comes after the expiry. */
+static void revoked_grant_hidden(int how)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], out[256];
+	unsigned char key[32];
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	long long e0, e1;
+	vault_status st;
+	vault *v;
+
+	th_case(dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, cs);
+	th_put(dir, "cuav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	v = th_open(dir, "cuav_cw");
+	so.perm = VAULT_PERM_SHARE;
+	so.expires = how == 0 ? vault__now() + 60 : 0;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share (perm share)");
+	vault_close(v);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
+	/* her own revocation, signed by her, no rotation */
+	st = silent_self_revoke(dir, cs);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "22, her revocation of her own grant");
+		th_rmdir(dir);
+		return;
+	}
+	/* control: she is refused by the API now */
+	{
+		char *txt = NULL;
+		assert_int_not_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt),
+		                     VAULT_OK);
+		free(txt);
+	}
+	vault__clock_shift(120);
+	status_is(NULL, victim_put(dir, "cuav_cw", cs, "later", VAULT_CLASS_GENERAL,
+	                           "written after her grant ended"), VAULT_OK, "owner's put");
+	e1 = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	vault__clock_shift(-120);
+	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (22%s): the holder whose grant ended reads \"%s\","
+		         " written after (epoch %lld -> %lld: not rotated)", how == 0 ? "a" : "b",
+		         out, e0, e1);
+	assert_true(e1 > e0);
+	th_rmdir(dir);
+}
+
+static void test_attack__22a_sharer_revokes_own_expiring_grant(void **state)
+{
+	(void)state;
+	revoked_grant_hidden(0);
+}
+
+static void test_attack__22b_sharer_revokes_own_grant(void **state)
+{
+	(void)state;
+	revoked_grant_hidden(1);
+}
+
+/* 23 (a cost, not an attack): an epoch made by an admin's disable fails
+ * rule (b) (she never reads); how many rotations do the next writes make? */
+static void test_attack__23_admin_epoch_rotations(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	long long e[5];
+	int i;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cuav_cw", VAULT_CASE_PERPETRATOR, 0, cs);
+	th_put(dir, "cuav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	v = th_open(dir, "cuav_cw");
+	so.perm = VAULT_PERM_READ;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share");
+	vault_close(v);
+	e[0] = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cas_cw"), VAULT_OK, "admin disables cas_cw");
+	vault_close(v);
+	e[1] = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	for (i = 2; i < 5; i++) {
+		status_is(NULL, victim_put(dir, "cuav_cw", cs, "n", VAULT_CLASS_GENERAL, "x"),
+		          VAULT_OK, "put");
+		e[i] = sql_intf(dir, "cuav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+		                " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	}
+	printf("   23: epochs share %lld, after disable %lld, after puts %lld %lld %lld; author of"
+	       " %lld: ", e[0], e[1], e[2], e[3], e[4], e[1]);
+	{
+		sqlite3 *db = th_db_open(dir, "cuav_cw");
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(db, "SELECT epoch, author FROM class_epochs WHERE case_id = ?1 AND"
+		                   " class = 1 ORDER BY epoch", -1, &st, NULL);
+		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			printf("%lld:%s ", (long long)sqlite3_column_int64(st, 0),
+			       (const char *)sqlite3_column_text(st, 1));
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	printf("\n");
+	assert_true(e[4] - e[2] <= 0);
+	th_rmdir(dir);
+}
+
+/* 22d: 22 on a victim's case, where her grant rests on the victim's
+ * consent: she states her own revocation (no rotation) and deletes her
+ * seals; later the victim withdraws her consent (the withdrawal revokes
+ * live grants only: none, so nothing rotates); the caseworker writes. */
+static void test_attack__22d_consent_withdrawn_after_silent_revoke(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], out[256];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned char key[32];
+	long long e0, e1;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = VAULT_PERM_SHARE;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share on consent");
+	vault_close(v);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
+	st = silent_self_revoke(dir, cs);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "22, her revocation of her own grant");
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_consent_withdraw(v, cid), VAULT_OK, "the victim withdraws her consent");
+	vault_close(v);
+	e1 = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	printf("   22d: epoch %lld after the withdrawal (was %lld)\n", e1, e0);
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "later", VAULT_CLASS_GENERAL,
+	                           "new address after she withdrew consent"), VAULT_OK, "put");
+	e1 = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (22d): after the consent's withdrawal she reads \"%s\""
+		         " (epoch %lld -> %lld)", out, e0, e1);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2200,6 +2420,11 @@ int main(void)
 		cmocka_unit_test(test_attack__20a_legacy_case_lapsed_holder_deletes_seals),
 		cmocka_unit_test(test_attack__21a_lapsed_org_supervisor_mints_epoch),
 		cmocka_unit_test(test_attack__21b_lapsed_org_supervisor_mints_after_rotation),
+		cmocka_unit_test(test_attack__22a_sharer_revokes_own_expiring_grant),
+		cmocka_unit_test(test_attack__22b_sharer_revokes_own_grant),
+		cmocka_unit_test(test_attack__22c_legacy_case_planted_epoch_row),
+		cmocka_unit_test(test_attack__22d_consent_withdrawn_after_silent_revoke),
+		cmocka_unit_test(test_attack__23_admin_epoch_rotations),
 	};
 
 	if (sodium_init() < 0)
