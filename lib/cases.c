@@ -272,13 +272,13 @@ static vault_status lapsed_since_epoch(vault *v, const char *case_id, unsigned i
 	sqlite3_stmt *s;
 	int64_t made, now = vault__now();
 	vault_status st;
-	int rc, author_reads;
+	int rc, stale;
 
 	*lapsed = 0;
-	st = vault__facts_epoch_time(v, case_id, cls, epoch, now, &made, &author_reads);
+	st = vault__facts_key_in_force(v, case_id, cls, epoch, now, &made, &stale);
 	if (st != VAULT_OK)
 		return st;
-	if (!author_reads) {
+	if (stale) {
 		*lapsed = 1;
 		return VAULT_OK;
 	}

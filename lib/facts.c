@@ -2524,16 +2524,15 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
 	crypto_generichash_final(&hs, out, 32);
 }
 
-vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int cls,
-                                     uint32_t epoch, int64_t now, int64_t *ts,
-                                     int *author_reads)
+vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned int cls,
+                                       uint32_t epoch, int64_t now, int64_t *ts, int *stale)
 {
 	facts *F = v->facts;
 	json_t *k;
 	fentry *e;
 
 	*ts = -1;
-	*author_reads = 1;
+	*stale = 0;
 	if (F == NULL)
 		return VAULT_OK;
 	k = json_pack("[sII]", case_id, (json_int_t)cls, (json_int_t)epoch);
@@ -2561,7 +2560,7 @@ vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int
 			if (g != NULL && g->img != NULL && g->tab == T_GRANTS &&
 			    img_int(g->img, 10) != 0 && ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
 			    g->seq_last > e->seq)
-				*author_reads = 0;
+				*stale = 1;
 		}
 		/* Whoever made the key knows it: she must still be entitled to
 		 * read the class (her grant, or her organisation's, may have
@@ -2569,14 +2568,14 @@ vault_status vault__facts_epoch_time(vault *v, const char *case_id, unsigned int
 		memset(&a, 0, sizeof(a));
 		a.name = author;
 		if (u == NULL || img_int(u, 5) != 0) {
-			*author_reads = 0;
-		} else if (*author_reads) {
+			*stale = 1;
+		} else if (!*stale) {
 			a.user = u;
 			a.org = img_str(u, 1);
 			a.role = (vault_role)img_int(u, 2);
 			a.org_kind = org_kind_of(F, a.org);
 			fill_case(F, &q, &a, case_id, now);
-			*author_reads = decide(&q, POLICY_READ, cls);
+			*stale = !decide(&q, POLICY_READ, cls);
 		}
 	}
 	if (F->oom) {

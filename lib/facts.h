@@ -80,16 +80,15 @@ int vault__facts_parse_check(const char *text, size_t len);
 int vault__facts_signer_current(struct vault *v);
 /* Is the case a legacy fact (made before schema 7, adopted by a migration)? */
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
-/* When the class-key epoch (case_id, cls, epoch) became a fact: *ts is the
- * time of the signed entry that stated it, 0 for a legacy fact, -1 when it
- * is not a fact (made inside the open transaction, a case made before
- * schema 7, or no facts).  *author_reads is 0 when the key must go
- * whatever the rows say: the user who made it may no longer read the class
- * at `now`, or a grant covering the class was revoked by a statement
- * after it was made (1 when unknown). */
-vault_status vault__facts_epoch_time(struct vault *v, const char *case_id, unsigned int cls,
-                                     uint32_t epoch, int64_t now, int64_t *ts,
-                                     int *author_reads);
+/* The class key in force, epoch of (case_id, cls), as the facts see it.
+ * *ts: the time of the signed entry that first stated its epoch, 0 for a
+ * legacy fact, -1 when it is not a fact (made inside the open transaction,
+ * a case made before schema 7, or no facts).  *stale: 1 when it must go
+ * before a write under it whatever the rows say: the user who made it may
+ * no longer read the class at `now`, or a grant covering the class was
+ * revoked in a later entry (cases.c, lapsed_since_epoch). */
+vault_status vault__facts_key_in_force(struct vault *v, const char *case_id, unsigned int cls,
+                                       uint32_t epoch, int64_t now, int64_t *ts, int *stale);
 /* Was the handle's user last added by someone else (a user.add entry
  * naming her, ok), with no user.rekey of her own since, in the log the
  * open verified?  Read from the replay, never through an index of the

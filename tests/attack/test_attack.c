@@ -1991,7 +1991,7 @@ static void fixture_passwd(const char *dir, const char *name)
 
 
 /* 20. A case made before schema 7 (a migrated 1.0 vault) has no
- * class_epochs row for its epochs: vault__facts_epoch_time() says -1 ("not
+ * class_epochs row for its epochs: vault__facts_key_in_force() says -1 ("not
  * a fact") and only the seal rows decide, as before the fix.  The owner
  * shares it today with an expiring grant (a share seals, it does not
  * rotate); the grantee keeps the key, deletes her seal rows, and reads
