@@ -629,6 +629,38 @@ static int scale(uint64_t n)
 	return 0;
 }
 
+/* `bench profile-open N`: grow a log by N puts, then open it 3 times
+ * (for a profiler: valgrind --tool=callgrind --toggle-collect=vault_open). */
+static int profile_open(uint64_t n)
+{
+	vault *v = lv_setup();
+	uint64_t done = 0;
+	int i;
+
+	while (done < n) {
+		char name[32];
+
+		ok(vault_begin(v), v, "begin");
+		for (i = 0; i < VERIFY_BATCH && done < n; i++, done++) {
+			snprintf(name, sizeof(name), "w%llu", (unsigned long long)done);
+			lv_put(v, name);
+		}
+		ok(vault_commit(v), v, "commit");
+	}
+	vault_close(v);
+	for (i = 0; i < 3; i++) {
+		double t0 = now_us();
+
+		ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL,
+		              &v), NULL, "open");
+		printf("vault_open after %llu puts: %.2f ms\n", (unsigned long long)n,
+		       (now_us() - t0) / 1e3);
+		vault_close(v);
+	}
+	rmtree(g_base);
+	return 0;
+}
+
 /* `bench disable N`: the cost of vault_user_disable() on a vault of N
  * records of REC_SIZE bytes (it re-keys the whole database), against a raw
  * sqlcipher_export of the same file into a fresh one, in this process. */
@@ -795,6 +827,8 @@ int main(int argc, char **argv)
 		return firstcase(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "scale") == 0)
 		return scale(strtoull(argv[2], NULL, 10));
+	if (argc == 3 && strcmp(argv[1], "profile-open") == 0)
+		return profile_open(strtoull(argv[2], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return disable_bench(atoi(argv[2]));
 

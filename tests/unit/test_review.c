@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "internal.h"
+#include "facts.h"
 
 static int count_case(const vault_case_info *i, void *c)
 {
@@ -507,10 +508,47 @@ static void test_review__create_refuses_misplaced_folders(void **state)
 	th_rmdir(base);
 }
 
+/* The statement parser takes one parse when the text is the compact dump
+ * the library writes, and two (which must agree) for any other spelling of
+ * the same JSON: both are statements.  A hash value is the one base64 form
+ * of 32 bytes, and nothing else. */
+static void test_review__statement_texts_in_any_spelling(void **state)
+{
+	static const char *h = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	char t[1024];
+	const char *bad[] = {
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", /* bits past the 32 bytes */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", /* 31 bytes */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* unpadded */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-=", /* URL alphabet */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", /* 45 characters */
+	};
+	size_t i;
+
+	(void)state;
+#define ORG(hv) "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,\"box\",{\"h\":\"%s\"}]}]}", hv
+	snprintf(t, sizeof(t), ORG(h));
+	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 1);
+	/* the same statements spelled otherwise: spaces, an escaped letter */
+	snprintf(t, sizeof(t), "{ \"v\" : 1, \"s\" : [ { \"t\" : \"org_pubkeys\", \"r\" :"
+	         " [ \"\\u006f\", 1, \"box\", { \"h\" : \"%s\" } ] } ] }", h);
+	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t), ORG(bad[i]));
+		assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
+	}
+	/* a blob where only a hash may stand */
+	snprintf(t, sizeof(t), "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,\"box\",\"%s\"]}]}",
+	         h);
+	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
+#undef ORG
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_review__create_refuses_misplaced_folders),
+		cmocka_unit_test(test_review__statement_texts_in_any_spelling),
 		cmocka_unit_test(test_review__deleted_log_row_is_integrity_not_audit),
 		cmocka_unit_test(test_review__empty_taken_inbox_does_not_hide_failed_unlocks),
 		cmocka_unit_test(test_review__resealed_slot_without_must_change_still_expired),
