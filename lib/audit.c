@@ -411,7 +411,10 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 	st = read_begin(v);
 	if (st != VAULT_OK)
 		return st;
-	st = vault__prepare(v, sql, &s);
+	/* what it shows was verified in this handle, old entries too */
+	st = vault__facts_log_whole(v);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, sql, &s);
 	if (st != VAULT_OK)
 		goto cleanup;
 	sqlite3_bind_int64(s, i++, (sqlite3_int64)q->after_seq);

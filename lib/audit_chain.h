@@ -121,6 +121,20 @@ vault_status vault_audit_verifier_set_checkpoint(audit_verifier *av,
  * VAULT_ERR_STATE after it. */
 vault_status vault__audit_verifier_trust(audit_verifier *av, uint64_t size,
                                          const unsigned char root[TLOG_HASH]);
+/* The state of a verifier (lib/facts.c keeps it in the user's sealed cache
+ * of facts, so that her next open resumes where this one stopped instead of
+ * reading the log again): the vault id, the last entry's hash, the entries
+ * counted, the key history and the tree.  Only between runs: a verifier
+ * with a checkpoint, a failure, or a run of unsigned entries pending has no
+ * state to save (VAULT_ERR_STATE).  *out is a new JSON object. */
+struct json_t;
+vault_status vault__audit_verifier_save(const audit_verifier *av, struct json_t **out);
+/* A fresh verifier (no push yet) takes a saved state: the pinned id, if
+ * any, must be the state's vault id.  VAULT_ERR_CORRUPT for a malformed
+ * state, VAULT_ERR_INTEGRITY for another vault's, VAULT_ERR_NOMEM.  A trust
+ * prefix set before (vault__audit_verifier_trust) is kept if it ends after
+ * the state, and dropped otherwise. */
+vault_status vault__audit_verifier_load(audit_verifier *av, struct json_t *in);
 /* VAULT_OK, or VAULT_ERR_INTEGRITY with res->bad_seq and res->reason set
  * (res->entries counts entries accepted so far). */
 vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,

@@ -198,6 +198,109 @@ vault_status vault__audit_verifier_trust(audit_verifier *av, uint64_t size,
 	return VAULT_OK;
 }
 
+static json_t *b64_of(const unsigned char *p, size_t n)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	char *b = malloc(cap);
+	json_t *j;
+
+	if (b == NULL)
+		return NULL;
+	sodium_bin2base64(b, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
+	j = json_string(b);
+	free(b);
+	return j;
+}
+
+/* Exactly n bytes from the base64 string j into out. */
+static int b64_to(json_t *j, unsigned char *out, size_t n)
+{
+	const char *s = json_string_value(j);
+	size_t len = 0;
+
+	return s != NULL && sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
+	                                      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       len == n;
+}
+
+vault_status vault__audit_verifier_save(const audit_verifier *av, json_t **out)
+{
+	json_t *o, *users;
+	size_t i;
+	int bad = 0;
+
+	*out = NULL;
+	if (av == NULL || av->failed || av->pending || av->have_cp || av->finished ||
+	    av->entries == 0)
+		return VAULT_ERR_STATE;
+	users = json_array();
+	for (i = 0; users != NULL && i < av->cap && !bad; i++) {
+		const chain_user *u = &av->users[i];
+
+		if (u->name != NULL)
+			bad = json_array_append_new(users, json_pack("[so I]", u->name,
+			                                             b64_of(u->key, AUDIT_KEY_BYTES),
+			                                             (json_int_t)u->disabled_at)) != 0;
+	}
+	o = users == NULL || bad ? NULL
+	                         : json_pack("{s:o s:o s:I s:o s:I s:o s:o}",
+	                                     "id", b64_of(av->vault_id, AUDIT_HASH_BYTES),
+	                                     "last", b64_of(av->last, AUDIT_HASH_BYTES),
+	                                     "entries", (json_int_t)av->entries,
+	                                     "users", json_incref(users),
+	                                     "tree_size", (json_int_t)av->tree.size,
+	                                     "tree", b64_of(av->tree.h[0], sizeof av->tree.h),
+	                                     "stored", b64_of(av->stored[0],
+	                                                      (size_t)av->nstored * TLOG_HASH));
+	json_decref(users);
+	if (o == NULL)
+		return VAULT_ERR_NOMEM;
+	*out = o;
+	return VAULT_OK;
+}
+
+vault_status vault__audit_verifier_load(audit_verifier *av, json_t *in)
+{
+	json_t *users = json_object_get(in, "users"), *x;
+	json_int_t entries = json_integer_value(json_object_get(in, "entries"));
+	json_int_t tsize = json_integer_value(json_object_get(in, "tree_size"));
+	const char *stored = json_string_value(json_object_get(in, "stored"));
+	unsigned char id[AUDIT_HASH_BYTES], key[AUDIT_KEY_BYTES];
+	size_t i, slen = 0;
+
+	if (av == NULL || av->entries > 0 || av->failed || av->have_cp)
+		return VAULT_ERR_STATE;
+	if (!json_is_array(users) || entries <= 0 || tsize != entries || stored == NULL ||
+	    !b64_to(json_object_get(in, "id"), id, sizeof id) ||
+	    !b64_to(json_object_get(in, "last"), av->last, sizeof av->last) ||
+	    !b64_to(json_object_get(in, "tree"), av->tree.h[0], sizeof av->tree.h) ||
+	    sodium_base642bin(av->stored[0], sizeof av->stored, stored, strlen(stored), NULL,
+	                      &slen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    slen % TLOG_HASH != 0)
+		return VAULT_ERR_CORRUPT;
+	if (av->pinned && sodium_memcmp(id, av->pin, AUDIT_HASH_BYTES) != 0)
+		return VAULT_ERR_INTEGRITY;
+	json_array_foreach(users, i, x) {
+		const char *name = json_string_value(json_array_get(x, 0));
+		json_int_t dis = json_integer_value(json_array_get(x, 2));
+
+		if (name == NULL || json_array_size(x) != 3 || dis < 0 || dis > entries ||
+		    !b64_to(json_array_get(x, 1), key, sizeof key) || user_find(av, name) != NULL)
+			return VAULT_ERR_CORRUPT;
+		if (user_add(av, name, key) != 0)
+			return VAULT_ERR_NOMEM;
+		user_find(av, name)->disabled_at = (uint64_t)dis;
+	}
+	memcpy(av->vault_id, id, AUDIT_HASH_BYTES);
+	av->entries = (uint64_t)entries;
+	av->tree.size = (uint64_t)tsize;
+	av->nstored = (int)(slen / TLOG_HASH);
+	av->res.entries = av->entries;
+	if (av->trust_size <= av->entries)
+		av->trust_size = 0;
+	return VAULT_OK;
+}
+
 void vault_audit_verifier_free(audit_verifier *av)
 {
 	size_t i;

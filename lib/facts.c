@@ -15,6 +15,10 @@
  * compact JSON; small tables keep the parsed image too, for the policy
  * replay.  Rows are checked by building their image from the database and
  * looking it up.
+ *
+ * The set an open starts from is the user's sealed cache (below, "the
+ * user's sealed cache"), when she has one fit to read, and the entries
+ * after it; a case's record versions are read from it at the first need.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +125,12 @@ typedef struct fcase {
 	 * policy replay reads, without a walk over every fact */
 	char **pk;
 	size_t npk, pkcap;
+	/* its record versions and heads in the user's cache (a part of its
+	 * own, read at the first need): has_part, with the digest the head
+	 * holds; loaded, in the set; rdirty, changed since the part was made */
+	int has_part, loaded, rdirty;
+	unsigned char digest[32];
+	json_t *tmp_e, *tmp_rh; /* while a save collects its part */
 } fcase;
 
 typedef struct noted {
@@ -161,7 +171,6 @@ struct facts {
 	int started;
 	int64_t data_version;
 
-	int oom;             /* an allocation failed in a helper: not a verdict */
 	json_t *taken;       /* the statements take() gave the entry being written */
 	uint64_t txn_head;   /* the log's length when our transaction began */
 	/* Our own entries of the open transaction: their statements become
@@ -178,6 +187,15 @@ struct facts {
 	/* the verified log's last user.add naming this handle's user comes
 	 * after her last user.rekey of her own (vault__facts_added_by_other) */
 	int added_by_other;
+
+	/* the user's sealed cache (vault__facts_save): its file, the entry
+	 * the facts were read from it up to (0: from the log alone), the
+	 * entries the last rebuild read from the log, and whether a part of
+	 * it failed (then the log alone, from the start) */
+	sqlite3 *cache;
+	uint64_t snap_n, replayed;
+	int cache_bad;
+	int whole;          /* entries 1..snap_n were verified in this handle too */
 };
 
 static uint64_t hkey(const facts *F, const char *s)
@@ -295,6 +313,7 @@ static fcase *fc_get(facts *F, const char *id, int create)
 	if (F->c[i].id == NULL)
 		return NULL;
 	memset(F->c[i].count, 0, sizeof(F->c[i].count));
+	F->c[i].loaded = 1; /* new: nothing of it is in the cache */
 	F->cused++;
 	return &F->c[i];
 }
@@ -368,6 +387,7 @@ static void facts_clear(facts *F)
 	F->cap = F->used = F->ccap = F->cused = F->rcap = F->rused = 0;
 	memset(F->gcount, 0, sizeof(F->gcount));
 	F->verified = F->applied = F->legacy_n = F->legacy_seq = 0;
+	F->snap_n = F->replayed = 0;
 }
 
 static void notes_clear(facts *F)
@@ -467,6 +487,21 @@ static int noted_here(const facts *F, int tab, int64_t rowid)
  * jansson's text: the statement text is only what the log carries (and is
  * read back before it is written).  Each value is fed to BLAKE2b with its
  * type and length, so no two different images meet. */
+static void feed_tagged(crypto_generichash_state *hs, unsigned char tag, const char *str,
+                        size_t len)
+{
+	unsigned char b[5];
+
+	b[0] = tag;
+	b[1] = (unsigned char)(len >> 24);
+	b[2] = (unsigned char)(len >> 16);
+	b[3] = (unsigned char)(len >> 8);
+	b[4] = (unsigned char)len;
+	crypto_generichash_update(hs, b, 5);
+	if (len > 0)
+		crypto_generichash_update(hs, (const unsigned char *)str, len);
+}
+
 static void feed_value(crypto_generichash_state *hs, json_t *x)
 {
 	unsigned char b[9];
@@ -494,13 +529,7 @@ static void feed_value(crypto_generichash_state *hs, json_t *x)
 	} else {
 		b[0] = 'n';
 	}
-	b[1] = (unsigned char)(len >> 24);
-	b[2] = (unsigned char)(len >> 16);
-	b[3] = (unsigned char)(len >> 8);
-	b[4] = (unsigned char)len;
-	crypto_generichash_update(hs, b, 5);
-	if (len > 0)
-		crypto_generichash_update(hs, (const unsigned char *)str, len);
+	feed_tagged(hs, b[0], str, len);
 }
 
 static void values_hash(json_t *arr, size_t from, size_t to, unsigned char out[32])
@@ -515,20 +544,34 @@ static void values_hash(json_t *arr, size_t from, size_t to, unsigned char out[3
 }
 
 /* "<table>\x1f<hash of the key values>" of an image (or of a key array). */
-static char *image_key(int tab, json_t *img, int is_key)
+#define KEY_BUF 96
+static void key_from_hash(int tab, const unsigned char h[32], char out[KEY_BUF])
 {
-	const ftable *t = &tables[tab];
-	unsigned char h[32];
 	char hex[65];
-	size_t n = strlen(t->name) + sizeof(hex) + 1;
-	char *out = malloc(n);
 
-	if (out == NULL)
-		return NULL;
-	values_hash(img, 0, is_key ? json_array_size(img) : (size_t)t->nkey, h);
 	vault__hex(h, 32, hex);
-	snprintf(out, n, "%s\x1f%s", t->name, hex);
-	return out;
+	snprintf(out, KEY_BUF, "%s\x1f%s", tables[tab].name, hex);
+}
+
+static void image_key(int tab, json_t *img, int is_key, char out[KEY_BUF])
+{
+	unsigned char h[32];
+
+	values_hash(img, 0, is_key ? json_array_size(img) : (size_t)tables[tab].nkey, h);
+	key_from_hash(tab, h, out);
+}
+
+/* The key of a one-column key that is the string v: as image_key() of
+ * the key array [v], without building it. */
+static void key1(int tab, const char *v, char out[KEY_BUF])
+{
+	crypto_generichash_state hs;
+	unsigned char h[32];
+
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	feed_tagged(&hs, 's', v, strlen(v));
+	crypto_generichash_final(&hs, h, 32);
+	key_from_hash(tab, h, out);
 }
 
 static int image_hash(json_t *img, unsigned char out[32])
@@ -615,16 +658,13 @@ typedef struct actor {
 	vault_org_kind org_kind;
 } actor;
 
-static json_t *kept(facts *F, int tab, const char *key1)
+static json_t *kept(facts *F, int tab, const char *k1)
 {
-	json_t *k = json_pack("[s]", key1);
-	char *key = k ? image_key(tab, k, 1) : NULL;
-	fentry *e = key ? fe_find(F, key) : NULL;
+	char key[KEY_BUF];
+	fentry *e;
 
-	if (key == NULL)
-		F->oom = 1;
-	json_decref(k);
-	free(key);
+	key1(tab, k1, key);
+	e = fe_find(F, key);
 	return e ? e->img : NULL;
 }
 
@@ -1048,18 +1088,32 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 
 /* ---- applying statements ------------------------------------------------ */
 
+/* A case's record versions changed: its part of the cache is to be made
+ * again. */
+static vault_status records_changed(facts *F, const char *case_id, vault *v)
+{
+	fcase *c = case_id ? fc_get(F, case_id, 1) : NULL;
+
+	if (c == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	c->rdirty = 1;
+	return VAULT_OK;
+}
+
+static vault_status need_records(vault *v, facts *F, const char *case_id);
+static vault_status records_of(vault *v, facts *F, const char *case_id);
+
 static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *v,
                              uint64_t seq, int64_t ts)
 {
 	const ftable *t = &tables[tab];
-	char *key = image_key(tab, img, 0);
+	char key[KEY_BUF];
 	fentry *e;
 	int fresh = 0;
+	vault_status st;
 
-	if (key == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	image_key(tab, img, 0, key);
 	e = fe_slot(F, key, &fresh);
-	free(key);
 	if (e == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	if (!fresh && tab == T_BREAKGLASS) {
@@ -1125,20 +1179,19 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 			h->n++;
 		if (img_int(img, 3) > h->version)
 			h->version = img_int(img, 3);
+		if ((st = records_changed(F, img_str(img, 0), v)) != VAULT_OK)
+			return st;
 	}
-	(void)seq;
 	return VAULT_OK;
 }
 
 static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 {
-	char *key = image_key(tab, keyarr, 1);
+	char key[KEY_BUF];
 	fentry *e;
 
-	if (key == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	image_key(tab, keyarr, 1, key);
 	e = fe_find(F, key);
-	free(key);
 	if (e == NULL)
 		return VAULT_OK;
 	if (tab == T_RECORDS) {
@@ -1151,6 +1204,8 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 			h->version = 0;
 		else if (h != NULL && json_integer_value(json_array_get(keyarr, 3)) == h->version)
 			h->version--;
+		if (records_changed(F, json_string_value(json_array_get(keyarr, 0)), v) != VAULT_OK)
+			return VAULT_ERR_NOMEM;
 	}
 	if (e->case_id != NULL) {
 		fcase *c = fc_get(F, e->case_id, 0);
@@ -1167,13 +1222,10 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 
 static fentry *find_image_key(facts *F, int tab, json_t *img, int is_key)
 {
-	char *key = image_key(tab, img, is_key);
-	fentry *e = key ? fe_find(F, key) : NULL;
+	char key[KEY_BUF];
 
-	if (key == NULL)
-		F->oom = 1;
-	free(key);
-	return e;
+	image_key(tab, img, is_key, key);
+	return fe_find(F, key);
 }
 
 static vault_status apply_legacy(vault *v, facts *F, const audit_rec *r, json_t *o);
@@ -1352,6 +1404,10 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			                " malformed", (unsigned long long)r->seq, i + 1);
 			break;
 		}
+		/* a case's record versions are read from the cache at the first need */
+		if (tab == T_RECORDS &&
+		    (st = need_records(v, F, img_str(img ? img : key, 0))) != VAULT_OK)
+			break;
 		old = find_image_key(F, tab, img ? img : key, img == NULL);
 		if (a.user == NULL && !(r->seq == 1 && tab == T_USERS))
 			why = "its signer is not a user the facts hold";
@@ -1366,11 +1422,6 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			why = entitled(F, &a, r->ts, tab, old, img, key, stmts);
 		if (why == NULL && img == NULL && old == NULL)
 			why = "it removes a row the facts do not hold";
-		if (F->oom) {
-			F->oom = 0;
-			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-			break;
-		}
 		if (why != NULL) {
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: statement %zu"
 			                " (%s) is refused: %s", (unsigned long long)r->seq, r->actor,
@@ -1838,11 +1889,6 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 		e = find_image_key(F, tab, img, 0);
 		json_decref(img);
 		n++;
-		if (F->oom) {
-			F->oom = 0;
-			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-			break;
-		}
 		if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s%s%s is not one the signed"
 			                " log holds (%s around the library)", t->name,
@@ -1969,12 +2015,11 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 		json_decref(img);
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
-	e = find_image_key(F, tab, img, 0);
-	if (F->oom) {
-		F->oom = 0;
+	if (tab == T_RECORDS && (st = records_of(v, F, img_str(img, 0))) != VAULT_OK) {
 		json_decref(img);
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		return st;
 	}
+	e = find_image_key(F, tab, img, 0);
 	if (e == NULL || sodium_memcmp(e->hash, h, 32) != 0)
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s is not one the signed log"
 		                " holds (%s around the library)", table,
@@ -2348,7 +2393,689 @@ static int64_t data_version(vault *v)
 	return dv;
 }
 
-static vault_status rebuild(vault *v, facts *F)
+/* ---- the user's sealed cache --------------------------------------------
+ * (facts.h, vault__facts_save; the file: lib/facts_cache.c)
+ *
+ *   head:  {"v":1,"lib":"<library version>","n":N,"verifier":{...},
+ *           "s":[legacy_n, legacy_seq, applied_any, added_by_other],
+ *           "g":[rows of each global table], "e":[fact...], "c":[case...]}
+ *     fact: [table, key hex, image hash hex, image or null, case or null,
+ *            legacy, ts, seq, seq_last] (every fact but record versions)
+ *     case: [id, [facts of each table], [keys of its grants, consents and
+ *            windows], digest hex of its part or null]
+ *   c:<case>:<16 hex of the digest>:
+ *          {"v":1,"case":"<id>","e":[[key hex, hash hex, legacy, ts, seq,
+ *            seq_last]...],"rh":[[head key, newest version, versions]...]}
+ *
+ * Texts are compact dumps, parsed once and dumped back to be sure of the
+ * tree (parse_statements).  A cache of another library version is not read:
+ * a new version judges the whole log again, once. */
+
+#define CACHE_FORMAT 1
+
+static void cache_lib(char out[32])
+{
+	snprintf(out, 32, "%d.%d.%d", VAULT_VERSION_MAJOR, VAULT_VERSION_MINOR,
+	         VAULT_VERSION_PATCH);
+}
+
+static json_t *hex_json(const unsigned char h[32])
+{
+	char x[65];
+
+	vault__hex(h, 32, x);
+	return json_string(x);
+}
+
+static int hex_ok(const char *x)
+{
+	return x != NULL && strlen(x) == 64 && strspn(x, "0123456789abcdef") == 64;
+}
+
+static int from_hex(json_t *j, unsigned char out[32])
+{
+	const char *x = json_string_value(j);
+	size_t len = 0;
+
+	return hex_ok(x) && sodium_hex2bin(out, 32, x, 64, NULL, &len, NULL) == 0 && len == 32;
+}
+
+static json_t *cache_parse(const unsigned char *text, size_t len)
+{
+	json_t *o = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
+
+	if (o != NULL && (!json_is_object(o) || !dumps_to(o, (const char *)text, len))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+static void part_name(const fcase *c, char *out, size_t cap)
+{
+	char x[65];
+
+	vault__hex(c->digest, 32, x);
+	snprintf(out, cap, "c:%s:%.16s", c->id, x);
+}
+
+/* A fact of the cache into the set: fresh, well-formed, of table `want`
+ * (-1: any but records). */
+static int load_fact(facts *F, json_t *x, int want, const char *case_id)
+{
+	/* key and hash at k, k + 1; legacy, ts, seq, seq_last from m */
+	int rec = want == T_RECORDS, k = rec ? 0 : 1, m = rec ? 2 : 5;
+	int tab = rec ? T_RECORDS : (int)img_int(x, 0);
+	const char *hex = img_str(x, k), *cid = rec ? case_id : img_str(x, 4);
+	json_t *img = rec ? NULL : json_array_get(x, 3);
+	char key[KEY_BUF];
+	fentry *e;
+	int fresh = 0;
+
+	if (!json_is_array(x) || json_array_size(x) != (rec ? 6u : 9u) || tab < 0 ||
+	    tab >= T__COUNT || (!rec && tab == T_RECORDS) || !hex_ok(hex) ||
+	    (tables[tab].case_col >= 0) != (cid != NULL) ||
+	    (!rec && (tables[tab].keep ? !image_ok(&tables[tab], img, 0) : !json_is_null(img))))
+		return -1;
+	snprintf(key, sizeof(key), "%s\x1f%s", tables[tab].name, hex);
+	e = fe_slot(F, key, &fresh);
+	if (e == NULL || !fresh)
+		return -1;
+	e->tab = tab;
+	e->legacy = (int)img_int(x, m);
+	e->ts = img_int(x, m + 1);
+	e->seq = (uint64_t)img_int(x, m + 2);
+	e->seq_last = (uint64_t)img_int(x, m + 3);
+	e->img = json_incref(img);
+	e->case_id = cid ? strdup(cid) : NULL;
+	if (!from_hex(json_array_get(x, (size_t)k + 1), e->hash) || (cid && e->case_id == NULL)) {
+		fe_clear(e);
+		e->dead = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The head: everything but the cases' record versions.  VAULT_OK, or
+ * VAULT_ERR_NOT_FOUND when there is none fit to read (the caller reads the
+ * log from its start), VAULT_ERR_NOMEM. */
+static vault_status cache_load_head(vault *v, facts *F)
+{
+	unsigned char *text = NULL, last[32];
+	json_t *o, *x, *ver, *sc;
+	char lib[32];
+	const char *b64;
+	size_t len = 0, i;
+	json_int_t n;
+	sqlite3_stmt *q = NULL;
+	vault_status st;
+	int ok;
+
+	if (F->cache == NULL && vault__fcache_open(v, 0, &F->cache) != VAULT_OK)
+		return VAULT_ERR_NOT_FOUND;
+	st = vault__fcache_get(v, F->cache, "head", &text, &len);
+	if (st != VAULT_OK)
+		return st == VAULT_ERR_NOMEM ? st : VAULT_ERR_NOT_FOUND;
+	o = cache_parse(text, len);
+	free(text);
+	if (o == NULL)
+		return VAULT_ERR_NOT_FOUND;
+	cache_lib(lib);
+	n = json_integer_value(json_object_get(o, "n"));
+	ver = json_object_get(o, "verifier");
+	sc = json_object_get(o, "s");
+	b64 = json_string_value(json_object_get(ver, "last"));
+	ok = json_integer_value(json_object_get(o, "v")) == CACHE_FORMAT &&
+	     json_is_string(json_object_get(o, "lib")) &&
+	     strcmp(json_string_value(json_object_get(o, "lib")), lib) == 0 && n > 0 &&
+	     json_integer_value(json_object_get(ver, "entries")) == n && b64 != NULL &&
+	     sodium_base642bin(last, 32, b64, strlen(b64), NULL, &len, NULL,
+	                       sodium_base64_VARIANT_ORIGINAL) == 0 && len == 32 &&
+	     json_array_size(sc) == 4 && json_array_size(json_object_get(o, "g")) == T__COUNT;
+	/* The log must still hold the entry it was made at, as it was then:
+	 * the entries after it are read, verified, from there. */
+	if (ok && vault__prepare(v, "SELECT hash FROM audit WHERE seq = ?1", &q) == VAULT_OK) {
+		sqlite3_bind_int64(q, 1, n);
+		ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32 &&
+		     sodium_memcmp(sqlite3_column_blob(q, 0), last, 32) == 0;
+	} else {
+		ok = 0;
+	}
+	sqlite3_finalize(q);
+	st = ok ? vault__audit_verifier_load(F->av, ver) : VAULT_ERR_NOT_FOUND;
+	json_array_foreach(json_object_get(o, "e"), i, x)
+		if (st == VAULT_OK && load_fact(F, x, -1, NULL) != 0)
+			st = VAULT_ERR_NOT_FOUND;
+	json_array_foreach(json_object_get(o, "c"), i, x) {
+		json_t *cnt = json_array_get(x, 1), *pk = json_array_get(x, 2), *y;
+		const char *id = img_str(x, 0);
+		fcase *c;
+		size_t j;
+
+		if (st != VAULT_OK)
+			break;
+		if (id == NULL || json_array_size(x) != 4 || json_array_size(cnt) != T__COUNT ||
+		    !json_is_array(pk) || (c = fc_get(F, id, 1)) == NULL || c->npk > 0 ||
+		    c->has_part) {
+			st = VAULT_ERR_NOT_FOUND;
+			break;
+		}
+		for (j = 0; j < T__COUNT; j++)
+			c->count[j] = (uint32_t)json_integer_value(json_array_get(cnt, j));
+		c->has_part = !json_is_null(json_array_get(x, 3));
+		if (c->has_part && !from_hex(json_array_get(x, 3), c->digest))
+			st = VAULT_ERR_NOT_FOUND;
+		c->loaded = !c->has_part;
+		c->pk = calloc(json_array_size(pk) + 1, sizeof(char *));
+		c->pkcap = json_array_size(pk) + 1;
+		if (c->pk == NULL) {
+			st = VAULT_ERR_NOMEM;
+			break;
+		}
+		json_array_foreach(pk, j, y) {
+			fentry *e = json_string_value(y) ? fe_find(F, json_string_value(y)) : NULL;
+
+			/* each a fact of this case, of a table the replay reads so */
+			if (e == NULL || e->case_id == NULL || strcmp(e->case_id, id) != 0 ||
+			    (e->tab != T_GRANTS && e->tab != T_CONSENTS && e->tab != T_BREAKGLASS) ||
+			    (c->pk[c->npk] = strdup(e->key)) == NULL) {
+				st = VAULT_ERR_NOT_FOUND;
+				break;
+			}
+			c->npk++;
+		}
+	}
+	for (i = 0; st == VAULT_OK && i < T__COUNT; i++)
+		F->gcount[i] = (uint32_t)json_integer_value(json_array_get(json_object_get(o, "g"), i));
+	if (st == VAULT_OK) {
+		F->legacy_n = (uint64_t)img_int(sc, 0);
+		F->legacy_seq = (uint64_t)img_int(sc, 1);
+		F->applied_any = img_int(sc, 2) != 0;
+		F->added_by_other = img_int(sc, 3) != 0;
+		F->verified = F->applied = F->snap_n = (uint64_t)n;
+	}
+	json_decref(o);
+	return st == VAULT_ERR_NOMEM ? st : st != VAULT_OK ? VAULT_ERR_NOT_FOUND : VAULT_OK;
+}
+
+/* A case's record versions, from its part, at the first need. */
+static vault_status need_records(vault *v, facts *F, const char *case_id)
+{
+	fcase *c = case_id ? fc_get(F, case_id, 0) : NULL;
+	unsigned char *text = NULL, d[32];
+	char part[VAULT_ID_BUFSIZE + 24];
+	json_t *o = NULL, *x;
+	size_t len = 0, i;
+	vault_status st;
+
+	if (c == NULL || c->loaded)
+		return VAULT_OK;
+	part_name(c, part, sizeof(part));
+	st = F->cache ? vault__fcache_get(v, F->cache, part, &text, &len) : VAULT_ERR_NOT_FOUND;
+	if (st == VAULT_OK) {
+		crypto_generichash(d, 32, text, len, NULL, 0);
+		o = sodium_memcmp(d, c->digest, 32) == 0 ? cache_parse(text, len) : NULL;
+		st = o != NULL && json_integer_value(json_object_get(o, "v")) == CACHE_FORMAT &&
+		             json_is_string(json_object_get(o, "case")) &&
+		             strcmp(json_string_value(json_object_get(o, "case")), case_id) == 0
+		         ? VAULT_OK
+		         : VAULT_ERR_NOT_FOUND;
+	}
+	free(text);
+	json_array_foreach(json_object_get(o, "e"), i, x)
+		if (st == VAULT_OK && load_fact(F, x, T_RECORDS, case_id) != 0)
+			st = VAULT_ERR_NOT_FOUND;
+	json_array_foreach(json_object_get(o, "rh"), i, x) {
+		const char *k = img_str(x, 0);
+		size_t cl = strlen(case_id);
+		struct rhead *h;
+
+		if (st != VAULT_OK)
+			break;
+		if (k == NULL || json_array_size(x) != 3 || strncmp(k, case_id, cl) != 0 ||
+		    k[cl] != '\x1f' || (h = rh_get(F, k, 1)) == NULL || h->n != 0) {
+			st = VAULT_ERR_NOT_FOUND;
+			break;
+		}
+		h->version = img_int(x, 1);
+		h->n = (uint32_t)img_int(x, 2);
+	}
+	json_decref(o);
+	if (st != VAULT_OK) {
+		/* the set is half made: the log alone, from its start (rebuild) */
+		F->cache_bad = 1;
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the facts %s's cache holds of case %s"
+		                  " cannot be read: the log is read again", v->user, case_id);
+	}
+	c->loaded = 1;
+	return VAULT_OK;
+}
+
+static json_t *fact_json(const fentry *e)
+{
+	const char *hex = strchr(e->key, '\x1f');
+
+	if (e->tab == T_RECORDS)
+		return json_pack("[s o i I I I]", hex + 1, hex_json(e->hash), e->legacy,
+		                 (json_int_t)e->ts, (json_int_t)e->seq, (json_int_t)e->seq_last);
+	return json_pack("[i s o O s? i I I I]", e->tab, hex + 1, hex_json(e->hash),
+	                 e->img ? e->img : json_null(), e->case_id, e->legacy, (json_int_t)e->ts,
+	                 (json_int_t)e->seq, (json_int_t)e->seq_last);
+}
+
+/* The parts of the cases whose record versions changed since their part
+ * was made (or that have none), collected in one pass over the set. */
+static vault_status collect_parts(facts *F)
+{
+	size_t i;
+
+	for (i = 0; i < F->ccap; i++) {
+		fcase *c = &F->c[i];
+
+		if (c->id != NULL && c->loaded && (c->rdirty || !c->has_part)) {
+			c->tmp_e = json_array();
+			c->tmp_rh = json_array();
+			if (c->tmp_e == NULL || c->tmp_rh == NULL)
+				return VAULT_ERR_NOMEM;
+		}
+	}
+	for (i = 0; i < F->cap; i++) {
+		fentry *e = &F->e[i];
+		fcase *c;
+
+		if (e->key == NULL || e->dead || e->tab != T_RECORDS)
+			continue;
+		c = fc_get(F, e->case_id, 0);
+		if (c != NULL && c->tmp_e != NULL && json_array_append_new(c->tmp_e, fact_json(e)) != 0)
+			return VAULT_ERR_NOMEM;
+	}
+	for (i = 0; i < F->rcap; i++) {
+		struct rhead *h = &F->rh[i];
+		char id[VAULT_ID_BUFSIZE];
+		const char *sep = h->key ? strchr(h->key, '\x1f') : NULL;
+		fcase *c;
+
+		if (sep == NULL || (size_t)(sep - h->key) >= sizeof(id))
+			continue;
+		memcpy(id, h->key, (size_t)(sep - h->key));
+		id[sep - h->key] = '\0';
+		c = fc_get(F, id, 0);
+		if (c != NULL && c->tmp_rh != NULL &&
+		    json_array_append_new(c->tmp_rh, json_pack("[s I i]", h->key, (json_int_t)h->version,
+		                                               (int)h->n)) != 0)
+			return VAULT_ERR_NOMEM;
+	}
+	return VAULT_OK;
+}
+
+static json_t *head_json(facts *F)
+{
+	json_t *o = NULL, *ver = NULL, *fs = json_array(), *cs = json_array(), *g = json_array();
+	char lib[32];
+	size_t i;
+	int j, bad = fs == NULL || cs == NULL || g == NULL;
+
+	for (i = 0; !bad && i < F->cap; i++) {
+		fentry *e = &F->e[i];
+
+		if (e->key != NULL && !e->dead && e->tab != T_RECORDS)
+			bad = json_array_append_new(fs, fact_json(e)) != 0;
+	}
+	for (i = 0; !bad && i < F->ccap; i++) {
+		fcase *c = &F->c[i];
+		json_t *cnt = json_array(), *pk = json_array();
+		size_t k;
+
+		if (c->id == NULL) {
+			json_decref(cnt);
+			json_decref(pk);
+			continue;
+		}
+		bad = cnt == NULL || pk == NULL;
+		for (j = 0; !bad && j < T__COUNT; j++)
+			bad = json_array_append_new(cnt, json_integer(c->count[j])) != 0;
+		for (k = 0; !bad && k < c->npk; k++)
+			bad = json_array_append_new(pk, json_string(c->pk[k])) != 0;
+		if (bad) {
+			json_decref(cnt);
+			json_decref(pk);
+			break;
+		}
+		bad = json_array_append_new(cs, json_pack("[s o o o]", c->id, cnt, pk,
+		                                          c->has_part ? hex_json(c->digest)
+		                                                      : json_null())) != 0;
+	}
+	for (j = 0; !bad && j < T__COUNT; j++)
+		bad = json_array_append_new(g, json_integer(F->gcount[j])) != 0;
+	cache_lib(lib);
+	if (!bad && vault__audit_verifier_save(F->av, &ver) == VAULT_OK)
+		o = json_pack("{s:i s:s s:I s:o s:[I I i i] s:O s:O s:O}", "v", CACHE_FORMAT, "lib",
+		              lib, "n", (json_int_t)F->verified, "verifier", ver, "s",
+		              (json_int_t)F->legacy_n, (json_int_t)F->legacy_seq, F->applied_any,
+		              F->added_by_other, "g", g, "e", fs, "c", cs);
+	json_decref(fs);
+	json_decref(cs);
+	json_decref(g);
+	return o;
+}
+
+static void parts_drop(facts *F)
+{
+	size_t i;
+
+	for (i = 0; i < F->ccap; i++) {
+		json_decref(F->c[i].tmp_e);
+		json_decref(F->c[i].tmp_rh);
+		F->c[i].tmp_e = F->c[i].tmp_rh = NULL;
+	}
+}
+
+vault_status vault__facts_save(vault *v)
+{
+	facts *F = v->facts;
+	json_t *o;
+	char *text;
+	size_t len = 0, i;
+	vault_status st;
+
+	if (F == NULL || !F->started || F->dirty || F->nown > 0 || v->user_txn || !v->pinned ||
+	    v->sec == NULL || v->db == NULL)
+		return VAULT_OK;
+	/* Our own entries are facts since their commit, but the verifier has
+	 * not read them yet (nor what others appended since): it reads them
+	 * now, so that its state is that of the entry the cache is made at. */
+	st = catch_up(v, F);
+	if (st != VAULT_OK) {
+		F->dirty = 1;
+		return st;
+	}
+	/* Only facts of signed entries, all of which are in the set. */
+	if (F->applied != F->verified || F->verified == 0 || F->verified == F->snap_n)
+		return VAULT_OK;
+	if (F->cache == NULL && (st = vault__fcache_open(v, 1, &F->cache)) != VAULT_OK)
+		return st;
+	st = collect_parts(F);
+	if (st == VAULT_OK)
+		st = vault__fcache_exec(F->cache, "BEGIN IMMEDIATE");
+	for (i = 0; st == VAULT_OK && i < F->ccap; i++) {
+		fcase *c = &F->c[i];
+		char part[VAULT_ID_BUFSIZE + 24];
+
+		if (c->tmp_e == NULL)
+			continue;
+		if (json_array_size(c->tmp_e) == 0 && json_array_size(c->tmp_rh) == 0) {
+			c->has_part = 0; /* no record versions: nothing to keep */
+			c->rdirty = 0;
+			continue;
+		}
+		o = json_pack("{s:i s:s s:O s:O}", "v", CACHE_FORMAT, "case", c->id, "e", c->tmp_e,
+		              "rh", c->tmp_rh);
+		text = o ? dump_exact(o, &len) : NULL;
+		json_decref(o);
+		if (text == NULL) {
+			st = VAULT_ERR_NOMEM;
+			break;
+		}
+		crypto_generichash(c->digest, 32, (unsigned char *)text, len, NULL, 0);
+		part_name(c, part, sizeof(part));
+		st = vault__fcache_put(v, F->cache, part, (unsigned char *)text, len);
+		free(text);
+		c->has_part = st == VAULT_OK;
+		c->rdirty = st != VAULT_OK;
+	}
+	parts_drop(F);
+	o = st == VAULT_OK ? head_json(F) : NULL;
+	text = o ? dump_exact(o, &len) : NULL;
+	json_decref(o);
+	if (st == VAULT_OK && text == NULL)
+		st = VAULT_ERR_NOMEM;
+	if (st == VAULT_OK)
+		st = vault__fcache_put(v, F->cache, "head", (unsigned char *)text, len);
+	free(text);
+	/* the parts the head does not name (made before, or by another handle
+	 * of hers whose head this one replaced) */
+	if (st == VAULT_OK)
+		st = vault__fcache_exec(F->cache, "CREATE TEMP TABLE IF NOT EXISTS keep(name TEXT);"
+		                                  " DELETE FROM keep");
+	for (i = 0; st == VAULT_OK && i < F->ccap; i++) {
+		char part[VAULT_ID_BUFSIZE + 24], *sql;
+
+		if (F->c[i].id == NULL || !F->c[i].has_part)
+			continue;
+		part_name(&F->c[i], part, sizeof(part));
+		sql = sqlite3_mprintf("INSERT INTO keep VALUES(%Q)", part);
+		st = sql ? vault__fcache_exec(F->cache, sql) : VAULT_ERR_NOMEM;
+		sqlite3_free(sql);
+	}
+	if (st == VAULT_OK)
+		st = vault__fcache_exec(F->cache, "DELETE FROM parts WHERE name <> 'head' AND name"
+		                                  " NOT IN (SELECT name FROM keep); COMMIT");
+	if (st != VAULT_OK)
+		(void)vault__fcache_exec(F->cache, "ROLLBACK");
+	else
+		F->snap_n = F->verified;
+	return st;
+}
+
+void vault__facts_rekeying(vault *v)
+{
+	facts *F = v->facts;
+	size_t i;
+
+	if (F == NULL)
+		return;
+	/* every part the cache holds, read under the old key while it is
+	 * still the handle's; a part that cannot be read leaves the set half
+	 * made, and the next use reads the log again */
+	for (i = 0; i < F->ccap && !F->dirty; i++)
+		if (F->c[i].id != NULL && need_records(v, F, F->c[i].id) != VAULT_OK)
+			F->dirty = 1;
+	v->errmsg[0] = '\0';
+	for (i = 0; i < F->ccap; i++) {
+		F->c[i].has_part = 0;
+		F->c[i].rdirty = 1;
+	}
+	vault__fcache_close(F->cache);
+	F->cache = NULL;
+	vault__fcache_remove(v);
+	F->snap_n = 0;
+}
+
+/* Entries 1..upto pushed through a verifier of their own. */
+typedef struct whole_run {
+	audit_verifier *av;
+	uint64_t upto;
+} whole_run;
+
+static vault_status whole_push(vault *v, const audit_rec *r, void *ctx)
+{
+	whole_run *w = ctx;
+	vault_verify_result res;
+	vault_status st;
+
+	if (r->seq > w->upto)
+		return VAULT_ERR_STATE; /* read far enough: the caller stops here */
+	memset(&res, 0, sizeof(res));
+	st = vault_audit_verifier_push(w->av, r, &res);
+	if (st == VAULT_ERR_NOMEM)
+		return vault__err(v, st, "out of memory");
+	if (st != VAULT_OK)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log does not verify: %s",
+		                  res.reason);
+	return VAULT_OK;
+}
+
+vault_status vault__facts_log_whole(vault *v)
+{
+	facts *F = v->facts;
+	unsigned char mine[TLOG_HASH], again[TLOG_HASH];
+	whole_run w;
+	vault_status st;
+
+	/* read from the log alone, every entry was verified by this handle */
+	if (F == NULL || F->snap_n == 0 || F->whole)
+		return VAULT_OK;
+	memset(&w, 0, sizeof(w));
+	w.upto = F->verified;
+	st = vault_audit_verifier_new(v->pinned ? v->pinned_id : NULL, &w.av);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "out of memory");
+	if (F->trust_size > 0 && F->trust_size <= w.upto)
+		(void)vault__audit_verifier_trust(w.av, F->trust_size, F->trust_root);
+	st = vault__audit_each_after(v, 0, whole_push, &w);
+	if (st == VAULT_ERR_STATE)
+		st = VAULT_OK;
+	/* the same entries as those the facts come from: the same tree */
+	if (st == VAULT_OK) {
+		vault_audit_verifier_root(w.av, again);
+		vault_audit_verifier_root(F->av, mine);
+		if (sodium_memcmp(mine, again, TLOG_HASH) != 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's entries up to %llu are"
+			                " not those %s's library verified before (rewritten)",
+			                (unsigned long long)w.upto, v->user);
+	}
+	vault_audit_verifier_free(w.av);
+	if (st == VAULT_OK)
+		F->whole = 1;
+	return st;
+}
+
+/* ---- the fingerprint of the set (tests: the cache gives what the log gives) */
+
+typedef struct lines {
+	char **l;
+	size_t n, cap;
+	int oom;
+} lines;
+
+static void line_add(lines *L, char *s)
+{
+	if (s == NULL || L->oom) {
+		L->oom = 1;
+		free(s);
+		return;
+	}
+	if (L->n == L->cap) {
+		size_t nc = L->cap ? L->cap * 2 : 256;
+		char **n = realloc(L->l, nc * sizeof(*n));
+
+		if (n == NULL) {
+			L->oom = 1;
+			free(s);
+			return;
+		}
+		L->l = n;
+		L->cap = nc;
+	}
+	L->l[L->n++] = s;
+}
+
+static char *json_line(const char *tag, json_t *o)
+{
+	size_t len = 0;
+	char *t = o ? dump_exact(o, &len) : NULL, *out = NULL;
+
+	json_decref(o);
+	if (t != NULL && (out = malloc(strlen(tag) + len + 2)) != NULL)
+		sprintf(out, "%s %s", tag, t);
+	free(t);
+	return out;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+vault_status vault__facts_fingerprint(vault *v, unsigned char out[32])
+{
+	facts *F = v->facts;
+	crypto_generichash_state hs;
+	lines L = {NULL, 0, 0, 0};
+	json_t *ver = NULL, *users;
+	vault_status st = VAULT_OK;
+	size_t i, j;
+
+	if (F == NULL)
+		return VAULT_ERR_STATE;
+	for (i = 0; i < F->ccap && st == VAULT_OK; i++)
+		if (F->c[i].id != NULL)
+			st = need_records(v, F, F->c[i].id);
+	if (st != VAULT_OK)
+		return st;
+	for (i = 0; i < F->cap; i++) {
+		fentry *e = &F->e[i];
+
+		if (e->key != NULL && !e->dead)
+			line_add(&L, json_line(e->key, json_pack("[o s? I I I i]", fact_json(e),
+			                                         e->case_id, (json_int_t)e->ts,
+			                                         (json_int_t)e->seq,
+			                                         (json_int_t)e->seq_last, e->legacy)));
+	}
+	for (i = 0; i < F->rcap; i++)
+		if (F->rh[i].key != NULL)
+			line_add(&L, json_line("rh", json_pack("[s I i]", F->rh[i].key,
+			                                       (json_int_t)F->rh[i].version,
+			                                       (int)F->rh[i].n)));
+	for (i = 0; i < F->ccap; i++) {
+		fcase *c = &F->c[i];
+		json_t *a = json_array();
+		char **pk = c->npk ? malloc(c->npk * sizeof(char *)) : NULL;
+
+		if (c->id == NULL) {
+			json_decref(a);
+			free(pk);
+			continue;
+		}
+		if (c->npk > 0 && pk == NULL)
+			L.oom = 1;
+		for (j = 0; pk != NULL && j < c->npk; j++)
+			pk[j] = c->pk[j];
+		if (pk != NULL)
+			qsort(pk, c->npk, sizeof(char *), line_cmp);
+		for (j = 0; a != NULL && j < T__COUNT; j++)
+			json_array_append_new(a, json_integer(c->count[j]));
+		for (j = 0; a != NULL && pk != NULL && j < c->npk; j++)
+			json_array_append_new(a, json_string(pk[j]));
+		free(pk);
+		line_add(&L, json_line(c->id, a));
+	}
+	for (i = 0; i < T__COUNT; i++)
+		line_add(&L, json_line("g", json_pack("[i I]", (int)i, (json_int_t)F->gcount[i])));
+	/* not how far the log was read: two opens one after the other differ
+	 * by the first one's entries, which state nothing */
+	line_add(&L, json_line("s", json_pack("[I I i i]", (json_int_t)F->legacy_n,
+	                                      (json_int_t)F->legacy_seq, F->applied_any,
+	                                      F->added_by_other)));
+	/* the verifier's key history, in any order */
+	if (vault__audit_verifier_save(F->av, &ver) == VAULT_OK) {
+		users = json_object_get(ver, "users");
+		for (i = 0; i < json_array_size(users); i++)
+			line_add(&L, json_line("u", json_incref(json_array_get(users, i))));
+		json_decref(ver);
+	} else {
+		L.oom = 1;
+	}
+	if (!L.oom) {
+		qsort(L.l, L.n, sizeof(char *), line_cmp);
+		crypto_generichash_init(&hs, NULL, 0, 32);
+		for (i = 0; i < L.n; i++)
+			crypto_generichash_update(&hs, (unsigned char *)L.l[i], strlen(L.l[i]) + 1);
+		crypto_generichash_final(&hs, out, 32);
+	}
+	for (i = 0; i < L.n; i++)
+		free(L.l[i]);
+	free(L.l);
+	return L.oom ? VAULT_ERR_NOMEM : VAULT_OK;
+}
+
+uint64_t vault__facts_replayed(const vault *v)
+{
+	return v->facts ? v->facts->replayed : 0;
+}
+
+/* Start again from nothing: the facts of entry 0. */
+static vault_status reset_facts(vault *v, facts *F)
 {
 	vault_status st;
 
@@ -2359,11 +3086,32 @@ static vault_status rebuild(vault *v, facts *F)
 		return vault__err(v, st, "out of memory");
 	if (F->trust_size > 0)
 		(void)vault__audit_verifier_trust(F->av, F->trust_size, F->trust_root);
-	F->dirty = 0;
 	F->applied_any = 0;
 	F->added_by_other = 0;
+	return VAULT_OK;
+}
+
+static vault_status rebuild_once(vault *v, facts *F, int from_cache)
+{
+	vault_status st = reset_facts(v, F);
+	uint64_t from;
+
+	F->dirty = 0;
 	F->gen++;
+	F->cache_bad = 0;
+	F->whole = 0;
+	if (st == VAULT_OK && from_cache) {
+		st = cache_load_head(v, F);
+		if (st == VAULT_ERR_NOT_FOUND)
+			st = reset_facts(v, F); /* none fit to read: the log alone */
+		else if (st != VAULT_OK)
+			return vault__err(v, st, "out of memory");
+	}
+	if (st != VAULT_OK)
+		return st;
+	from = F->verified;
 	st = catch_up(v, F);
+	F->replayed = F->verified - from;
 	/* The verifier checks the prefix it was told to trust when it reaches
 	 * its end: a log that stops short never gets there. */
 	if (st == VAULT_OK && F->verified < F->trust_size)
@@ -2371,6 +3119,42 @@ static vault_status rebuild(vault *v, facts *F)
 		                " verified %llu: it was cut or rolled back",
 		                (unsigned long long)F->verified, v->user,
 		                (unsigned long long)F->trust_size);
+	return st;
+}
+
+static vault_status check_global(vault *v, facts *F);
+
+/* A case's record versions for a row check: a part of the cache that cannot
+ * be read (removed, or replaced by another handle of hers) costs a read of
+ * the whole log, here, and nothing else. */
+static vault_status records_of(vault *v, facts *F, const char *case_id)
+{
+	vault_status st = need_records(v, F, case_id);
+
+	if (st == VAULT_OK || !F->cache_bad)
+		return st;
+	v->errmsg[0] = '\0';
+	st = rebuild_once(v, F, 0);
+	F->cache_bad = 0;
+	if (st == VAULT_OK)
+		st = check_global(v, F);
+	if (st != VAULT_OK)
+		F->dirty = 1;
+	F->txn_applied = F->applied;
+	return st;
+}
+
+/* The facts of the verified log: from the user's cache and the entries
+ * after it, or from the log alone.  Whatever fails after the cache was
+ * read is tried again from the log alone, whose verdict stands: the cache
+ * saves time, it never decides. */
+static vault_status rebuild(vault *v, facts *F)
+{
+	vault_status st = rebuild_once(v, F, 1);
+
+	if (st != VAULT_OK && st != VAULT_ERR_NOMEM && F->snap_n > 0)
+		st = rebuild_once(v, F, 0);
+	F->cache_bad = 0;
 	return st;
 }
 
@@ -2389,7 +3173,10 @@ static vault_status check_stored_tree(vault *v, facts *F)
 	st = vault__audit_tree_root(v, F->verified, stored);
 	if (st == VAULT_ERR_CORRUPT) {
 		v->errmsg[0] = '\0'; /* not this open's failure */
-		return VAULT_OK;
+		/* ...but the next append rebuilds the tree from the entries'
+		 * hashes as stored: those before the cache, not read by this
+		 * open, are verified first */
+		return vault__facts_log_whole(v);
 	}
 	if (st == VAULT_OK && sodium_memcmp(mine, stored, TLOG_HASH) != 0)
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's stored Merkle tree is not"
@@ -2560,6 +3347,7 @@ void vault__facts_free(vault *v)
 	free(v->facts->mine);
 	free(v->facts->notes);
 	facts_clear(v->facts);
+	vault__fcache_close(v->facts->cache);
 	free(v->facts);
 	v->facts = NULL;
 }
@@ -2637,10 +3425,6 @@ vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned i
 			*stale = !decide(&q, POLICY_READ, cls);
 		}
 	}
-	if (F->oom) {
-		F->oom = 0;
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	}
 	return VAULT_OK;
 }
 
@@ -2657,17 +3441,13 @@ void vault__facts_legacy(const vault *v, uint64_t *count, uint64_t *seq)
 
 int vault__facts_case_legacy(vault *v, const char *case_id)
 {
-	json_t *k;
-	char *key;
+	char key[KEY_BUF];
 	fentry *e;
 
 	if (v->facts == NULL)
 		return 1;
-	k = json_pack("[s]", case_id);
-	key = k ? image_key(T_CASES, k, 1) : NULL;
-	e = key ? fe_find(v->facts, key) : NULL;
-	json_decref(k);
-	free(key);
+	key1(T_CASES, case_id, key);
+	e = fe_find(v->facts, key);
 	return e != NULL && e->legacy;
 }
 
@@ -2682,7 +3462,6 @@ int vault__facts_signer_current(vault *v)
 	if (v->facts == NULL || !v->facts->started)
 		return 1;
 	u = kept(v->facts, T_USERS, v->user);
-	v->facts->oom = 0;
 	if (u == NULL)
 		return 1; /* not a user the facts hold: check_live and the replay say so */
 	mine = hashed_value(v->sec->sign_pk, 32);

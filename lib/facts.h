@@ -73,6 +73,44 @@ vault_status vault__facts_check_row(struct vault *v, const char *table,
 void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned int cls, uint32_t epoch,
                              unsigned char out[32]);
+/* The user's sealed cache of the facts she verified (lib/facts_cache.c):
+ * the head (the log entry it was made at, the verifier's state, every fact
+ * but record versions, and a digest of each case's part) and one part per
+ * case with the record versions and their newest versions.  An open
+ * resumes from it; a case's part is read at the first need.  Written by
+ * vault__facts_save() (at close, and after an open that read many entries). */
+vault_status vault__facts_save(struct vault *v);
+#define FACTS_SAVE_AFTER 256 /* entries an open read, that it saves at once */
+/* The user's keys are about to change (vault_passwd): the cache, sealed
+ * under the old ones, is read whole into the set and removed, and the next
+ * save writes all of it under the new ones. */
+void vault__facts_rekeying(struct vault *v);
+/* Before the log itself is shown (the audit query, the access reports):
+ * an open from the cache read only the entries after it, so the entries
+ * before are verified now, once in the handle, as vault_audit_verify() does
+ * (signatures inside the prefix her last open verified excepted), and must
+ * make the tree the facts come from.  VAULT_ERR_INTEGRITY if they do not. */
+vault_status vault__facts_log_whole(struct vault *v);
+/* A digest of the whole set, every case's part read (tests: the facts an
+ * open gets from the cache and the entries after it are those the whole
+ * log gives). */
+vault_status vault__facts_fingerprint(struct vault *v, unsigned char out[32]);
+/* How many entries the last rebuild read beyond the cache (all of them
+ * when there was none fit to read). */
+uint64_t vault__facts_replayed(const struct vault *v);
+
+struct sqlite3;
+vault_status vault__fcache_open(struct vault *v, int create, struct sqlite3 **out);
+void vault__fcache_close(struct sqlite3 *db);
+/* A part's text (NUL-terminated, malloc'ed), or VAULT_ERR_NOT_FOUND when it
+ * is absent or does not open (not hers, another vault's, damaged). */
+vault_status vault__fcache_get(struct vault *v, struct sqlite3 *db, const char *part,
+                               unsigned char **out, size_t *len);
+vault_status vault__fcache_put(struct vault *v, struct sqlite3 *db, const char *part,
+                               const unsigned char *pt, size_t len);
+vault_status vault__fcache_exec(struct sqlite3 *db, const char *sql);
+void vault__fcache_remove(struct vault *v);
+
 /* The statement parser alone (tests/fuzz/statement_fuzzer.c): 1 a
  * well-formed statement text, 0 malformed, -1 out of memory. */
 int vault__facts_parse_check(const char *text, size_t len);

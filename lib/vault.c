@@ -115,6 +115,10 @@ void vault_close(vault *v)
 {
 	if (v == NULL)
 		return;
+	/* The facts this handle verified, for the next open (best effort:
+	 * without them it reads the log). */
+	if (!v->dead)
+		(void)vault__facts_save(v);
 	vault__facts_free(v);
 	vault__store_close(v);
 	vault__txn_cache_free(v);
@@ -857,6 +861,10 @@ vault_status vault_open(const char *path, const char *user,
 		vault__inbox_clear(path);
 	if (st == VAULT_OK)
 		st = vault__witness_save(v, o.state_dir);
+	/* An open that read much of the log keeps what it verified at once,
+	 * not only at its close (which a crash skips). */
+	if (st == VAULT_OK && vault__facts_replayed(v) >= FACTS_SAVE_AFTER)
+		(void)vault__facts_save(v);
 	if (st == VAULT_ERR_AUTH)
 		st = auth_failed(path, user);
 	if (st != VAULT_OK)
@@ -1098,6 +1106,7 @@ vault_status vault_passwd(vault *v, const unsigned char *pass, size_t len,
 	if (written)
 		(void)vault__slot_settle(v->dir, v->user, nonce, st == VAULT_OK);
 	if (st == VAULT_OK) {
+		vault__facts_rekeying(v);
 		memcpy(v->sec->box_sk, slot->box_sk, 32);
 		memcpy(v->sec->sign_sk, slot->sign_sk, 64);
 		memcpy(v->sec->box_pk, box_pk, 32);

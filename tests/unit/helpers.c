@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,6 +530,14 @@ void th_db_key(const char *dir, const char *user, unsigned char key[32])
 void th_forget_witness(const char *dir, const char *user)
 {
 	assert_int_equal(vault__slot_witness_put(dir, user, NULL), VAULT_OK);
+}
+
+void th_forget_cache(const char *dir, const char *user)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/facts-%s.cache", dir, user);
+	assert_true(unlink(path) == 0 || errno == ENOENT);
 }
 
 void th_copy_file(const char *from, const char *to)

@@ -94,6 +94,9 @@ long long th_db_int(const char *dir, const char *user, const char *sql);
  * log afresh (tests of vault_audit_verify's own diagnosis, after tampering
  * her library would otherwise stop at open). */
 void th_forget_witness(const char *dir, const char *user);
+/* Remove the user's sealed cache of facts (lib/facts_cache.c): her next
+ * open reads the whole log, as someone who comes to it afresh. */
+void th_forget_cache(const char *dir, const char *user);
 
 /* The raw SQLCipher key of the vault, from `user`'s own slot. */
 void th_db_key(const char *dir, const char *user, unsigned char key[32]);

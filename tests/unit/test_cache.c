@@ -1,0 +1,411 @@
+/*
+ * test_cache.c - each user's sealed cache of the facts she verified
+ * (lib/facts_cache.c, "the user's sealed cache" in lib/facts.c).  An open
+ * resumes from it and reads only the entries after it; it saves time and
+ * decides nothing: a cache that is not hers, damaged, partly removed, or
+ * an older copy of her own gives the facts the whole log gives, and an
+ * entry rewritten below it is refused before the log is shown.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "facts.h"
+#include "helpers.h"
+#include "internal.h"
+
+typedef struct fx {
+	char *dir;
+	char case_id[VAULT_ID_BUFSIZE];
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+
+	f->dir = th_network();
+	th_case(f->dir, "cav_sup", VAULT_CASE_VICTIM, 0, f->case_id);
+	th_put(f->dir, "cav_sup", f->case_id, "address", VAULT_CLASS_SAFETY, "via Roma 1");
+	th_put(f->dir, "cav_sup", f->case_id, "intake", VAULT_CLASS_GENERAL, "first meeting");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+
+	th_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void cache_path(const fx *f, const char *user, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/facts-%s.cache", f->dir, user);
+}
+
+static long long log_length(const fx *f)
+{
+	return th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit");
+}
+
+/* Open as `user`: the entries the open read beyond her cache. */
+static uint64_t replayed_by(const fx *f, const char *user)
+{
+	vault *v = th_open(f->dir, user);
+	uint64_t n = vault__facts_replayed(v);
+
+	vault_close(v);
+	return n;
+}
+
+static void expect_text(const fx *f, const char *user, const char *name, const char *want)
+{
+	char *text = NULL;
+
+	assert_int_equal(th_get(f->dir, user, f->case_id, name, &text), VAULT_OK);
+	assert_string_equal(text, want);
+	free(text);
+}
+
+/* The second open reads only what came after the first one closed; the
+ * facts are those of the whole log (the records read and check). */
+static void test_cache__open_resumes_from_it(void **state)
+{
+	fx *f = *state;
+	long long n = log_length(f);
+	char path[600];
+
+	cache_path(f, "cav_sup", path, sizeof(path));
+	assert_int_equal(access(path, F_OK), 0);
+	assert_true(replayed_by(f, "cav_sup") <= 1);
+	expect_text(f, "cav_sup", "address", "via Roma 1");
+	/* without it: every entry */
+	th_forget_cache(f->dir, "cav_sup");
+	assert_true(replayed_by(f, "cav_sup") >= (uint64_t)n);
+	assert_true(replayed_by(f, "cav_sup") <= 1);
+}
+
+/* Another user's cache, or hers damaged: read as nothing. */
+static void test_cache__not_hers_or_damaged_is_read_as_none(void **state)
+{
+	fx *f = *state;
+	char mine[600], hers[600];
+
+	(void)replayed_by(f, "cav_cw");
+	cache_path(f, "cav_cw", mine, sizeof(mine));
+	cache_path(f, "cav_sup", hers, sizeof(hers));
+	th_copy_file(hers, mine);
+	assert_true(replayed_by(f, "cav_cw") >= (uint64_t)log_length(f) - 2);
+	assert_true(replayed_by(f, "cav_cw") <= 1);
+	/* a byte of the sealed head flipped */
+	assert_int_equal(th_db_int(f->dir, "admin", "SELECT 1"), 1);
+	{
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(mine, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE parts SET ct = randomblob(length(ct))"
+		                                  " WHERE name = 'head'", NULL, NULL, NULL),
+		                 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	assert_true(replayed_by(f, "cav_cw") >= (uint64_t)log_length(f) - 2);
+	/* not a database at all */
+	th_flip_byte(mine, 0);
+	assert_true(replayed_by(f, "cav_cw") >= (uint64_t)log_length(f) - 2);
+}
+
+/* cav_sup shares the case's general class with cav_cw, who reads it (her
+ * cache now holds the grant); a copy of that cache is kept in old. */
+static void shared_and_copied(const fx *f, char path[600], char old[620])
+{
+	vault_share_options o = VAULT_SHARE_OPTIONS_INIT;
+	vault *v = th_open(f->dir, "cav_sup");
+
+	assert_int_equal(vault_share(v, f->case_id, VAULT_PRINCIPAL_USER, "cav_cw",
+	                             VAULT_CLASS_GENERAL, &o), VAULT_OK);
+	vault_close(v);
+	expect_text(f, "cav_cw", "intake", "first meeting");
+	cache_path(f, "cav_cw", path, 600);
+	snprintf(old, 620, "%s.old", path);
+	th_copy_file(path, old);
+}
+
+/* Her own older copy put back (by her, or by anyone who kept one) after a
+ * newer version was written and her grant was revoked: the entries after
+ * it are read again, so the newer version is still the newest (and its
+ * row removed is a rollback, refused) and the revocation still holds. */
+static void test_cache__older_copy_forgets_nothing(void **state)
+{
+	fx *f = *state;
+	char path[600], old[620], sql[200];
+
+	shared_and_copied(f, path, old);
+	th_put(f->dir, "cav_sup", f->case_id, "intake", VAULT_CLASS_GENERAL, "second meeting");
+	expect_text(f, "cav_cw", "intake", "second meeting");
+	/* the older copy back: the newer version is still the newest */
+	th_copy_file(old, path);
+	expect_text(f, "cav_cw", "intake", "second meeting");
+	/* ...and its row removed around the library is a rollback */
+	th_copy_file(old, path);
+	snprintf(sql, sizeof(sql), "DELETE FROM records WHERE case_id = '%s' AND class = %d AND"
+	         " version = (SELECT max(version) FROM records WHERE case_id = '%s' AND class = %d)",
+	         f->case_id, VAULT_CLASS_GENERAL, f->case_id, VAULT_CLASS_GENERAL);
+	assert_int_equal(th_db_exec(f->dir, "cav_cw", sql), 0);
+	assert_int_equal(th_get(f->dir, "cav_cw", f->case_id, "intake", NULL),
+	                 VAULT_ERR_INTEGRITY);
+}
+
+static void test_cache__older_copy_keeps_a_revocation(void **state)
+{
+	fx *f = *state;
+	char path[600], old[620];
+	vault_status st;
+	vault *v;
+
+	/* a restricted case: its holders by name only */
+	th_case(f->dir, "cav_sup", VAULT_CASE_VICTIM, VAULT_CASE_RESTRICTED, f->case_id);
+	th_put(f->dir, "cav_sup", f->case_id, "intake", VAULT_CLASS_GENERAL, "first meeting");
+	shared_and_copied(f, path, old);
+	v = th_open(f->dir, "cav_sup");
+	assert_int_equal(vault_revoke(v, f->case_id, VAULT_PRINCIPAL_USER, "cav_cw"), VAULT_OK);
+	vault_close(v);
+	assert_int_equal(th_get(f->dir, "cav_cw", f->case_id, "intake", NULL), VAULT_ERR_DENIED);
+	th_copy_file(old, path);
+	assert_int_equal(th_get(f->dir, "cav_cw", f->case_id, "intake", NULL), VAULT_ERR_DENIED);
+	/* her grant row put back as live around the library: not a fact, and
+	 * nothing gained */
+	th_copy_file(old, path);
+	assert_int_equal(th_db_exec(f->dir, "cav_cw", "UPDATE grants SET revoked = 0"), 0);
+	st = th_get(f->dir, "cav_cw", f->case_id, "intake", NULL);
+	assert_true(st == VAULT_ERR_DENIED || st == VAULT_ERR_INTEGRITY);
+	assert_int_equal(th_get(f->dir, "cav_sup", f->case_id, "intake", NULL),
+	                 VAULT_ERR_INTEGRITY);
+}
+
+/* A case's part removed from the file (or replaced by another handle of
+ * hers): the read that needs it reads the whole log instead, and works. */
+static void test_cache__missing_part_costs_a_replay(void **state)
+{
+	fx *f = *state;
+	char path[600];
+	sqlite3 *db = NULL;
+	vault *v;
+	vault_buf b = VAULT_BUF_INIT;
+
+	cache_path(f, "cav_sup", path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM parts WHERE name LIKE 'c:%'", NULL, NULL,
+	                              NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	v = th_open(f->dir, "cav_sup");
+	assert_true(vault__facts_replayed(v) <= 1);
+	assert_int_equal(vault_record_get(v, f->case_id, "address", 0, &b, NULL, NULL), VAULT_OK);
+	assert_memory_equal(b.data, "via Roma 1", 10);
+	vault_buf_free(&b);
+	assert_true(vault__facts_replayed(v) >= (uint64_t)log_length(f) - 2);
+	vault_close(v);
+	expect_text(f, "cav_sup", "address", "via Roma 1");
+}
+
+static int count_entries(const vault_audit_entry *e, void *ctx)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* An entry rewritten below her cache is not read by her open; it is
+ * refused before the log is shown (the audit query, the access report),
+ * naming the entry, and by any open that reads the whole log. */
+static void test_cache__entry_rewritten_below_it_is_refused_when_shown(void **state)
+{
+	fx *f = *state;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	vault_buf b = VAULT_BUF_INIT;
+	vault_report_options ro = VAULT_REPORT_OPTIONS_INIT;
+	size_t len;
+	const unsigned char *p = th_pass("cav_sup", &len);
+	vault *v;
+	int n = 0;
+
+	(void)replayed_by(f, "aud");
+	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET reason = 'rewritten'"
+	                                            " WHERE seq = 5"), 0);
+	v = th_open(f->dir, "cav_sup");
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_errmsg(v), "entry 5"));
+	assert_int_equal(vault_report_access(v, f->case_id, &ro, &b), VAULT_ERR_INTEGRITY);
+	vault_buf_free(&b);
+	vault_close(v);
+	v = th_open(f->dir, "aud");
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_ERR_INTEGRITY);
+	vault_close(v);
+	assert_int_equal(n, 0);
+	th_forget_cache(f->dir, "cav_sup");
+	v = NULL;
+	assert_int_equal(vault_open(f->dir, "cav_sup", p, len, NULL, &v), VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_last_errmsg(), "entry 5"));
+}
+
+/* A passphrase change gives her new keys: the cache is sealed again under
+ * them, whole, and the next open resumes from it. */
+static void test_cache__passphrase_change_reseals_it(void **state)
+{
+	fx *f = *state;
+	const unsigned char *p;
+	size_t len;
+	vault *v;
+
+	(void)replayed_by(f, "cav_sup");
+	v = th_open(f->dir, "cav_sup");
+	assert_int_equal(vault_passwd(v, (const unsigned char *)"another passphrase", 18, TEST_KDF),
+	                 VAULT_OK);
+	vault_close(v);
+	v = NULL;
+	assert_int_equal(vault_open(f->dir, "cav_sup", (const unsigned char *)"another passphrase",
+	                            18, NULL, &v), VAULT_OK);
+	assert_true(vault__facts_replayed(v) <= 1);
+	p = th_pass("cav_sup", &len);
+	assert_int_equal(vault_passwd(v, p, len, TEST_KDF), VAULT_OK);
+	vault_close(v);
+	expect_text(f, "cav_sup", "address", "via Roma 1");
+	assert_true(replayed_by(f, "cav_sup") <= 1);
+}
+
+/* A link planted under her cache's name, to another SQLite file of hers:
+ * never opened, never written; her opens read the log. */
+static void test_cache__planted_link_is_not_followed(void **state)
+{
+	fx *f = *state;
+	char path[600], target[620];
+	sqlite3 *db = NULL;
+
+	cache_path(f, "cav_cw", path, sizeof(path));
+	snprintf(target, sizeof(target), "%s.target", f->dir);
+	unlink(path);
+	assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE mine(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(symlink(target, path), 0);
+	assert_true(replayed_by(f, "cav_cw") >= (uint64_t)log_length(f) - 2);
+	assert_true(replayed_by(f, "cav_cw") >= (uint64_t)log_length(f) - 2);
+	assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s,
+		                                    NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 1); /* only hers */
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	unlink(target);
+}
+
+/* The facts an open gets from her cache and the entries after it are the
+ * facts the whole log gives, after a little of everything: grants by
+ * consent and by name, a revocation, a withdrawal, break-glass, a
+ * redaction, a reclassification, a disabled user, new keys. */
+static void fingerprint_of(const fx *f, const char *user, int from_cache, long long before,
+                           unsigned char out[32])
+{
+	vault *v;
+
+	if (!from_cache)
+		th_forget_cache(f->dir, user);
+	v = th_open(f->dir, user);
+	if (from_cache) /* her cache was made before the scenario */
+		assert_true(vault__facts_replayed(v) < (uint64_t)(log_length(f) - before) + 20);
+	else
+		assert_true(vault__facts_replayed(v) >= (uint64_t)log_length(f) - 2);
+	assert_int_equal(vault__facts_fingerprint(v, out), VAULT_OK);
+	vault_close(v);
+}
+
+static void test_cache__gives_what_the_log_gives(void **state)
+{
+	fx *f = *state;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	char other[VAULT_ID_BUFSIZE], consent[VAULT_ID_BUFSIZE];
+	const char *users[] = {"cav_sup", "cas_cw", "aud", "admin"};
+	unsigned char a[32], b[32];
+	long long before;
+	size_t i;
+	vault *v;
+
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		(void)replayed_by(f, users[i]); /* each has a cache from here */
+	before = log_length(f);
+	th_case(f->dir, "cas_cw", VAULT_CASE_VICTIM, 0, other);
+	th_put(f->dir, "cas_cw", other, "note", VAULT_CLASS_GENERAL, "met at the desk");
+	v = th_open(f->dir, "cas_cw");
+	co.org = "cav";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "referral";
+	assert_int_equal(vault_consent_add(v, other, &co, consent), VAULT_OK);
+	so.consent_id = consent;
+	assert_int_equal(vault_share(v, other, VAULT_PRINCIPAL_ORG, "cav", VAULT_CLASS_GENERAL, &so),
+	                 VAULT_OK);
+	assert_int_equal(vault_record_put(v, other, "note", VAULT_CLASS_GENERAL, "second", 6, NULL),
+	                 VAULT_OK);
+	assert_int_equal(vault_consent_withdraw(v, consent), VAULT_OK);
+	vault_close(v);
+	v = th_open(f->dir, "cav_sup");
+	memset(&so, 0, sizeof(so));
+	assert_int_equal(vault_share_options_init(&so, VAULT_SHARE_OPTIONS_VERSION), VAULT_OK);
+	assert_int_equal(vault_share(v, f->case_id, VAULT_PRINCIPAL_USER, "cav_cw",
+	                             VAULT_CLASS_GENERAL, &so), VAULT_OK);
+	assert_int_equal(vault_revoke(v, f->case_id, VAULT_PRINCIPAL_USER, "cav_cw"), VAULT_OK);
+	assert_int_equal(vault_break_glass(v, f->case_id, "she called at night, the caseworker"
+	                                                  " is away", 600), VAULT_OK);
+	assert_int_equal(vault_record_put(v, f->case_id, "intake", VAULT_CLASS_GENERAL, "v2", 2,
+	                                  NULL), VAULT_OK);
+	assert_int_equal(vault_record_redact(v, f->case_id, "intake", VAULT_CLASS_GENERAL, 1,
+	                                     "written in the wrong case"), VAULT_OK);
+	vault_close(v);
+	v = th_open(f->dir, "admin");
+	assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+	vault_close(v);
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		fingerprint_of(f, users[i], 1, before, a);
+		fingerprint_of(f, users[i], 0, before, b);
+		if (memcmp(a, b, 32) != 0)
+			fail_msg("%s: the facts from her cache differ from the log's", users[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_cache__open_resumes_from_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__not_hers_or_damaged_is_read_as_none, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__older_copy_forgets_nothing, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__older_copy_keeps_a_revocation, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__missing_part_costs_a_replay, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__entry_rewritten_below_it_is_refused_when_shown,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__passphrase_change_reseals_it, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__planted_link_is_not_followed, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__gives_what_the_log_gives, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
