@@ -195,7 +195,10 @@ struct facts {
 	sqlite3 *cache;
 	uint64_t snap_n, replayed;
 	int cache_bad;
-	int whole;          /* entries 1..snap_n were verified in this handle too */
+	int from_cache;     /* the last rebuild started from the cache, at entry */
+	uint64_t load_n;    /* load_n, whose tree root was load_root */
+	unsigned char load_root[TLOG_HASH];
+	int whole;          /* ...and entries 1..snap_n were verified in this handle since */
 };
 
 static uint64_t hkey(const facts *F, const char *s)
@@ -2592,7 +2595,8 @@ static vault_status cache_load_head(vault *v, facts *F)
 		F->legacy_seq = (uint64_t)img_int(sc, 1);
 		F->applied_any = img_int(sc, 2) != 0;
 		F->added_by_other = img_int(sc, 3) != 0;
-		F->verified = F->applied = F->snap_n = (uint64_t)n;
+		F->verified = F->applied = F->snap_n = F->load_n = (uint64_t)n;
+		vault_audit_verifier_root(F->av, F->load_root);
 	}
 	json_decref(o);
 	return st == VAULT_ERR_NOMEM ? st : st != VAULT_OK ? VAULT_ERR_NOT_FOUND : VAULT_OK;
@@ -2913,10 +2917,11 @@ vault_status vault__facts_log_whole(vault *v)
 	vault_status st;
 
 	/* read from the log alone, every entry was verified by this handle */
-	if (F == NULL || F->snap_n == 0 || F->whole)
+	if (F == NULL || !F->from_cache || F->whole)
 		return VAULT_OK;
+	/* the entries after the cache were verified by this handle's replay */
 	memset(&w, 0, sizeof(w));
-	w.upto = F->verified;
+	w.upto = F->load_n;
 	st = vault_audit_verifier_new(v->pinned ? v->pinned_id : NULL, &w.av);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "out of memory");
@@ -2928,7 +2933,7 @@ vault_status vault__facts_log_whole(vault *v)
 	/* the same entries as those the facts come from: the same tree */
 	if (st == VAULT_OK) {
 		vault_audit_verifier_root(w.av, again);
-		vault_audit_verifier_root(F->av, mine);
+		memcpy(mine, F->load_root, TLOG_HASH);
 		if (sodium_memcmp(mine, again, TLOG_HASH) != 0)
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's entries up to %llu are"
 			                " not those %s's library verified before (rewritten)",
@@ -3100,12 +3105,15 @@ static vault_status rebuild_once(vault *v, facts *F, int from_cache)
 	F->gen++;
 	F->cache_bad = 0;
 	F->whole = 0;
+	F->from_cache = 0;
 	if (st == VAULT_OK && from_cache) {
 		st = cache_load_head(v, F);
 		if (st == VAULT_ERR_NOT_FOUND)
 			st = reset_facts(v, F); /* none fit to read: the log alone */
 		else if (st != VAULT_OK)
 			return vault__err(v, st, "out of memory");
+		else
+			F->from_cache = 1;
 	}
 	if (st != VAULT_OK)
 		return st;
@@ -3152,7 +3160,7 @@ static vault_status rebuild(vault *v, facts *F)
 {
 	vault_status st = rebuild_once(v, F, 1);
 
-	if (st != VAULT_OK && st != VAULT_ERR_NOMEM && F->snap_n > 0)
+	if (st != VAULT_OK && st != VAULT_ERR_NOMEM && F->from_cache)
 		st = rebuild_once(v, F, 0);
 	F->cache_bad = 0;
 	return st;
