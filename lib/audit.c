@@ -748,6 +748,10 @@ vault_status vault_audit_checkpoint(vault *v, vault_buf *out)
 	v->head_known = 0;
 	if (st == VAULT_OK)
 		st = vault__audit_tree_root(v, v->head_seq, root);
+	/* she signs only a root her library verified: the stored tree can be
+	 * rewritten at any time (an insider review) */
+	if (st == VAULT_OK)
+		st = vault__facts_tree_is(v, v->head_seq, root);
 	read_end(v);
 	if (st != VAULT_OK)
 		return st;

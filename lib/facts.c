@@ -2514,6 +2514,10 @@ static vault_status cache_load_head(vault *v, facts *F)
 	vault_status st;
 	int ok;
 
+	/* Keys she did not make herself (her first passphrase, chosen by
+	 * someone else, who knows them) seal nothing she may trust. */
+	if (v->must_change)
+		return VAULT_ERR_NOT_FOUND;
 	if (F->cache == NULL && vault__fcache_open(v, 0, &F->cache) != VAULT_OK)
 		return VAULT_ERR_NOT_FOUND;
 	st = vault__fcache_get(v, F->cache, "head", &text, &len);
@@ -2783,7 +2787,7 @@ vault_status vault__facts_save(vault *v)
 	vault_status st;
 
 	if (F == NULL || !F->started || F->dirty || F->nown > 0 || v->user_txn || !v->pinned ||
-	    v->sec == NULL || v->db == NULL)
+	    v->sec == NULL || v->db == NULL || v->must_change)
 		return VAULT_OK;
 	/* Our own entries are facts since their commit, but the verifier has
 	 * not read them yet (nor what others appended since): it reads them
@@ -3074,6 +3078,30 @@ vault_status vault__facts_fingerprint(vault *v, unsigned char out[32])
 	return L.oom ? VAULT_ERR_NOMEM : VAULT_OK;
 }
 
+vault_status vault__facts_tree_is(vault *v, uint64_t size, const unsigned char *root)
+{
+	facts *F = v->facts;
+	unsigned char mine[TLOG_HASH];
+	vault_status st;
+
+	if (F == NULL || !F->started)
+		return vault__err(v, VAULT_ERR_STATE, "the facts are not loaded");
+	/* the entries since (ours among them) through the verifier first */
+	st = catch_up(v, F);
+	if (st != VAULT_OK) {
+		F->dirty = 1;
+		return st;
+	}
+	if (F->verified != size)
+		return vault__err(v, VAULT_ERR_STATE, "the log moved while it was read");
+	vault_audit_verifier_root(F->av, mine);
+	if (sodium_memcmp(mine, root, TLOG_HASH) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the stored Merkle tree of entries 1..%llu"
+		                  " is not the tree of the entries %s's library verified (rewritten"
+		                  " around the library)", (unsigned long long)size, v->user);
+	return VAULT_OK;
+}
+
 uint64_t vault__facts_replayed(const vault *v)
 {
 	return v->facts ? v->facts->replayed : 0;
@@ -3325,6 +3353,13 @@ vault_status vault__facts_sync(vault *v)
 		st = rebuild(v, F);
 	} else if (dv != F->data_version) {
 		st = catch_up(v, F);
+		/* a case's part gone from the cache (another handle of hers
+		 * saved since): the log alone, from its start */
+		if (st != VAULT_OK && F->cache_bad) {
+			v->errmsg[0] = '\0';
+			st = rebuild_once(v, F, 0);
+			F->cache_bad = 0;
+		}
 	} else {
 		if (!(v->user_txn && v->unsigned_entries > 0))
 			F->txn_head = F->verified;

@@ -91,6 +91,12 @@ void vault__facts_rekeying(struct vault *v);
  * (signatures inside the prefix her last open verified excepted), and must
  * make the tree the facts come from.  VAULT_ERR_INTEGRITY if they do not. */
 vault_status vault__facts_log_whole(struct vault *v);
+/* Is `root` the tree of entries 1..size this handle verified?  The entries
+ * it has not read yet (its own among them) are verified first: call it
+ * inside a read transaction whose log ends at `size`.  VAULT_ERR_INTEGRITY
+ * if the stored tree was rewritten (vault_audit_checkpoint signs only a
+ * verified root). */
+vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned char *root);
 /* A digest of the whole set, every case's part read (tests: the facts an
  * open gets from the cache and the entries after it are those the whole
  * log gives). */

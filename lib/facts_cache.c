@@ -93,8 +93,13 @@ vault_status vault__fcache_open(vault *v, int create, sqlite3 **out)
 	}
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
 	free(path);
+	/* No file beside it: SQLite 3.15 would create its rollback journal
+	 * (and temporary files) by name, following a link planted there.  The
+	 * journal in memory costs atomicity on a crash, which the cache does
+	 * not need: a torn file is read as damaged, and the log read whole. */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA busy_timeout = 2000;"
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY;"
+		                      "PRAGMA busy_timeout = 2000;"
 		                      "CREATE TABLE IF NOT EXISTS parts(name TEXT PRIMARY KEY,"
 		                      " nonce BLOB NOT NULL, ct BLOB NOT NULL)", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

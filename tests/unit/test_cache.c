@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -313,6 +314,115 @@ static void test_cache__planted_link_is_not_followed(void **state)
 	unlink(target);
 }
 
+/* A link planted under the name of the journal SQLite would make beside
+ * her cache (an insider review: SQLite 3.15 creates it by name, following
+ * links, and writes the cache's old pages into it, which anyone can fill):
+ * the cache keeps its journal in memory, so nothing is created there. */
+static void test_cache__planted_journal_link_is_not_written(void **state)
+{
+	fx *f = *state;
+	static const char payload[] = "\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLANTED attacker\n";
+	char path[600], jpath[620], target[700];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct stat sb;
+
+	cache_path(f, "cav_sup", path, sizeof(path));
+	snprintf(jpath, sizeof(jpath), "%s-journal", path);
+	snprintf(target, sizeof(target), "%s.authorized_keys", f->dir);
+	unlink(target);
+	/* a row of her own in the victim's cache, which the victim's save
+	 * deletes (so its page goes through the journal) */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO parts VALUES('zz', zeroblob(24), ?1)",
+	                                    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, payload, sizeof(payload) - 1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(symlink(target, jpath), 0);
+	th_put(f->dir, "cav_sup", f->case_id, "note", VAULT_CLASS_GENERAL, "a note");
+	assert_int_not_equal(lstat(target, &sb), 0);
+	unlink(jpath);
+	expect_text(f, "cav_sup", "note", "a note");
+}
+
+/* Two handles of one user (an insider review): A resumed from the cache
+ * and has not read the case's part; B writes in the case and closes, and
+ * its save removes the part A's head names.  A's next read replays B's
+ * entry without that part: the log alone, and no error. */
+static void test_cache__another_handle_replaced_a_part(void **state)
+{
+	fx *f = *state;
+	vault_buf buf = VAULT_BUF_INIT;
+	vault *a, *b;
+
+	a = th_open(f->dir, "cav_sup");
+	b = th_open(f->dir, "cav_sup");
+	assert_int_equal(vault_record_put(b, f->case_id, "intake", VAULT_CLASS_GENERAL, "second",
+	                                  6, NULL), VAULT_OK);
+	vault_close(b);
+	assert_int_equal(vault_record_get(a, f->case_id, "intake", 0, &buf, NULL, NULL), VAULT_OK);
+	assert_memory_equal(buf.data, "second", 6);
+	vault_buf_free(&buf);
+	assert_string_equal(vault_errmsg(a), "");
+	vault_close(a);
+	expect_text(f, "cav_sup", "intake", "second");
+}
+
+/* Until a user changes the passphrase someone else chose for her, her keys
+ * are known to that someone, who could seal a cache for her (an insider
+ * review): her library neither reads nor writes one until she has. */
+static void test_cache__none_before_her_own_passphrase(void **state)
+{
+	fx *f = *state;
+	size_t n;
+	const unsigned char *first = th_first_pass("newcw", &n);
+	char path[600], sups[600];
+	vault *v = th_open(f->dir, "cav_sup");
+
+	assert_int_equal(vault_user_add(v, "newcw", "cav", VAULT_ROLE_CASEWORKER, first, n,
+	                                TEST_KDF), VAULT_OK);
+	vault_close(v);
+	cache_path(f, "newcw", path, sizeof(path));
+	v = NULL;
+	assert_int_equal(vault_open(f->dir, "newcw", first, n, NULL, &v), VAULT_OK);
+	assert_true(vault__facts_replayed(v) >= (uint64_t)log_length(f) - 2);
+	vault_close(v);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* one planted there is not read either */
+	cache_path(f, "cav_sup", sups, sizeof(sups));
+	th_copy_file(sups, path);
+	v = NULL;
+	assert_int_equal(vault_open(f->dir, "newcw", first, n, NULL, &v), VAULT_OK);
+	assert_true(vault__facts_replayed(v) >= (uint64_t)log_length(f) - 2);
+	vault_close(v);
+	/* hers from her own passphrase on */
+	th_first_passwd(f->dir, "newcw");
+	assert_true(replayed_by(f, "newcw") <= 1);
+}
+
+/* A node of the stored Merkle tree rewritten after the handle opened (an
+ * insider review): the checkpoint it would sign is of a tree nobody
+ * verified; refused, the tree named. */
+static void test_cache__checkpoint_of_a_rewritten_tree_is_refused(void **state)
+{
+	fx *f = *state;
+	vault_buf cp = VAULT_BUF_INIT;
+	vault *v = th_open(f->dir, "aud");
+
+	assert_int_equal(vault_audit_checkpoint(v, &cp), VAULT_OK);
+	vault_buf_free(&cp);
+	/* entry 32's row holds node (5, 0): the tree of the first 32 leaves */
+	assert_true(log_length(f) > 40);
+	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET tree = substr(tree, 1, 160)"
+	                                            " || randomblob(32) WHERE seq = 32"), 0);
+	assert_int_equal(vault_audit_checkpoint(v, &cp), VAULT_ERR_INTEGRITY);
+	assert_null(cp.data);
+	assert_non_null(strstr(vault_errmsg(v), "Merkle tree"));
+	vault_close(v);
+}
+
 /* The facts an open gets from her cache and the entries after it are the
  * facts the whole log gives, after a little of everything: grants by
  * consent and by name, a revocation, a withdrawal, break-glass, a
@@ -404,6 +514,14 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__planted_link_is_not_followed, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__planted_journal_link_is_not_written, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__another_handle_replaced_a_part, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__none_before_her_own_passphrase, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__checkpoint_of_a_rewritten_tree_is_refused,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__gives_what_the_log_gives, setup, teardown),
 	};
 
