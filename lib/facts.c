@@ -1710,13 +1710,13 @@ static vault_status table_rows(vault *v, const char *table, uint32_t *n)
 	int rc;
 
 	*n = 0;
-	st = sql ? vault__prepare(v, sql, &s) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	st = sql ? vault__stmt_text(v, sql, &s) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	sqlite3_free(sql);
 	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		(*n)++;
 	if (st == VAULT_OK && rc != SQLITE_DONE)
 		st = vault__sql_status(v, rc, table);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return st;
 }
 
@@ -1749,7 +1749,7 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 	sql = sqlite3_mprintf("PRAGMA index_list(%Q)", t->name);
 	if (sql == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	st = vault__prepare(v, sql, &list);
+	st = vault__stmt_text(v, sql, &list);
 	sqlite3_free(sql);
 	while (st == VAULT_OK && (rc = sqlite3_step(list)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(list, 1);
@@ -1762,7 +1762,8 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 			break;
 		}
 		sql = sqlite3_mprintf("PRAGMA index_info(%Q)", name);
-		st = sql ? vault__prepare(v, sql, &info) : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		st = sql ? vault__stmt_text(v, sql, &info)
+		         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		sqlite3_free(sql);
 		while (st == VAULT_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
 			const char *c = (const char *)sqlite3_column_text(info, 2);
@@ -1786,7 +1787,7 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 			ncol++;
 		}
-		sqlite3_finalize(info);
+		sqlite3_reset(info);
 		info = NULL;
 		if (st == VAULT_OK && rc != SQLITE_DONE && !skip)
 			st = vault__sql_status(v, rc, "index info");
@@ -1805,14 +1806,14 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 		                                       case_col ? "\" = ?1" : "")
 		                     : NULL;
 		if (st == VAULT_OK)
-			st = sql ? vault__prepare(v, sql, &ix)
+			st = sql ? vault__stmt_text(v, sql, &ix)
 			         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		sqlite3_free(sql);
 		sql = st == VAULT_OK ? sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE rowid = ?1", cols,
 		                                       t->name)
 		                     : NULL;
 		if (st == VAULT_OK)
-			st = sql ? vault__prepare(v, sql, &row)
+			st = sql ? vault__stmt_text(v, sql, &row)
 			         : vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 		sqlite3_free(sql);
 		sqlite3_free(cols);
@@ -1841,13 +1842,13 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "index %s of %s%s%s has %u entries"
 			                " for %u rows (rewritten around the library)", name, t->name,
 			                case_id ? " of case " : "", case_id ? case_id : "", n, rows);
-		sqlite3_finalize(ix);
-		sqlite3_finalize(row);
+		sqlite3_reset(ix);
+		sqlite3_reset(row);
 		ix = row = NULL;
 	}
 	if (st == VAULT_OK && rc != SQLITE_DONE)
 		st = vault__sql_status(v, rc, "index list");
-	sqlite3_finalize(list);
+	sqlite3_reset(list);
 	return st;
 }
 
@@ -1863,7 +1864,7 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 
 	if (sql == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	st = vault__prepare(v, sql, &s);
+	st = vault__stmt_text(v, sql, &s);
 	free(sql);
 	if (st != VAULT_OK)
 		return st;
@@ -1900,7 +1901,7 @@ static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
 	}
 	if (st == VAULT_OK && rc != SQLITE_DONE)
 		st = vault__sql_status(v, rc, t->name);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (st == VAULT_OK && n != want)
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "%s%s%s holds %u rows where the signed log"
 		                " holds %u (rows removed or added around the library)", t->name,

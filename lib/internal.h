@@ -110,6 +110,7 @@ enum stmt_id {
 
 /* Cached statements whose text a module builds at run time (facts.c). */
 #define VAULT_DYN_STMTS 16
+#define VAULT_TEXT_STMTS 48
 
 struct vault {
 	sqlite3 *db;
@@ -125,6 +126,8 @@ struct vault {
 	uint32_t cache_tick;
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *dyn[VAULT_DYN_STMTS]; /* texts other modules build (store.c) */
+	struct { char *sql; sqlite3_stmt *s; } byt[VAULT_TEXT_STMTS]; /* vault__stmt_text */
+	unsigned int byt_next;
 
 	int user_txn;        /* vault_begin() is in force */
 	int live_checked;    /* the user was found enabled in this transaction */
@@ -473,6 +476,12 @@ vault_status vault__prepare(vault *v, const char *sql, sqlite3_stmt **out);
  * and *out NULL. */
 vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
                              sqlite3_stmt **out);
+/* The cached statement of the text `sql` (the row and index checks of
+ * lib/facts.c, which build theirs from the schema), prepared the first
+ * time, reset and unbound; the oldest of VAULT_TEXT_STMTS is finalized to
+ * make room.  It lives as long as the connection, or until VAULT_TEXT_STMTS
+ * other texts were asked for: the caller resets it, never finalizes it. */
+vault_status vault__stmt_text(vault *v, const char *sql, sqlite3_stmt **out);
 vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,
                              size_t cap, size_t *len);
 vault_status vault__meta_put(vault *v, const char *k, const void *val,

@@ -331,6 +331,40 @@ vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
 	return VAULT_OK;
 }
 
+vault_status vault__stmt_text(vault *v, const char *sql, sqlite3_stmt **out)
+{
+	unsigned int i;
+	vault_status st;
+	char *copy;
+
+	*out = NULL;
+	if (txn_lost(v))
+		return vault__err(v, VAULT_ERR_IO, "the transaction was rolled back after an error");
+	for (i = 0; i < VAULT_TEXT_STMTS; i++)
+		if (v->byt[i].sql != NULL && strcmp(v->byt[i].sql, sql) == 0) {
+			sqlite3_reset(v->byt[i].s);
+			sqlite3_clear_bindings(v->byt[i].s);
+			*out = v->byt[i].s;
+			return VAULT_OK;
+		}
+	copy = vault__strdup(sql);
+	if (copy == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	i = v->byt_next++ % VAULT_TEXT_STMTS;
+	sqlite3_finalize(v->byt[i].s);
+	free(v->byt[i].sql);
+	v->byt[i].s = NULL;
+	v->byt[i].sql = NULL;
+	st = vault__prepare(v, sql, &v->byt[i].s);
+	if (st != VAULT_OK) {
+		free(copy);
+		return st;
+	}
+	v->byt[i].sql = copy;
+	*out = v->byt[i].s;
+	return VAULT_OK;
+}
+
 sqlite3_stmt *vault__stmt(vault *v, enum stmt_id id)
 {
 	sqlite3_stmt *s = v->st[id];
@@ -818,6 +852,12 @@ void vault__store_close(vault *v)
 	for (i = 0; i < VAULT_DYN_STMTS; i++) {
 		sqlite3_finalize(v->dyn[i]);
 		v->dyn[i] = NULL;
+	}
+	for (i = 0; i < VAULT_TEXT_STMTS; i++) {
+		sqlite3_finalize(v->byt[i].s);
+		free(v->byt[i].sql);
+		v->byt[i].s = NULL;
+		v->byt[i].sql = NULL;
 	}
 	if (v->db != NULL) {
 		if (!sqlite3_get_autocommit(v->db))
