@@ -10,7 +10,11 @@
  * by lib/facts.c (a part's digest is in the head part, and the head names
  * the log entry it was made at, which the log must still hold); a missing
  * or unreadable part only makes the next open read the whole log again.
- * Nobody else can read a part, or write one she accepts.
+ * Nobody else can read a part, or write one she accepts, once her keys are
+ * her own: until she changes the first passphrase someone else chose for
+ * her, that someone knows them, and no cache is read or written (facts.c).
+ * Its journal and temporary tables stay in memory: SQLite 3.15 would make
+ * them as files beside it by name, following a link planted there.
  */
 #include <fcntl.h>
 #include <stdio.h>
