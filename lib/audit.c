@@ -441,6 +441,10 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			goto cleanup;
 		}
+		/* as this handle verified it, not as rewritten since */
+		st = vault__facts_entry_shown(v, &r);
+		if (st != VAULT_OK)
+			goto cleanup;
 		vault_outcome_parse(r.outcome, &oc);
 		hexs(r.prev, 32, 1, prev);
 		hexs(r.hash, 32, 1, hash);
@@ -1026,25 +1030,57 @@ static vault_status fresh_cp(vault *v, uint64_t size, const unsigned char root[T
 	return st == VAULT_OK ? st : vault__err(v, st, "cannot make the checkpoint");
 }
 
-static vault_status read_entry(vault *v, uint64_t seq, char **line)
+/* Entry seq, read now, to fn: VAULT_ERR_CORRUPT (no message) if it is
+ * gone or malformed. */
+static vault_status entry_at(vault *v, uint64_t seq,
+                             vault_status (*fn)(vault *, const audit_rec *, void *), void *ctx)
 {
 	sqlite3_stmt *s = NULL;
 	audit_rec r;
 	vault_status st;
 	int rc;
 
-	st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit WHERE seq = ?1", &s);
+	st = vault__stmt_text(v, "SELECT " AUDIT_COLS " FROM audit WHERE seq = ?1", &s);
 	if (st != VAULT_OK)
 		return st;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && row_to_rec(s, &r) == 0)
-		st = vault_audit_rec_to_json(&r, line);
+		st = fn(v, &r, ctx);
 	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		st = VAULT_ERR_CORRUPT;
 	else
 		st = vault__sql_status(v, rc, "audit");
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
+	return st;
+}
+
+static vault_status shown_fn(vault *v, const audit_rec *r, void *ctx)
+{
+	(void)ctx;
+	return vault__facts_entry_shown(v, r);
+}
+
+vault_status vault__audit_entry_check(vault *v, uint64_t seq)
+{
+	vault_status st = entry_at(v, seq, shown_fn, NULL);
+
+	if (st == VAULT_ERR_CORRUPT)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is malformed or gone",
+		                (unsigned long long)seq);
+	return st;
+}
+
+static vault_status json_fn(vault *v, const audit_rec *r, void *ctx)
+{
+	(void)v;
+	return vault_audit_rec_to_json(r, ctx);
+}
+
+static vault_status read_entry(vault *v, uint64_t seq, char **line)
+{
+	vault_status st = entry_at(v, seq, json_fn, line);
+
 	if (st == VAULT_ERR_CORRUPT || st == VAULT_ERR_INVALID)
 		st = vault__err(v, VAULT_ERR_CORRUPT, "audit entry %llu is malformed",
 		                (unsigned long long)seq);

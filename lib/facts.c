@@ -195,6 +195,11 @@ struct facts {
 	sqlite3 *cache;
 	uint64_t snap_n, replayed;
 	int cache_bad;
+	/* the hashes (first 16 bytes) of the entries this handle verified,
+	 * vh[seq - 1] for vh_from <= seq <= vh_hi, to check an entry shown
+	 * against (vault__facts_entry_shown) */
+	unsigned char (*vh)[16];
+	uint64_t vh_cap, vh_from, vh_hi;
 	int from_cache;     /* the last rebuild started from the cache, at entry */
 	uint64_t load_n;    /* load_n, whose tree root was load_root */
 	unsigned char load_root[TLOG_HASH];
@@ -1567,6 +1572,31 @@ static vault_status apply_one(vault *v, facts *F, const audit_rec *r)
 	return st;
 }
 
+/* Entry seq (verified) hashes to h.  -1: no memory. */
+static int vh_put(facts *F, uint64_t seq, const unsigned char *h)
+{
+	if (seq == 0)
+		return 0;
+	if (seq > F->vh_cap) {
+		uint64_t nc = F->vh_cap ? F->vh_cap : 1024;
+		unsigned char(*n)[16];
+
+		while (nc < seq)
+			nc *= 2;
+		n = realloc(F->vh, (size_t)nc * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		F->vh = n;
+		F->vh_cap = nc;
+	}
+	memcpy(F->vh[seq - 1], h, 16);
+	if (F->vh_hi == 0 || seq < F->vh_from)
+		F->vh_from = F->vh_hi == 0 ? seq : F->vh_from;
+	if (seq > F->vh_hi)
+		F->vh_hi = seq;
+	return 0;
+}
+
 static vault_status replay_one(vault *v, const audit_rec *r, void *ctx)
 {
 	replay *rp = ctx;
@@ -1583,6 +1613,8 @@ static vault_status replay_one(vault *v, const audit_rec *r, void *ctx)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log does not verify: %s",
 		                  res.reason);
 	F->verified = r->seq;
+	if (vh_put(F, r->seq, r->hash) != 0)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	/* the key history of the user of this handle (vault.c): was she last
 	 * added by someone else, or has she rekeyed since? */
 	if (r->target != NULL && r->action != NULL && r->outcome != NULL &&
@@ -2894,6 +2926,8 @@ void vault__facts_rekeying(vault *v)
 typedef struct whole_run {
 	audit_verifier *av;
 	uint64_t upto;
+	unsigned char (*h)[16];
+	size_t n, cap;
 } whole_run;
 
 static vault_status whole_push(vault *v, const audit_rec *r, void *ctx)
@@ -2911,6 +2945,17 @@ static vault_status whole_push(vault *v, const audit_rec *r, void *ctx)
 	if (st != VAULT_OK)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log does not verify: %s",
 		                  res.reason);
+	/* kept aside: they count once the whole prefix made the right tree */
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 1024;
+		unsigned char(*n)[16] = realloc(w->h, nc * sizeof(*n));
+
+		if (n == NULL)
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		w->h = n;
+		w->cap = nc;
+	}
+	memcpy(w->h[w->n++], r->hash, 16);
 	return VAULT_OK;
 }
 
@@ -2920,6 +2965,7 @@ vault_status vault__facts_log_whole(vault *v)
 	unsigned char mine[TLOG_HASH], again[TLOG_HASH];
 	whole_run w;
 	vault_status st;
+	size_t i;
 
 	/* read from the log alone, every entry was verified by this handle */
 	if (F == NULL || !F->from_cache || F->whole)
@@ -2945,9 +2991,39 @@ vault_status vault__facts_log_whole(vault *v)
 			                (unsigned long long)w.upto, v->user);
 	}
 	vault_audit_verifier_free(w.av);
-	if (st == VAULT_OK)
+	for (i = 0; st == VAULT_OK && i < w.n; i++)
+		if (vh_put(F, i + 1, w.h[i]) != 0)
+			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	free(w.h);
+	if (st == VAULT_OK) {
+		F->vh_from = 1;
 		F->whole = 1;
+	}
 	return st;
+}
+
+vault_status vault__facts_entry_shown(vault *v, const audit_rec *r)
+{
+	facts *F = v->facts;
+	unsigned char h[32];
+	vault_status st;
+
+	if (F == NULL || !F->started)
+		return vault__err(v, VAULT_ERR_STATE, "the facts are not loaded");
+	st = vault__facts_log_whole(v);
+	/* newer than what the handle verified (its own entries among them) */
+	if (st == VAULT_OK && r->seq > F->vh_hi && (st = catch_up(v, F)) != VAULT_OK)
+		F->dirty = 1;
+	if (st != VAULT_OK)
+		return st;
+	if (r->seq < F->vh_from || r->seq > F->vh_hi)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is not one this handle"
+		                  " verified", (unsigned long long)r->seq);
+	if (vault_audit_rec_hash(r, h) != VAULT_OK || sodium_memcmp(h, F->vh[r->seq - 1], 16) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"
+		                  " library after this handle verified it",
+		                  (unsigned long long)r->seq);
+	return VAULT_OK;
 }
 
 /* ---- the fingerprint of the set (tests: the cache gives what the log gives) */
@@ -3135,6 +3211,7 @@ static vault_status rebuild_once(vault *v, facts *F, int from_cache)
 	F->cache_bad = 0;
 	F->whole = 0;
 	F->from_cache = 0;
+	F->vh_from = F->vh_hi = 0;
 	if (st == VAULT_OK && from_cache) {
 		st = cache_load_head(v, F);
 		if (st == VAULT_ERR_NOT_FOUND)
@@ -3392,6 +3469,7 @@ void vault__facts_free(vault *v)
 	free(v->facts->notes);
 	facts_clear(v->facts);
 	vault__fcache_close(v->facts->cache);
+	free(v->facts->vh);
 	free(v->facts);
 	v->facts = NULL;
 }

@@ -101,6 +101,11 @@ vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned
  * open gets from the cache and the entries after it are those the whole
  * log gives). */
 vault_status vault__facts_fingerprint(struct vault *v, unsigned char out[32]);
+/* An audit entry about to be shown (the audit query, the reports) is one
+ * this handle verified, as it is now: its fields hash to the hash the
+ * handle's verification saw (entries newer than that are verified first).
+ * VAULT_ERR_INTEGRITY for an entry rewritten since. */
+vault_status vault__facts_entry_shown(struct vault *v, const struct audit_rec *r);
 /* How many entries the last rebuild read beyond the cache (all of them
  * when there was none fit to read). */
 uint64_t vault__facts_replayed(const struct vault *v);

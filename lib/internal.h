@@ -529,6 +529,9 @@ typedef struct audit_event {
 
 vault_status vault__audit_append(vault *v, const audit_event *e);
 struct audit_rec;
+/* Entry seq, read now, is one this handle verified, unchanged
+ * (vault__facts_entry_shown): for what a report shows. */
+vault_status vault__audit_entry_check(vault *v, uint64_t seq);
 vault_status vault__audit_each_after(vault *v, uint64_t after,
                                      vault_status (*fn)(vault *, const struct audit_rec *,
                                                         void *),

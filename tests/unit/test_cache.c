@@ -258,6 +258,47 @@ static void test_cache__entry_rewritten_below_it_is_refused_when_shown(void **st
 	assert_non_null(strstr(vault_last_errmsg(), "entry 5"));
 }
 
+/* An entry rewritten around the library while a handle that verified it
+ * stays open (an insider review: it was shown as rewritten): the audit
+ * query and the access report compare each entry they show with the hash
+ * the handle's verification saw. */
+static void test_cache__entry_rewritten_after_it_was_verified(void **state)
+{
+	fx *f = *state;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	vault_report_options ro = VAULT_REPORT_OPTIONS_INIT;
+	vault_buf b = VAULT_BUF_INIT;
+	char sql[300];
+	vault *v = th_open(f->dir, "cav_sup");
+	int n = 0;
+
+	assert_int_equal(vault_break_glass(v, f->case_id, "she called at night, the caseworker"
+	                                                  " is away", 600), VAULT_OK);
+	/* each reads it once: the handle verified everything up to here */
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_OK);
+	assert_true(n > 0);
+	assert_int_equal(vault_report_access(v, f->case_id, &ro, &b), VAULT_OK);
+	vault_buf_free(&b);
+	assert_int_equal(vault_report_review(v, "cav", &ro, &b), VAULT_OK);
+	vault_buf_free(&b);
+	/* the break-glass, now said to be for research: the review shows it */
+	assert_int_equal(th_db_exec(f->dir, "admin", "UPDATE audit SET purpose = 'research'"
+	                                            " WHERE action = 'break-glass'"), 0);
+	assert_int_equal(vault_report_review(v, "cav", &ro, &b), VAULT_ERR_INTEGRITY);
+	assert_null(b.data);
+	/* her own put in the case, given another purpose */
+	snprintf(sql, sizeof(sql), "UPDATE audit SET purpose = 'research' WHERE seq ="
+	         " (SELECT max(seq) FROM audit WHERE action = 'record.put' AND +case_id = '%s')",
+	         f->case_id);
+	assert_int_equal(th_db_exec(f->dir, "admin", sql), 0);
+	n = 0;
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_errmsg(v), "after this handle verified it"));
+	assert_int_equal(vault_report_access(v, f->case_id, &ro, &b), VAULT_ERR_INTEGRITY);
+	assert_null(b.data);
+	vault_close(v);
+}
+
 /* A passphrase change gives her new keys: the cache is sealed again under
  * them, whole, and the next open resumes from it. */
 static void test_cache__passphrase_change_reseals_it(void **state)
@@ -510,6 +551,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__entry_rewritten_below_it_is_refused_when_shown,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__entry_rewritten_after_it_was_verified, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__passphrase_change_reseals_it, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__planted_link_is_not_followed, setup,
