@@ -964,10 +964,14 @@ typedef int (*vault_progress_cb)(uint64_t done, uint64_t total, void *ctx);
 /**
  * Call cb for each matching entry in sequence order.  Auditors and admins
  * see the whole log; other users only their own entries.  The query is
- * itself recorded.  Every filter scans the log in order (tens of
- * milliseconds per 100,000 entries): none is answered through an index of
- * the audit table, whose pages any key-slot holder could rewrite to hide
- * an entry or show another case's.
+ * itself recorded.  The log is read in order from after_seq and every entry
+ * read is checked against what this handle verified (its fields' hash; for
+ * an entry shown, its stored hash and signature too): the filters apply to
+ * verified fields, so an entry rewritten around the library is
+ * VAULT_ERR_INTEGRITY, never shown as rewritten or left out unseen.  No
+ * filter is answered through an index of the audit table, whose pages any
+ * key-slot holder could rewrite.  Cost: a few hundred milliseconds per
+ * 100,000 entries after after_seq.
  */
 VAULT_API vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
                                            vault_audit_cb cb, void *ctx);

@@ -369,14 +369,28 @@ static void hexs(const unsigned char *b, size_t n, int present, char *out)
 		out[0] = '\0';
 }
 
+/* Does the (verified) entry r pass the query's filters?  only_actor: a
+ * caller who may see only her own entries. */
+static int query_match(const vault_audit_query *q, const audit_rec *r, const char *only_actor)
+{
+	const char *oc = q->outcome ? vault_outcome_name(q->outcome) : NULL;
+
+	return (q->case_id == NULL || strcmp(r->case_id, q->case_id) == 0) &&
+	       (q->actor == NULL || strcmp(r->actor, q->actor) == 0) &&
+	       (q->org == NULL || strcmp(r->org, q->org) == 0) &&
+	       (q->action == NULL || strcmp(r->action, q->action) == 0) &&
+	       (oc == NULL || strcmp(r->outcome, oc) == 0) && r->ts >= q->since &&
+	       (q->until == 0 || r->ts < q->until) && (!q->high_only || r->high) &&
+	       (only_actor == NULL || strcmp(r->actor, only_actor) == 0);
+}
+
 vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
                                  vault_audit_cb cb, void *ctx)
 {
 	vault_audit_query dq = VAULT_AUDIT_QUERY_INIT;
-	char sql[1024];
 	sqlite3_stmt *s = NULL;
 	vault_status st, decision;
-	int rc, ret = 0, i = 1;
+	int rc, ret = 0, match;
 	uint64_t count = 0;
 
 	if (v == NULL || cb == NULL)
@@ -394,42 +408,23 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 	st = audit_gate(v, "audit.query", &decision);
 	if (st != VAULT_OK)
 		return st;
-	/* Only the filters in use go into the SQL; the parameter numbers stay
-	 * fixed (unused ones are not in the statement, and binding them is a
-	 * no-op).  The case is "+case_id": the log is read in order, never
-	 * through the index on case, whose pages any key-slot holder could
-	 * rewrite to hide an access from the auditor or show another case's
-	 * (report.c does the same). */
-	snprintf(sql, sizeof(sql),
-	         "SELECT " AUDIT_COLS " FROM audit WHERE seq > ?1%s%s%s%s%s AND ts >= ?7%s%s%s"
-	         " ORDER BY seq LIMIT ?11",
-	         q->case_id ? " AND +case_id = ?2" : "", q->actor ? " AND actor = ?3" : "",
-	         q->org ? " AND org = ?4" : "", q->action ? " AND action = ?5" : "",
-	         q->outcome ? " AND outcome = ?6" : "", q->until ? " AND ts < ?8" : "",
-	         q->high_only ? " AND high = 1" : "",
-	         decision == VAULT_OK ? "" : " AND actor = ?10");
+	/* The log is read in order from after_seq, every entry verified as
+	 * this handle saw it, and the filters are applied here, to verified
+	 * fields: a filter in the SQL would judge the rows as they are now,
+	 * and an entry whose actor (or case, or time) was rewritten since
+	 * would be left out unseen (an insider review).  Never through an
+	 * index either, whose pages any key-slot holder could rewrite. */
 	st = read_begin(v);
 	if (st != VAULT_OK)
 		return st;
 	/* what it shows was verified in this handle, old entries too */
 	st = vault__facts_log_whole(v);
 	if (st == VAULT_OK)
-		st = vault__prepare(v, sql, &s);
+		st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit WHERE seq > ?1 ORDER BY seq",
+		                    &s);
 	if (st != VAULT_OK)
 		goto cleanup;
-	sqlite3_bind_int64(s, i++, (sqlite3_int64)q->after_seq);
-	q->case_id ? (void)vault__bind_text(s, i++, q->case_id) : (void)sqlite3_bind_null(s, i++);
-	q->actor ? (void)vault__bind_text(s, i++, q->actor) : (void)sqlite3_bind_null(s, i++);
-	q->org ? (void)vault__bind_text(s, i++, q->org) : (void)sqlite3_bind_null(s, i++);
-	q->action ? (void)vault__bind_text(s, i++, q->action) : (void)sqlite3_bind_null(s, i++);
-	q->outcome ? (void)vault__bind_text(s, i++, vault_outcome_name(q->outcome))
-	           : (void)sqlite3_bind_null(s, i++);
-	sqlite3_bind_int64(s, i++, q->since);
-	sqlite3_bind_int64(s, i++, q->until);
-	sqlite3_bind_int(s, i++, q->high_only != 0);
-	decision == VAULT_OK ? (void)sqlite3_bind_null(s, i++)
-	                     : (void)vault__bind_text(s, i++, v->user);
-	sqlite3_bind_int64(s, i++, q->limit ? (sqlite3_int64)q->limit : -1);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)q->after_seq);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char prev[65], hash[65], key[65], sig[129], nk[65], *opened = NULL;
 		vault_audit_entry e;
@@ -441,10 +436,14 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			goto cleanup;
 		}
-		/* as this handle verified it, not as rewritten since */
-		st = vault__facts_entry_shown(v, &r);
+		/* as this handle verified it, not as rewritten since; what is
+		 * shown with it (hash, signature) too */
+		match = query_match(q, &r, decision == VAULT_OK ? NULL : v->user);
+		st = vault__facts_entry_shown(v, &r, match);
 		if (st != VAULT_OK)
 			goto cleanup;
+		if (!match)
+			continue;
 		vault_outcome_parse(r.outcome, &oc);
 		hexs(r.prev, 32, 1, prev);
 		hexs(r.hash, 32, 1, hash);
@@ -484,7 +483,7 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 			free(opened);
 			opened = NULL;
 		}
-		if (ret != 0)
+		if (ret != 0 || (q->limit && count >= q->limit))
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
@@ -1058,7 +1057,7 @@ static vault_status entry_at(vault *v, uint64_t seq,
 static vault_status shown_fn(vault *v, const audit_rec *r, void *ctx)
 {
 	(void)ctx;
-	return vault__facts_entry_shown(v, r);
+	return vault__facts_entry_shown(v, r, 1);
 }
 
 vault_status vault__audit_entry_check(vault *v, uint64_t seq)

@@ -1767,12 +1767,13 @@ static vault_status table_rows(vault *v, const char *table, uint32_t *n)
  *     the whole table read without an index (rows is ignored).
  * Names are the library's own (the schema is checked to be exactly the
  * library's). */
-static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32_t rows)
+static vault_status check_indexes_as(vault *v, int tab, const char *case_id, uint32_t rows,
+                                     int all)
 {
 	const ftable *t = &tables[tab];
 	const char *case_col = case_id != NULL ? t->cols[t->case_col] : NULL;
-	int whole = case_id == NULL && t->case_col >= 0;
-	int counted = !whole;
+	int whole = case_id == NULL && t->case_col >= 0 && !all;
+	int counted = !whole && !all;
 	sqlite3_stmt *list = NULL, *info = NULL, *ix = NULL, *row = NULL;
 	vault_status st;
 	char *sql;
@@ -1884,6 +1885,14 @@ static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32
 	return st;
 }
 
+/* As described above; `all`: every index of the table, whole, against
+ * its rows read without one (a report that reads a case's table for every
+ * case of an organisation). */
+static vault_status check_indexes(vault *v, int tab, const char *case_id, uint32_t rows)
+{
+	return check_indexes_as(v, tab, case_id, rows, 0);
+}
+
 static vault_status check_rows(vault *v, facts *F, int tab, const char *where,
                                const char *a1, uint32_t want)
 {
@@ -1981,6 +1990,32 @@ static vault_status check_global(vault *v, facts *F)
 	for (tab = 0; tab < T__COUNT && st == VAULT_OK; tab++)
 		if (tables[tab].case_col >= 0)
 			st = check_indexes(v, tab, NULL, 0);
+	return st;
+}
+
+vault_status vault__facts_check_tables(vault *v, const char *const *names)
+{
+	facts *F = v->facts;
+	vault_status st = VAULT_OK;
+	size_t i, k;
+
+	if (F == NULL)
+		return VAULT_OK;
+	for (k = 0; names[k] != NULL && st == VAULT_OK; k++) {
+		int tab = table_index(names[k]);
+		uint32_t want = 0;
+
+		if (tab < 0)
+			return vault__err(v, VAULT_ERR_STATE, "no such table of facts");
+		if (tables[tab].case_col < 0)
+			want = F->gcount[tab];
+		for (i = 0; tables[tab].case_col >= 0 && i < F->ccap; i++)
+			if (F->c[i].id != NULL)
+				want += F->c[i].count[tab];
+		st = check_rows(v, F, tab, NULL, NULL, want);
+		if (st == VAULT_OK)
+			st = check_indexes_as(v, tab, NULL, 0, 1);
+	}
 	return st;
 }
 
@@ -3002,7 +3037,7 @@ vault_status vault__facts_log_whole(vault *v)
 	return st;
 }
 
-vault_status vault__facts_entry_shown(vault *v, const audit_rec *r)
+vault_status vault__facts_entry_shown(vault *v, const audit_rec *r, int shown)
 {
 	facts *F = v->facts;
 	unsigned char h[32];
@@ -3019,7 +3054,11 @@ vault_status vault__facts_entry_shown(vault *v, const audit_rec *r)
 	if (r->seq < F->vh_from || r->seq > F->vh_hi)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is not one this handle"
 		                  " verified", (unsigned long long)r->seq);
-	if (vault_audit_rec_hash(r, h) != VAULT_OK || sodium_memcmp(h, F->vh[r->seq - 1], 16) != 0)
+	/* its fields (prev and key among them), then what is shown beside
+	 * them and not hashed: the stored hash, the signature */
+	if (vault_audit_rec_hash(r, h) != VAULT_OK || sodium_memcmp(h, F->vh[r->seq - 1], 16) != 0 ||
+	    (shown && (sodium_memcmp(h, r->hash, 32) != 0 ||
+	               (r->has_sig && crypto_sign_verify_detached(r->sig, h, 32, r->key) != 0))))
 		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"
 		                  " library after this handle verified it",
 		                  (unsigned long long)r->seq);

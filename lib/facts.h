@@ -65,6 +65,11 @@ void vault__facts_reset(struct vault *v);
 /* The rows of a case (all authoritative tables but records, which are
  * checked one by one as they are read) are the ones the log vouches for. */
 vault_status vault__facts_check_case(struct vault *v, const char *case_id);
+/* Every row of each named table of facts (NULL-terminated list: "cases",
+ * "grants", "orgs", ...), for every case, is one the log vouches for, and
+ * every index of those tables agrees with them, read now: for a report
+ * that reads them across an organisation's cases, in its own transaction. */
+vault_status vault__facts_check_tables(struct vault *v, const char *const *names);
 /* One row, by rowid, is one the log vouches for.  For records, `latest`
  * set also checks that no newer version of it is a fact. */
 vault_status vault__facts_check_row(struct vault *v, const char *table,
@@ -101,11 +106,12 @@ vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned
  * open gets from the cache and the entries after it are those the whole
  * log gives). */
 vault_status vault__facts_fingerprint(struct vault *v, unsigned char out[32]);
-/* An audit entry about to be shown (the audit query, the reports) is one
+/* An audit entry read to be shown (the audit query, the reports) is one
  * this handle verified, as it is now: its fields hash to the hash the
- * handle's verification saw (entries newer than that are verified first).
- * VAULT_ERR_INTEGRITY for an entry rewritten since. */
-vault_status vault__facts_entry_shown(struct vault *v, const struct audit_rec *r);
+ * handle's verification saw (entries newer than that are verified first);
+ * `shown`: it is shown, so its stored hash and signature must be that
+ * hash's too.  VAULT_ERR_INTEGRITY for an entry rewritten since. */
+vault_status vault__facts_entry_shown(struct vault *v, const struct audit_rec *r, int shown);
 /* How many entries the last rebuild read beyond the cache (all of them
  * when there was none fit to read). */
 uint64_t vault__facts_replayed(const struct vault *v);

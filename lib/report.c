@@ -1067,8 +1067,14 @@ vault_status vault_report_access(vault *v, const char *case_id,
 	if ((st = vault__exec(v, "BEGIN")) != VAULT_OK)
 		return st;
 	in_read = 1;
-	/* what it shows was verified in this handle, old entries too */
+	/* what it shows was verified in this handle, old entries too, and
+	 * the tables it joins are the facts, read in this transaction */
 	st = vault__facts_log_whole(v);
+	if (st == VAULT_OK) {
+		static const char *const joined[] = {"orgs", "users", NULL};
+
+		st = vault__facts_check_tables(v, joined);
+	}
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a" ACCESS_JOINS
 	              " WHERE +a.case_id = ?1" PERIOD " ORDER BY a.seq",
@@ -1373,6 +1379,14 @@ vault_status vault_report_review(vault *v, const char *org,
 	if ((st = vault__exec(v, "BEGIN")) != VAULT_OK)
 		return st;
 	st = vault__facts_log_whole(v);
+	/* the tables it joins, for every case of the organisation (an insider
+	 * review hid refusals by rewriting a case's owner, and lapsing grants
+	 * by rewriting their expiry) */
+	if (st == VAULT_OK) {
+		static const char *const joined[] = {"cases", "grants", "orgs", "users", NULL};
+
+		st = vault__facts_check_tables(v, joined);
+	}
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a CROSS JOIN cases c ON c.id = a.case_id"
 	              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.org <> ?1" PERIOD

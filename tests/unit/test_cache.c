@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "facts.h"
@@ -299,6 +300,138 @@ static void test_cache__entry_rewritten_after_it_was_verified(void **state)
 	vault_close(v);
 }
 
+static json_t *review_of(const fx *f, const char *user, const char *org, vault_status *st)
+{
+	vault_report_options o = VAULT_REPORT_OPTIONS_INIT;
+	vault_buf b = VAULT_BUF_INIT;
+	json_t *d = NULL;
+	vault *v = th_open(f->dir, user);
+
+	o.format = VAULT_REPORT_JSON;
+	*st = vault_report_review(v, org, &o, &b);
+	if (*st == VAULT_OK)
+		d = json_loadb((const char *)b.data, b.len, 0, NULL);
+	vault_buf_free(&b);
+	vault_close(v);
+	return d;
+}
+
+static int count_in(json_t *d, const char *sec, const char *k, const char *val)
+{
+	size_t i;
+	json_t *e;
+	int n = 0;
+
+	json_array_foreach(json_object_get(d, sec), i, e) {
+		const char *s = json_string_value(json_object_get(e, k));
+
+		n += s != NULL && strcmp(s, val) == 0;
+	}
+	return n;
+}
+
+/* The review reads a case's owner and its grants for every case of the
+ * organisation (a second insider review: a perpetrator-programme
+ * caseworker gave the victim's case to his own organisation for a moment,
+ * and his refused reads left the review; a grant's expiry rewritten hid
+ * it from the grants about to lapse): those tables are checked whole. */
+static void test_cache__review_joins_only_facts(void **state)
+{
+	fx *f = *state;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_status st;
+	json_t *d;
+	char sql[300];
+	vault *v;
+
+	assert_int_equal(th_get(f->dir, "cuav_cw", f->case_id, "address", NULL), VAULT_ERR_DENIED);
+	d = review_of(f, "cav_sup", "cav", &st);
+	assert_int_equal(st, VAULT_OK);
+	assert_true(count_in(d, "refusals", "actor", "cuav_cw") >= 1);
+	json_decref(d);
+	snprintf(sql, sizeof(sql), "UPDATE cases SET owner_org = 'cuav' WHERE id = '%s'", f->case_id);
+	assert_int_equal(th_db_exec(f->dir, "cuav_cw", sql), 0);
+	d = review_of(f, "cav_sup", "cav", &st);
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	assert_null(d);
+	snprintf(sql, sizeof(sql), "UPDATE cases SET owner_org = 'cav' WHERE id = '%s'", f->case_id);
+	assert_int_equal(th_db_exec(f->dir, "cuav_cw", sql), 0);
+	/* a grant lapsing in five days, said to lapse in a year */
+	v = th_open(f->dir, "cav_sup");
+	so.expires = vault__now() + 5 * 86400;
+	assert_int_equal(vault_share(v, f->case_id, VAULT_PRINCIPAL_USER, "cav_cw",
+	                             VAULT_CLASS_GENERAL, &so), VAULT_OK);
+	vault_close(v);
+	d = review_of(f, "cav_sup", "cav", &st);
+	assert_int_equal(st, VAULT_OK);
+	json_decref(d);
+	assert_int_equal(th_db_exec(f->dir, "cav_cw", "UPDATE grants SET expires = expires +"
+	                                             " 365 * 86400 WHERE principal = 'cav_cw'"), 0);
+	d = review_of(f, "cav_sup", "cav", &st);
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	assert_null(d);
+}
+
+struct shown {
+	uint64_t seq;
+	int n;
+};
+
+static int count_seq(const vault_audit_entry *e, void *ctx)
+{
+	struct shown *s = ctx;
+
+	s->n += e->seq == s->seq;
+	return 0;
+}
+
+/* The hash and signature an entry is shown with are not in its hash: a
+ * handle compares them too (a second insider review showed zeros). */
+static void test_cache__shown_hash_and_signature_are_checked(void **state)
+{
+	fx *f = *state;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	struct shown sh = {0, 0};
+	char sql[200];
+	vault *v = th_open(f->dir, "aud");
+
+	sh.seq = (uint64_t)th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit WHERE sig IS NOT"
+	                                              " NULL AND seq < (SELECT max(seq) FROM audit)");
+	assert_int_equal(vault_audit_foreach(v, &q, count_seq, &sh), VAULT_OK);
+	assert_int_equal(sh.n, 1);
+	snprintf(sql, sizeof(sql), "UPDATE audit SET sig = zeroblob(64) WHERE seq = %llu",
+	         (unsigned long long)sh.seq);
+	assert_int_equal(th_db_exec(f->dir, "admin", sql), 0);
+	assert_int_equal(vault_audit_foreach(v, &q, count_seq, &sh), VAULT_ERR_INTEGRITY);
+	snprintf(sql, sizeof(sql), "UPDATE audit SET sig = NULL, hash = zeroblob(32) WHERE seq ="
+	         " %llu", (unsigned long long)sh.seq);
+	assert_int_equal(th_db_exec(f->dir, "admin", sql), 0);
+	assert_int_equal(vault_audit_foreach(v, &q, count_seq, &sh), VAULT_ERR_INTEGRITY);
+	vault_close(v);
+}
+
+/* A filter judged on rows as they are now would leave out an entry whose
+ * actor was rewritten since the handle verified it (a second insider
+ * review): the query reads every entry in order, verified, and filters
+ * the verified fields. */
+static void test_cache__query_filters_verified_fields(void **state)
+{
+	fx *f = *state;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	vault *v = th_open(f->dir, "aud");
+	int n = 0;
+
+	assert_int_equal(th_get(f->dir, "cuav_cw", f->case_id, "address", NULL), VAULT_ERR_DENIED);
+	q.actor = "cuav_cw";
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(th_db_exec(f->dir, "cuav_cw", "UPDATE audit SET actor = 'cuav_cw '"
+	                                               " WHERE actor = 'cuav_cw'"), 0);
+	n = 0;
+	assert_int_equal(vault_audit_foreach(v, &q, count_entries, &n), VAULT_ERR_INTEGRITY);
+	vault_close(v);
+}
+
 /* A passphrase change gives her new keys: the cache is sealed again under
  * them, whole, and the next open resumes from it. */
 static void test_cache__passphrase_change_reseals_it(void **state)
@@ -552,6 +685,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cache__entry_rewritten_below_it_is_refused_when_shown,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__entry_rewritten_after_it_was_verified, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__review_joins_only_facts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__shown_hash_and_signature_are_checked, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__query_filters_verified_fields, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__passphrase_change_reseals_it, setup,
 	                                    teardown),
