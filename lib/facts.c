@@ -3102,7 +3102,7 @@ static char *json_line(const char *tag, json_t *o)
 
 	json_decref(o);
 	if (t != NULL && (out = malloc(strlen(tag) + len + 2)) != NULL)
-		sprintf(out, "%s %s", tag, t);
+		snprintf(out, strlen(tag) + len + 2, "%s %s", tag, t);
 	free(t);
 	return out;
 }
