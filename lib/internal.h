@@ -478,9 +478,11 @@ vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
                              sqlite3_stmt **out);
 /* The cached statement of the text `sql` (the row and index checks of
  * lib/facts.c, which build theirs from the schema), prepared the first
- * time, reset and unbound; the oldest of VAULT_TEXT_STMTS is finalized to
- * make room.  It lives as long as the connection, or until VAULT_TEXT_STMTS
- * other texts were asked for: the caller resets it, never finalizes it. */
+ * time, reset and unbound; the oldest of VAULT_TEXT_STMTS not being
+ * stepped is finalized to make room.  It lives as long as the connection,
+ * or until VAULT_TEXT_STMTS other texts were asked for while it was not
+ * being stepped: the caller resets it, never finalizes it, and steps it
+ * before asking for that many others. */
 vault_status vault__stmt_text(vault *v, const char *sql, sqlite3_stmt **out);
 vault_status vault__meta_get(vault *v, const char *k, unsigned char *buf,
                              size_t cap, size_t *len);

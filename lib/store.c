@@ -333,7 +333,7 @@ vault_status vault__stmt_dyn(vault *v, int slot, char *(*text)(int slot),
 
 vault_status vault__stmt_text(vault *v, const char *sql, sqlite3_stmt **out)
 {
-	unsigned int i;
+	unsigned int i, tries;
 	vault_status st;
 	char *copy;
 
@@ -347,10 +347,18 @@ vault_status vault__stmt_text(vault *v, const char *sql, sqlite3_stmt **out)
 			*out = v->byt[i].s;
 			return VAULT_OK;
 		}
+	/* The oldest that is not being stepped (a caller may hold one while it
+	 * asks for others: check_indexes steps the index list meanwhile). */
+	for (tries = 0; tries < VAULT_TEXT_STMTS; tries++) {
+		i = v->byt_next++ % VAULT_TEXT_STMTS;
+		if (v->byt[i].s == NULL || !sqlite3_stmt_busy(v->byt[i].s))
+			break;
+	}
+	if (tries == VAULT_TEXT_STMTS)
+		return vault__err(v, VAULT_ERR_STATE, "every cached statement is in use");
 	copy = vault__strdup(sql);
 	if (copy == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	i = v->byt_next++ % VAULT_TEXT_STMTS;
 	sqlite3_finalize(v->byt[i].s);
 	free(v->byt[i].sql);
 	v->byt[i].s = NULL;

@@ -432,6 +432,35 @@ static void test_cache__query_filters_verified_fields(void **state)
 	vault_close(v);
 }
 
+/* The row and index checks keep their prepared statements in a ring of
+ * VAULT_TEXT_STMTS: one being stepped while more texts than that are asked
+ * for is never the one finalized to make room. */
+static void test_cache__statement_ring_keeps_one_in_use(void **state)
+{
+	fx *f = *state;
+	vault *v = th_open(f->dir, "cav_sup");
+	sqlite3_stmt *held = NULL, *other = NULL;
+	char sql[64];
+	int i, found = 0;
+
+	assert_int_equal(vault__stmt_text(v, "SELECT seq FROM audit ORDER BY seq", &held), VAULT_OK);
+	assert_int_equal(sqlite3_step(held), SQLITE_ROW);
+	for (i = 0; i < 2 * VAULT_TEXT_STMTS; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		assert_int_equal(vault__stmt_text(v, sql, &other), VAULT_OK);
+	}
+	/* (by its text: a statement finalized and another prepared may share
+	 * an address) */
+	for (i = 0; i < VAULT_TEXT_STMTS; i++)
+		found += v->byt[i].sql != NULL &&
+		         strcmp(v->byt[i].sql, "SELECT seq FROM audit ORDER BY seq") == 0 &&
+		         v->byt[i].s == held;
+	assert_int_equal(found, 1);
+	assert_int_equal(sqlite3_step(held), SQLITE_ROW);
+	sqlite3_reset(held);
+	vault_close(v);
+}
+
 /* A passphrase change gives her new keys: the cache is sealed again under
  * them, whole, and the next open resumes from it. */
 static void test_cache__passphrase_change_reseals_it(void **state)
@@ -690,6 +719,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cache__shown_hash_and_signature_are_checked, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__query_filters_verified_fields, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__statement_ring_keeps_one_in_use, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__passphrase_change_reseals_it, setup,
 	                                    teardown),
