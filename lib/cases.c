@@ -518,6 +518,9 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
                                   int deleted, uint32_t *out_version)
 {
 	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX], label[VAULT_LABEL_BYTES];
+	/* a record of a few KiB is sealed on the stack: a heap block of that
+	 * size makes malloc sweep its free lists, on every put */
+	unsigned char ct_small[4096 + VAULT_AEAD_TAG_BYTES];
 	unsigned char *key = NULL, *ct = NULL;
 	vault_buf pt = VAULT_BUF_INIT;
 	uint32_t epoch = 0, ver = 0;
@@ -540,7 +543,9 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 		key = v->sec->scratch;
 		/* Padded in guarded memory, so the copy is wiped when freed. */
 		if (vault__buf_alloc(&pt, vault__padme(len)) != VAULT_OK ||
-		    (ct = vault__malloc(pt.len + VAULT_AEAD_TAG_BYTES)) == NULL) {
+		    (ct = pt.len + VAULT_AEAD_TAG_BYTES <= sizeof(ct_small)
+		              ? ct_small
+		              : vault__malloc(pt.len + VAULT_AEAD_TAG_BYTES)) == NULL) {
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 			goto cleanup;
 		}
@@ -590,7 +595,8 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 cleanup:
 	vault__wipe(v->sec->scratch, sizeof(v->sec->scratch));
 	vault_buf_free(&pt);
-	free(ct);
+	if (ct != ct_small)
+		free(ct);
 	return st;
 }
 

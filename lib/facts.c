@@ -172,6 +172,12 @@ struct facts {
 	int64_t data_version;
 
 	json_t *taken;       /* the statements take() gave the entry being written */
+	/* the user's image vault__facts_signer_current() last compared with
+	 * the handle's signing key (held, so no other image takes its
+	 * address), and what it found */
+	json_t *signer_seen;
+	unsigned char signer_pk[32];
+	int signer_same;
 	uint64_t txn_head;   /* the log's length when our transaction began */
 	/* Our own entries of the open transaction: their statements become
 	 * facts when it commits (a rollback takes them away with it), and the
@@ -415,9 +421,17 @@ static json_t *hashed_value(const void *p, size_t n)
 	unsigned char h[32];
 	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
 
+	json_t *o = json_object();
+
 	crypto_generichash(h, 32, p, n, NULL, 0);
 	sodium_bin2base64(b64, sizeof(b64), h, 32, sodium_base64_VARIANT_ORIGINAL);
-	return json_pack("{ss}", "h", b64);
+	/* {"h": b64}, built directly: json_pack() parses its format on
+	 * every call, four times a put */
+	if (o != NULL && json_object_set_new_nocheck(o, "h", json_string_nocheck(b64)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 /* The image of the current row of statement s (columns in table order). */
@@ -1272,26 +1286,20 @@ static int statements_ok(json_t *o)
  * when an allocation failed.  jansson's json_dumps() can drop bytes without
  * failing when an allocation fails (its growing buffer); json_dumpb() into
  * a buffer of ours allocates nothing but its loop check, which fails the
- * dump (0).  Most statements fit the first buffer; a longer one is dumped
- * again into one of the size the first dump said. */
+ * dump (0).  Most statements fit the first buffer, on the stack (a heap
+ * block of that size would make malloc sweep its free lists on every
+ * put); a longer one is dumped again into one of the size the first dump
+ * said. */
 static char *dump_exact(const json_t *o, size_t *len)
 {
-	size_t cap = 4096, n;
-	char *text = malloc(cap);
+	char first[4096], *text;
+	size_t n = json_dumpb(o, first, sizeof(first), JSON_COMPACT);
 
-	if (text == NULL)
+	if (n == 0 || (text = malloc(n + 1)) == NULL)
 		return NULL;
-	n = json_dumpb(o, text, cap - 1, JSON_COMPACT);
-	if (n >= cap) {
-		char *big = realloc(text, n + 1);
-
-		if (big == NULL || json_dumpb(o, big, n, JSON_COMPACT) != n) {
-			free(big != NULL ? big : text);
-			return NULL;
-		}
-		text = big;
-	}
-	if (n == 0) {
+	if (n <= sizeof(first))
+		memcpy(text, first, n);
+	else if (json_dumpb(o, text, n, JSON_COMPACT) != n) {
 		free(text);
 		return NULL;
 	}
@@ -3502,6 +3510,7 @@ void vault__facts_free(vault *v)
 		sqlite3_update_hook(v->db, NULL, NULL);
 	notes_clear(v->facts);
 	json_decref(v->facts->taken);
+	json_decref(v->facts->signer_seen);
 	own_drop(v->facts, 0);
 	free(v->facts->own);
 	free(v->facts->mine);
@@ -3625,11 +3634,18 @@ int vault__facts_signer_current(vault *v)
 	u = kept(v->facts, T_USERS, v->user);
 	if (u == NULL)
 		return 1; /* not a user the facts hold: check_live and the replay say so */
+	/* images are never changed in place */
+	if (u == v->facts->signer_seen && memcmp(v->facts->signer_pk, v->sec->sign_pk, 32) == 0)
+		return v->facts->signer_same;
 	mine = hashed_value(v->sec->sign_pk, 32);
 	if (mine == NULL)
 		return 1; /* no memory to tell: the entry's verification will */
 	same = json_equal(mine, json_array_get(u, 4));
 	json_decref(mine);
+	json_decref(v->facts->signer_seen);
+	v->facts->signer_seen = json_incref(u);
+	memcpy(v->facts->signer_pk, v->sec->sign_pk, 32);
+	v->facts->signer_same = same;
 	return same;
 }
 

@@ -131,6 +131,7 @@ struct vault {
 
 	int user_txn;        /* vault_begin() is in force */
 	int live_checked;    /* the user was found enabled in this transaction */
+	int file_checked;    /* the database file was found in place in this transaction */
 	int dead;            /* the user was disabled: the handle refuses all */
 	dev_t db_dev;        /* the vault.db file the handle opened: the */
 	ino_t db_ino;        /* database key rotation replaces it (store.c) */

@@ -896,9 +896,15 @@ static vault_status txn_begin(vault *v, int light)
 	if (v->user_txn && sqlite3_get_autocommit(v->db))
 		return vault__err(v, VAULT_ERR_STATE, "the transaction was rolled back after an"
 		                  " error or a refusal; call vault_rollback()");
-	/* vault_begin() took the write lock: the file cannot change now. */
-	if (v->user_txn && vault__store_moved(v))
-		return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
+	/* vault_begin() took the write lock: once the file is found in place
+	 * under it, no rotation can switch it until the transaction ends (a
+	 * rotation takes the write lock before it exports), so the first
+	 * operation of the transaction looks, and the others need not. */
+	if (v->user_txn && !v->file_checked) {
+		if (vault__store_moved(v))
+			return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
+		v->file_checked = 1;
+	}
 	if (!v->user_txn) {
 		st = vault__exec(v, "BEGIN IMMEDIATE");
 		v->head_known = 0;

@@ -1134,6 +1134,7 @@ vault_status vault_begin(vault *v)
 		return st;
 	v->user_txn = 1;
 	v->live_checked = 0;
+	v->file_checked = 0;
 	v->head_known = 0;
 	v->unsigned_entries = 0;
 	vault__txn_cache_clear(v);

@@ -478,6 +478,19 @@ static int profile(const char *what)
 		bestc = minf(bestc, ((b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3) / N_BATCH);
 	}
 	printf("%s batched: best wall %.1f us/op, best cpu %.1f us/op\n", what, best, bestc);
+	if (put) { /* the floor, for the ratio */
+		raw r;
+		double rbest = 1e18;
+
+		raw_open(&r, "raw");
+		for (i = 0; i < 10; i++) {
+			snprintf(prefix, sizeof(prefix), "p%d-", i);
+			rbest = minf(rbest, raw_run(&r, 1, N_BATCH, 1, prefix));
+		}
+		raw_close(&r);
+		printf("raw put batched: best wall %.1f us/op; libvault/raw %.2fx\n", rbest,
+		       best / rbest);
+	}
 	vault_close(v);
 	rmtree(g_base);
 	return 0;

@@ -295,6 +295,17 @@ static void test_freetext__padme_and_unpad(void **state)
 		assert_int_equal(padded, p);
 		assert_int_equal(vault__unpad(buf, padded, &n), 0);
 		assert_int_equal(n, len);
+		/* byte for byte what sodium_pad makes with one block of p */
+		{
+			unsigned char ref[4096];
+			size_t rp = 0;
+
+			memset(ref, 0xA5, sizeof(ref));
+			assert_int_equal(sodium_pad(&rp, ref, len, p, sizeof(ref)), 0);
+			assert_int_equal(rp, p);
+			assert_memory_equal(buf + len, ref + len, p - len);
+			assert_int_equal(buf[p], 0xA5); /* nothing past p */
+		}
 	}
 	/* Padmé of 1000 + 1: E = 9, S = 4, the low 5 bits are zero. */
 	assert_int_equal(vault__padme(1000), 1024);

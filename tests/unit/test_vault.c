@@ -1751,6 +1751,33 @@ static void test_vault__two_handles_two_threads(void **state)
 	th_rmdir(dir);
 }
 
+/* A handle whose user changed her passphrase through another handle would
+ * sign with keys no verifier accepts: its next operation is refused, though
+ * the same check passed before (the handle remembers what it compared). */
+static void test_vault__stale_signer_refused(void **state)
+{
+	const char *np = "a long new passphrase for the centre";
+	char *dir = th_network();
+	char cid[VAULT_ID_BUFSIZE];
+	vault *a, *b;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cid);
+	a = th_open(dir, "cav_cw");
+	assert_int_equal(vault_record_put(a, cid, "r1", VAULT_CLASS_GENERAL, "one", 3, NULL),
+	                 VAULT_OK);
+	b = th_open(dir, "cav_cw");
+	assert_int_equal(vault_passwd(b, (const unsigned char *)np, strlen(np), TEST_KDF),
+	                 VAULT_OK);
+	vault_close(b);
+	assert_int_equal(vault_record_put(a, cid, "r2", VAULT_CLASS_GENERAL, "two", 3, NULL),
+	                 VAULT_ERR_STATE);
+	assert_non_null(strstr(vault_errmsg(a), "your keys changed"));
+	vault_close(a);
+	verify_log(dir);
+	th_rmdir(dir);
+}
+
 /* ---- first passphrases, passwd, the key-slot file (issues 9 and 10) ------- */
 
 /* Every kind of call a handle can make, with arguments that reach the
@@ -2553,6 +2580,7 @@ int main(void)
 		cmocka_unit_test(test_vault__begin_rollback_leaves_nothing),
 		cmocka_unit_test(test_vault__failed_op_inside_transaction_ends_it),
 		cmocka_unit_test(test_vault__two_handles_two_threads),
+		cmocka_unit_test(test_vault__stale_signer_refused),
 		cmocka_unit_test(test_vault__first_passphrase_caseworker_must_change),
 		cmocka_unit_test(test_vault__first_passphrase_supervisor_must_change),
 		cmocka_unit_test(test_vault__passwd_refuses_weak_passphrases),
