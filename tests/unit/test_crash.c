@@ -447,13 +447,22 @@ static void test_crash__rotation_other_handles_must_reopen(void **state)
 	char *dir = fresh_copy();
 	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
 	vault *other = th_open(dir, "cas_cw"), *gone = th_open(dir, "cav_cw");
-	vault *sup = th_open(dir, "cav_sup"), *v = NULL;
+	vault *sup = th_open(dir, "cav_sup"), *v = NULL, *txn = th_open(dir, "cas_sup");
 	vault_buf b = VAULT_BUF_INIT;
 	vault_verify_result res;
 
 	(void)state;
 	th_db_key(dir, "cav_cw", g_oldkey);
 	assert_int_equal(vault_user_disable(sup, "cav_cw"), VAULT_OK);
+	/* A transaction begun on the replaced file: its first operation
+	 * looks and is refused, and so is every one after it (the file is
+	 * looked for once a transaction, and only a file found in place is
+	 * remembered). */
+	assert_int_equal(vault_begin(txn), VAULT_OK);
+	assert_int_equal(vault_case_create(txn, VAULT_CASE_VICTIM, 0, cs2), VAULT_ERR_AUTH);
+	assert_int_equal(vault_case_create(txn, VAULT_CASE_VICTIM, 0, cs2), VAULT_ERR_AUTH);
+	assert_int_equal(vault_rollback(txn), VAULT_OK);
+	vault_close(txn);
 	assert_false(key_opens(dir, g_oldkey));
 	/* The disabling handle goes on, on the new file (in its WAL). */
 	assert_int_equal(vault_case_create(sup, VAULT_CASE_VICTIM, 0, cs), VAULT_OK);
