@@ -1125,8 +1125,9 @@ static vault_status records_changed(facts *F, const char *case_id, vault *v)
 static vault_status need_records(vault *v, facts *F, const char *case_id);
 static vault_status records_of(vault *v, facts *F, const char *case_id);
 
+/* known_key: image_key() of img when the caller has it, or NULL */
 static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *v,
-                             uint64_t seq, int64_t ts)
+                             uint64_t seq, int64_t ts, const char *known_key)
 {
 	const ftable *t = &tables[tab];
 	char key[KEY_BUF];
@@ -1134,7 +1135,10 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 	int fresh = 0;
 	vault_status st;
 
-	image_key(tab, img, 0, key);
+	if (known_key != NULL)
+		memcpy(key, known_key, KEY_BUF);
+	else
+		image_key(tab, img, 0, key);
 	e = fe_slot(F, key, &fresh);
 	if (e == NULL)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -1410,6 +1414,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		                      json_string_value(json_object_get(s, "t")) : "");
 		json_t *img = json_object_get(s, "r"), *key = json_object_get(s, "k");
 		int del = json_is_true(json_object_get(s, "d"));
+		char ikey[KEY_BUF];
 		fentry *old;
 		const char *why = NULL;
 
@@ -1424,7 +1429,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		if (tab == T_RECORDS &&
 		    (st = need_records(v, F, img_str(img ? img : key, 0))) != VAULT_OK)
 			break;
-		old = find_image_key(F, tab, img ? img : key, img == NULL);
+		image_key(tab, img ? img : key, img == NULL, ikey);
+		old = fe_find(F, ikey);
 		if (a.user == NULL && !(r->seq == 1 && tab == T_USERS))
 			why = "its signer is not a user the facts hold";
 		else if (a.user != NULL && img_int(a.user, 5) != 0)
@@ -1444,7 +1450,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			                i + 1, tables[tab].name, why);
 			break;
 		}
-		st = img ? put_fact(F, tab, img, 0, v, r->seq, r->ts) : del_fact(F, tab, key, v);
+		st = img ? put_fact(F, tab, img, 0, v, r->seq, r->ts, ikey) : del_fact(F, tab, key, v);
 		if (st == VAULT_OK && r->seq == 1 && tab == T_USERS) {
 			a.user = json_incref(kept(F, T_USERS, r->actor));
 			a.org = NULL;
@@ -1502,7 +1508,7 @@ static vault_status legacy_digest(vault *v, int apply, facts *F, unsigned char o
 				st = vault__err(v, VAULT_ERR_INTEGRITY, "legacy fact %llu is malformed",
 				                (unsigned long long)n);
 			else
-				st = put_fact(F, tab, img, 1, v, 0, 0);
+				st = put_fact(F, tab, img, 1, v, 0, 0, NULL);
 			json_decref(o);
 		}
 	}
