@@ -28,7 +28,8 @@
  *
  * `bench profile put|get` runs only libvault's puts (batched) or gets (one
  * per transaction), for perf or callgrind; after puts it prints the raw
- * floor and the design floor, with the ratios.  `bench disable N` times
+ * floor and the design floor, with the ratios.  `bench floors` prints the
+ * design floor with its stored parts left out one by one.   `bench disable N` times
  * vault_user_disable() on a vault of N records (it re-keys the database)
  * against a raw sqlcipher_export of the same file.
  *
@@ -202,10 +203,18 @@ static double lv_run(vault *v, int put, int n, int batched, const char *prefix)
 /* raw SQLCipher: the floor                                                  */
 /* ------------------------------------------------------------------------ */
 
+#define DESIGN 1
+#define DESIGN_NO_FACT 2   /* the statement text is made and hashed, not stored */
+#define DESIGN_NO_TREE 4   /* the tree hashes are computed, not stored */
+#define DESIGN_NO_INDEX 8  /* no audit index */
+#define DESIGN_NO_LABEL 16 /* the label is sealed, not stored */
+#define DESIGN_NO_PAD 32   /* the record is not padded */
+
 typedef struct raw {
 	int savepoint; /* diagnostic: wrap each operation in a savepoint */
 	/* diagnostic: the rows libvault writes, made the cheapest way (see
-	 * design_put) */
+	 * design_put); the DESIGN_NO_* bits leave parts of it out (`bench
+	 * floors`) */
 	int design;
 	tlog_frontier tree;
 	unsigned char signsk[64];
@@ -277,8 +286,9 @@ static void raw_open(raw *r, const char *sub, int design)
 		          " class TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL,"
 		          " purpose TEXT NOT NULL, newkey BLOB, high INTEGER NOT NULL,"
 		          " prev BLOB NOT NULL, hash BLOB NOT NULL, sig BLOB, key BLOB NOT NULL,"
-		          " tree BLOB, fact TEXT NOT NULL DEFAULT '');"
-		          "CREATE INDEX audit_case ON audit(case_id);");
+		          " tree BLOB, fact TEXT NOT NULL DEFAULT '');");
+		if (!(r->design & DESIGN_NO_INDEX))
+			rx(r->db, "CREATE INDEX audit_case ON audit(case_id);");
 		rprep(r, "INSERT INTO records(case_id, name, version, class, epoch, deleted,"
 		         " size, author, created, nonce, ct, label, padded)"
 		         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)", &r->ins_rec);
@@ -449,7 +459,9 @@ static void design_put(raw *r, const char *name)
 
 	crypto_generichash(tag, sizeof(tag), (const unsigned char *)name, strlen(name), r->key, 32);
 	memcpy(r->pt, g_rec, REC_SIZE);
-	vault__pad(r->pt, REC_SIZE, 2 * REC_SIZE, &padded);
+	padded = REC_SIZE;
+	if (!(r->design & DESIGN_NO_PAD))
+		vault__pad(r->pt, REC_SIZE, 2 * REC_SIZE, &padded);
 	randombytes_buf(nonce, sizeof(nonce));
 	crypto_aead_xchacha20poly1305_ietf_encrypt(r->ct, &clen, r->pt, padded, ad, adlen, NULL,
 	                                           nonce, r->key);
@@ -469,7 +481,10 @@ static void design_put(raw *r, const char *name)
 	sqlite3_bind_int64(s, 9, ts);
 	sqlite3_bind_blob(s, 10, nonce, sizeof(nonce), SQLITE_STATIC);
 	sqlite3_bind_blob(s, 11, r->ct, (int)clen, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 12, label, sizeof(label), SQLITE_STATIC);
+	if (r->design & DESIGN_NO_LABEL)
+		sqlite3_bind_null(s, 12);
+	else
+		sqlite3_bind_blob(s, 12, label, sizeof(label), SQLITE_STATIC);
 	sqlite3_bind_int(s, 13, 1);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		die("design insert: %s", sqlite3_errmsg(r->db));
@@ -523,8 +538,11 @@ static void design_put(raw *r, const char *name)
 		sqlite3_bind_blob(s, 13, r->prev, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 14, hash, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 15, r->signpk, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 16, stored, nstored * TLOG_HASH, SQLITE_STATIC);
-		sqlite3_bind_text(s, 17, fact, fl, SQLITE_STATIC);
+		if (r->design & DESIGN_NO_TREE)
+			sqlite3_bind_null(s, 16);
+		else
+			sqlite3_bind_blob(s, 16, stored, nstored * TLOG_HASH, SQLITE_STATIC);
+		sqlite3_bind_text(s, 17, fact, r->design & DESIGN_NO_FACT ? 0 : fl, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			die("design audit insert: %s", sqlite3_errmsg(r->db));
 		sqlite3_reset(s);
@@ -667,7 +685,7 @@ static int profile(const char *what)
 		raw_close(&r);
 		printf("raw put batched: best wall %.1f us/op; libvault/raw %.2fx\n", rbest,
 		       best / rbest);
-		raw_open(&r, "design", 1);
+		raw_open(&r, "design", DESIGN);
 		for (i = 0; i < 10; i++) {
 			snprintf(prefix, sizeof(prefix), "p%d-", i);
 			dbest = minf(dbest, raw_run(&r, 1, N_BATCH, 1, prefix));
@@ -677,6 +695,54 @@ static int profile(const char *what)
 		       " floor/raw %.2fx, libvault/floor %.2fx\n", dbest, dbest / rbest, best / dbest);
 	}
 	vault_close(v);
+	rmtree(g_base);
+	return 0;
+}
+
+/* `bench floors`: the design floor, then with its stored parts left out one
+ * by one (their computation stays), each against the raw floor in the same
+ * process: what the stored format costs, and what its computation alone
+ * costs. */
+static int floors(void)
+{
+	static const struct {
+		int bits;
+		const char *what;
+	} v[] = {
+	    {DESIGN, "design floor (libvault's rows for a put)"},
+	    {DESIGN | DESIGN_NO_FACT, "  without the statement text stored"},
+	    {DESIGN | DESIGN_NO_FACT | DESIGN_NO_TREE, "  and without the tree hashes stored"},
+	    {DESIGN | DESIGN_NO_FACT | DESIGN_NO_TREE | DESIGN_NO_INDEX, "  and without the audit index"},
+	    {DESIGN | DESIGN_NO_FACT | DESIGN_NO_TREE | DESIGN_NO_INDEX | DESIGN_NO_LABEL,
+	     "  and without the label stored"},
+	    {DESIGN | DESIGN_NO_FACT | DESIGN_NO_TREE | DESIGN_NO_INDEX | DESIGN_NO_LABEL |
+	         DESIGN_NO_PAD,
+	     "  and without padding"},
+	};
+	char prefix[32], sub[32];
+	size_t k;
+	int i;
+
+	printf("%-46s %10s %10s %8s\n", "batched put (2000/txn), best of 10", "us/op", "raw us/op",
+	       "ratio");
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		double a = 1e18, b = 1e18;
+		raw r, d;
+
+		snprintf(sub, sizeof(sub), "raw%zu", k);
+		raw_open(&r, sub, 0);
+		snprintf(sub, sizeof(sub), "floor%zu", k);
+		raw_open(&d, sub, v[k].bits);
+		for (i = 0; i < 10; i++) {
+			snprintf(prefix, sizeof(prefix), "f%d-", i);
+			a = minf(a, raw_run(&r, 1, N_BATCH, 1, prefix));
+			b = minf(b, raw_run(&d, 1, N_BATCH, 1, prefix));
+		}
+		raw_close(&r);
+		raw_close(&d);
+		printf("%-46s %10.1f %10.1f %7.2fx\n", v[k].what, b, a, b / a);
+		fflush(stdout);
+	}
 	rmtree(g_base);
 	return 0;
 }
@@ -1030,6 +1096,8 @@ int main(int argc, char **argv)
 	randombytes_buf(g_rec, sizeof(g_rec));
 	if (argc == 3 && strcmp(argv[1], "profile") == 0)
 		return profile(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "floors") == 0)
+		return floors();
 	if (argc == 3 && strcmp(argv[1], "firstcase") == 0)
 		return firstcase(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "scale") == 0)
@@ -1057,7 +1125,7 @@ int main(int argc, char **argv)
 	raw_open(&r, "raw", 0);
 	raw_open(&rsp, "raw-savepoint", 0);
 	rsp.savepoint = 1;
-	raw_open(&rdesign, "design-floor", 1);
+	raw_open(&rdesign, "design-floor", DESIGN);
 	raw_run(&rdesign, 1, 20, 1, "w");
 	/* warm up both: statements prepared, keys unsealed and cached */
 	lv_run(v, 1, 20, 1, "w");
