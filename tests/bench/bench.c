@@ -29,7 +29,7 @@
  * `bench profile put|get` runs only libvault's puts (batched) or gets (one
  * per transaction), for perf or callgrind; after puts it prints the raw
  * floor and the design floor, with the ratios.  `bench floors` prints the
- * design floor with its stored parts left out one by one.   `bench disable N` times
+ * design floor with its stored parts left out one by one.  `bench disable N` times
  * vault_user_disable() on a vault of N records (it re-keys the database)
  * against a raw sqlcipher_export of the same file.
  *
