@@ -374,6 +374,7 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 	vault__txn_end(v, 1);
 	if (st != VAULT_OK)
 		return st;
+	VAULT_CRASH_POINT("consent.withdraw.found"); /* tests: rows change here */
 	st = vault__gate_open(v, &g, "consent.withdraw", POLICY_CONSENT, case_id, consent_id,
 	                      0, consent_fill, &f);
 	/* Again inside the gate's transaction, whose case rows are checked

@@ -1696,6 +1696,121 @@ static void test_attack__16_consent_index_swaps_withdrawal(void **state)
 	th_rmdir(dir);
 }
 
+/* 16b: two rows with one consent id.  The primary key's index is what
+ * keeps ids unique; pointed for a moment at an empty index of her own, it
+ * lets a second row with C1's id in, and pointed back, it holds one entry
+ * for the two.  The victim's handle was open before: her withdrawal finds
+ * C1 by reading the table, meets two rows, and refuses. */
+static void test_attack__16b_two_consent_rows_one_id(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	long long r1, root, scratch, ver;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
+
+	r1 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE +id = '%s'", c1);
+	sql_must(dir, "cas_cw", "CREATE TABLE scratch(id TEXT PRIMARY KEY)");
+	root = sql_int(dir, "cas_cw", "SELECT rootpage FROM sqlite_master WHERE"
+	               " name = 'sqlite_autoindex_consents_1'");
+	scratch = sql_int(dir, "cas_cw", "SELECT rootpage FROM sqlite_master WHERE"
+	                  " name = 'sqlite_autoindex_scratch_1'");
+	ver = sql_int(dir, "cas_cw", "PRAGMA schema_version");
+	SQLF(dir, "cas_cw", "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = %lld WHERE name = 'sqlite_autoindex_consents_1';"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;", scratch, ver + 1);
+	SQLF(dir, "cas_cw", "INSERT INTO consents SELECT * FROM consents NOT INDEXED"
+	     " WHERE rowid = %lld", r1);
+	SQLF(dir, "cas_cw", "PRAGMA writable_schema = ON;"
+	     "UPDATE sqlite_master SET rootpage = %lld WHERE name = 'sqlite_autoindex_consents_1';"
+	     "DELETE FROM sqlite_master WHERE name IN ('scratch', 'sqlite_autoindex_scratch_1');"
+	     "PRAGMA writable_schema = OFF; PRAGMA schema_version = %lld;", root, ver + 2);
+	/* control: two rows have C1's id, and the index still answers one */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM consents NOT INDEXED"
+	                          " WHERE +id = '%s'", c1), 2);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM consents WHERE id = '%s'",
+	                          c1), 1);
+
+	st = vault_consent_withdraw(v, c1);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (16b): a withdrawal went through with two rows under"
+		         " one consent id");
+	if (st != VAULT_ERR_INTEGRITY || strstr(vault_errmsg(v), "two consents") == NULL)
+		fail_msg("16b: %s (%s), expected the two rows named", vault_strerror(st),
+		         vault_errmsg(v));
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* 16c: the rows of C1 and C2 change places between the withdrawal's look-up
+ * of C1 and its transaction (the library finds C1 by reading the table,
+ * then changes it by rowid).  Both rows are still facts, only where they
+ * are changed; withdrawing "C1" at C1's old rowid would withdraw the
+ * health authority's consent.  The row is read again inside the
+ * transaction and must still be C1. */
+static const char *g16c_dir;
+static long long g16c_r1, g16c_r2;
+
+static void swap_rows_hook(const char *step)
+{
+	if (strcmp(step, "consent.withdraw.found") != 0)
+		return;
+	SQLF(g16c_dir, "cas_cw", "UPDATE consents SET rowid = -1 WHERE rowid = %lld;"
+	     "UPDATE consents SET rowid = %lld WHERE rowid = %lld;"
+	     "UPDATE consents SET rowid = %lld WHERE rowid = -1;",
+	     g16c_r1, g16c_r1, g16c_r2, g16c_r2);
+}
+
+static void test_attack__16c_consent_rows_swapped_during_withdrawal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
+	co.org = "asl";
+	co.purpose = "health care";
+	status_is(v, vault_consent_add(v, cs, &co, c2), VAULT_OK, "consent to asl");
+	g16c_dir = dir;
+	g16c_r1 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE"
+	                   " +id = '%s'", c1);
+	g16c_r2 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE"
+	                   " +id = '%s'", c2);
+
+	vault__crash_hook = swap_rows_hook;
+	st = vault_consent_withdraw(v, c1);
+	vault__crash_hook = NULL;
+	/* control: the hook ran, C2 is at C1's old rowid */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE"
+	                          " +id = '%s'", c2), g16c_r1);
+	if (sql_intf(dir, "cas_cw", "SELECT withdrawn FROM consents NOT INDEXED WHERE"
+	             " +id = '%s'", c2) != 0)
+		fail_msg("ATTACK SUCCEEDS (16c): withdrawing C1 withdrew the health authority's"
+		         " consent");
+	if (st != VAULT_ERR_INTEGRITY || strstr(vault_errmsg(v), "moved") == NULL)
+		fail_msg("16c: %s (%s), expected the moved row named", vault_strerror(st),
+		         vault_errmsg(v));
+	vault_close(v);
+	th_rmdir(dir);
+}
+
 /* ---- 17. the audit table's indexes, rewritten ------------------------------
  * The entries cannot be rewritten unseen (every open replays and verifies
  * them), but the pages of the indexes beside them are not entries.
@@ -2411,6 +2526,8 @@ int main(void)
 		cmocka_unit_test(test_attack__14_schema_changed_while_the_open_waits),
 		cmocka_unit_test(test_attack__15_allowed_default_redacts_new_versions),
 		cmocka_unit_test(test_attack__16_consent_index_swaps_withdrawal),
+		cmocka_unit_test(test_attack__16b_two_consent_rows_one_id),
+		cmocka_unit_test(test_attack__16c_consent_rows_swapped_during_withdrawal),
 		cmocka_unit_test(test_attack__17_audit_case_index_hides_a_read),
 		cmocka_unit_test(test_attack__18_holder_index_hides_seals_from_reseal),
 		cmocka_unit_test(test_attack__19_control_lapsed_holder_rotated),
