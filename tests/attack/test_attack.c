@@ -1622,6 +1622,22 @@ static void test_attack__15_allowed_default_redacts_new_versions(void **state)
 	th_rmdir(dir);
 }
 
+/* Two consents of case cs, by its caseworker: C1 to the reception centre
+ * (housing), C2 to the health authority (health care). */
+static void two_consents(vault *v, const char *cs, char c1[VAULT_ID_BUFSIZE],
+                         char c2[VAULT_ID_BUFSIZE])
+{
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
+	co.org = "asl";
+	co.purpose = "health care";
+	status_is(v, vault_consent_add(v, cs, &co, c2), VAULT_OK, "consent to asl");
+}
+
 /* ---- 16. the consents' index on id, rewritten ------------------------------
  * She gave two consents on her case: C1 to the reception centre, C2 to the
  * health authority, and the centre shared her file with the reception
@@ -1635,7 +1651,6 @@ static void test_attack__16_consent_index_swaps_withdrawal(void **state)
 {
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE], why[512];
-	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
 	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
 	long long r1, r2;
 	vault *v;
@@ -1644,13 +1659,7 @@ static void test_attack__16_consent_index_swaps_withdrawal(void **state)
 	(void)state;
 	victim_case(dir, cs);
 	v = th_open(dir, "cav_cw");
-	co.org = "cas";
-	co.classes = VAULT_CLASS_GENERAL;
-	co.purpose = "housing";
-	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
-	co.org = "asl";
-	co.purpose = "health care";
-	status_is(v, vault_consent_add(v, cs, &co, c2), VAULT_OK, "consent to asl");
+	two_consents(v, cs, c1, c2);
 	so.consent_id = c1;
 	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
 	          VAULT_OK, "share with cas");
@@ -1774,20 +1783,13 @@ static void test_attack__16c_consent_rows_swapped_during_withdrawal(void **state
 {
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE];
-	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
 	vault *v;
 	vault_status st;
 
 	(void)state;
 	victim_case(dir, cs);
 	v = th_open(dir, "cav_cw");
-	co.org = "cas";
-	co.classes = VAULT_CLASS_GENERAL;
-	co.purpose = "housing";
-	status_is(v, vault_consent_add(v, cs, &co, c1), VAULT_OK, "consent to cas");
-	co.org = "asl";
-	co.purpose = "health care";
-	status_is(v, vault_consent_add(v, cs, &co, c2), VAULT_OK, "consent to asl");
+	two_consents(v, cs, c1, c2);
 	g16c_dir = dir;
 	g16c_r1 = sql_intf(dir, "cas_cw", "SELECT rowid FROM consents NOT INDEXED WHERE"
 	                   " +id = '%s'", c1);
