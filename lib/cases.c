@@ -424,8 +424,8 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	if (rc != SQLITE_ROW)
 		return vault__sql_status(v, rc, "record");
 	s = NULL;
-	st = vault__prepare(v, "SELECT version, epoch, deleted, size, nonce, ct FROM records"
-	                       " WHERE case_id = ?1 AND name = ?2 AND class = ?3", &s);
+	st = vault__prepare(v, "SELECT version, epoch, deleted, size, nonce, ct, rowid"
+	                       " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
 		vault__bind_text(s, 2, name);
@@ -434,6 +434,18 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	/* Only rows the log vouches for are converted: the conversion states
+	 * each row in this write's entry, under the writer's signature, so a
+	 * row planted in the form of 1.x (its author or size chosen by whoever
+	 * wrote it) would become a fact, or an entry no replay accepts.  Sizes
+	 * are checked too, before anything is computed from them. */
+	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
+		sqlite3_int64 size = RB_INT64(&rb, i, 3);
+
+		st = vault__facts_check_row(v, "records", RB_INT64(&rb, i, 6), 0);
+		if (st == VAULT_OK && (size < 0 || size > VAULT_RECORD_MAX))
+			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+	}
 	if (st == VAULT_OK && rb.nrow > 0)
 		st = vault__txn_savepoint(v); /* many rows: the light put takes one */
 	if (st == VAULT_OK && rb.nrow > 0)

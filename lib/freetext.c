@@ -50,6 +50,10 @@ size_t vault__padme(size_t len)
 {
 	size_t l = len + 1, e = 0, s = 0, mask;
 
+	/* No buffer holds a length this large: SIZE_MAX, which every caller's
+	 * bound refuses (and the shifts below stay inside size_t). */
+	if (len > SIZE_MAX / 4)
+		return SIZE_MAX;
 	if (l <= PAD_MIN)
 		return PAD_MIN;
 	while ((l >> (e + 1)) != 0)

@@ -249,8 +249,9 @@ vault_status vault__buf_alloc(vault_buf *buf, size_t len);
 #define VAULT_LABEL_BYTES (VAULT_AEAD_NONCE_BYTES + 4 + VAULT_NAME_MAX + 1 + VAULT_AEAD_TAG_BYTES)
 #define VAULT_CONSENT_SEALED_BYTES (VAULT_AEAD_NONCE_BYTES + 8 + 2 * VAULT_TEXT_MAX + VAULT_AEAD_TAG_BYTES)
 /* The Padmé length of `len` bytes of content (ISO/IEC 7816-4 padding
- * included); vault__pad pads buf (cap bytes) in place; vault__unpad finds
- * the content's length, -1 if the padding is not exactly Padmé's. */
+ * included; SIZE_MAX for a length no buffer holds, above SIZE_MAX / 4);
+ * vault__pad pads buf (cap bytes) in place; vault__unpad finds the
+ * content's length, -1 if the padding is not exactly Padmé's. */
 size_t vault__padme(size_t len);
 int vault__pad(unsigned char *buf, size_t len, size_t cap, size_t *padded);
 int vault__unpad(const unsigned char *buf, size_t padded, size_t *len);

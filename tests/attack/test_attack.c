@@ -735,6 +735,40 @@ static void test_attack__8b_author_forgery(void **state)
 	th_rmdir(dir);
 }
 
+/* 8c: a record row planted in the form of 1.x (a plain name, no label), as
+ * if written by the supervisor, with no content.  A write to a 1.x record
+ * converts its rows (cases.c convert_legacy) and states them in its entry:
+ * converted, the planted row would become a signed fact, a version of the
+ * supervisor's, under the caseworker's signature.  Its size is -2: Padme of
+ * that (as a size_t) did not return. */
+static void test_attack__8c_planted_legacy_row_converted(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault *v;
+	vault_status st;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	for (i = 0; i < 2; i++) {
+		SQLF(dir, "cav_cw", "DELETE FROM records WHERE case_id = '%s' AND name = 'note';"
+		     "INSERT INTO records(case_id, class, name, version, epoch, deleted, size,"
+		     " author, created) VALUES('%s', 1, 'note', 1, 1, 0, %d, 'cav_sup', 0)",
+		     cs, cs, i == 0 ? 5 : -2);
+		v = victim_open(dir, "cav_cw", &st);
+		if (v != NULL) {
+			st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "mine", 4, NULL);
+			refused(v, st, "a write over a planted 1.x record row");
+			vault_close(v);
+		}
+		/* nothing of the planted row became a statement */
+		assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM audit WHERE"
+		                          " fact LIKE '%%cav_sup%%' AND actor = 'cav_cw'"), 0);
+	}
+	th_rmdir(dir);
+}
+
 /* ---- 9. metadata ---------------------------------------------------------------- */
 
 #define HER_NAME "Maria Bianchi"
@@ -2511,6 +2545,7 @@ int main(void)
 		cmocka_unit_test(test_attack__7_consent_forgery),
 		cmocka_unit_test(test_attack__8a_record_rollback),
 		cmocka_unit_test(test_attack__8b_author_forgery),
+		cmocka_unit_test(test_attack__8c_planted_legacy_row_converted),
 		cmocka_unit_test(test_attack__9a_free_text_in_clear),
 		cmocka_unit_test(test_attack__9b_exact_sizes),
 		cmocka_unit_test(test_attack__9c_holders_in_clear),

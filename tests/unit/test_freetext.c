@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -307,6 +308,16 @@ static void test_freetext__padme_and_unpad(void **state)
 			assert_int_equal(buf[p], 0xA5); /* nothing past p */
 		}
 	}
+	/* Lengths no buffer holds: SIZE_MAX, at once (the loop once shifted a
+	 * size_t by 64, undefined, and on x86 never ended), and refused. */
+	alarm(10);
+	assert_true(vault__padme(SIZE_MAX) == SIZE_MAX);
+	assert_true(vault__padme(SIZE_MAX - 1) == SIZE_MAX);
+	assert_true(vault__padme((size_t)1 << 63) == SIZE_MAX);
+	assert_true(vault__padme(SIZE_MAX / 4) >= SIZE_MAX / 4 + 1);
+	assert_true(vault__padme(SIZE_MAX / 4 + 1) == SIZE_MAX);
+	assert_int_equal(vault__pad(buf, SIZE_MAX - 1, sizeof(buf), &padded), -1);
+	alarm(0);
 	/* Padmé of 1000 + 1: E = 9, S = 4, the low 5 bits are zero. */
 	assert_int_equal(vault__padme(1000), 1024);
 	assert_int_equal(vault__padme(1100) % 32, 0);
