@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "facts.h"
 
 static vault_status put_org_pubkey(vault *v, const char *org, uint32_t epoch,
                                    int which, const unsigned char pk[32])
@@ -507,6 +508,15 @@ vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1)
 	unsigned int c;
 	size_t r;
 
+	/* The query reads cases and grants across every case: each row must be
+	 * one the log vouches for, or a case or grant planted anywhere would
+	 * have its keys rotated in this entry, under the caller's signature
+	 * (an entry no replay accepts; no open would verify after it). */
+	static const char *const tables_read[] = {"cases", "grants", NULL};
+
+	st = vault__facts_check_tables(v, tables_read);
+	if (st != VAULT_OK)
+		return st;
 	/* The ids first: rotating writes the tables the query reads. */
 	st = vault__prepare(v, sql, &s);
 	if (st != VAULT_OK)
@@ -686,6 +696,11 @@ vault_status vault_user_disable(vault *v, const char *name)
 	}
 	st = vault__gate_open(v, &g, "user.disable", POLICY_USER_DISABLE, NULL, name, 0,
 	                      disable_fill, &f);
+	/* The disable revokes her grants in every case at once: each grants
+	 * row it touches must be one the log vouches for, or a row planted in
+	 * any case would be stated in this entry (as revoked from the start:
+	 * an entry no replay accepts, and no open would verify after it).
+	 * vault__rotate_cases(), next, checks cases and grants whole. */
 	if (st == VAULT_OK)
 		st = exec1(v, "UPDATE users SET disabled = 1 WHERE name = ?1", name);
 	/* Cases the user held by name get new keys (the user, now disabled,

@@ -769,6 +769,61 @@ static void test_attack__8c_planted_legacy_row_converted(void **state)
 	th_rmdir(dir);
 }
 
+/* 8d: rows planted where a routine write updates every row that matches:
+ * a grant to a user (revoked when she is disabled), not stated anywhere.
+ * The write must not sign them, nor leave an entry no replay accepts. */
+static void planted_then_disable(int planted_case)
+{
+	const char *tag = planted_case ? "8e" : "8d";
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault *v;
+	vault_status st;
+
+	victim_case(dir, cs);
+	if (planted_case) /* a case "of" the reception centre, all its keys rotated */
+		sql_must(dir, "cas_cw", "INSERT INTO cases(id, kind, owner_org, created_by,"
+		         " restricted, created) VALUES('0123456789abcdef0123456789abcdef', 1,"
+		         " 'cas', 'cas_sup', 0, 0)");
+	else
+		SQLF(dir, "cas_cw", "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
+		     " consent_id, expires, granted_by, created, revoked, owner)"
+		     " VALUES('%s', 2, 'cas_cw', 1, 1, NULL, 0, 'cav_sup', 0, 0, 0)", cs);
+	v = victim_open(dir, "cas_sup", &st);
+	if (v != NULL) {
+		st = vault_user_disable(v, "cas_cw");
+		printf("   %s: the disable: %s (%s)\n", tag, vault_strerror(st), vault_errmsg(v));
+		vault_close(v);
+	}
+	/* whatever the disable answered, the log still verifies for everyone */
+	v = NULL;
+	{
+		size_t n;
+		const unsigned char *p = th_pass("cav_cw", &n);
+
+		st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+	}
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (%s): after the disable the vault does not open: %s (%s)",
+		         tag, vault_strerror(st), vault_last_errmsg());
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+static void test_attack__8d_planted_grant_revoked_by_a_disable(void **state)
+{
+	(void)state;
+	planted_then_disable(0);
+}
+
+/* 8e: the same with a case planted as the reception centre's: the disable
+ * of one of its caseworkers rotates every case the centre holds. */
+static void test_attack__8e_planted_case_rotated_by_a_disable(void **state)
+{
+	(void)state;
+	planted_then_disable(1);
+}
+
 /* ---- 9. metadata ---------------------------------------------------------------- */
 
 #define HER_NAME "Maria Bianchi"
@@ -2546,6 +2601,8 @@ int main(void)
 		cmocka_unit_test(test_attack__8a_record_rollback),
 		cmocka_unit_test(test_attack__8b_author_forgery),
 		cmocka_unit_test(test_attack__8c_planted_legacy_row_converted),
+		cmocka_unit_test(test_attack__8d_planted_grant_revoked_by_a_disable),
+		cmocka_unit_test(test_attack__8e_planted_case_rotated_by_a_disable),
 		cmocka_unit_test(test_attack__9a_free_text_in_clear),
 		cmocka_unit_test(test_attack__9b_exact_sizes),
 		cmocka_unit_test(test_attack__9c_holders_in_clear),
