@@ -774,14 +774,19 @@ static void test_attack__8c_planted_legacy_row_converted(void **state)
  * The write must not sign them, nor leave an entry no replay accepts. */
 static void planted_then_disable(int planted_case)
 {
-	const char *tag = planted_case ? "8e" : "8d";
+	const char *tag = planted_case == 2 ? "8f" : planted_case ? "8e" : "8d";
+	const char *sup = planted_case == 2 ? "cav_sup" : "cas_sup";
+	const char *who = planted_case == 2 ? "cav_cw" : "cas_cw";
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE];
 	vault *v;
 	vault_status st;
 
 	victim_case(dir, cs);
-	if (planted_case) /* a case "of" the reception centre, all its keys rotated */
+	if (planted_case == 2) /* her case's class epoch, changed */
+		SQLF(dir, "cas_cw", "UPDATE case_classes SET epoch = epoch + 5 WHERE"
+		     " case_id = '%s' AND class = 1", cs);
+	else if (planted_case) /* a case "of" the reception centre, all its keys rotated */
 		sql_must(dir, "cas_cw", "INSERT INTO cases(id, kind, owner_org, created_by,"
 		         " restricted, created) VALUES('0123456789abcdef0123456789abcdef', 1,"
 		         " 'cas', 'cas_sup', 0, 0)");
@@ -789,9 +794,9 @@ static void planted_then_disable(int planted_case)
 		SQLF(dir, "cas_cw", "INSERT INTO grants(case_id, pkind, principal, classes, perm,"
 		     " consent_id, expires, granted_by, created, revoked, owner)"
 		     " VALUES('%s', 2, 'cas_cw', 1, 1, NULL, 0, 'cav_sup', 0, 0, 0)", cs);
-	v = victim_open(dir, "cas_sup", &st);
+	v = victim_open(dir, sup, &st);
 	if (v != NULL) {
-		st = vault_user_disable(v, "cas_cw");
+		st = vault_user_disable(v, who);
 		printf("   %s: the disable: %s (%s)\n", tag, vault_strerror(st), vault_errmsg(v));
 		vault_close(v);
 	}
@@ -799,9 +804,10 @@ static void planted_then_disable(int planted_case)
 	v = NULL;
 	{
 		size_t n;
-		const unsigned char *p = th_pass("cav_cw", &n);
+		const char *other = planted_case == 2 ? "cas_cw" : "cav_cw";
+		const unsigned char *p = th_pass(other, &n);
 
-		st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+		st = vault_open(dir, other, p, n, NULL, &v);
 	}
 	if (st != VAULT_OK)
 		fail_msg("ATTACK SUCCEEDS (%s): after the disable the vault does not open: %s (%s)",
@@ -822,6 +828,14 @@ static void test_attack__8e_planted_case_rotated_by_a_disable(void **state)
 {
 	(void)state;
 	planted_then_disable(1);
+}
+
+/* 8f: a case's class epoch changed in `case_classes`: the disable of one of
+ * the centre's caseworkers rotates every class of the centre's cases. */
+static void test_attack__8f_changed_epoch_rotated_by_a_disable(void **state)
+{
+	(void)state;
+	planted_then_disable(2);
 }
 
 /* ---- 9. metadata ---------------------------------------------------------------- */
@@ -2603,6 +2617,7 @@ int main(void)
 		cmocka_unit_test(test_attack__8c_planted_legacy_row_converted),
 		cmocka_unit_test(test_attack__8d_planted_grant_revoked_by_a_disable),
 		cmocka_unit_test(test_attack__8e_planted_case_rotated_by_a_disable),
+		cmocka_unit_test(test_attack__8f_changed_epoch_rotated_by_a_disable),
 		cmocka_unit_test(test_attack__9a_free_text_in_clear),
 		cmocka_unit_test(test_attack__9b_exact_sizes),
 		cmocka_unit_test(test_attack__9c_holders_in_clear),
