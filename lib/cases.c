@@ -229,6 +229,8 @@ static vault_status next_version(vault *v, const char *case_id,
                                  unsigned int cls, uint32_t *ver)
 {
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_MAXVER);
+	sqlite3_int64 newest, rowid;
+	vault_status st;
 	int rc;
 
 	if (s == NULL)
@@ -237,11 +239,28 @@ static vault_status next_version(vault *v, const char *case_id,
 	sqlite3_bind_blob(s, 2, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, (int)cls);
 	rc = sqlite3_step(s);
-	*ver = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) + 1 : 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		*ver = 1;
+		return VAULT_OK;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return vault__sql_status(v, rc, "version");
+	}
+	newest = sqlite3_column_int64(s, 0);
+	rowid = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
-	if (*ver == 0)
+	/* The next version follows the newest the log holds: a row planted
+	 * with a higher number would have the writer sign a version after it
+	 * (one near 2^32 freezes the record for good). */
+	st = vault__facts_check_row(v, "records", rowid, 1);
+	if (st != VAULT_OK)
+		return st;
+	if (newest < 0 || newest >= (sqlite3_int64)UINT32_MAX)
 		return vault__err(v, VAULT_ERR_INVALID, "too many versions");
-	return rc == SQLITE_ROW ? VAULT_OK : vault__sql_status(v, rc, "version");
+	*ver = (uint32_t)newest + 1;
+	return VAULT_OK;
 }
 
 /* Holders and principals are numbered alike, so one column compares. */
@@ -1142,7 +1161,7 @@ static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, s
 }
 
 #define LIST_COLS "r.name, r.version, r.class, r.deleted, r.size, r.author, r.created," \
-                  " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label"
+                  " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label, r.rowid"
 
 static vault_status list_records(vault *v, const char *action, const char *case_id,
                                  const char *name, unsigned int cls, vault_record_cb cb,
@@ -1206,7 +1225,11 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	for (r = 0; st == VAULT_OK && r < rb.nrow; r++) {
 		const char *why = RB_TEXT(&rb, r, 9);
-		st = list_open(v, case_id, &rb, r, &items[r]);
+		/* Each row listed is one the log vouches for, as a read checks
+		 * it; a listing's rows must also be the newest versions. */
+		st = vault__facts_check_row(v, "records", RB_INT64(&rb, r, 12), name == NULL);
+		if (st == VAULT_OK)
+			st = list_open(v, case_id, &rb, r, &items[r]);
 		/* A redaction's reason, sealed for the reviewers: opened for one
 		 * of them, a placeholder for other readers. */
 		if (st == VAULT_OK && vault__reason_is_sealed(why))

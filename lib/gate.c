@@ -825,6 +825,7 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	size_t nh = 0, cap = 8, i;
 	sqlite3_stmt *s = NULL;
 	uint32_t epoch = 0;
+	sqlite3_int64 e64;
 	case_row cs;
 	vault_status st;
 	int rc;
@@ -842,12 +843,16 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	rc = sqlite3_step(s);
-	epoch = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 0) : 0;
+	e64 = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	s = NULL;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return vault__sql_status(v, rc, "epoch");
-	epoch++;
+	/* The rows were checked against the facts; a next epoch that does not
+	 * fit is refused rather than wrapped over epoch 0 or 1. */
+	if (e64 < 0 || e64 >= (sqlite3_int64)UINT32_MAX)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the class's key epoch is out of range");
+	epoch = (uint32_t)e64 + 1;
 	hs = vault__calloc(cap, sizeof(*hs));
 	key = vault__secure_alloc(32);
 	if (hs == NULL || key == NULL) {
@@ -906,9 +911,11 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	s = NULL;
 	/* The epoch's commitment, a fact signed with this operation's entry:
 	 * a reader refuses a key that does not match it (one planted in a
-	 * seal by someone who was not entitled to make this epoch). */
+	 * seal by someone who was not entitled to make this epoch).  A plain
+	 * INSERT: an epoch the log holds is never replaced (SQLite does not
+	 * tell the update hook of the rows REPLACE deletes). */
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "INSERT OR REPLACE INTO class_epochs(case_id, class, epoch, author,"
+		st = vault__prepare(v, "INSERT INTO class_epochs(case_id, class, epoch, author,"
 		                       " commitment) VALUES(?1, ?2, ?3, ?4, ?5)", &s);
 	if (st == VAULT_OK) {
 		unsigned char c[32];

@@ -524,9 +524,14 @@ vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1)
 	vault__bind_text(s, 1, p1);
 	st = vault__rows_fetch(v, s, &rb);
 	sqlite3_finalize(s);
-	for (r = 0; r < rb.nrow && st == VAULT_OK; r++)
+	/* Each case's own rows too (its classes' epochs, whose next one the
+	 * rotation makes), as an operation on the case checks them when its
+	 * gate opens. */
+	for (r = 0; r < rb.nrow && st == VAULT_OK; r++) {
+		st = vault__facts_check_case(v, RB_TEXT(&rb, r, 0));
 		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
 			st = vault__class_rotate(v, RB_TEXT(&rb, r, 0), c);
+	}
 	vault__rows_free(&rb);
 	return st;
 }

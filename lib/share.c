@@ -413,12 +413,17 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 		size_t n = 0, i;
 		int done = 0;
 
+		/* The consent's own case only, whose rows the gate checked: a
+		 * grant planted in another case on this consent would never be
+		 * revoked here, and the loop would refuse the withdrawal. */
 		st = vault__prepare(v, "SELECT DISTINCT pkind, principal FROM grants WHERE"
-		                       " consent_id = ?1 AND revoked = 0 LIMIT ?2", &gs);
+		                       " consent_id = ?1 AND case_id = ?3 AND revoked = 0 LIMIT ?2",
+		                    &gs);
 		if (st != VAULT_OK)
 			break;
 		vault__bind_text(gs, 1, consent_id);
 		sqlite3_bind_int(gs, 2, GATE_MAX_GRANTS);
+		vault__bind_text(gs, 3, case_id);
 		while (n < GATE_MAX_GRANTS && (rc = sqlite3_step(gs)) == SQLITE_ROW) {
 			list[n].pkind = sqlite3_column_int(gs, 0);
 			snprintf(list[n].p, sizeof(list[n].p), "%s", (const char *)sqlite3_column_text(gs, 1));

@@ -172,8 +172,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* A record's rows hold in `name` its tag (a BLOB, ?2 here), or, for
 	 * rows of 1.x not yet converted, the name as TEXT (cases.c). */
 	[ST_RECORD_MAXVER] =
-	    "SELECT MAX(version) FROM records WHERE case_id = ?1 AND name = ?2"
-	    " AND class = ?3",
+	    "SELECT version, rowid FROM records WHERE case_id = ?1 AND name = ?2"
+	    " AND class = ?3 ORDER BY version DESC LIMIT 1",
 	[ST_RECORD_INSERT] =
 	    "INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
 	    " author, created, nonce, ct, label, padded)"

@@ -916,11 +916,16 @@ static vault_status reseal_own(vault *v, const char *sel, const char *upd,
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, v->user);
 		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			/* Seals are not facts: anyone can write a row "to" her.  One
+			 * she cannot open gave her nothing and is left as it is; it
+			 * must not stop her passphrase change (a new user must change
+			 * hers before anything else). */
 			if (vault__unseal(key, sqlite3_column_blob(s, 1),
 			                  (size_t)sqlite3_column_bytes(s, 1), v->sec->box_pk,
-			                  v->sec->box_sk) != 0 ||
-			    vault__seal(sealed, key, box_pk) != 0) {
-				st = vault__err(v, VAULT_ERR_CORRUPT, "a key sealed to you does not open");
+			                  v->sec->box_sk) != 0)
+				continue;
+			if (vault__seal(sealed, key, box_pk) != 0) {
+				st = vault__err(v, VAULT_ERR_CORRUPT, "your new public key is invalid");
 				break;
 			}
 			sqlite3_reset(u);
