@@ -715,6 +715,7 @@ typedef struct rec_row {
 	int have_tag[3];
 	char tag_text[VAULT_NAME_TAG_TEXT];
 	int nokey; /* the caller holds no key of the class asked for */
+	int64_t rowid; /* the row read (checked against the facts) */
 } rec_row;
 
 static int cls_index(unsigned int cls)
@@ -866,7 +867,8 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	/* The row served is a fact, and (for "the latest") no newer version
 	 * of it is: a version removed or rewritten around the library is an
 	 * integrity error, never an older text served as the newest. */
-	st = vault__facts_check_row(v, "records", sqlite3_column_int64(s, 14), r->want == 0);
+	r->rowid = sqlite3_column_int64(s, 14);
+	st = vault__facts_check_row(v, "records", r->rowid, r->want == 0);
 	if (st != VAULT_OK) {
 		sqlite3_reset(s);
 		return st;
@@ -1311,33 +1313,28 @@ static void scrub_wal(vault *v)
 
 /* Remove the ciphertext of `version` (0: every version that has one) of a
  * record and say who did it and why. */
-static vault_status redact_rows(vault *v, const char *case_id, unsigned int cls,
-                                const char *name, const rec_row *r, uint32_t version,
-                                const char *reason)
+/* Redact the rows read and checked (by rowid: a row beside them that
+ * also matches the record, planted around the library, is never touched,
+ * so never stated in the entry). */
+static vault_status redact_rows(vault *v, const int64_t *rowids, size_t n, const char *reason)
 {
 	sqlite3_stmt *s;
 	vault_status st;
+	size_t i;
 
 	st = vault__prepare(v, "UPDATE records SET nonce = NULL, ct = NULL,"
-	                       " redacted_by = ?5, redacted_at = ?6, redact_reason = ?7"
-	                       " WHERE case_id = ?1 AND class = ?2 AND name IN (?3, ?8)"
-	                       " AND (?4 = 0 OR version = ?4) AND deleted = 0"
-	                       " AND redacted_by IS NULL", &s);
-	if (st != VAULT_OK)
-		return st;
-	vault__bind_text(s, 1, case_id);
-	sqlite3_bind_int(s, 2, (int)cls);
-	vault__bind_text(s, 3, name);
-	if (r->have_tag[cls_index(cls)])
-		sqlite3_bind_blob(s, 8, r->tag[cls_index(cls)], VAULT_NAME_TAG_BYTES,
-		                  SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, version);
-	vault__bind_text(s, 5, v->user);
-	sqlite3_bind_int64(s, 6, vault__now());
-	vault__bind_text(s, 7, reason);
-	st = vault__sql_status(v, sqlite3_step(s), "redact");
-	if (st == VAULT_OK && sqlite3_changes(v->db) == 0)
-		st = vault__err(v, VAULT_ERR_NOT_FOUND, "nothing left to redact");
+	                       " redacted_by = ?2, redacted_at = ?3, redact_reason = ?4"
+	                       " WHERE rowid = ?1 AND deleted = 0 AND redacted_by IS NULL", &s);
+	for (i = 0; st == VAULT_OK && i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, rowids[i]);
+		vault__bind_text(s, 2, v->user);
+		sqlite3_bind_int64(s, 3, vault__now());
+		vault__bind_text(s, 4, reason);
+		st = vault__sql_status(v, sqlite3_step(s), "redact");
+		if (st == VAULT_OK && sqlite3_changes(v->db) != 1)
+			st = vault__err(v, VAULT_ERR_NOT_FOUND, "nothing left to redact");
+	}
 	sqlite3_finalize(s);
 	return st;
 }
@@ -1429,7 +1426,7 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "version %u is already redacted",
 		                (unsigned)version);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, c.r.cls, name, &c.r, version, sealed);
+		st = redact_rows(v, &c.r.rowid, 1, sealed);
 	st = vault__gate_close(&g, st);
 	free(sealed);
 	if (st == VAULT_OK)
@@ -1443,6 +1440,8 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 {
 	vault_buf buf = VAULT_BUF_INIT;
 	rowbuf rb = {NULL, 0, 0, 0};
+	int64_t *moved = NULL; /* the rows moved, read and checked */
+	size_t nmoved = 0;
 	sqlite3_stmt *vs = NULL;
 	char why[VAULT_TEXT_MAX + 64], *sealed = NULL, *sealed_why = NULL;
 	int down = to < from; /* general 1 < sensitive 2 < safety 4 */
@@ -1490,7 +1489,7 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens %s of the case",
 		                vault_class_name((vault_class)to));
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "SELECT version FROM records WHERE case_id = ?1 AND"
+		st = vault__prepare(v, "SELECT version, rowid FROM records WHERE case_id = ?1 AND"
 		                       " class = ?2 AND name IN (?3, ?4) AND deleted = 0 AND"
 		                       " redacted_by IS NULL ORDER BY version", &vs);
 	if (st == VAULT_OK) {
@@ -1503,6 +1502,11 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 		st = vault__rows_fetch(v, vs, &rb);
 	}
 	sqlite3_finalize(vs);
+	if (st == VAULT_OK && rb.nrow > 0 &&
+	    (moved = vault__calloc(rb.nrow, sizeof(*moved))) == NULL)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (st == VAULT_OK)
+		nmoved = rb.nrow;
 	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
 		rec_row r;
 
@@ -1511,6 +1515,12 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 		r.name = name;
 		r.want = (uint32_t)RB_INT64(&rb, i, 0);
 		st = read_row(v, &r, from);
+		/* the row read (and checked) must be the one listed: two rows
+		 * holding one version are not the library's */
+		if (st == VAULT_OK && r.rowid != RB_INT64(&rb, i, 1))
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "two rows hold version %u of record"
+			                " %s (written around the library)", (unsigned)r.want, name);
+		moved[i] = r.rowid;
 		if (st == VAULT_OK)
 			st = decrypt_row(v, &r, &buf);
 		rec_done(&r);
@@ -1528,7 +1538,8 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 		st = vault__reason_seal(v, case_id, g.have_case ? g.cs.owner_org : "", why,
 		                        &sealed_why);
 	if (st == VAULT_OK)
-		st = redact_rows(v, case_id, from, name, &c.r, 0, sealed_why ? sealed_why : why);
+		st = redact_rows(v, moved, nmoved, sealed_why ? sealed_why : why);
+	free(moved);
 	vault__wipe(why, sizeof(why));
 	vault_buf_free(&buf);
 	st = vault__gate_close(&g, st);

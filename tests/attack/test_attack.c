@@ -2746,6 +2746,34 @@ static void test_attack__28a_planted_plain_row_redacted(void **state)
 	th_rmdir(dir);
 }
 
+/* 28c: a version planted beside hers (her row copied, its version raised
+ * to 7, "by" the perpetrator programme's caseworker), before a move of the
+ * record to another class, which copies every version and redacts every
+ * row of the old class that matches. */
+static void test_attack__28c_planted_version_moved(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	SQLF(dir, "cas_cw", "INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+	     " size, author, created, nonce, ct, label, padded) SELECT case_id, name, 7,"
+	     " class, epoch, deleted, size, 'cuav_cw', created, nonce, ct, label, padded FROM records"
+	     " WHERE case_id = '%s' AND class = 1", cs);
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL, VAULT_CLASS_SAFETY,
+	                             NULL, NULL);
+	printf("   28c: the move: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	refused(v, st, "a move over a planted version");
+	vault_close(v);
+	still_opens(dir, "cas_cw", "28c");
+	th_rmdir(dir);
+}
+
 /* 28b: the same before a move up (reclassify general -> safety). */
 static void test_attack__28b_planted_plain_row_moved(void **state)
 {
@@ -3034,6 +3062,7 @@ int main(void)
 		cmocka_unit_test(test_attack__27f_wrapped_epoch_then_rotation),
 		cmocka_unit_test(test_attack__28a_planted_plain_row_redacted),
 		cmocka_unit_test(test_attack__28b_planted_plain_row_moved),
+		cmocka_unit_test(test_attack__28c_planted_version_moved),
 		cmocka_unit_test(test_attack__29a_planted_seal_blocks_passwd),
 		cmocka_unit_test(test_attack__29b_planted_org_seal_blocks_passwd),
 		cmocka_unit_test(test_attack__29c_planted_seal_bricks_new_user),
