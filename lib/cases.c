@@ -230,6 +230,7 @@ static vault_status next_version(vault *v, const char *case_id,
 {
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_MAXVER);
 	sqlite3_int64 newest, rowid;
+	int64_t held = 0;
 	vault_status st;
 	int rc;
 
@@ -241,8 +242,16 @@ static vault_status next_version(vault *v, const char *case_id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
+		/* no rows: a new record, unless the log holds versions of it
+		 * (removed around the library: version 1 would be one of them) */
+		st = vault__facts_record_newest(v, case_id, tag, VAULT_NAME_TAG_BYTES, 1, cls,
+		                                &held);
+		if (st == VAULT_OK && held > 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the log holds version %lld of this"
+			                " record, but its rows were removed around the library",
+			                (long long)held);
 		*ver = 1;
-		return VAULT_OK;
+		return st;
 	}
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -830,6 +839,31 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 	return readable;
 }
 
+/* No row answered for (case, cls, name), by its tag or its 1.x name:
+ * NOT_FOUND if the log holds no version of it (or not version `want`), else
+ * INTEGRITY (rows removed around the library; a write would number a
+ * version the log holds). */
+static vault_status no_rows(vault *v, const char *case_id, const char *name,
+                            const unsigned char *tag, unsigned int cls, uint32_t want)
+{
+	int64_t by_tag = 0, by_name = 0, newest;
+	vault_status st = VAULT_OK;
+
+	if (tag != NULL)
+		st = vault__facts_record_newest(v, case_id, tag, VAULT_NAME_TAG_BYTES, 1, cls,
+		                                &by_tag);
+	if (st == VAULT_OK)
+		st = vault__facts_record_newest(v, case_id, name, strlen(name), 0, cls, &by_name);
+	if (st != VAULT_OK)
+		return st;
+	newest = by_tag > by_name ? by_tag : by_name;
+	if (newest > 0 && (want == 0 || (int64_t)want <= newest))
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the log holds version %lld of record"
+		                  " %s, but its rows were removed around the library",
+		                  (long long)(want ? want : newest), name);
+	return vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
+}
+
 /* Read the row of version r->want (0: the latest) of (case, cls, name)
  * into r; its ciphertext stays in place until rec_done().  NOT_FOUND
  * (message set) when there is none. */
@@ -858,7 +892,9 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
-		return vault__err(v, VAULT_ERR_NOT_FOUND, "no such record or version");
+		return no_rows(v, r->case_id, r->name,
+		               r->have_tag[cls_index(cls)] ? r->tag[cls_index(cls)] : NULL, cls,
+		               r->want);
 	}
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);

@@ -3627,6 +3627,43 @@ int vault__facts_case_legacy(vault *v, const char *case_id)
 	return e != NULL && e->legacy;
 }
 
+/* The newest version the log holds of the record whose rows hold `name`
+ * (len bytes: a BLOB tag when is_tag, else a 1.x name as TEXT) in class
+ * cls of the case: *newest, 0 when the log holds none. */
+vault_status vault__facts_record_newest(vault *v, const char *case_id, const void *name,
+                                        size_t len, int is_tag, unsigned int cls,
+                                        int64_t *newest)
+{
+	facts *F = v->facts;
+	json_t *arr;
+	struct rhead *h;
+	char hk[256];
+	vault_status st;
+
+	*newest = 0;
+	if (F == NULL || !F->started)
+		return VAULT_OK;
+	st = records_of(v, F, case_id);
+	if (st != VAULT_OK)
+		return st;
+	arr = json_array();
+	if (arr == NULL ||
+	    json_array_append_new(arr, json_string(case_id)) != 0 ||
+	    json_array_append_new(arr, is_tag ? hashed_value(name, len)
+	                                      : json_stringn((const char *)name, len)) != 0 ||
+	    json_array_append_new(arr, json_integer((json_int_t)cls)) != 0 ||
+	    json_array_size(arr) != 3) {
+		json_decref(arr);
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	head_key(arr, hk, sizeof(hk));
+	json_decref(arr);
+	h = rh_get(F, hk, 0);
+	if (h != NULL && h->n > 0)
+		*newest = h->version;
+	return VAULT_OK;
+}
+
 /* Is the handle's signing key still its user's key in the facts?  A
  * handle opened before another handle changed her passphrase would sign
  * entries that no verifier accepts. */

@@ -74,6 +74,13 @@ vault_status vault__facts_check_tables(struct vault *v, const char *const *names
  * set also checks that no newer version of it is a fact. */
 vault_status vault__facts_check_row(struct vault *v, const char *table,
                                     int64_t rowid, int latest);
+/* The newest version the log holds of the record whose rows hold `name`
+ * (len bytes: a BLOB tag when is_tag, else a 1.x name as TEXT) in class
+ * cls of the case (0: none): a record found without rows had them removed
+ * around the library. */
+vault_status vault__facts_record_newest(struct vault *v, const char *case_id,
+                                        const void *name, size_t len, int is_tag,
+                                        unsigned int cls, int64_t *newest);
 /* The commitment to a class key: keyed BLAKE2b of (case, class, epoch). */
 void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned int cls, uint32_t epoch,

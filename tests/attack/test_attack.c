@@ -3002,6 +3002,37 @@ static void test_attack__27f_wrapped_epoch_then_rotation(void **state)
 	th_rmdir(dir);
 }
 
+/* 31: every version of her record deleted around the library: a read must
+ * not answer "no such record" as if the log held none, and her next write
+ * must not number a version 1 the log already holds (signed, it would be
+ * refused by every replay: no open would verify after it). */
+static void test_attack__31_record_rows_all_deleted(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_buf b = VAULT_BUF_INIT;
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 4", cs);
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_record_get_v2(v, cs, "shelter", VAULT_CLASS_SAFETY, 0, &b, NULL, NULL);
+	vault_buf_free(&b);
+	printf("   31: the read: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("31: a record whose rows were all deleted reads as %s, expected"
+		         " VAULT_ERR_INTEGRITY", vault_strerror(st));
+	st = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Asti", 14, NULL);
+	printf("   31: the write: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	refused(v, st, "a write over a record whose rows were deleted");
+	vault_close(v);
+	still_opens(dir, "cas_cw", "31");
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3067,6 +3098,7 @@ int main(void)
 		cmocka_unit_test(test_attack__29b_planted_org_seal_blocks_passwd),
 		cmocka_unit_test(test_attack__29c_planted_seal_bricks_new_user),
 		cmocka_unit_test(test_attack__30_listing_serves_planted_rows),
+		cmocka_unit_test(test_attack__31_record_rows_all_deleted),
 	};
 
 	if (sodium_init() < 0)
