@@ -1201,6 +1201,66 @@ static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, s
 #define LIST_COLS "r.name, r.version, r.class, r.deleted, r.size, r.author, r.created," \
                   " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label, r.rowid"
 
+/* A listing shows the newest row of every record the log holds in the
+ * classes of `mask`, and a history every version of the record; rows
+ * removed around the library are refused, not skipped.  (Each row shown
+ * was checked against the facts already, so a count tells.)  While the
+ * open transaction has stated record rows of the case that are not facts
+ * yet, the counts wait for its commit. */
+static vault_status listing_complete(vault *v, const char *case_id, unsigned int mask,
+                                     const rowbuf *rb)
+{
+	uint64_t n = 0;
+	vault_status st;
+
+	if (vault__facts_records_pending(v, case_id))
+		return VAULT_OK;
+	st = vault__facts_record_count(v, case_id, mask, &n);
+	if (st == VAULT_OK && n != rb->nrow)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "the log holds %llu records of the case"
+		                " that %s may list, %zu of them with rows: rows were removed"
+		                " around the library", (unsigned long long)n, v->user, rb->nrow);
+	return st;
+}
+
+static vault_status history_complete(vault *v, const char *case_id, const rec_row *rr,
+                                     unsigned int mask, const rowbuf *rb)
+{
+	unsigned int c;
+	vault_status st = VAULT_OK;
+
+	if (vault__facts_records_pending(v, case_id))
+		return VAULT_OK;
+	for (c = VAULT_CLASS_GENERAL; st == VAULT_OK && c <= VAULT_CLASS_SAFETY; c <<= 1) {
+		uint32_t by_tag = 0, by_name = 0, rows_tag = 0, rows_name = 0;
+		int64_t newest;
+		size_t r;
+
+		if (!(mask & c))
+			continue;
+		if (rr->have_tag[cls_index(c)])
+			st = vault__facts_record_head(v, case_id, rr->tag[cls_index(c)],
+			                              VAULT_NAME_TAG_BYTES, 1, c, &newest, &by_tag);
+		if (st == VAULT_OK) /* the record's rows of 1.x, by name */
+			st = vault__facts_record_head(v, case_id, rr->name, strlen(rr->name), 0, c,
+			                              &newest, &by_name);
+		for (r = 0; r < rb->nrow; r++) {
+			if ((unsigned int)RB_INT(rb, r, 2) != c)
+				continue;
+			if (sqlite3_value_type(rb->val[r * (size_t)rb->ncol]) == SQLITE_BLOB)
+				rows_tag++;
+			else
+				rows_name++;
+		}
+		if (st == VAULT_OK && (rows_tag != by_tag || rows_name != by_name))
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "the log holds %u versions of record"
+			                " %s in class %s, %u of them with rows: rows were removed"
+			                " around the library", by_tag + by_name, rr->name,
+			                vault_class_name((vault_class)c), rows_tag + rows_name);
+	}
+	return st;
+}
+
 static vault_status list_records(vault *v, const char *action, const char *case_id,
                                  const char *name, unsigned int cls, vault_record_cb cb,
                                  void *ctx)
@@ -1211,7 +1271,7 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	rec_row rr;
 	vault_status st;
 	size_t r;
-	unsigned int c;
+	unsigned int c, readable = 0;
 	int ret = 0;
 	gate g;
 
@@ -1228,9 +1288,11 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	rr.case_id = case_id;
 	rr.name = name;
 	st = vault__gate_open(v, &g, action, POLICY_META, case_id, NULL, cls, NULL, NULL);
+	if (st == VAULT_OK)
+		readable = g.dec.readable & (cls ? cls : VAULT_CLASS_ALL);
 	if (st == VAULT_OK && name != NULL) {
 		/* By tag in each class she reads (or by name, a 1.x record). */
-		st = rec_tags(v, &rr, g.dec.readable & (cls ? cls : VAULT_CLASS_ALL));
+		st = rec_tags(v, &rr, readable);
 		if (st == VAULT_OK)
 			st = vault__prepare(v, "SELECT " LIST_COLS " FROM records r WHERE"
 			                       " r.case_id = ?1 AND r.name IN (?2, ?4, ?5, ?6) AND"
@@ -1254,7 +1316,7 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 					                  VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
 		}
 		/* Names of records in classes the caller cannot read stay hidden. */
-		sqlite3_bind_int(s, 3, (int)(g.dec.readable & (cls ? cls : VAULT_CLASS_ALL)));
+		sqlite3_bind_int(s, 3, (int)readable);
 		st = vault__rows_fetch(v, s, &rb);
 	}
 	sqlite3_finalize(s);
@@ -1273,6 +1335,9 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		if (st == VAULT_OK && vault__reason_is_sealed(why))
 			st = vault__reason_open(v, case_id, why, &items[r].redact_reason);
 	}
+	if (st == VAULT_OK)
+		st = name == NULL ? listing_complete(v, case_id, readable, &rb)
+		                  : history_complete(v, case_id, &rr, readable, &rb);
 	/* A history's entry names the record by its tag (in its first class). */
 	if (name != NULL && rb.nrow > 0 && items != NULL)
 		rec_target(&g, &rr, items[0].cls);

@@ -131,6 +131,9 @@ typedef struct fcase {
 	int has_part, loaded, rdirty;
 	unsigned char digest[32];
 	json_t *tmp_e, *tmp_rh; /* while a save collects its part */
+	/* its records in each class (general, health, safety) the log holds
+	 * a version of, once loaded: what a listing must show */
+	uint32_t heads[3];
 } fcase;
 
 typedef struct noted {
@@ -327,6 +330,7 @@ static fcase *fc_get(facts *F, const char *id, int create)
 	if (F->c[i].id == NULL)
 		return NULL;
 	memset(F->c[i].count, 0, sizeof(F->c[i].count));
+	memset(F->c[i].heads, 0, sizeof(F->c[i].heads));
 	F->c[i].loaded = 1; /* new: nothing of it is in the cache */
 	F->cused++;
 	return &F->c[i];
@@ -613,6 +617,33 @@ static void head_key(json_t *arr, char *out, size_t cap)
 	snprintf(out, cap, "%s\x1f%s\x1f%lld", json_string_value(json_array_get(arr, 0)) ?
 	         json_string_value(json_array_get(arr, 0)) : "", hex,
 	         (long long)json_integer_value(json_array_get(arr, 2)));
+}
+
+/* A record head (key hk, head_key()'s "case\x1fhash\x1fclass") came to
+ * hold its first version (d = 1) or lost its last (d = -1).  A head of no
+ * case or class of ours is counted nowhere: a listing that meets its row
+ * refuses it as a row the log does not hold. */
+static void heads_bump(facts *F, const char *hk, int d)
+{
+	const char *sep = strchr(hk, '\x1f'), *cl = strrchr(hk, '\x1f');
+	char id[VAULT_ID_BUFSIZE];
+	fcase *c;
+	int slot;
+
+	if (sep == NULL || (size_t)(sep - hk) >= sizeof(id))
+		return;
+	memcpy(id, hk, (size_t)(sep - hk));
+	id[sep - hk] = '\0';
+	slot = strcmp(cl + 1, "1") == 0 ? 0 : strcmp(cl + 1, "2") == 0 ? 1
+	       : strcmp(cl + 1, "4") == 0 ? 2 : -1;
+	/* the case is in the set already (its head's fact made it): no
+	 * fc_get(, 1) here, which may move the cases a caller holds */
+	if (slot < 0 || (c = fc_get(F, id, 0)) == NULL)
+		return;
+	if (d > 0)
+		c->heads[slot]++;
+	else if (c->heads[slot] > 0)
+		c->heads[slot]--;
 }
 
 static const char *img_str(json_t *img, int i)
@@ -1201,8 +1232,8 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 		h = rh_get(F, hk, 1);
 		if (h == NULL)
 			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-		if (fresh)
-			h->n++;
+		if (fresh && h->n++ == 0)
+			heads_bump(F, hk, 1);
 		if (img_int(img, 3) > h->version)
 			h->version = img_int(img, 3);
 		if ((st = records_changed(F, img_str(img, 0), v)) != VAULT_OK)
@@ -1226,8 +1257,10 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 
 		head_key(keyarr, hk, sizeof(hk));
 		h = rh_get(F, hk, 0);
-		if (h != NULL && h->n > 0 && --h->n == 0)
+		if (h != NULL && h->n > 0 && --h->n == 0) {
 			h->version = 0;
+			heads_bump(F, hk, -1);
+		}
 		else if (h != NULL && json_integer_value(json_array_get(keyarr, 3)) == h->version)
 			h->version--;
 		if (records_changed(F, json_string_value(json_array_get(keyarr, 0)), v) != VAULT_OK)
@@ -2729,6 +2762,8 @@ static vault_status need_records(vault *v, facts *F, const char *case_id)
 		}
 		h->version = img_int(x, 1);
 		h->n = (uint32_t)img_int(x, 2);
+		if (h->n > 0)
+			heads_bump(F, k, 1);
 	}
 	json_decref(o);
 	if (st != VAULT_OK) {
@@ -3629,10 +3664,10 @@ int vault__facts_case_legacy(vault *v, const char *case_id)
 
 /* The newest version the log holds of the record whose rows hold `name`
  * (len bytes: a BLOB tag when is_tag, else a 1.x name as TEXT) in class
- * cls of the case: *newest, 0 when the log holds none. */
-vault_status vault__facts_record_newest(vault *v, const char *case_id, const void *name,
-                                        size_t len, int is_tag, unsigned int cls,
-                                        int64_t *newest)
+ * cls of the case, and how many versions of it: 0 and 0 when none. */
+vault_status vault__facts_record_head(vault *v, const char *case_id, const void *name,
+                                      size_t len, int is_tag, unsigned int cls,
+                                      int64_t *newest, uint32_t *versions)
 {
 	facts *F = v->facts;
 	json_t *arr;
@@ -3641,6 +3676,8 @@ vault_status vault__facts_record_newest(vault *v, const char *case_id, const voi
 	vault_status st;
 
 	*newest = 0;
+	if (versions != NULL)
+		*versions = 0;
 	if (F == NULL || !F->started)
 		return VAULT_OK;
 	st = records_of(v, F, case_id);
@@ -3659,9 +3696,76 @@ vault_status vault__facts_record_newest(vault *v, const char *case_id, const voi
 	head_key(arr, hk, sizeof(hk));
 	json_decref(arr);
 	h = rh_get(F, hk, 0);
-	if (h != NULL && h->n > 0)
+	if (h != NULL && h->n > 0) {
 		*newest = h->version;
+		if (versions != NULL)
+			*versions = h->n;
+	}
 	return VAULT_OK;
+}
+
+vault_status vault__facts_record_newest(vault *v, const char *case_id, const void *name,
+                                        size_t len, int is_tag, unsigned int cls,
+                                        int64_t *newest)
+{
+	return vault__facts_record_head(v, case_id, name, len, is_tag, cls, newest, NULL);
+}
+
+vault_status vault__facts_record_count(vault *v, const char *case_id, unsigned int mask,
+                                       uint64_t *n)
+{
+	facts *F = v->facts;
+	fcase *c;
+	vault_status st;
+	int i;
+
+	*n = 0;
+	if (F == NULL || !F->started)
+		return VAULT_OK;
+	st = records_of(v, F, case_id);
+	if (st != VAULT_OK)
+		return st;
+	if ((c = fc_get(F, case_id, 0)) == NULL)
+		return VAULT_OK;
+	for (i = 0; i < 3; i++)
+		if (mask & (1u << i))
+			*n += c->heads[i];
+	return VAULT_OK;
+}
+
+/* Does statement tree o (a text's {"v", "s"}) state a row of records of
+ * the case, or remove one? */
+static int states_records_of(json_t *o, const char *case_id)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "s"), i, x) {
+		json_t *row = json_object_get(x, "r");
+		const char *id;
+
+		if (row == NULL)
+			row = json_object_get(x, "k");
+		id = json_string_value(json_array_get(row, 0));
+		if (strcmp(json_string_value(json_object_get(x, "t")) ?
+		           json_string_value(json_object_get(x, "t")) : "", "records") == 0 &&
+		    (id == NULL || strcmp(id, case_id) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+int vault__facts_records_pending(vault *v, const char *case_id)
+{
+	facts *F = v->facts;
+	size_t i;
+
+	if (F == NULL)
+		return 0;
+	for (i = 0; i < F->nown; i++)
+		if (F->own[i].stmts == NULL || states_records_of(F->own[i].stmts, case_id))
+			return 1;
+	return 0;
 }
 
 /* Is the handle's signing key still its user's key in the facts?  A

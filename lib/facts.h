@@ -81,6 +81,20 @@ vault_status vault__facts_check_row(struct vault *v, const char *table,
 vault_status vault__facts_record_newest(struct vault *v, const char *case_id,
                                         const void *name, size_t len, int is_tag,
                                         unsigned int cls, int64_t *newest);
+/* The same, with how many versions of it the log holds (versions may be
+ * NULL): a history that shows fewer lost some around the library. */
+vault_status vault__facts_record_head(struct vault *v, const char *case_id,
+                                      const void *name, size_t len, int is_tag,
+                                      unsigned int cls, int64_t *newest,
+                                      uint32_t *versions);
+/* How many records of the case, in the classes of mask, the log holds a
+ * version of: a listing of their newest rows must show that many. */
+vault_status vault__facts_record_count(struct vault *v, const char *case_id,
+                                       unsigned int mask, uint64_t *n);
+/* Has the open transaction stated record rows of the case, not yet facts
+ * (they become facts at its commit)?  Counts against the facts wait for
+ * it. */
+int vault__facts_records_pending(struct vault *v, const char *case_id);
 /* The commitment to a class key: keyed BLAKE2b of (case, class, epoch). */
 void vault__facts_commitment(const unsigned char key[32], const char *case_id,
                              unsigned int cls, uint32_t epoch,

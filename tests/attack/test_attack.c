@@ -3033,6 +3033,71 @@ static void test_attack__31_record_rows_all_deleted(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 32. rows removed from a listing and a history ---------------------- */
+
+static int count_cb(const vault_record_info *info, void *ctx)
+{
+	(void)info;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A listing that leaves out the record whose rows were all deleted, or a
+ * history that leaves out a version, tells staff the case holds less than
+ * the log does: the removal of a fact, silently.  The victim's handle
+ * was opened and closed once before the deletion, so the second open
+ * takes the record heads from her cache, and the third from the log. */
+static void test_attack__32_rows_removed_from_listing_and_history(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault *v;
+	vault_status st;
+	int n = 0, pass;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	assert_int_equal(vault_record_foreach(v, cs, count_cb, &n), VAULT_OK);
+	assert_int_equal(n, 2);
+	vault_close(v);
+	/* the safety record's only row, and the first version of the intake */
+	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 4", cs);
+	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 1 AND"
+	     " version = 1", cs);
+	for (pass = 0; pass < 2; pass++) {
+		char cache[512];
+
+		v = victim_open(dir, "cav_cw", &st);
+		assert_non_null(v);
+		n = 0;
+		st = vault_record_foreach(v, cs, count_cb, &n);
+		printf("   32: the listing (%s): %s, %d records (%s)\n",
+		       pass ? "from the log" : "from her cache", vault_strerror(st), n,
+		       vault_errmsg(v));
+		if (st != VAULT_ERR_INTEGRITY)
+			fail_msg("ATTACK SUCCEEDS: 32: a listing leaves out a record whose rows were"
+			         " deleted (%s, %d records shown)", vault_strerror(st), n);
+		assert_int_equal(n, 0);
+		n = 0;
+		st = vault_record_history(v, cs, "intake", count_cb, &n);
+		printf("   32: the history: %s, %d versions (%s)\n", vault_strerror(st), n,
+		       vault_errmsg(v));
+		if (st != VAULT_ERR_INTEGRITY)
+			fail_msg("ATTACK SUCCEEDS: 32: a history leaves out a deleted version (%s,"
+			         " %d versions shown)", vault_strerror(st), n);
+		assert_int_equal(n, 0);
+		vault_close(v);
+		/* the second pass without her cache: the heads from the log */
+		snprintf(cache, sizeof(cache), "%s/facts-cav_cw.cache", dir);
+		assert_true(unlink(cache) == 0 || pass == 1);
+	}
+	still_opens(dir, "cas_cw", "32");
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3099,6 +3164,7 @@ int main(void)
 		cmocka_unit_test(test_attack__29c_planted_seal_bricks_new_user),
 		cmocka_unit_test(test_attack__30_listing_serves_planted_rows),
 		cmocka_unit_test(test_attack__31_record_rows_all_deleted),
+		cmocka_unit_test(test_attack__32_rows_removed_from_listing_and_history),
 	};
 
 	if (sodium_init() < 0)
