@@ -1070,6 +1070,39 @@ vault_status vault__audit_entry_check(vault *v, uint64_t seq)
 	return st;
 }
 
+vault_status vault__audit_log_check(vault *v)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t want = 1, hi;
+	audit_rec r;
+	vault_status st;
+	int rc = SQLITE_DONE;
+
+	st = vault__facts_log_whole(v);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq", &s);
+	while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (row_to_rec(s, &r) != 0)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is malformed",
+			                (unsigned long long)want);
+		else if (r.seq != want)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is gone",
+			                (unsigned long long)want);
+		else
+			st = vault__facts_entry_shown(v, &r, 0);
+		want++;
+	}
+	if (st == VAULT_OK && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	hi = vault__facts_verified_hi(v);
+	if (st == VAULT_OK && want - 1 < hi)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entries %llu to %llu, which this"
+		                " handle verified, are gone", (unsigned long long)want,
+		                (unsigned long long)hi);
+	return st;
+}
+
 static vault_status json_fn(vault *v, const audit_rec *r, void *ctx)
 {
 	(void)v;

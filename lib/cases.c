@@ -135,6 +135,7 @@ vault_status vault_case_show(vault *v, const char *case_id, vault_case_cb cb, vo
 
 vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
 {
+	static const char *const list_tables[] = {"grants", "breakglass", NULL};
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
@@ -147,6 +148,11 @@ vault_status vault_case_foreach(vault *v, vault_case_cb cb, void *ctx)
 	if (cb == NULL)
 		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
 	st = vault__gate_open(v, &g, "case.list", POLICY_NONE, NULL, NULL, 0, NULL, NULL);
+	/* The list is read from grants and break-glass windows across every
+	 * case: each row must be one the log vouches for, and none missing,
+	 * or a deleted grant would drop a case from the list without a word. */
+	if (st == VAULT_OK)
+		st = vault__facts_check_tables(v, list_tables);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT DISTINCT case_id FROM grants WHERE revoked = 0 AND"
 		                       " ((pkind = 1 AND principal = ?1) OR (pkind = 2 AND principal = ?2))"
@@ -289,8 +295,9 @@ _Static_assert(HOLDER_ORG == VAULT_PRINCIPAL_ORG && HOLDER_USER == VAULT_PRINCIP
  *     a statement without a new epoch (a holder with the share right may
  *     sign her own revocation, keep the key and delete her seals: 22);
  *   - the epoch has no fact and no row of class_epochs (a case made before
- *     schema 7 whose class never rotated since): any lapsed grant counts
- *     (attack 20).
+ *     schema 7 whose class never rotated since): no signed commitment
+ *     names its key, which anyone who can write the seals could have
+ *     planted (attacks 20, 36).
  * An epoch made inside this transaction has a row but is not a fact yet:
  * the seal rows alone decide then (the lock is ours).  An epoch time
  * ahead of the clock says nothing: every lapsed grant counts. */
@@ -324,7 +331,11 @@ static vault_status lapsed_since_epoch(vault *v, const char *case_id, unsigned i
 			return VAULT_OK; /* ours, in this transaction */
 		if (rc != SQLITE_DONE)
 			return vault__sql_status(v, rc, "class epochs");
-		made = 0;
+		/* No signed commitment names this key (a case made before
+		 * schema 7): whoever can write its seals could have planted it
+		 * (attack 36), so nothing new is written under it. */
+		*lapsed = 1;
+		return VAULT_OK;
 	}
 	if (made > now)
 		made = 0;
@@ -453,7 +464,8 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 		return vault__sql_status(v, rc, "record");
 	s = NULL;
 	st = vault__prepare(v, "SELECT version, epoch, deleted, size, nonce, ct, rowid"
-	                       " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3", &s);
+	                       " FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3"
+	                       " ORDER BY version", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, case_id);
 		vault__bind_text(s, 2, name);
@@ -1658,6 +1670,7 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 
 vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb, void *ctx)
 {
+	static const char *const list_tables[] = {"cases", NULL};
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = NULL;
 	vault_status st;
@@ -1671,6 +1684,9 @@ vault_status vault_case_foreach_restricted(vault *v, vault_case_cb cb, void *ctx
 		return vault__err(v, VAULT_ERR_INVALID, "callback is NULL");
 	st = vault__gate_open(v, &g, "case.list.restricted", POLICY_LIST_RESTRICTED, NULL, NULL,
 	                      0, NULL, NULL);
+	/* as vault_case_foreach(): the cases read across the organisation */
+	if (st == VAULT_OK)
+		st = vault__facts_check_tables(v, list_tables);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT id FROM cases WHERE owner_org = ?1 AND restricted = 1"
 		                       " ORDER BY created, id", &s);

@@ -81,8 +81,9 @@ static const ftable tables[T__COUNT] = {
 	                           "size", "author", "created", "nonce", "ct", "redacted_by",
 	                           "redacted_at", "redact_reason", "label", "padded", NULL}, 4, 0,
 	               H(1) | H(9) | H(10) | H(13) | H(14), 0},
+	/* kept parsed: a new row's version must follow the one it replaces */
 	[T_INDICATORS] = {"indicators", {"case_id", "version", "epoch", "author", "created",
-	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 0},
+	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 1},
 };
 
 static int table_index(const char *name)
@@ -193,6 +194,9 @@ struct facts {
 	noted *notes;
 	size_t nnotes, notecap;
 	int unexplained;     /* a delete nobody declared */
+	/* the row of indicators the entry being applied removed (its write
+	 * replaces it next), or NULL */
+	json_t *ind_gone_img;
 	/* the verified log's last user.add naming this handle's user comes
 	 * after her last user.rekey of her own (vault__facts_added_by_other) */
 	int added_by_other;
@@ -398,6 +402,8 @@ static void facts_clear(facts *F)
 		free(F->rh[i].key);
 	free(F->rh);
 	vault_audit_verifier_free(F->av);
+	json_decref(F->ind_gone_img);
+	F->ind_gone_img = NULL;
 	F->e = NULL;
 	F->c = NULL;
 	F->rh = NULL;
@@ -945,6 +951,45 @@ static int moved_here(json_t *stmts, json_t *img, const char *who)
 	return 0;
 }
 
+/* How many commitments (class_epochs rows) of (case, cls) the entry
+ * states; *to (if not NULL), the epoch its row of case_classes for them
+ * puts in force, 0 when it states none. */
+static size_t epochs_stated(json_t *stmts, const char *case_id, unsigned int cls,
+                            json_int_t *to)
+{
+	size_t i, k = 0;
+
+	if (to != NULL)
+		*to = 0;
+	for (i = 0; case_id != NULL && i < json_array_size(stmts); i++) {
+		json_t *r = json_object_get(json_array_get(stmts, i), "r");
+		const char *t = json_string_value(json_object_get(json_array_get(stmts, i), "t"));
+		int cc;
+
+		if (r == NULL || t == NULL || !json_is_string(json_array_get(r, 0)) ||
+		    strcmp(img_str(r, 0), case_id) != 0 || img_int(r, 1) != (json_int_t)cls)
+			continue;
+		cc = strcmp(t, "case_classes") == 0;
+		if (cc && to != NULL)
+			*to = img_int(r, 2);
+		else if (!cc && strcmp(t, "class_epochs") == 0)
+			k++;
+	}
+	return k;
+}
+
+/* The newest version the facts hold of the record of row image img (its
+ * case, name and class), 0 when none. */
+static int64_t head_version(facts *F, json_t *img)
+{
+	char hk[256];
+	struct rhead *h;
+
+	head_key(img, hk, sizeof(hk));
+	h = rh_get(F, hk, 0);
+	return h != NULL && h->n > 0 ? h->version : 0;
+}
+
 /* Was the actor entitled to this change?  NULL yes, else why not. */
 static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fentry *had,
                             json_t *img, json_t *key, json_t *stmts)
@@ -1028,6 +1073,25 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a class key epoch is never removed";
 		if (tab == T_CLASS_EPOCHS && (old != NULL || strcmp(img_str(img, 3), a->name) != 0))
 			return "a class key epoch of another author, or changed";
+		/* Epochs go one by one, each with its commitment: the entry's
+		 * class row moves on by exactly the commitments it states, and
+		 * those are the epochs it moves over.  An epoch stated far ahead
+		 * (2^32 - 1), or a commitment ahead of its epoch, would stop
+		 * every later rotation of the class, and with it every
+		 * revocation, withdrawal and disable that needs one.  (An entry
+		 * may rotate a class several times; only its last class row is
+		 * stated.) */
+		if (tab == T_CASE_CLASSES &&
+		    img_int(img, 2) != (old ? img_int(old, 2) : 0) +
+		                           (json_int_t)epochs_stated(stmts, case_id, cls, NULL))
+			return "a class key epoch that does not follow the one before";
+		if (tab == T_CLASS_EPOCHS) {
+			json_int_t to = 0;
+			size_t k = epochs_stated(stmts, case_id, cls, &to);
+
+			if (img_int(img, 2) > to || img_int(img, 2) <= to - (json_int_t)k)
+				return "a commitment to an epoch the entry does not put in force";
+		}
 		if (same_entry_creates(stmts, T_CASES, case_id))
 			return NULL; /* the case's first keys, made with it */
 		/* a holder of the class rotates it (a lapsed holder dropped) */
@@ -1067,6 +1131,10 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a grant said to be made by someone else";
 		if (img_int(img, 11) != 0 && same_entry_creates(stmts, T_CASES, case_id))
 			return NULL; /* the owner's hold, made with the case */
+		/* made with the case only: no revocation ends an owner's hold,
+		 * so one granted as a share could never be taken back */
+		if (img_int(img, 11) != 0)
+			return "an owner's hold made apart from its case";
 		if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
 			set_target_user(F, &q, img_str(img, 3));
 		} else {
@@ -1128,10 +1196,23 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		 * removal stated would serve an older text as the newest */
 		if (img == NULL)
 			return "a record version is never removed";
+		/* the version after the newest, never a jump: one stated far
+		 * ahead would leave the record no next version */
+		if (had == NULL && img_int(img, 3) != head_version(F, img) + 1)
+			return "a record version that does not follow the newest";
 		return decide(&q, POLICY_WRITE, cls) ? NULL
 		                                     : "not entitled to write records of this class";
 	}
-	case T_INDICATORS:
+	case T_INDICATORS: {
+		/* the row it replaces, or the one the entry removed before it
+		 * (a write deletes the old row, then inserts the new) */
+		json_int_t prev = old ? img_int(old, 1)
+		                  : F->ind_gone_img && strcmp(img_str(F->ind_gone_img, 0), case_id) == 0
+		                        ? img_int(F->ind_gone_img, 1) : 0;
+
+		if (img != NULL && img_int(img, 1) != prev + 1)
+			return "a version of the indicators that does not follow the one before";
+	}
 		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL)
 		           ? NULL
 		           : "not entitled to write this case's indicators";
@@ -1251,6 +1332,10 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 	e = fe_find(F, key);
 	if (e == NULL)
 		return VAULT_OK;
+	if (tab == T_INDICATORS) {
+		json_decref(F->ind_gone_img);
+		F->ind_gone_img = json_incref(e->img);
+	}
 	if (tab == T_RECORDS) {
 		char hk[256];
 		struct rhead *h;
@@ -1441,6 +1526,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		a.role = (vault_role)img_int(a.user, 2);
 		a.org_kind = org_kind_of(F, a.org);
 	}
+	json_decref(F->ind_gone_img);
+	F->ind_gone_img = NULL;
 	for (i = 0; i < json_array_size(stmts) && st == VAULT_OK; i++) {
 		json_t *s = json_array_get(stmts, i);
 		int tab = table_index(json_string_value(json_object_get(s, "t")) ?
@@ -1492,6 +1579,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	}
 	json_decref(a.user);
 	json_decref(o);
+	json_decref(F->ind_gone_img);
+	F->ind_gone_img = NULL;
 	F->applied_any = 1;
 	return st;
 }
@@ -2529,7 +2618,7 @@ static int64_t data_version(vault *v)
  * tree (parse_statements).  A cache of another library version is not read:
  * a new version judges the whole log again, once. */
 
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2 /* 2: indicators kept parsed */
 
 static void cache_lib(char out[32])
 {
@@ -3265,6 +3354,11 @@ vault_status vault__facts_tree_is(vault *v, uint64_t size, const unsigned char *
 		                  " is not the tree of the entries %s's library verified (rewritten"
 		                  " around the library)", (unsigned long long)size, v->user);
 	return VAULT_OK;
+}
+
+uint64_t vault__facts_verified_hi(const vault *v)
+{
+	return v->facts != NULL ? v->facts->vh_hi : 0;
 }
 
 uint64_t vault__facts_replayed(const vault *v)

@@ -133,6 +133,8 @@ vault_status vault__facts_fingerprint(struct vault *v, unsigned char out[32]);
  * `shown`: it is shown, so its stored hash and signature must be that
  * hash's too.  VAULT_ERR_INTEGRITY for an entry rewritten since. */
 vault_status vault__facts_entry_shown(struct vault *v, const struct audit_rec *r, int shown);
+/* The newest entry this handle verified (0: none yet). */
+uint64_t vault__facts_verified_hi(const struct vault *v);
 /* How many entries the last rebuild read beyond the cache (all of them
  * when there was none fit to read). */
 uint64_t vault__facts_replayed(const struct vault *v);

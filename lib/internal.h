@@ -536,6 +536,10 @@ struct audit_rec;
 /* Entry seq, read now, is one this handle verified, unchanged
  * (vault__facts_entry_shown): for what a report shows. */
 vault_status vault__audit_entry_check(vault *v, uint64_t seq);
+/* Every entry of the log, read now, is one this handle verified, unchanged,
+ * and none is gone: for a report that selects entries by their stored
+ * columns (one rewritten since would drop out of the selection unseen). */
+vault_status vault__audit_log_check(vault *v);
 vault_status vault__audit_each_after(vault *v, uint64_t after,
                                      vault_status (*fn)(vault *, const struct audit_rec *,
                                                         void *),

@@ -1075,6 +1075,11 @@ vault_status vault_report_access(vault *v, const char *case_id,
 
 		st = vault__facts_check_tables(v, joined);
 	}
+	/* the rows are selected by their stored columns: every entry must
+	 * still be as verified, or one rewritten since (its case moved, say)
+	 * would drop out of the report unseen */
+	if (st == VAULT_OK)
+		st = vault__audit_log_check(v);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a" ACCESS_JOINS
 	              " WHERE +a.case_id = ?1" PERIOD " ORDER BY a.seq",
@@ -1387,6 +1392,9 @@ vault_status vault_report_review(vault *v, const char *org,
 
 		st = vault__facts_check_tables(v, joined);
 	}
+	/* as in vault_report_access(): every entry as verified */
+	if (st == VAULT_OK)
+		st = vault__audit_log_check(v);
 	if (st == VAULT_OK)
 		st = fetch(v, "SELECT " ACCESS_COLS " FROM audit a CROSS JOIN cases c ON c.id = a.case_id"
 	              ACCESS_JOINS " WHERE c.owner_org = ?1 AND a.org <> ?1" PERIOD

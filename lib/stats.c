@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "audit_chain.h"
+#include "facts.h"
 #include "internal.h"
 #include "stats.h"
 
@@ -455,6 +456,7 @@ static vault_status count_cases(vault *v, const layout *l, sdc_fig *figs, int64_
 static vault_status stats_fill(vault *v, const vault_stats_options *o, unsigned int k,
                                char **json_out)
 {
+	static const char *const stats_tables[] = {"cases", "consents", "indicators", NULL};
 	char idhex[VAULT_VAULT_ID_BUFSIZE], from[16], to[16], gen[32];
 	struct export_count ec = {0, 0};
 	int64_t m0 = month_index(o->since), m1 = month_index(o->until - 1);
@@ -475,6 +477,12 @@ static vault_status stats_fill(vault *v, const vault_stats_options *o, unsigned 
 	}
 	mark_totals(&l, figs);
 	st = vault__id(v, idhex);
+	/* The figures are counted from cases, consents and indicators across
+	 * the organisation, and leave under the supervisor's signature: each
+	 * row must be one the log vouches for, and none missing (a consent
+	 * withdrawn in the table only would drop its case from the counts). */
+	if (st == VAULT_OK)
+		st = vault__facts_check_tables(v, stats_tables);
 	if (st == VAULT_OK)
 		st = count_cases(v, &l, figs, o->since, o->until, m0, &ec);
 	if (st == VAULT_OK) {

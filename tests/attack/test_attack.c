@@ -3098,6 +3098,609 @@ static void test_attack__32_rows_removed_from_listing_and_history(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 33-37. a third insider review (this session) ---------------------------
+ * Each test asserts that its attack took effect, then the secure outcome. */
+
+/* Her consent for the reception centre (general, sharing) and a grant of
+ * general to cas_cw with `perm`, on it; the consent's id into cid. */
+static void share_general_to_cas_cw(const char *dir, const char *cs, vault_perm perm,
+                                    int64_t expires, char cid[VAULT_ID_BUFSIZE])
+{
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v = th_open(dir, "cav_cw");
+
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = perm;
+	so.expires = expires;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share general with cas_cw");
+	vault_close(v);
+}
+
+static vault_status as_user(const char *dir, const char *user, int what, const char *cs,
+                            const char *arg)
+{
+	vault *v = th_open(dir, user);
+	vault_status st = VAULT_ERR_INVALID;
+
+	if (what == 0)
+		st = vault_revoke(v, cs, VAULT_PRINCIPAL_USER, arg);
+	else if (what == 1)
+		st = vault_consent_withdraw(v, arg);
+	else if (what == 2)
+		st = vault_user_disable(v, arg);
+	else if (what == 3)
+		st = vault_record_put(v, cs, arg, VAULT_CLASS_GENERAL, "a later note", 12, NULL);
+	printf("   %s %s %s: %s (%s)\n", user, what == 0 ? "revokes" : what == 1 ? "withdraws"
+	       : what == 2 ? "disables" : "writes", arg, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	return st;
+}
+
+/* A signed entry the replay refuses: every open refuses at it, naming its
+ * signer (SECURITY.md, Known limits), and nothing it states is used.
+ * Returns 1 when so; 0 when the open goes through (the entry was
+ * accepted, and the caller looks at what it gained). */
+static int open_refuses_entry_of(const char *dir, const char *user, const char *signer,
+                                 const char *tag)
+{
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass(user, &n);
+	vault_status st = vault_open(dir, user, p, n, NULL, &v);
+	char want[96];
+
+	if (st == VAULT_OK) {
+		vault_close(v);
+		return 0;
+	}
+	snprintf(want, sizeof(want), " by %s: ", signer);
+	printf("   %s: %s's open refuses the entry: %s (%s)\n", tag, user, vault_strerror(st),
+	       vault_last_errmsg());
+	if (st != VAULT_ERR_INTEGRITY || strstr(vault_last_errmsg(), want) == NULL)
+		fail_msg("%s: the open fails (%s: %s), not at %s's entry", tag, vault_strerror(st),
+		         vault_last_errmsg(), signer);
+	return 1;
+}
+
+/* 33a: a holder of READ on general (the reception centre's caseworker, on
+ * her consent) signs, with her own key and around the library, an entry
+ * that moves the case's general epoch to 4294967295.  The replay lets any
+ * reader of a class state a case_classes row of it, with any epoch (facts.c
+ * entitled(), T_CASE_CLASSES: no "previous + 1").  From then on every
+ * rotation of that class is refused ("out of range", gate.c
+ * vault__class_rotate): her grant can never be revoked, the victim's
+ * consent never withdrawn, and nobody of the two centres disabled. */
+static void test_attack__33a_signed_epoch_max_blocks_revocation(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_status st, rv, wd, d1, d2;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	sql = dup_printf("UPDATE case_classes SET epoch = 4294967295 WHERE case_id = '%s' AND"
+	                 " class = %d", cs, VAULT_CLASS_GENERAL);
+	st = forge(dir, "cas_cw", sql, "record.get", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "33a forge");
+		th_rmdir(dir);
+		return;
+	}
+	/* the attack took effect: her statement is a fact, every open verifies */
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "33a")) {
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = 1", cs), 4294967295LL);
+	rv = as_user(dir, "cav_sup", 0, cs, "cas_cw");
+	wd = as_user(dir, "cav_cw", 1, cs, cid);
+	d1 = as_user(dir, "cas_sup", 2, cs, "cas_cw");
+	d2 = as_user(dir, "cav_sup", 2, cs, "cav_cw");
+	if (rv != VAULT_OK || wd != VAULT_OK || d1 != VAULT_OK || d2 != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (33a): after one signed epoch by a reader, revoke: %s,"
+		         " consent withdrawal: %s, disable of the reader: %s, disable of the"
+		         " owner's caseworker: %s", vault_strerror(rv), vault_strerror(wd),
+		         vault_strerror(d1), vault_strerror(d2));
+	th_rmdir(dir);
+}
+
+/* 33b: a holder of WRITE on general signs a version 4294967295 of the
+ * victim's `intake` record (facts.c entitled(), T_RECORDS: any version
+ * number, no "newest + 1"): the record can never be written again. */
+static void test_attack__33b_signed_version_max_freezes_record(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+	                 " size, author, created, nonce, ct, label, padded) SELECT case_id, name,"
+	                 " 4294967295, class, epoch, deleted, size, 'cas_cw', created, nonce, ct,"
+	                 " label, padded FROM records WHERE case_id = '%s' AND class = 1", cs);
+	st = forge(dir, "cas_cw", sql, "record.put", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "33b forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "33b")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = as_user(dir, "cav_cw", 3, cs, "intake");
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (33b): the victim's record can never be written again: %s",
+		         vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* 34: rows removed around the library, which the list of cases does not
+ * miss (32's sibling).  SECURITY.md (Known limits): a writer who deletes
+ * rows gets "every user's next use says VAULT_ERR_INTEGRITY and names what
+ * is missing". */
+struct seen34 {
+	int cases;
+};
+
+static int case34_cb(const vault_case_info *i, void *ctx)
+{
+	struct seen34 *s = ctx;
+
+	printf("   34: listed case %s\n", i->id);
+	s->cases++;
+	return 0;
+}
+
+/* 34: the owning organisation's hold on the case (its owner grant)
+ * deleted: the caseworker's list of cases leaves the case out and says
+ * nothing (lib/cases.c vault_case_foreach reads grants unchecked). */
+static void test_attack__34_case_list_silently_misses_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	struct seen34 seen = {0};
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	SQLF(dir, "cas_cw", "DELETE FROM grants WHERE case_id = '%s' AND owner = 1", cs);
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_case_foreach(v, case34_cb, &seen);
+	printf("   34: the list of cases: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st == VAULT_OK && seen.cases == 0)
+		fail_msg("ATTACK SUCCEEDS (34): her case is gone from her caseworker's list of"
+		         " cases, and the list says nothing");
+	th_rmdir(dir);
+}
+
+/* 35: the statistics an organisation exports are signed by its supervisor
+ * and trusted by the authority that combines them.  They are counted from
+ * `cases`, `consents` and `indicators` rows read without any check against
+ * the facts (lib/stats.c count_cases, lib/indicators.c vault__ind_read):
+ * a key-slot holder withdraws, in the table only, the statistics consent of
+ * every case of the centre, and the supervisor's routine export signs
+ * figures she chose ("not_consented": 4, every indicator gone). */
+static char *stats_note(const char *dir, const char *user, vault_status *st)
+{
+	vault_stats_options o = VAULT_STATS_OPTIONS_INIT;
+	vault_buf out = VAULT_BUF_INIT;
+	char *note = NULL;
+	vault *v = th_open(dir, user);
+
+	o.since = vault__now() - 40 * 86400;
+	o.until = vault__now() + 86400;
+	o.k = VAULT_STATS_K_MIN;
+	*st = vault_stats_export(v, &o, &out);
+	printf("   35: export by %s: %s (%s)\n", user, vault_strerror(*st), vault_errmsg(v));
+	if (*st == VAULT_OK) {
+		note = calloc(1, out.len + 1);
+		memcpy(note, out.data, out.len);
+	}
+	vault_buf_free(&out);
+	vault_close(v);
+	return note;
+}
+
+static void test_attack__35_stats_export_signs_changed_rows(void **state)
+{
+	char *dir = th_network();
+	char c[VAULT_ID_BUFSIZE], *before, *after;
+	vault_consent_options o = VAULT_CONSENT_OPTIONS_INIT;
+	char cid[VAULT_ID_BUFSIZE];
+	const char *as[2] = {"age_band=30-39", "violence=physical-assault"};
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, c);
+		v = th_open(dir, "cav_cw");
+		o.org = "cav";
+		o.classes = VAULT_CLASS_GENERAL;
+		o.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_STATISTICS;
+		o.purpose = "statistics for the network";
+		status_is(v, vault_consent_add(v, c, &o, cid), VAULT_OK, "consent");
+		status_is(v, vault_case_indicators_set(v, c, as, 2), VAULT_OK, "indicators");
+		vault_close(v);
+	}
+	before = stats_note(dir, "cav_sup", &st);
+	assert_non_null(before);
+	assert_non_null(strstr(before, "\"not_consented\":0"));
+	/* the attack: the consents withdrawn in the table, no statement */
+	SQLF(dir, "cas_cw", "UPDATE consents SET withdrawn = 1 WHERE case_id IN (SELECT id FROM"
+	     " cases WHERE owner_org = 'cav')");
+	after = stats_note(dir, "cav_sup", &st);
+	if (after != NULL)
+		printf("   35: %.300s\n", after);
+	if (st == VAULT_OK && after != NULL && strstr(after, "\"not_consented\":4") != NULL)
+		fail_msg("ATTACK SUCCEEDS (35): the supervisor signed statistics counted from"
+		         " consent rows changed around the library (4 cases dropped as not"
+		         " consented)");
+	free(before);
+	free(after);
+	th_rmdir(dir);
+}
+
+/* 33c: as 33a, by someone who holds nothing any more: the reception
+ * centre's grant on general expired (not revoked); its supervisor disables
+ * her own caseworker in an entry that also moves the victim case's general
+ * epoch to 4294967295.  The replay allows a rotation of every case an
+ * organisation "holds" when a member is disabled, and holding is a grant
+ * not revoked, expired or not (facts.c held_by_disabled_org).  The owner
+ * can then neither write general nor disable anyone. */
+static void test_attack__33c_expired_org_signs_epoch_max(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_status st, put, d2;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.expires = vault__now() + 60;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share general with cas, for a minute");
+	vault_close(v);
+	vault__clock_shift(120); /* the grant has lapsed */
+	sql = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cas_cw';"
+	                 " UPDATE case_classes SET epoch = 4294967295 WHERE case_id = '%s' AND"
+	                 " class = %d", cs, VAULT_CLASS_GENERAL);
+	forge_target = "cas_cw";
+	st = forge(dir, "cas_sup", sql, "user.disable", cs, NULL);
+	forge_target = "";
+	free(sql);
+	if (st != VAULT_OK) {
+		vault__clock_shift(-120);
+		refused(NULL, st, "33c forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_sup", "33c")) {
+		vault__clock_shift(-120);
+		th_rmdir(dir);
+		return;
+	}
+	put = as_user(dir, "cav_cw", 3, cs, "intake");
+	d2 = as_user(dir, "cav_sup", 2, cs, "cav_cw");
+	vault__clock_shift(-120);
+	if (put != VAULT_OK || d2 != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (33c): a supervisor whose organisation's grant had"
+		         " lapsed signed an epoch: the owner's write: %s, the owner's disable of"
+		         " her own caseworker: %s", vault_strerror(put), vault_strerror(d2));
+	th_rmdir(dir);
+}
+
+/* 36: key planting (attack 1) on a case made before schema 7.  Its epochs
+ * have no class_epochs row, and gate.c check_commitment() accepts any key
+ * of such an epoch ("accepted as legacy").  A user with no grant at all
+ * (the reception centre's caseworker) replaces, in place, every seal of the
+ * current safety epoch with a key of her choosing, sealed to the same
+ * holders' public keys; the owner's caseworker writes the new address. */
+static int reseal_epoch_with(sqlite3 *db, const char *cs, unsigned int cls, long long epoch,
+                             const unsigned char k[32])
+{
+	sqlite3_stmt *s, *up;
+	int n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "SELECT k.rowid, CASE WHEN k.hkind = 2 THEN"
+	    " (SELECT box_pk FROM users WHERE name = k.holder) ELSE"
+	    " (SELECT pk FROM org_pubkeys WHERE org = k.holder AND epoch = k.hepoch"
+	    "  AND which = k.hkind) END FROM class_keys k"
+	    " WHERE k.case_id = ?1 AND k.class = ?2 AND k.epoch = ?3", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE class_keys SET sealed = ?1 WHERE rowid = ?2",
+	                                    -1, &up, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int64(s, 3, epoch);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		unsigned char sealed[crypto_box_SEALBYTES + 32];
+
+		if (sqlite3_column_bytes(s, 1) != 32)
+			continue;
+		assert_int_equal(crypto_box_seal(sealed, k, 32, sqlite3_column_blob(s, 1)), 0);
+		sqlite3_bind_blob(up, 1, sealed, sizeof(sealed), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, sqlite3_column_int64(s, 0));
+		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+		sqlite3_reset(up);
+		n++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(up);
+	return n;
+}
+
+static void test_attack__36_legacy_case_key_planted_in_seals(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "", out[256];
+	unsigned char k[32];
+	long long epoch;
+	size_t n;
+	const unsigned char *p;
+	sqlite3 *db;
+	vault_status st;
+	vault *v;
+	int planted;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	v = th_open(dir, "admin");
+	p = th_first_pass("cas_sup", &n);
+	status_is(v, vault_org_add(v, "cas", "cas", VAULT_ORG_RECEPTION_CENTRE, "cas_sup", p, n,
+	                           TEST_KDF), VAULT_OK, "org add");
+	vault_close(v);
+	th_first_passwd(dir, "cas_sup");
+	v = th_open(dir, "cas_sup");
+	p = th_first_pass("cas_cw", &n);
+	status_is(v, vault_user_add(v, "cas_cw", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "user add");
+	vault_close(v);
+	th_first_passwd(dir, "cas_cw");
+	epoch = sql_intf(dir, "cas_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s' AND"
+	                 " class = %d", cs, VAULT_CLASS_SAFETY);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_epochs WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 0);
+	/* control: she holds no key of the case */
+	assert_false(th_user_can_unseal(dir, "cas_cw", cs, VAULT_CLASS_SAFETY, (uint32_t)epoch));
+	randombytes_buf(k, sizeof(k));
+	db = th_db_open(dir, "cas_cw");
+	planted = reseal_epoch_with(db, cs, VAULT_CLASS_SAFETY, epoch, k);
+	sqlite3_close(db);
+	assert_true(planted >= 1);
+	st = victim_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	printf("   36: the owner's put: %s (%s), %d seals replaced\n", vault_strerror(st),
+	       vault_last_errmsg(), planted);
+	if (st == VAULT_OK &&
+	    decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_SAFETY, "shelter", k, out, sizeof(out)))
+		fail_msg("ATTACK SUCCEEDS (36): a user with no grant reads the new address \"%s\""
+		         " (a key planted in the seals of a case made before schema 7)", out);
+	if (st != VAULT_OK)
+		refused(NULL, st, "36");
+	th_rmdir(base);
+}
+
+/* 37: the reports filter the log in SQL on its stored columns (report.c:
+ * "+a.case_id = ?1", "c.owner_org = ?1 AND a.org <> ?1") and check against
+ * the hashes the handle verified only the rows the query returns.  An
+ * entry the handle verified at its open (or caught up with at its last
+ * operation), rewritten since in a column the filter reads, is neither
+ * returned nor checked: it drops out of the report silently.  (The
+ * attacker can put the column back afterwards; nobody else ever sees it.) */
+static vault_status report_of(vault *v, int review, const char *what, char **text)
+{
+	vault_report_options o = VAULT_REPORT_OPTIONS_INIT;
+	vault_buf out = VAULT_BUF_INIT;
+	vault_status st;
+
+	o.format = VAULT_REPORT_JSON;
+	o.names = 1;
+	st = review ? vault_report_review(v, what, &o, &out) : vault_report_access(v, what, &o, &out);
+	*text = NULL;
+	if (st == VAULT_OK) {
+		*text = calloc(1, out.len + 1);
+		memcpy(*text, out.data, out.len);
+	}
+	vault_buf_free(&out);
+	return st;
+}
+
+static void read_then_hidden_from_report(int review)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *t1 = NULL, *t2 = NULL, *txt = NULL;
+	const char *tag = review ? "37a" : "37b";
+	vault_status st;
+	vault *v;
+
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	/* her read, through the API: an entry of the log */
+	status_is(NULL, get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt), VAULT_OK,
+	          "her read");
+	free(txt);
+	/* the supervisor's handle (open all day), and a first report */
+	v = th_open(dir, "cav_sup");
+	st = report_of(v, review, review ? "cav" : cs, &t1);
+	status_is(v, st, VAULT_OK, "first report");
+	assert_non_null(strstr(t1, "\"actor\": \"cas_cw\"")); /* control: her read is shown */
+	/* the attack: the column the report filters on, rewritten */
+	if (review)
+		SQLF(dir, "cas_cw", "UPDATE audit SET org = 'cav' WHERE actor = 'cas_cw' AND"
+		     " action = 'record.get'");
+	else
+		SQLF(dir, "cas_cw", "UPDATE audit SET case_id = 'ffffffffffffffffffffffffffffffff'"
+		     " WHERE actor = 'cas_cw' AND action = 'record.get'");
+	st = report_of(v, review, review ? "cav" : cs, &t2);
+	printf("   %s: the second report: %s (%s)\n", tag, vault_strerror(st), vault_errmsg(v));
+	if (getenv("ATTACK_DEBUG"))
+		printf("%s\n----\n%s\n", t1, t2 ? t2 : "");
+	vault_close(v);
+	/* and put back: every later open verifies, nobody sees a trace */
+	if (review)
+		SQLF(dir, "cas_cw", "UPDATE audit SET org = 'cas' WHERE actor = 'cas_cw' AND"
+		     " action = 'record.get'");
+	else
+		SQLF(dir, "cas_cw", "UPDATE audit SET case_id = '%s' WHERE actor = 'cas_cw' AND"
+		     " action = 'record.get'", cs);
+	th_forget_cache(dir, "aud");
+	still_opens(dir, "aud", tag);
+	if (st == VAULT_OK && strstr(t2, "\"actor\": \"cas_cw\"") == NULL)
+		fail_msg("ATTACK SUCCEEDS (%s): her read of the case is gone from the %s, which"
+		         " says nothing", tag, review ? "organisation's access review"
+		                                      : "victim's access report");
+	free(t1);
+	free(t2);
+	th_rmdir(dir);
+}
+
+static void test_attack__37a_read_hidden_from_review(void **state)
+{
+	(void)state;
+	read_then_hidden_from_report(1);
+}
+
+static void test_attack__37b_read_hidden_from_access_report(void **state)
+{
+	(void)state;
+	read_then_hidden_from_report(0);
+}
+
+/* 33d: 33b's sibling on the case's indicators (facts.c entitled(),
+ * T_INDICATORS: any change by a writer of general): a writer signs the
+ * indicators row with version 4294967295; they can never be read or set
+ * again (the version is in the AEAD's associated data, and the next is
+ * "too many versions"), and the case drops out of the signed statistics. */
+static void test_attack__33d_signed_indicators_version_max(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	const char *as[1] = {"age_band=30-39"};
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_indicators_set(v, cs, as, 1), VAULT_OK, "indicators");
+	vault_close(v);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	sql = dup_printf("UPDATE indicators SET version = 4294967295 WHERE case_id = '%s'", cs);
+	st = forge(dir, "cas_cw", sql, "case.indicators.set", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "33d forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "33d")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	st = vault_case_indicators_set(v, cs, as, 1);
+	printf("   33d: the owner sets her indicators: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (33d): the case's indicators can never be set again: %s",
+		         vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* 33e: a grant signed with owner = 1 by a sharer of another organisation
+ * (facts.c entitled(), T_GRANTS: the owner flag is looked at only for the
+ * hold made with the case; otherwise it is any share the signer may make).
+ * Revocations skip owner grants (share.c revoke_grants: "owner = 0"), so
+ * her organisation's grant can never be revoked, and the withdrawal of the
+ * consent it rests on finds it every pass and refuses. */
+static void test_attack__33e_signed_owner_grant_unrevocable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_status st, rv, wd;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	sql = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas',"
+	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 1)", cs, VAULT_PRINCIPAL_ORG,
+	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)vault__now());
+	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "33e forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "33e")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_sup");
+	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas");
+	printf("   33e: the supervisor revokes cas: %s (%s)\n", vault_strerror(rv), vault_errmsg(v));
+	vault_close(v);
+	wd = as_user(dir, "cav_cw", 1, cs, cid);
+	{
+		/* the owner then revokes the sharer herself (a rotation) and writes */
+		char *txt = NULL;
+		vault_status rd;
+
+		(void)as_user(dir, "cav_sup", 0, cs, "cas_cw");
+		(void)as_user(dir, "cav_cw", 3, cs, "later");
+		long long e = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE"
+		                       " case_id = '%s' AND class = 1", cs);
+		rd = get_cls(dir, "cas_sup", cs, "later", VAULT_CLASS_GENERAL, &txt);
+		printf("   33e: cas_sup reads what was written after, through the API: %s %s;"
+		       " holds the key of the new epoch %lld: %d\n", vault_strerror(rd),
+		       txt ? txt : "", e, th_user_can_unseal(dir, "cas_sup", cs,
+		                                              VAULT_CLASS_GENERAL, (uint32_t)e));
+		free(txt);
+	}
+	printf("   33e: live grants of cas after both: %lld\n", sql_intf(dir, "cav_cw",
+	       "SELECT count(*) FROM grants WHERE case_id = '%s' AND principal = 'cas' AND"
+	       " revoked = 0", cs));
+	if (rv != VAULT_OK || wd != VAULT_OK ||
+	    sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	             " principal = 'cas' AND revoked = 0", cs) != 0)
+		fail_msg("ATTACK SUCCEEDS (33e): her organisation's signed \"owner\" grant: revoke"
+		         " %s, consent withdrawal %s, and the grant is still live",
+		         vault_strerror(rv), vault_strerror(wd));
+	th_rmdir(dir);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3165,9 +3768,22 @@ int main(void)
 		cmocka_unit_test(test_attack__30_listing_serves_planted_rows),
 		cmocka_unit_test(test_attack__31_record_rows_all_deleted),
 		cmocka_unit_test(test_attack__32_rows_removed_from_listing_and_history),
+		cmocka_unit_test(test_attack__33a_signed_epoch_max_blocks_revocation),
+		cmocka_unit_test(test_attack__33b_signed_version_max_freezes_record),
+		cmocka_unit_test(test_attack__33c_expired_org_signs_epoch_max),
+		cmocka_unit_test(test_attack__33d_signed_indicators_version_max),
+		cmocka_unit_test(test_attack__33e_signed_owner_grant_unrevocable),
+		cmocka_unit_test(test_attack__34_case_list_silently_misses_case),
+		cmocka_unit_test(test_attack__35_stats_export_signs_changed_rows),
+		cmocka_unit_test(test_attack__36_legacy_case_key_planted_in_seals),
+		cmocka_unit_test(test_attack__37a_read_hidden_from_review),
+		cmocka_unit_test(test_attack__37b_read_hidden_from_access_report),
 	};
 
 	if (sodium_init() < 0)
 		return 1;
+	/* ATTACK_ONLY=pattern runs the matching tests alone (cmocka's filter). */
+	if (getenv("ATTACK_ONLY") != NULL)
+		cmocka_set_test_filter(getenv("ATTACK_ONLY"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
