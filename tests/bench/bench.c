@@ -1072,6 +1072,77 @@ static int firstcase(int n)
 	return 0;
 }
 
+/* `bench checks N C`: what the whole-table and whole-log checks of the
+ * reads that select across a vault cost (SECURITY.md, "Rows are checked
+ * against the facts"), on a vault of N records in one case (a log of
+ * about N entries) and C more cases: the list of cases (grants and
+ * break-glass windows whole), the case's listing (counted against the
+ * facts), and the case's access report (every entry of the log as
+ * verified), each in a new handle, then again in the same handle. */
+static int count_rec(const vault_record_info *i, void *ctx)
+{
+	(void)i;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static int count_case(const vault_case_info *i, void *ctx)
+{
+	(void)i;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static int checks_bench(uint64_t n, int c)
+{
+	vault_report_options ro = VAULT_REPORT_OPTIONS_INIT;
+	vault *v = lv_setup();
+	uint64_t done = 0, cnt;
+	char cs[VAULT_ID_BUFSIZE];
+	double t0;
+	int i, pass;
+
+	while (done < n) {
+		char name[32];
+
+		ok(vault_begin(v), v, "begin");
+		for (i = 0; i < VERIFY_BATCH && done < n; i++, done++) {
+			snprintf(name, sizeof(name), "w%llu", (unsigned long long)done);
+			lv_put(v, name);
+		}
+		ok(vault_commit(v), v, "commit");
+	}
+	for (i = 0; i < c; i++)
+		ok(vault_case_create(v, VAULT_CASE_VICTIM, 0, cs), v, "case create");
+	vault_close(v);
+	ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL, &v),
+	   NULL, "open");
+	ro.format = VAULT_REPORT_JSON;
+	for (pass = 0; pass < 2; pass++) {
+		vault_buf out = VAULT_BUF_INIT;
+		const char *when = pass ? "again, same handle" : "first in the handle";
+
+		cnt = 0;
+		t0 = now_us();
+		ok(vault_case_foreach(v, count_case, &cnt), v, "case list");
+		printf("case list (%llu cases), %s: %.1f ms\n", (unsigned long long)cnt, when,
+		       (now_us() - t0) / 1e3);
+		cnt = 0;
+		t0 = now_us();
+		ok(vault_record_foreach(v, g_case, count_rec, &cnt), v, "listing");
+		printf("listing of the case (%llu records), %s: %.1f ms\n", (unsigned long long)cnt,
+		       when, (now_us() - t0) / 1e3);
+		t0 = now_us();
+		ok(vault_report_access(v, g_case, &ro, &out), v, "report");
+		printf("access report of the case (a log of %llu+ entries), %s: %.1f ms\n",
+		       (unsigned long long)n, when, (now_us() - t0) / 1e3);
+		vault_buf_free(&out);
+	}
+	vault_close(v);
+	rmtree(g_base);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct row rows[4] = {{"put, batched (2000/txn)", 1e18, 1e18},
@@ -1106,6 +1177,8 @@ int main(int argc, char **argv)
 		return profile_open(strtoull(argv[2], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return disable_bench(atoi(argv[2]));
+	if (argc == 4 && strcmp(argv[1], "checks") == 0)
+		return checks_bench(strtoull(argv[2], NULL, 10), atoi(argv[3]));
 
 	printf("libvault %s benchmark (SQLCipher %s, libsodium %s), in %s\n",
 	       vault_version_string(), sqlite3_libversion(), sodium_version_string(), g_base);
