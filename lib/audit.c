@@ -390,13 +390,14 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 	vault_audit_query dq = VAULT_AUDIT_QUERY_INIT;
 	sqlite3_stmt *s = NULL;
 	vault_status st, decision;
-	int rc, ret = 0, match;
-	uint64_t count = 0;
+	int rc = SQLITE_DONE, ret = 0, match;
+	uint64_t count = 0, want;
 
 	if (v == NULL || cb == NULL)
 		return v ? vault__err(v, VAULT_ERR_INVALID, "callback is NULL") : VAULT_ERR_INVALID;
 	if (q == NULL)
 		q = &dq;
+	want = q->after_seq + 1;
 	if (q->version == 0 || q->version > VAULT_AUDIT_QUERY_VERSION)
 		return vault__err(v, VAULT_ERR_INVALID, "unknown query version");
 	if ((q->outcome != 0 && vault_outcome_name(q->outcome) == NULL) ||
@@ -436,6 +437,14 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 			                (unsigned long long)sqlite3_column_int64(s, 0));
 			goto cleanup;
 		}
+		/* none left out: an entry moved away for the query's time would
+		 * be missed unseen */
+		if (r.seq != want) {
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu is gone",
+			                (unsigned long long)want);
+			goto cleanup;
+		}
+		want++;
 		/* as this handle verified it, not as rewritten since; what is
 		 * shown with it (hash, signature) too */
 		match = query_match(q, &r, decision == VAULT_OK ? NULL : v->user);
@@ -488,6 +497,11 @@ vault_status vault_audit_foreach(vault *v, const vault_audit_query *q,
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		st = vault__sql_status(v, rc, "audit query");
+	/* read to the end: every entry this handle verified was there */
+	if (st == VAULT_OK && ret == 0 && rc == SQLITE_DONE && want - 1 < vault__facts_verified_hi(v))
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entries %llu to %llu, which this"
+		                " handle verified, are gone", (unsigned long long)want,
+		                (unsigned long long)vault__facts_verified_hi(v));
 cleanup:
 	sqlite3_finalize(s);
 	read_end(v);

@@ -230,7 +230,7 @@ static size_t content_ad(unsigned char *ad, size_t cap, const char *case_id,
 
 /* Versions count per record, and a record is (case, class, name): a writer
  * learns nothing of a same-named record in a class he cannot read. */
-static vault_status next_version(vault *v, const char *case_id,
+static vault_status next_version(vault *v, const char *case_id, const char *name,
                                  const unsigned char tag[VAULT_NAME_TAG_BYTES],
                                  unsigned int cls, uint32_t *ver)
 {
@@ -248,10 +248,13 @@ static vault_status next_version(vault *v, const char *case_id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
-		/* no rows: a new record, unless the log holds versions of it
-		 * (removed around the library: version 1 would be one of them) */
+		/* no rows: a new record, unless the log holds versions of it,
+		 * by its tag or its 1.x name (removed around the library:
+		 * version 1 would be one of them) */
 		st = vault__facts_record_newest(v, case_id, tag, VAULT_NAME_TAG_BYTES, 1, cls,
 		                                &held);
+		if (st == VAULT_OK && held == 0)
+			st = vault__facts_record_newest(v, case_id, name, strlen(name), 0, cls, &held);
 		if (st == VAULT_OK && held > 0)
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "the log holds version %lld of this"
 			                " record, but its rows were removed around the library",
@@ -488,6 +491,15 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	}
 	if (st == VAULT_OK && rb.nrow > 0)
 		st = vault__txn_savepoint(v); /* many rows: the light put takes one */
+	/* The 1.x rows are restated under the tag: the entry removes each
+	 * one's fact (its key names the record in clear) and states the row
+	 * converted, version for version (the replay pairs the two). */
+	if (st == VAULT_OK && rb.nrow > 0) {
+		char where[96];
+
+		snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
+		st = vault__facts_note_delete(v, "records", where, case_id, name);
+	}
 	if (st == VAULT_OK && rb.nrow > 0)
 		st = vault__prepare(v, "UPDATE records SET name = ?4, label = ?5, size = ?6,"
 		                       " nonce = coalesce(?7, nonce), ct = coalesce(?8, ct),"
@@ -582,7 +594,7 @@ static vault_status write_version(vault *v, const char *case_id, const char *nam
 
 	st = convert_legacy(v, case_id, cls, name, tag);
 	if (st == VAULT_OK)
-		st = next_version(v, case_id, tag, cls, &ver);
+		st = next_version(v, case_id, name, tag, cls, &ver);
 	if (st == VAULT_OK && !deleted)
 		st = vault__drop_lapsed_holders(v, case_id, cls);
 	if (st == VAULT_OK)

@@ -43,6 +43,11 @@ typedef struct ftable {
 	int case_col;           /* column holding the case id, -1 none */
 	unsigned int hashed;    /* bit i: column i is stored as its hash */
 	int keep;               /* keep the parsed image (policy replay) */
+	/* column i of an image: 'i' an integer, 'I' an integer or null,
+	 * 's' a string, 'S' a string or null, 'h' a hash (or null), as the
+	 * schema declares it: a statement with text where the library's SQL
+	 * compares a number (owner = 0) would be a fact no query finds */
+	const char *types;
 } ftable;
 
 enum {
@@ -54,36 +59,37 @@ enum {
 
 static const ftable tables[T__COUNT] = {
 	[T_USERS] = {"users", {"name", "org", "role", "box_pk", "sign_pk", "disabled",
-	                       "created", NULL}, 1, -1, H(3) | H(4), 1},
+	                       "created", NULL}, 1, -1, H(3) | H(4), 1, "sSihhii"},
 	[T_ORGS] = {"orgs", {"id", "name", "kind", "epoch", "created", "admin_keys", NULL},
-	            1, -1, 0, 1},
+	            1, -1, 0, 1, "ssiiii"},
 	[T_ORG_PUBKEYS] = {"org_pubkeys", {"org", "epoch", "which", "pk", NULL}, 3, -1,
-	                   H(3), 1},
+	                   H(3), 1, "siih"},
 	[T_CASES] = {"cases", {"id", "kind", "owner_org", "created_by", "restricted",
-	                       "created", NULL}, 1, 0, 0, 1},
-	[T_CASE_CLASSES] = {"case_classes", {"case_id", "class", "epoch", NULL}, 2, 0, 0, 1},
+	                       "created", NULL}, 1, 0, 0, 1, "sissii"},
+	[T_CASE_CLASSES] = {"case_classes", {"case_id", "class", "epoch", NULL}, 2, 0, 0, 1,
+	                    "sii"},
 	[T_CLASS_EPOCHS] = {"class_epochs", {"case_id", "class", "epoch", "author",
-	                                     "commitment", NULL}, 3, 0, H(4), 1},
+	                                     "commitment", NULL}, 3, 0, H(4), 1, "siish"},
 	[T_GRANTS] = {"grants", {"id", "case_id", "pkind", "principal", "classes", "perm",
 	                         "consent_id", "expires", "granted_by", "created", "revoked",
-	                         "owner", NULL}, 1, 1, 0, 1},
+	                         "owner", NULL}, 1, 1, 0, 1, "isisiiSisiii"},
 	[T_CONSENTS] = {"consents", {"id", "case_id", "org", "classes", "scope", "purpose",
 	                             "basis", "reason", "given_at", "expires", "withdrawn",
 	                             "recorded_by", "created", "sealed_epoch", "sealed", NULL},
-	                1, 1, H(5) | H(7) | H(14), 1},
+	                1, 1, H(5) | H(7) | H(14), 1, "sssiihihiiisiIh"},
 	[T_LINKS] = {"links", {"victim_case", "nonce", "epoch", "ct", NULL}, 2, 0,
-	             H(1) | H(3), 1},
+	             H(1) | H(3), 1, "shih"},
 	/* no key of its own: the whole row, counted (the same window twice in
 	 * one second is two rows) */
 	[T_BREAKGLASS] = {"breakglass", {"case_id", "user", "created", "until", "reason",
-	                                 NULL}, 5, 0, H(4), 1},
+	                                 NULL}, 5, 0, H(4), 1, "ssiih"},
 	[T_RECORDS] = {"records", {"case_id", "name", "class", "version", "epoch", "deleted",
 	                           "size", "author", "created", "nonce", "ct", "redacted_by",
 	                           "redacted_at", "redact_reason", "label", "padded", NULL}, 4, 0,
-	               H(1) | H(9) | H(10) | H(13) | H(14), 0},
+	               H(1) | H(9) | H(10) | H(13) | H(14), 0, "shiiiiisihhSIhhi"},
 	/* kept parsed: a new row's version must follow the one it replaces */
 	[T_INDICATORS] = {"indicators", {"case_id", "version", "epoch", "author", "created",
-	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 1},
+	                                 "nonce", "ct", NULL}, 1, 0, H(5) | H(6), 1, "siisihh"},
 };
 
 static int table_index(const char *name)
@@ -689,7 +695,13 @@ static int image_ok(const ftable *t, json_t *img, int is_key)
 		return 0;
 	for (i = 0; i < n; i++) {
 		json_t *x = json_array_get(img, i);
+		char ty = t->types[i];
 
+		if (json_is_null(x) ? ty == 'i' || ty == 's'
+		                    : json_is_integer(x) ? ty != 'i' && ty != 'I'
+		                    : json_is_string(x) ? ty != 's' && ty != 'S'
+		                    : json_is_object(x) && ty != 'h')
+			return 0;
 		if (json_is_object(x)) {
 			const char *h = json_string_value(json_object_get(x, "h"));
 
@@ -990,6 +1002,29 @@ static int64_t head_version(facts *F, json_t *img)
 	return h != NULL && h->n > 0 ? h->version : 0;
 }
 
+/* Does the entry hold a records statement of kind `kind` ("k": a removal,
+ * "r": a row) of the same case, class and version as x, under another
+ * name?  A conversion of a 1.x row removes its fact and states the row
+ * under its tag. */
+static int paired_row(json_t *stmts, json_t *x, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *s = json_array_get(stmts, i);
+		json_t *y = json_object_get(s, kind);
+		const char *t = json_string_value(json_object_get(s, "t"));
+
+		if (y != NULL && t != NULL && strcmp(t, "records") == 0 &&
+		    json_equal(json_array_get(y, 0), json_array_get(x, 0)) &&
+		    !json_equal(json_array_get(y, 1), json_array_get(x, 1)) &&
+		    json_equal(json_array_get(y, 2), json_array_get(x, 2)) &&
+		    json_equal(json_array_get(y, 3), json_array_get(x, 3)))
+			return 1;
+	}
+	return 0;
+}
+
 /* Was the actor entitled to this change?  NULL yes, else why not. */
 static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fentry *had,
                             json_t *img, json_t *key, json_t *stmts)
@@ -1178,9 +1213,13 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		                                         : "not entitled to break the glass";
 	case T_RECORDS: {
 		unsigned int cls = (unsigned int)img_int(img ? img : key, 2);
+		/* a 1.x row restated under its tag by a write to the record: it
+		 * keeps its version and author (legacy facts only, paired with
+		 * their removal in the same entry) */
+		int converted = img != NULL && had == NULL && paired_row(stmts, img, "k");
 
 		if (img != NULL && had == NULL && strcmp(img_str(img, 7), a->name) != 0 &&
-		    !moved_here(stmts, img, a->name))
+		    !converted && !moved_here(stmts, img, a->name))
 			return "a record version said to be written by someone else";
 		if (img != NULL && had != NULL) /* redaction: the ciphertext goes, by her */
 			return !json_is_null(json_array_get(img, 9)) ||
@@ -1195,10 +1234,13 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		/* no operation removes a version (redaction keeps its row): a
 		 * removal stated would serve an older text as the newest */
 		if (img == NULL)
-			return "a record version is never removed";
+			return had != NULL && had->legacy && paired_row(stmts, key, "r") &&
+			               decide(&q, POLICY_WRITE, cls)
+			           ? NULL /* converted: restated under its tag */
+			           : "a record version is never removed";
 		/* the version after the newest, never a jump: one stated far
 		 * ahead would leave the record no next version */
-		if (had == NULL && img_int(img, 3) != head_version(F, img) + 1)
+		if (had == NULL && !converted && img_int(img, 3) != head_version(F, img) + 1)
 			return "a record version that does not follow the newest";
 		return decide(&q, POLICY_WRITE, cls) ? NULL
 		                                     : "not entitled to write records of this class";
@@ -1496,15 +1538,17 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 
 	if (r->fact == NULL || r->fact[0] == '\0' || strcmp(r->outcome, "ok") != 0)
 		return r->fact != NULL && r->fact[0] != '\0'
-		           ? vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: statements in"
-		                        " an entry whose outcome is not ok", (unsigned long long)r->seq)
+		           ? vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s:"
+		                        " statements in an entry whose outcome is not ok",
+		                        (unsigned long long)r->seq, r->actor)
 		           : VAULT_OK;
 	/* our own entry: the tree its text was made from (and read back from) */
 	o = pre != NULL ? json_incref(pre) : parse_statements(r->fact, &oom);
 	if (o == NULL)
 		return oom ? vault__err(v, VAULT_ERR_NOMEM, "out of memory")
-		           : vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements"
-		                        " are malformed", (unsigned long long)r->seq);
+		           : vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: its"
+		                        " statements are malformed", (unsigned long long)r->seq,
+		                        r->actor);
 	if (json_object_get(o, "legacy") != NULL) {
 		st = apply_legacy(v, F, r, o);
 		json_decref(o);
@@ -1514,8 +1558,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	stmts = json_object_get(o, "s");
 	if (!json_is_array(stmts) || json_object_size(o) != 2 || json_array_size(stmts) == 0) {
 		json_decref(o);
-		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: its statements are"
-		                  " malformed", (unsigned long long)r->seq);
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: its statements"
+		                  " are malformed", (unsigned long long)r->seq, r->actor);
 	}
 	memset(&a, 0, sizeof(a));
 	a.name = r->actor;
@@ -1541,8 +1585,9 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		if (tab < 0 || !json_is_object(s) ||
 		    (img != NULL ? json_object_size(s) != 2 || !image_ok(&tables[tab], img, 0)
 		                 : !del || json_object_size(s) != 3 || !image_ok(&tables[tab], key, 1))) {
-			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu: statement %zu is"
-			                " malformed", (unsigned long long)r->seq, i + 1);
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s: statement"
+			                " %zu is malformed", (unsigned long long)r->seq, r->actor,
+			                i + 1);
 			break;
 		}
 		/* a case's record versions are read from the cache at the first need */
@@ -3769,6 +3814,7 @@ vault_status vault__facts_record_head(vault *v, const char *case_id, const void 
 	char hk[256];
 	vault_status st;
 
+	(void)is_tag; /* an image holds either hashed, alike */
 	*newest = 0;
 	if (versions != NULL)
 		*versions = 0;
@@ -3780,8 +3826,8 @@ vault_status vault__facts_record_head(vault *v, const char *case_id, const void 
 	arr = json_array();
 	if (arr == NULL ||
 	    json_array_append_new(arr, json_string(case_id)) != 0 ||
-	    json_array_append_new(arr, is_tag ? hashed_value(name, len)
-	                                      : json_stringn((const char *)name, len)) != 0 ||
+	    /* the name column is hashed in an image, a tag or a 1.x name */
+	    json_array_append_new(arr, hashed_value(name, len)) != 0 ||
 	    json_array_append_new(arr, json_integer((json_int_t)cls)) != 0 ||
 	    json_array_size(arr) != 3) {
 		json_decref(arr);

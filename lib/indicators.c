@@ -367,6 +367,23 @@ static vault_status ind_write(vault *v, const char *case_id, const ind_set *set,
 	return st;
 }
 
+/* Does the epoch of the case's stored indicators have a commitment (a
+ * class_epochs row, checked with the case's rows when its gate opened)? */
+static int stored_epoch_committed(vault *v, const char *case_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (vault__prepare(v, "SELECT 1 FROM indicators i, class_epochs c WHERE"
+	                      " i.case_id = ?1 AND c.case_id = ?1 AND c.class = 1 AND"
+	                      " c.epoch = i.epoch", &s) != VAULT_OK)
+		return 0;
+	vault__bind_text(s, 1, case_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
 vault_status vault_case_indicators_set(vault *v, const char *case_id,
                                        const char *const *assignments, size_t n)
 {
@@ -402,6 +419,18 @@ vault_status vault_case_indicators_set(vault *v, const char *case_id,
 		                "indicators describe victim cases; this is a perpetrator case");
 	if (st == VAULT_OK)
 		st = vault__ind_read(v, case_id, &set, &found);
+	/* A stored set that does not open under the key its epoch's signed
+	 * commitment names was written so by a writer the log found entitled,
+	 * under her signature: it is replaced, and this entry says so, rather
+	 * than freezing the case's indicators for good.  Under a key no
+	 * commitment names (a case made before schema 7) it is refused, as
+	 * the key itself may be what is wrong. */
+	if (st == VAULT_ERR_CORRUPT && stored_epoch_committed(v, case_id)) {
+		memset(&set, 0, sizeof set);
+		g.ev.reason = "the stored indicators did not open: replaced";
+		v->errmsg[0] = '\0';
+		st = VAULT_OK;
+	}
 	if (st == VAULT_OK)
 		st = load_row(v, case_id, &r);
 	for (i = 0; st == VAULT_OK && i < n; i++)

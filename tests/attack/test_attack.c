@@ -3701,6 +3701,573 @@ static void test_attack__33e_signed_owner_grant_unrevocable(void **state)
 }
 
 
+/* ---- 40. a fourth insider review (this session): the listing counts and the replay rules ---- */
+
+/* List the case and the history of `name` in a fresh handle of `user`
+ * (her cache forgotten first when `nocache`). */
+static vault_status list_and_history(const char *dir, const char *user, const char *cs,
+                                     const char *name, int nocache, int *nl, int *nh,
+                                     vault_status *hst)
+{
+	vault_status st;
+	vault *v;
+
+	if (nocache)
+		th_forget_cache(dir, user);
+	v = victim_open(dir, user, &st);
+	if (v == NULL)
+		return st;
+	*nl = *nh = 0;
+	st = vault_record_foreach(v, cs, count_cb, nl);
+	printf("   listing as %s: %s, %d (%s)\n", user, vault_strerror(st), *nl, vault_errmsg(v));
+	*hst = VAULT_OK;
+	if (name != NULL) {
+		*hst = vault_record_history(v, cs, name, count_cb, nh);
+		printf("   history of %s as %s: %s, %d (%s)\n", name, user, vault_strerror(*hst), *nh,
+		       vault_errmsg(v));
+	}
+	vault_close(v);
+	return st;
+}
+
+/* 40a: no attacker.  A caseworker writes to a record of a vault made by
+ * 1.0.0: routine, the first write converts its rows (name to tag) by an
+ * UPDATE, which the entry states as the new image only; the fact of the
+ * old row (its 1.x name) stays, and with it a record head that no row
+ * answers any more (facts.c put_fact/heads_bump; cases.c listing_complete).
+ * Every later listing of the case, by anyone, must still work. */
+static void test_attack__40a_legacy_conversion_breaks_listing(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault_status st[2], hst;
+	int nl[2] = {0, 0}, nh = 0, pass;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	status_is(NULL, list_and_history(dir, "cav_cw", cs, NULL, 0, &nl[0], &nh, &hst), VAULT_OK,
+	          "40a: the listing before the write");
+	assert_int_equal(nl[0], 3); /* control: addr (general, safety), intake */
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL,
+	                           "second interview"), VAULT_OK, "40a: the write that converts");
+	/* control: the write converted the 1.x rows of intake */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND typeof(name) = 'blob'", cs), 2);
+	for (pass = 0; pass < 2; pass++)
+		st[pass] = list_and_history(dir, pass ? "cav_sup" : "cav_cw", cs, NULL, pass,
+		                            &nl[pass], &nh, &hst);
+	if (st[0] != VAULT_OK || st[1] != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40a): after one routine write to a 1.x record the case"
+		         " cannot be listed any more: %s (her cache), %s (the supervisor, from the"
+		         " log)", vault_strerror(st[0]), vault_strerror(st[1]));
+	assert_int_equal(nl[0], 3);
+	assert_int_equal(nl[1], 3);
+	th_rmdir(base);
+}
+
+/* 40b: no attacker.  The history of a record 1.0.0 wrote (not yet written
+ * to since) is counted against the record's head "by name": but record
+ * images hold the name column hashed (facts.c tables[T_RECORDS], H(1)),
+ * and vault__facts_record_head(is_tag = 0) looks it up as a plain string,
+ * so it finds no head, ever: 0 versions against 1 row. */
+static void test_attack__40b_legacy_record_history_refused(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault_status st, hst;
+	int nl = 0, nh = 0;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	st = list_and_history(dir, "cav_cw", cs, "intake", 1, &nl, &nh, &hst);
+	status_is(NULL, st, VAULT_OK, "40b: the listing"); /* control */
+	if (hst != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40b): the history of a record written by 1.0.0 is"
+		         " refused (%s): nothing was removed", vault_strerror(hst));
+	assert_int_equal(nh, 1);
+	th_rmdir(base);
+}
+
+/* 40c: attack 31 on a record 1.0.0 wrote.  A key-slot holder deletes every
+ * row of the 1.x `addr` record in safety (the victim's old shelter
+ * address).  no_rows() asks the facts by the 1.x name, as a plain string
+ * (40b): no head is ever found, so the read says "no such record", and
+ * the victim's next write starts a new record at version 1, signed, with
+ * the old versions gone from its history. */
+static void test_attack__40c_legacy_record_deleted_reads_as_none(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	char *text = NULL;
+	vault_status st, put, hst;
+	int nl = 0, nh = 0;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	status_is(NULL, get_cls(dir, "cav_cw", cs, "addr", VAULT_CLASS_SAFETY, &text), VAULT_OK,
+	          "40c: control read");
+	free(text);
+	text = NULL;
+	/* the attack: every row of the 1.x record, in safety */
+	SQLF(dir, "cav_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 4 AND"
+	     " name = 'addr'", cs);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND class = 4", cs), 0);
+	th_forget_cache(dir, "cav_cw");
+	st = get_cls(dir, "cav_cw", cs, "addr", VAULT_CLASS_SAFETY, &text);
+	free(text);
+	printf("   40c: her read of addr (safety): %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	put = victim_put(dir, "cav_cw", cs, "addr", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	printf("   40c: her write of addr (safety): %s\n", vault_strerror(put));
+	(void)list_and_history(dir, "cav_cw", cs, "addr", 1, &nl, &nh, &hst);
+	if (st == VAULT_ERR_NOT_FOUND || put == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40c): the 1.x record's rows deleted around the library:"
+		         " the read says %s, the write %s (its history now %s, %d versions)",
+		         vault_strerror(st), vault_strerror(put), vault_strerror(hst), nh);
+	th_rmdir(base);
+}
+
+
+/* 40d: no attacker.  The 1.0.0 fixture's `addr` has version 1 in safety and
+ * version 2 in general (what 1.0 allowed); the migration keeps the numbers,
+ * so general's only row is version 2.  A caseworker writes addr in general:
+ * the conversion restates that row under its tag as version 2 (cases.c
+ * convert_legacy), but the replay now wants a new record version to be
+ * its head's newest + 1 (facts.c entitled(), T_RECORDS, head_version): 1.
+ * Her entry is signed; does every open still verify? */
+static void test_attack__40d_legacy_gap_conversion_locks_out(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	/* control: general holds version 2 of addr alone, in the form of 1.x */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT group_concat(version) FROM records WHERE"
+	                          " case_id = '%s' AND class = 1 AND name = 'addr'", cs), 2);
+	st = victim_put(dir, "cav_cw", cs, "addr", VAULT_CLASS_GENERAL, "see the notes of May");
+	printf("   40d: her write of addr (general): %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	status_is(NULL, st, VAULT_OK, "40d: the routine write");
+	th_forget_cache(dir, "cav_sup");
+	v = NULL;
+	{
+		size_t n;
+		const unsigned char *p = th_pass("cav_sup", &n);
+
+		st = vault_open(dir, "cav_sup", p, n, NULL, &v);
+	}
+	printf("   40d: the supervisor's open: %s (%s)\n", vault_strerror(st), vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40d): one routine write to a 1.x record signed an entry"
+		         " the replay refuses: the vault no longer opens (%s: %s)",
+		         vault_strerror(st), vault_last_errmsg());
+	th_rmdir(base);
+}
+
+
+/* 40e: no attacker.  A record 1.0.0 wrote is converted by the first write
+ * to it, and the conversion states each old row under its tag, its author
+ * kept.  When the writer is not the 1.x author (the supervisor writes to
+ * the intake her caseworker wrote), does the replay accept the restated
+ * rows "said to be written by someone else" (facts.c entitled(),
+ * T_RECORDS)? */
+static void test_attack__40e_legacy_conversion_by_another_writer(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault_status st;
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	st = victim_put(dir, "cav_sup", cs, "intake", VAULT_CLASS_GENERAL, "supervisor's note");
+	printf("   40e: the supervisor's write of intake: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	if (st != VAULT_OK) { /* refused by her handle: nothing signed */
+		th_rmdir(base);
+		return;
+	}
+	th_forget_cache(dir, "cav_cw");
+	p = th_pass("cav_cw", &n);
+	st = vault_open(dir, "cav_cw", p, n, NULL, &v);
+	printf("   40e: the caseworker's open: %s (%s)\n", vault_strerror(st), vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40e): a routine write to a 1.x record by another writer"
+		         " signed an entry the replay refuses: the vault no longer opens (%s)",
+		         vault_last_errmsg());
+	th_rmdir(base);
+}
+
+
+/* The step of a flow of routine calls: OK, or the flow is reported. */
+#define FLOW(v, call, what)                                                    \
+	do {                                                                   \
+		vault_status fs_ = (call);                                     \
+		printf("   flow: %s: %s (%s)\n", what, vault_strerror(fs_),      \
+		       vault_errmsg(v));                                        \
+		if (fs_ != VAULT_OK)                                           \
+			fail_msg("ATTACK SUCCEEDS (%s): a routine call is refused:" \
+			         " %s: %s (%s)", tag_, what, vault_strerror(fs_),    \
+			         vault_errmsg(v));                               \
+	} while (0)
+
+/* Does every open still verify (the auditor, from the log alone), and can
+ * `user` list the case and the history of `name`? */
+static void flow_check(const char *dir, const char *tag_, const char *user, const char *cs,
+                       const char *name)
+{
+	vault_status st, hst;
+	int nl = 0, nh = 0;
+
+	th_forget_cache(dir, "aud");
+	still_opens(dir, "aud", tag_);
+	st = list_and_history(dir, user, cs, name, 1, &nl, &nh, &hst);
+	if (st != VAULT_OK || hst != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (%s): after routine calls, %s's listing is %s, the"
+		         " history of %s %s", tag_, user, vault_strerror(st), name,
+		         vault_strerror(hst));
+}
+
+/* 40f: no attacker: moves between classes, up and down and up again,
+ * deletions, redactions, writes in a transaction; then every open. */
+static void test_attack__40f_flows_moves(void **state)
+{
+	const char *tag_ = "40f";
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	uint32_t ver = 0;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "move up");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_cw", cs, "intake");
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_SENSITIVE,
+	                                VAULT_CLASS_GENERAL, "moved back after review of the file",
+	                                &ver), "move down");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_sup", cs, "intake");
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "third", 5, NULL),
+	     "put after the move down");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "move up again");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_SENSITIVE, "fourth", 6, NULL),
+	     "put in sensitive");
+	FLOW(v, vault_record_delete_v2(v, cs, "intake", VAULT_CLASS_SENSITIVE, NULL), "delete");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_SENSITIVE, "fifth", 5, NULL),
+	     "put after delete");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_cw", cs, "intake");
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_redact(v, cs, "shelter", VAULT_CLASS_SAFETY, 1,
+	                            "written in the wrong file by mistake"), "redact");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_SENSITIVE,
+	                                VAULT_CLASS_SAFETY, NULL, &ver), "move up to safety");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_SAFETY, VAULT_CLASS_GENERAL,
+	                                "all of it is fine for the general class", &ver),
+	     "move down two classes");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_sup", cs, "intake");
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_begin(v), "begin");
+	FLOW(v, vault_record_put(v, cs, "a1", VAULT_CLASS_GENERAL, "x", 1, NULL), "txn put 1");
+	FLOW(v, vault_record_put(v, cs, "a1", VAULT_CLASS_GENERAL, "y", 1, NULL), "txn put 2");
+	FLOW(v, vault_record_put(v, cs, "a2", VAULT_CLASS_SAFETY, "z", 1, NULL), "txn put 3");
+	FLOW(v, vault_record_delete(v, cs, "a2", NULL), "txn delete");
+	FLOW(v, vault_commit(v), "commit");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_cw", cs, "a1");
+	th_rmdir(dir);
+}
+
+
+/* 40g: no attacker: consents, shares to a user, her organisation and a
+ * colleague on one consent, its withdrawal (many grants revoked, each
+ * class rotated), a re-share, a revocation, indicators, and disables
+ * that rotate many cases; then every open. */
+static void test_attack__40g_flows_sharing(void **state)
+{
+	const char *tag_ = "40g";
+	char *dir = th_network();
+	char cs[3][VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE], c2[VAULT_ID_BUFSIZE];
+	const char *as[2] = {"age_band=30-39", "violence=physical-assault"};
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned int all = VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY;
+	vault *v;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		victim_case(dir, cs[i]);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = all;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	FLOW(v, vault_consent_add(v, cs[0], &co, c1), "consent 1");
+	so.consent_id = c1;
+	so.perm = VAULT_PERM_WRITE;
+	FLOW(v, vault_share(v, cs[0], VAULT_PRINCIPAL_USER, "cas_cw", all, &so), "share cas_cw");
+	FLOW(v, vault_share(v, cs[0], VAULT_PRINCIPAL_USER, "cas_sup", all, &so), "share cas_sup");
+	FLOW(v, vault_share(v, cs[0], VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	     "share cas");
+	so.perm = VAULT_PERM_SHARE;
+	FLOW(v, vault_share(v, cs[0], VAULT_PRINCIPAL_USER, "cas_cw", all, &so), "re-share cas_cw");
+	FLOW(v, vault_case_indicators_set(v, cs[0], as, 2), "indicators 1");
+	FLOW(v, vault_case_indicators_set(v, cs[0], as, 1), "indicators 2");
+	vault_close(v);
+	v = th_open(dir, "cas_cw");
+	FLOW(v, vault_record_put(v, cs[0], "cas-note", VAULT_CLASS_SAFETY, "n", 1, NULL),
+	     "cas_cw writes");
+	FLOW(v, vault_case_indicators_set(v, cs[0], as, 2), "indicators by cas_cw");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_cw", cs[0], "shelter");
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_consent_withdraw(v, c1), "withdraw consent 1");
+	FLOW(v, vault_record_put(v, cs[0], "shelter", VAULT_CLASS_SAFETY, "via Po 7", 8, NULL),
+	     "write after withdrawal");
+	for (i = 0; i < 3; i++) {
+		FLOW(v, vault_consent_add(v, cs[i], &co, c2), "consent 2");
+		so.consent_id = c2;
+		so.perm = VAULT_PERM_READ;
+		FLOW(v, vault_share(v, cs[i], VAULT_PRINCIPAL_ORG, "cas", all, &so), "share org");
+		FLOW(v, vault_share(v, cs[i], VAULT_PRINCIPAL_USER, "cas_cw", all, &so), "share user");
+	}
+	vault_close(v);
+	flow_check(dir, tag_, "cas_cw", cs[0], "shelter");
+	v = th_open(dir, "cas_sup");
+	FLOW(v, vault_user_disable(v, "cas_cw"), "disable cas_cw");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_cw", cs[1], "shelter");
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_revoke(v, cs[1], VAULT_PRINCIPAL_ORG, "cas"), "revoke cas");
+	FLOW(v, vault_user_disable(v, "cav_cw"), "disable cav_cw");
+	FLOW(v, vault_record_put(v, cs[2], "shelter", VAULT_CLASS_SAFETY, "x", 1, NULL),
+	     "supervisor writes");
+	vault_close(v);
+	flow_check(dir, tag_, "cav_sup", cs[2], "shelter");
+	th_rmdir(dir);
+}
+
+
+/* 40h: 33e again, around its fix.  The replay reads a grant's owner flag
+ * with img_int() (facts.c entitled(), T_GRANTS), which is 0 for anything
+ * but a JSON integer; image_ok() lets any column of a signed image be a
+ * string.  A sharer of another organisation signs a grant to her
+ * organisation whose `owner` is the TEXT 'x' (an INTEGER column keeps a
+ * text that is not a number as text): the replay sees no owner's hold,
+ * but every revocation selects "owner = 0" (share.c revoke_grants), which
+ * 'x' is not.  Her organisation's grant can never be revoked, and the
+ * victim's consent never withdrawn. */
+static void test_attack__40h_owner_flag_as_text_unrevocable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_status st, rv, wd;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	sql = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas',"
+	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 'x')", cs, VAULT_PRINCIPAL_ORG,
+	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)vault__now());
+	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "40h forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "40h")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the attack took effect: a live grant of cas, its owner flag text */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'cas' AND revoked = 0 AND typeof(owner) ="
+	                          " 'text'", cs), 1);
+	v = th_open(dir, "cav_sup");
+	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas");
+	printf("   40h: the supervisor revokes cas: %s (%s)\n", vault_strerror(rv), vault_errmsg(v));
+	vault_close(v);
+	wd = as_user(dir, "cav_cw", 1, cs, cid);
+	{
+		/* the owner then revokes the sharer herself (a rotation) and
+		 * writes: does her organisation still read, through the API? */
+		char *txt = NULL;
+		vault_status rd;
+
+		(void)as_user(dir, "cav_sup", 0, cs, "cas_cw");
+		(void)as_user(dir, "cav_cw", 3, cs, "later");
+		rd = get_cls(dir, "cas_sup", cs, "later", VAULT_CLASS_GENERAL, &txt);
+		printf("   40h: cas_sup reads what was written after: %s \"%s\"\n",
+		       vault_strerror(rd), txt ? txt : "");
+		free(txt);
+	}
+	printf("   40h: live grants of cas after both: %lld\n", sql_intf(dir, "cav_cw",
+	       "SELECT count(*) FROM grants WHERE case_id = '%s' AND principal = 'cas' AND"
+	       " revoked = 0", cs));
+	still_opens(dir, "cas_sup", "40h");
+	if (rv != VAULT_OK || wd != VAULT_OK ||
+	    sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	             " principal = 'cas' AND revoked = 0", cs) != 0)
+		fail_msg("ATTACK SUCCEEDS (40h): a signed grant with owner = 'x' (text): revoke %s,"
+		         " consent withdrawal %s, and the grant is still live",
+		         vault_strerror(rv), vault_strerror(wd));
+	th_rmdir(dir);
+}
+
+
+/* 40i: 37's sibling in vault_audit_foreach (audit.c): it reads the log in
+ * order and checks each entry it meets against what the handle verified,
+ * but never that none is missing (vault__audit_log_check, which the
+ * reports now call, does).  The reception caseworker reads the victim's
+ * file; the auditor's handle, open all day, has verified it; the
+ * caseworker moves her record.get entries out of the table (into a TEMP
+ * table of her own connection), the auditor queries by actor, and she puts
+ * them back: every later open verifies, nobody sees a trace. */
+static int audit40i_cb(const vault_audit_entry *e, void *ctx)
+{
+	if (strcmp(e->action, "record.get") == 0)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+static vault_status reads_of(vault *v, const char *actor, int *n)
+{
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+
+	q.actor = actor;
+	*n = 0;
+	return vault_audit_foreach(v, &q, audit40i_cb, n);
+}
+
+static void test_attack__40i_read_hidden_from_audit_query(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *txt = NULL;
+	sqlite3 *db;
+	vault_status st;
+	vault *v;
+	int n = 0;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	status_is(NULL, get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt), VAULT_OK,
+	          "her read");
+	free(txt);
+	v = th_open(dir, "aud");
+	status_is(v, reads_of(v, "cas_cw", &n), VAULT_OK, "first query");
+	assert_int_equal(n, 1); /* control: her read is shown */
+	/* the attack: her entry out of the table, kept in her connection */
+	db = th_db_open(dir, "cas_cw");
+	assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE stash AS SELECT * FROM main.audit"
+	                              " WHERE actor = 'cas_cw' AND action = 'record.get';"
+	                              " DELETE FROM main.audit WHERE actor = 'cas_cw' AND"
+	                              " action = 'record.get'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	st = reads_of(v, "cas_cw", &n);
+	printf("   40i: the auditor's second query: %s, %d reads (%s)\n", vault_strerror(st), n,
+	       vault_errmsg(v));
+	vault_close(v);
+	/* and put back */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO main.audit SELECT * FROM stash;"
+	                              " DROP TABLE stash", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	th_forget_cache(dir, "aud");
+	still_opens(dir, "aud", "40i");
+	if (st == VAULT_OK && n == 0)
+		fail_msg("ATTACK SUCCEEDS (40i): her read of the case is gone from the auditor's"
+		         " query by actor, which says nothing");
+	th_rmdir(dir);
+}
+
+
+/* 40j: 33d's sibling, with an entry the replay ACCEPTS.  A writer of
+ * general (the reception caseworker, on the victim's consent) signs the
+ * next version of the case's indicators, as the rule wants (the one before
+ * + 1), with ciphertext nobody can open (facts.c entitled(), T_INDICATORS
+ * checks the version and the right, never that the text opens).
+ * vault_case_indicators_set() reads the old set to merge the new
+ * assignments into it (indicators.c), fails authentication, and so the
+ * indicators can never be set again, nor read; the statistics export of
+ * the owning centre reads every case's indicators. */
+static void test_attack__40j_signed_indicators_garbage_freezes(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *note;
+	const char *as[1] = {"age_band=30-39"};
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st, gt, ex;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_indicators_set(v, cs, as, 1), VAULT_OK, "indicators");
+	vault_close(v);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	sql = dup_printf("UPDATE indicators SET version = version + 1, author = 'cas_cw',"
+	                 " nonce = randomblob(length(nonce)), ct = randomblob(length(ct))"
+	                 " WHERE case_id = '%s'", cs);
+	st = forge(dir, "cas_cw", sql, "case.indicators.set", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "40j forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "40j")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	st = vault_case_indicators_set(v, cs, as, 1);
+	printf("   40j: the owner sets her indicators: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	gt = vault_case_indicators_get(v, cs, &b);
+	printf("   40j: and reads them: %s (%s)\n", vault_strerror(gt), vault_errmsg(v));
+	vault_buf_free(&b);
+	vault_close(v);
+	note = stats_note(dir, "cav_sup", &ex);
+	free(note);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (40j): after one accepted entry by a writer of general,"
+		         " the case's indicators can never be set again (%s), nor read (%s); the"
+		         " centre's statistics export: %s", vault_strerror(st), vault_strerror(gt),
+		         vault_strerror(ex));
+	th_rmdir(dir);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3778,6 +4345,16 @@ int main(void)
 		cmocka_unit_test(test_attack__36_legacy_case_key_planted_in_seals),
 		cmocka_unit_test(test_attack__37a_read_hidden_from_review),
 		cmocka_unit_test(test_attack__37b_read_hidden_from_access_report),
+		cmocka_unit_test(test_attack__40a_legacy_conversion_breaks_listing),
+		cmocka_unit_test(test_attack__40b_legacy_record_history_refused),
+		cmocka_unit_test(test_attack__40c_legacy_record_deleted_reads_as_none),
+		cmocka_unit_test(test_attack__40d_legacy_gap_conversion_locks_out),
+		cmocka_unit_test(test_attack__40e_legacy_conversion_by_another_writer),
+		cmocka_unit_test(test_attack__40f_flows_moves),
+		cmocka_unit_test(test_attack__40g_flows_sharing),
+		cmocka_unit_test(test_attack__40h_owner_flag_as_text_unrevocable),
+		cmocka_unit_test(test_attack__40i_read_hidden_from_audit_query),
+		cmocka_unit_test(test_attack__40j_signed_indicators_garbage_freezes),
 	};
 
 	if (sodium_init() < 0)

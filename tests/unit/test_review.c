@@ -526,20 +526,28 @@ static void test_review__statement_texts_in_any_spelling(void **state)
 	size_t i;
 
 	(void)state;
-#define ORG(hv) "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,\"box\",{\"h\":\"%s\"}]}]}", hv
+#define ORG(hv) "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,2,{\"h\":\"%s\"}]}]}", hv
 	snprintf(t, sizeof(t), ORG(h));
 	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 1);
 	/* the same statements spelled otherwise: spaces, an escaped letter */
 	snprintf(t, sizeof(t), "{ \"v\" : 1, \"s\" : [ { \"t\" : \"org_pubkeys\", \"r\" :"
-	         " [ \"\\u006f\", 1, \"box\", { \"h\" : \"%s\" } ] } ] }", h);
+	         " [ \"\\u006f\", 1, 2, { \"h\" : \"%s\" } ] } ] }", h);
 	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(t, sizeof(t), ORG(bad[i]));
 		assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
 	}
 	/* a blob where only a hash may stand */
-	snprintf(t, sizeof(t), "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,\"box\",\"%s\"]}]}",
+	snprintf(t, sizeof(t), "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,2,\"%s\"]}]}",
 	         h);
+	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
+	/* text where the schema declares an integer (an owner flag 'x' that
+	 * no "owner = 0" finds: attack 40h), or null where it is NOT NULL */
+	snprintf(t, sizeof(t), "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",1,\"box\","
+	         "{\"h\":\"%s\"}]}]}", h);
+	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
+	snprintf(t, sizeof(t), "{\"v\":1,\"s\":[{\"t\":\"org_pubkeys\",\"r\":[\"o\",null,2,"
+	         "{\"h\":\"%s\"}]}]}", h);
 	assert_int_equal(vault__facts_parse_check(t, strlen(t)), 0);
 #undef ORG
 }
