@@ -3637,67 +3637,65 @@ static void test_attack__33d_signed_indicators_version_max(void **state)
 }
 
 /* 33e: a grant signed with owner = 1 by a sharer of another organisation
- * (facts.c entitled(), T_GRANTS: the owner flag is looked at only for the
- * hold made with the case; otherwise it is any share the signer may make).
+ * (facts.c entitled(), T_GRANTS: the owner flag was looked at only for the
+ * hold made with the case; otherwise it was any share the signer may make).
  * Revocations skip owner grants (share.c revoke_grants: "owner = 0"), so
- * her organisation's grant can never be revoked, and the withdrawal of the
- * consent it rests on finds it every pass and refuses. */
-static void test_attack__33e_signed_owner_grant_unrevocable(void **state)
+ * her organisation's grant could never be revoked, and the withdrawal of
+ * the consent it rests on found it every pass and refused.  40h: the same
+ * with the owner flag the TEXT 'x' (an INTEGER column keeps it as text),
+ * which the replay read as 0.  `owner_sql` is the flag's SQL. */
+static void signed_owner_grant(const char *owner_sql, const char *tag)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
-	vault_status st, rv, wd;
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	vault_status st, rv, wd, rd;
+	long long live;
 	vault *v;
 
-	(void)state;
 	victim_case(dir, cs);
 	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
 	sql = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
 	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas',"
-	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 1)", cs, VAULT_PRINCIPAL_ORG,
-	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)vault__now());
+	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, %s)", cs, VAULT_PRINCIPAL_ORG,
+	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)vault__now(),
+	                 owner_sql);
 	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
 	free(sql);
 	if (st != VAULT_OK) {
-		refused(NULL, st, "33e forge");
+		refused(NULL, st, tag);
 		th_rmdir(dir);
 		return;
 	}
-	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "33e")) {
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag)) {
 		th_rmdir(dir);
 		return;
 	}
 	v = th_open(dir, "cav_sup");
 	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas");
-	printf("   33e: the supervisor revokes cas: %s (%s)\n", vault_strerror(rv), vault_errmsg(v));
+	printf("   %s: the supervisor revokes cas: %s (%s)\n", tag, vault_strerror(rv),
+	       vault_errmsg(v));
 	vault_close(v);
 	wd = as_user(dir, "cav_cw", 1, cs, cid);
-	{
-		/* the owner then revokes the sharer herself (a rotation) and writes */
-		char *txt = NULL;
-		vault_status rd;
-
-		(void)as_user(dir, "cav_sup", 0, cs, "cas_cw");
-		(void)as_user(dir, "cav_cw", 3, cs, "later");
-		long long e = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE"
-		                       " case_id = '%s' AND class = 1", cs);
-		rd = get_cls(dir, "cas_sup", cs, "later", VAULT_CLASS_GENERAL, &txt);
-		printf("   33e: cas_sup reads what was written after, through the API: %s %s;"
-		       " holds the key of the new epoch %lld: %d\n", vault_strerror(rd),
-		       txt ? txt : "", e, th_user_can_unseal(dir, "cas_sup", cs,
-		                                              VAULT_CLASS_GENERAL, (uint32_t)e));
-		free(txt);
-	}
-	printf("   33e: live grants of cas after both: %lld\n", sql_intf(dir, "cav_cw",
-	       "SELECT count(*) FROM grants WHERE case_id = '%s' AND principal = 'cas' AND"
-	       " revoked = 0", cs));
-	if (rv != VAULT_OK || wd != VAULT_OK ||
-	    sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
-	             " principal = 'cas' AND revoked = 0", cs) != 0)
-		fail_msg("ATTACK SUCCEEDS (33e): her organisation's signed \"owner\" grant: revoke"
-		         " %s, consent withdrawal %s, and the grant is still live",
-		         vault_strerror(rv), vault_strerror(wd));
+	/* the owner then revokes the sharer herself (a rotation) and writes */
+	(void)as_user(dir, "cav_sup", 0, cs, "cas_cw");
+	(void)as_user(dir, "cav_cw", 3, cs, "later");
+	rd = get_cls(dir, "cas_sup", cs, "later", VAULT_CLASS_GENERAL, &txt);
+	printf("   %s: cas_sup reads what was written after: %s \"%s\"\n", tag,
+	       vault_strerror(rd), txt ? txt : "");
+	free(txt);
+	live = sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	                " principal = 'cas' AND revoked = 0", cs);
+	if (rv != VAULT_OK || wd != VAULT_OK || live != 0)
+		fail_msg("ATTACK SUCCEEDS (%s): her organisation's signed grant with owner = %s:"
+		         " revoke %s, consent withdrawal %s, %lld grants still live", tag, owner_sql,
+		         vault_strerror(rv), vault_strerror(wd), live);
 	th_rmdir(dir);
+}
+
+static void test_attack__33e_signed_owner_grant_unrevocable(void **state)
+{
+	(void)state;
+	signed_owner_grant("1", "33e");
 }
 
 
@@ -4086,62 +4084,8 @@ static void test_attack__40g_flows_sharing(void **state)
  * victim's consent never withdrawn. */
 static void test_attack__40h_owner_flag_as_text_unrevocable(void **state)
 {
-	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
-	vault_status st, rv, wd;
-	vault *v;
-
 	(void)state;
-	victim_case(dir, cs);
-	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
-	sql = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
-	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas',"
-	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 'x')", cs, VAULT_PRINCIPAL_ORG,
-	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)vault__now());
-	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
-	free(sql);
-	if (st != VAULT_OK) {
-		refused(NULL, st, "40h forge");
-		th_rmdir(dir);
-		return;
-	}
-	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "40h")) {
-		th_rmdir(dir);
-		return;
-	}
-	/* the attack took effect: a live grant of cas, its owner flag text */
-	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
-	                          " AND principal = 'cas' AND revoked = 0 AND typeof(owner) ="
-	                          " 'text'", cs), 1);
-	v = th_open(dir, "cav_sup");
-	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas");
-	printf("   40h: the supervisor revokes cas: %s (%s)\n", vault_strerror(rv), vault_errmsg(v));
-	vault_close(v);
-	wd = as_user(dir, "cav_cw", 1, cs, cid);
-	{
-		/* the owner then revokes the sharer herself (a rotation) and
-		 * writes: does her organisation still read, through the API? */
-		char *txt = NULL;
-		vault_status rd;
-
-		(void)as_user(dir, "cav_sup", 0, cs, "cas_cw");
-		(void)as_user(dir, "cav_cw", 3, cs, "later");
-		rd = get_cls(dir, "cas_sup", cs, "later", VAULT_CLASS_GENERAL, &txt);
-		printf("   40h: cas_sup reads what was written after: %s \"%s\"\n",
-		       vault_strerror(rd), txt ? txt : "");
-		free(txt);
-	}
-	printf("   40h: live grants of cas after both: %lld\n", sql_intf(dir, "cav_cw",
-	       "SELECT count(*) FROM grants WHERE case_id = '%s' AND principal = 'cas' AND"
-	       " revoked = 0", cs));
-	still_opens(dir, "cas_sup", "40h");
-	if (rv != VAULT_OK || wd != VAULT_OK ||
-	    sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
-	             " principal = 'cas' AND revoked = 0", cs) != 0)
-		fail_msg("ATTACK SUCCEEDS (40h): a signed grant with owner = 'x' (text): revoke %s,"
-		         " consent withdrawal %s, and the grant is still live",
-		         vault_strerror(rv), vault_strerror(wd));
-	th_rmdir(dir);
+	signed_owner_grant("'x'", "40h");
 }
 
 
