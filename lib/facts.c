@@ -691,7 +691,8 @@ static int image_ok(const ftable *t, json_t *img, int is_key)
 {
 	size_t i, n = is_key ? (size_t)t->nkey : (size_t)ncols(t);
 
-	if (!json_is_array(img) || json_array_size(img) != n)
+	if (!json_is_array(img) || json_array_size(img) != n ||
+	    strlen(t->types) != (size_t)ncols(t)) /* the table above, kept in step */
 		return 0;
 	for (i = 0; i < n; i++) {
 		json_t *x = json_array_get(img, i);
