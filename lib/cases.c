@@ -446,9 +446,7 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 {
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_LEGACY);
-	vault_buf pt = VAULT_BUF_INIT;
-	unsigned char label[VAULT_LABEL_BYTES], nonce[VAULT_AEAD_NONCE_BYTES], ad[AD_MAX];
-	unsigned char *key = v->sec->scratch, *ct = NULL;
+	unsigned char label[VAULT_LABEL_BYTES];
 	vault_status st;
 	size_t i;
 	int rc;
@@ -500,79 +498,42 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 		snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
 		st = vault__facts_note_delete(v, "records", where, case_id, name);
 	}
+	/* Only the name changes: to its tag, with the name and exact size
+	 * sealed in the label.  The ciphertext, its size and every other
+	 * column stay as 1.x wrote them, so the replay can see that the row
+	 * under its tag is the legacy row, column for column (its content
+	 * keeps its exact size: SECURITY.md, "What the files show"). */
 	if (st == VAULT_OK && rb.nrow > 0)
-		st = vault__prepare(v, "UPDATE records SET name = ?4, label = ?5, size = ?6,"
-		                       " nonce = coalesce(?7, nonce), ct = coalesce(?8, ct),"
-		                       " padded = ?9 WHERE case_id = ?1 AND name = ?2"
-		                       " AND class = ?3 AND version = ?10", &s);
+		st = vault__prepare(v, "UPDATE records SET name = ?1, label = ?2 WHERE rowid = ?3",
+		                    &s);
 	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
 		uint32_t ver = (uint32_t)RB_INT64(&rb, i, 0), epoch = (uint32_t)RB_INT64(&rb, i, 1);
-		int deleted = RB_INT(&rb, i, 2), has_ct;
-		size_t size = (size_t)RB_INT64(&rb, i, 3), clen, adlen, padded = 0;
+		int deleted = RB_INT(&rb, i, 2);
+		size_t size = (size_t)RB_INT64(&rb, i, 3);
 		sqlite3_value *nv = rb.val[i * (size_t)rb.ncol + 4];
 		sqlite3_value *cv = rb.val[i * (size_t)rb.ncol + 5];
+		int has_ct = !deleted && sqlite3_value_type(cv) != SQLITE_NULL;
 
-		has_ct = !deleted && sqlite3_value_type(cv) != SQLITE_NULL;
-		clen = has_ct ? (size_t)sqlite3_value_bytes(cv) : 0;
 		if (has_ct && (sqlite3_value_bytes(nv) != VAULT_AEAD_NONCE_BYTES ||
-		               clen != size + VAULT_AEAD_TAG_BYTES || size > VAULT_RECORD_MAX)) {
+		               (size_t)sqlite3_value_bytes(cv) != size + VAULT_AEAD_TAG_BYTES)) {
 			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
 			break;
 		}
 		st = vault__label_seal(v, case_id, cls, ver, epoch, tag, name, has_ct ? size : 0,
 		                       label);
-		if (st == VAULT_OK && has_ct) {
-			st = vault__class_key(v, case_id, cls, epoch, key);
-			if (st == VAULT_OK && vault__buf_alloc(&pt, vault__padme(size)) != VAULT_OK)
-				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-			if (st == VAULT_OK) {
-				adlen = content_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch, 0);
-				if (vault__aead_open(pt.data, sqlite3_value_blob(cv), clen, ad, adlen,
-				                     sqlite3_value_blob(nv), key) != 0)
-					st = vault__err(v, VAULT_ERR_CORRUPT, "record %s version %u fails"
-					                " authentication", name, (unsigned)ver);
-			}
-			if (st == VAULT_OK && vault__pad(pt.data, size, pt.len, &padded) != 0)
-				st = vault__err(v, VAULT_ERR_INVALID, "record too large to pad");
-			if (st == VAULT_OK &&
-			    (ct = vault__malloc(padded + VAULT_AEAD_TAG_BYTES)) == NULL)
-				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-			if (st == VAULT_OK) {
-				vault__random(nonce, sizeof(nonce));
-				adlen = content_ad(ad, sizeof(ad), case_id, name, ver, cls, epoch, 1);
-				vault__aead_seal(ct, pt.data, padded, ad, adlen, nonce, key);
-			}
-			vault_buf_free(&pt);
-		}
 		if (st == VAULT_OK) {
-			vault__bind_text(s, 1, case_id);
-			vault__bind_text(s, 2, name);
-			sqlite3_bind_int(s, 3, (int)cls);
-			sqlite3_bind_blob(s, 4, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
-			sqlite3_bind_blob(s, 5, label, sizeof(label), SQLITE_STATIC);
-			/* A deletion or redaction keeps no size worth more than Padme's. */
-			sqlite3_bind_int64(s, 6, has_ct ? (sqlite3_int64)padded
-			                                : deleted ? 0 : (sqlite3_int64)vault__padme(size));
-			if (has_ct) {
-				sqlite3_bind_blob(s, 7, nonce, sizeof(nonce), SQLITE_STATIC);
-				sqlite3_bind_blob(s, 8, ct, (int)(padded + VAULT_AEAD_TAG_BYTES),
-				                  SQLITE_STATIC);
-			} else {
-				sqlite3_bind_null(s, 7);
-				sqlite3_bind_null(s, 8);
-			}
-			sqlite3_bind_int(s, 9, has_ct);
-			sqlite3_bind_int64(s, 10, ver);
+			sqlite3_bind_blob(s, 1, tag, VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
+			sqlite3_bind_blob(s, 2, label, sizeof(label), SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, RB_INT64(&rb, i, 6));
 			st = vault__sql_status(v, sqlite3_step(s), "convert record");
+			if (st == VAULT_OK && sqlite3_changes(v->db) != 1)
+				st = vault__err(v, VAULT_ERR_INTEGRITY, "a 1.x row of record %s moved"
+				                " while it was converted", name);
 			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
 		}
-		free(ct);
-		ct = NULL;
 	}
 	sqlite3_finalize(s);
 	vault__rows_free(&rb);
-	vault__wipe(key, VAULT_KEY_BYTES);
 	return st;
 }
 

@@ -203,6 +203,9 @@ struct facts {
 	/* the row of indicators the entry being applied removed (its write
 	 * replaces it next), or NULL */
 	json_t *ind_gone_img;
+	/* the record facts it removed (a conversion restates each once) */
+	struct gone { json_t *key; unsigned char hash[32]; int used; } *gone;
+	size_t ngone, gonecap;
 	/* the verified log's last user.add naming this handle's user comes
 	 * after her last user.rekey of her own (vault__facts_added_by_other) */
 	int added_by_other;
@@ -386,6 +389,18 @@ static struct rhead *rh_get(facts *F, const char *key, int create)
 	return &F->rh[i];
 }
 
+/* What the entry being applied removed, forgotten. */
+static void gone_clear(facts *F)
+{
+	size_t i;
+
+	for (i = 0; i < F->ngone; i++)
+		json_decref(F->gone[i].key);
+	F->ngone = 0;
+	json_decref(F->ind_gone_img);
+	F->ind_gone_img = NULL;
+}
+
 static void facts_clear(facts *F)
 {
 	size_t i;
@@ -408,8 +423,10 @@ static void facts_clear(facts *F)
 		free(F->rh[i].key);
 	free(F->rh);
 	vault_audit_verifier_free(F->av);
-	json_decref(F->ind_gone_img);
-	F->ind_gone_img = NULL;
+	gone_clear(F);
+	free(F->gone);
+	F->gone = NULL;
+	F->gonecap = 0;
 	F->e = NULL;
 	F->c = NULL;
 	F->rh = NULL;
@@ -1003,26 +1020,56 @@ static int64_t head_version(facts *F, json_t *img)
 	return h != NULL && h->n > 0 ? h->version : 0;
 }
 
-/* Does the entry hold a records statement of kind `kind` ("k": a removal,
- * "r": a row) of the same case, class and version as x, under another
- * name?  A conversion of a 1.x row removes its fact and states the row
- * under its tag. */
-static int paired_row(json_t *stmts, json_t *x, const char *kind)
+/* Is row image img the legacy row whose removed fact hashed to `hash`
+ * (its key `key`), restated under its tag?  A conversion changes the name
+ * and adds the label, nothing else: with the old name put back and no
+ * label, the image is the old one, column for column. */
+static int converts(json_t *img, json_t *key, const unsigned char hash[32])
+{
+	unsigned char h[32];
+	json_t *x;
+	int same;
+
+	if (!json_is_array(img) || json_array_size(img) < 15 ||
+	    json_is_null(json_array_get(img, 14)) ||
+	    json_equal(json_array_get(img, 1), json_array_get(key, 1)) ||
+	    (x = json_deep_copy(img)) == NULL)
+		return 0;
+	same = json_array_set(x, 1, json_array_get(key, 1)) == 0 &&
+	       json_array_set_new(x, 14, json_null()) == 0 && image_hash(x, h) == 0 &&
+	       sodium_memcmp(h, hash, 32) == 0;
+	json_decref(x);
+	return same;
+}
+
+/* The removal of a legacy record fact (key, hash): does the entry restate
+ * it converted? */
+static int converted_in(json_t *stmts, json_t *key, const unsigned char hash[32])
 {
 	size_t i;
 
 	for (i = 0; i < json_array_size(stmts); i++) {
 		json_t *s = json_array_get(stmts, i);
-		json_t *y = json_object_get(s, kind);
 		const char *t = json_string_value(json_object_get(s, "t"));
 
-		if (y != NULL && t != NULL && strcmp(t, "records") == 0 &&
-		    json_equal(json_array_get(y, 0), json_array_get(x, 0)) &&
-		    !json_equal(json_array_get(y, 1), json_array_get(x, 1)) &&
-		    json_equal(json_array_get(y, 2), json_array_get(x, 2)) &&
-		    json_equal(json_array_get(y, 3), json_array_get(x, 3)))
+		if (t != NULL && strcmp(t, "records") == 0 &&
+		    converts(json_object_get(s, "r"), key, hash))
 			return 1;
 	}
+	return 0;
+}
+
+/* A new record row: the conversion of a legacy fact this entry removed
+ * (each removal restated once)? */
+static int converts_gone(facts *F, json_t *img)
+{
+	size_t i;
+
+	for (i = 0; i < F->ngone; i++)
+		if (!F->gone[i].used && converts(img, F->gone[i].key, F->gone[i].hash)) {
+			F->gone[i].used = 1;
+			return 1;
+		}
 	return 0;
 }
 
@@ -1217,7 +1264,7 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		/* a 1.x row restated under its tag by a write to the record: it
 		 * keeps its version and author (legacy facts only, paired with
 		 * their removal in the same entry) */
-		int converted = img != NULL && had == NULL && paired_row(stmts, img, "k");
+		int converted = img != NULL && had == NULL && converts_gone(F, img);
 
 		if (img != NULL && had == NULL && strcmp(img_str(img, 7), a->name) != 0 &&
 		    !converted && !moved_here(stmts, img, a->name))
@@ -1235,7 +1282,7 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		/* no operation removes a version (redaction keeps its row): a
 		 * removal stated would serve an older text as the newest */
 		if (img == NULL)
-			return had != NULL && had->legacy && paired_row(stmts, key, "r") &&
+			return had != NULL && had->legacy && converted_in(stmts, key, had->hash) &&
 			               decide(&q, POLICY_WRITE, cls)
 			           ? NULL /* converted: restated under its tag */
 			           : "a record version is never removed";
@@ -1305,6 +1352,10 @@ static vault_status put_fact(facts *F, int tab, json_t *img, int legacy, vault *
 		c->count[tab]++;
 		return VAULT_OK;
 	}
+	/* a 1.x record row restated (redacted) still holds its name in
+	 * clear: its conversion pairs with it as with any legacy row */
+	if (!fresh && tab == T_RECORDS && e->legacy)
+		legacy = 1;
 	fe_clear(e);
 	e->tab = tab;
 	e->legacy = legacy;
@@ -1378,6 +1429,21 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 	if (tab == T_INDICATORS) {
 		json_decref(F->ind_gone_img);
 		F->ind_gone_img = json_incref(e->img);
+	}
+	if (tab == T_RECORDS) {
+		if (F->ngone == F->gonecap) {
+			size_t nc = F->gonecap ? F->gonecap * 2 : 8;
+			struct gone *n = realloc(F->gone, nc * sizeof(*n));
+
+			if (n == NULL)
+				return VAULT_ERR_NOMEM;
+			F->gone = n;
+			F->gonecap = nc;
+		}
+		F->gone[F->ngone].key = json_incref(keyarr);
+		memcpy(F->gone[F->ngone].hash, e->hash, 32);
+		F->gone[F->ngone].used = 0;
+		F->ngone++;
 	}
 	if (tab == T_RECORDS) {
 		char hk[256];
@@ -1571,8 +1637,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		a.role = (vault_role)img_int(a.user, 2);
 		a.org_kind = org_kind_of(F, a.org);
 	}
-	json_decref(F->ind_gone_img);
-	F->ind_gone_img = NULL;
+	gone_clear(F);
 	for (i = 0; i < json_array_size(stmts) && st == VAULT_OK; i++) {
 		json_t *s = json_array_get(stmts, i);
 		int tab = table_index(json_string_value(json_object_get(s, "t")) ?
@@ -1625,8 +1690,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	}
 	json_decref(a.user);
 	json_decref(o);
-	json_decref(F->ind_gone_img);
-	F->ind_gone_img = NULL;
+	gone_clear(F);
 	F->applied_any = 1;
 	return st;
 }

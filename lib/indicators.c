@@ -273,7 +273,11 @@ static vault_status load_row(vault *v, const char *case_id, ind_row *r)
 	return st;
 }
 
-vault_status vault__ind_read(vault *v, const char *case_id, ind_set *out, int *found)
+/* vault__ind_read(); *unopened (if not NULL) set when the key opened
+ * from a seal and the stored text did not open under it, or was not a
+ * set: what its writer stored, not a key that is wrong. */
+static vault_status ind_read(vault *v, const char *case_id, ind_set *out, int *found,
+                             int *unopened)
 {
 	unsigned char ad[AD_MAX];
 	unsigned char *key = v->sec->scratch, *pt = NULL;
@@ -293,22 +297,33 @@ vault_status vault__ind_read(vault *v, const char *case_id, ind_set *out, int *f
 	if (st == VAULT_OK) {
 		adlen = vault__record_ad(ad, sizeof ad, case_id, AD_NAME, r.version,
 		                         VAULT_CLASS_GENERAL, r.epoch);
-		if (vault__aead_open(pt, r.ct, sizeof r.ct, ad, adlen, r.nonce, key) != 0)
+		if (vault__aead_open(pt, r.ct, sizeof r.ct, ad, adlen, r.nonce, key) != 0) {
 			st = vault__err(v, VAULT_ERR_CORRUPT,
 			                "the indicators of case %s fail authentication", case_id);
+			if (unopened != NULL)
+				*unopened = 1;
+		}
 	}
 	if (st == VAULT_OK) {
 		n = strnlen((const char *)pt, IND_TEXT_MAX);
 		/* the padding is zeros to the end */
-		if (n == IND_TEXT_MAX || vault__ind_parse((const char *)pt, n, out) != 0)
+		if (n == IND_TEXT_MAX || vault__ind_parse((const char *)pt, n, out) != 0) {
 			st = vault__err(v, VAULT_ERR_CORRUPT, "the indicators of case %s are malformed",
 			                case_id);
-		else
+			if (unopened != NULL)
+				*unopened = 1;
+		} else {
 			*found = 1;
+		}
 	}
 	vault__wipe(key, 32);
 	vault__secure_free(pt);
 	return st;
+}
+
+vault_status vault__ind_read(vault *v, const char *case_id, ind_set *out, int *found)
+{
+	return ind_read(v, case_id, out, found, NULL);
 }
 
 static vault_status ind_write(vault *v, const char *case_id, const ind_set *set,
@@ -390,7 +405,7 @@ vault_status vault_case_indicators_set(vault *v, const char *case_id,
 	char why[512];
 	ind_set set;
 	ind_row r;
-	int found = 0;
+	int found = 0, unopened = 0;
 	size_t i;
 	vault_status st;
 	gate g;
@@ -418,14 +433,14 @@ vault_status vault_case_indicators_set(vault *v, const char *case_id,
 		st = vault__err(v, VAULT_ERR_INVALID,
 		                "indicators describe victim cases; this is a perpetrator case");
 	if (st == VAULT_OK)
-		st = vault__ind_read(v, case_id, &set, &found);
+		st = ind_read(v, case_id, &set, &found, &unopened);
 	/* A stored set that does not open under the key its epoch's signed
 	 * commitment names was written so by a writer the log found entitled,
 	 * under her signature: it is replaced, and this entry says so, rather
 	 * than freezing the case's indicators for good.  Under a key no
 	 * commitment names (a case made before schema 7) it is refused, as
 	 * the key itself may be what is wrong. */
-	if (st == VAULT_ERR_CORRUPT && stored_epoch_committed(v, case_id)) {
+	if (st == VAULT_ERR_CORRUPT && unopened && stored_epoch_committed(v, case_id)) {
 		memset(&set, 0, sizeof set);
 		g.ev.reason = "the stored indicators did not open: replaced";
 		v->errmsg[0] = '\0';

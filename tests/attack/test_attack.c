@@ -4212,6 +4212,582 @@ static void test_attack__40j_signed_indicators_garbage_freezes(void **state)
 }
 
 
+
+/* ---- 50. a fifth insider review: commit ec77608 (1.x conversions, typed
+ * statements, indicators replaced, audit gaps) ---- */
+
+/* Seal `text` as version ver, epoch ep of (cs, cls, name) under its tag,
+ * as the library's conversion does (padded content, sealed label). */
+static void seal_converted(vault *v, const char *cs, unsigned int cls, const char *name,
+                           uint32_t ver, uint32_t ep, const char *text,
+                           unsigned char tag[VAULT_NAME_TAG_BYTES],
+                           unsigned char label[VAULT_LABEL_BYTES],
+                           unsigned char nonce[24], unsigned char **ct, size_t *ctlen,
+                           size_t *padded)
+{
+	unsigned char key[32], ad[512], *pt;
+	size_t len = strlen(text), cap = vault__padme(len), adlen;
+
+	assert_int_equal(vault__name_tag(v, cs, cls, name, tag), VAULT_OK);
+	assert_int_equal(vault__class_key(v, cs, cls, ep, key), VAULT_OK);
+	pt = calloc(1, cap + 1);
+	memcpy(pt, text, len);
+	assert_int_equal(vault__pad(pt, len, cap, padded), 0);
+	adlen = vault__record_ad(ad, sizeof(ad), cs, name, ver, cls, ep);
+	ad[adlen++] = 1; /* padded content (cases.c content_ad) */
+	randombytes_buf(nonce, 24);
+	*ct = malloc(*padded + 16);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(*ct, NULL, pt, *padded, ad, adlen, NULL,
+	                                           nonce, key);
+	*ctlen = *padded + 16;
+	assert_int_equal(vault__label_seal(v, cs, cls, ver, ep, tag, name, len, label), VAULT_OK);
+	free(pt);
+}
+
+/* As `user`, through the library's own machinery (forge()), one entry that
+ * "converts" the 1.x rows of (cs, cls, name): each legacy fact removed and
+ * the row restated under its tag, as convert_legacy() does, but with a
+ * text and an author of her choosing; and, when extra_name is not NULL, a
+ * new record of that name at the same version, "written" by `author`.
+ * The entry is labelled as a read. */
+static vault_status forge_conversion(const char *dir, const char *user, const char *cs,
+                                     unsigned int cls, const char *name, const char *text,
+                                     const char *author, const char *extra_name,
+                                     const char *extra_text)
+{
+	vault *v = th_open(dir, user);
+	audit_event e;
+	vault_status st, st2;
+	sqlite3_stmt *s = NULL, *u = NULL;
+	char where[96];
+	int n = 0;
+
+	memset(&e, 0, sizeof(e));
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__facts_check_case(v, cs);
+	snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
+	if (st == VAULT_OK)
+		st = vault__facts_note_delete(v, "records", where, cs, name);
+	assert_int_equal(st, VAULT_OK);
+	assert_int_equal(sqlite3_prepare_v2(v->db, "SELECT version, epoch FROM records WHERE"
+	                                           " case_id = ?1 AND name = ?2 AND class = ?3",
+	                                    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)cls);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* one 1.x row */
+	{
+		uint32_t ver = (uint32_t)sqlite3_column_int64(s, 0);
+		uint32_t ep = (uint32_t)sqlite3_column_int64(s, 1);
+		unsigned char tag[VAULT_NAME_TAG_BYTES], label[VAULT_LABEL_BYTES], nonce[24], *ct;
+		size_t ctlen, padded;
+
+		sqlite3_finalize(s);
+		seal_converted(v, cs, cls, name, ver, ep, text, tag, label, nonce, &ct, &ctlen,
+		               &padded);
+		assert_int_equal(sqlite3_prepare_v2(v->db, "UPDATE records SET name = ?4, label = ?5,"
+		                                           " size = ?6, nonce = ?7, ct = ?8, padded = 1,"
+		                                           " author = ?9 WHERE case_id = ?1 AND"
+		                                           " name = ?2 AND class = ?3", -1, &u, NULL),
+		                 SQLITE_OK);
+		sqlite3_bind_text(u, 1, cs, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(u, 3, (int)cls);
+		sqlite3_bind_blob(u, 4, tag, sizeof(tag), SQLITE_TRANSIENT);
+		sqlite3_bind_blob(u, 5, label, sizeof(label), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(u, 6, (sqlite3_int64)padded);
+		sqlite3_bind_blob(u, 7, nonce, 24, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(u, 8, ct, (int)ctlen, SQLITE_TRANSIENT);
+		sqlite3_bind_text(u, 9, author, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		n = sqlite3_changes(v->db);
+		sqlite3_finalize(u);
+		free(ct);
+		assert_int_equal(n, 1);
+		if (extra_name != NULL) {
+			seal_converted(v, cs, cls, extra_name, ver, ep, extra_text, tag, label, nonce,
+			               &ct, &ctlen, &padded);
+			assert_int_equal(sqlite3_prepare_v2(v->db, "INSERT INTO records(case_id, name,"
+			                                           " version, class, epoch, deleted, size,"
+			                                           " author, created, nonce, ct, label,"
+			                                           " padded) VALUES(?1, ?2, ?3, ?4, ?5, 0,"
+			                                           " ?6, ?7, 1400000000, ?8, ?9, ?10, 1)",
+			                                    -1, &u, NULL), SQLITE_OK);
+			sqlite3_bind_text(u, 1, cs, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(u, 2, tag, sizeof(tag), SQLITE_TRANSIENT);
+			sqlite3_bind_int64(u, 3, ver);
+			sqlite3_bind_int(u, 4, (int)cls);
+			sqlite3_bind_int64(u, 5, ep);
+			sqlite3_bind_int64(u, 6, (sqlite3_int64)padded);
+			sqlite3_bind_text(u, 7, author, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(u, 8, nonce, 24, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(u, 9, ct, (int)ctlen, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(u, 10, label, sizeof(label), SQLITE_TRANSIENT);
+			assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+			sqlite3_finalize(u);
+			free(ct);
+		}
+	}
+	e.action = "record.get";
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	e.fact = NULL;
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	printf("   forged conversion as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	return st;
+}
+
+typedef struct v1seen {
+	char author[64];
+	int versions;
+} v1seen;
+
+static int v1_cb(const vault_record_info *i, void *ctx)
+{
+	v1seen *s = ctx;
+
+	if (i->version == 1)
+		snprintf(s->author, sizeof(s->author), "%s", i->author ? i->author : "");
+	s->versions++;
+	return 0;
+}
+
+/* Version `ver` of (cs, name, cls) as `user` reads it (her handle opened
+ * without cache): text into *text (malloc'ed), its author into seen. */
+static vault_status read_version(const char *dir, const char *user, const char *cs,
+                                 const char *name, unsigned int cls, uint32_t ver,
+                                 char **text, v1seen *seen)
+{
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st;
+	vault *v;
+
+	*text = NULL;
+	memset(seen, 0, sizeof(*seen));
+	th_forget_cache(dir, user);
+	v = victim_open(dir, user, &st);
+	if (v == NULL)
+		return st;
+	st = vault_record_get_v2(v, cs, name, cls, ver, &b, NULL, NULL);
+	if (st == VAULT_OK) {
+		*text = calloc(1, b.len + 1);
+		memcpy(*text, b.data, b.len);
+		st = vault_record_history_v2(v, cs, name, cls, v1_cb, seen);
+	}
+	printf("   %s reads %s v%u: %s (%s) \"%s\" by %s\n", user, name, (unsigned)ver,
+	       vault_strerror(st), vault_errmsg(v), *text ? *text : "", seen->author);
+	vault_buf_free(&b);
+	vault_close(v);
+	return st;
+}
+
+/* 50a: the pairing of a conversion (facts.c entitled(), T_RECORDS:
+ * `converted`, paired_row) checks case, class and version of the restated
+ * row against a removed legacy fact, never its author or its content: the
+ * removal's fact is gone when the image is judged, and nothing compares
+ * the two.  The owning centre's supervisor (a writer of general, not the
+ * author) "converts" the caseworker's 1.0 intake: version 1 now holds a
+ * text of hers, still "by cav_cw", and a new record "statement" appears
+ * at version 1, also "by cav_cw".  The entry is labelled a read. */
+static void test_attack__50a_conversion_rewrites_legacy_version(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	const char *forged = "she withdrew the complaint of her own will";
+	const char *fabricated = "I made it all up. (signed) the caseworker";
+	char *text = NULL, *t2 = NULL;
+	v1seen seen, seen2;
+	vault_status st, st2;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	/* control: the 1.0 intake, by the caseworker */
+	status_is(NULL, read_version(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, 1, &text,
+	                             &seen), VAULT_OK, "50a: control read");
+	assert_string_equal(text, "first interview");
+	assert_string_equal(seen.author, "cav_cw");
+	free(text);
+	st = forge_conversion(dir, "cav_sup", cs, VAULT_CLASS_GENERAL, "intake", forged, "cav_cw",
+	                      "statement", fabricated);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "50a forge");
+		th_rmdir(base);
+		return;
+	}
+	/* control: the row is hers, under the tag, "by" the caseworker */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND class = 1 AND typeof(name) = 'blob' AND author ="
+	                          " 'cav_cw' AND version = 1", cs), 2);
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "50a")) {
+		th_rmdir(base);
+		return;
+	}
+	st = read_version(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, 1, &text, &seen);
+	st2 = read_version(dir, "cav_cw", cs, "statement", VAULT_CLASS_GENERAL, 1, &t2, &seen2);
+	if ((st == VAULT_OK && strcmp(text, forged) == 0 && strcmp(seen.author, "cav_cw") == 0) ||
+	    (st2 == VAULT_OK && strcmp(t2, fabricated) == 0 && strcmp(seen2.author, "cav_cw") == 0))
+		fail_msg("ATTACK SUCCEEDS (50a): every open verifies, and the caseworker's 1.0"
+		         " intake, version 1, now reads \"%s\" by %s (%d versions), and a record"
+		         " she never wrote reads \"%s\" by %s; the supervisor's entry is a"
+		         " record.get", text ? text : "", seen.author, seen.versions, t2 ? t2 : "",
+		         seen2.author);
+	free(text);
+	free(t2);
+	th_rmdir(base);
+}
+
+/* The 1.0.0 fixture, every user's first passphrase changed. */
+static void fixture_ready(char *base, char *dir, size_t cap, char cs[VAULT_ID_BUFSIZE])
+{
+	th_fixture_1_0_0(FIXTURES, base, dir, cap, cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	fixture_passwd(dir, "aud");
+}
+
+/* After routine calls on the fixture: the auditor opens from the log, the
+ * caseworker lists the case and the history of `name` from the log and
+ * then from her cache, the supervisor from the log; `nlist` records. */
+static void fx_check(const char *dir, const char *tag_, const char *cs, const char *name,
+                     int nlist)
+{
+	const char *who[3] = {"cav_cw", "cav_cw", "cav_sup"};
+	int i, nl, nh;
+	vault_status st, hst;
+
+	th_forget_cache(dir, "aud");
+	still_opens(dir, "aud", tag_);
+	for (i = 0; i < 3; i++) {
+		nl = nh = 0;
+		st = list_and_history(dir, who[i], cs, name, i != 1, &nl, &nh, &hst);
+		if (st != VAULT_OK || hst != VAULT_OK)
+			fail_msg("ATTACK SUCCEEDS (%s): after routine calls on a 1.0 vault, %s's"
+			         " listing (%s) is %s, the history of %s %s", tag_, who[i],
+			         i == 1 ? "her cache" : "the log", vault_strerror(st), name,
+			         vault_strerror(hst));
+		if (nlist >= 0 && nl != nlist)
+			fail_msg("%s: %s lists %d records, expected %d", tag_, who[i], nl, nlist);
+	}
+}
+
+/* 50b: no attacker.  On the 1.0.0 fixture: the supervisor's write converts
+ * the caseworker's intake; the caseworker moves it up to safety; the
+ * supervisor redacts the converted version 1 there; the caseworker deletes
+ * the record and writes it again.  Every open verifies after each. */
+static void test_attack__50b_flows_legacy_converted_then_moved(void **state)
+{
+	const char *tag_ = "50b";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	uint32_t ver = 0;
+	vault *v;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "sup note", 8, NULL),
+	     "supervisor converts intake");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "intake", 3);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL, VAULT_CLASS_SAFETY,
+	                                NULL, &ver), "move converted intake up to safety");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "intake", 4);
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_redact(v, cs, "intake", VAULT_CLASS_SAFETY, 1,
+	                            "written in the wrong file by mistake"), "redact moved v1");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "intake", 4);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_delete_v2(v, cs, "intake", VAULT_CLASS_SAFETY, NULL), "delete");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_SAFETY, "again", 5, NULL),
+	     "write after delete");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "intake", 4);
+	th_rmdir(base);
+}
+
+/* 50c: no attacker.  A supervisor redacts a version 1.0 wrote (routine:
+ * the old shelter address must go); its fact is restated by the redaction
+ * (facts.c put_fact(..., legacy = 0)), so it is no longer "legacy", but its
+ * row still holds the 1.x name.  The caseworker's next write to the
+ * record converts that row (cases.c convert_legacy): the entry states the
+ * removal of a fact that is not legacy, which entitled() (T_RECORDS) calls
+ * "a record version is never removed".  The library's own commit only
+ * marks its facts dirty: the entry is signed and committed. */
+static void test_attack__50c_legacy_redacted_then_written_locks_out(void **state)
+{
+	const char *tag_ = "50c";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault *v;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_redact(v, cs, "addr", VAULT_CLASS_SAFETY, 1,
+	                            "the old address must not stay on file"), "redact 1.x addr v1");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3); /* control: still fine */
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_put(v, cs, "addr", VAULT_CLASS_SAFETY, "via Po 7", 8, NULL),
+	     "the caseworker writes the new address");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3);
+	th_rmdir(base);
+}
+
+/* 50d: no attacker.  Three conversions (intake, addr in general whose
+ * versions start at 2, addr in safety) and a delete in one vault_begin()
+ * transaction; then moves of the record whose 1.x rows sit in two classes. */
+static void test_attack__50d_flows_legacy_in_one_transaction(void **state)
+{
+	const char *tag_ = "50d";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	uint32_t ver = 0;
+	vault *v;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_begin(v), "begin");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "a", 1, NULL), "put intake");
+	FLOW(v, vault_record_put(v, cs, "addr", VAULT_CLASS_GENERAL, "b", 1, NULL), "put addr g");
+	FLOW(v, vault_record_put(v, cs, "addr", VAULT_CLASS_SAFETY, "c", 1, NULL), "put addr s");
+	FLOW(v, vault_record_delete_v2(v, cs, "intake", VAULT_CLASS_GENERAL, NULL), "del intake");
+	FLOW(v, vault_commit(v), "commit");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_reclassify(v, cs, "addr", VAULT_CLASS_GENERAL, VAULT_CLASS_SAFETY,
+	                                NULL, &ver), "move addr up onto its safety record");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3);
+	th_rmdir(base);
+}
+
+/* 50e: no attacker.  The caseworker moves the 1.x `addr` of general up
+ * to safety (a move up redacts the copies it leaves, here a 1.x row whose
+ * fact loses its legacy mark), then writes a new general note under the
+ * same name: its conversion states the removal of that redacted,
+ * no-longer-legacy fact (as 50c). */
+static void test_attack__50e_legacy_moved_up_then_written_locks_out(void **state)
+{
+	const char *tag_ = "50e";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	uint32_t ver = 0;
+	vault *v;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_reclassify(v, cs, "addr", VAULT_CLASS_GENERAL, VAULT_CLASS_SAFETY,
+	                                NULL, &ver), "move 1.x addr up to safety");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3); /* control */
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_put(v, cs, "addr", VAULT_CLASS_GENERAL, "see safety", 10, NULL),
+	     "a new general note named addr");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3);
+	th_rmdir(base);
+}
+
+/* 50f: no attacker.  The other 1.x flows: an unconverted 1.x record
+ * deleted, and moved up (by the supervisor), then written again. */
+static void test_attack__50f_flows_legacy_delete_and_move(void **state)
+{
+	const char *tag_ = "50f";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	uint32_t ver = 0;
+	vault *v;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_delete_v2(v, cs, "addr", VAULT_CLASS_GENERAL, NULL),
+	     "delete the unconverted 1.x addr in general (its version 2 alone)");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 3);
+	v = th_open(dir, "cav_sup");
+	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                VAULT_CLASS_SENSITIVE, NULL, &ver),
+	     "move the 1.x intake up to sensitive");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "intake", 4);
+	v = th_open(dir, "cav_cw");
+	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_SENSITIVE, "more", 4, NULL),
+	     "write the moved intake");
+	FLOW(v, vault_record_put(v, cs, "addr", VAULT_CLASS_GENERAL, "again", 5, NULL),
+	     "write addr in general after its delete");
+	vault_close(v);
+	fx_check(dir, tag_, cs, "addr", 4);
+	th_rmdir(base);
+}
+
+static int case_cb50(const vault_case_info *info, void *ctx)
+{
+	(void)info;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* One handle lists while another writes: every call of A after each of
+ * B's steps must be OK and right. */
+static void two_handles_step(vault *a, const char *tag_, const char *cs, const char *name,
+                             int nlist, const char *what)
+{
+	int nl = 0, nh = 0, nc = 0;
+	vault_status st, hst, cst;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+
+	st = vault_record_foreach(a, cs, count_cb, &nl);
+	hst = vault_record_history(a, cs, name, count_cb, &nh);
+	cst = vault_case_foreach(a, case_cb50, &nc);
+	printf("   %s after %s: listing %s %d, history %s %d, cases %s %d (%s)\n", tag_, what,
+	       vault_strerror(st), nl, vault_strerror(hst), nh, vault_strerror(cst), nc,
+	       vault_errmsg(a));
+	if (st != VAULT_OK || hst != VAULT_OK || cst != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (%s): while another handle writes (%s), a listing is"
+		         " %s, a history %s, the case list %s (%s)", tag_, what, vault_strerror(st),
+		         vault_strerror(hst), vault_strerror(cst), vault_errmsg(a));
+	if (nlist >= 0 && nl != nlist)
+		fail_msg("%s: %d records listed after %s, expected %d", tag_, nl, what, nlist);
+	(void)q;
+}
+
+/* 50g: no attacker.  Two handles open at once (the caseworker's and her
+ * supervisor's): the supervisor lists, reads the history and the case list
+ * after each write of the caseworker (a new record, a new version, a
+ * delete, a move, a transaction still open), on the 1.0.0 fixture (the
+ * writes convert 1.x records under the listing handle's older facts). */
+static void test_attack__50g_two_handles_list_while_other_writes(void **state)
+{
+	const char *tag_ = "50g";
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	uint32_t ver = 0;
+	vault *a, *b;
+	int n = 0;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+
+	(void)state;
+	fixture_ready(base, dir, sizeof(dir), cs);
+	a = th_open(dir, "cav_sup");
+	b = th_open(dir, "cav_cw");
+	two_handles_step(a, tag_, cs, "intake", 3, "nothing");
+	FLOW(b, vault_record_put(b, cs, "intake", VAULT_CLASS_GENERAL, "x", 1, NULL), "convert");
+	two_handles_step(a, tag_, cs, "intake", 3, "a conversion");
+	FLOW(b, vault_record_put(b, cs, "new", VAULT_CLASS_SAFETY, "y", 1, NULL), "new record");
+	two_handles_step(a, tag_, cs, "new", 4, "a new record");
+	FLOW(b, vault_record_put(b, cs, "addr", VAULT_CLASS_SAFETY, "z", 1, NULL), "convert 2");
+	FLOW(b, vault_record_delete_v2(b, cs, "new", VAULT_CLASS_SAFETY, NULL), "delete");
+	two_handles_step(a, tag_, cs, "addr", 4, "a delete");
+	FLOW(b, vault_record_reclassify(b, cs, "intake", VAULT_CLASS_GENERAL,
+	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "move");
+	two_handles_step(a, tag_, cs, "intake", 5, "a move");
+	FLOW(b, vault_begin(b), "begin");
+	FLOW(b, vault_record_put(b, cs, "t1", VAULT_CLASS_GENERAL, "t", 1, NULL), "txn put");
+	/* (a listing writes its own entry: BUSY while b holds the write lock) */
+	FLOW(b, vault_commit(b), "commit");
+	two_handles_step(a, tag_, cs, "t1", 6, "its commit");
+	/* the auditor's query while the log grows from another handle */
+	vault_close(a);
+	a = th_open(dir, "aud");
+	FLOW(a, vault_audit_foreach(a, &q, audit40i_cb, &n), "audit query");
+	FLOW(b, vault_record_put(b, cs, "t1", VAULT_CLASS_GENERAL, "u", 1, NULL), "put");
+	q.after_seq = 3;
+	q.limit = 5;
+	FLOW(a, vault_audit_foreach(a, &q, audit40i_cb, &n), "audit query, after 3, limit 5");
+	q.after_seq = 0;
+	q.limit = 0;
+	FLOW(a, vault_audit_foreach(a, &q, audit40i_cb, &n), "audit query after growth");
+	q.after_seq = 100000;
+	FLOW(a, vault_audit_foreach(a, &q, audit40i_cb, &n), "audit query after the end");
+	vault_close(a);
+	vault_close(b);
+	fx_check(dir, tag_, cs, "t1", 6);
+	th_rmdir(base);
+}
+
+/* 50h: the replacement of indicators that "do not open" (indicators.c
+ * vault_case_indicators_set, ec77608) takes any VAULT_ERR_CORRUPT of
+ * vault__ind_read() as "the stored set is garbage", but a CORRUPT also
+ * comes from the KEY look-up (gate.c vault__class_key: an organisation
+ * seal that does not open, org_keys and class_keys are not facts).  The
+ * victim's general class rotated after her indicators were set (a
+ * revocation); a key-slot holder of another organisation points the
+ * centre's seal of the OLD epoch at an organisation-key epoch 999 and
+ * plants an org_keys row for the caseworker there that opens to nothing.
+ * The stored set is intact, its epoch committed.  The caseworker adds one
+ * indicator: does her set destroy the others? */
+static void test_attack__50h_indicators_destroyed_by_planted_org_seal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *got = NULL;
+	const char *as[2] = {"age_band=30-39", "violence=physical-assault"};
+	const char *more[1] = {"age_band=40-49"};
+	vault_buf b = VAULT_BUF_INIT;
+	long long e1, e2;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_indicators_set(v, cs, as, 2), VAULT_OK, "indicators");
+	vault_close(v);
+	e1 = sql_intf(dir, "cav_cw", "SELECT epoch FROM indicators WHERE case_id = '%s'", cs);
+	/* a routine rotation of general: a share, then its revocation */
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	status_is(NULL, as_user(dir, "cav_cw", 0, cs, "cas_cw"), VAULT_OK, "revoke");
+	e2 = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s' AND"
+	              " class = 1", cs);
+	assert_true(e2 > e1); /* control: the set sits under an older epoch */
+	/* the attack (cuav_cw: SQL only; seals are not facts) */
+	SQLF(dir, "cuav_cw", "UPDATE class_keys SET hepoch = 999 WHERE case_id = '%s' AND"
+	     " class = 1 AND epoch = %lld AND hkind = 1 AND holder = 'cav';"
+	     " DELETE FROM class_keys WHERE case_id = '%s' AND class = 1 AND epoch = %lld AND"
+	     " hkind = 2 AND holder = 'cav_cw';"
+	     " INSERT INTO org_keys(org, epoch, which, user, sealed) VALUES('cav', 999, 1,"
+	     " 'cav_cw', randomblob(80))", cs, e1, cs, e1);
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM class_keys WHERE case_id"
+	                          " = '%s' AND class = 1 AND epoch = %lld AND hepoch = 999", cs, e1),
+	                 1);
+	v = victim_open(dir, "cav_cw", &st);
+	if (v == NULL) {
+		refused(NULL, st, "50h open");
+		th_rmdir(dir);
+		return;
+	}
+	st = vault_case_indicators_set(v, cs, more, 1);
+	printf("   50h: the caseworker adds one indicator: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	if (st == VAULT_OK && vault_case_indicators_get(v, cs, &b) == VAULT_OK) {
+		got = calloc(1, b.len + 1);
+		memcpy(got, b.data, b.len);
+	}
+	vault_buf_free(&b);
+	vault_close(v);
+	printf("   50h: the indicators now: %s\n", got ? got : "(none)");
+	if (st == VAULT_OK && got != NULL && strstr(got, "physical-assault") == NULL)
+		fail_msg("ATTACK SUCCEEDS (50h): the caseworker's routine set destroyed the"
+		         " case's other indicators (now \"%s\"), signed by her: the stored set"
+		         " was intact, only its key look-up was made to fail", got);
+	free(got);
+	th_rmdir(dir);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4299,6 +4875,14 @@ int main(void)
 		cmocka_unit_test(test_attack__40h_owner_flag_as_text_unrevocable),
 		cmocka_unit_test(test_attack__40i_read_hidden_from_audit_query),
 		cmocka_unit_test(test_attack__40j_signed_indicators_garbage_freezes),
+		cmocka_unit_test(test_attack__50a_conversion_rewrites_legacy_version),
+		cmocka_unit_test(test_attack__50b_flows_legacy_converted_then_moved),
+		cmocka_unit_test(test_attack__50c_legacy_redacted_then_written_locks_out),
+		cmocka_unit_test(test_attack__50d_flows_legacy_in_one_transaction),
+		cmocka_unit_test(test_attack__50e_legacy_moved_up_then_written_locks_out),
+		cmocka_unit_test(test_attack__50f_flows_legacy_delete_and_move),
+		cmocka_unit_test(test_attack__50g_two_handles_list_while_other_writes),
+		cmocka_unit_test(test_attack__50h_indicators_destroyed_by_planted_org_seal),
 	};
 
 	if (sodium_init() < 0)
