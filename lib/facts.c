@@ -1454,8 +1454,7 @@ static vault_status del_fact(facts *F, int tab, json_t *keyarr, vault *v)
 		if (h != NULL && h->n > 0 && --h->n == 0) {
 			h->version = 0;
 			heads_bump(F, hk, -1);
-		}
-		else if (h != NULL && json_integer_value(json_array_get(keyarr, 3)) == h->version)
+		} else if (h != NULL && json_integer_value(json_array_get(keyarr, 3)) == h->version)
 			h->version--;
 		if (records_changed(F, json_string_value(json_array_get(keyarr, 0)), v) != VAULT_OK)
 			return VAULT_ERR_NOMEM;
