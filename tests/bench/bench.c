@@ -902,11 +902,9 @@ static void grow_get(vault *v)
 	vault_buf_free(&b);
 }
 
-/* `bench profile-open N`: grow a log by N puts, then open it 3 times
- * (for a profiler: valgrind --tool=callgrind --toggle-collect=vault_open). */
-static int profile_open(uint64_t n)
+/* N puts of new records into the case, VERIFY_BATCH a transaction. */
+static void grow(vault *v, uint64_t n)
 {
-	vault *v = lv_setup();
 	uint64_t done = 0;
 	int i;
 
@@ -920,6 +918,16 @@ static int profile_open(uint64_t n)
 		}
 		ok(vault_commit(v), v, "commit");
 	}
+}
+
+/* `bench profile-open N`: grow a log by N puts, then open it 3 times
+ * (for a profiler: valgrind --tool=callgrind --toggle-collect=vault_open). */
+static int profile_open(uint64_t n)
+{
+	vault *v = lv_setup();
+	int i;
+
+	grow(v, n);
 	vault_close(v);
 	for (i = 0; i < 3; i++) {
 		double t0 = now_us();
@@ -1097,21 +1105,12 @@ static int checks_bench(uint64_t n, int c)
 {
 	vault_report_options ro = VAULT_REPORT_OPTIONS_INIT;
 	vault *v = lv_setup();
-	uint64_t done = 0, cnt;
+	uint64_t cnt;
 	char cs[VAULT_ID_BUFSIZE];
 	double t0;
 	int i, pass;
 
-	while (done < n) {
-		char name[32];
-
-		ok(vault_begin(v), v, "begin");
-		for (i = 0; i < VERIFY_BATCH && done < n; i++, done++) {
-			snprintf(name, sizeof(name), "w%llu", (unsigned long long)done);
-			lv_put(v, name);
-		}
-		ok(vault_commit(v), v, "commit");
-	}
+	grow(v, n);
 	for (i = 0; i < c; i++)
 		ok(vault_case_create(v, VAULT_CASE_VICTIM, 0, cs), v, "case create");
 	vault_close(v);
