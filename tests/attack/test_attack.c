@@ -3290,6 +3290,31 @@ static void test_attack__34_case_list_silently_misses_case(void **state)
 	th_rmdir(dir);
 }
 
+/* 34b: the list of restricted cases, read from `cases` across the
+ * organisation: a case row turned restricted around the library. */
+static void test_attack__34b_restricted_list_reads_changed_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	struct seen34 seen = {0};
+	vault *v;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	SQLF(dir, "cas_cw", "UPDATE cases SET restricted = 1 WHERE id = '%s'", cs);
+	v = victim_open(dir, "cav_sup", &st);
+	assert_non_null(v);
+	st = vault_case_foreach_restricted(v, case34_cb, &seen);
+	printf("   34b: the list of restricted cases: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("ATTACK SUCCEEDS (34b): the list of restricted cases read a changed case"
+		         " row: %s, %d cases", vault_strerror(st), seen.cases);
+	th_rmdir(dir);
+}
+
 /* 35: the statistics an organisation exports are signed by its supervisor
  * and trusted by the authority that combines them.  They are counted from
  * `cases`, `consents` and `indicators` rows read without any check against
@@ -4861,6 +4886,7 @@ int main(void)
 		cmocka_unit_test(test_attack__33d_signed_indicators_version_max),
 		cmocka_unit_test(test_attack__33e_signed_owner_grant_unrevocable),
 		cmocka_unit_test(test_attack__34_case_list_silently_misses_case),
+		cmocka_unit_test(test_attack__34b_restricted_list_reads_changed_case),
 		cmocka_unit_test(test_attack__35_stats_export_signs_changed_rows),
 		cmocka_unit_test(test_attack__36_legacy_case_key_planted_in_seals),
 		cmocka_unit_test(test_attack__37a_read_hidden_from_review),
