@@ -1162,6 +1162,8 @@ static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, s
 	sqlite3_value *nv = rb->val[i * (size_t)rb->ncol + 0];
 	sqlite3_value *lv = rb->val[i * (size_t)rb->ncol + 11];
 	unsigned char tag[VAULT_NAME_TAG_BYTES];
+	size_t stored;
+	vault_status st;
 
 	it->row = i;
 	it->cls = (unsigned int)RB_INT(rb, i, 2);
@@ -1178,13 +1180,24 @@ static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, s
 	    vault_class_name((vault_class)it->cls) == NULL)
 		return vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
 	memcpy(tag, sqlite3_value_blob(nv), sizeof(tag));
-	return vault__label_open(v, case_id, it->cls, (uint32_t)RB_INT64(rb, i, 1),
-	                         (uint32_t)RB_INT64(rb, i, 10), tag, sqlite3_value_blob(lv),
-	                         (size_t)sqlite3_value_bytes(lv), it->name, &it->size);
+	st = vault__label_open(v, case_id, it->cls, (uint32_t)RB_INT64(rb, i, 1),
+	                       (uint32_t)RB_INT64(rb, i, 10), tag, sqlite3_value_blob(lv),
+	                       (size_t)sqlite3_value_bytes(lv), it->name, &it->size);
+	/* The size too must be the row's: exactly, for a version 1.x wrote
+	 * (converted by whoever wrote next, not by its author), or padded
+	 * with Padme to the stored size.  (A deleted or redacted version is
+	 * listed with size 0, whatever its label says.) */
+	stored = (size_t)RB_INT64(rb, i, 4);
+	if (st == VAULT_OK && !RB_INT(rb, i, 3) && RB_TEXT(rb, i, 7) == NULL &&
+	    (RB_INT(rb, i, 13) ? vault__padme(it->size) : it->size) != stored)
+		st = vault__err(v, VAULT_ERR_INTEGRITY,
+		                "a record label gives another size than its row");
+	return st;
 }
 
 #define LIST_COLS "r.name, r.version, r.class, r.deleted, r.size, r.author, r.created," \
-                  " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label, r.rowid"
+                  " r.redacted_by, r.redacted_at, r.redact_reason, r.epoch, r.label, r.rowid," \
+                  " r.padded"
 
 /* A listing shows the newest row of every record the log holds in the
  * classes of `mask`, and a history every version of the record; rows

@@ -218,7 +218,7 @@ vault_status vault__label_open(vault *v, const char *case_id, unsigned int cls,
                                char name[VAULT_NAME_MAX + 1], size_t *size)
 {
 	unsigned char *key = v->sec->ftkey;
-	unsigned char pt[LABEL_PT], ad[LABEL_AD_MAX];
+	unsigned char pt[LABEL_PT], ad[LABEL_AD_MAX], own[VAULT_NAME_TAG_BYTES];
 	size_t adlen;
 	vault_status st;
 
@@ -242,6 +242,17 @@ vault_status vault__label_open(vault *v, const char *case_id, unsigned int cls,
 	}
 	vault__wipe(pt, sizeof(pt));
 	vault__wipe(key, 2 * VAULT_KEY_BYTES);
+	/* The name must be the one the row's tag derives from.  Any writer of
+	 * the class can seal a label, and the replay, which holds no class
+	 * key, cannot open one: a conversion of a 1.x version by someone other
+	 * than its author is checked here, where the name is read. */
+	if (st == VAULT_OK)
+		st = vault__name_tag(v, case_id, cls, name, own);
+	if (st == VAULT_OK && sodium_memcmp(own, tag, VAULT_NAME_TAG_BYTES) != 0)
+		st = vault__err(v, VAULT_ERR_INTEGRITY,
+		                "a record label names another record than its row");
+	if (st != VAULT_OK)
+		vault__wipe(name, VAULT_NAME_MAX + 1);
 	return st;
 }
 

@@ -263,6 +263,9 @@ void vault__name_tag_with(const unsigned char first_key[VAULT_KEY_BYTES], const 
                           unsigned char tag[VAULT_NAME_TAG_BYTES]);
 void vault__tag_text(const unsigned char tag[VAULT_NAME_TAG_BYTES],
                      char out[VAULT_NAME_TAG_TEXT]);
+/* A record row's label: its name and exact size, sealed under the class key
+ * of its epoch and bound to its place.  Open refuses (VAULT_ERR_INTEGRITY) a
+ * label whose name does not derive the row's tag. */
 vault_status vault__label_seal(vault *v, const char *case_id, unsigned int cls,
                                uint32_t version, uint32_t epoch,
                                const unsigned char tag[VAULT_NAME_TAG_BYTES],

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts.h"
 #include "internal.h"
 
 #define MAX_CONSENTS 64
@@ -815,6 +816,10 @@ vault_status vault_case_link(vault *v, const char *victim, const char *perp)
 	                      VAULT_CLASS_SAFETY, NULL, NULL);
 	if (st == VAULT_OK && g.cs.kind != VAULT_CASE_VICTIM)
 		st = vault__err(v, VAULT_ERR_INVALID, "the first case must be a victim case");
+	/* The other case's row is believed only as the signed log holds it:
+	 * the replay, which cannot read the link, judges the victim case. */
+	if (st == VAULT_OK)
+		st = vault__facts_check_case(v, perp);
 	if (st == VAULT_OK) {
 		st = vault__case_load(v, perp, &pc);
 		if (st == VAULT_OK && pc.kind != VAULT_CASE_PERPETRATOR)

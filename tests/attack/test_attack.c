@@ -4269,6 +4269,53 @@ static void seal_converted(vault *v, const char *cs, unsigned int cls, const cha
 	free(pt);
 }
 
+/* In a transaction of v: remove the legacy facts of (cs, cls, name), as a
+ * conversion states them, and read its one 1.x row's version, epoch and
+ * size. */
+static void legacy_removal_begin(vault *v, const char *cs, unsigned int cls, const char *name,
+                                 uint32_t *ver, uint32_t *ep, size_t *size)
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st;
+	char where[96];
+
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__facts_check_case(v, cs);
+	snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
+	if (st == VAULT_OK)
+		st = vault__facts_note_delete(v, "records", where, cs, name);
+	assert_int_equal(st, VAULT_OK);
+	assert_int_equal(sqlite3_prepare_v2(v->db, "SELECT version, epoch, size FROM records WHERE"
+	                                           " case_id = ?1 AND name = ?2 AND class = ?3",
+	                                    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)cls);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* one 1.x row */
+	*ver = (uint32_t)sqlite3_column_int64(s, 0);
+	*ep = (uint32_t)sqlite3_column_int64(s, 1);
+	*size = (size_t)sqlite3_column_int64(s, 2);
+	sqlite3_finalize(s);
+}
+
+/* Label what v's transaction wrote as a read of cs, sign it and commit. */
+static vault_status forged_read_end(vault *v, const char *cs)
+{
+	audit_event e;
+	vault_status st, st2;
+
+	memset(&e, 0, sizeof(e));
+	e.action = "record.get";
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	return st == VAULT_OK ? st2 : st;
+}
+
 /* As `user`, through the library's own machinery (forge()), one entry that
  * "converts" the 1.x rows of (cs, cls, name): each legacy fact removed and
  * the row restated under its tag, as convert_legacy() does, but with a
@@ -4281,34 +4328,17 @@ static vault_status forge_conversion(const char *dir, const char *user, const ch
                                      const char *extra_text)
 {
 	vault *v = th_open(dir, user);
-	audit_event e;
-	vault_status st, st2;
-	sqlite3_stmt *s = NULL, *u = NULL;
-	char where[96];
+	vault_status st;
+	sqlite3_stmt *u = NULL;
+	uint32_t ver, ep;
+	size_t size;
 	int n = 0;
 
-	memset(&e, 0, sizeof(e));
-	st = vault__txn_begin(v);
-	if (st == VAULT_OK)
-		st = vault__facts_check_case(v, cs);
-	snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
-	if (st == VAULT_OK)
-		st = vault__facts_note_delete(v, "records", where, cs, name);
-	assert_int_equal(st, VAULT_OK);
-	assert_int_equal(sqlite3_prepare_v2(v->db, "SELECT version, epoch FROM records WHERE"
-	                                           " case_id = ?1 AND name = ?2 AND class = ?3",
-	                                    -1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, (int)cls);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* one 1.x row */
+	legacy_removal_begin(v, cs, cls, name, &ver, &ep, &size);
 	{
-		uint32_t ver = (uint32_t)sqlite3_column_int64(s, 0);
-		uint32_t ep = (uint32_t)sqlite3_column_int64(s, 1);
 		unsigned char tag[VAULT_NAME_TAG_BYTES], label[VAULT_LABEL_BYTES], nonce[24], *ct;
 		size_t ctlen, padded;
 
-		sqlite3_finalize(s);
 		seal_converted(v, cs, cls, name, ver, ep, text, tag, label, nonce, &ct, &ctlen,
 		               &padded);
 		assert_int_equal(sqlite3_prepare_v2(v->db, "UPDATE records SET name = ?4, label = ?5,"
@@ -4354,17 +4384,7 @@ static vault_status forge_conversion(const char *dir, const char *user, const ch
 			free(ct);
 		}
 	}
-	e.action = "record.get";
-	e.case_id = cs;
-	e.target = "";
-	e.outcome = VAULT_OUTCOME_OK;
-	e.reason = "";
-	e.fact = NULL;
-	if (st == VAULT_OK)
-		st = vault__audit_append(v, &e);
-	st2 = vault__txn_end(v, st == VAULT_OK);
-	if (st == VAULT_OK)
-		st = st2;
+	st = forged_read_end(v, cs);
 	printf("   forged conversion as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
 	vault_close(v);
 	return st;
@@ -4813,6 +4833,219 @@ static void test_attack__50h_indicators_destroyed_by_planted_org_seal(void **sta
 }
 
 
+
+/* ---- 60. a sixth insider review: the pairing of 3bb51bd ---- */
+
+/* ?1-?3 the 1.x row (case, name, class), ?4 a tag and ?5 a label. */
+static void bind60(sqlite3_stmt *s, const char *cs, unsigned int cls, const char *name,
+                   const unsigned char tag[VAULT_NAME_TAG_BYTES],
+                   const unsigned char label[VAULT_LABEL_BYTES])
+{
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)cls);
+	sqlite3_bind_blob(s, 4, tag, VAULT_NAME_TAG_BYTES, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 5, label, VAULT_LABEL_BYTES, SQLITE_TRANSIENT);
+}
+
+/* As `user`: remove the legacy facts of (cs, cls, name) and restate the row
+ * under its tag, with mode 1: a label sealing another name; 2: the
+ * padded column set; 3: a second row (the same columns) under the tag of
+ * "statement"; 4: a label sealing its own name and another size.  Labelled
+ * a read. */
+static vault_status forge60(const char *dir, const char *user, const char *cs,
+                            unsigned int cls, const char *name, int mode)
+{
+	vault *v = th_open(dir, user);
+	vault_status st;
+	sqlite3_stmt *s = NULL;
+	unsigned char tag[VAULT_NAME_TAG_BYTES], label[VAULT_LABEL_BYTES];
+	unsigned char tag2[VAULT_NAME_TAG_BYTES], label2[VAULT_LABEL_BYTES];
+	uint32_t ver, ep;
+	size_t size;
+
+	legacy_removal_begin(v, cs, cls, name, &ver, &ep, &size);
+	assert_int_equal(vault__name_tag(v, cs, cls, name, tag), VAULT_OK);
+	assert_int_equal(vault__label_seal(v, cs, cls, ver, ep, tag,
+	                                   mode == 1 ? "statement" : name,
+	                                   mode == 4 ? 9999 : size, label),
+	                 VAULT_OK);
+	if (mode == 3) {
+		assert_int_equal(vault__name_tag(v, cs, cls, "statement", tag2), VAULT_OK);
+		assert_int_equal(vault__label_seal(v, cs, cls, ver, ep, tag2, "statement", size,
+		                                   label2), VAULT_OK);
+		assert_int_equal(sqlite3_prepare_v2(v->db, "INSERT INTO records(case_id, name, class,"
+		                 " version, epoch, deleted, size, author, created, nonce, ct,"
+		                 " redacted_by, redacted_at, redact_reason, label, padded) SELECT"
+		                 " case_id, ?4, class, version, epoch, deleted, size, author, created,"
+		                 " nonce, ct, redacted_by, redacted_at, redact_reason, ?5, padded FROM"
+		                 " records WHERE case_id = ?1 AND name = ?2 AND class = ?3", -1, &s,
+		                 NULL), SQLITE_OK);
+		bind60(s, cs, cls, name, tag2, label2);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+	}
+	assert_int_equal(sqlite3_prepare_v2(v->db, mode == 2
+	                 ? "UPDATE records SET name = ?4, label = ?5, padded = 1 WHERE case_id = ?1"
+	                   " AND name = ?2 AND class = ?3"
+	                 : "UPDATE records SET name = ?4, label = ?5 WHERE case_id = ?1"
+	                   " AND name = ?2 AND class = ?3", -1, &s, NULL), SQLITE_OK);
+	bind60(s, cs, cls, name, tag, label);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(v->db), 1);
+	sqlite3_finalize(s);
+	st = forged_read_end(v, cs);
+	printf("   forge60 mode %d as %s: %s (%s)\n", mode, user, vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	return st;
+}
+
+typedef struct names60 {
+	int statement, intake, n;
+	size_t isize;
+	vault_status listed;
+} names60;
+
+static int names60_cb(const vault_record_info *i, void *ctx)
+{
+	names60 *s = ctx;
+
+	printf("   listed: %s v%u class %d size %zu by %s\n", i->name, (unsigned)i->version,
+	       (int)i->cls, i->size, i->author ? i->author : "");
+	if (strcmp(i->name, "statement") == 0)
+		s->statement++;
+	if (strcmp(i->name, "intake") == 0) {
+		s->intake++;
+		s->isize = i->size;
+	}
+	s->n++;
+	return 0;
+}
+
+/* After a forge60: does every open verify (the caseworker's from the log),
+ * and what does her listing show?  1 when the open refused. */
+static int after60(const char *dir, const char *cs, const char *tag_, names60 *nm)
+{
+	vault_status st;
+	vault *v;
+
+	memset(nm, 0, sizeof(*nm));
+	th_forget_cache(dir, "cav_cw");
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", tag_))
+		return 1;
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_record_foreach(v, cs, names60_cb, nm);
+	printf("   %s: listing %s (%s)\n", tag_, vault_strerror(st), vault_errmsg(v));
+	nm->listed = st;
+	vault_close(v);
+	return 0;
+}
+
+/* Forge in `mode` (forge60) on the 1.0.0 fixture as the supervisor, then
+ * the caseworker opens and lists.  Returns 0 when the forge or an open was
+ * refused (nothing more to judge), else 1 with *nm what the listing shows. */
+static int attack60(int mode, const char *tag, names60 *nm)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "", what[32];
+	vault_status st;
+	int listed = 0;
+
+	fixture_ready(base, dir, sizeof(dir), cs);
+	st = forge60(dir, "cav_sup", cs, VAULT_CLASS_GENERAL, "intake", mode);
+	snprintf(what, sizeof(what), "%s forge", tag);
+	if (st != VAULT_OK)
+		refused(NULL, st, what);
+	else
+		listed = !after60(dir, cs, tag, nm);
+	th_rmdir(base);
+	return listed;
+}
+
+/* 60a: a conversion by another writer (the supervisor) whose label seals
+ * another name ("statement"): converts() sets column 14 to null before
+ * hashing, so the replay never sees the label's content; the reader must. */
+static void test_attack__60a_conversion_label_rewritten(void **state)
+{
+	names60 nm;
+
+	(void)state;
+	if (!attack60(1, "60a", &nm))
+		return;
+	if (nm.statement > 0)
+		fail_msg("ATTACK SUCCEEDS (60a): every open verifies; the supervisor's \"read\""
+		         " relabelled the caseworker's 1.0 intake: the listing shows %d record(s)"
+		         " \"statement\" and intake %d times", nm.statement, nm.intake);
+	/* Refused, and as what it is: the label is not the row's. */
+	assert_int_equal(nm.listed, VAULT_ERR_INTEGRITY);
+}
+
+/* 60d: the same, the label keeping the name and giving another size. */
+static void test_attack__60d_conversion_label_resized(void **state)
+{
+	names60 nm;
+
+	(void)state;
+	if (!attack60(4, "60d", &nm))
+		return;
+	if (nm.isize == 9999)
+		fail_msg("ATTACK SUCCEEDS (60d): every open verifies; the caseworker's 1.0 intake"
+		         " is listed with the size the supervisor's label gives (%zu)", nm.isize);
+	assert_int_equal(nm.listed, VAULT_ERR_INTEGRITY);
+}
+
+/* 60b: a conversion that also sets `padded` (a column other than name and
+ * label): the hash must differ. */
+static void test_attack__60b_conversion_padded_changed(void **state)
+{
+	names60 nm;
+
+	(void)state;
+	if (attack60(2, "60b", &nm))
+		fail_msg("ATTACK SUCCEEDS (60b): a conversion that changed `padded` verifies");
+}
+
+/* 60c: one removal, two rows: the legacy intake restated under its tag and
+ * again, the same columns, under the tag of "statement" (by cav_cw). */
+static void test_attack__60c_one_removal_two_rows(void **state)
+{
+	names60 nm;
+
+	(void)state;
+	if (attack60(3, "60c", &nm))
+		fail_msg("ATTACK SUCCEEDS (60c): one removal paired with two rows verifies (%d"
+		         " \"statement\")", nm.statement);
+}
+
+/* 61: a link is sealed under the victim case's key and checked by the
+ * replay against her case only (its other end is not in clear), so the
+ * library must check the other case's row before it believes its kind:
+ * a key-slot holder turns a second victim case into a "perpetrator" case
+ * in `cases.kind`, and the caseworker's link is made to it. */
+static void test_attack__61_link_to_changed_case_row(void **state)
+{
+	char *dir = th_network();
+	char vic[VAULT_ID_BUFSIZE], other[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, vic);
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, other);
+	SQLF(dir, "cas_cw", "UPDATE cases SET kind = %d WHERE id = '%s'",
+	     (int)VAULT_CASE_PERPETRATOR, other);
+	v = th_open(dir, "cav_cw");
+	st = vault_case_link(v, vic, other);
+	printf("   61: link to the changed case: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (61): a victim case was linked as a perpetrator case on"
+		         " a changed row");
+	assert_int_equal(st, VAULT_ERR_INTEGRITY);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4909,6 +5142,11 @@ int main(void)
 		cmocka_unit_test(test_attack__50f_flows_legacy_delete_and_move),
 		cmocka_unit_test(test_attack__50g_two_handles_list_while_other_writes),
 		cmocka_unit_test(test_attack__50h_indicators_destroyed_by_planted_org_seal),
+		cmocka_unit_test(test_attack__60a_conversion_label_rewritten),
+		cmocka_unit_test(test_attack__60b_conversion_padded_changed),
+		cmocka_unit_test(test_attack__60c_one_removal_two_rows),
+		cmocka_unit_test(test_attack__60d_conversion_label_resized),
+		cmocka_unit_test(test_attack__61_link_to_changed_case_row),
 	};
 
 	if (sodium_init() < 0)
