@@ -192,7 +192,13 @@ struct facts {
 	/* Our own entries of the open transaction: their statements become
 	 * facts when it commits (a rollback takes them away with it), and the
 	 * rows they state are ours until then. */
-	struct own { uint64_t seq; int64_t ts; char *actor; char *fact; json_t *stmts; } *own;
+	struct own {
+		uint64_t seq;
+		int64_t ts;
+		char *actor, *action, *fact;
+		int high;
+		json_t *stmts;
+	} *own;
 	size_t nown, owncap;
 	struct mine { int tab; int64_t rowid; } *mine;
 	size_t nmine, minecap;
@@ -745,6 +751,8 @@ typedef struct actor {
 	const char *org;
 	vault_role role;
 	vault_org_kind org_kind;
+	const char *action; /* the entry's, and whether it is high */
+	int high;
 } actor;
 
 static json_t *kept(facts *F, int tab, const char *k1)
@@ -767,6 +775,7 @@ static vault_org_kind org_kind_of(facts *F, const char *org)
 /* Fill a request with the case and the actor's grants, consents and
  * break-glass on it as the facts hold them now. */
 #define MAXG 64
+#define BG_SLACK_S 3600
 typedef struct creq {
 	policy_request req;
 	policy_grant g[MAXG];
@@ -934,6 +943,85 @@ static int disabled_in(json_t *stmts, const char *who, json_int_t pkind)
 /* A case held by an organisation (a live grant of the case to it, or its
  * ownership) a member of which the entry disables: the organisation's
  * keys change, and every class key of the case is rotated away. */
+/* A restricted case is orphaned when neither its owning organisation nor
+ * any enabled member of it holds a live grant on it (lib/share.c,
+ * restricted_orphaned, from the rows). */
+static int orphaned_in_facts(facts *F, const char *case_id, const char *owner, int64_t now)
+{
+	fcase *fc = fc_get(F, case_id, 0);
+	size_t i;
+
+	for (i = 0; owner != NULL && fc != NULL && i < fc->npk; i++) {
+		fentry *e = fe_find(F, fc->pk[i]);
+		json_t *u;
+
+		if (e == NULL || e->img == NULL || e->tab != T_GRANTS || img_int(e->img, 10) != 0 ||
+		    (img_int(e->img, 7) != 0 && img_int(e->img, 7) <= now) ||
+		    !json_is_string(json_array_get(e->img, 3)))
+			continue;
+		if (img_int(e->img, 2) == VAULT_PRINCIPAL_ORG && strcmp(img_str(e->img, 3), owner) == 0)
+			return 0;
+		u = img_int(e->img, 2) == VAULT_PRINCIPAL_USER ? kept(F, T_USERS, img_str(e->img, 3))
+		                                               : NULL;
+		if (u != NULL && img_int(u, 5) == 0 && json_is_string(json_array_get(u, 1)) &&
+		    strcmp(img_str(u, 1), owner) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Does the entry move organisation `org` to key epoch `epoch` (or create
+ * it there)?  Its keys of an epoch are published with that move. */
+static int org_moves_to(facts *F, json_t *stmts, const char *org, json_int_t epoch)
+{
+	size_t i;
+
+	(void)F;
+	for (i = 0; org != NULL && i < json_array_size(stmts); i++) {
+		json_t *st = json_array_get(stmts, i);
+		json_t *r = json_object_get(st, "r");
+
+		if (r != NULL && table_index(json_string_value(json_object_get(st, "t"))) == T_ORGS &&
+		    json_is_string(json_array_get(r, 0)) && strcmp(img_str(r, 0), org) == 0 &&
+		    img_int(r, 3) == epoch)
+			return 1;
+	}
+	return 0;
+}
+
+/* A share of a victim case outside its owning organisation rests on a
+ * consent of that case which covers it now, names it, and outlives it, as
+ * vault_share() writes it: a grant on none (or on another) was not taken
+ * back when she withdrew (attack 70a). */
+static const char *consent_bound(facts *F, const creq *q, const char *case_id, json_t *img,
+                                 int64_t now)
+{
+	const char *cid = img_str(img, 6);
+	json_t *c = cid ? kept(F, T_CONSENTS, cid) : NULL;
+	policy_consent pc;
+
+	if (q->req.case_kind != VAULT_CASE_VICTIM ||
+	    (q->req.target_org != NULL && q->req.owner_org != NULL &&
+	     strcmp(q->req.target_org, q->req.owner_org) == 0))
+		return NULL;
+	if (c == NULL || !json_is_string(json_array_get(c, 1)) ||
+	    strcmp(img_str(c, 1), case_id) != 0)
+		return "a share outside the organisation on no consent of the case";
+	memset(&pc, 0, sizeof(pc));
+	pc.org = img_str(c, 2);
+	pc.classes = (unsigned int)img_int(c, 3);
+	pc.scope = (unsigned int)img_int(c, 4);
+	pc.given_at = img_int(c, 8);
+	pc.expires = img_int(c, 9);
+	pc.withdrawn = img_int(c, 10);
+	if (vault_policy_find_consent(&pc, 1, q->req.target_org, (unsigned int)img_int(img, 4),
+	                              now) != 0)
+		return "a share on a consent that does not cover it";
+	if (pc.expires != 0 && (img_int(img, 7) == 0 || img_int(img, 7) > pc.expires))
+		return "a share that outlives its consent";
+	return NULL;
+}
+
 static int held_by_disabled_org(facts *F, json_t *stmts, const char *case_id,
                                 const char *owner, unsigned int cls)
 {
@@ -954,28 +1042,23 @@ static int held_by_disabled_org(facts *F, json_t *stmts, const char *case_id,
 	return 0;
 }
 
-/* A record version whose copy in another class the same entry redacts or
- * removes: a reclassification moves versions with their authors. */
-static int moved_here(json_t *stmts, json_t *img, const char *who)
+/* A record version the entry redacts whose copy it writes, as `who`'s, in
+ * a higher class of the case: what a move up leaves behind. */
+static int moved_up_from(json_t *stmts, json_t *img, const char *who)
 {
 	size_t i;
 
 	for (i = 0; i < json_array_size(stmts); i++) {
 		json_t *s = json_array_get(stmts, i);
-		json_t *k = json_object_get(s, "k");
+		json_t *k = json_object_get(s, "r"); /* the new row */
 
-		if (k == NULL)
-			k = json_object_get(s, "r"); /* the copy left behind, redacted */
 		/* a record's tag is keyed by its class, so the two sides of a
 		 * move share the case, not the name */
-		/* ...and the same author: a move keeps each version's author */
 		if (k != NULL && strcmp(json_string_value(json_object_get(s, "t")) ?
 		                        json_string_value(json_object_get(s, "t")) : "", "records") == 0 &&
-		    json_equal(json_array_get(k, 0), json_array_get(img, 0)) &&
-		    !json_equal(json_array_get(k, 2), json_array_get(img, 2)) &&
-		    json_array_size(k) > 7 &&
-		    (json_equal(json_array_get(k, 7), json_array_get(img, 7)) ||
-		     (json_is_string(json_array_get(k, 7)) && strcmp(img_str(k, 7), who) == 0)))
+		    json_array_size(k) > 7 && json_equal(json_array_get(k, 0), json_array_get(img, 0)) &&
+		    img_int(k, 2) > img_int(img, 2) && json_is_string(json_array_get(k, 7)) &&
+		    strcmp(img_str(k, 7), who) == 0)
 			return 1;
 	}
 	return 0;
@@ -1092,6 +1175,13 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a statement about a row it cannot name";
 
 		case_id = img_str(src, tables[tab].case_col);
+		/* a row stays in its case: a change of the case is no operation's
+		 * (and judged on its new case alone, it left the old one a fact
+		 * without a row: attack 70g) */
+		if (old != NULL && img != NULL &&
+		    !json_equal(json_array_get(old, (size_t)tables[tab].case_col),
+		                json_array_get(img, (size_t)tables[tab].case_col)))
+			return "a row moved to another case";
 		fill_case(F, &q, a, case_id, now);
 		if (!q.req.has_case && tab != T_CASES)
 			return "a row of a case the log does not hold";
@@ -1128,15 +1218,31 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 	case T_ORGS:
 		if (old == NULL)
 			return decide(&q, POLICY_ORG_ADD, 0) ? NULL : "not entitled to add an organisation";
-		if (img != NULL && !changed_beyond(old, img, H(3) | H(5)) &&
-		    (a->role == VAULT_ROLE_ADMIN ||
-		     (a->org && strcmp(a->org, img_str(img, 0)) == 0 &&
-		      a->role == VAULT_ROLE_SUPERVISOR)))
-			return NULL; /* a new key epoch, or the first supervisor's own keys */
-		return "not entitled to change this organisation";
+		if (img == NULL || changed_beyond(old, img, H(3) | H(5)) ||
+		    !(a->role == VAULT_ROLE_ADMIN ||
+		      (a->org && strcmp(a->org, img_str(img, 0)) == 0 &&
+		       a->role == VAULT_ROLE_SUPERVISOR)))
+			return "not entitled to change this organisation";
+		/* a new key epoch, the next one (one stated ahead stopped every
+		 * later rotation, and every disable: attack 70c) */
+		if (img_int(img, 3) != img_int(old, 3) &&
+		    img_int(img, 3) != img_int(old, 3) + 1)
+			return "an organisation key epoch that does not follow the one before";
+		/* the admin's first keys are given up once, by the first
+		 * supervisor, with her own new keys: never kept by the admin,
+		 * who made them (attack 70i) */
+		if (img_int(img, 5) != img_int(old, 5) &&
+		    (img_int(old, 5) == 0 || img_int(img, 5) != 0 || a->role != VAULT_ROLE_SUPERVISOR ||
+		     !same_entry_creates(stmts, T_USERS, a->name) ||
+		     img_int(img, 3) != img_int(old, 3) + 1))
+			return "the first keys of an organisation given up but by its first supervisor";
+		return NULL;
 	case T_ORG_PUBKEYS:
 		if (old != NULL || img == NULL)
 			return "an organisation key is never changed or removed";
+		/* the epoch the organisation's row moves to in this entry */
+		if (!org_moves_to(F, stmts, img_str(img, 0), img_int(img, 1)))
+			return "an organisation key of an epoch the entry does not put in force";
 		if (a->role == VAULT_ROLE_ADMIN ||
 		    (a->org && strcmp(a->org, img_str(img, 0)) == 0 && a->role == VAULT_ROLE_SUPERVISOR))
 			return NULL;
@@ -1200,6 +1306,20 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a grant is revoked, never removed";
 		if (old == NULL && img_int(img, 10) != 0)
 			return "a grant stated as revoked from the start";
+		/* what the policy knows (one it does not refuses the whole case,
+		 * and could never be revoked: attack 70n) */
+		if ((img_int(img, 2) != VAULT_PRINCIPAL_USER && img_int(img, 2) != VAULT_PRINCIPAL_ORG) ||
+		    img_int(img, 4) <= 0 || (img_int(img, 4) & ~(json_int_t)VAULT_CLASS_ALL) != 0 ||
+		    img_int(img, 5) < VAULT_PERM_READ || img_int(img, 5) > VAULT_PERM_SHARE ||
+		    img_int(img, 10) < 0 || img_int(img, 10) > 1 || img_int(img, 11) < 0 ||
+		    img_int(img, 11) > 1)
+			return "a grant the policy does not know";
+		/* a grant changed keeps its holder, its consent and its classes
+		 * (a new grant replaces it: lib/share.c) */
+		if (old != NULL && !revoking &&
+		    (changed_beyond(old, img, H(4) | H(5) | H(7) | H(8) | H(9)) ||
+		     ((unsigned int)img_int(old, 4) & ~(unsigned int)img_int(img, 4)) != 0))
+			return "a grant changed beyond what sharing again changes";
 		if (revoking) {
 			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
 				return NULL;
@@ -1227,9 +1347,11 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			q.req.target_org_kind = org_kind_of(F, img_str(img, 3));
 		}
 		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
-			return NULL;
-		/* a restricted case handed over under break-glass (policy: orphaned) */
-		q.req.orphaned = 1;
+			return consent_bound(F, &q, case_id, img, now);
+		/* a restricted case handed over under break-glass, when it is
+		 * orphaned (policy), as the facts hold its grants now: a case its
+		 * holder still holds is not handed over (attack 70k) */
+		q.req.orphaned = orphaned_in_facts(F, case_id, q.req.owner_org, now);
 		if (q.req.restricted && decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
 			return NULL;
 		return "not entitled to grant this";
@@ -1241,6 +1363,9 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			return "a consent said to be recorded by someone else";
 		if (old != NULL && changed_beyond(old, img, H(10)))
 			return "a consent changed beyond its withdrawal";
+		/* withdrawn once, for good (attacks 70b, 70o) */
+		if (old != NULL && (img_int(old, 10) != 0 || img_int(img, 10) == 0))
+			return "a consent withdrawn again, or brought back";
 		q.req.target_org = img_str(img, 2);
 		q.req.basis = (vault_basis)img_int(img, 6);
 		return decide(&q, POLICY_CONSENT, (unsigned int)img_int(img, 3))
@@ -1249,14 +1374,21 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 	case T_LINKS:
 		if (img == NULL || old != NULL)
 			return "a link is never changed or removed";
-		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL) ||
-		               decide(&q, POLICY_WRITE, VAULT_CLASS_SAFETY) ||
-		               decide(&q, POLICY_WRITE, VAULT_CLASS_SENSITIVE)
-		           ? NULL
-		           : "not entitled to link this case";
+		/* sealed under the safety key, as vault_case_link() writes it */
+		return decide(&q, POLICY_WRITE, VAULT_CLASS_SAFETY) ? NULL
+		                                                    : "not entitled to link this case";
 	case T_BREAKGLASS:
 		if (img == NULL || strcmp(img_str(img, 1), a->name) != 0)
 			return "a break-glass window of someone else, or removed";
+		/* where the review looks for it (attack 70e) */
+		if (a->action == NULL || strcmp(a->action, "break-glass") != 0 || !a->high)
+			return "a break-glass window in an entry that is not a reviewed break-glass";
+		/* At most VAULT_BREAK_GLASS_MAX_S from the entry's time, as
+		 * vault_break_glass() writes it; BG_SLACK_S spares an honest
+		 * window whose clock stepped back between its row and its entry. */
+		if (img_int(img, 3) > now && (uint64_t)img_int(img, 3) - (uint64_t)now >
+		                                 VAULT_BREAK_GLASS_MAX_S + BG_SLACK_S)
+			return "a break-glass window longer than 24 hours";
 		return decide(&q, POLICY_BREAK_GLASS, 0) ? NULL
 		                                         : "not entitled to break the glass";
 	case T_RECORDS: {
@@ -1266,8 +1398,10 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		 * their removal in the same entry) */
 		int converted = img != NULL && had == NULL && converts_gone(F, img);
 
+		/* a move writes its versions as the mover's (write_version):
+		 * only a conversion keeps another author (attack 70j) */
 		if (img != NULL && had == NULL && strcmp(img_str(img, 7), a->name) != 0 &&
-		    !converted && !moved_here(stmts, img, a->name))
+		    !converted)
 			return "a record version said to be written by someone else";
 		if (img != NULL && had != NULL) /* redaction: the ciphertext goes, by her */
 			return !json_is_null(json_array_get(img, 9)) ||
@@ -1275,8 +1409,10 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			               !json_is_string(json_array_get(img, 11)) ||
 			               strcmp(img_str(img, 11), a->name) != 0 ||
 			               !(decide(&q, POLICY_REDACT, cls) ||
-			                 /* the copy a move up leaves behind */
-			                 (moved_here(stmts, img, a->name) && decide(&q, POLICY_WRITE, cls)))
+			                 /* the copy a move up leaves behind (down is a
+			                  * supervisor's, POLICY_REDACT: attack 70j) */
+			                 (moved_up_from(stmts, img, a->name) &&
+			                  decide(&q, POLICY_WRITE, cls)))
 			           ? "not entitled to redact this version"
 			           : NULL;
 		/* no operation removes a version (redaction keeps its row): a
@@ -1629,6 +1765,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	}
 	memset(&a, 0, sizeof(a));
 	a.name = r->actor;
+	a.action = r->action;
+	a.high = r->high;
 	/* held: a statement of this entry may replace her row (new keys) */
 	a.user = json_incref(kept(F, T_USERS, r->actor));
 	if (a.user != NULL) {
@@ -2596,11 +2734,14 @@ vault_status vault__facts_own(vault *v, const audit_rec *r)
 	o->seq = r->seq;
 	o->ts = r->ts;
 	o->actor = strdup(r->actor);
+	o->action = strdup(r->action ? r->action : "");
+	o->high = r->high;
 	o->fact = strdup(r->fact);
 	o->stmts = F->taken; /* the tree its text was made from, or NULL */
 	F->taken = NULL;
-	if (o->actor == NULL || o->fact == NULL) {
+	if (o->actor == NULL || o->action == NULL || o->fact == NULL) {
 		free(o->actor);
+		free(o->action);
 		free(o->fact);
 		json_decref(o->stmts);
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -2615,6 +2756,7 @@ static void own_drop(facts *F, size_t from)
 
 	for (i = from; i < F->nown; i++) {
 		free(F->own[i].actor);
+		free(F->own[i].action);
 		free(F->own[i].fact);
 		json_decref(F->own[i].stmts);
 	}
@@ -2651,6 +2793,8 @@ void vault__facts_commit(vault *v)
 		r.seq = F->own[i].seq;
 		r.ts = F->own[i].ts;
 		r.actor = F->own[i].actor;
+		r.action = F->own[i].action;
+		r.high = F->own[i].high;
 		r.outcome = "ok";
 		r.fact = F->own[i].fact;
 		st = apply_entry(v, F, &r, 1, F->own[i].stmts);

@@ -440,7 +440,14 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 		sqlite3_bind_int(s, 1, VAULT_ROLE_AUDITOR);
 		vault__bind_text(s, 2, owner_org);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < REASON_MAX_RECIPIENTS) {
-			if (sqlite3_column_bytes(s, 2) != 32)
+			static const unsigned char zero[VAULT_KEY_BYTES];
+			unsigned char probe[VAULT_SEALED_KEY_BYTES];
+
+			/* A key nothing can be sealed to (one of low order, which a
+			 * user may sign as her own new key) leaves her out, not
+			 * every reviewed operation of the vault (attack 70f). */
+			if (sqlite3_column_bytes(s, 2) != 32 ||
+			    vault__seal(probe, zero, sqlite3_column_blob(s, 2)) != 0)
 				continue;
 			kind[n] = sqlite3_column_int(s, 0);
 			epoch[n] = (uint32_t)sqlite3_column_int64(s, 1);

@@ -134,7 +134,11 @@ vault_status vault_consent_add(vault *v, const char *case_id,
 	if (st == VAULT_OK)
 		st = vault__org_kind_of(v, o.org, &kind, NULL);
 	/* Purpose and reason are about her: sealed under the case's general
-	 * class key, which those who list consents hold (freetext.c). */
+	 * class key, which those who list consents hold (freetext.c), once a
+	 * holder whose grant lapsed no longer holds it (as for records:
+	 * attack 70s). */
+	if (st == VAULT_OK)
+		st = vault__drop_lapsed_holders(v, case_id, VAULT_CLASS_GENERAL);
 	if (st == VAULT_OK)
 		st = vault__consent_seal(v, case_id, id, o.purpose, o.reason, &sealed_epoch,
 		                         &sealed, &sealed_len);
@@ -241,7 +245,7 @@ vault_status vault_consent_foreach(vault *v, const char *case_id, vault_consent_
 /* After grants were revoked: a principal that holds nothing more loses its
  * seals, and the classes those grants covered get new keys. */
 static vault_status after_revoke(vault *v, const char *case_id, int pkind,
-                                 const char *principal, unsigned int classes)
+                                 const char *principal, unsigned int classes, int rotate)
 {
 	sqlite3_stmt *s;
 	vault_status st;
@@ -273,16 +277,32 @@ static vault_status after_revoke(vault *v, const char *case_id, int pkind,
 	sqlite3_bind_int(s, 4, (int)keep);
 	st = vault__sql_status(v, sqlite3_step(s), "revoke keys");
 	sqlite3_finalize(s);
-	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+	/* New keys now only when the replay lets this revoker make them: a
+	 * member of the owning organisation (facts.c, revokes_class).  Anyone
+	 * else, a sharer of one class, may not make a key of a class she does
+	 * not read (attack 10c): her entry would be refused by every replay
+	 * (attacks 70l, 70q).  Then the next write to each class rotates it
+	 * first, since a grant covering it was revoked after its key was
+	 * made (cases.c, lapsed_since_epoch): nothing new is written under a
+	 * key the revoked principal held. */
+	for (c = VAULT_CLASS_GENERAL; rotate && c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
 		if (classes & c)
 			st = vault__class_rotate(v, case_id, c);
 	return st;
 }
 
-/* Revoke the live grants matching (case, principal[, consent]); *classes
+/* Does the gate's actor belong to the organisation that owns its case? */
+static int owner_member(const vault *v, const gate *g)
+{
+	return g->have_case && v->org[0] != '\0' &&
+	       strcmp(g->cs.owner_org, v->org) == 0;
+}
+
+/* Revoke the live grants matching (case, principal[, consent]), with new
+ * keys of what they covered when `rotate` (after_revoke); *classes
  * gets the union of what they covered, *n how many there were. */
 static vault_status revoke_grants(vault *v, const char *case_id, int pkind,
-                                  const char *principal, const char *consent_id,
+                                  const char *principal, const char *consent_id, int rotate,
                                   unsigned int *classes, int *n)
 {
 	sqlite3_stmt *s;
@@ -319,7 +339,7 @@ static vault_status revoke_grants(vault *v, const char *case_id, int pkind,
 	st = vault__sql_status(v, sqlite3_step(s), "revoke");
 	sqlite3_finalize(s);
 	if (st == VAULT_OK && *n > 0)
-		st = after_revoke(v, case_id, pkind, principal, *classes);
+		st = after_revoke(v, case_id, pkind, principal, *classes, rotate);
 	return st;
 }
 
@@ -438,7 +458,8 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 		for (i = 0; i < n && st == VAULT_OK; i++) {
 			unsigned int cls;
 			int cnt;
-			st = revoke_grants(v, case_id, list[i].pkind, list[i].p, consent_id, &cls, &cnt);
+			st = revoke_grants(v, case_id, list[i].pkind, list[i].p, consent_id,
+			                   owner_member(v, &g), &cls, &cnt);
 			done += cnt;
 		}
 		/* Every pass must revoke something, or it would never end. */
@@ -724,7 +745,8 @@ vault_status vault_revoke(vault *v, const char *case_id, vault_principal_kind ki
 	st = vault__gate_open(v, &g, "revoke", POLICY_REVOKE, case_id, principal, 0,
 	                      share_fill, f);
 	if (st == VAULT_OK)
-		st = revoke_grants(v, case_id, (int)kind, principal, NULL, &classes, &n);
+		st = revoke_grants(v, case_id, (int)kind, principal, NULL, owner_member(v, &g),
+		                   &classes, &n);
 	if (st == VAULT_OK && n == 0)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "%s holds no revocable grant on this case",
 		                principal);
@@ -860,7 +882,7 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 	unsigned char *key = NULL;
 	sqlite3_stmt *s = NULL;
 	char (*ids)[VAULT_ID_BUFSIZE] = NULL;
-	size_t n = 0, i;
+	size_t n = 0, cap = 0, i;
 	vault_status st;
 	int rc, ret = 0;
 	gate g;
@@ -873,13 +895,14 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 	                      VAULT_CLASS_SAFETY, NULL, NULL);
 	if (st == VAULT_OK) {
 		key = vault__secure_alloc(32);
-		ids = vault__calloc(256, sizeof(*ids));
-		if (key == NULL || ids == NULL)
+		if (key == NULL)
 			st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
+	/* Every link: a listing cut at some count hid the rest without an
+	 * error (256 links planted by a writer of safety: attack 70r). */
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "SELECT epoch, nonce, ct FROM links WHERE victim_case = ?1"
-		                       " ORDER BY rowid LIMIT 256", &s);
+		                       " ORDER BY rowid", &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, victim);
 		while (st == VAULT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -890,6 +913,22 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 			    sqlite3_column_bytes(s, 2) != VAULT_ID_LEN + VAULT_AEAD_TAG_BYTES) {
 				st = vault__err(v, VAULT_ERR_CORRUPT, "a link is malformed");
 				break;
+			}
+			if (n == cap) {
+				size_t nc = cap ? 2 * cap : 16;
+				char (*more)[VAULT_ID_BUFSIZE] = vault__calloc(nc, sizeof(*more));
+
+				if (more == NULL) {
+					st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+					break;
+				}
+				if (ids != NULL) {
+					memcpy(more, ids, n * sizeof(*ids));
+					vault__wipe(ids, cap * sizeof(*ids));
+					free(ids);
+				}
+				ids = more;
+				cap = nc;
 			}
 			st = vault__class_key(v, victim, VAULT_CLASS_SAFETY, epoch, key);
 			if (st == VAULT_OK &&
@@ -907,7 +946,7 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 	for (i = 0; st == VAULT_OK && ret == 0 && i < n; i++)
 		ret = cb(ids[i], ctx);
 	if (ids != NULL)
-		vault__wipe(ids, 256 * sizeof(*ids)); /* decrypted under the safety key */
+		vault__wipe(ids, cap * sizeof(*ids)); /* decrypted under the safety key */
 	free(ids);
 	return st == VAULT_OK && ret != 0 ? (vault_status)ret : st;
 }

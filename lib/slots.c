@@ -1228,11 +1228,11 @@ vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *cons
 		vault__hex(id, 32, idhex);
 		if (json_object_get(slots, idhex) == NULL)
 			continue; /* no slot: nothing could open it */
-		if (vault__seal(sealed, key, pks[i]) != 0) {
-			st = VAULT_ERR_CORRUPT;
-			vault__set_last_error("user %s has an invalid public key", users[i]);
-			goto cleanup;
-		}
+		/* A key nothing can be sealed to (one of low order, which a user
+		 * may sign as her own new key) locks her out, not the rotation
+		 * that must shut a disabled user out (attack 70f). */
+		if (vault__seal(sealed, key, pks[i]) != 0)
+			continue;
 		vault__hex(sealed, sizeof(sealed), hex);
 		e = json_object_get(map, idhex);
 		if (e == NULL) {

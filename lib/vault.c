@@ -1007,11 +1007,16 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 	if (st != VAULT_OK || !admin_keys)
 		return st;
 	st = vault__org_rotate(v, v->org);
+	/* The classes she reads: the replay lets her make keys of those only
+	 * (a class shared to her organisation on another class alone, rotated
+	 * here, signed an entry no replay accepts: attack 70m).  The rest were
+	 * never sealed to the organisation key the admin knew, or belong to a
+	 * grant that lapsed, which the next write rotates away. */
 	if (st == VAULT_OK)
 		st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
 		                            " UNION SELECT case_id FROM grants WHERE"
 		                            " pkind = 1 AND principal = ?1 AND revoked = 0",
-		                         v->org);
+		                         v->org, 1);
 	if (st == VAULT_OK)
 		st = vault__prepare(v, "UPDATE orgs SET admin_keys = 0 WHERE id = ?1", &s);
 	if (st == VAULT_OK) {

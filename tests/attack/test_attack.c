@@ -37,6 +37,7 @@
 #include "helpers.h"
 #include "facts.h"
 #include "internal.h"
+#include "audit_chain.h"
 
 int sqlite3_key(sqlite3 *db, const void *key, int nkey);
 
@@ -997,6 +998,7 @@ static void test_attack__9c_holders_in_clear(void **state)
  * attacker's own key, each stating one row she is not entitled to. */
 
 static const char *forge_target = "";
+static int forge_high; /* the entry marked for review, as break-glass is */
 static const char *forge_del_table, *forge_del_where, *forge_del_a1;
 
 /* Append one entry signed by `user` through the library's own machinery:
@@ -1021,6 +1023,7 @@ static vault_status forge(const char *dir, const char *user, const char *sql,
 	e.outcome = VAULT_OUTCOME_OK;
 	e.reason = "";
 	e.fact = fact;
+	e.high = forge_high;
 	if (st == VAULT_OK)
 		st = vault__audit_append(v, &e);
 	st2 = vault__txn_end(v, st == VAULT_OK);
@@ -2080,19 +2083,19 @@ static long long kept_key(const char *dir, const char *who, const char *cs, unsi
  * rotated, and the key she kept must not open what was written.  `what`
  * names the attack in the failure. */
 static void owner_writes_after_lapse(const char *dir, const char *owner, const char *cs,
-                                     long long e0, const unsigned char key[32],
-                                     const char *what)
+                                     unsigned int cls, long long e0,
+                                     const unsigned char key[32], const char *what)
 {
 	char out[256];
 	long long e1;
 
 	vault__clock_shift(120);
-	status_is(NULL, victim_put(dir, owner, cs, "later", VAULT_CLASS_GENERAL,
+	status_is(NULL, victim_put(dir, owner, cs, "later", cls,
 	                           "written after her grant lapsed"), VAULT_OK, "owner's put");
 	e1 = sql_intf(dir, owner, "SELECT epoch FROM case_classes WHERE case_id = '%s'"
-	              " AND class = %d", cs, VAULT_CLASS_GENERAL);
+	              " AND class = %d", cs, cls);
 	vault__clock_shift(-120);
-	if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out, sizeof(out)))
+	if (decrypt_with(dir, "cas_cw", cs, cls, "later", key, out, sizeof(out)))
 		fail_msg("ATTACK SUCCEEDS (%s): the holder whose grant lapsed reads \"%s\","
 		         " written after the lapse (epoch %lld -> %lld: not rotated)", what, out,
 		         e0, e1);
@@ -2155,8 +2158,10 @@ static void lapsed_holder_hidden(int how)
 		assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_keys NOT INDEXED"
 		                          " WHERE +holder = 'cas_cw'"), 0);
 	}
-	owner_writes_after_lapse(dir, "cuav_cw", cs, e0, key, how == 1 ? "19b, index pages"
-	                         : how == 0 ? "19a, seal rows deleted" : "19, control");
+	owner_writes_after_lapse(dir, "cuav_cw", cs, VAULT_CLASS_GENERAL, e0, key,
+	                         how == 1   ? "19b, index pages"
+	                         : how == 0 ? "19a, seal rows deleted"
+	                                    : "19, control");
 	th_rmdir(dir);
 }
 
@@ -2199,8 +2204,9 @@ static void fixture_passwd(const char *dir, const char *name)
 /* 20. A case made before schema 7 (a migrated 1.0 vault) has no
  * class_epochs row for its epochs: vault__facts_key_in_force() says -1 ("not
  * a fact") and only the seal rows decide, as before the fix.  The owner
- * shares it today with an expiring grant (a share seals, it does not
- * rotate); the grantee keeps the key, deletes her seal rows, and reads
+ * shares its `sensitive` class today with an expiring grant (a share seals,
+ * it does not rotate; recording the consent rotates `general`, whose key
+ * seals the consent's text, attack 70s); the grantee keeps the key, deletes her seal rows, and reads
  * what is written after her grant lapsed.  Now an epoch without a fact or
  * a class_epochs row counts every lapsed grant.  how = 2: control (seals
  * kept). */
@@ -2236,42 +2242,43 @@ static void legacy_lapsed_holder(int how)
 	/* the legacy case is shared with cas_cw for a minute */
 	v = th_open(dir, "cav_cw");
 	co.org = "cas";
-	co.classes = VAULT_CLASS_GENERAL;
+	co.classes = VAULT_CLASS_SENSITIVE;
 	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
 	co.purpose = "housing";
 	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
 	so.consent_id = cid;
 	so.perm = VAULT_PERM_READ;
 	so.expires = vault__now() + 60;
-	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so),
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_SENSITIVE, &so),
 	          VAULT_OK, "share until now+60");
 	vault_close(v);
 	/* the epoch in force is not a fact: no class_epochs row */
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM class_epochs WHERE"
-	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_GENERAL), 0);
-	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SENSITIVE), 0);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_SENSITIVE, key);
 	if (how == 0 || how == 3)
 		SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
 		     HOLDER_USER);
 	if (how == 3) /* a class_epochs row that is not a fact: "made in this transaction" */
 		SQLF(dir, "cas_cw", "INSERT INTO class_epochs(case_id, class, epoch, author,"
 		     " commitment) VALUES('%s', %d, %lld, 'cav_cw', zeroblob(32))", cs,
-		     VAULT_CLASS_GENERAL, e0);
+		     VAULT_CLASS_SENSITIVE, e0);
 	if (how == 3) {
 		char out[256];
 		vault_status st;
 
 		vault__clock_shift(120);
-		st = victim_put(dir, "cav_cw", cs, "later", VAULT_CLASS_GENERAL, "after the lapse");
+		st = victim_put(dir, "cav_cw", cs, "later", VAULT_CLASS_SENSITIVE, "after the lapse");
 		vault__clock_shift(-120);
 		printf("   22c: owner's put: %s (%s)\n", vault_strerror(st), vault_last_errmsg());
 		if (st != VAULT_OK)
 			refused(NULL, st, "22c");
-		else if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, "later", key, out,
+		else if (decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_SENSITIVE, "later", key, out,
 		                      sizeof(out)))
 			fail_msg("ATTACK SUCCEEDS (22c): reads \"%s\"", out);
 	} else
-		owner_writes_after_lapse(dir, "cav_cw", cs, e0, key, how == 2 ? "20, control" : "20a");
+		owner_writes_after_lapse(dir, "cav_cw", cs, VAULT_CLASS_SENSITIVE, e0, key,
+		                         how == 2 ? "20, control" : "20a");
 	th_rmdir(base);
 }
 
@@ -5046,6 +5053,1286 @@ static void test_attack__61_link_to_changed_case_row(void **state)
 	th_rmdir(dir);
 }
 
+/* 62: vault_break_glass() opens a window of at most 24 hours; a supervisor
+ * of the owning organisation, entitled to break the glass, signs around it
+ * a window of 30 days on a restricted case of her centre. */
+static void test_attack__62_break_glass_window_of_a_month(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql;
+	int64_t now = vault__now();
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	sql = dup_printf("INSERT INTO breakglass(case_id, user, until, reason, created)"
+	                 " VALUES('%s', 'cav_sup', %lld, 'x', %lld)", cs,
+	                 (long long)(now + 30 * 86400), (long long)now);
+	forge_high = 1; /* as vault_break_glass() marks it */
+	st = forge(dir, "cav_sup", sql, "break-glass", cs, NULL);
+	forge_high = 0;
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "62 forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (!open_refuses_entry_of(dir, "cav_cw", "cav_sup", "62"))
+		fail_msg("ATTACK SUCCEEDS (62): a break-glass window of 30 days is a fact");
+	th_rmdir(dir);
+}
+
+/* 62c: a window of an hour, signed by her in an entry labelled as a read
+ * (what the review, which looks for break-glass entries, does not show). */
+static void test_attack__62c_break_glass_window_labelled_a_read(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql;
+	int64_t now = vault__now();
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	sql = dup_printf("INSERT INTO breakglass(case_id, user, until, reason, created)"
+	                 " VALUES('%s', 'cav_sup', %lld, 'x', %lld)", cs,
+	                 (long long)(now + 3600), (long long)now);
+	st = forge(dir, "cav_sup", sql, "case.show", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "62c forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (!open_refuses_entry_of(dir, "cav_cw", "cav_sup", "62c"))
+		fail_msg("ATTACK SUCCEEDS (62c): a break-glass window in an entry labelled"
+		         " \"case.show\" is a fact");
+	th_rmdir(dir);
+}
+
+/* 62b (control): the longest window vault_break_glass() opens verifies. */
+static void test_attack__62b_break_glass_window_of_a_day(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_sup");
+	st = vault_break_glass(v, cs, "the caseworker is away and she called in danger",
+	                       VAULT_BREAK_GLASS_MAX_S);
+	vault_close(v);
+	assert_int_equal(st, VAULT_OK);
+	th_forget_cache(dir, "cav_cw");
+	v = victim_open(dir, "cav_cw", &st);
+	assert_int_equal(st, VAULT_OK);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* ---- 70. a seventh insider review: links, break-glass, consents, grants,
+ * organisation keys ------------------------------------------------------- */
+
+/* Her consent for `org` on `classes` and a grant of them to that
+ * organisation with `perm`, by the owner's caseworker. */
+static void consent_and_share_org(const char *dir, const char *cs, const char *org,
+                                  unsigned int classes, vault_perm perm,
+                                  char cid[VAULT_ID_BUFSIZE])
+{
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v = th_open(dir, "cav_cw");
+
+	co.org = org;
+	co.classes = classes;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = perm;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, org, classes, &so), VAULT_OK,
+	          "share with the organisation");
+	vault_close(v);
+}
+
+/* 70a: the API makes a grant that takes a victim case outside its
+ * organisation rest on her consent (consent_id, expiry capped by the
+ * consent's), so that her withdrawal takes it back.  The replay only asks
+ * whether some consent covers the share at that time.  The owner's
+ * caseworker (share right) signs an update of the health service's grant
+ * that detaches it from the consent (consent_id NULL, no expiry).  The
+ * victim then withdraws her consent: the library says OK, revokes nothing,
+ * and the health service reads her new shelter address. */
+static void test_attack__70a_grant_detached_from_consent(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                      VAULT_PERM_READ, cid);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id ="
+	                          " '%s' AND principal = 'asl' AND consent_id = '%s'", cs, cid), 1);
+	q = dup_printf("UPDATE grants SET consent_id = NULL, expires = 0 WHERE case_id = '%s'"
+	               " AND principal = 'asl' AND revoked = 0", cs);
+	st = forge(dir, "cav_cw", q, "share", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70a forge");
+		th_rmdir(dir);
+		return;
+	}
+	/* the attack took effect: the grant rests on no consent, signed */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id ="
+	                          " '%s' AND principal = 'asl' AND consent_id IS NULL AND"
+	                          " revoked = 0", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "70a")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the victim withdraws her consent, through her supervisor */
+	st = as_user(dir, "cav_sup", 1, cs, cid);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70a withdrawal");
+		th_rmdir(dir);
+		return;
+	}
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Garibaldi 9, Biella");
+	st = get_cls(dir, "asl_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   70a: health reads after the withdrawal: %s\n", vault_strerror(st));
+	if (st == VAULT_OK) {
+		char out[128];
+		snprintf(out, sizeof(out), "%s", txt);
+		free(txt);
+		fail_msg("ATTACK SUCCEEDS (70a): after the victim withdrew her consent (OK), the"
+		         " health service still holds a live grant and reads her new address"
+		         " \"%s\"", out);
+	}
+	free(txt);
+	th_rmdir(dir);
+}
+
+static int consent_cb70(const vault_consent_info *i, void *ctx)
+{
+	int64_t *w = ctx;
+
+	*w = i->withdrawn;
+	return 0;
+}
+
+/* 70b: a withdrawal is an update of the consent's `withdrawn`; the replay
+ * allows any change of that column by anyone entitled to record a consent
+ * (a share right on one class), also back to 0.  The owner's caseworker
+ * signs the consent live again after the victim withdrew it, then shares
+ * on it through the API. */
+static void test_attack__70b_consent_unwithdrawn(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	int64_t withdrawn = -1;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	status_is(NULL, as_user(dir, "cav_sup", 1, cs, cid), VAULT_OK, "withdrawal");
+	assert_int_not_equal(get_cls(dir, "asl_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt),
+	                     VAULT_OK);
+	free(txt);
+	txt = NULL;
+	q = dup_printf("UPDATE consents SET withdrawn = 0 WHERE id = '%s'", cid);
+	st = forge(dir, "cav_cw", q, "case.show", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70b forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT withdrawn FROM consents WHERE id = '%s'",
+	                          cid), 0);
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "70b")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_consent_foreach(v, cs, consent_cb70, &withdrawn), VAULT_OK,
+	          "consent list");
+	vault_close(v);
+	v = th_open(dir, "cav_cw");
+	so.consent_id = cid;
+	st = vault_share(v, cs, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_GENERAL, &so);
+	printf("   70b: consent listed as withdrawn=%lld; share on it: %s (%s)\n",
+	       (long long)withdrawn, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st == VAULT_OK && withdrawn == 0)
+		fail_msg("ATTACK SUCCEEDS (70b): a consent the victim withdrew is live again (listed"
+		         " as never withdrawn) and her case was shared on it");
+	if (st == VAULT_OK || withdrawn == 0)
+		fail_msg("ATTACK SUCCEEDS (70b): a withdrawn consent was made live again"
+		         " (share: %s, listed withdrawn=%lld)", vault_strerror(st),
+		         (long long)withdrawn);
+	th_rmdir(dir);
+}
+
+/* 70c: a supervisor may publish a key epoch of her organisation (facts.c
+ * entitled(), T_ORG_PUBKEYS), any epoch.  The rotation of a disable
+ * publishes orgs.epoch + 1 with a plain INSERT.  A supervisor about to be
+ * dismissed publishes epoch 2 of her organisation ahead: no disable of
+ * anyone of it (herself included) can ever go through. */
+static void test_attack__70c_org_epoch_published_ahead(void **state)
+{
+	char *dir = th_network();
+	char *q;
+	vault_status st, st2;
+	vault *v;
+
+	(void)state;
+	q = dup_printf("INSERT INTO org_pubkeys(org, epoch, which, pk) SELECT 'cav', epoch + 1,"
+	               " %d, randomblob(32) FROM orgs WHERE id = 'cav'", HOLDER_ORG);
+	st = forge(dir, "cav_sup", q, "case.list", NULL, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70c forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_int(dir, "cav_cw", "SELECT count(*) FROM org_pubkeys WHERE org ="
+	                         " 'cav' AND epoch = (SELECT epoch + 1 FROM orgs WHERE id = 'cav')"),
+	                 1);
+	if (open_refuses_entry_of(dir, "admin", "cav_sup", "70c")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "admin");
+	st = vault_user_disable(v, "cav_sup");
+	printf("   70c: admin disables cav_sup: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	st2 = vault_user_disable(v, "cav_sup");
+	printf("   70c: and again: %s (%s)\n", vault_strerror(st2), vault_errmsg(v));
+	vault_close(v);
+	if (sql_int(dir, "cav_cw", "SELECT disabled FROM users WHERE name = 'cav_sup'") == 0)
+		fail_msg("ATTACK SUCCEEDS (70c): a supervisor who published her organisation's next"
+		         " key epoch ahead can never be disabled (%s)", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+static int link_cb70(const char *perp, void *ctx)
+{
+	(void)perp;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* 70d: vault_case_link needs write on the victim case's SAFETY class (the
+ * link is sealed under its key); the replay accepts a link from a writer of
+ * ANY class, and a link is never removed.  A perpetrator-programme
+ * caseworker, who holds write on the victim's general class (with her
+ * consent) and can never hold safety, signs a link row that opens under no
+ * key: her centre can never list her links again. */
+static void test_attack__70d_link_by_general_writer(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pc[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q;
+	int n = 0;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_case(dir, "cav_cw", VAULT_CASE_PERPETRATOR, 0, pc);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_link(v, cs, pc), VAULT_OK, "link");
+	status_is(v, vault_case_links(v, cs, link_cb70, &n), VAULT_OK, "links");
+	vault_close(v);
+	assert_int_equal(n, 1);
+	consent_and_share_org(dir, cs, "cuav", VAULT_CLASS_GENERAL, VAULT_PERM_WRITE, cid);
+	q = dup_printf("INSERT INTO links(victim_case, epoch, nonce, ct) VALUES('%s', 1,"
+	               " randomblob(%d), randomblob(%d))", cs, VAULT_AEAD_NONCE_BYTES,
+	               VAULT_ID_LEN + VAULT_AEAD_TAG_BYTES);
+	st = forge(dir, "cuav_cw", q, "record.put", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70d forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM links WHERE victim_case"
+	                          " = '%s'", cs), 2);
+	if (open_refuses_entry_of(dir, "cav_cw", "cuav_cw", "70d")) {
+		th_rmdir(dir);
+		return;
+	}
+	n = 0;
+	v = th_open(dir, "cav_cw");
+	st = vault_case_links(v, cs, link_cb70, &n);
+	printf("   70d: the owner lists the links: %s (%s), %d\n", vault_strerror(st),
+	       vault_errmsg(v), n);
+	vault_close(v);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70d): a perpetrator-programme caseworker with write on"
+		         " general signed a link the replay accepts; the victim's links can never be"
+		         " listed again (%s)", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* 70e: the replay accepts a break-glass window from an entitled supervisor
+ * for herself, whatever its length, reason, or the entry's action.  The
+ * owning centre's supervisor signs a ten-year window on a restricted case
+ * of her caseworker, under the action "case.show" (not high severity), and
+ * reads the case: the organisation's review lists no break-glass. */
+static void test_attack__70e_hidden_endless_break_glass(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	vault_report_options ro = VAULT_REPORT_OPTIONS_INIT;
+	vault_buf out = VAULT_BUF_INIT;
+	int64_t now = (int64_t)time(NULL);
+	vault_status st;
+	char *bgpart;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 1, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	assert_int_not_equal(get_cls(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, &txt),
+	                     VAULT_OK);
+	free(txt);
+	txt = NULL;
+	q = dup_printf("INSERT INTO breakglass(case_id, user, until, reason, created) VALUES('%s',"
+	               " 'cav_sup', %lld, 'x', %lld)", cs, (long long)(now + 10LL * 365 * 86400),
+	               (long long)now);
+	st = forge(dir, "cav_sup", q, "case.show", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70e forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "aud", "cav_sup", "70e")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = get_cls(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   70e: the supervisor reads the restricted case: %s\n", vault_strerror(st));
+	free(txt);
+	v = th_open(dir, "aud");
+	ro.format = VAULT_REPORT_JSON;
+	status_is(v, vault_report_review(v, "cav", &ro, &out), VAULT_OK, "review");
+	vault_close(v);
+	bgpart = strstr((char *)out.data, "\"break_glass\"");
+	assert_non_null(bgpart);
+	printf("   70e: review: %.60s\n", bgpart);
+	if (st == VAULT_OK && strncmp(bgpart, "\"break_glass\": []", 17) != 0 &&
+	    strncmp(bgpart, "\"break_glass\":[]", 16) != 0) {
+		vault_buf_free(&out);
+		th_rmdir(dir);
+		return;
+	}
+	vault_buf_free(&out);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70e): a supervisor opened a 10-year break-glass window"
+		         " with no reason under a benign action, read the restricted case, and the"
+		         " organisation's review lists no break-glass");
+	th_rmdir(dir);
+}
+
+/* 70f: "only the user herself changes her public keys" (facts.c entitled(),
+ * T_USERS): any value, and the statement holds only its hash.  The auditor
+ * signs her own box key as 32 zero bytes, a point crypto_box_seal refuses.
+ * Every break-glass reason (sealed to each enabled auditor), and every
+ * disable's database-key rotation (sealed to each enabled user), now fails
+ * for everyone, for good. */
+static void test_attack__70f_auditor_poisons_own_box_key(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_status st, st2, st3;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 1, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	st = forge(dir, "aud", "UPDATE users SET box_pk = zeroblob(32) WHERE name = 'aud'",
+	           "user.rekey", NULL, NULL);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70f forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_int(dir, "cav_cw", "SELECT count(*) FROM users WHERE name = 'aud'"
+	                         " AND box_pk = zeroblob(32)"), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "aud", "70f")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_sup");
+	st = vault_break_glass(v, cs, "she called at night: the abuser found the shelter", 3600);
+	printf("   70f: break-glass: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	v = th_open(dir, "admin");
+	st2 = vault_user_disable(v, "cas_cw");
+	printf("   70f: admin disables cas_cw: %s (%s)\n", vault_strerror(st2), vault_errmsg(v));
+	st3 = vault_user_disable(v, "cas_cw");
+	printf("   70f: and again: %s (%s)\n", vault_strerror(st3), vault_errmsg(v));
+	if (st2 != VAULT_OK) {
+		/* the way out, once someone finds whose key it is */
+		vault_status st4 = vault_user_disable(v, "aud");
+		printf("   70f: (recovery) admin disables aud: %s (%s)\n", vault_strerror(st4),
+		       vault_errmsg(v));
+	}
+	vault_close(v);
+	if (st != VAULT_OK || st2 != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70f): the auditor's signed box key of zeros stops every"
+		         " break-glass (%s) and every disable's key rotation (%s, again: %s)",
+		         vault_strerror(st), vault_strerror(st2), vault_strerror(st3));
+	th_rmdir(dir);
+}
+
+/* 70g: an update of a grant is judged as a share on the case its NEW image
+ * names (facts.c entitled(), T_GRANTS: no column but `revoked` is held
+ * fixed, and the case is read from the new image).  The reception
+ * caseworker, who holds nothing of the victim's case, moves the health
+ * service's grant on it to a perpetrator case of his own (where he may
+ * share with anyone), signed.  The victim's case loses a grant no
+ * revocation took back, and its facts no longer agree with its rows. */
+static void test_attack__70g_grant_moved_to_another_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], mine[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	long long gid;
+	vault_status st, st2;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	th_case(dir, "cas_cw", VAULT_CASE_PERPETRATOR, 0, mine);
+	gid = sql_intf(dir, "cas_cw", "SELECT id FROM grants WHERE case_id = '%s' AND principal ="
+	               " 'asl'", cs);
+	/* control: he holds nothing of her case */
+	assert_int_not_equal(get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt),
+	                     VAULT_OK);
+	free(txt);
+	txt = NULL;
+	q = dup_printf("UPDATE grants SET case_id = '%s', granted_by = 'cas_cw', consent_id ="
+	               " NULL WHERE id = %lld", mine, gid);
+	st = forge(dir, "cas_cw", q, "share", mine, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70g forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants WHERE id = %lld"
+	                          " AND case_id = '%s'", gid, mine), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", "70g")) {
+		th_rmdir(dir);
+		return;
+	}
+	{
+		vault *v = th_open(dir, "cav_cw");
+		vault_buf b = VAULT_BUF_INIT;
+
+		st = vault_record_get_v2(v, cs, "intake", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
+		printf("   70g: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+		vault_buf_free(&b);
+		vault_close(v);
+	}
+	st2 = get_cls(dir, "asl_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt);
+	free(txt);
+	printf("   70g: owner reads her case: %s; health reads it: %s\n", vault_strerror(st),
+	       vault_strerror(st2));
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70g): a caseworker with no right on the victim's case"
+		         " signed the move of a grant out of it; the replay accepted it and the case"
+		         " is refused to its owner for good (%s)", vault_strerror(st));
+	if (st2 != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70g): a caseworker with no right on the victim's case"
+		         " took the health service's grant away, unrevoked and unrecorded (%s)",
+		         vault_strerror(st2));
+	th_rmdir(dir);
+}
+
+/* 70h: 70g's root for tables whose key holds the case: an UPDATE that
+ * changes a row's key is stated as a new row under the new key, and the
+ * old key's fact stays, without its row: as if deleted, which any writer
+ * can do.  The reception caseworker
+ * moves the victim's first `intake` version into his own perpetrator case
+ * (as version 1 "by" him, a write he is entitled to there), signed. */
+static void test_attack__70h_record_row_moved_to_another_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], mine[VAULT_ID_BUFSIZE], *q;
+	vault_status st;
+	vault *v;
+	vault_buf b = VAULT_BUF_INIT;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "second interview");
+	th_case(dir, "cas_cw", VAULT_CASE_PERPETRATOR, 0, mine);
+	q = dup_printf("UPDATE records SET case_id = '%s', author = 'cas_cw' WHERE case_id = '%s'"
+	               " AND class = %d AND version = 1", mine, cs, VAULT_CLASS_GENERAL);
+	st = forge(dir, "cas_cw", q, "record.put", mine, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70h forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s'", mine), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", "70h")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	st = vault_record_get_v2(v, cs, "intake", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
+	printf("   70h: owner reads her record: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_buf_free(&b);
+	{
+		int n = 0;
+		vault_status sh = vault_record_history(v, cs, "intake", count_cb, &n);
+
+		printf("   70h: owner's history: %s (%s), %d versions\n", vault_strerror(sh),
+		       vault_errmsg(v), n);
+		if (sh != VAULT_OK && st == VAULT_OK)
+			st = sh;
+		if (sh == VAULT_OK && n != 2) {
+			vault_close(v);
+			fail_msg("ATTACK SUCCEEDS (70h): her record's history shows %d versions, OK", n);
+		}
+	}
+	vault_close(v);
+	/* The denial of service any writer has by deleting rows (SECURITY.md,
+	 * "What the signed statements do not stop"): detected, never served
+	 * short or as someone else's. */
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("ATTACK SUCCEEDS (70h): the record whose version was moved away reads"
+		         " %s, not as an integrity failure", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* Unseal the blob of the first row of `sql` (one blob column) with (pk, sk). */
+static int unseal_row(const char *dir, const char *user, const char *sql,
+                      const unsigned char pk[32], const unsigned char sk[32],
+                      unsigned char out[32])
+{
+	sqlite3 *db = th_db_open(dir, user);
+	sqlite3_stmt *s = NULL;
+	int ok = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	while (!ok && sqlite3_step(s) == SQLITE_ROW)
+		ok = sqlite3_column_bytes(s, 0) == (int)(crypto_box_SEALBYTES + 32) &&
+		     crypto_box_seal_open(out, sqlite3_column_blob(s, 0),
+		                          (unsigned long long)sqlite3_column_bytes(s, 0), pk, sk) == 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* 70i: the admin makes a new organisation's keys and chooses its first
+ * supervisor's passphrase; her first passphrase change is what takes both
+ * away from him (orgs.admin_keys: new organisation keys, new class keys).
+ * The replay lets an admin change admin_keys (facts.c entitled(), T_ORGS:
+ * H(5)), so he signs it 0 before her first change: nothing is rotated, and
+ * the organisation key he unsealed with the passphrase he chose opens
+ * every case the centre writes. */
+static void admin_keys_cleared(int attack)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, text[256];
+	unsigned char spk[32], ssk[32], opk[32], osk[32], ck[32];
+	vault_status st;
+	size_t n;
+	const unsigned char *p;
+	slot_secret sec;
+	vault_kdf def;
+	vault *v;
+
+	v = th_open(dir, "admin");
+	p = th_first_pass("new_sup", &n);
+	status_is(v, vault_org_add(v, "newc", "newc", VAULT_ORG_ANTIVIOLENCE_CENTRE, "new_sup",
+	                           p, n, TEST_KDF), VAULT_OK, "org add");
+	vault_close(v);
+	/* what the chooser of her first passphrase holds: her first slot */
+	assert_int_equal(vault__slot_unlock(dir, "new_sup", p, n, &sec, &def), VAULT_OK);
+	memcpy(ssk, sec.box_sk, 32);
+	crypto_scalarmult_base(spk, ssk);
+	sodium_memzero(&sec, sizeof(sec));
+	q = dup_printf("SELECT sealed FROM org_keys WHERE org = 'newc' AND epoch = 1 AND which = %d"
+	               " AND user = 'new_sup'", HOLDER_ORG);
+	assert_true(unseal_row(dir, "admin", q, spk, ssk, osk));
+	free(q);
+	crypto_scalarmult_base(opk, osk);
+	/* the attack */
+	st = attack ? forge(dir, "admin", "UPDATE orgs SET admin_keys = 0 WHERE id = 'newc'",
+	                    "org.add", NULL, NULL)
+	            : VAULT_OK;
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70i forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'newc'"),
+	                 attack ? 0 : 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "70i")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_first_passwd(dir, "new_sup");
+	th_case(dir, "new_sup", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "new_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Verdi 3, Novara");
+	q = dup_printf("SELECT sealed FROM class_keys WHERE case_id = '%s' AND class = %d AND"
+	               " hkind = %d AND holder = 'newc' ORDER BY epoch DESC", cs,
+	               VAULT_CLASS_SAFETY, HOLDER_ORG);
+	if (unseal_row(dir, "admin", q, opk, osk, ck) &&
+	    decrypt_with(dir, "admin", cs, VAULT_CLASS_SAFETY, "shelter", ck, text, sizeof(text))) {
+		free(q);
+		if (!attack)
+			fail_msg("70i control: the admin reads without the attack");
+		fail_msg("ATTACK SUCCEEDS (70i): the admin signed admin_keys = 0; the first"
+		         " supervisor's passphrase change kept the organisation keys he made, and he"
+		         " reads \"%s\"", text);
+	}
+	free(q);
+	th_rmdir(dir);
+}
+
+static void test_attack__70i_control_first_passwd_rotates(void **state)
+{
+	(void)state;
+	admin_keys_cleared(0);
+}
+
+static void test_attack__70i_admin_clears_admin_keys(void **state)
+{
+	(void)state;
+	admin_keys_cleared(1);
+}
+
+/* 70j: a move (vault_record_reclassify) re-encrypts each version under the
+ * other class's key and keeps its author; the replay, which cannot compare
+ * the two texts, accepts a new row "by" someone else when the same entry
+ * redacts a copy of hers in another class (facts.c moved_here()), and such
+ * a redaction from any writer of that class (no supervisor, no direction).
+ * The perpetrator programme's caseworker, with write on general and
+ * sensitive of the victim's case (her consent), signs one entry that
+ * redacts the centre supervisor's sensitive risk assessment and writes
+ * "assessment" in general as version 1 by the supervisor, with his text. */
+static void test_attack__70j_move_rewrites_anothers_version(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], author[64] = "", *q;
+	const char *fake = "low risk: she exaggerates, joint sessions advised";
+	unsigned char tag[VAULT_NAME_TAG_BYTES], label[VAULT_LABEL_BYTES], key[32];
+	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[512], pt[256], ct[256 + 16];
+	size_t len = strlen(fake), padded = 0, adlen;
+	uint32_t epoch = 0;
+	audit_event e;
+	sqlite3_stmt *ins = NULL;
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st, st2;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_sup", cs, "assessment", VAULT_CLASS_SENSITIVE,
+	       "high risk: he threatened to kill her; no contact");
+	consent_and_share_org(dir, cs, "cuav", VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE,
+	                      VAULT_PERM_WRITE, cid);
+	v = th_open(dir, "cuav_cw");
+	st = vault__txn_begin(v);
+	q = dup_printf("UPDATE records SET nonce = NULL, ct = NULL, redacted_by = 'cuav_cw',"
+	               " redacted_at = %lld WHERE case_id = '%s' AND class = %d AND author ="
+	               " 'cav_sup'", (long long)time(NULL), cs, VAULT_CLASS_SENSITIVE);
+	if (st == VAULT_OK)
+		st = vault__exec(v, q);
+	free(q);
+	if (st == VAULT_OK)
+		st = vault__name_tag(v, cs, VAULT_CLASS_GENERAL, "assessment", tag);
+	if (st == VAULT_OK)
+		st = vault__class_epoch(v, cs, VAULT_CLASS_GENERAL, &epoch);
+	if (st == VAULT_OK)
+		st = vault__label_seal(v, cs, VAULT_CLASS_GENERAL, 1, epoch, tag, "assessment", len,
+		                       label);
+	if (st == VAULT_OK)
+		st = vault__class_key(v, cs, VAULT_CLASS_GENERAL, epoch, key);
+	if (st == VAULT_OK) {
+		memset(pt, 0, sizeof(pt));
+		memcpy(pt, fake, len);
+		assert_int_equal(vault__pad(pt, len, vault__padme(len), &padded), 0);
+		adlen = vault__record_ad(ad, sizeof(ad) - 1, cs, "assessment", 1, VAULT_CLASS_GENERAL,
+		                         epoch);
+		ad[adlen++] = 1;
+		randombytes_buf(nonce, sizeof(nonce));
+		crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, padded, ad, adlen, NULL,
+		                                           nonce, key);
+		assert_int_equal(sqlite3_prepare_v2(v->db, "INSERT INTO records(case_id, name, version,"
+		                                    " class, epoch, deleted, size, author, created,"
+		                                    " nonce, ct, label, padded) VALUES(?1, ?2, 1, ?3,"
+		                                    " ?4, 0, ?5, 'cav_sup', ?6, ?7, ?8, ?9, 1)", -1,
+		                                    &ins, NULL), SQLITE_OK);
+		sqlite3_bind_text(ins, 1, cs, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 2, tag, sizeof(tag), SQLITE_STATIC);
+		sqlite3_bind_int(ins, 3, VAULT_CLASS_GENERAL);
+		sqlite3_bind_int64(ins, 4, epoch);
+		sqlite3_bind_int64(ins, 5, (sqlite3_int64)padded);
+		sqlite3_bind_int64(ins, 6, (sqlite3_int64)time(NULL));
+		sqlite3_bind_blob(ins, 7, nonce, sizeof(nonce), SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 8, ct, (int)(padded + 16), SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 9, label, sizeof(label), SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			st = VAULT_ERR_CORRUPT;
+		sqlite3_finalize(ins);
+	}
+	memset(&e, 0, sizeof(e));
+	e.action = "record.reclassify";
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	printf("   70j: forge: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70j forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND class = %d AND author = 'cav_sup' AND ct IS NOT NULL",
+	                          cs, VAULT_CLASS_GENERAL), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "cuav_cw", "70j")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	st = vault_record_get_v2(v, cs, "assessment", VAULT_CLASS_GENERAL, 0, &b, author_cb,
+	                         author);
+	printf("   70j: the centre reads general/assessment: %s (%s) by %s: %.*s\n",
+	       vault_strerror(st), vault_errmsg(v), author, (int)b.len,
+	       b.data ? (char *)b.data : "");
+	if (st == VAULT_OK && strcmp(author, "cav_sup") == 0 && b.len == len &&
+	    memcmp(b.data, fake, len) == 0) {
+		vault_buf_free(&b);
+		vault_close(v);
+		fail_msg("ATTACK SUCCEEDS (70j): the perpetrator programme's caseworker destroyed the"
+		         " supervisor's risk assessment and the centre reads his text as hers");
+	}
+	vault_buf_free(&b);
+	vault_close(v);
+	th_rmdir(dir);
+}
+
+/* 70k: the replay judges a grant a supervisor states under break-glass as
+ * the hand-over of an ORPHANED restricted case without looking whether it
+ * is orphaned (facts.c entitled(), T_GRANTS: q.req.orphaned = 1), and
+ * whatever its right.  The centre's supervisor, under a break-glass window,
+ * gives a colleague a share grant on a restricted case its caseworker
+ * still holds (the API refuses: not orphaned), under the action
+ * "case.show". */
+static void test_attack__70k_handover_of_held_restricted_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	size_t n;
+	const unsigned char *p = th_first_pass("cav_cw2", &n);
+	audit_event e;
+	unsigned int c;
+	vault_status st, st2;
+	vault *v;
+
+	(void)state;
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "user add");
+	vault_close(v);
+	th_first_passwd(dir, "cav_cw2");
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 1, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_break_glass(v, cs, "urgent: she called the centre from hospital", 3600),
+	          VAULT_OK, "break-glass");
+	st = vault_share(v, cs, VAULT_PRINCIPAL_USER, "cav_cw2", VAULT_CLASS_ALL, NULL);
+	printf("   70k: the API hand-over (not orphaned): %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	assert_int_not_equal(st, VAULT_OK);
+	/* the forge, on her own handle */
+	st = vault__txn_begin(v);
+	q = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	               " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cav_cw2',"
+	               " %d, %d, NULL, 0, 'cav_sup', %lld, 0, 0)", cs, VAULT_PRINCIPAL_USER,
+	               VAULT_CLASS_ALL, VAULT_PERM_SHARE, (long long)time(NULL));
+	if (st == VAULT_OK)
+		st = vault__exec(v, q);
+	free(q);
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		st = vault__class_seal_all(v, cs, c, HOLDER_USER, "cav_cw2");
+	memset(&e, 0, sizeof(e));
+	e.action = "case.show";
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	printf("   70k: forge: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70k forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "70k")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = get_cls(dir, "cav_cw2", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   70k: her colleague reads the restricted case: %s\n", vault_strerror(st));
+	free(txt);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70k): a restricted case its caseworker still holds was"
+		         " handed (with the share right) to a colleague, a hand-over the API refuses,"
+		         " recorded as \"case.show\"");
+	th_rmdir(dir);
+}
+
+/* 70l: no forging.  POLICY_REVOKE needs the share right on ONE class; the
+ * revocation rotates every class the revoked grants covered
+ * (share.c after_revoke); the replay lets a rotation be made by a reader
+ * of the class, or in a revoking entry by a member of the owning
+ * organisation.  The reception caseworker, who holds share on general
+ * only, revokes (API) the health service's grant on general and safety:
+ * his library signs a new safety epoch that no replay accepts. */
+static void test_attack__70l_routine_revoke_by_general_sharer(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE];
+	vault_status st, sto;
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                      VAULT_PERM_READ, cid2);
+	v = th_open(dir, "cas_cw");
+	st = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "asl");
+	printf("   70l: cas_cw revokes org asl: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	v = NULL;
+	if (st != VAULT_OK) {
+		th_rmdir(dir);
+		return; /* refused: nothing signed */
+	}
+	p = th_pass("cav_sup", &n);
+	sto = vault_open(dir, "cav_sup", p, n, NULL, &v);
+	printf("   70l: cav_sup opens: %s (%s)\n", vault_strerror(sto), vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	if (sto != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70l): a routine revocation by a sharer of general signed"
+		         " an entry no replay accepts: nobody can open the vault (%s)",
+		         vault_strerror(sto));
+	th_rmdir(dir);
+}
+
+/* 70m: 70l's root in a first passphrase change.  The first supervisor's
+ * change of an organisation whose keys the admin made rotates every class
+ * of every case the organisation owns or holds a grant on (vault.c rekey,
+ * vault__rotate_cases), also classes its grant does not cover; the replay
+ * accepts those epochs only from a reader of the class.  The victim
+ * centre's caseworker shares the general class of a case with a new
+ * organisation before its supervisor's first login (routine: with her
+ * consent); that first login signs an entry no replay accepts. */
+static void test_attack__70m_first_passwd_rotates_unreadable_class(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_status st, sto;
+	vault *v = NULL;
+	size_t n, m;
+	const unsigned char *p, *np;
+
+	(void)state;
+	v = th_open(dir, "admin");
+	p = th_first_pass("new_sup", &n);
+	status_is(v, vault_org_add(v, "newc", "newc", VAULT_ORG_ANTIVIOLENCE_CENTRE, "new_sup",
+	                           p, n, TEST_KDF), VAULT_OK, "org add");
+	vault_close(v);
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "newc", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	v = NULL;
+	assert_int_equal(vault_open(dir, "new_sup", p, n, NULL, &v), VAULT_OK);
+	np = th_pass("new_sup", &m);
+	st = vault_passwd(v, np, m, VAULT_KDF_DEFAULT);
+	printf("   70m: new_sup's first passphrase change: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	v = NULL;
+	if (st != VAULT_OK) {
+		th_rmdir(dir);
+		return;
+	}
+	p = th_pass("cav_sup", &n);
+	sto = vault_open(dir, "cav_sup", p, n, NULL, &v);
+	printf("   70m: cav_sup opens: %s (%s)\n", vault_strerror(sto), vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	if (sto != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70m): a first passphrase change signed an entry no replay"
+		         " accepts: nobody can open the vault (%s)", vault_strerror(sto));
+	th_rmdir(dir);
+}
+
+/* 70n: the replay judges a new grant as a share of its classes to its
+ * principal and never looks at its right (facts.c entitled(), T_GRANTS);
+ * the policy stops at a grant whose right it cannot read (policy.c
+ * case_ok: "malformed"), for every request of every holder it applies to.
+ * The reception caseworker, who holds share on the victim's general class,
+ * signs a grant of general to the victim's own centre with right 4.  No
+ * revocation can take it back: the owning organisation's hold cannot be
+ * revoked, and every request of the centre on the case is malformed. */
+static void test_attack__70n_grant_with_unknown_right_to_owner(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	vault_status st, st2, st3;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	q = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	               " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cav', %d, 4,"
+	               " NULL, 0, 'cas_cw', %lld, 0, 0)", cs, VAULT_PRINCIPAL_ORG,
+	               VAULT_CLASS_GENERAL, (long long)time(NULL));
+	st = forge(dir, "cas_cw", q, "share", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70n forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id ="
+	                          " '%s' AND principal = 'cav' AND perm = 4", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", "70n")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = get_cls(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	free(txt);
+	v = th_open(dir, "cav_sup");
+	st2 = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cav");
+	printf("   70n: the centre reads: %s; its supervisor revokes it: %s (%s)\n",
+	       vault_strerror(st), vault_strerror(st2), vault_errmsg(v));
+	st3 = vault_break_glass(v, cs, "the case is frozen: she needs her file now", 3600);
+	printf("   70n: break-glass: %s (%s)\n", vault_strerror(st3), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK && st2 != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70n): a sharer from another centre signed a grant with"
+		         " right 4 to the owning centre: the centre can no longer use the victim's"
+		         " case (%s), and nothing revokes it (%s; break-glass: %s)",
+		         vault_strerror(st), vault_strerror(st2), vault_strerror(st3));
+	th_rmdir(dir);
+}
+
+/* 70o: 70b's root against the signed statistics.  The victim withdrew her
+ * statistics consent (her centre's supervisor, API).  The reception
+ * caseworker, who holds share on one class of her case, signs the consent
+ * live again; the centre supervisor's next export, checked against the
+ * facts, signs her case as consented. */
+static void test_attack__70o_statistics_consent_unwithdrawn(void **state)
+{
+	char *dir = th_network();
+	char c[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], scid[VAULT_ID_BUFSIZE], *q;
+	char *before, *after;
+	vault_consent_options o = VAULT_CONSENT_OPTIONS_INIT;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, c);
+	v = th_open(dir, "cav_cw");
+	o.org = "cav";
+	o.classes = VAULT_CLASS_GENERAL;
+	o.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_STATISTICS;
+	o.purpose = "statistics for the network";
+	status_is(v, vault_consent_add(v, c, &o, scid), VAULT_OK, "consent");
+	{
+		const char *as[1] = {"age_band=30-39"};
+		status_is(v, vault_case_indicators_set(v, c, as, 1), VAULT_OK, "indicators");
+	}
+	vault_close(v);
+	share_general_to_cas_cw(dir, c, VAULT_PERM_SHARE, 0, cid);
+	status_is(NULL, as_user(dir, "cav_sup", 1, c, scid), VAULT_OK, "withdrawal");
+	before = stats_note(dir, "cav_sup", &st);
+	assert_non_null(before);
+	assert_non_null(strstr(before, "\"not_consented\":1"));
+	q = dup_printf("UPDATE consents SET withdrawn = 0 WHERE id = '%s'", scid);
+	st = forge(dir, "cas_cw", q, "case.show", c, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70o forge");
+		free(before);
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "70o")) {
+		free(before);
+		th_rmdir(dir);
+		return;
+	}
+	after = stats_note(dir, "cav_sup", &st);
+	if (st == VAULT_OK && after != NULL && strstr(after, "\"not_consented\":0") != NULL) {
+		free(before);
+		free(after);
+		fail_msg("ATTACK SUCCEEDS (70o): another centre's caseworker revived a withdrawn"
+		         " statistics consent; the supervisor's export signs the case as consented");
+	}
+	free(before);
+	free(after);
+	th_rmdir(dir);
+}
+
+/* 70p: vault_audit_checkpoint signs only a root the handle's verifier
+ * computed (facts_tree_is); vault_audit_cosign compares the checkpoint with
+ * the STORED tree hashes (audit.tree, anyone's to rewrite) and a signature
+ * by any user.  The reception caseworker rewrites the stored node of
+ * entries 1..16, signs a checkpoint of size 16 with that root, and the
+ * auditor, as witness, cosigns a tree that is not the log's. */
+static void test_attack__70p_cosign_of_rewritten_stored_tree(void **state)
+{
+	char *dir = th_network();
+	char idhex[VAULT_VAULT_ID_BUFSIZE];
+	unsigned char fake[32];
+	vault_buf cp = VAULT_BUF_INIT, out = VAULT_BUF_INIT;
+	slot_secret sec;
+	vault_kdf def;
+	size_t n;
+	const unsigned char *p = th_pass("cas_cw", &n);
+	vault *w, *w2 = NULL;
+	vault_status st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	unsigned char blob[64 * 32];
+	int len;
+
+	(void)state;
+	assert_true(sql_int(dir, "cas_cw", "SELECT max(seq) FROM audit") > 32);
+	w = th_open(dir, "aud");
+	status_is(w, vault_id(w, idhex), VAULT_OK, "vault id");
+	/* the stored node (level 4, index 0) lives in entry 16's row */
+	randombytes_buf(fake, sizeof(fake));
+	db = th_db_open(dir, "cas_cw");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tree FROM audit WHERE seq = 16", -1, &s,
+	                                    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	len = sqlite3_column_bytes(s, 0);
+	assert_int_equal(len, 5 * 32);
+	memcpy(blob, sqlite3_column_blob(s, 0), (size_t)len);
+	sqlite3_finalize(s);
+	memcpy(blob + 4 * 32, fake, 32);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET tree = ?1 WHERE seq = 16", -1, &s,
+	                                    NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, blob, len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(vault__slot_unlock(dir, "cas_cw", p, n, &sec, &def), VAULT_OK);
+	st = vault_audit_checkpoint_make_tree(idhex, 16, fake, "cas_cw", sec.sign_sk,
+	                                      sec.sign_sk + 32, &cp);
+	sodium_memzero(&sec, sizeof(sec));
+	assert_int_equal(st, VAULT_OK);
+	/* a witness opening now, or one whose handle was open before */
+	p = th_pass("aud", &n);
+	st = vault_open(dir, "aud", p, n, NULL, &w2);
+	printf("   70p: the witness opens after the rewrite: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	if (st == VAULT_OK) {
+		vault_close(w);
+		w = w2;
+	}
+	st = vault_audit_cosign(w, (const char *)cp.data, &out);
+	printf("   70p: the auditor cosigns: %s (%s)\n", vault_strerror(st), vault_errmsg(w));
+	vault_close(w);
+	vault_buf_free(&cp);
+	vault_buf_free(&out);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70p): the auditor cosigned a checkpoint whose root is not"
+		         " the tree of the log (a stored node rewritten around the library)");
+	th_rmdir(dir);
+}
+
+/* 70q: 70l through a withdrawal.  POLICY_CONSENT needs the share right on
+ * one class; the withdrawal revokes the grants on the consent and rotates
+ * every class they covered.  The reception caseworker (share on general)
+ * withdraws, at the victim's request, her consent for the health service
+ * (general and safety): a routine call whose entry no replay accepts. */
+static void test_attack__70q_routine_withdrawal_by_general_sharer(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE];
+	vault_status st, sto;
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                      VAULT_PERM_READ, cid2);
+	st = as_user(dir, "cas_cw", 1, cs, cid2);
+	if (st != VAULT_OK) {
+		th_rmdir(dir);
+		return; /* refused: nothing signed */
+	}
+	p = th_pass("cav_sup", &n);
+	sto = vault_open(dir, "cav_sup", p, n, NULL, &v);
+	printf("   70q: cav_sup opens: %s (%s)\n", vault_strerror(sto), vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	if (sto != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (70q): a routine withdrawal by a sharer of general signed"
+		         " an entry no replay accepts: nobody can open the vault (%s)",
+		         vault_strerror(sto));
+	th_rmdir(dir);
+}
+
+struct links70 {
+	const char *want;
+	int n, found;
+};
+
+static int link_cb70r(const char *perp, void *ctx)
+{
+	struct links70 *l = ctx;
+
+	l->n++;
+	if (strcmp(perp, l->want) == 0)
+		l->found = 1;
+	return 0;
+}
+
+/* 70r: no forging.  vault_case_links reads at most 256 links (ORDER BY
+ * rowid LIMIT 256) and says nothing of the rest.  The health service's
+ * caseworker, who holds write on the victim's safety class (her consent),
+ * links her case 256 times to a perpetrator case of his own; the link her
+ * centre then makes to her abuser's case is never listed, and the listing
+ * is OK. */
+static void test_attack__70r_links_listing_truncated(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], decoy[VAULT_ID_BUFSIZE], abuser[VAULT_ID_BUFSIZE];
+	char cid[VAULT_ID_BUFSIZE];
+	struct links70 l = {NULL, 0, 0};
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "asl", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                      VAULT_PERM_WRITE, cid);
+	th_case(dir, "asl_cw", VAULT_CASE_PERPETRATOR, 0, decoy);
+	v = th_open(dir, "asl_cw");
+	status_is(v, vault_begin(v), VAULT_OK, "begin");
+	for (i = 0; i < 256; i++)
+		status_is(v, vault_case_link(v, cs, decoy), VAULT_OK, "link");
+	status_is(v, vault_commit(v), VAULT_OK, "commit");
+	vault_close(v);
+	th_case(dir, "cav_cw", VAULT_CASE_PERPETRATOR, 0, abuser);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_link(v, cs, abuser), VAULT_OK, "the centre's link");
+	l.want = abuser;
+	st = vault_case_links(v, cs, link_cb70r, &l);
+	printf("   70r: the centre lists her links: %s (%s), %d shown, hers %s\n",
+	       vault_strerror(st), vault_errmsg(v), l.n, l.found ? "among them" : "missing");
+	vault_close(v);
+	if (st == VAULT_OK && !l.found)
+		fail_msg("ATTACK SUCCEEDS (70r): the link to her abuser's case is left out of an OK"
+		         " listing (%d shown)", l.n);
+	th_rmdir(dir);
+}
+
+/* 70s: attack 19's rule (a write rotates a class key away from holders
+ * whose grant lapsed since the epoch) is applied to records, links and
+ * indicators, not to consent texts: vault_consent_add seals purpose and
+ * reason under the general key in force (freetext.c vault__consent_seal),
+ * with no rotation.  The reception caseworker's grant on general lapses;
+ * the centre then records a new consent for the health service; with the
+ * key he kept (his seal rows are still there) he reads its purpose. */
+static void test_attack__70s_consent_text_after_lapse(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE];
+	const char *secret = "transfer to the shelter in via Po 7, Asti";
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	unsigned char key[32], *blob = NULL;
+	char *purpose = NULL, *reason = NULL;
+	long long e0, ep;
+	vault_status st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int blen = 0;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, (int64_t)time(NULL) + 60, cid);
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, key);
+	vault__clock_shift(120); /* his grant lapsed */
+	v = th_open(dir, "cav_cw");
+	co.org = "asl";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = secret;
+	status_is(v, vault_consent_add(v, cs, &co, cid2), VAULT_OK, "consent after the lapse");
+	vault_close(v);
+	vault__clock_shift(-120);
+	ep = sql_intf(dir, "cas_cw", "SELECT sealed_epoch FROM consents WHERE id = '%s'", cid2);
+	printf("   70s: his key's epoch %lld, the new consent's %lld\n", e0, ep);
+	db = th_db_open(dir, "cas_cw");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM consents WHERE id = ?1", -1,
+	                                    &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cid2, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	blen = sqlite3_column_bytes(s, 0);
+	blob = malloc((size_t)blen);
+	memcpy(blob, sqlite3_column_blob(s, 0), (size_t)blen);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	/* he opens it with the keys of his own slot (his seal of that epoch) */
+	v = th_open(dir, "cas_cw");
+	st = vault__consent_open(v, cs, cid2, (uint32_t)ep, blob, (size_t)blen, &purpose, &reason);
+	vault_close(v);
+	free(blob);
+	if (st == VAULT_OK && purpose != NULL && strcmp(purpose, secret) == 0) {
+		free(purpose);
+		free(reason);
+		fail_msg("ATTACK SUCCEEDS (70s): after his grant lapsed he reads the purpose of a"
+		         " consent recorded since: \"%s\"", secret);
+	}
+	free(purpose);
+	free(reason);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -5147,6 +6434,29 @@ int main(void)
 		cmocka_unit_test(test_attack__60c_one_removal_two_rows),
 		cmocka_unit_test(test_attack__60d_conversion_label_resized),
 		cmocka_unit_test(test_attack__61_link_to_changed_case_row),
+		cmocka_unit_test(test_attack__62_break_glass_window_of_a_month),
+		cmocka_unit_test(test_attack__62b_break_glass_window_of_a_day),
+		cmocka_unit_test(test_attack__62c_break_glass_window_labelled_a_read),
+		cmocka_unit_test(test_attack__70a_grant_detached_from_consent),
+		cmocka_unit_test(test_attack__70b_consent_unwithdrawn),
+		cmocka_unit_test(test_attack__70c_org_epoch_published_ahead),
+		cmocka_unit_test(test_attack__70d_link_by_general_writer),
+		cmocka_unit_test(test_attack__70e_hidden_endless_break_glass),
+		cmocka_unit_test(test_attack__70f_auditor_poisons_own_box_key),
+		cmocka_unit_test(test_attack__70g_grant_moved_to_another_case),
+		cmocka_unit_test(test_attack__70h_record_row_moved_to_another_case),
+		cmocka_unit_test(test_attack__70i_control_first_passwd_rotates),
+		cmocka_unit_test(test_attack__70i_admin_clears_admin_keys),
+		cmocka_unit_test(test_attack__70j_move_rewrites_anothers_version),
+		cmocka_unit_test(test_attack__70k_handover_of_held_restricted_case),
+		cmocka_unit_test(test_attack__70l_routine_revoke_by_general_sharer),
+		cmocka_unit_test(test_attack__70m_first_passwd_rotates_unreadable_class),
+		cmocka_unit_test(test_attack__70n_grant_with_unknown_right_to_owner),
+		cmocka_unit_test(test_attack__70o_statistics_consent_unwithdrawn),
+		cmocka_unit_test(test_attack__70p_cosign_of_rewritten_stored_tree),
+		cmocka_unit_test(test_attack__70q_routine_withdrawal_by_general_sharer),
+		cmocka_unit_test(test_attack__70r_links_listing_truncated),
+		cmocka_unit_test(test_attack__70s_consent_text_after_lapse),
 	};
 
 	if (sodium_init() < 0)
