@@ -146,7 +146,8 @@ int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_json_print(json_pack("{s:s, s:s, s:s, s:b}", "case", pos[0],
 		                                "kind", org ? "org" : "user", "principal",
 		                                who, "revoked", 1));
-	printf("revoked %s %s on case %s; its class keys have been rotated\n",
+	printf("revoked %s %s on case %s; the keys sealed to it are deleted, and its classes"
+	       " get new keys (now, or before their next write)\n",
 	       org ? "organisation" : "user", who, pos[0]);
 	return CLI_EXIT_OK;
 }

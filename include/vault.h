@@ -807,8 +807,9 @@ VAULT_API vault_status vault_consent_add(vault *v, const char *case_id,
  */
 VAULT_API vault_status vault_consent_foreach(vault *v, const char *case_id,
                                              vault_consent_cb cb, void *ctx);
-/** Withdraw a consent and revoke (with key rotation) every grant resting on
- *  it. */
+/** Withdraw a consent and revoke every grant resting on it, as
+ *  vault_revoke() does (with its key rotation, or the rotation at the next
+ *  write). */
 VAULT_API vault_status vault_consent_withdraw(vault *v, const char *consent_id);
 
 typedef struct vault_share_options {
@@ -868,9 +869,13 @@ VAULT_API vault_status vault_share(vault *v, const char *case_id,
 
 /**
  * Revoke every grant of a principal on a case, delete the keys sealed to it
- * and rotate the affected class keys, re-sealed to every remaining holder.
- * The owning organisation's own hold cannot be revoked.  Needs the share
- * right.  Atomic.
+ * and, when the caller belongs to the owning organisation, rotate the
+ * affected class keys, re-sealed to every remaining holder.  A sharer from
+ * another organisation may not make keys of classes she does not read (the
+ * signed log would refuse them): then the next write to each affected
+ * class rotates it first, so nothing new is written under a key the
+ * principal held (since 1.1.0).  The owning organisation's own hold cannot
+ * be revoked.  Needs the share right.  Atomic.
  */
 VAULT_API vault_status vault_revoke(vault *v, const char *case_id,
                                     vault_principal_kind kind,

@@ -104,7 +104,7 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	else
 		class_text(e->classes, cls, sizeof(cls));
 	r.seq = v->head_seq + 1;
-	r.ts = vault__now();
+	r.ts = e->ts != 0 ? e->ts : vault__now();
 	r.actor = v->user;
 	r.org = v->org;
 	r.role = e->actor_role_text ? e->actor_role_text : vault_role_name(v->role);

@@ -1183,6 +1183,20 @@ static vault_status list_open(vault *v, const char *case_id, const rowbuf *rb, s
 	st = vault__label_open(v, case_id, it->cls, (uint32_t)RB_INT64(rb, i, 1),
 	                       (uint32_t)RB_INT64(rb, i, 10), tag, sqlite3_value_blob(lv),
 	                       (size_t)sqlite3_value_bytes(lv), it->name, &it->size);
+	/* The row is the one the signed log holds (checked before), but its
+	 * label does not open: its writer sealed it so.  It is listed under
+	 * its tag, with no size, as the review report names it, rather than
+	 * ending every listing of the case for good (attack 80p). */
+	if (st == VAULT_ERR_CORRUPT) {
+		char text[VAULT_NAME_TAG_TEXT];
+
+		_Static_assert(VAULT_NAME_TAG_TEXT <= VAULT_NAME_MAX + 1, "a tag fits a name");
+		vault__tag_text(tag, text);
+		snprintf(it->name, sizeof(it->name), "%s", text);
+		it->size = 0;
+		v->errmsg[0] = '\0';
+		return VAULT_OK;
+	}
 	/* The size too must be the row's: exactly, for a version 1.x wrote
 	 * (converted by whoever wrote next, not by its author), or padded
 	 * with Padme to the stored size.  (A deleted or redacted version is

@@ -195,7 +195,7 @@ struct facts {
 	struct own {
 		uint64_t seq;
 		int64_t ts;
-		char *actor, *action, *fact;
+		char *actor, *action, *case_id, *fact;
 		int high;
 		json_t *stmts;
 	} *own;
@@ -753,6 +753,7 @@ typedef struct actor {
 	vault_org_kind org_kind;
 	const char *action; /* the entry's, and whether it is high */
 	int high;
+	const char *case_id; /* the case the entry names */
 } actor;
 
 static json_t *kept(facts *F, int tab, const char *k1)
@@ -782,7 +783,12 @@ typedef struct creq {
 	policy_consent c[MAXG];
 } creq;
 
-static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, int64_t now)
+static int revoked_in(json_t *stmts, json_t *grant_id);
+
+/* `before`: the entry's statements, whose revocations are not counted (the
+ * actor's rights as they stood before the entry), or NULL. */
+static void fill_case_as(facts *F, creq *q, const actor *a, const char *case_id, int64_t now,
+                         json_t *before)
 {
 	fcase *fc;
 	json_t *cs = kept(F, T_CASES, case_id);
@@ -822,7 +828,9 @@ static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, in
 			q->g[q->req.ngrants].classes = (unsigned int)img_int(e->img, 4);
 			q->g[q->req.ngrants].perm = (vault_perm)img_int(e->img, 5);
 			q->g[q->req.ngrants].expires = img_int(e->img, 7);
-			q->g[q->req.ngrants].revoked = (int)img_int(e->img, 10);
+			q->g[q->req.ngrants].revoked =
+			    (int)img_int(e->img, 10) &&
+			    !(before != NULL && revoked_in(before, json_array_get(e->img, 0)));
 			q->req.ngrants++;
 		} else if (e->tab == T_CONSENTS && q->req.nconsents < MAXG) {
 			policy_consent *c = &q->c[q->req.nconsents++];
@@ -840,6 +848,27 @@ static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, in
 				q->req.break_glass_until = img_int(e->img, 3);
 		}
 	}
+}
+
+static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, int64_t now)
+{
+	fill_case_as(F, q, a, case_id, now, NULL);
+}
+
+/* Does the entry revoke the grant of this id? */
+static int revoked_in(json_t *stmts, json_t *grant_id)
+{
+	size_t i;
+
+	for (i = 0; grant_id != NULL && i < json_array_size(stmts); i++) {
+		json_t *st = json_array_get(stmts, i);
+		json_t *r = json_object_get(st, "r");
+
+		if (r != NULL && table_index(json_string_value(json_object_get(st, "t"))) == T_GRANTS &&
+		    json_equal(json_array_get(r, 0), grant_id) && img_int(r, 10) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int decide(creq *q, policy_action pa, unsigned int classes)
@@ -968,6 +997,24 @@ static int orphaned_in_facts(facts *F, const char *case_id, const char *owner, i
 			return 0;
 	}
 	return 1;
+}
+
+/* Does the entry publish organisation `org`'s key `which` of `epoch`? */
+static int publishes(json_t *stmts, const char *org, json_int_t epoch, json_int_t which)
+{
+	size_t i;
+
+	for (i = 0; org != NULL && i < json_array_size(stmts); i++) {
+		json_t *st = json_array_get(stmts, i);
+		json_t *r = json_object_get(st, "r");
+
+		if (r != NULL &&
+		    table_index(json_string_value(json_object_get(st, "t"))) == T_ORG_PUBKEYS &&
+		    json_is_string(json_array_get(r, 0)) && strcmp(img_str(r, 0), org) == 0 &&
+		    img_int(r, 1) == epoch && img_int(r, 2) == which)
+			return 1;
+	}
+	return 0;
 }
 
 /* Does the entry move organisation `org` to key epoch `epoch` (or create
@@ -1228,6 +1275,12 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		if (img_int(img, 3) != img_int(old, 3) &&
 		    img_int(img, 3) != img_int(old, 3) + 1)
 			return "an organisation key epoch that does not follow the one before";
+		/* ...with its two public keys: an epoch without them left the
+		 * organisation out of every seal made after (attack 80j) */
+		if (img_int(img, 3) != img_int(old, 3) &&
+		    (!publishes(stmts, img_str(img, 0), img_int(img, 3), HOLDER_ORG) ||
+		     !publishes(stmts, img_str(img, 0), img_int(img, 3), HOLDER_ORG_SUP)))
+			return "an organisation key epoch without its public keys";
 		/* the admin's first keys are given up once, by the first
 		 * supervisor, with her own new keys: never kept by the admin,
 		 * who made them (attack 70i) */
@@ -1321,6 +1374,11 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		     ((unsigned int)img_int(old, 4) & ~(unsigned int)img_int(img, 4)) != 0))
 			return "a grant changed beyond what sharing again changes";
 		if (revoking) {
+			/* judged on her rights as they stood before the entry, as the
+			 * library decided: a withdrawal revokes, in one entry, the
+			 * grant her right came from and those passed on from it
+			 * (attacks 80l, 80m, 80c) */
+			fill_case_as(F, &q, a, case_id, now, stmts);
 			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
 				return NULL;
 			if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
@@ -1367,7 +1425,10 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		if (old != NULL && (img_int(old, 10) != 0 || img_int(img, 10) == 0))
 			return "a consent withdrawn again, or brought back";
 		q.req.target_org = img_str(img, 2);
-		q.req.basis = (vault_basis)img_int(img, 6);
+		/* a withdrawal is anyone's who may record a consent: its basis
+		 * (an emergency one is a supervisor's to record) is not asked, as
+		 * vault_consent_withdraw() does not (attack 80n) */
+		q.req.basis = old != NULL ? VAULT_BASIS_CONSENT : (vault_basis)img_int(img, 6);
 		return decide(&q, POLICY_CONSENT, (unsigned int)img_int(img, 3))
 		           ? NULL
 		           : "not entitled to record or withdraw this consent";
@@ -1383,6 +1444,8 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		/* where the review looks for it (attack 70e) */
 		if (a->action == NULL || strcmp(a->action, "break-glass") != 0 || !a->high)
 			return "a break-glass window in an entry that is not a reviewed break-glass";
+		if (a->case_id == NULL || strcmp(a->case_id, case_id) != 0)
+			return "a break-glass window in an entry about another case"; /* attack 80h */
 		/* At most VAULT_BREAK_GLASS_MAX_S from the entry's time, as
 		 * vault_break_glass() writes it; BG_SLACK_S spares an honest
 		 * window whose clock stepped back between its row and its entry. */
@@ -1767,6 +1830,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	a.name = r->actor;
 	a.action = r->action;
 	a.high = r->high;
+	a.case_id = r->case_id;
 	/* held: a statement of this entry may replace her row (new keys) */
 	a.user = json_incref(kept(F, T_USERS, r->actor));
 	if (a.user != NULL) {
@@ -2735,13 +2799,15 @@ vault_status vault__facts_own(vault *v, const audit_rec *r)
 	o->ts = r->ts;
 	o->actor = strdup(r->actor);
 	o->action = strdup(r->action ? r->action : "");
+	o->case_id = strdup(r->case_id ? r->case_id : "");
 	o->high = r->high;
 	o->fact = strdup(r->fact);
 	o->stmts = F->taken; /* the tree its text was made from, or NULL */
 	F->taken = NULL;
-	if (o->actor == NULL || o->action == NULL || o->fact == NULL) {
+	if (o->actor == NULL || o->action == NULL || o->case_id == NULL || o->fact == NULL) {
 		free(o->actor);
 		free(o->action);
+		free(o->case_id);
 		free(o->fact);
 		json_decref(o->stmts);
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
@@ -2757,6 +2823,7 @@ static void own_drop(facts *F, size_t from)
 	for (i = from; i < F->nown; i++) {
 		free(F->own[i].actor);
 		free(F->own[i].action);
+		free(F->own[i].case_id);
 		free(F->own[i].fact);
 		json_decref(F->own[i].stmts);
 	}
@@ -2795,6 +2862,7 @@ void vault__facts_commit(vault *v)
 		r.actor = F->own[i].actor;
 		r.action = F->own[i].action;
 		r.high = F->own[i].high;
+		r.case_id = F->own[i].case_id;
 		r.outcome = "ok";
 		r.fact = F->own[i].fact;
 		st = apply_entry(v, F, &r, 1, F->own[i].stmts);

@@ -280,6 +280,11 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 	if (st != VAULT_OK)
 		return st;
 	g->in_txn = 1;
+	/* Decided now, under the lock, and the entry says so: the replay
+	 * judges the entry at its time, and a grant that lapsed between the
+	 * decision and the entry (a passphrase's key derivation takes
+	 * seconds) made an entry no replay accepted (attack 80o). */
+	g->req.now = vault__now();
 	/* The facts first: what others appended, and rows written around us. */
 	st = vault__facts_sync(v);
 	if (st == VAULT_OK && !vault__facts_signer_current(v))
@@ -427,6 +432,7 @@ vault_status vault__gate_close(gate *g, vault_status st)
 			g->ev.reason = vault_strerror(st);
 	}
 	g->ev.outcome = vault__outcome_of(st);
+	g->ev.ts = g->req.now;
 	ast = vault__audit_append(v, &g->ev);
 	if (ast != VAULT_OK && st == VAULT_OK && g->undo != NULL && g->undo(g) != VAULT_OK &&
 	    v->user_txn) {
@@ -800,8 +806,11 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 		return prepare_failed(v, "holder");
 	if (ok == 0)
 		return VAULT_OK;
+	/* A key nothing can be sealed to (one of low order, which a user may
+	 * sign as her own new key) leaves that holder out, not the operation
+	 * (attacks 70f, 80a). */
 	if (vault__seal(sealed, key, pk) != 0)
-		return vault__err(v, VAULT_ERR_CORRUPT, "a holder's public key is invalid");
+		return VAULT_OK;
 	st = vault__prepare(v, "INSERT OR REPLACE INTO class_keys(case_id, class, epoch,"
 	                       " hkind, holder, hepoch, sealed) VALUES(?1,?2,?3,?4,?5,?6,?7)", &s);
 	if (st != VAULT_OK)

@@ -532,6 +532,9 @@ typedef struct audit_event {
 	const char *fact;
 	/* Actor override for entries of the chain's creation. */
 	const char *actor_role_text;
+	/* The entry's time, 0 for now: an operation's entry carries the time
+	 * its decision was made at, which the replay judges it at. */
+	int64_t ts;
 } audit_event;
 
 vault_status vault__audit_append(vault *v, const audit_event *e);
