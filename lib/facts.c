@@ -2939,7 +2939,8 @@ static int64_t data_version(vault *v)
  * tree (parse_statements).  A cache of another library version is not read:
  * a new version judges the whole log again, once. */
 
-#define CACHE_FORMAT 2 /* 2: indicators kept parsed */
+#define CACHE_FORMAT 3 /* 2: indicators kept parsed; 3: facts judged by the replay's rules of
+                        * the seventh and eighth insider reviews (made again from the log) */
 
 static void cache_lib(char out[32])
 {
