@@ -969,9 +969,6 @@ static int disabled_in(json_t *stmts, const char *who, json_int_t pkind)
 	return 0;
 }
 
-/* A case held by an organisation (a live grant of the case to it, or its
- * ownership) a member of which the entry disables: the organisation's
- * keys change, and every class key of the case is rotated away. */
 /* A restricted case is orphaned when neither its owning organisation nor
  * any enabled member of it holds a live grant on it (lib/share.c,
  * restricted_orphaned, from the rows). */
@@ -1069,6 +1066,9 @@ static const char *consent_bound(facts *F, const creq *q, const char *case_id, j
 	return NULL;
 }
 
+/* A case held by an organisation (a live grant of the case to it, or its
+ * ownership) a member of which the entry disables: the organisation's
+ * keys change, and every class key of the case is rotated away. */
 static int held_by_disabled_org(facts *F, json_t *stmts, const char *case_id,
                                 const char *owner, unsigned int cls)
 {
