@@ -169,6 +169,9 @@ struct facts {
 	unsigned char trust_root[TLOG_HASH];
 	uint64_t applied;    /* entries whose statements are in the set */
 	uint64_t legacy_n, legacy_seq;
+	/* the latest time of an entry applied (each with statements is judged
+	 * at it), and of our own entries of the open transaction */
+	int64_t ts_hi, own_ts_hi;
 	int applied_any;     /* some statement is in the set */
 	/* the case whose rows were checked last, at which data version and
 	 * rebuild generation */
@@ -211,6 +214,9 @@ struct facts {
 	json_t *ind_gone_img;
 	/* the record facts it removed (a conversion restates each once) */
 	struct gone { json_t *key; unsigned char hash[32]; int used; } *gone;
+	/* ids of the grants the entry being applied revoked (live before it),
+	 * or NULL */
+	json_t *revoked_now;
 	size_t ngone, gonecap;
 	/* the verified log's last user.add naming this handle's user comes
 	 * after her last user.rekey of her own (vault__facts_added_by_other) */
@@ -405,6 +411,8 @@ static void gone_clear(facts *F)
 	F->ngone = 0;
 	json_decref(F->ind_gone_img);
 	F->ind_gone_img = NULL;
+	json_decref(F->revoked_now);
+	F->revoked_now = NULL;
 }
 
 static void facts_clear(facts *F)
@@ -440,6 +448,7 @@ static void facts_clear(facts *F)
 	F->cap = F->used = F->ccap = F->cused = F->rcap = F->rused = 0;
 	memset(F->gcount, 0, sizeof(F->gcount));
 	F->verified = F->applied = F->legacy_n = F->legacy_seq = 0;
+	F->ts_hi = F->own_ts_hi = 0;
 	F->snap_n = F->replayed = 0;
 }
 
@@ -783,10 +792,12 @@ typedef struct creq {
 	policy_consent c[MAXG];
 } creq;
 
-static int revoked_in(json_t *stmts, json_t *grant_id);
+static int revoked_in(json_t *ids, json_t *grant_id);
 
-/* `before`: the entry's statements, whose revocations are not counted (the
- * actor's rights as they stood before the entry), or NULL. */
+/* `before`: the ids of the grants the entry revoked, counted as live (the
+ * actor's rights as they stood before the entry), or NULL.  Grants revoked
+ * or lapsed, and consents withdrawn or lapsed, decide nothing and are left
+ * out: kept, they filled the places of live ones (attacks 90d, 90f). */
 static void fill_case_as(facts *F, creq *q, const actor *a, const char *case_id, int64_t now,
                          json_t *before)
 {
@@ -821,6 +832,10 @@ static void fill_case_as(facts *F, creq *q, const actor *a, const char *case_id,
 			const char *p = img_str(e->img, 3);
 			int pk = (int)img_int(e->img, 2);
 
+			if ((img_int(e->img, 10) != 0 &&
+			     !(before != NULL && revoked_in(before, json_array_get(e->img, 0)))) ||
+			    (img_int(e->img, 7) != 0 && img_int(e->img, 7) <= now))
+				continue;
 			if (p == NULL || !((pk == VAULT_PRINCIPAL_USER && strcmp(p, a->name) == 0) ||
 			                   (pk == VAULT_PRINCIPAL_ORG && q->req.actor_org &&
 			                    strcmp(p, q->req.actor_org) == 0)))
@@ -833,8 +848,12 @@ static void fill_case_as(facts *F, creq *q, const actor *a, const char *case_id,
 			    !(before != NULL && revoked_in(before, json_array_get(e->img, 0)));
 			q->req.ngrants++;
 		} else if (e->tab == T_CONSENTS && q->req.nconsents < MAXG) {
-			policy_consent *c = &q->c[q->req.nconsents++];
+			policy_consent *c;
 
+			if (img_int(e->img, 10) != 0 ||
+			    (img_int(e->img, 9) != 0 && img_int(e->img, 9) <= now))
+				continue;
+			c = &q->c[q->req.nconsents++];
 			c->org = img_str(e->img, 2);
 			c->classes = (unsigned int)img_int(e->img, 3);
 			c->scope = (unsigned int)img_int(e->img, 4);
@@ -855,19 +874,14 @@ static void fill_case(facts *F, creq *q, const actor *a, const char *case_id, in
 	fill_case_as(F, q, a, case_id, now, NULL);
 }
 
-/* Does the entry revoke the grant of this id? */
-static int revoked_in(json_t *stmts, json_t *grant_id)
+/* Is grant_id one of ids? */
+static int revoked_in(json_t *ids, json_t *grant_id)
 {
 	size_t i;
 
-	for (i = 0; grant_id != NULL && i < json_array_size(stmts); i++) {
-		json_t *st = json_array_get(stmts, i);
-		json_t *r = json_object_get(st, "r");
-
-		if (r != NULL && table_index(json_string_value(json_object_get(st, "t"))) == T_GRANTS &&
-		    json_equal(json_array_get(r, 0), grant_id) && img_int(r, 10) != 0)
+	for (i = 0; grant_id != NULL && i < json_array_size(ids); i++)
+		if (json_equal(json_array_get(ids, i), grant_id))
 			return 1;
-	}
 	return 0;
 }
 
@@ -1377,8 +1391,9 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 			/* judged on her rights as they stood before the entry, as the
 			 * library decided: a withdrawal revokes, in one entry, the
 			 * grant her right came from and those passed on from it
-			 * (attacks 80l, 80m, 80c) */
-			fill_case_as(F, &q, a, case_id, now, stmts);
+			 * (attacks 80l, 80m, 80c); only grants this entry revoked,
+			 * not one revoked before and restated (attack 90b) */
+			fill_case_as(F, &q, a, case_id, now, F->revoked_now);
 			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
 				return NULL;
 			if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
@@ -1801,6 +1816,13 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	size_t i;
 	vault_status st = VAULT_OK;
 
+	/* Judged at its time, or at the latest time of an entry before it:
+	 * its signer chooses its time, and one dated back, to before a grant
+	 * or a window of hers lapsed, brought it back (attack 90a).  Honest
+	 * entries are stamped under the write lock, in order; every entry
+	 * counts, reads too, so she can date back only to the entry before. */
+	if (r->ts > F->ts_hi)
+		F->ts_hi = r->ts;
 	if (r->fact == NULL || r->fact[0] == '\0' || strcmp(r->outcome, "ok") != 0)
 		return r->fact != NULL && r->fact[0] != '\0'
 		           ? vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu by %s:"
@@ -1873,7 +1895,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			          ? NULL
 			          : "the vault's first entry states more than its first admin";
 		else if (check)
-			why = entitled(F, &a, r->ts, tab, old, img, key, stmts);
+			why = entitled(F, &a, F->ts_hi, tab, old, img, key, stmts);
 		if (why == NULL && img == NULL && old == NULL)
 			why = "it removes a row the facts do not hold";
 		if (why != NULL) {
@@ -1882,7 +1904,17 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			                i + 1, tables[tab].name, why);
 			break;
 		}
-		st = img ? put_fact(F, tab, img, 0, v, r->seq, r->ts, ikey) : del_fact(F, tab, key, v);
+		if (tab == T_GRANTS && img != NULL && img_int(img, 10) != 0 && old != NULL &&
+		    old->img != NULL && img_int(old->img, 10) == 0) {
+			if (F->revoked_now == NULL)
+				F->revoked_now = json_array();
+			if (F->revoked_now == NULL ||
+			    json_array_append(F->revoked_now, json_array_get(img, 0)) != 0)
+				st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		}
+		if (st == VAULT_OK)
+			st = img ? put_fact(F, tab, img, 0, v, r->seq, r->ts, ikey)
+			         : del_fact(F, tab, key, v);
 		if (st == VAULT_OK && r->seq == 1 && tab == T_USERS) {
 			a.user = json_incref(kept(F, T_USERS, r->actor));
 			a.org = NULL;
@@ -2780,6 +2812,8 @@ vault_status vault__facts_own(vault *v, const audit_rec *r)
 
 	if (F == NULL)
 		return VAULT_OK;
+	if (r->ts > F->own_ts_hi)
+		F->own_ts_hi = r->ts; /* applied with the others at commit */
 	if (r->fact == NULL || r->fact[0] == '\0') {
 		json_decref(F->taken);
 		F->taken = NULL;
@@ -2873,6 +2907,9 @@ void vault__facts_commit(vault *v)
 	}
 	if (!F->dirty && v->head_known && v->head_seq > F->applied)
 		F->applied = v->head_seq; /* our entries after the last statement */
+	if (!F->dirty && F->own_ts_hi > F->ts_hi)
+		F->ts_hi = F->own_ts_hi; /* those without statements count too */
+	F->own_ts_hi = 0;
 	own_drop(F, 0);
 }
 
@@ -2891,6 +2928,7 @@ void vault__facts_reset(vault *v)
 	notes_clear(F);
 	json_decref(F->taken);
 	F->taken = NULL;
+	F->own_ts_hi = 0; /* the entries left are stamped no later than the next */
 	if (F->nown == 0)
 		return;
 	if (v->db != NULL && sqlite3_get_autocommit(v->db) == 0 &&
@@ -3064,7 +3102,7 @@ static vault_status cache_load_head(vault *v, facts *F)
 	     json_integer_value(json_object_get(ver, "entries")) == n && b64 != NULL &&
 	     sodium_base642bin(last, 32, b64, strlen(b64), NULL, &len, NULL,
 	                       sodium_base64_VARIANT_ORIGINAL) == 0 && len == 32 &&
-	     json_array_size(sc) == 4 && json_array_size(json_object_get(o, "g")) == T__COUNT;
+	     json_array_size(sc) == 5 && json_array_size(json_object_get(o, "g")) == T__COUNT;
 	/* The log must still hold the entry it was made at, as it was then:
 	 * the entries after it are read, verified, from there. */
 	if (ok && vault__prepare(v, "SELECT hash FROM audit WHERE seq = ?1", &q) == VAULT_OK) {
@@ -3125,6 +3163,7 @@ static vault_status cache_load_head(vault *v, facts *F)
 		F->legacy_seq = (uint64_t)img_int(sc, 1);
 		F->applied_any = img_int(sc, 2) != 0;
 		F->added_by_other = img_int(sc, 3) != 0;
+		F->ts_hi = img_int(sc, 4);
 		F->verified = F->applied = F->snap_n = F->load_n = (uint64_t)n;
 		vault_audit_verifier_root(F->av, F->load_root);
 	}
@@ -3285,10 +3324,10 @@ static json_t *head_json(facts *F)
 		bad = json_array_append_new(g, json_integer(F->gcount[j])) != 0;
 	cache_lib(lib);
 	if (!bad && vault__audit_verifier_save(F->av, &ver) == VAULT_OK)
-		o = json_pack("{s:i s:s s:I s:o s:[I I i i] s:O s:O s:O}", "v", CACHE_FORMAT, "lib",
+		o = json_pack("{s:i s:s s:I s:o s:[I I i i I] s:O s:O s:O}", "v", CACHE_FORMAT, "lib",
 		              lib, "n", (json_int_t)F->verified, "verifier", ver, "s",
 		              (json_int_t)F->legacy_n, (json_int_t)F->legacy_seq, F->applied_any,
-		              F->added_by_other, "g", g, "e", fs, "c", cs);
+		              F->added_by_other, (json_int_t)F->ts_hi, "g", g, "e", fs, "c", cs);
 	json_decref(fs);
 	json_decref(cs);
 	json_decref(g);

@@ -72,6 +72,10 @@ static vault_status load_grants(vault *v, gate *g)
 	vault__bind_text(s, 2, v->org);
 	vault__bind_text(s, 3, v->user);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		/* a lapsed grant decides nothing: kept, lapsed grants filled the
+		 * places of a live one (attack 90e) */
+		if (sqlite3_column_int64(s, 2) != 0 && sqlite3_column_int64(s, 2) <= g->req.now)
+			continue;
 		if (n == GATE_MAX_GRANTS)
 			continue; /* more grants add nothing a decision needs */
 		g->grants[n].classes = (unsigned int)sqlite3_column_int(s, 0);

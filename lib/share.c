@@ -472,7 +472,8 @@ vault_status vault_consent_withdraw(vault *v, const char *consent_id)
 /* A restricted case is orphaned when neither its owning organisation nor
  * any enabled member of it holds a live grant on it: its holder left (a
  * disabled user's grants are revoked), and only break-glass reaches it. */
-static vault_status restricted_orphaned(vault *v, const case_row *cs, int *orphaned)
+static vault_status restricted_orphaned(vault *v, const case_row *cs, int64_t now,
+                                        int *orphaned)
 {
 	sqlite3_stmt *s;
 	vault_status st;
@@ -487,7 +488,7 @@ static vault_status restricted_orphaned(vault *v, const case_row *cs, int *orpha
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, cs->id);
-	sqlite3_bind_int64(s, 2, vault__now());
+	sqlite3_bind_int64(s, 2, now);
 	vault__bind_text(s, 3, cs->owner_org);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -586,7 +587,9 @@ static void share_fill(gate *g, void *ctx)
 		g->req.nconsents = f->cs.n;
 	}
 	if (st == VAULT_OK && g->req.action == POLICY_SHARE && g->cs.restricted)
-		st = restricted_orphaned(v, &g->cs, &g->req.orphaned);
+		/* at the time of the decision, which the entry carries and the
+		 * replay judges it at (attack 90c) */
+		st = restricted_orphaned(v, &g->cs, g->req.now, &g->req.orphaned);
 	if (st == VAULT_ERR_NOT_FOUND) {
 		/* An unknown target is the caller's mistake, not a reason to
 		 * reveal the case: decide META, then say "not found". */

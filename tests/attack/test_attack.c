@@ -5851,7 +5851,6 @@ static void test_attack__70k_handover_of_held_restricted_case(void **state)
 	vault_status st, st2;
 	vault *v;
 
-	(void)state;
 	v = th_open(dir, "cav_sup");
 	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
 	          VAULT_OK, "user add");
@@ -6598,7 +6597,6 @@ static void test_attack__80d_break_glass_handover_moves(void **state)
 	const unsigned char *p = th_first_pass("cav_cw2", &n);
 	vault *v;
 
-	(void)state;
 	v = th_open(dir, "cav_sup");
 	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
 	          VAULT_OK, "user add");
@@ -7169,6 +7167,418 @@ static void test_attack__80p_junk_version_breaks_listing(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 90. a ninth insider review: the entry's time, revocations judged
+ * on the rights before the entry ------------------------------------------ */
+
+/* forge(), with the entry's time chosen by the signer (audit_event.ts,
+ * which vault__audit_append now writes as given). */
+static vault_status forge_ts(const char *dir, const char *user, const char *sql,
+                             const char *action, const char *cs, int64_t ts)
+{
+	vault *v = th_open(dir, user);
+	audit_event e;
+	vault_status st, st2;
+
+	memset(&e, 0, sizeof(e));
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK && sql != NULL)
+		st = vault__exec(v, sql);
+	e.action = action;
+	e.case_id = cs ? cs : "";
+	e.target = forge_target;
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	e.high = forge_high;
+	e.ts = ts;
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	if (st != VAULT_OK)
+		printf("   forge as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	return st;
+}
+
+/* 90a: the replay judges an entry at the time the entry states, and that
+ * time is the signer's to write.  The reception caseworker's grant (share)
+ * on general lapses; she then signs, dated a minute before the lapse, a new
+ * grant to herself with no expiry.  The owner's next write seals the new
+ * general key to her. */
+static void backdated_grant(int backdate, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	int64_t t0 = vault__now();
+	vault_status st, rd;
+
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, t0 + 60, cid);
+	vault__clock_shift(600); /* her grant lapsed ten minutes ago */
+	sql = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas_cw',"
+	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 0)", cs, VAULT_PRINCIPAL_USER,
+	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)(t0 + 5));
+	st = forge_ts(dir, "cas_cw", sql, "share", cs, backdate ? t0 + 5 : 0);
+	free(sql);
+	if (st != VAULT_OK) {
+		vault__clock_shift(-600);
+		refused(NULL, st, tag);
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cav_sup");
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag)) {
+		vault__clock_shift(-600);
+		th_rmdir(dir);
+		return;
+	}
+	(void)as_user(dir, "cav_cw", 3, cs, "later");
+	rd = get_cls(dir, "cas_cw", cs, "later", VAULT_CLASS_GENERAL, &txt);
+	vault__clock_shift(-600);
+	printf("   %s: after her lapse she reads the owner's later note: %s \"%s\"\n", tag,
+	       vault_strerror(rd), txt ? txt : "");
+	if (rd == VAULT_OK) {
+		free(txt);
+		fail_msg("ATTACK SUCCEEDS (%s): a holder whose grant lapsed signed a grant to herself"
+		         " with no expiry (%s); every open accepts it and she reads what the owner"
+		         " wrote after her lapse", tag, backdate ? "dated before the lapse" : "now");
+	}
+	free(txt);
+	th_rmdir(dir);
+}
+
+static void test_attack__90a_backdated_entry_after_lapse(void **state)
+{
+	(void)state;
+	backdated_grant(1, "90a");
+}
+
+/* control: the same entry stamped now is refused (it is the date alone) */
+static void test_attack__90a_control_undated(void **state)
+{
+	(void)state;
+	backdated_grant(0, "90a control");
+}
+
+/* 90b: a revocation is judged on the rights before the entry: every grant
+ * the entry states revoked counts as live (facts.c fill_case_as,
+ * revoked_in), including one revoked long before and merely restated.
+ * The reception caseworker's share grant is revoked by the owner; she then
+ * signs an entry that restates her own revoked grant (no change) and
+ * revokes the health service's grant. */
+static void restated_revocation(int restate, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE], *sql;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_status st;
+	long long live;
+	vault *v;
+
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	v = th_open(dir, "cav_cw");
+	co.org = "asl";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "health";
+	status_is(v, vault_consent_add(v, cs, &co, cid2), VAULT_OK, "consent asl");
+	so.consent_id = cid2;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share general with asl");
+	vault_close(v);
+	assert_int_equal(as_user(dir, "cav_sup", 0, cs, "cas_cw"), VAULT_OK);
+	sql = dup_printf("UPDATE grants SET revoked = 1 WHERE case_id = '%s' AND"
+	                 " principal IN (%s'asl')", cs, restate ? "'cas_cw', " : "");
+	forge_target = "asl";
+	st = forge(dir, "cas_cw", sql, "revoke", cs, NULL);
+	forge_target = "";
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag);
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cav_sup");
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag)) {
+		th_rmdir(dir);
+		return;
+	}
+	live = sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	                " principal = 'asl' AND revoked = 0", cs);
+	if (live == 0)
+		fail_msg("ATTACK SUCCEEDS (%s): a sharer whose grant was revoked%s revoked the"
+		         " health service's grant; every open accepts it", tag,
+		         restate ? " restated her own revocation and, in the same entry," : "");
+	th_rmdir(dir);
+}
+
+static void test_attack__90b_revoked_sharer_restates_own_revocation(void **state)
+{
+	(void)state;
+	restated_revocation(1, "90b");
+}
+
+/* control: without her own grant restated the entry is refused */
+static void test_attack__90b_control_not_restated(void **state)
+{
+	(void)state;
+	restated_revocation(0, "90b control");
+}
+
+/* 90c: no attacker.  gate_open decides at g->req.now, taken under the
+ * lock, and the entry carries that time; but vault_share's fill asks
+ * whether a restricted case is orphaned at a later vault__now()
+ * (share.c restricted_orphaned).  The last live grant of the owning
+ * organisation on a restricted case lapses while the supervisor's hand-over
+ * (under break-glass) syncs the log: the library finds the case orphaned
+ * and hands it over; the replay, at the entry's time, finds the grant
+ * still live (facts.c orphaned_in_facts).  The clock tick is made
+ * deterministic here by moving the clock when the fill's first query
+ * runs. */
+static int tick90_armed;
+static int64_t tick90_by;
+
+static int tick90(unsigned int type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+
+	(void)type;
+	(void)ctx;
+	(void)x;
+	if (tick90_armed && sql != NULL && strstr(sql, "LEFT JOIN orgs o ON o.id = u.org") != NULL) {
+		tick90_armed = 0;
+		vault__clock_shift(tick90_by);
+	}
+	return 0;
+}
+
+static void handover_at_lapse(int during, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	const char *extra[] = {"cav_cw2", NULL};
+	size_t n;
+	const unsigned char *p = th_first_pass("cav_cw2", &n);
+	int64_t expires, shift;
+	vault_status st;
+	vault *v;
+
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "user add");
+	vault_close(v);
+	th_first_passwd(dir, "cav_cw2");
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 1, cs);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
+	expires = vault__now() + 300;
+	v = th_open(dir, "cav_cw");
+	STEP80("90c", v, share80(v, cs, VAULT_PRINCIPAL_USER, "cav_cw2", VAULT_CLASS_GENERAL,
+	                         VAULT_PERM_WRITE, NULL, expires));
+	vault_close(v);
+	v = th_open(dir, "admin");
+	STEP80("90c", v, vault_user_disable(v, "cav_cw"));
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	STEP80("90c", v, vault_break_glass(v, cs, "her caseworker left: the case must go on", 0));
+	/* two seconds before her colleague's grant lapses (control: ten
+	 * seconds after it, and the clock does not move) */
+	shift = expires + (during ? -2 : 10) - vault__now();
+	vault__clock_shift(shift);
+	tick90_armed = during;
+	tick90_by = 10;
+	sqlite3_trace_v2(v->db, SQLITE_TRACE_STMT, tick90, NULL);
+	st = share80(v, cs, VAULT_PRINCIPAL_USER, "cav_cw2", VAULT_CLASS_GENERAL, VAULT_PERM_SHARE,
+	             NULL, 0);
+	sqlite3_trace_v2(v->db, 0, NULL, NULL);
+	printf("   %s: the hand-over as her grant lapses: %s (%s); the clock %s\n", tag,
+	       vault_strerror(st), st == VAULT_OK ? "" : vault_errmsg(v),
+	       during && !tick90_armed ? "moved during the fill" : "did not move");
+	vault_close(v);
+	if (during && !tick90_armed)
+		vault__clock_shift(-tick90_by);
+	tick90_armed = 0;
+	vault__clock_shift(-shift);
+	all_open80(dir, tag, extra);
+	th_rmdir(dir);
+}
+
+static void test_attack__90c_handover_as_last_grant_lapses(void **state)
+{
+	(void)state;
+	handover_at_lapse(1, "90c");
+}
+
+static void test_attack__90c_control_handover_after_lapse(void **state)
+{
+	(void)state;
+	handover_at_lapse(0, "90c control");
+}
+
+/* 90d: no attacker.  The replay reads at most MAXG (64) consents of a case,
+ * the first ones in the log (facts.c fill_case_as); the library decides a
+ * share on the consent it names (share.c load_consents).  A case with 64
+ * earlier consents (each recorded, then withdrawn: years of referrals);
+ * the 65th is recorded and the case shared on it. */
+static void share_on_nth_consent(int before, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+	int i;
+
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	for (i = 0; i < before; i++) {
+		st = consent80(v, cs, "asl", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid);
+		if (st == VAULT_OK)
+			st = vault_consent_withdraw(v, cid);
+		if (st != VAULT_OK)
+			fail_msg("90d: consent %d: %s (%s)", i, vault_strerror(st), vault_errmsg(v));
+	}
+	STEP80(tag, v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid));
+	STEP80(tag, v, share80(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL,
+	                       VAULT_PERM_READ, cid, 0));
+	vault_close(v);
+	all_open80(dir, tag, NULL);
+	th_rmdir(dir);
+}
+
+static void test_attack__90d_share_on_the_65th_consent(void **state)
+{
+	(void)state;
+	share_on_nth_consent(64, "90d");
+}
+
+/* control: on the 9th */
+static void test_attack__90d_control_share_on_the_9th_consent(void **state)
+{
+	(void)state;
+	share_on_nth_consent(8, "90d control");
+}
+
+/* 90e: no attacker.  The replay reads at most MAXG (64) grants of the actor
+ * on a case, lapsed and revoked ones too, the first ones in the log; the
+ * library reads her live grants only.  The reception caseworker is given
+ * write on general for a week, 64 times over (each re-share after the
+ * last lapsed); on the 65th she writes. */
+static void test_attack__90e_write_on_the_65th_grant(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	int64_t moved = 0;
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	st = consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid);
+	for (i = 0; st == VAULT_OK && i < 65; i++) {
+		st = share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL,
+		             VAULT_PERM_WRITE, cid, vault__now() + 60);
+		if (i < 64) {
+			vault__clock_shift(120);
+			moved += 120;
+		}
+	}
+	if (st != VAULT_OK) {
+		vault__clock_shift(-moved);
+		fail_msg("90e: share %d: %s (%s)", i, vault_strerror(st), vault_errmsg(v));
+	}
+	vault_close(v);
+	printf("   90e: %lld grants of cas_cw on the case\n",
+	       sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	                " principal = 'cas_cw'", cs));
+	st = as_user(dir, "cas_cw", 3, cs, "her-note");
+	vault__clock_shift(-moved);
+	all_open80(dir, "90e", NULL);
+	if (st != VAULT_OK)
+		fail_msg("LOCK-OUT (90e): her write on her live grant is refused: %s (the"
+		         " library reads 32 of her grants, lapsed ones first)", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* 90f: no attacker.  As 90e, with grants revoked rather than lapsed: the
+ * library reads her live grants only (revoked = 0), the replay every grant
+ * of hers, the first 64 in the log (facts.c fill_case_as, MAXG).  The
+ * reception caseworker is given write on general, and it is revoked, 64
+ * times; the 65th time she writes. */
+static void test_attack__90f_write_on_the_65th_grant_after_revocations(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	st = consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid);
+	for (i = 0; st == VAULT_OK && i < 65; i++) {
+		st = share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL,
+		             VAULT_PERM_WRITE, cid, 0);
+		if (st == VAULT_OK && i < 64)
+			st = vault_revoke(v, cs, VAULT_PRINCIPAL_USER, "cas_cw");
+	}
+	if (st != VAULT_OK)
+		fail_msg("90f: round %d: %s (%s)", i, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	printf("   90f: %lld grants of cas_cw on the case\n",
+	       sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	                " principal = 'cas_cw'", cs));
+	st = as_user(dir, "cas_cw", 3, cs, "her-note");
+	all_open80(dir, "90f", NULL);
+	if (st != VAULT_OK)
+		fail_msg("LOCK-OUT (90f): her write on her live grant is refused: %s",
+		         vault_strerror(st));
+	th_rmdir(dir);
+}
+
+/* 90g: no attacker (control).  A consent given "in five minutes" (the API
+ * allows up to 300 s ahead): a share on it now, and again once it holds;
+ * then its withdrawal.  Every fresh open verifies. */
+static void test_attack__90g_consent_given_ahead(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "housing";
+	co.given_at = vault__now() + 290;
+	STEP80("90g", v, vault_consent_add(v, cs, &co, cid));
+	STEP80("90g", v, share80(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL,
+	                         VAULT_PERM_SHARE, cid, 0));
+	vault_close(v);
+	all_open80(dir, "90g-1", NULL);
+	vault__clock_shift(300);
+	v = th_open(dir, "cav_cw");
+	STEP80("90g", v, share80(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL,
+	                         VAULT_PERM_SHARE, cid, 0));
+	vault_close(v);
+	v = th_open(dir, "cas_cw");
+	STEP80("90g", v, share80(v, cs, VAULT_PRINCIPAL_USER, "cas_sup", VAULT_CLASS_GENERAL,
+	                         VAULT_PERM_READ, cid, 0));
+	STEP80("90g", v, vault_consent_withdraw(v, cid));
+	vault_close(v);
+	vault__clock_shift(-300);
+	all_open80(dir, "90g-2", NULL);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -7307,6 +7717,17 @@ int main(void)
 		cmocka_unit_test(test_attack__80n_caseworker_withdraws_emergency_basis),
 		cmocka_unit_test(test_attack__80o_first_passwd_as_a_grant_lapses),
 		cmocka_unit_test(test_attack__80p_junk_version_breaks_listing),
+		cmocka_unit_test(test_attack__90a_backdated_entry_after_lapse),
+		cmocka_unit_test(test_attack__90a_control_undated),
+		cmocka_unit_test(test_attack__90b_revoked_sharer_restates_own_revocation),
+		cmocka_unit_test(test_attack__90b_control_not_restated),
+		cmocka_unit_test(test_attack__90c_handover_as_last_grant_lapses),
+		cmocka_unit_test(test_attack__90c_control_handover_after_lapse),
+		cmocka_unit_test(test_attack__90d_share_on_the_65th_consent),
+		cmocka_unit_test(test_attack__90d_control_share_on_the_9th_consent),
+		cmocka_unit_test(test_attack__90e_write_on_the_65th_grant),
+		cmocka_unit_test(test_attack__90f_write_on_the_65th_grant_after_revocations),
+		cmocka_unit_test(test_attack__90g_consent_given_ahead),
 	};
 	/* Attacks that still succeed, each a known limit in SECURITY.md:
 	 * run with ATTACK_OPEN=1, they fail until they are fixed. */
