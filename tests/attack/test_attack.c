@@ -999,6 +999,7 @@ static void test_attack__9c_holders_in_clear(void **state)
 
 static const char *forge_target = "";
 static int forge_high; /* the entry marked for review, as break-glass is */
+static int64_t forge_at; /* the entry's stated time, 0 for now */
 static const char *forge_del_table, *forge_del_where, *forge_del_a1;
 
 /* Append one entry signed by `user` through the library's own machinery:
@@ -1024,6 +1025,7 @@ static vault_status forge(const char *dir, const char *user, const char *sql,
 	e.reason = "";
 	e.fact = fact;
 	e.high = forge_high;
+	e.ts = forge_at;
 	if (st == VAULT_OK)
 		st = vault__audit_append(v, &e);
 	st2 = vault__txn_end(v, st == VAULT_OK);
@@ -7170,37 +7172,6 @@ static void test_attack__80p_junk_version_breaks_listing(void **state)
 /* ---- 90. a ninth insider review: the entry's time, revocations judged
  * on the rights before the entry ------------------------------------------ */
 
-/* forge(), with the entry's time chosen by the signer (audit_event.ts,
- * which vault__audit_append now writes as given). */
-static vault_status forge_ts(const char *dir, const char *user, const char *sql,
-                             const char *action, const char *cs, int64_t ts)
-{
-	vault *v = th_open(dir, user);
-	audit_event e;
-	vault_status st, st2;
-
-	memset(&e, 0, sizeof(e));
-	st = vault__txn_begin(v);
-	if (st == VAULT_OK && sql != NULL)
-		st = vault__exec(v, sql);
-	e.action = action;
-	e.case_id = cs ? cs : "";
-	e.target = forge_target;
-	e.outcome = VAULT_OUTCOME_OK;
-	e.reason = "";
-	e.high = forge_high;
-	e.ts = ts;
-	if (st == VAULT_OK)
-		st = vault__audit_append(v, &e);
-	st2 = vault__txn_end(v, st == VAULT_OK);
-	if (st == VAULT_OK)
-		st = st2;
-	if (st != VAULT_OK)
-		printf("   forge as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
-	vault_close(v);
-	return st;
-}
-
 /* 90a: the replay judges an entry at the time the entry states, and that
  * time is the signer's to write.  The reception caseworker's grant (share)
  * on general lapses; she then signs, dated a minute before the lapse, a new
@@ -7220,7 +7191,9 @@ static void backdated_grant(int backdate, const char *tag)
 	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas_cw',"
 	                 " %d, %d, '%s', 0, 'cas_cw', %lld, 0, 0)", cs, VAULT_PRINCIPAL_USER,
 	                 VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, (long long)(t0 + 5));
-	st = forge_ts(dir, "cas_cw", sql, "share", cs, backdate ? t0 + 5 : 0);
+	forge_at = backdate ? t0 + 5 : 0; /* dated before her lapse */
+	st = forge(dir, "cas_cw", sql, "share", cs, NULL);
+	forge_at = 0;
 	free(sql);
 	if (st != VAULT_OK) {
 		vault__clock_shift(-600);
@@ -7579,6 +7552,41 @@ static void test_attack__90g_consent_given_ahead(void **state)
 	th_rmdir(dir);
 }
 
+/* 70t: the owner's caseworker signs the health service's grant, on a
+ * consent that expires in a day, changed to expire never: the grant would
+ * outlive her consent (facts.c consent_bound). */
+static void test_attack__70t_grant_outlives_its_consent(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, consent80(v, cs, "asl", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT,
+	                       vault__now() + 86400, cid), VAULT_OK, "consent for a day");
+	status_is(v, share80(v, cs, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_GENERAL,
+	                     VAULT_PERM_READ, cid, 0), VAULT_OK, "share on it");
+	vault_close(v);
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'asl' AND expires != 0", cs), 1);
+	sql = dup_printf("UPDATE grants SET expires = 0, granted_by = 'cav_cw' WHERE case_id = '%s'"
+	                 " AND principal = 'asl'", cs);
+	st = forge(dir, "cav_cw", sql, "share", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "70t forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (!open_refuses_entry_of(dir, "cav_sup", "cav_cw", "70t"))
+		fail_msg("ATTACK SUCCEEDS (70t): a grant that outlives the consent it rests on is"
+		         " a fact");
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -7703,6 +7711,7 @@ int main(void)
 		cmocka_unit_test(test_attack__70q_routine_withdrawal_by_general_sharer),
 		cmocka_unit_test(test_attack__70r_links_listing_truncated),
 		cmocka_unit_test(test_attack__70s_consent_text_after_lapse),
+		cmocka_unit_test(test_attack__70t_grant_outlives_its_consent),
 		cmocka_unit_test(test_attack__80a_member_poisons_own_box_key),
 		cmocka_unit_test(test_attack__80b_reshares_and_revocations),
 		cmocka_unit_test(test_attack__80c_emergency_basis_and_disables),
