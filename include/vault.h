@@ -669,7 +669,10 @@ VAULT_API vault_status vault_record_get(vault *v, const char *case_id,
 /** Call cb with the latest version of each record (name and class) of the
  *  case, among the classes the caller may read, ordered by name and class.
  *  Deleted records are included with deleted set, redacted versions with
- *  redacted_by set. */
+ *  redacted_by set.  A version the signed log holds whose sealed name does
+ *  not open (its writer sealed it so) is listed under its opaque tag
+ *  ("r:" and hex) with size 0; a name or size that is not its row's is
+ *  VAULT_ERR_INTEGRITY (since 1.1.0). */
 VAULT_API vault_status vault_record_foreach(vault *v, const char *case_id,
                                             vault_record_cb cb, void *ctx);
 

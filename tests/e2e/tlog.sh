@@ -150,7 +150,8 @@ as aud "$AUD_PW" audit verify --checkpoint "$TMP/cp1-cosigned.txt"
 expect "the cosigned checkpoint still verifies" 0 '^ok: '
 as aud "$AUD_PW" audit cosign "$TMP/cp1.txt"
 expect "cosign what you signed already: exit 1" 1 '' 'signed this checkpoint already'
-sed '3s/^./X/' "$TMP/cp1.txt" >"$TMP/forged.txt"
+# another first character of the root (one that was X already stayed the same)
+sed -E '3{s/^X/Y/;t;s/^./X/}' "$TMP/cp1.txt" >"$TMP/forged.txt"
 as aud "$AUD_PW" audit cosign "$TMP/forged.txt"
 expect "cosign a checkpoint of a forked log: exit 6" 6 '' 'rewritten or forked|malformed|not base64'
 
