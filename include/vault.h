@@ -734,8 +734,13 @@ VAULT_API vault_status vault_record_redact(vault *v, const char *case_id,
  * content becomes, oldest first, the next version of the record of the
  * same name in class `to` (so its history moves with it and a move
  * destroys nothing), then every version in class `from` is redacted (as
- * vault_record_redact, the reason saying where it went).  Upward (general -> sensitive -> safety) needs write
- * on both classes; `reason` may be NULL.  Downward, where more people may
+ * vault_record_redact, the reason saying where it went).  Upward (general
+ * -> sensitive -> safety) needs write on both classes; `reason` may be NULL.
+ * A version someone else wrote moves up only by a supervisor of the owning
+ * organisation (VAULT_ERR_DENIED naming its author otherwise, and nothing
+ * moves): its copy is written beside its redaction, and no verifier but the
+ * copy's readers can compare the two, so moving another's text is a
+ * redactor's act (SECURITY.md, attack 80k).  Downward, where more people may
  * read it, needs a supervisor of the owning organisation with write on both
  * and a reason of at least VAULT_BREAK_GLASS_REASON_MIN bytes, and is a
  * high-severity entry.  *out_version (may be NULL) receives the new version

@@ -1547,6 +1547,21 @@ vault_status vault_record_redact(vault *v, const char *case_id, const char *name
 	return st;
 }
 
+/* Would the gate's actor be allowed to redact class `cls` of its case?
+ * Asked of a move up of another author's versions, with no reason: the
+ * text is copied, not gone, and the replay asks no reason either. */
+static int may_redact(const gate *g, unsigned int cls)
+{
+	policy_request q = g->req;
+	policy_decision d;
+
+	q.action = POLICY_REDACT;
+	q.classes = cls;
+	q.reason = "(moved up: the text is copied)";
+	vault_policy_decide(&q, &d);
+	return d.allow;
+}
+
 vault_status vault_record_reclassify(vault *v, const char *case_id, const char *name,
                                      unsigned int from, unsigned int to,
                                      const char *reason, uint32_t *out_version)
@@ -1634,6 +1649,15 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "two rows hold version %u of record"
 			                " %s (written around the library)", (unsigned)r.want, name);
 		moved[i] = r.rowid;
+		/* Another author's version: its copy is stated beside its
+		 * redaction, which the replay cannot compare (each is sealed
+		 * under its own class key), so moving it is a redactor's act
+		 * (attack 80k; the replay asks the same, facts.c). */
+		if (st == VAULT_OK && !down && strcmp(r.author, v->user) != 0 &&
+		    !may_redact(&g, from))
+			st = vault__err(v, VAULT_ERR_DENIED, "version %u of %s was written by %s:"
+			                " moving another's text up is a supervisor's, as redacting"
+			                " it is", (unsigned)r.want, name, r.author);
 		if (st == VAULT_OK)
 			st = decrypt_row(v, &r, &buf);
 		rec_done(&r);

@@ -1217,9 +1217,88 @@ static int converts_gone(facts *F, json_t *img)
 	return 0;
 }
 
+/* The image a record fact was last stated with: the facts keep only its
+ * hash (a case may hold 100k versions), so a change to it is judged on the
+ * image found in the entry that stated it last (or, for a legacy fact, in
+ * the legacy facts) whose hash is the fact's.  Where it was found does not
+ * matter: the hash binds it.  NULL when none is found (a new reference). */
+static json_t *stated_image(vault *v, const fentry *had)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *found = NULL;
+	int rc;
+
+	if (vault__prepare(v, had->seq_last != 0
+	                          ? "SELECT fact FROM audit WHERE seq = ?1"
+	                          : "SELECT image FROM legacy_facts WHERE case_id = ?2",
+	                   &s) != VAULT_OK)
+		return NULL;
+	if (had->seq_last != 0)
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)had->seq_last);
+	else
+		vault__bind_text(s, 2, had->case_id ? had->case_id : "");
+	while (found == NULL && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *o = json_loadb((const char *)sqlite3_column_text(s, 0),
+		                       (size_t)sqlite3_column_bytes(s, 0), JSON_REJECT_DUPLICATES,
+		                       NULL);
+		/* an entry's statements, or a legacy fact's one */
+		json_t *list = had->seq_last != 0 ? json_object_get(o, "s") : NULL;
+		size_t i, n = had->seq_last != 0 ? json_array_size(list) : 1;
+
+		for (i = 0; found == NULL && i < n; i++) {
+			json_t *st = list != NULL ? json_array_get(list, i) : o;
+			json_t *img = json_object_get(st, "r");
+			const char *t = json_string_value(json_object_get(st, "t"));
+			unsigned char h[32];
+
+			if (img != NULL && t != NULL && strcmp(t, "records") == 0 &&
+			    image_ok(&tables[T_RECORDS], img, 0) && image_hash(img, h) == 0 &&
+			    sodium_memcmp(h, had->hash, 32) == 0)
+				found = json_incref(img);
+		}
+		json_decref(o);
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* A change to a record version is a redaction: the ciphertext goes, by
+ * the signer, and nothing else of the version changes (its author, size,
+ * time, label: the history a redaction keeps).  A version is redacted
+ * once.  It is a supervisor's act (POLICY_REDACT), but for what a move up
+ * leaves behind: the writer of both classes may move up her own versions.
+ * Another author's she may not, since the replay cannot compare the copy
+ * with the text it replaces (each is sealed under its own class key), so a
+ * junk copy beside the redaction would destroy that author's text under
+ * the writer's name (attack 80k).  NULL when allowed, else why not. */
+static const char *redaction_refused(vault *v, creq *q, const actor *a, const fentry *had,
+                                     json_t *img, unsigned int cls, json_t *stmts)
+{
+	json_t *was;
+	const char *why = NULL;
+
+	if (!json_is_null(json_array_get(img, 9)) || !json_is_null(json_array_get(img, 10)) ||
+	    !json_is_string(json_array_get(img, 11)) || strcmp(img_str(img, 11), a->name) != 0)
+		return "a change to a record version that is not its redaction by the signer";
+	if ((was = stated_image(v, had)) == NULL)
+		return "the version it redacts is in no entry the log holds";
+	if (changed_beyond(was, img, H(9) | H(10) | H(11) | H(12) | H(13)))
+		why = "a redaction that changes more of the version than its ciphertext";
+	else if (!json_is_null(json_array_get(was, 11)))
+		why = "a version redacted again";
+	else if (!decide(q, POLICY_REDACT, cls) &&
+	         /* the copy a move up leaves behind (down is a supervisor's,
+	          * POLICY_REDACT: attack 70j), of her own text (80k) */
+	         !(strcmp(img_str(was, 7), a->name) == 0 && moved_up_from(stmts, img, a->name) &&
+	           decide(q, POLICY_WRITE, cls)))
+		why = "not entitled to redact this version";
+	json_decref(was);
+	return why;
+}
+
 /* Was the actor entitled to this change?  NULL yes, else why not. */
-static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fentry *had,
-                            json_t *img, json_t *key, json_t *stmts)
+static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int tab,
+                            fentry *had, json_t *img, json_t *key, json_t *stmts)
 {
 	/* the row it replaces: parsed for small tables, only known to exist
 	 * for records and indicators (kept as hashes) */
@@ -1482,17 +1561,7 @@ static const char *entitled(facts *F, const actor *a, int64_t now, int tab, fent
 		    !converted)
 			return "a record version said to be written by someone else";
 		if (img != NULL && had != NULL) /* redaction: the ciphertext goes, by her */
-			return !json_is_null(json_array_get(img, 9)) ||
-			               !json_is_null(json_array_get(img, 10)) ||
-			               !json_is_string(json_array_get(img, 11)) ||
-			               strcmp(img_str(img, 11), a->name) != 0 ||
-			               !(decide(&q, POLICY_REDACT, cls) ||
-			                 /* the copy a move up leaves behind (down is a
-			                  * supervisor's, POLICY_REDACT: attack 70j) */
-			                 (moved_up_from(stmts, img, a->name) &&
-			                  decide(&q, POLICY_WRITE, cls)))
-			           ? "not entitled to redact this version"
-			           : NULL;
+			return redaction_refused(v, &q, a, had, img, cls, stmts);
 		/* no operation removes a version (redaction keeps its row): a
 		 * removal stated would serve an older text as the newest */
 		if (img == NULL)
@@ -1895,7 +1964,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 			          ? NULL
 			          : "the vault's first entry states more than its first admin";
 		else if (check)
-			why = entitled(F, &a, F->ts_hi, tab, old, img, key, stmts);
+			why = entitled(v, F, &a, F->ts_hi, tab, old, img, key, stmts);
 		if (why == NULL && img == NULL && old == NULL)
 			why = "it removes a row the facts do not hold";
 		if (why != NULL) {

@@ -4005,8 +4005,17 @@ static void test_attack__40f_flows_moves(void **state)
 	v = th_open(dir, "cav_cw");
 	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "third", 5, NULL),
 	     "put after the move down");
+	/* the move down wrote its copies as the supervisor's: moving them up
+	 * again is hers (80k) */
+	status_is(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                     VAULT_CLASS_SENSITIVE, NULL, &ver),
+	          VAULT_ERR_DENIED, "40f: the caseworker moves the supervisor's versions up");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
 	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
 	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "move up again");
+	vault_close(v);
+	v = th_open(dir, "cav_cw");
 	FLOW(v, vault_record_put(v, cs, "intake", VAULT_CLASS_SENSITIVE, "fourth", 6, NULL),
 	     "put in sensitive");
 	FLOW(v, vault_record_delete_v2(v, cs, "intake", VAULT_CLASS_SENSITIVE, NULL), "delete");
@@ -4536,7 +4545,8 @@ static void fx_check(const char *dir, const char *tag_, const char *cs, const ch
 }
 
 /* 50b: no attacker.  On the 1.0.0 fixture: the supervisor's write converts
- * the caseworker's intake; the caseworker moves it up to safety; the
+ * the caseworker's intake; the supervisor moves it up to safety (the
+ * caseworker may not: the versions are not all hers, 80k); the
  * supervisor redacts the converted version 1 there; the caseworker deletes
  * the record and writes it again.  Every open verifies after each. */
 static void test_attack__50b_flows_legacy_converted_then_moved(void **state)
@@ -4554,6 +4564,11 @@ static void test_attack__50b_flows_legacy_converted_then_moved(void **state)
 	vault_close(v);
 	fx_check(dir, tag_, cs, "intake", 3);
 	v = th_open(dir, "cav_cw");
+	status_is(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                     VAULT_CLASS_SAFETY, NULL, &ver),
+	          VAULT_ERR_DENIED, "50b: the caseworker moves the supervisor's version up");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
 	FLOW(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL, VAULT_CLASS_SAFETY,
 	                                NULL, &ver), "move converted intake up to safety");
 	vault_close(v);
@@ -6917,21 +6932,14 @@ static void test_attack__80j_org_epoch_without_keys(void **state)
 	th_rmdir(dir);
 }
 
-/* 80k: moved_up_from() asks only that the entry write SOME version of the
- * case in a higher class as the redactor's.  The reception caseworker,
- * writer of general and sensitive on the victim's consent (no redaction
- * right), signs a redaction of the victim centre's intake with a junk
- * sensitive version of her own beside it: the content is destroyed, not
- * moved. */
-static void test_attack__80k_redaction_beside_an_unrelated_version(void **state)
+/* The victim case, with general and sensitive shared on her consent to
+ * the reception caseworker to write: a writer of two classes who is no
+ * supervisor of the owning organisation.  Returns the owner's handle. */
+static vault *shared_two_classes(const char *dir, char cs[VAULT_ID_BUFSIZE])
 {
-	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
-	long long now = (long long)time(NULL);
-	vault_status st;
+	char cid[VAULT_ID_BUFSIZE];
 	vault *v;
 
-	(void)state;
 	victim_case(dir, cs);
 	v = th_open(dir, "cav_cw");
 	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE,
@@ -6939,34 +6947,63 @@ static void test_attack__80k_redaction_beside_an_unrelated_version(void **state)
 	status_is(v, share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw",
 	                     VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE, VAULT_PERM_WRITE, cid, 0),
 	          VAULT_OK, "share");
+	return v;
+}
+
+/* The reception caseworker, writer of general and sensitive on the
+ * victim's consent (no redaction right), signs around the library the
+ * redaction of the victim centre's general intake beside a junk sensitive
+ * version of her own; `claim` also restates the intake as hers.  Returns
+ * the forge's status. */
+static vault_status forge_junk_move_up(const char *dir, char cs[VAULT_ID_BUFSIZE], int claim,
+                                       const char *tag_)
+{
+	char *sql;
+	long long now = (long long)time(NULL);
+	vault_status st;
+	vault *v;
+
+	v = shared_two_classes(dir, cs);
 	st = vault_record_redact(v, cs, "intake", VAULT_CLASS_GENERAL, 1,
 	                         "control: a caseworker's redaction");
-	printf("   80k: (the owner's caseworker may redact? %s)\n", vault_strerror(st));
+	printf("   %s: (the owner's caseworker may redact? %s)\n", tag_, vault_strerror(st));
 	vault_close(v);
-	if (st == VAULT_OK) {
+	if (st == VAULT_OK)
 		th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "first interview");
-	}
 	v = th_open(dir, "cas_cw");
 	st = vault_record_redact(v, cs, "intake", VAULT_CLASS_GENERAL, 0,
 	                         "the API: she may not redact it");
-	printf("   80k: cas_cw redacts by the API: %s\n", vault_strerror(st));
+	printf("   %s: cas_cw redacts by the API: %s\n", tag_, vault_strerror(st));
 	vault_close(v);
 	sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
 	                 " author, created, nonce, ct, label, padded) SELECT '%s', randomblob(16),"
 	                 " 1, 2, epoch, 0, 5, 'cas_cw', %lld, randomblob(24), randomblob(48),"
 	                 " randomblob(64), 1 FROM case_classes WHERE case_id = '%s' AND class = 2;"
 	                 "UPDATE records SET nonce = NULL, ct = NULL, redacted_by = 'cas_cw',"
-	                 " redacted_at = %lld, redact_reason = 'moved to sensitive' WHERE"
+	                 " redacted_at = %lld, redact_reason = 'moved to sensitive'%s WHERE"
 	                 " case_id = '%s' AND class = 1 AND author = 'cav_cw' AND"
-	                 " redacted_by IS NULL", cs, now, cs, now, cs);
+	                 " redacted_by IS NULL", cs, now, cs, now, claim ? ", author = 'cas_cw'" : "",
+	                 cs);
 	st = forge(dir, "cas_cw", sql, "record.reclassify", cs, NULL);
 	free(sql);
+	return st;
+}
+
+/* forge_junk_move_up(), then the victim centre's caseworker opens, lists
+ * and reads her intake: the attack fails if the entry is refused. */
+static void junk_move_up(int claim, const char *tag_)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *txt = NULL;
+	vault_status st;
+
+	st = forge_junk_move_up(dir, cs, claim, tag_);
 	if (st != VAULT_OK) {
-		refused(NULL, st, "80k forge");
+		refused(NULL, st, tag_);
 		th_rmdir(dir);
 		return;
 	}
-	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", "80k")) {
+	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", tag_)) {
 		th_rmdir(dir);
 		return;
 	}
@@ -6975,18 +7012,154 @@ static void test_attack__80k_redaction_beside_an_unrelated_version(void **state)
 		vault_status hst = VAULT_OK;
 		vault_status lst = list_and_history(dir, "cav_cw", cs, "intake", 1, &nl, &nh, &hst);
 
-		printf("   80k: the owner lists the case: %s (%d records; history %s)\n",
-		       vault_strerror(lst), nl, vault_strerror(hst));
+		printf("   %s: the owner lists the case: %s (%d records; history %s)\n",
+		       tag_, vault_strerror(lst), nl, vault_strerror(hst));
 	}
 	st = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt);
-	printf("   80k: the owner reads her intake: %s (%s)\n", vault_strerror(st), txt ? txt : "");
+	printf("   %s: the owner reads her intake: %s (%s)\n", tag_, vault_strerror(st), txt ? txt : "");
 	if (st != VAULT_OK || txt == NULL || strstr(txt, "interview") == NULL) {
 		free(txt);
-		fail_msg("ATTACK SUCCEEDS (80k): a writer without the redaction right destroyed the"
+		fail_msg("ATTACK SUCCEEDS (%s): a writer without the redaction right destroyed the"
 		         " victim centre's intake (%s) by signing a junk version of her own beside it",
-		         vault_strerror(st));
+		         tag_, vault_strerror(st));
 	}
 	free(txt);
+	th_rmdir(dir);
+}
+
+/* Forge `sql` as `signer` in an entry labelled `action` about case `cs`,
+ * then open as `reader`.  0 when the forge or the open refuses it (the
+ * open at the signer's entry), 1 when the entry stands. */
+static int forged_and_kept(const char *dir, const char *signer, const char *sql,
+                           const char *action, const char *cs, const char *reader,
+                           const char *tag_)
+{
+	vault_status st = forge(dir, signer, sql, action, cs, NULL);
+
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag_);
+		return 0;
+	}
+	return !open_refuses_entry_of(dir, reader, signer, tag_);
+}
+
+/* 100a: a redaction rewrites the history it keeps.  The replay saw a
+ * redaction only as "the ciphertext goes, by her": the rest of the row
+ * (author, time, size, label) was whatever her statement said, since the
+ * facts keep a version's hash, not its image.  The victim centre's
+ * supervisor, entitled to redact, redacts the intake around the library
+ * and states it as written by the reception caseworker. */
+/* 80k: moved_up_from() asks only that the entry write SOME version of the
+ * case in a higher class as the redactor's.  The reception caseworker,
+ * writer of general and sensitive on the victim's consent (no redaction
+ * right), signs a redaction of the victim centre's intake with a junk
+ * sensitive version of her own beside it: the content is destroyed, not
+ * moved. */
+static void test_attack__80k_redaction_beside_an_unrelated_version(void **state)
+{
+	(void)state;
+	junk_move_up(0, "80k");
+}
+
+/* The victim centre's supervisor (after redacting the intake herself, if
+ * `redacted`) signs, around the library, an UPDATE of the intake's row
+ * that `set`s what a redaction leaves; the attack fails if it is refused. */
+static void redaction_restated(int redacted, const char *set, const char *tag_)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql;
+	int kept;
+	vault *v;
+
+	victim_case(dir, cs);
+	if (redacted) {
+		v = th_open(dir, "cav_sup");
+		status_is(v, vault_record_redact(v, cs, "intake", VAULT_CLASS_GENERAL, 1,
+		                                 "the intake named her brother's address"),
+		          VAULT_OK, "the supervisor redacts the intake");
+		vault_close(v);
+	}
+	sql = dup_printf("UPDATE records SET %s WHERE case_id = '%s' AND class = 1", set, cs);
+	kept = forged_and_kept(dir, "cav_sup", sql, "record.redact", cs, "cav_cw", tag_);
+	free(sql);
+	if (kept)
+		fail_msg("ATTACK SUCCEEDS (%s): a redaction set %s, and the replay took it", tag_,
+		         set);
+	th_rmdir(dir);
+}
+
+static void test_attack__100a_redaction_rewrites_the_author(void **state)
+{
+	(void)state;
+	redaction_restated(0, "nonce = NULL, ct = NULL, redacted_by = 'cav_sup',"
+	                      " redacted_at = CAST(strftime('%s', 'now') AS INTEGER),"
+	                      " redact_reason = randomblob(60), author = 'cas_cw'", "100a");
+}
+
+/* 100b: 80k with the author rewritten.  Judged on the row it states, the
+ * redacted version is the redactor's own, which a move up may redact: the
+ * reception caseworker states the intake as hers beside her junk copy. */
+static void test_attack__100b_move_up_claims_the_version(void **state)
+{
+	(void)state;
+	junk_move_up(1, "100b");
+}
+
+/* 100c: a version redacted again.  A second redaction (here by the same
+ * supervisor, around the library) would rewrite who redacted it, when
+ * and why: the history a redaction leaves. */
+static void test_attack__100c_version_redacted_again(void **state)
+{
+	(void)state;
+	redaction_restated(1, "redacted_at = redacted_at - 86400, redact_reason = randomblob(60)",
+	                   "100c");
+}
+
+/* The victim centre's caseworker reads her intake, as written, in `cls`. */
+static void intake_reads(const char *dir, const char *cs, unsigned int cls)
+{
+	char *txt = NULL;
+
+	status_is(NULL, get_cls(dir, "cav_cw", cs, "intake", cls, &txt), VAULT_OK, "the intake");
+	assert_string_equal(txt, "first interview");
+	free(txt);
+}
+
+/* 100d: through the API, what 80k forged.  A writer of both classes who
+ * is no supervisor moves her own record up, not a colleague's; the
+ * owning organisation's supervisor moves the colleague's.  The refusal
+ * changes nothing: the intake still reads in general. */
+static void test_attack__100d_move_up_of_anothers_version_by_api(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	uint32_t ver = 0;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	v = shared_two_classes(dir, cs);
+	vault_close(v);
+	th_put(dir, "cas_cw", cs, "note", VAULT_CLASS_GENERAL, "met her at the station");
+	v = th_open(dir, "cas_cw");
+	st = vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL, VAULT_CLASS_SENSITIVE,
+	                             NULL, &ver);
+	printf("   100d: cas_cw moves the intake up: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	if (st != VAULT_ERR_DENIED || strstr(vault_errmsg(v), "written by cav_cw") == NULL)
+		fail_msg("100d: a writer moved another author's version up: %s (%s)",
+		         vault_strerror(st), vault_errmsg(v));
+	status_is(v, vault_record_reclassify(v, cs, "note", VAULT_CLASS_GENERAL,
+	                                     VAULT_CLASS_SENSITIVE, NULL, &ver),
+	          VAULT_OK, "she moves her own note up");
+	vault_close(v);
+	intake_reads(dir, cs, VAULT_CLASS_GENERAL); /* nothing moved */
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_record_reclassify(v, cs, "intake", VAULT_CLASS_GENERAL,
+	                                     VAULT_CLASS_SENSITIVE, NULL, &ver),
+	          VAULT_OK, "the supervisor moves the intake up");
+	vault_close(v);
+	intake_reads(dir, cs, VAULT_CLASS_SENSITIVE);
 	th_rmdir(dir);
 }
 
@@ -7737,11 +7910,11 @@ int main(void)
 		cmocka_unit_test(test_attack__90e_write_on_the_65th_grant),
 		cmocka_unit_test(test_attack__90f_write_on_the_65th_grant_after_revocations),
 		cmocka_unit_test(test_attack__90g_consent_given_ahead),
-	};
-	/* Attacks that still succeed, each a known limit in SECURITY.md:
-	 * run with ATTACK_OPEN=1, they fail until they are fixed. */
-	const struct CMUnitTest open_findings[] = {
 		cmocka_unit_test(test_attack__80k_redaction_beside_an_unrelated_version),
+		cmocka_unit_test(test_attack__100a_redaction_rewrites_the_author),
+		cmocka_unit_test(test_attack__100b_move_up_claims_the_version),
+		cmocka_unit_test(test_attack__100c_version_redacted_again),
+		cmocka_unit_test(test_attack__100d_move_up_of_anothers_version_by_api),
 	};
 
 	if (sodium_init() < 0)
@@ -7749,7 +7922,5 @@ int main(void)
 	/* ATTACK_ONLY=pattern runs the matching tests alone (cmocka's filter). */
 	if (getenv("ATTACK_ONLY") != NULL)
 		cmocka_set_test_filter(getenv("ATTACK_ONLY"));
-	if (getenv("ATTACK_OPEN") != NULL)
-		return cmocka_run_group_tests(open_findings, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -605,6 +605,13 @@ as cw_rec record get "$RC3" addr --class sensitive
 expect "the content is now in sensitive" 0 '^first interview$'
 as cw_rec record history "$RC3" addr --class general
 expect "the general version shows as redacted" 0 'redacted$'
+as sup_rec record put "$RC3" plan --class general --file "$TMP/note.txt"
+as cw_rec record reclassify "$RC3" plan --from general --to sensitive
+expect "reclassify up of a version someone else wrote is a supervisor's" 4 '' 'written by sup_rec'
+as cw_rec record get "$RC3" plan --class general
+expect "the refused move moved nothing" 0 '^first interview$'
+as sup_rec record reclassify "$RC3" plan --from general --to sensitive
+expect "the owning organisation's supervisor moves it up" 0 '^moved plan from general to sensitive'
 as cw_rec record reclassify "$RC3" addr --from safety --to general --reason short
 expect "down with a short reason is a usage error stating the minimum" 2 '' '20 bytes'
 as cw_rec record reclassify "$RC3" addr --from safety --to general \

@@ -219,8 +219,10 @@ static void test_records__reclassify_up(void **state)
 	assert_int_equal(n.live, 0);
 }
 
-/* A move up by a caseworker destroys nothing: every version goes with the
- * record, in order; only the copies left behind are redacted. */
+/* A move up destroys nothing: every version goes with the record, in
+ * order; only the copies left behind are redacted.  A caseworker moves up
+ * her own versions; those someone else wrote, only a supervisor of the
+ * owning organisation (SECURITY.md, attack 80k), and a refusal moves none. */
 static void test_records__reclassify_up_keeps_the_history(void **state)
 {
 	fx *f = *state;
@@ -228,9 +230,17 @@ static void test_records__reclassify_up_keeps_the_history(void **state)
 	uint32_t ver = 0;
 	vault *v;
 
-	th_put(f->dir, "cav_sup", f->cid, "statement", VAULT_CLASS_GENERAL, "first account");
+	th_put(f->dir, "cav_cw", f->cid, "statement", VAULT_CLASS_GENERAL, "first account");
 	th_put(f->dir, "cav_sup", f->cid, "statement", VAULT_CLASS_GENERAL, "second account");
 	v = th_open(f->dir, "cav_cw");
+	assert_int_equal(vault_record_reclassify(v, f->cid, "statement", VAULT_CLASS_GENERAL,
+	                                         VAULT_CLASS_SENSITIVE, NULL, &ver),
+	                 VAULT_ERR_DENIED);
+	assert_non_null(strstr(vault_errmsg(v), "version 2 of statement was written by cav_sup"));
+	vault_close(v);
+	assert_int_equal(get(f->dir, "cav_cw", f->cid, "statement", VAULT_CLASS_GENERAL, 1,
+	                     text, sizeof(text)), VAULT_OK); /* nothing moved */
+	v = th_open(f->dir, "cav_sup");
 	must(v, vault_record_reclassify(v, f->cid, "statement", VAULT_CLASS_GENERAL,
 	                                VAULT_CLASS_SENSITIVE, NULL, &ver), "reclassify");
 	vault_close(v);

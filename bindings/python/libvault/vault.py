@@ -1095,7 +1095,10 @@ class Case:
     def reclassify(self, name: str, src: Union[Class, str, int],
                    dst: Union[Class, str, int], reason: Optional[str] = None) -> int:
         """Move a record's content from class ``src`` to ``dst``; return its
-        version in ``dst``.  Down needs a supervisor and a reason."""
+        version in ``dst``.  Up needs write on both classes, and a supervisor
+        of the owning organisation for versions someone else wrote (else
+        ``AccessDenied``, nothing moved); down needs that supervisor and a
+        reason."""
         ver = c_uint32()
         self.vault._call("vault_record_reclassify", self._cid, _text(name, "record name"),
                          _one_class(src), _one_class(dst),

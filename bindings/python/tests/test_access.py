@@ -166,6 +166,15 @@ def test_record_is_case_class_and_name(net):
         cid = case.id
     with net.open("sara") as v:  # supervisor of the owning organisation
         case = v.case(cid)
+        case.put("plan", b"safety plan agreed", cls="general")
+    with net.open("maria") as v:  # another's version moves up by a supervisor only
+        case = v.case(cid)
+        with pytest.raises(libvault.AccessDenied, match="written by sara"):
+            case.reclassify("plan", "general", "sensitive")
+        assert case.get("plan", cls="general") == b"safety plan agreed"
+    with net.open("sara") as v:
+        case = v.case(cid)
+        assert case.reclassify("plan", "general", "sensitive") == 1
         case.redact("addr", 1, "entered in the wrong case by mistake", cls="safety")
         with pytest.raises(libvault.NotFound):
             case.get("addr", cls="safety")
