@@ -237,7 +237,9 @@ static int print_case(struct case_show *s)
 		if (json_array_size(s->links) == 0)
 			printf("links       -\n");
 		json_array_foreach(s->links, i, g)
-			printf("links       %s\n", json_string_value(g));
+			printf("links       %s\n", json_string_value(g)[0] != '\0'
+			                              ? json_string_value(g)
+			                              : "(a link that does not open)");
 	}
 	if (s->grants) {
 		static const char *const headers[] = {"KIND", "PRINCIPAL", "CLASSES", "PERM",

@@ -864,7 +864,11 @@ typedef int (*vault_grant_cb)(const vault_grant_info *info, void *ctx);
  * on the same consent replaces that grant's classes, right and expiry
  * rather than adding a second one; `classes` must then include every class
  * it holds (VAULT_ERR_INVALID otherwise: taking classes back is
- * vault_revoke(), which rotates the keys).  And a supervisor under
+ * vault_revoke(), which rotates the keys).  A grant expires no later than
+ * the consent it rests on, nor than the sharer's own share right on those
+ * classes: an earlier end is set in its place (no error), so a holder of a
+ * grant for a week cannot pass it on, or give it herself again, for
+ * longer.  And a supervisor under
  * vault_break_glass() may share a restricted case of her organisation that
  * nobody holds any more (its holder was disabled, and neither the
  * organisation nor an enabled member of it has a live grant) with another
@@ -903,7 +907,13 @@ VAULT_API vault_status vault_case_link(vault *v, const char *victim_case,
                                        const char *perpetrator_case);
 
 typedef int (*vault_link_cb)(const char *perpetrator_case, void *ctx);
-/** Call cb for each perpetrator case linked to a victim case. */
+/**
+ * Call cb for each perpetrator case linked to a victim case.  A link that
+ * does not open under the case's safety key (written around the library
+ * by someone entitled to link, whose signed entry names her) is passed as
+ * "" rather than ending the listing: every other link is still listed.
+ * Needs read on the victim case's safety class.
+ */
 VAULT_API vault_status vault_case_links(vault *v, const char *victim_case,
                                         vault_link_cb cb, void *ctx);
 

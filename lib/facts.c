@@ -908,6 +908,55 @@ static void set_target_user(facts *F, creq *q, const char *name)
 	}
 }
 
+/* The request's target: the holder of grant image img (a user, or an
+ * organisation). */
+static void set_target_grantee(facts *F, creq *q, json_t *img)
+{
+	if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
+		set_target_user(F, q, img_str(img, 3));
+		return;
+	}
+	q->req.target_kind = VAULT_PRINCIPAL_ORG;
+	q->req.target = img_str(img, 3);
+	q->req.target_org = img_str(img, 3);
+	q->req.target_org_kind = org_kind_of(F, img_str(img, 3));
+}
+
+/* Does the entry withdraw consent `id` of case `case_id`? */
+static int consent_withdrawn_in(json_t *stmts, const char *case_id, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(stmts); i++) {
+		json_t *s = json_array_get(stmts, i);
+		json_t *r = json_object_get(s, "r");
+		const char *t = json_string_value(json_object_get(s, "t"));
+
+		if (r != NULL && t != NULL && strcmp(t, "consents") == 0 &&
+		    json_is_string(json_array_get(r, 0)) && strcmp(img_str(r, 0), id) == 0 &&
+		    json_is_string(json_array_get(r, 1)) && strcmp(img_str(r, 1), case_id) == 0 &&
+		    img_int(r, 10) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The epoch of class `cls` of a case that the facts put in force, -1 when
+ * they hold none. */
+static json_int_t epoch_in_force(facts *F, const char *case_id, unsigned int cls)
+{
+	json_t *k = json_pack("[s I]", case_id, (json_int_t)cls);
+	char key[KEY_BUF];
+	fentry *e = NULL;
+
+	if (k != NULL) {
+		image_key(T_CASE_CLASSES, k, 1, key);
+		e = fe_find(F, key);
+	}
+	json_decref(k);
+	return e != NULL && e->img != NULL ? img_int(e->img, 2) : -1;
+}
+
 /* Does a column other than those in `may` (bits) differ between images? */
 static int changed_beyond(json_t *o, json_t *n, unsigned int may)
 {
@@ -1473,14 +1522,25 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			 * (attacks 80l, 80m, 80c); only grants this entry revoked,
 			 * not one revoked before and restated (attack 90b) */
 			fill_case_as(F, &q, a, case_id, now, F->revoked_now);
-			if (decide(&q, POLICY_REVOKE, 0) || decide(&q, POLICY_CONSENT, 0))
+			/* the grants a withdrawal in this entry takes back, which
+			 * vault_consent_withdraw() revokes (the withdrawal is judged
+			 * as a statement of its own) */
+			if (!img_int(old, 11) && json_is_string(json_array_get(img, 6)) &&
+			    consent_withdrawn_in(stmts, case_id, img_str(img, 6)) &&
+			    decide(&q, POLICY_CONSENT, 0))
 				return NULL;
-			if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
-				set_target_user(F, &q, img_str(img, 3));
-				if (decide(&q, POLICY_USER_DISABLE, 0))
-					return NULL;
-			}
-			return "not entitled to revoke this grant";
+			/* judged on the grant's holder, as vault_revoke() decides:
+			 * the owning organisation's hold is not a sharer's to take
+			 * (attack 110a) */
+			set_target_grantee(F, &q, img);
+			if (!img_int(old, 11) && decide(&q, POLICY_REVOKE, 0))
+				return NULL;
+			/* her grants go with a disabled user, a restricted case's
+			 * hold included (orgs.c): no other operation ends a hold */
+			if (img_int(img, 2) == VAULT_PRINCIPAL_USER && decide(&q, POLICY_USER_DISABLE, 0))
+				return NULL;
+			return img_int(old, 11) ? "an owner's hold is revoked only with its holder's disable"
+			                        : "not entitled to revoke this grant";
 		}
 		if (strcmp(img_str(img, 8), a->name) != 0)
 			return "a grant said to be made by someone else";
@@ -1490,16 +1550,15 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		 * so one granted as a share could never be taken back */
 		if (img_int(img, 11) != 0)
 			return "an owner's hold made apart from its case";
-		if (img_int(img, 2) == VAULT_PRINCIPAL_USER) {
-			set_target_user(F, &q, img_str(img, 3));
-		} else {
-			q.req.target_kind = VAULT_PRINCIPAL_ORG;
-			q.req.target = img_str(img, 3);
-			q.req.target_org = img_str(img, 3);
-			q.req.target_org_kind = org_kind_of(F, img_str(img, 3));
-		}
-		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
+		set_target_grantee(F, &q, img);
+		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4))) {
+			/* as vault_share() bounds it (attack 110d) */
+			int64_t until = vault_policy_share_until(&q.req, (unsigned int)img_int(img, 4));
+
+			if (until >= 0 && until != INT64_MAX && (img_int(img, 7) == 0 || img_int(img, 7) > until))
+				return "a share that outlives the sharer's own share right";
 			return consent_bound(F, &q, case_id, img, now);
+		}
 		/* a restricted case handed over under break-glass, when it is
 		 * orphaned (policy), as the facts hold its grants now: a case its
 		 * holder still holds is not handed over (attack 70k) */
@@ -1585,6 +1644,13 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 
 		if (img != NULL && img_int(img, 1) != prev + 1)
 			return "a version of the indicators that does not follow the one before";
+		/* the writer's, under the general key in force, as
+		 * vault_case_indicators_set() writes them: under an epoch
+		 * nobody holds they froze the case's indicators (attack 110b) */
+		if (img != NULL && (strcmp(img_str(img, 3), a->name) != 0 ||
+		                    img_int(img, 2) != epoch_in_force(F, case_id, VAULT_CLASS_GENERAL)))
+			return "indicators by someone else, or under another key than the general"
+			       " one in force";
 	}
 		return decide(&q, POLICY_WRITE, VAULT_CLASS_GENERAL)
 		           ? NULL

@@ -722,6 +722,31 @@ void vault_policy_decide(const policy_request *req, policy_decision *out)
 	}
 }
 
+int64_t vault_policy_share_until(const policy_request *req, unsigned int classes)
+{
+	int64_t until = INT64_MAX;
+	size_t c, i;
+
+	for (c = 0; c < NCLASSES; c++) {
+		int64_t best = -1;
+
+		if (!(classes & class_bits[c]))
+			continue;
+		for (i = 0; i < req->ngrants; i++) {
+			const policy_grant *g = &req->grants[i];
+
+			if (grant_live(g, req->now) && (g->classes & class_bits[c]) &&
+			    g->perm >= VAULT_PERM_SHARE)
+				best = g->expires == 0 ? INT64_MAX : g->expires > best ? g->expires : best;
+			if (best == INT64_MAX)
+				break;
+		}
+		if (best < until)
+			until = best;
+	}
+	return until;
+}
+
 int vault_policy_find_consent(const policy_consent *consents, size_t n,
                               const char *org, unsigned int classes,
                               int64_t now)

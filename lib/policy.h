@@ -121,4 +121,11 @@ void vault_policy_decide(const policy_request *req, policy_decision *out);
 int vault_policy_find_consent(const policy_consent *consents, size_t n,
                               const char *org, unsigned int classes, int64_t now);
 
+/* Until when the actor's live grants (req->grants at req->now) give her
+ * the share right on every class of `classes`: INT64_MAX when each of
+ * them has a grant that never lapses, -1 when one has none.  A grant she
+ * makes, or makes again, expires no later: passing a case on does not
+ * outlive her own right to (attack 110d). */
+int64_t vault_policy_share_until(const policy_request *req, unsigned int classes);
+
 #endif

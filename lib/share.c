@@ -666,6 +666,15 @@ vault_status vault_share(vault *v, const char *case_id, vault_principal_kind kin
 		if (f->cs.c[ci].expires != 0 && (expires == 0 || expires > f->cs.c[ci].expires))
 			expires = f->cs.c[ci].expires;
 	}
+	/* Nor the sharer's own share right: what she passes on, or gives
+	 * herself again, ends when her right to pass it on does (attack
+	 * 110d).  A hand-over (no share right, policy.c) is not bound. */
+	{
+		int64_t until = vault_policy_share_until(&g.req, classes);
+
+		if (until >= 0 && until != INT64_MAX && (expires == 0 || expires > until))
+			expires = until;
+	}
 	/* One grant per holder and consent: sharing again with a principal
 	 * that holds the case on the same consent (or, inside the owning
 	 * organisation and for perpetrator cases, on none) replaces that
@@ -933,14 +942,28 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 				ids = more;
 				cap = nc;
 			}
+			/* A link that does not open (written around the library,
+			 * under her signature, by someone the log found entitled to
+			 * link, or under a key she never sealed to the reader) is
+			 * listed as "": refused, it froze every listing of the
+			 * case's links for good (attack 110c). */
 			st = vault__class_key(v, victim, VAULT_CLASS_SAFETY, epoch, key);
-			if (st == VAULT_OK &&
-			    vault__aead_open((unsigned char *)ids[n], sqlite3_column_blob(s, 2),
-			                     (size_t)sqlite3_column_bytes(s, 2), ad, adlen,
-			                     sqlite3_column_blob(s, 1), key) != 0)
-				st = vault__err(v, VAULT_ERR_CORRUPT, "a link fails authentication");
-			if (st == VAULT_OK)
-				ids[n++][VAULT_ID_LEN] = '\0';
+			if (st == VAULT_ERR_DENIED) {
+				st = VAULT_OK;
+				v->errmsg[0] = '\0';
+				memset(ids[n], 0, sizeof(ids[n]));
+			} else if (st == VAULT_OK &&
+			           vault__aead_open((unsigned char *)ids[n], sqlite3_column_blob(s, 2),
+			                            (size_t)sqlite3_column_bytes(s, 2), ad, adlen,
+			                            sqlite3_column_blob(s, 1), key) != 0) {
+				memset(ids[n], 0, sizeof(ids[n]));
+			}
+			if (st == VAULT_OK) {
+				ids[n][VAULT_ID_LEN] = '\0';
+				if (ids[n][0] != '\0' && !vault__valid_id(ids[n]))
+					memset(ids[n], 0, sizeof(ids[n]));
+				n++;
+			}
 		}
 		sqlite3_finalize(s);
 	}

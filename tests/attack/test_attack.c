@@ -4198,6 +4198,56 @@ static void test_attack__40i_read_hidden_from_audit_query(void **state)
 }
 
 
+/* The owner's caseworker sets the case's indicators; the reception
+ * caseworker, writer of general on the victim's consent, signs the next
+ * version of them with `set` (SQL); then the owner sets and reads them
+ * and her supervisor exports the statistics.  The attack fails if the
+ * entry is refused or the owner can still set them. */
+static void indicators_forged(const char *set, const char *tag_)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *note;
+	const char *as[1] = {"age_band=30-39"};
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st, gt, ex;
+	vault *v;
+
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_indicators_set(v, cs, as, 1), VAULT_OK, "indicators");
+	vault_close(v);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	sql = dup_printf("UPDATE indicators SET version = version + 1, author = 'cas_cw', %s"
+	                 " WHERE case_id = '%s'", set, cs);
+	st = forge(dir, "cas_cw", sql, "case.indicators.set", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag_);
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag_)) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	st = vault_case_indicators_set(v, cs, as, 1);
+	printf("   %s: the owner sets her indicators: %s (%s)\n", tag_, vault_strerror(st),
+	       vault_errmsg(v));
+	gt = vault_case_indicators_get(v, cs, &b);
+	printf("   %s: and reads them: %s (%s)\n", tag_, vault_strerror(gt), vault_errmsg(v));
+	vault_buf_free(&b);
+	vault_close(v);
+	note = stats_note(dir, "cav_sup", &ex);
+	free(note);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (%s): after one accepted entry by a writer of general"
+		         " (%s), the case's indicators can never be set again (%s), nor read (%s);"
+		         " the centre's statistics export: %s", tag_, set, vault_strerror(st),
+		         vault_strerror(gt), vault_strerror(ex));
+	th_rmdir(dir);
+}
+
 /* 40j: 33d's sibling, with an entry the replay ACCEPTS.  A writer of
  * general (the reception caseworker, on the victim's consent) signs the
  * next version of the case's indicators, as the rule wants (the one before
@@ -4209,49 +4259,8 @@ static void test_attack__40i_read_hidden_from_audit_query(void **state)
  * the owning centre reads every case's indicators. */
 static void test_attack__40j_signed_indicators_garbage_freezes(void **state)
 {
-	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *note;
-	const char *as[1] = {"age_band=30-39"};
-	vault_buf b = VAULT_BUF_INIT;
-	vault_status st, gt, ex;
-	vault *v;
-
 	(void)state;
-	victim_case(dir, cs);
-	v = th_open(dir, "cav_cw");
-	status_is(v, vault_case_indicators_set(v, cs, as, 1), VAULT_OK, "indicators");
-	vault_close(v);
-	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
-	sql = dup_printf("UPDATE indicators SET version = version + 1, author = 'cas_cw',"
-	                 " nonce = randomblob(length(nonce)), ct = randomblob(length(ct))"
-	                 " WHERE case_id = '%s'", cs);
-	st = forge(dir, "cas_cw", sql, "case.indicators.set", cs, NULL);
-	free(sql);
-	if (st != VAULT_OK) {
-		refused(NULL, st, "40j forge");
-		th_rmdir(dir);
-		return;
-	}
-	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "40j")) {
-		th_rmdir(dir);
-		return;
-	}
-	v = th_open(dir, "cav_cw");
-	st = vault_case_indicators_set(v, cs, as, 1);
-	printf("   40j: the owner sets her indicators: %s (%s)\n", vault_strerror(st),
-	       vault_errmsg(v));
-	gt = vault_case_indicators_get(v, cs, &b);
-	printf("   40j: and reads them: %s (%s)\n", vault_strerror(gt), vault_errmsg(v));
-	vault_buf_free(&b);
-	vault_close(v);
-	note = stats_note(dir, "cav_sup", &ex);
-	free(note);
-	if (st != VAULT_OK)
-		fail_msg("ATTACK SUCCEEDS (40j): after one accepted entry by a writer of general,"
-		         " the case's indicators can never be set again (%s), nor read (%s); the"
-		         " centre's statistics export: %s", vault_strerror(st), vault_strerror(gt),
-		         vault_strerror(ex));
-	th_rmdir(dir);
+	indicators_forged("nonce = randomblob(length(nonce)), ct = randomblob(length(ct))", "40j");
 }
 
 
@@ -7760,6 +7769,201 @@ static void test_attack__70t_grant_outlives_its_consent(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 110. a tenth insider review: commit d7eb08d and around it ---- */
+
+/* 110a: the reception caseworker, who holds general of the victim's case
+ * with the share right (on her consent), signs the revocation of the
+ * OWNER's hold (the anti-violence centre's grant, owner = 1).  The replay
+ * judges a revocation with POLICY_REVOKE on a request with no target
+ * (always refused: decide_revoke, "malformed") or with POLICY_CONSENT,
+ * which any holder of any share right passes (facts.c entitled(),
+ * T_GRANTS, `revoking`): neither the owner flag nor whose grant it is is
+ * looked at.  vault_revoke() refuses the owner's hold (R_OWNER_HOLD) and a
+ * withdrawal never touches it (it rests on no consent). */
+static void test_attack__110a_sharer_revokes_owners_hold(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	vault_status st, rd, rv;
+	long long live;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, 0, cid);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND owner = 1 AND revoked = 0", cs), 1);
+	sql = dup_printf("UPDATE grants SET revoked = 1 WHERE case_id = '%s' AND owner = 1", cs);
+	st = forge(dir, "cas_cw", sql, "revoke", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "110a forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "110a")) {
+		th_rmdir(dir);
+		return;
+	}
+	live = sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s' AND"
+	                " owner = 1 AND revoked = 0", cs);
+	rd = get_cls(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   110a: the owner's caseworker reads her own case: %s\n", vault_strerror(rd));
+	free(txt);
+	v = th_open(dir, "cav_sup");
+	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_USER, "cas_cw");
+	printf("   110a: her supervisor revokes the attacker: %s (%s)\n", vault_strerror(rv),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (live == 0)
+		fail_msg("ATTACK SUCCEEDS (110a): a sharer of general from another organisation"
+		         " revoked the owning centre's hold on its own case (accepted by every"
+		         " replay): its caseworker's read is %s, and its supervisor's revocation"
+		         " of the attacker is %s", vault_strerror(rd), vault_strerror(rv));
+	th_rmdir(dir);
+}
+
+/* 110b: 40j's sibling the 40j fix does not reach.  The writer of general
+ * signs the next version of the case's indicators (version + 1, as the
+ * replay asks) under a class-key epoch no seal exists for.  The replay
+ * never looks at the indicators' epoch (or author); the set reads the old
+ * row first (indicators.c ind_read -> vault__class_key: VAULT_ERR_DENIED),
+ * and only a CORRUPT under a committed epoch is replaced.  So the
+ * indicators can never be set again, nor read, and the statistics export
+ * counts the case as unreadable. */
+static void test_attack__110b_indicators_unknown_epoch_freeze(void **state)
+{
+	(void)state;
+	indicators_forged("epoch = epoch + 1000", "110b");
+}
+
+
+/* 110c: 70d's fix moved the bar, not the outcome.  A link is now a
+ * safety writer's, but any safety writer of ANOTHER organisation (the
+ * reception centre, a shelter, on her consent to share her safety data)
+ * still signs a link whose ciphertext opens under no key (facts.c
+ * entitled(), T_LINKS: the right only).  vault_case_links() stops at the
+ * first link that fails (share.c: "a link fails authentication") and the
+ * victim's links can never be listed again: the same outcome 70d
+ * asserted against, from a holder the victim trusted with less. */
+static void test_attack__110c_link_by_outside_safety_writer(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pc[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q;
+	struct links70 l = {NULL, 0, 0};
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_case(dir, "cav_cw", VAULT_CASE_PERPETRATOR, 0, pc);
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_case_link(v, cs, pc), VAULT_OK, "link");
+	vault_close(v);
+	consent_and_share_org(dir, cs, "cas", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                      VAULT_PERM_WRITE, cid);
+	q = dup_printf("INSERT INTO links(victim_case, epoch, nonce, ct) SELECT '%s', epoch,"
+	               " randomblob(%d), randomblob(%d) FROM case_classes WHERE case_id = '%s'"
+	               " AND class = %d", cs, VAULT_AEAD_NONCE_BYTES,
+	               VAULT_ID_LEN + VAULT_AEAD_TAG_BYTES, cs, VAULT_CLASS_SAFETY);
+	st = forge(dir, "cas_cw", q, "case.link", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "110c forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM links WHERE victim_case"
+	                          " = '%s'", cs), 2);
+	if (open_refuses_entry_of(dir, "cav_cw", "cas_cw", "110c")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_cw");
+	l.want = pc;
+	st = vault_case_links(v, cs, link_cb70r, &l);
+	printf("   110c: the owner lists the links: %s (%s), %d\n", vault_strerror(st),
+	       vault_errmsg(v), l.n);
+	vault_close(v);
+	/* the real link listed, the planted one as "" (link_cb70r counts it) */
+	if (st == VAULT_OK && (l.n != 2 || !l.found))
+		fail_msg("110c: %d links listed, the real one %s", l.n, l.found ? "among them" : "not");
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (110c): a reception caseworker with write on safety signed"
+		         " a link the replay accepts; the victim's links can never be listed again"
+		         " (%s)", vault_strerror(st));
+	th_rmdir(dir);
+}
+
+
+/* 110d: no forging.  The owner's caseworker gives the reception
+ * caseworker general with the share right for a week (the victim's
+ * consent has no end).  The reception caseworker shares general again
+ * with herself, with no expiry: vault_share() finds her own grant on the
+ * same consent and replaces its expiry (share.c, "sharing again ...
+ * replaces that grant (right, classes, expiry)"); policy.c decide_share
+ * does not ask whether the target is the sharer, and the replay accepts
+ * the same (facts.c entitled(), T_GRANTS: a change of expires by a
+ * sharer).  The week the owner chose is gone: she keeps the case. */
+static void test_attack__110d_sharer_extends_own_grant(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *txt = NULL;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_status st, rd;
+	long long exp;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, vault__now() + 7 * 86400, cid);
+	v = th_open(dir, "cas_cw");
+	so.consent_id = cid;
+	so.perm = VAULT_PERM_SHARE;
+	so.expires = 0;
+	st = vault_share(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL, &so);
+	printf("   110d: cas_cw shares general again with herself, no expiry: %s (%s)\n",
+	       vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	exp = sql_intf(dir, "cav_cw", "SELECT min(expires) FROM grants WHERE case_id = '%s' AND"
+	               " principal = 'cas_cw' AND revoked = 0", cs);
+	vault__clock_shift(8 * 86400);
+	th_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, "after the week");
+	rd = get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt);
+	printf("   110d: a week and a day later she reads: %s \"%s\"\n", vault_strerror(rd),
+	       txt ? txt : "");
+	vault__clock_shift(-8 * 86400);
+	if (rd == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (110d): a holder of a week's grant with the share right"
+		         " made it endless herself (%s, expires %lld), and reads \"%s\" written"
+		         " after the week", vault_strerror(st), exp, txt ? txt : "");
+	free(txt);
+	th_rmdir(dir);
+}
+
+/* 110e: 110d around the library: the same holder states her grant
+ * endless in an entry of her own.  The replay bounds a share by the
+ * sharer's own share right, as vault_share() now does. */
+static void test_attack__110e_sharer_states_own_grant_endless(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql;
+	int kept;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_SHARE, vault__now() + 7 * 86400, cid);
+	sql = dup_printf("UPDATE grants SET expires = 0, granted_by = 'cas_cw' WHERE case_id ="
+	                 " '%s' AND principal = 'cas_cw'", cs);
+	kept = forged_and_kept(dir, "cas_cw", sql, "share", cs, "cav_cw", "110e");
+	free(sql);
+	if (kept)
+		fail_msg("ATTACK SUCCEEDS (110e): a holder of a week's grant stated it endless, and"
+		         " the replay took it");
+	th_rmdir(dir);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -7915,6 +8119,11 @@ int main(void)
 		cmocka_unit_test(test_attack__100b_move_up_claims_the_version),
 		cmocka_unit_test(test_attack__100c_version_redacted_again),
 		cmocka_unit_test(test_attack__100d_move_up_of_anothers_version_by_api),
+		cmocka_unit_test(test_attack__110a_sharer_revokes_owners_hold),
+		cmocka_unit_test(test_attack__110b_indicators_unknown_epoch_freeze),
+		cmocka_unit_test(test_attack__110c_link_by_outside_safety_writer),
+		cmocka_unit_test(test_attack__110d_sharer_extends_own_grant),
+		cmocka_unit_test(test_attack__110e_sharer_states_own_grant_endless),
 	};
 
 	if (sodium_init() < 0)

@@ -1166,7 +1166,8 @@ class Case:
         Raises :class:`ConsentRequired` when a victim case would leave its
         organisation without a valid consent, :class:`AccessDenied` without
         the share right or for the safety class towards a perpetrator
-        programme.
+        programme.  The grant ends no later than its consent, nor than your
+        own share right on those classes (a later ``expires`` is cut).
         """
         lib = self.vault._lib
         h = self.vault._handle
@@ -1199,7 +1200,8 @@ class Case:
 
     @_serialized
     def links(self) -> List[str]:
-        """Ids of the perpetrator cases linked to this victim case."""
+        """Ids of the perpetrator cases linked to this victim case; ``""``
+        for a link that does not open under the safety key."""
         return self.vault._foreach("vault_case_links", _lib.LINK_CB, _s, self._cid)
 
     @_serialized
