@@ -645,8 +645,9 @@ static vault_status check_commitment(vault *v, const char *case_id, unsigned int
 	vault_status st;
 	int rc;
 
-	st = vault__prepare(v, "SELECT commitment, rowid FROM class_epochs WHERE case_id = ?1"
-	                       " AND class = ?2 AND epoch = ?3", &s);
+	/* cached: the first use of a case checks a key of each class */
+	st = vault__stmt_text(v, "SELECT commitment, rowid FROM class_epochs WHERE case_id = ?1"
+	                         " AND class = ?2 AND epoch = ?3", &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, case_id);
@@ -663,10 +664,10 @@ static vault_status check_commitment(vault *v, const char *case_id, unsigned int
 			                " sealed to you is not the one its signed commitment names:"
 			                " a key was planted", vault_class_name((vault_class)cls),
 			                (unsigned)epoch);
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return st == VAULT_OK ? vault__facts_check_row(v, "class_epochs", rowid, 0) : st;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return vault__sql_status(v, rc, "class epochs");
 	if (vault__facts_case_legacy(v, case_id))
@@ -692,9 +693,7 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 	s = vault__stmt(v, ST_CLASSKEY_FIND);
 	if (s == NULL)
 		return prepare_failed(v, "prepare");
-	osk = vault__secure_alloc(32);
-	if (osk == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	osk = v->sec->orgsk;
 	vault__bind_text(s, 1, case_id);
 	sqlite3_bind_int(s, 2, (int)cls);
 	sqlite3_bind_int64(s, 3, epoch);
@@ -726,7 +725,7 @@ vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
 		found = vault__unseal(key, sealed, slen, opk, osk) == 0;
 	}
 	sqlite3_reset(s);
-	vault__secure_free(osk);
+	vault__wipe(osk, sizeof(v->sec->orgsk));
 	if (found && (st = check_commitment(v, case_id, cls, epoch, key)) != VAULT_OK) {
 		vault__wipe(key, 32);
 		return st;

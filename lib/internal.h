@@ -69,6 +69,10 @@ typedef struct vault_secrets {
 	 * are computed on every record operation, and a sodium_malloc each
 	 * would cost more than the record. */
 	unsigned char ftkey[2 * VAULT_KEY_BYTES];
+	/* An organisation's secret key while vault__class_key() unseals with
+	 * it: the first use of a case unseals a key of each class, and a
+	 * sodium_malloc each cost more than the unseal (gate.c). */
+	unsigned char orgsk[VAULT_BOX_SK_BYTES];
 } vault_secrets;
 
 /* Unsealed keys kept for the life of the handle (class keys and
