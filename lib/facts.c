@@ -1536,8 +1536,12 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			if (!img_int(old, 11) && decide(&q, POLICY_REVOKE, 0))
 				return NULL;
 			/* her grants go with a disabled user, a restricted case's
-			 * hold included (orgs.c): no other operation ends a hold */
-			if (img_int(img, 2) == VAULT_PRINCIPAL_USER && decide(&q, POLICY_USER_DISABLE, 0))
+			 * hold included (orgs.c): no other operation ends a hold,
+			 * and one entitled to disable her revokes nothing of hers
+			 * without disabling her in this entry (attack 120a) */
+			if (img_int(img, 2) == VAULT_PRINCIPAL_USER &&
+			    disabled_in(stmts, img_str(img, 3), VAULT_PRINCIPAL_USER) &&
+			    decide(&q, POLICY_USER_DISABLE, 0))
 				return NULL;
 			return img_int(old, 11) ? "an owner's hold is revoked only with its holder's disable"
 			                        : "not entitled to revoke this grant";

@@ -7963,6 +7963,52 @@ static void test_attack__110e_sharer_states_own_grant_endless(void **state)
 	th_rmdir(dir);
 }
 
+/* ---- 120. an eleventh insider review ----------------------------------------- */
+
+/* 120a: "an owner's hold goes only with its holder's disable" (SECURITY.md,
+ * Grants).  The replay (facts.c entitled(), T_GRANTS, revoking) accepts the
+ * revocation of a user's grant, the owner's hold of a restricted case
+ * included, from anyone POLICY_USER_DISABLE lets disable her, without
+ * asking whether the entry disables her (disabled_in() is not called).
+ * The centre's supervisor signs, around the library, the revocation of
+ * her caseworker's hold on the caseworker's restricted case, and nothing
+ * else: the caseworker stays enabled and has lost her case for good (an
+ * owner's hold is made only with its case); the case is now orphaned,
+ * so the supervisor may hand it over. */
+static void test_attack__120a_owner_hold_revoked_without_disable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	vault_status rd;
+	int kept;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 1, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id ="
+	                          " '%s' AND principal = 'cav_cw' AND owner = 1 AND revoked = 0",
+	                          cs), 1);
+	sql = dup_printf("UPDATE grants SET revoked = 1 WHERE case_id = '%s' AND principal ="
+	                 " 'cav_cw' AND owner = 1", cs);
+	kept = forged_and_kept(dir, "cav_sup", sql, "revoke", cs, "cav_cw", "120a");
+	free(sql);
+	if (!kept) {
+		th_rmdir(dir);
+		return;
+	}
+	rd = get_cls(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   120a: the (still enabled) caseworker reads her restricted case: %s\n",
+	       vault_strerror(rd));
+	free(txt);
+	fail_msg("ATTACK SUCCEEDS (120a): the supervisor signed the revocation of her"
+	         " caseworker's owner's hold on a restricted case, without disabling her, and"
+	         " every open accepts it; the caseworker, still enabled, reads her own case: %s",
+	         vault_strerror(rd));
+	th_rmdir(dir);
+}
+
+
+
 
 int main(void)
 {
@@ -8124,6 +8170,7 @@ int main(void)
 		cmocka_unit_test(test_attack__110c_link_by_outside_safety_writer),
 		cmocka_unit_test(test_attack__110d_sharer_extends_own_grant),
 		cmocka_unit_test(test_attack__110e_sharer_states_own_grant_endless),
+		cmocka_unit_test(test_attack__120a_owner_hold_revoked_without_disable),
 	};
 
 	if (sodium_init() < 0)
