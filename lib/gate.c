@@ -532,8 +532,9 @@ vault_status vault__org_pk(vault *v, const char *org, int which, uint32_t epoch,
 	vault_status st;
 	int rc;
 
-	st = vault__prepare(v, "SELECT pk FROM org_pubkeys WHERE org = ?1 AND"
-	                       " epoch = ?2 AND which = ?3", &s);
+	/* cached: asked for each class key a first use unseals */
+	st = vault__stmt_text(v, "SELECT pk FROM org_pubkeys WHERE org = ?1 AND"
+	                         " epoch = ?2 AND which = ?3", &s);
 	if (st != VAULT_OK)
 		return st;
 	vault__bind_text(s, 1, org);
@@ -546,7 +547,7 @@ vault_status vault__org_pk(vault *v, const char *org, int which, uint32_t epoch,
 		st = vault__err(v, VAULT_ERR_CORRUPT, "organisation key missing");
 	else
 		st = vault__sql_status(v, rc, "organisation key");
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return st;
 }
 
