@@ -1100,27 +1100,37 @@ static int org_moves_to(facts *F, json_t *stmts, const char *org, json_int_t epo
  * consent of that case which covers it now, names it, and outlives it, as
  * vault_share() writes it: a grant on none (or on another) was not taken
  * back when she withdrew (attack 70a). */
+/* The consent of case `case_id` that grant image img names, as the
+ * policy reads it: 0 when it names none the facts hold for that case. */
+static int named_consent(facts *F, const char *case_id, json_t *img, policy_consent *pc)
+{
+	const char *cid = json_is_string(json_array_get(img, 6)) ? img_str(img, 6) : NULL;
+	json_t *c = cid ? kept(F, T_CONSENTS, cid) : NULL;
+
+	memset(pc, 0, sizeof(*pc));
+	if (c == NULL || !json_is_string(json_array_get(c, 1)) ||
+	    strcmp(img_str(c, 1), case_id) != 0)
+		return 0;
+	pc->org = img_str(c, 2);
+	pc->classes = (unsigned int)img_int(c, 3);
+	pc->scope = (unsigned int)img_int(c, 4);
+	pc->given_at = img_int(c, 8);
+	pc->expires = img_int(c, 9);
+	pc->withdrawn = img_int(c, 10);
+	return 1;
+}
+
 static const char *consent_bound(facts *F, const creq *q, const char *case_id, json_t *img,
                                  int64_t now)
 {
-	const char *cid = img_str(img, 6);
-	json_t *c = cid ? kept(F, T_CONSENTS, cid) : NULL;
 	policy_consent pc;
 
 	if (q->req.case_kind != VAULT_CASE_VICTIM ||
 	    (q->req.target_org != NULL && q->req.owner_org != NULL &&
 	     strcmp(q->req.target_org, q->req.owner_org) == 0))
 		return NULL;
-	if (c == NULL || !json_is_string(json_array_get(c, 1)) ||
-	    strcmp(img_str(c, 1), case_id) != 0)
+	if (!named_consent(F, case_id, img, &pc))
 		return "a share outside the organisation on no consent of the case";
-	memset(&pc, 0, sizeof(pc));
-	pc.org = img_str(c, 2);
-	pc.classes = (unsigned int)img_int(c, 3);
-	pc.scope = (unsigned int)img_int(c, 4);
-	pc.given_at = img_int(c, 8);
-	pc.expires = img_int(c, 9);
-	pc.withdrawn = img_int(c, 10);
 	if (vault_policy_find_consent(&pc, 1, q->req.target_org, (unsigned int)img_int(img, 4),
 	                              now) != 0)
 		return "a share on a consent that does not cover it";
@@ -1496,6 +1506,7 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 	case T_GRANTS: {
 		int revoking = old != NULL && img != NULL && img_int(img, 10) != 0 &&
 		               !changed_beyond(old, img, H(10));
+		policy_consent named;
 
 		if (img == NULL)
 			return "a grant is revoked, never removed";
@@ -1555,6 +1566,13 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		if (img_int(img, 11) != 0)
 			return "an owner's hold made apart from its case";
 		set_target_grantee(F, &q, img);
+		/* decided on the consent the grant names, as vault_share()
+		 * decides it: among the case's first 64 live consents, a share
+		 * on the 65th was refused and the vault locked (attack 130a) */
+		if (named_consent(F, case_id, img, &named)) {
+			q.req.consents = &named;
+			q.req.nconsents = 1;
+		}
 		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4))) {
 			/* as vault_share() bounds it (attack 110d) */
 			int64_t until = vault_policy_share_until(&q.req, (unsigned int)img_int(img, 4));

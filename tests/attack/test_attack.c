@@ -8010,6 +8010,43 @@ static void test_attack__120a_owner_hold_revoked_without_disable(void **state)
 
 
 
+/* ---- 130. a twelfth review: routine flows after 4ef27c2 ---- */
+
+/* 130a: no attacker.  90d's fix left the live consents out of the count:
+ * the replay still reads at most MAXG (64) LIVE consents of a case, the
+ * first ones in the log (facts.c fill_case_as), while vault_share() decides
+ * on the consent it names, or on the newest 64 (share.c load_consents,
+ * ORDER BY created DESC).  A long case whose 64 earlier consents are still
+ * in force (each referral recorded, none withdrawn or ended); the 65th is
+ * recorded and the case shared on it: the library signs the share, and
+ * every replay refuses it ("not entitled to grant this"). */
+static void test_attack__130a_share_on_the_65th_live_consent(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	for (i = 0; i < 64; i++) {
+		st = consent80(v, cs, i % 2 ? "asl" : "pref", VAULT_CLASS_GENERAL,
+		               VAULT_BASIS_CONSENT, 0, cid);
+		if (st != VAULT_OK)
+			fail_msg("130a: consent %d: %s (%s)", i, vault_strerror(st), vault_errmsg(v));
+	}
+	st = consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid);
+	printf("   130a: the 65th consent (cas): %s\n", vault_strerror(st));
+	st = share80(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid, 0);
+	printf("   130a: share on it: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	all_open80(dir, "130a", NULL);
+	th_rmdir(dir);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8171,6 +8208,7 @@ int main(void)
 		cmocka_unit_test(test_attack__110d_sharer_extends_own_grant),
 		cmocka_unit_test(test_attack__110e_sharer_states_own_grant_endless),
 		cmocka_unit_test(test_attack__120a_owner_hold_revoked_without_disable),
+		cmocka_unit_test(test_attack__130a_share_on_the_65th_live_consent),
 	};
 
 	if (sodium_init() < 0)
