@@ -1096,10 +1096,6 @@ static int org_moves_to(facts *F, json_t *stmts, const char *org, json_int_t epo
 	return 0;
 }
 
-/* A share of a victim case outside its owning organisation rests on a
- * consent of that case which covers it now, names it, and outlives it, as
- * vault_share() writes it: a grant on none (or on another) was not taken
- * back when she withdrew (attack 70a). */
 /* The consent of case `case_id` that grant image img names, as the
  * policy reads it: 0 when it names none the facts hold for that case. */
 static int named_consent(facts *F, const char *case_id, json_t *img, policy_consent *pc)
@@ -1120,6 +1116,10 @@ static int named_consent(facts *F, const char *case_id, json_t *img, policy_cons
 	return 1;
 }
 
+/* A share of a victim case outside its owning organisation rests on a
+ * consent of that case which covers it now, names it, and outlives it, as
+ * vault_share() writes it: a grant on none (or on another) was not taken
+ * back when she withdrew (attack 70a). */
 static const char *consent_bound(facts *F, const creq *q, const char *case_id, json_t *img,
                                  int64_t now)
 {
@@ -1554,8 +1554,9 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			    disabled_in(stmts, img_str(img, 3), VAULT_PRINCIPAL_USER) &&
 			    decide(&q, POLICY_USER_DISABLE, 0))
 				return NULL;
-			return img_int(old, 11) ? "an owner's hold is revoked only with its holder's disable"
-			                        : "not entitled to revoke this grant";
+			return img_int(old, 11)
+			           ? "an owner's hold is revoked only with its holder's disable"
+			           : "not entitled to revoke this grant";
 		}
 		if (strcmp(img_str(img, 8), a->name) != 0)
 			return "a grant said to be made by someone else";
@@ -1575,9 +1576,11 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		}
 		if (decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4))) {
 			/* as vault_share() bounds it (attack 110d) */
-			int64_t until = vault_policy_share_until(&q.req, (unsigned int)img_int(img, 4));
+			int64_t until = vault_policy_share_until(&q.req,
+			                                         (unsigned int)img_int(img, 4));
 
-			if (until >= 0 && until != INT64_MAX && (img_int(img, 7) == 0 || img_int(img, 7) > until))
+			if (until >= 0 && until != INT64_MAX &&
+			    (img_int(img, 7) == 0 || img_int(img, 7) > until))
 				return "a share that outlives the sharer's own share right";
 			return consent_bound(F, &q, case_id, img, now);
 		}
@@ -1669,8 +1672,9 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		/* the writer's, under the general key in force, as
 		 * vault_case_indicators_set() writes them: under an epoch
 		 * nobody holds they froze the case's indicators (attack 110b) */
-		if (img != NULL && (strcmp(img_str(img, 3), a->name) != 0 ||
-		                    img_int(img, 2) != epoch_in_force(F, case_id, VAULT_CLASS_GENERAL)))
+		if (img != NULL &&
+		    (strcmp(img_str(img, 3), a->name) != 0 ||
+		     img_int(img, 2) != epoch_in_force(F, case_id, VAULT_CLASS_GENERAL)))
 			return "indicators by someone else, or under another key than the general"
 			       " one in force";
 	}

@@ -737,7 +737,9 @@ int64_t vault_policy_share_until(const policy_request *req, unsigned int classes
 
 			if (grant_live(g, req->now) && (g->classes & class_bits[c]) &&
 			    g->perm >= VAULT_PERM_SHARE)
-				best = g->expires == 0 ? INT64_MAX : g->expires > best ? g->expires : best;
+				best = g->expires == 0     ? INT64_MAX
+				       : g->expires > best ? g->expires
+				                           : best;
 			if (best == INT64_MAX)
 				break;
 		}

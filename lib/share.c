@@ -953,7 +953,8 @@ vault_status vault_case_links(vault *v, const char *victim, vault_link_cb cb, vo
 				v->errmsg[0] = '\0';
 				memset(ids[n], 0, sizeof(ids[n]));
 			} else if (st == VAULT_OK &&
-			           vault__aead_open((unsigned char *)ids[n], sqlite3_column_blob(s, 2),
+			           vault__aead_open((unsigned char *)ids[n],
+			                            sqlite3_column_blob(s, 2),
 			                            (size_t)sqlite3_column_bytes(s, 2), ad, adlen,
 			                            sqlite3_column_blob(s, 1), key) != 0) {
 				memset(ids[n], 0, sizeof(ids[n]));
