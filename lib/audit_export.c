@@ -239,7 +239,7 @@ vault_status vault_audit_rec_from_json(const char *line, size_t len,
 	}
 	memset(r, 0, sizeof *r);
 	if (len > LINE_MAX_BYTES) {
-		vault__audit_why(why, whylen, "line longer than 1 MiB");
+		vault__audit_why(why, whylen, "line longer than " LINE_MAX_TEXT);
 		return VAULT_ERR_CORRUPT;
 	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
@@ -391,7 +391,8 @@ done:
 /* ------------------------------------------------------------------------ */
 
 /* Reads lines of any length up to a cap without ever holding more than the
- * cap: a hostile file with one endless line costs 1 MiB, not all memory. */
+ * cap: a hostile file with one endless line costs LINE_MAX_BYTES, not all
+ * memory. */
 typedef struct line_reader {
 	FILE *f;
 	char buf[65536];
@@ -613,7 +614,7 @@ vault_status vault_audit_verify_export(const char *path, const char *vault_id,
 		unsigned long long n = (unsigned long long)res->entries + 1;
 
 		st = export_fail(res, VAULT_ERR_INTEGRITY, n,
-		                 "entry %llu: line longer than 1 MiB", n);
+		                 "entry %llu: line longer than " LINE_MAX_TEXT, n);
 		goto out;
 	}
 	if (rc == -3) {

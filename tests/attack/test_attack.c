@@ -8047,6 +8047,52 @@ static void test_attack__130a_share_on_the_65th_live_consent(void **state)
 }
 
 
+/* 130b: no attacker.  A centre that owns 2,100 cases (a few years of
+ * work) disables a member who left.  The disable rotates every case the
+ * centre owns in its one entry, about 500 bytes of statements a case: at
+ * a statement cap of 1 MiB it was refused past about 2,000 cases
+ * ("the audit entry could not be written"), and the member kept her
+ * access.  Then the auditor's open verifies, and her export of the log
+ * (the disable's statements escaped in one line) verifies offline. */
+static void test_attack__130b_disable_in_a_centre_of_2100_cases(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], id[VAULT_VAULT_ID_BUFSIZE], path[2200];
+	vault_verify_result res;
+	vault_status st;
+	vault *v;
+	int i;
+
+	(void)state;
+	v = th_open(dir, "cav_cw");
+	for (i = 0; i < 2100; i++)
+		status_is(v, vault_case_create(v, VAULT_CASE_VICTIM, 0, cs), VAULT_OK, "case");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	st = vault_user_disable(v, "cav_cw");
+	printf("   130b: the supervisor disables her caseworker: %s (%s)\n", vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (130b): a member of a centre owning 2,100 cases cannot be"
+		         " disabled: %s", vault_strerror(st));
+	/* the log whole, as one with no cache of facts replays it */
+	th_forget_cache(dir, "aud");
+	still_opens(dir, "aud", "130b");
+	snprintf(path, sizeof(path), "%s/export.jsonl", dir);
+	v = th_open(dir, "aud");
+	status_is(v, vault_id(v, id), VAULT_OK, "vault id");
+	status_is(v, vault_audit_export(v, path, NULL, NULL), VAULT_OK, "export");
+	vault_close(v);
+	status_is(NULL, vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK,
+	          "result");
+	st = vault_audit_verify_export(path, id, NULL, &res, NULL, NULL);
+	if (st != VAULT_OK)
+		fail_msg("130b: the export does not verify: %s (entry %llu: %s)", vault_strerror(st),
+		         (unsigned long long)res.bad_seq, res.reason);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8211,10 +8257,17 @@ int main(void)
 		cmocka_unit_test(test_attack__130a_share_on_the_65th_live_consent),
 	};
 
+	/* Slow flows (minutes each), outside make check: ATTACK_SLOW=1. */
+	const struct CMUnitTest slow[] = {
+		cmocka_unit_test(test_attack__130b_disable_in_a_centre_of_2100_cases),
+	};
+
 	if (sodium_init() < 0)
 		return 1;
 	/* ATTACK_ONLY=pattern runs the matching tests alone (cmocka's filter). */
 	if (getenv("ATTACK_ONLY") != NULL)
 		cmocka_set_test_filter(getenv("ATTACK_ONLY"));
+	if (getenv("ATTACK_SLOW") != NULL)
+		return cmocka_run_group_tests(slow, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
