@@ -8255,10 +8255,6 @@ int main(void)
 		cmocka_unit_test(test_attack__110e_sharer_states_own_grant_endless),
 		cmocka_unit_test(test_attack__120a_owner_hold_revoked_without_disable),
 		cmocka_unit_test(test_attack__130a_share_on_the_65th_live_consent),
-	};
-
-	/* Slow flows (minutes each), outside make check: ATTACK_SLOW=1. */
-	const struct CMUnitTest slow[] = {
 		cmocka_unit_test(test_attack__130b_disable_in_a_centre_of_2100_cases),
 	};
 
@@ -8267,7 +8263,5 @@ int main(void)
 	/* ATTACK_ONLY=pattern runs the matching tests alone (cmocka's filter). */
 	if (getenv("ATTACK_ONLY") != NULL)
 		cmocka_set_test_filter(getenv("ATTACK_ONLY"));
-	if (getenv("ATTACK_SLOW") != NULL)
-		return cmocka_run_group_tests(slow, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,9 @@
  * floor and the design floor, with the ratios.  `bench floors` prints the
  * design floor with its stored parts left out one by one.  `bench disable N` times
  * vault_user_disable() on a vault of N records (it re-keys the database)
- * against a raw sqlcipher_export of the same file.
+ * against a raw sqlcipher_export of the same file.  `bench orgdisable C`
+ * times a disable in an organisation that owns C cases, and the auditor's
+ * open after it with and without her cache of facts.
  *
  * The absolute figures depend on the machine; the ratios are the result.
  * Key slots use VAULT_KDF_INSECURE_TEST_ONLY: the KDF is not measured.
@@ -1020,6 +1022,51 @@ static int disable_bench(int n)
 	return 0;
 }
 
+/* `bench orgdisable C`: a disable in an organisation that owns C cases
+ * rotates every one of them in its one entry (about 500 bytes of
+ * statements a case); then the auditor's open with no cache of facts
+ * replays that entry, against her open from her cache. */
+static double open_aud_us(void)
+{
+	vault *v = NULL;
+	double t = now_us();
+
+	ok(vault_open(g_vdir, "aud", (const unsigned char *)"bench-aud", 9, NULL, &v), NULL,
+	   "open aud");
+	t = now_us() - t;
+	vault_close(v);
+	return t;
+}
+
+static int orgdisable_bench(int n)
+{
+	vault *v = lv_setup();
+	char cs[VAULT_ID_BUFSIZE], path[256];
+	double t_dis, t_cold, t_warm;
+	int i;
+
+	ok(vault_user_add(v, "cw", NULL, VAULT_ROLE_CASEWORKER, (const unsigned char *)"bench-cw",
+	                  8, VAULT_KDF_INSECURE_TEST_ONLY), v, "user add");
+	for (i = 1; i < n; i++) /* lv_setup made the first */
+		ok(vault_case_create(v, VAULT_CASE_VICTIM, 0, cs), v, "case create");
+	t_dis = now_us();
+	ok(vault_user_disable(v, "cw"), v, "disable");
+	t_dis = now_us() - t_dis;
+	vault_close(v);
+	open_aud_us(); /* her cache, up to the disable */
+	t_warm = open_aud_us();
+	snprintf(path, sizeof(path), "%s/facts-aud.cache", g_vdir);
+	if (unlink(path) != 0)
+		die("no cache of facts at %s", path);
+	t_cold = open_aud_us();
+	printf("organisation owning %d cases:\n", n);
+	printf("vault_user_disable of a member:        %8.2f s\n", t_dis / 1e6);
+	printf("auditor's open, from her cache:        %8.2f s\n", t_warm / 1e6);
+	printf("auditor's open, no cache (replays all): %7.2f s\n", t_cold / 1e6);
+	rmtree(g_base);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -1185,6 +1232,8 @@ int main(int argc, char **argv)
 		return profile_open(strtoull(argv[2], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return disable_bench(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "orgdisable") == 0)
+		return orgdisable_bench(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "checks") == 0)
 		return checks_bench(strtoull(argv[2], NULL, 10), atoi(argv[3]));
 
