@@ -824,9 +824,9 @@ typedef struct vault_share_options {
 	unsigned int version;
 	/** 0 means VAULT_PERM_READ. */
 	vault_perm perm;
-	/** The consent the share rests on; NULL lets the library pick a valid
-	 *  one that covers it (needed only for victim cases shared outside the
-	 *  owning organisation). */
+	/** The consent the share rests on; NULL lets the library pick the
+	 *  newest consent of the case that covers it now (needed only for
+	 *  victim cases shared outside the owning organisation). */
 	const char *consent_id;
 	/** Unix seconds; 0 means no end (but never past the consent's). */
 	int64_t expires;

@@ -21,8 +21,14 @@ typedef struct consent_set {
 	size_t n;
 } consent_set;
 
-/* The case's consents (or just `only`, if given) for the decision. */
+/* The consent `only` of the case, for the decision; with none named, the
+ * case's consents that could cover sharing `classes` with organisation
+ * `org` at `now` (vault_policy_find_consent() asks the same), newest
+ * first.  Those alone: the newest MAX_CONSENTS of all of them could be
+ * withdrawn or another organisation's, and a live consent behind them
+ * was not seen (the share refused). */
 static vault_status load_consents(vault *v, const char *case_id, const char *only,
+                                  const char *org, unsigned int classes, int64_t now,
                                   consent_set *cs)
 {
 	sqlite3_stmt *s;
@@ -31,7 +37,10 @@ static vault_status load_consents(vault *v, const char *case_id, const char *onl
 
 	cs->n = 0;
 	st = vault__prepare(v, "SELECT id, org, classes, scope, given_at, expires, withdrawn"
-	                       " FROM consents WHERE case_id = ?1 AND (?2 IS NULL OR id = ?2)"
+	                       " FROM consents WHERE case_id = ?1 AND (?2 IS NOT NULL AND id = ?2"
+	                       " OR ?2 IS NULL AND org = ?3 AND withdrawn = 0"
+	                       " AND (expires = 0 OR expires > ?4) AND given_at <= ?4"
+	                       " AND (scope & ?5) != 0 AND (classes & ?6) = ?6)"
 	                       " ORDER BY created DESC, id", &s);
 	if (st != VAULT_OK)
 		return st;
@@ -40,6 +49,10 @@ static vault_status load_consents(vault *v, const char *case_id, const char *onl
 		vault__bind_text(s, 2, only);
 	else
 		sqlite3_bind_null(s, 2);
+	org ? (void)vault__bind_text(s, 3, org) : (void)sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int(s, 5, (int)VAULT_SCOPE_SHARING);
+	sqlite3_bind_int(s, 6, (int)classes);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && cs->n < MAX_CONSENTS) {
 		size_t i = cs->n++;
 		snprintf(cs->ids[i], VAULT_ID_BUFSIZE, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -582,7 +595,8 @@ static void share_fill(gate *g, void *ctx)
 		g->req.target_role = f->u.role;
 	}
 	if (st == VAULT_OK && g->req.action == POLICY_SHARE) {
-		st = load_consents(v, g->cs.id, f->consent_id, &f->cs);
+		st = load_consents(v, g->cs.id, f->consent_id, g->req.target_org, g->req.classes,
+		                   g->req.now, &f->cs);
 		g->req.consents = f->cs.c;
 		g->req.nconsents = f->cs.n;
 	}

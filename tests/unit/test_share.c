@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "internal.h" /* vault__clock_shift */
 
 #define REASON_OK "she left the service; her cases go to a colleague"
 
@@ -212,6 +213,53 @@ static void test_share__consent_refusal_names_org_and_classes(void **state)
 	vault_close(v);
 }
 
+/* With no consent named, the share looks among the consents that could
+ * cover it: a live consent recorded before 64 others (withdrawn, or for
+ * another organisation) was not among the newest 64 of the case, and the
+ * share was refused. */
+static void test_share__finds_a_live_consent_behind_64_newer(void **state)
+{
+	vault_consent_options o = VAULT_CONSENT_OPTIONS_INIT;
+	char id[VAULT_ID_BUFSIZE], c[VAULT_ID_BUFSIZE], live[VAULT_ID_BUFSIZE];
+	struct grant_seen gs;
+	vault *v;
+	int i;
+
+	(void)state;
+	th_case(g_dir, "cas_cw", VAULT_CASE_VICTIM, 0, id);
+	v = th_open(g_dir, "cas_cw");
+	o.org = "cav";
+	o.classes = VAULT_CLASS_GENERAL;
+	o.purpose = "referral";
+	assert_int_equal(vault_consent_add(v, id, &o, live), VAULT_OK);
+	for (i = 0; i < 64; i++) {
+		/* each a second newer (consents of one second are in id order);
+		 * every other one withdrawn, the rest given to another centre.
+		 * The clock only moves on: the group's later tests see it ahead. */
+		vault__clock_shift(1);
+		o.org = i % 2 ? "cav" : "asl";
+		assert_int_equal(vault_consent_add(v, id, &o, c), VAULT_OK);
+		if (i % 2)
+			assert_int_equal(vault_consent_withdraw(v, c), VAULT_OK);
+	}
+	assert_int_equal(share(v, id, VAULT_PRINCIPAL_ORG, "cav", VAULT_CLASS_GENERAL,
+	                       VAULT_PERM_READ), VAULT_OK);
+	gs = grants_of(v, id, "cav");
+	assert_int_equal(gs.n, 1);
+	vault_close(v);
+	/* on that consent: withdrawn, it takes the share back */
+	v = th_open(g_dir, "cas_cw");
+	assert_int_equal(vault_consent_withdraw(v, live), VAULT_OK);
+	gs = grants_of(v, id, "cav");
+	assert_int_equal(gs.n, 0);
+	assert_int_equal(share(v, id, VAULT_PRINCIPAL_ORG, "cav", VAULT_CLASS_GENERAL,
+	                       VAULT_PERM_READ), VAULT_ERR_CONSENT);
+	vault_close(v);
+	/* and the log replays whole, as on a new device */
+	th_forget_cache(g_dir, "cav_sup");
+	vault_close(th_open(g_dir, "cav_sup"));
+}
+
 struct listed {
 	char ids[8][VAULT_ID_BUFSIZE];
 	char creators[8][VAULT_NAME_MAX + 1];
@@ -386,6 +434,8 @@ int main(void)
 		cmocka_unit_test(test_share__consent_refusal_names_org_and_classes),
 		cmocka_unit_test(test_cases__foreach_restricted_supervisors_only),
 		cmocka_unit_test(test_share__handover_of_departed_caseworkers_restricted_case),
+		/* last: it moves the library's clock on */
+		cmocka_unit_test(test_share__finds_a_live_consent_behind_64_newer),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
