@@ -1414,6 +1414,25 @@ static const char *redaction_refused(vault *v, creq *q, const actor *a, const fe
 	return why;
 }
 
+/* An owner's hold stated with its case: the one vault_case_create() makes
+ * (insert_owner_grant in lib/cases.c), to the owning organisation, or to
+ * the creator of a restricted case, on every class with the share right,
+ * on no consent and for good.  Any other went to whomever the creator
+ * chose, past the consent a share needs, and no revocation ends an
+ * owner's hold (attacks 140a, 140b).  NULL when it is that hold. */
+static const char *owner_hold_refused(const creq *q, const actor *a, json_t *img)
+{
+	const char *holder = q->req.restricted ? a->name : q->req.owner_org;
+
+	if (holder == NULL ||
+	    img_int(img, 2) != (q->req.restricted ? VAULT_PRINCIPAL_USER : VAULT_PRINCIPAL_ORG) ||
+	    strcmp(img_str(img, 3), holder) != 0 || img_int(img, 4) != VAULT_CLASS_ALL ||
+	    img_int(img, 5) != VAULT_PERM_SHARE || !json_is_null(json_array_get(img, 6)) ||
+	    img_int(img, 7) != 0)
+		return "an owner's hold that is not the one its case is made with";
+	return NULL;
+}
+
 /* Was the actor entitled to this change?  NULL yes, else why not. */
 static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int tab,
                             fentry *had, json_t *img, json_t *key, const entry_ix *x)
@@ -1620,7 +1639,7 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		if (strcmp(img_str(img, 8), a->name) != 0)
 			return "a grant said to be made by someone else";
 		if (img_int(img, 11) != 0 && same_entry_creates(x, T_CASES, case_id))
-			return NULL; /* the owner's hold, made with the case */
+			return owner_hold_refused(&q, a, img);
 		/* made with the case only: no revocation ends an owner's hold,
 		 * so one granted as a share could never be taken back */
 		if (img_int(img, 11) != 0)

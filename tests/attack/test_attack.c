@@ -1037,6 +1037,27 @@ static vault_status forge(const char *dir, const char *user, const char *sql,
 	return st;
 }
 
+/* End a transaction opened around the library (vault__txn_begin) with
+ * an entry of `action` about case cs signed by v's user, which states what
+ * it wrote; st is how the writes went. */
+static vault_status sign_and_end(vault *v, const char *action, const char *cs,
+                                 vault_status st)
+{
+	audit_event e;
+	vault_status st2;
+
+	memset(&e, 0, sizeof(e));
+	e.action = action;
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	return st == VAULT_OK ? st2 : st;
+}
+
 /* Seal K to every holder of the current epoch of (cs, cls) as epoch+1
  * (class_keys is not a fact), return the current epoch. */
 static long long plant_seals(const char *dir, const char *user, const char *cs,
@@ -5759,10 +5780,9 @@ static void test_attack__70j_move_rewrites_anothers_version(void **state)
 	unsigned char nonce[VAULT_AEAD_NONCE_BYTES], ad[512], pt[256], ct[256 + 16];
 	size_t len = strlen(fake), padded = 0, adlen;
 	uint32_t epoch = 0;
-	audit_event e;
 	sqlite3_stmt *ins = NULL;
 	vault_buf b = VAULT_BUF_INIT;
-	vault_status st, st2;
+	vault_status st;
 	vault *v;
 
 	(void)state;
@@ -5816,17 +5836,7 @@ static void test_attack__70j_move_rewrites_anothers_version(void **state)
 			st = VAULT_ERR_CORRUPT;
 		sqlite3_finalize(ins);
 	}
-	memset(&e, 0, sizeof(e));
-	e.action = "record.reclassify";
-	e.case_id = cs;
-	e.target = "";
-	e.outcome = VAULT_OUTCOME_OK;
-	e.reason = "";
-	if (st == VAULT_OK)
-		st = vault__audit_append(v, &e);
-	st2 = vault__txn_end(v, st == VAULT_OK);
-	if (st == VAULT_OK)
-		st = st2;
+	st = sign_and_end(v, "record.reclassify", cs, st);
 	printf("   70j: forge: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
 	vault_close(v);
 	if (st != VAULT_OK) {
@@ -8093,6 +8103,119 @@ static void test_attack__130b_disable_in_a_centre_of_2100_cases(void **state)
 	th_rmdir(dir);
 }
 
+
+/* ---- 140. a review of the replay's index of an entry (this session) ------ */
+
+/* Create a case as `user` around the library, in one entry signed with her
+ * own key: the case row, the owner's hold of her organisation and its
+ * first keys, as vault_case_create() states them, plus `extra` SQL (run
+ * after the case row and before the first keys, so that they are sealed
+ * to what it adds).  The case's id into cs. */
+static vault_status forge_case_create(const char *dir, const char *user, const char *org,
+                                      const char *extra, char cs[VAULT_ID_BUFSIZE])
+{
+	vault *v = th_open(dir, user);
+	unsigned char raw[16];
+	vault_status st;
+	unsigned int c;
+	char *sql;
+
+	randombytes_buf(raw, sizeof(raw));
+	hex(raw, sizeof(raw), cs);
+	sql = dup_printf("INSERT INTO cases(id, kind, owner_org, created_by, restricted, created)"
+	                 " VALUES('%s', %d, '%s', '%s', 0, strftime('%%s','now'));"
+	                 " INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	                 " expires, granted_by, created, revoked, owner) VALUES('%s', %d, '%s', %d,"
+	                 " %d, NULL, 0, '%s', strftime('%%s','now'), 0, 1); %s",
+	                 cs, (int)VAULT_CASE_VICTIM, org, user, cs, (int)VAULT_PRINCIPAL_ORG, org,
+	                 (int)VAULT_CLASS_ALL, (int)VAULT_PERM_SHARE, user, extra);
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__exec(v, sql);
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		st = vault__class_rotate(v, cs, c);
+	st = sign_and_end(v, "case.create", cs, st);
+	printf("   forge case.create as %s: %s (%s)\n", user, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	free(sql);
+	return st;
+}
+
+/* 140a: "the owner's hold, made with the case" (facts.c entitled(),
+ * T_GRANTS: img[11] != 0 && same_entry_creates(x, T_CASES, case_id)) asks
+ * only that the entry states the case: not that the hold is the one
+ * vault_case_create() makes (the case's owning organisation, or its
+ * creator for a restricted case), nor that there is only one.  The centre's
+ * caseworker creates a victim case, around the library, with a second
+ * owner's hold for the reception centre on every class with the share
+ * right: no consent, no expiry, and (an owner's hold) never revocable, by
+ * the supervisor or by the victim's withdrawal. */
+static void test_attack__140a_owner_hold_to_another_org_made_with_case(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *txt = NULL;
+	vault_status st, rv, rd;
+	vault *v;
+
+	(void)state;
+	status_is(NULL, forge_case_create(dir, "cav_cw", "cav",
+	                                  "INSERT INTO grants(case_id, pkind, principal, classes,"
+	                                  " perm, consent_id, expires, granted_by, created, revoked,"
+	                                  " owner) SELECT id, 1, 'cas', 7, 3, NULL, 0, 'cav_cw',"
+	                                  " created, 0, 1 FROM cases ORDER BY rowid DESC LIMIT 1;",
+	                                  cs),
+	          VAULT_OK, "140a: the forged creation");
+	/* control: the second hold is there */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'cas' AND owner = 1 AND revoked = 0", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "140a")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* routine: the victim's safety address is written by her supervisor */
+	v = th_open(dir, "cav_sup");
+	st = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1", 10, NULL);
+	printf("   140a: the supervisor writes the shelter's address: %s (%s)\n",
+	       vault_strerror(st), vault_errmsg(v));
+	rv = vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas");
+	printf("   140a: the supervisor revokes cas: %s (%s)\n", vault_strerror(rv),
+	       vault_errmsg(v));
+	vault_close(v);
+	rd = get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   140a: cas_cw reads it: %s \"%s\"\n", vault_strerror(rd), txt ? txt : "");
+	free(txt);
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (140a): every open accepts a second owner's hold, of the"
+	         " reception centre on every class with the share right, made with the case"
+	         " (no consent; revoke by the supervisor: %s; cas_cw reads the safety"
+	         " record: %s)", vault_strerror(rv), vault_strerror(rd));
+}
+
+/* 140b: 140a with the one hold only, given to the reception centre in
+ * place of the owning centre's: a case of the centre that the centre does
+ * not hold, and another organisation holds for good. */
+static void test_attack__140b_the_one_owner_hold_to_another_org(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+
+	(void)state;
+	status_is(NULL, forge_case_create(dir, "cav_cw", "cav",
+	                                  "UPDATE grants SET principal = 'cas' WHERE owner = 1 AND"
+	                                  " case_id = (SELECT id FROM cases ORDER BY rowid DESC"
+	                                  " LIMIT 1);", cs),
+	          VAULT_OK, "140b: the forged creation");
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM grants WHERE case_id = '%s'"
+	                          " AND principal = 'cas' AND owner = 1", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "140b")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (140b): every open accepts a case made with the reception"
+	         " centre's owner's hold in place of its own centre's");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8256,6 +8379,8 @@ int main(void)
 		cmocka_unit_test(test_attack__120a_owner_hold_revoked_without_disable),
 		cmocka_unit_test(test_attack__130a_share_on_the_65th_live_consent),
 		cmocka_unit_test(test_attack__130b_disable_in_a_centre_of_2100_cases),
+		cmocka_unit_test(test_attack__140a_owner_hold_to_another_org_made_with_case),
+		cmocka_unit_test(test_attack__140b_the_one_owner_hold_to_another_org),
 	};
 
 	if (sodium_init() < 0)
