@@ -1675,6 +1675,11 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			return "a consent is withdrawn, never removed";
 		if (old == NULL && strcmp(img_str(img, 11), a->name) != 0)
 			return "a consent said to be recorded by someone else";
+		/* as vault_consent_add() records it: given, then withdrawn by an
+		 * entry of its own (a consent born withdrawn listed a withdrawal
+		 * nobody made: attack 140c) */
+		if (old == NULL && img_int(img, 10) != 0)
+			return "a consent recorded already withdrawn";
 		if (old != NULL && changed_beyond(old, img, H(10)))
 			return "a consent changed beyond its withdrawal";
 		/* withdrawn once, for good (attacks 70b, 70o) */

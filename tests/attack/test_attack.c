@@ -8216,6 +8216,39 @@ static void test_attack__140b_the_one_owner_hold_to_another_org(void **state)
 	         " centre's owner's hold in place of its own centre's");
 }
 
+/* 140c: a consent is stated as given (vault_consent_add) and withdrawn by
+ * an entry of its own (vault_consent_withdraw); nothing refused one stated
+ * as withdrawn from the start: the case's consents then list a
+ * withdrawal, in the victim's name, of a consent she never gave. */
+static void test_attack__140c_consent_recorded_already_withdrawn(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	q = dup_printf("INSERT INTO consents(id, case_id, org, classes, scope, purpose, basis,"
+	               " reason, given_at, expires, withdrawn, recorded_by, created) VALUES("
+	               "'00000000000000000000000000000140', '%s', 'cas', %d, %d, '', %d, '',"
+	               " strftime('%%s','now'), 0, strftime('%%s','now'), 'cav_cw',"
+	               " strftime('%%s','now'))", cs, (int)VAULT_CLASS_GENERAL,
+	               (int)VAULT_SCOPE_SHARING, (int)VAULT_BASIS_CONSENT);
+	st = forge(dir, "cav_cw", q, "consent.add", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "140c forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "140c")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (140c): every open accepts a consent recorded already withdrawn");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8381,6 +8414,7 @@ int main(void)
 		cmocka_unit_test(test_attack__130b_disable_in_a_centre_of_2100_cases),
 		cmocka_unit_test(test_attack__140a_owner_hold_to_another_org_made_with_case),
 		cmocka_unit_test(test_attack__140b_the_one_owner_hold_to_another_org),
+		cmocka_unit_test(test_attack__140c_consent_recorded_already_withdrawn),
 	};
 
 	if (sodium_init() < 0)
