@@ -104,7 +104,11 @@ typedef enum vault_status {
 	 *  message names the first bad entry, or what failed. */
 	VAULT_ERR_INTEGRITY = -13,
 	/** Call out of sequence: vault_commit() without vault_begin(), a nested
-	 *  vault_begin(), an operation on a handle whose transaction failed. */
+	 *  vault_begin(), an operation on a handle whose transaction failed;
+	 *  a write that needs a key sealed to an organisation whose keys are
+	 *  not its own yet (its first supervisor has not changed her first
+	 *  passphrase, or an admin's disable left them owed until a supervisor
+	 *  of it opens the vault: vault_user_disable). */
 	VAULT_ERR_STATE = -14,
 	/** The linked SQLite has no encryption (PRAGMA cipher_version is empty),
 	 *  or libsodium could not be initialised.  libvault refuses to run. */
@@ -386,6 +390,11 @@ VAULT_API vault_status vault_create(const char *path, const char *admin,
  * (the other passphrase is VAULT_ERR_AUTH); the slots of disabled users
  * are removed; a 1.0 slot gets the vault id pinned, and a slot cheaper than
  * the vault's default KDF level is raised to it (both re-seal the slot).
+ * A supervisor's open makes her organisation's new keys when an admin's
+ * disable of one of its members left them owed (vault_user_disable), with
+ * new keys of the classes she reads of its cases: an "org.rotate" entry of
+ * its own, in proportion to those cases; if that fails, the open fails
+ * with its error and the keys stay owed.
  *
  * Errors: VAULT_ERR_AUTH (unknown or disabled user, or wrong passphrase,
  * indistinguishable), VAULT_ERR_NOT_FOUND (no vault at path),
@@ -548,8 +557,14 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * rotate the keys of the user's organisation and of every case class it
  * holds, so nothing written afterwards can be read with a key the user had.
  * Admins disable anyone but themselves; a supervisor disables members of
- * their own organisation.  Atomic: the key slot is removed after the
- * database commits; killed in between, the next open removes it.
+ * their own organisation.  An admin makes no key (he reads no case): his
+ * disable of a member of an organisation rotates no key but the
+ * database's, and marks the organisation's keys owed; the next open by a
+ * supervisor of it makes them (vault_open).  Until then nothing is sealed
+ * to that organisation and nothing is written under a key the member held:
+ * such writes fail with VAULT_ERR_STATE and change nothing.  Atomic: the
+ * key slot is removed after the database commits; killed in between, the
+ * next open removes it.
  *
  * Since 1.1.0 it also rotates the database key, so that a copy of the
  * user's old key slot opens nothing current: the database is exported

@@ -943,6 +943,7 @@ typedef struct {
 	json_t *stmts;
 	ix_row *rows;
 	size_t n;
+	uint64_t seq; /* the entry's */
 } entry_ix;
 
 static int ix_cmp(const void *pa, const void *pb)
@@ -1062,13 +1063,31 @@ static int changed_beyond(json_t *o, json_t *n, unsigned int may)
 	return 0;
 }
 
-/* The statement list of one entry, for rules that look at the whole
- * operation (a case created with its first keys and grants). */
-static int same_entry_creates(const entry_ix *x, int tab, const char *key1)
+/* Does the entry state a row of `tab` whose first column is key1? */
+static int states_row(const entry_ix *x, int tab, const char *key1)
 {
 	size_t p;
 
 	return key1 != NULL && ix_range(x, tab, 0, key1, &p) > p;
+}
+
+/* Does the entry create that row (of a table keyed by its first column),
+ * for rules that look at the whole operation (a case created with its
+ * first keys and grants, an organisation with its first supervisor)?
+ * Stated, and no fact of it before this entry: a row restated unchanged
+ * beside a new one made the admin an existing centre's supervisor
+ * (attack 150a).  Statements are applied in order, so a row stated
+ * earlier in the entry is a fact already: first stated by this entry. */
+static int same_entry_creates(facts *F, const entry_ix *x, int tab, const char *k1)
+{
+	char key[KEY_BUF];
+	fentry *e;
+
+	if (!states_row(x, tab, k1))
+		return 0;
+	key1(tab, k1, key);
+	e = fe_find(F, key);
+	return e == NULL || (!e->legacy && e->seq == x->seq);
 }
 
 /* Does the entry revoke a grant of case_id that covers cls, held by a
@@ -1146,6 +1165,17 @@ static int publishes(const entry_ix *x, const char *org, json_int_t epoch, json_
 		return 0;
 	for (end = ix_range(x, T_ORG_PUBKEYS, 0, org, &p); p < end; p++)
 		if (img_int(ix_img(x, p), 1) == epoch && img_int(ix_img(x, p), 2) == which)
+			return 1;
+	return 0;
+}
+
+/* Does the entry state organisation `org`'s row with keys of its own? */
+static int takes_over(const entry_ix *x, const char *org)
+{
+	size_t p, end;
+
+	for (end = ix_range(x, T_ORGS, 0, org, &p); p < end; p++)
+		if (img_int(ix_img(x, p), 5) == ORG_KEYS_OWN)
 			return 1;
 	return 0;
 }
@@ -1442,6 +1472,23 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 	json_t *old = had ? had->img : NULL;
 	creq q;
 	const char *case_id = NULL;
+	fentry *own = NULL;
+	char okey[KEY_BUF];
+
+	/* An organisation whose keys are still the admin's first ones has
+	 * one member, its first supervisor, whose keys the admin made too:
+	 * what is stated in her name before her passphrase change takes them
+	 * over may be his (a member he added so would be sealed the keys she
+	 * makes then).  Her first entry is that change.  (An organisation of
+	 * a 1.x vault had members before its supervisor's first change:
+	 * SECURITY.md, Known limits.) */
+	if (a->org != NULL) {
+		key1(T_ORGS, a->org, okey);
+		own = fe_find(F, okey);
+	}
+	if (own != NULL && own->img != NULL && !own->legacy &&
+	    img_int(own->img, 5) == ORG_KEYS_FIRST && !takes_over(x, a->org))
+		return "a member of an organisation whose keys are still the admin's";
 
 	if (tab != T_USERS && tab != T_ORGS && tab != T_ORG_PUBKEYS) {
 		/* the case column leads every key of a case's table but grants' and
@@ -1475,49 +1522,81 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			q.req.target_org = img_str(img, 1);
 			q.req.target_org_kind = org_kind_of(F, img_str(img, 1));
 			q.req.target_role = (vault_role)img_int(img, 2);
-			/* an organisation's first supervisor, made with it */
+			/* an organisation's one first supervisor, made with it (the
+			 * admin made her keys: a second one, his, would be sealed the
+			 * keys she makes when she takes them over) */
 			if (q.req.target_role == VAULT_ROLE_SUPERVISOR && q.req.target_org != NULL &&
-			    same_entry_creates(x, T_ORGS, q.req.target_org) &&
-			    decide(&q, POLICY_ORG_ADD, 0))
-				return NULL;
+			    same_entry_creates(F, x, T_ORGS, q.req.target_org)) {
+				size_t p, end = ix_range(x, T_USERS, 1, q.req.target_org, &p);
+
+				return end - p == 1 && decide(&q, POLICY_ORG_ADD, 0)
+				           ? NULL
+				           : "not entitled to add this user";
+			}
 			return decide(&q, POLICY_USER_ADD, 0) ? NULL : "not entitled to add this user";
 		}
 		if (img == NULL)
 			return "users are disabled, never removed";
 		if (!changed_beyond(old, img, H(5)) && img_int(img, 5) != 0) {
 			set_target_user(F, &q, img_str(img, 0));
-			return decide(&q, POLICY_USER_DISABLE, 0) ? NULL
-			                                           : "not entitled to disable this user";
+			if (!decide(&q, POLICY_USER_DISABLE, 0))
+				return "not entitled to disable this user";
+			/* She holds her organisation's keys: the entry moves them on
+			 * (its supervisor), or marks them owed (an admin, who makes
+			 * none of them: attack 150c).  Either states its row. */
+			if (json_is_string(json_array_get(img, 1)) &&
+			    !states_row(x, T_ORGS, img_str(img, 1)))
+				return "a member disabled while her organisation's keys stay in force";
+			return NULL;
 		}
 		if (!changed_beyond(old, img, H(3) | H(4)) && strcmp(img_str(img, 0), a->name) == 0)
 			return NULL; /* her own new keys (user.rekey, signed with the old) */
 		return "a change of a user that no operation makes";
 	case T_ORGS:
+		/* as vault_org_add() makes it: at epoch 1, with its public keys,
+		 * marked as keys the admin made (admin_keys 1), which its first
+		 * supervisor's passphrase change replaces; one marked otherwise
+		 * kept the admin's keys in force for good (attack 150b) */
 		if (old == NULL)
-			return decide(&q, POLICY_ORG_ADD, 0) ? NULL : "not entitled to add an organisation";
-		if (img == NULL || changed_beyond(old, img, H(3) | H(5)) ||
-		    !(a->role == VAULT_ROLE_ADMIN ||
-		      (a->org && strcmp(a->org, img_str(img, 0)) == 0 &&
-		       a->role == VAULT_ROLE_SUPERVISOR)))
+			return !decide(&q, POLICY_ORG_ADD, 0) ? "not entitled to add an organisation"
+			       : img_int(img, 3) != 1 || img_int(img, 5) != ORG_KEYS_FIRST ||
+			               !publishes(x, img_str(img, 0), 1, HOLDER_ORG) ||
+			               !publishes(x, img_str(img, 0), 1, HOLDER_ORG_SUP)
+			           ? "an organisation added other than with the admin's first keys"
+			           : NULL;
+		if (img == NULL || changed_beyond(old, img, H(3) | H(5)))
 			return "not entitled to change this organisation";
-		/* a new key epoch, the next one (one stated ahead stopped every
-		 * later rotation, and every disable: attack 70c) */
-		if (img_int(img, 3) != img_int(old, 3) &&
-		    img_int(img, 3) != img_int(old, 3) + 1)
+		/* An admin makes no key of an organisation after its first ones
+		 * (which its first supervisor replaces): keys he made at a
+		 * disable were his to keep, and every case of the centre was
+		 * sealed to them after (attack 150c).  His disable of a member
+		 * marks the keys she holds owed instead; a supervisor of the
+		 * organisation makes the next ones, and no key is sealed to it
+		 * until then (lib/gate.c). */
+		if (a->role == VAULT_ROLE_ADMIN)
+			return img_int(img, 3) == img_int(old, 3) &&
+			               img_int(img, 5) == (img_int(old, 5) == ORG_KEYS_FIRST
+			                                       ? ORG_KEYS_FIRST : ORG_KEYS_OWED) &&
+			               disabled_in(x, img_str(img, 0), VAULT_PRINCIPAL_ORG)
+			           ? NULL
+			           : "an admin changes an organisation only to mark its keys owed,"
+			             " with the disable of one of its members";
+		if (!a->org || strcmp(a->org, img_str(img, 0)) != 0 || a->role != VAULT_ROLE_SUPERVISOR)
+			return "not entitled to change this organisation";
+		/* its supervisor makes the next key epoch (one stated ahead
+		 * stopped every later rotation, and every disable: attack 70c;
+		 * none, and a restatement told nothing new), her own keys */
+		if (img_int(img, 3) != img_int(old, 3) + 1 || img_int(img, 5) != ORG_KEYS_OWN)
 			return "an organisation key epoch that does not follow the one before";
 		/* ...with its two public keys: an epoch without them left the
 		 * organisation out of every seal made after (attack 80j) */
-		if (img_int(img, 3) != img_int(old, 3) &&
-		    (!publishes(x, img_str(img, 0), img_int(img, 3), HOLDER_ORG) ||
-		     !publishes(x, img_str(img, 0), img_int(img, 3), HOLDER_ORG_SUP)))
+		if (!publishes(x, img_str(img, 0), img_int(img, 3), HOLDER_ORG) ||
+		    !publishes(x, img_str(img, 0), img_int(img, 3), HOLDER_ORG_SUP))
 			return "an organisation key epoch without its public keys";
 		/* the admin's first keys are given up once, by the first
-		 * supervisor, with her own new keys: never kept by the admin,
-		 * who made them (attack 70i) */
-		if (img_int(img, 5) != img_int(old, 5) &&
-		    (img_int(old, 5) == 0 || img_int(img, 5) != 0 || a->role != VAULT_ROLE_SUPERVISOR ||
-		     !same_entry_creates(x, T_USERS, a->name) ||
-		     img_int(img, 3) != img_int(old, 3) + 1))
+		 * supervisor, with her own new keys (the admin made those too):
+		 * never kept by the admin (attack 70i) */
+		if (img_int(old, 5) == ORG_KEYS_FIRST && !states_row(x, T_USERS, a->name))
 			return "the first keys of an organisation given up but by its first supervisor";
 		return NULL;
 	case T_ORG_PUBKEYS:
@@ -1526,7 +1605,8 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		/* the epoch the organisation's row moves to in this entry */
 		if (!org_moves_to(x, img_str(img, 0), img_int(img, 1)))
 			return "an organisation key of an epoch the entry does not put in force";
-		if (a->role == VAULT_ROLE_ADMIN ||
+		/* the admin's: its first, made with it (attack 150c) */
+		if ((a->role == VAULT_ROLE_ADMIN && same_entry_creates(F, x, T_ORGS, img_str(img, 0))) ||
 		    (a->org && strcmp(a->org, img_str(img, 0)) == 0 && a->role == VAULT_ROLE_SUPERVISOR))
 			return NULL;
 		return "not entitled to publish this organisation's key";
@@ -1564,7 +1644,7 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 			if (img_int(img, 2) > to || img_int(img, 2) <= to - (json_int_t)k)
 				return "a commitment to an epoch the entry does not put in force";
 		}
-		if (same_entry_creates(x, T_CASES, case_id))
+		if (same_entry_creates(F, x, T_CASES, case_id))
 			return NULL; /* the case's first keys, made with it */
 		/* a holder of the class rotates it (a lapsed holder dropped) */
 		if (decide(&q, POLICY_READ, cls))
@@ -1638,7 +1718,7 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		}
 		if (strcmp(img_str(img, 8), a->name) != 0)
 			return "a grant said to be made by someone else";
-		if (img_int(img, 11) != 0 && same_entry_creates(x, T_CASES, case_id))
+		if (img_int(img, 11) != 0 && same_entry_creates(F, x, T_CASES, case_id))
 			return owner_hold_refused(&q, a, img);
 		/* made with the case only: no revocation ends an owner's hold,
 		 * so one granted as a share could never be taken back */
@@ -2057,7 +2137,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	int oom = 0;
 	json_t *o, *stmts;
 	actor a;
-	entry_ix x = {NULL, NULL, 0};
+	entry_ix x = {NULL, NULL, 0, 0};
 	size_t i;
 	vault_status st = VAULT_OK;
 
@@ -2106,6 +2186,7 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 		a.org_kind = org_kind_of(F, a.org);
 	}
 	gone_clear(F);
+	x.seq = r->seq;
 	if (ix_build(&x, stmts) != 0)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	for (i = 0; i < json_array_size(stmts) && st == VAULT_OK; i++) {
@@ -4285,6 +4366,27 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
 	crypto_generichash_final(&hs, out, 32);
 }
 
+/* Was organisation `org`'s row (its key epoch, or its keys marked owed)
+ * stated after entry `seq`? */
+static int org_changed_after(facts *F, const char *org, uint64_t seq)
+{
+	char key[KEY_BUF];
+	fentry *o;
+
+	if (org == NULL)
+		return 0;
+	key1(T_ORGS, org, key);
+	o = fe_find(F, key);
+	return o != NULL && o->seq_last > seq;
+}
+
+static const char *owner_of(facts *F, const char *case_id)
+{
+	json_t *c = kept(F, T_CASES, case_id);
+
+	return c != NULL && json_is_string(json_array_get(c, 2)) ? img_str(c, 2) : NULL;
+}
+
 vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned int cls,
                                        uint32_t epoch, int64_t now, int64_t *ts, int *stale)
 {
@@ -4322,7 +4424,17 @@ vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned i
 			    img_int(g->img, 10) != 0 && ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
 			    g->seq_last > e->seq)
 				*stale = 1;
+			/* ...or an organisation holding it whose keys changed since
+			 * (a member left; an admin's disable marks them owed, and
+			 * makes no key: attack 150c): she may have kept it */
+			if (g != NULL && g->img != NULL && g->tab == T_GRANTS &&
+			    img_int(g->img, 10) == 0 && img_int(g->img, 2) == VAULT_PRINCIPAL_ORG &&
+			    ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
+			    org_changed_after(F, img_str(g->img, 3), e->seq))
+				*stale = 1;
 		}
+		if (org_changed_after(F, owner_of(F, case_id), e->seq))
+			*stale = 1;
 		/* Whoever made the key knows it: she must still be entitled to
 		 * read the class (her grant, or her organisation's, may have
 		 * lapsed since, or she may be disabled). */
@@ -4340,6 +4452,25 @@ vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned i
 		}
 	}
 	return VAULT_OK;
+}
+
+int vault__facts_org_keys(vault *v, const char *org)
+{
+	json_t *o = v->facts != NULL && org != NULL ? kept(v->facts, T_ORGS, org) : NULL;
+
+	return o != NULL ? (int)img_int(o, 5) : -1;
+}
+
+int vault__facts_org_legacy(vault *v, const char *org)
+{
+	char key[KEY_BUF];
+	fentry *e;
+
+	if (v->facts == NULL || org == NULL)
+		return 0;
+	key1(T_ORGS, org, key);
+	e = fe_find(v->facts, key);
+	return e != NULL && e->legacy;
 }
 
 int vault__facts_added_by_other(const vault *v)

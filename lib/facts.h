@@ -163,8 +163,17 @@ int vault__facts_case_legacy(struct vault *v, const char *case_id);
  * legacy fact, -1 when it is not a fact (made inside the open transaction,
  * a case made before schema 7, or no facts).  *stale: 1 when it must go
  * before a write under it whatever the rows say: the user who made it may
- * no longer read the class at `now`, or a grant covering the class was
- * revoked in a later entry (cases.c, lapsed_since_epoch). */
+ * no longer read the class at `now`, a grant covering the class was
+ * revoked in a later entry, or an organisation holding it (its owner, or
+ * one it is shared to) changed its keys, or had them marked owed, in a
+ * later entry (cases.c, lapsed_since_epoch). */
+/* orgs.admin_keys of organisation `org` as the facts hold it (ORG_KEYS_*),
+ * or -1 when they hold none. */
+int vault__facts_org_keys(struct vault *v, const char *org);
+/* Is organisation `org`'s row a legacy fact (of a vault made before schema
+ * 7, not restated since)? */
+int vault__facts_org_legacy(struct vault *v, const char *org);
+
 vault_status vault__facts_key_in_force(struct vault *v, const char *case_id, unsigned int cls,
                                        uint32_t epoch, int64_t now, int64_t *ts, int *stale);
 /* Was the handle's user last added by someone else (a user.add entry

@@ -749,13 +749,15 @@ typedef struct holder {
 } holder;
 
 /* The public key and key epoch a class key is sealed to for one holder, or
- * 0 if this holder must not get it (separation, disabled user). */
+ * 0 if this holder must not get it (separation, disabled user); *keys, an
+ * organisation's orgs.admin_keys (ORG_KEYS_OWN for a user). */
 static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
-                     const holder *h, unsigned char pk[32], uint32_t *hepoch)
+                     const holder *h, unsigned char pk[32], uint32_t *hepoch, int *keys)
 {
 	sqlite3_stmt *s;
 	int ok = 0, sep_kind, rc;
 
+	*keys = ORG_KEYS_OWN;
 	if (h->hkind == HOLDER_USER) {
 		if (vault__prepare(v, "SELECT u.box_pk, COALESCE(o.kind, 0) FROM users u"
 		                      " LEFT JOIN orgs o ON o.id = u.org"
@@ -770,7 +772,7 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 			*hepoch = 0;
 		}
 	} else {
-		if (vault__prepare(v, "SELECT p.pk, o.kind, o.epoch FROM orgs o"
+		if (vault__prepare(v, "SELECT p.pk, o.kind, o.epoch, o.admin_keys FROM orgs o"
 		                      " JOIN org_pubkeys p ON p.org = o.id AND p.epoch = o.epoch"
 		                      " WHERE o.id = ?1 AND p.which = ?2", &s) != VAULT_OK)
 			return -1;
@@ -781,6 +783,7 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 			memcpy(pk, sqlite3_column_blob(s, 0), 32);
 			sep_kind = sqlite3_column_int(s, 1);
 			*hepoch = (uint32_t)sqlite3_column_int64(s, 2);
+			*keys = sqlite3_column_int(s, 3);
 			ok = 1;
 		}
 	}
@@ -804,12 +807,29 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 	uint32_t hepoch = 0;
 	sqlite3_stmt *s;
 	vault_status st;
-	int ok = holder_pk(v, cs, cls, h, pk, &hepoch);
+	int keys, ok = holder_pk(v, cs, cls, h, pk, &hepoch, &keys);
 
 	if (ok < 0)
 		return prepare_failed(v, "holder");
 	if (ok == 0)
 		return VAULT_OK;
+	/* Nothing is sealed to organisation keys someone outside it may
+	 * know: the admin's first ones (attack 150b), or those a member an
+	 * admin disabled holds (150c).  Its supervisor makes the next ones;
+	 * until then a write that needs a key sealed to it waits.  (An
+	 * organisation of a 1.x vault whose first supervisor has not changed
+	 * her passphrase since is sealed to as 1.x did: SECURITY.md, Known
+	 * limits.) */
+	if (keys == ORG_KEYS_FIRST && vault__facts_org_legacy(v, h->name))
+		keys = ORG_KEYS_OWN;
+	if (keys == ORG_KEYS_FIRST)
+		return vault__err(v, VAULT_ERR_STATE, "organisation %s has no keys of its own"
+		                  " yet: its first supervisor makes them when she chooses her"
+		                  " passphrase (vault passwd)", h->name);
+	if (keys != ORG_KEYS_OWN)
+		return vault__err(v, VAULT_ERR_STATE, "organisation %s owes new keys (an admin"
+		                  " disabled one of its members): they are made when one of its"
+		                  " supervisors next opens the vault", h->name);
 	/* A key nothing can be sealed to (one of low order, which a user may
 	 * sign as her own new key) leaves that holder out, not the operation
 	 * (attacks 70f, 80a). */

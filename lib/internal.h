@@ -54,6 +54,12 @@
 #define HOLDER_ORG 1     /* the members' key of an organisation */
 #define HOLDER_USER 2    /* one user */
 #define HOLDER_ORG_SUP 3 /* the supervisors' key: break-glass escrow */
+/* orgs.admin_keys: who may know the organisation's keys in force */
+#define ORG_KEYS_OWN 0   /* its own: made by one of its supervisors */
+#define ORG_KEYS_FIRST 1 /* the admin's, made with it: its first supervisor's
+                          * passphrase change replaces them */
+#define ORG_KEYS_OWED 2  /* a member an admin disabled holds them: the
+                          * organisation's supervisor makes the next ones */
 
 /* Secrets of the unlocked user, in one sodium_malloc'ed block. */
 typedef struct vault_secrets {
@@ -422,6 +428,7 @@ vault_status vault__id(vault *v, char out[VAULT_VAULT_ID_BUFSIZE]);
 vault_status vault__kdf_check(vault *v, vault_kdf kdf, vault_kdf *out);
 /* orgs.c: new organisation keys sealed to the remaining members. */
 vault_status vault__org_rotate(vault *v, const char *org);
+vault_status vault__org_take_over(vault *v);
 /* Create the slot file with its header (default level, inbox key). */
 vault_status vault__slots_create(const char *dir, vault_kdf default_kdf,
                                  const unsigned char inbox_pk[32]);

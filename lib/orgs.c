@@ -491,14 +491,39 @@ vault_status vault__org_rotate(vault *v, const char *org)
 	}
 	vault__secure_free(keys);
 	if (st == VAULT_OK)
-		st = vault__prepare(v, "UPDATE orgs SET epoch = ?2 WHERE id = ?1", &s);
+		st = vault__prepare(v, "UPDATE orgs SET epoch = ?2, admin_keys = ?3 WHERE id = ?1",
+		                    &s);
 	if (st == VAULT_OK) {
 		vault__bind_text(s, 1, org);
 		sqlite3_bind_int64(s, 2, epoch);
+		sqlite3_bind_int(s, 3, ORG_KEYS_OWN); /* made by its supervisor */
 		st = vault__sql_status(v, sqlite3_step(s), "organisation epoch");
 		sqlite3_finalize(s);
 		s = NULL;
 	}
+	return st;
+}
+
+/* New keys of the caller's organisation, made by her, its supervisor, in
+ * place of keys someone outside it may know (ORG_KEYS_FIRST, the admin's;
+ * ORG_KEYS_OWED, those of a member an admin disabled), and new keys of
+ * the classes she reads of its cases.  The classes she does not read are
+ * rotated by the next write under them: their keys were made before the
+ * organisation's changed (lib/facts.c, vault__facts_key_in_force). */
+vault_status vault__org_take_over(vault *v)
+{
+	vault_status st = vault__org_rotate(v, v->org);
+
+	/* The classes she reads: the replay lets her make keys of those only
+	 * (a class shared to her organisation on another class alone, rotated
+	 * here, signed an entry no replay accepts: attack 70m).  The rest were
+	 * never sealed to the organisation key the admin knew, or belong to a
+	 * grant that lapsed, which the next write rotates away. */
+	if (st == VAULT_OK)
+		st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
+		                            " UNION SELECT case_id FROM grants WHERE"
+		                            " pkind = 1 AND principal = ?1 AND revoked = 0",
+		                         v->org, 1);
 	return st;
 }
 
@@ -725,7 +750,12 @@ vault_status vault_user_disable(vault *v, const char *name)
 		st = exec1(v, "UPDATE users SET disabled = 1 WHERE name = ?1", name);
 	/* Cases the user held by name get new keys (the user, now disabled,
 	 * is left out of the sealing), then the grants go. */
-	if (st == VAULT_OK)
+	/* An admin makes no key of a case or of an organisation (he reads
+	 * none): the classes she held are rotated at the next write under
+	 * them (a grant revoked after the key was made, lib/cases.c), and her
+	 * organisation's keys are marked owed, which its supervisor replaces
+	 * (attack 150c). */
+	if (st == VAULT_OK && v->role != VAULT_ROLE_ADMIN)
 		st = vault__rotate_cases(v, "SELECT DISTINCT case_id FROM grants WHERE"
 		                            " pkind = 2 AND principal = ?1 AND revoked = 0", name, 0);
 	if (st == VAULT_OK)
@@ -734,7 +764,10 @@ vault_status vault_user_disable(vault *v, const char *name)
 		st = exec1(v, "DELETE FROM class_keys WHERE hkind = 2 AND holder = ?1", name);
 	if (st == VAULT_OK)
 		st = exec1(v, "DELETE FROM org_keys WHERE user = ?1", name);
-	if (st == VAULT_OK && f.u.org[0] != '\0') {
+	if (st == VAULT_OK && f.u.org[0] != '\0' && v->role == VAULT_ROLE_ADMIN)
+		st = exec1(v, "UPDATE orgs SET admin_keys = CASE admin_keys WHEN 1 THEN 1 ELSE 2 END"
+		              " WHERE id = ?1", f.u.org);
+	else if (st == VAULT_OK && f.u.org[0] != '\0') {
 		st = vault__org_rotate(v, f.u.org);
 		if (st == VAULT_OK)
 			st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"

@@ -668,6 +668,25 @@ static int keys_differ(const unsigned char *a, const unsigned char *b)
 	return d != 0;
 }
 
+/* A supervisor's open, when the facts say her organisation's keys are
+ * owed (ORG_KEYS_OWED: an admin disabled one of its members, and an admin
+ * makes none of its keys), makes them, in an entry of its own. */
+static vault_status take_over_owed(vault *v)
+{
+	vault_status st;
+	gate g;
+
+	if (v->role != VAULT_ROLE_SUPERVISOR || v->org[0] == '\0' || v->must_change ||
+	    vault__facts_org_keys(v, v->org) != ORG_KEYS_OWED)
+		return VAULT_OK;
+	st = vault__gate_open(v, &g, "org.rotate", POLICY_NONE, NULL, v->org, 0, NULL, NULL);
+	/* as the facts hold it now, under the lock */
+	if (st == VAULT_OK && vault__facts_org_keys(v, v->org) == ORG_KEYS_OWED)
+		st = vault__org_take_over(v);
+	VAULT_CRASH_POINT("org_rotate.commit.before");
+	return vault__gate_close(&g, st);
+}
+
 /* Open the database with the key in force, and take the open's write
  * transaction.  A key rotation that switches the file between the choice
  * of the key and the lock (the opener read the old file, or met the new
@@ -865,6 +884,11 @@ vault_status vault_open(const char *path, const char *user,
 	 * not only at its close (which a crash skips). */
 	if (st == VAULT_OK && vault__facts_replayed(v) >= FACTS_SAVE_AFTER)
 		(void)vault__facts_save(v);
+	/* Her organisation's keys owed since an admin disabled one of its
+	 * members: she makes the new ones now (nothing is sealed to it until
+	 * then).  Failed, the open fails: the keys stay owed, and safe. */
+	if (st == VAULT_OK)
+		st = take_over_owed(v);
 	if (st == VAULT_ERR_AUTH)
 		st = auth_failed(path, user);
 	if (st != VAULT_OK)
@@ -1006,25 +1030,7 @@ static vault_status rekey(vault *v, const unsigned char box_pk[32],
 	}
 	if (st != VAULT_OK || !admin_keys)
 		return st;
-	st = vault__org_rotate(v, v->org);
-	/* The classes she reads: the replay lets her make keys of those only
-	 * (a class shared to her organisation on another class alone, rotated
-	 * here, signed an entry no replay accepts: attack 70m).  The rest were
-	 * never sealed to the organisation key the admin knew, or belong to a
-	 * grant that lapsed, which the next write rotates away. */
-	if (st == VAULT_OK)
-		st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
-		                            " UNION SELECT case_id FROM grants WHERE"
-		                            " pkind = 1 AND principal = ?1 AND revoked = 0",
-		                         v->org, 1);
-	if (st == VAULT_OK)
-		st = vault__prepare(v, "UPDATE orgs SET admin_keys = 0 WHERE id = ?1", &s);
-	if (st == VAULT_OK) {
-		vault__bind_text(s, 1, v->org);
-		st = vault__sql_status(v, sqlite3_step(s), "organisation");
-		sqlite3_finalize(s);
-	}
-	return st;
+	return vault__org_take_over(v);
 }
 
 /* The new passphrase may not be the one in force: a slot of the user's

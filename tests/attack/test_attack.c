@@ -2335,10 +2335,30 @@ static void test_attack__22c_legacy_case_planted_epoch_row(void **state)
  * read the class is rotated before a write under it.  how = 1: the owner
  * wrote once after the lapse first (the fix rotated), then she mints her
  * epoch. */
+/* SQL that moves organisation `org` to its next key epoch, with public
+ * keys nobody holds, as a disable of one of its members by its supervisor
+ * must (facts.c: a member disabled while her organisation's keys stay in
+ * force is refused, attack 150c). */
+static char *org_epoch_sql(const char *dir, const char *org)
+{
+	long long epoch = sql_intf(dir, "admin", "SELECT epoch FROM orgs WHERE id = '%s'", org) + 1;
+	unsigned char pk[32];
+	char m[65], sup[65];
+
+	randombytes_buf(pk, 32);
+	hex(pk, 32, m);
+	randombytes_buf(pk, 32);
+	hex(pk, 32, sup);
+	return dup_printf("UPDATE orgs SET epoch = %lld, admin_keys = 0 WHERE id = '%s';"
+	                  " INSERT INTO org_pubkeys(org, epoch, which, pk) VALUES('%s', %lld, %d,"
+	                  " X'%s'), ('%s', %lld, %d, X'%s');", epoch, org, org, epoch, HOLDER_ORG,
+	                  m, org, epoch, HOLDER_ORG_SUP, sup);
+}
+
 static void org_lapsed_supervisor_mints(int how)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], out[256], *sql, *all;
+	char cs[VAULT_ID_BUFSIZE], out[256], *sql, *all, *org;
 	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
 	unsigned char k[32];
 	long long e0, e1, ep;
@@ -2383,7 +2403,10 @@ static void org_lapsed_supervisor_mints(int how)
 	seal_to_holders(db, cs, VAULT_CLASS_GENERAL, ep, k, "cas");
 	sqlite3_close(db);
 	sql = epoch_sql(cs, VAULT_CLASS_GENERAL, ep, "cas_sup", k);
-	all = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cas_tmp'; %s", sql);
+	/* a disable moves the member's organisation's keys on (150c) */
+	org = org_epoch_sql(dir, "cas");
+	all = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cas_tmp'; %s %s", org, sql);
+	free(org);
 	forge_target = "cas_tmp";
 	st = forge(dir, "cas_sup", all, "user.disable", "", NULL);
 	forge_target = "";
@@ -5991,13 +6014,19 @@ static void test_attack__70l_routine_revoke_by_general_sharer(void **state)
  * of every case the organisation owns or holds a grant on (vault.c rekey,
  * vault__rotate_cases), also classes its grant does not cover; the replay
  * accepts those epochs only from a reader of the class.  The victim
- * centre's caseworker shares the general class of a case with a new
+ * centre's caseworker shared the general class of a case with a new
  * organisation before its supervisor's first login (routine: with her
- * consent); that first login signs an entry no replay accepts. */
+ * consent); that first login signed an entry no replay accepts.
+ * Since 150b/150c nothing is sealed to an organisation before its own
+ * supervisor made its keys: that share is refused, and the same take-over
+ * comes at a supervisor's open after an admin disabled one of her members
+ * (vault.c take_over_owed), with a grant of one class to her centre. */
 static void test_attack__70m_first_passwd_rotates_unreadable_class(void **state)
 {
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
 	vault_status st, sto;
 	vault *v = NULL;
 	size_t n, m;
@@ -6010,7 +6039,17 @@ static void test_attack__70m_first_passwd_rotates_unreadable_class(void **state)
 	                           p, n, TEST_KDF), VAULT_OK, "org add");
 	vault_close(v);
 	victim_case(dir, cs);
-	consent_and_share_org(dir, cs, "newc", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	v = th_open(dir, "cav_cw");
+	co.org = "newc";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	so.perm = VAULT_PERM_READ;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "newc", VAULT_CLASS_GENERAL, &so),
+	          VAULT_ERR_STATE, "share with an organisation whose keys are the admin's");
+	vault_close(v);
 	v = NULL;
 	assert_int_equal(vault_open(dir, "new_sup", p, n, NULL, &v), VAULT_OK);
 	np = th_pass("new_sup", &m);
@@ -6018,19 +6057,34 @@ static void test_attack__70m_first_passwd_rotates_unreadable_class(void **state)
 	printf("   70m: new_sup's first passphrase change: %s (%s)\n", vault_strerror(st),
 	       vault_errmsg(v));
 	vault_close(v);
+	assert_int_equal(st, VAULT_OK);
+	/* the owed keys of an organisation holding one class of a case */
+	consent_and_share_org(dir, cs, "cas", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cas_cw"), VAULT_OK, "the admin disables cas_cw");
+	vault_close(v);
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cas'"),
+	                 ORG_KEYS_OWED);
 	v = NULL;
-	if (st != VAULT_OK) {
-		th_rmdir(dir);
-		return;
-	}
+	p = th_pass("cas_sup", &n);
+	st = vault_open(dir, "cas_sup", p, n, NULL, &v);
+	printf("   70m: cas_sup's open makes the owed keys: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	v = NULL;
+	assert_int_equal(st, VAULT_OK);
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cas'"),
+	                 ORG_KEYS_OWN);
 	p = th_pass("cav_sup", &n);
 	sto = vault_open(dir, "cav_sup", p, n, NULL, &v);
 	printf("   70m: cav_sup opens: %s (%s)\n", vault_strerror(sto), vault_last_errmsg());
 	if (v != NULL)
 		vault_close(v);
 	if (sto != VAULT_OK)
-		fail_msg("ATTACK SUCCEEDS (70m): a first passphrase change signed an entry no replay"
-		         " accepts: nobody can open the vault (%s)", vault_strerror(sto));
+		fail_msg("ATTACK SUCCEEDS (70m): a take-over of an organisation's keys signed an"
+		         " entry no replay accepts: nobody can open the vault (%s)",
+		         vault_strerror(sto));
 	th_rmdir(dir);
 }
 
@@ -7279,7 +7333,8 @@ static void test_attack__80n_caseworker_withdraws_emergency_basis(void **state)
  * derivation). */
 static void clock_hook80(const char *step)
 {
-	if (strcmp(step, "passwd.commit.before") == 0) {
+	if (strcmp(step, "passwd.commit.before") == 0 ||
+	    strcmp(step, "org_rotate.commit.before") == 0) {
 		vault__clock_shift(120);
 		vault__crash_hook = NULL;
 	}
@@ -7289,34 +7344,38 @@ static void test_attack__80o_first_passwd_as_a_grant_lapses(void **state)
 {
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], c1[VAULT_ID_BUFSIZE];
-	const char *extra[] = {"new_sup", NULL};
 	int64_t now = (int64_t)time(NULL);
 	size_t n;
-	const unsigned char *p = th_first_pass("new_sup", &n);
+	const unsigned char *p;
 	vault_status st;
-	vault *v;
+	vault *v = NULL;
 
 	(void)state;
-	v = th_open(dir, "admin");
-	status_is(v, vault_org_add(v, "newc", "newc", VAULT_ORG_HEALTH, "new_sup", p, n, TEST_KDF),
-	          VAULT_OK, "org add");
-	vault_close(v);
+	/* Since 150b/150c, a take-over of owed keys at a supervisor's open
+	 * (nothing is shared to an organisation before its first supervisor's
+	 * passphrase change) */
 	victim_case(dir, cs);
 	v = th_open(dir, "cav_cw");
-	status_is(v, consent80(v, cs, "newc", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, c1),
+	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, c1),
 	          VAULT_OK, "consent");
-	status_is(v, share80(v, cs, VAULT_PRINCIPAL_ORG, "newc", VAULT_CLASS_GENERAL,
+	status_is(v, share80(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL,
 	                     VAULT_PERM_READ, c1, now + 60), VAULT_OK, "share for a minute");
 	vault_close(v);
-	st = vault_open(dir, "new_sup", p, n, NULL, &v);
-	status_is(v, st, VAULT_OK, "first open");
-	p = th_pass("new_sup", &n);
-	vault__crash_hook = clock_hook80;
-	st = vault_passwd(v, p, n, TEST_KDF);
-	vault__crash_hook = NULL;
-	printf("   80o: her first passphrase change: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cas_cw"), VAULT_OK, "the admin disables cas_cw");
 	vault_close(v);
-	all_open80(dir, "80o", extra);
+	v = NULL;
+	p = th_pass("cas_sup", &n);
+	vault__crash_hook = clock_hook80;
+	st = vault_open(dir, "cas_sup", p, n, NULL, &v);
+	vault__crash_hook = NULL;
+	printf("   80o: her open makes her centre's owed keys: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	if (v != NULL)
+		vault_close(v);
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cas'"),
+	                 ORG_KEYS_OWN);
+	all_open80(dir, "80o", NULL);
 	vault__clock_shift(-120);
 	th_rmdir(dir);
 }
@@ -8249,6 +8308,513 @@ static void test_attack__140c_consent_recorded_already_withdrawn(void **state)
 	fail_msg("ATTACK SUCCEEDS (140c): every open accepts a consent recorded already withdrawn");
 }
 
+/* Publish organisation org's public keys of `epoch` inside v's open
+ * transaction, around the library. */
+static vault_status put_org_pubkeys(vault *v, const char *org, long long epoch,
+                                    const unsigned char mpk[32], const unsigned char spk[32])
+{
+	sqlite3_stmt *s = NULL;
+	vault_status st = VAULT_OK;
+	int which;
+
+	for (which = HOLDER_ORG; st == VAULT_OK && which <= HOLDER_ORG_SUP; which++) {
+		if (which != HOLDER_ORG && which != HOLDER_ORG_SUP)
+			continue;
+		st = vault__prepare(v, "INSERT INTO org_pubkeys(org, epoch, which, pk)"
+		                       " VALUES(?1, ?2, ?3, ?4)", &s);
+		if (st != VAULT_OK)
+			break;
+		sqlite3_bind_text(s, 1, org, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, epoch);
+		sqlite3_bind_int(s, 3, which);
+		sqlite3_bind_blob(s, 4, which == HOLDER_ORG ? mpk : spk, 32, SQLITE_STATIC);
+		st = sqlite3_step(s) == SQLITE_DONE ? VAULT_OK : VAULT_ERR_IO;
+		sqlite3_finalize(s);
+	}
+	return st;
+}
+
+/* Seal organisation org's secret keys of `epoch` to user (public key upk)
+ * inside v's open transaction: the members' key, and the supervisors' if
+ * she is one. */
+static vault_status put_org_seals(vault *v, const char *org, long long epoch, const char *user,
+                                  const unsigned char upk[32], int supervisor,
+                                  const unsigned char msk[32], const unsigned char ssk[32])
+{
+	unsigned char sealed[VAULT_SEALED_KEY_BYTES];
+	sqlite3_stmt *s = NULL;
+	vault_status st = VAULT_OK;
+	int which;
+
+	for (which = HOLDER_ORG; st == VAULT_OK && which <= HOLDER_ORG_SUP; which++) {
+		if (which != HOLDER_ORG && (which != HOLDER_ORG_SUP || !supervisor))
+			continue;
+		assert_int_equal(vault__seal(sealed, which == HOLDER_ORG ? msk : ssk, upk), 0);
+		st = vault__prepare(v, "INSERT INTO org_keys(org, epoch, which, user, sealed)"
+		                       " VALUES(?1, ?2, ?3, ?4, ?5)", &s);
+		if (st != VAULT_OK)
+			break;
+		sqlite3_bind_text(s, 1, org, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, epoch);
+		sqlite3_bind_int(s, 3, which);
+		sqlite3_bind_text(s, 4, user, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 5, sealed, sizeof(sealed), SQLITE_STATIC);
+		st = sqlite3_step(s) == SQLITE_DONE ? VAULT_OK : VAULT_ERR_IO;
+		sqlite3_finalize(s);
+	}
+	return st;
+}
+
+/* Does the member key (mpk, msk) of organisation org open the newest
+ * safety key of the case sealed to it, and that the record "shelter"?
+ * Its text into text. */
+static int org_key_reads_shelter(const char *dir, const char *cs, const char *org,
+                                 const unsigned char mpk[32], const unsigned char msk[32],
+                                 char *text, size_t cap)
+{
+	unsigned char ck[32];
+	char *q = dup_printf("SELECT sealed FROM class_keys WHERE case_id = '%s' AND class = %d"
+	                     " AND hkind = %d AND holder = '%s' ORDER BY epoch DESC", cs,
+	                     VAULT_CLASS_SAFETY, HOLDER_ORG, org);
+	int ok = unseal_row(dir, "admin", q, mpk, msk, ck) &&
+	         decrypt_with(dir, "admin", cs, VAULT_CLASS_SAFETY, "shelter", ck, text, cap);
+
+	free(q);
+	sodium_memzero(ck, sizeof(ck));
+	return ok;
+}
+
+/* ---- 150. a fourteenth insider review: rules that ask only what else the
+ * entry states ------------------------------------------------------------ */
+
+/* 150a: "an organisation's first supervisor, made with it" (facts.c
+ * entitled(), T_USERS: a new supervisor is the admin's when
+ * same_entry_creates(x, T_ORGS, org)) asks only that the entry state a row
+ * of the organisation, not that it creates it; and an admin may restate an
+ * organisation's row unchanged (T_ORGS: no column changed is no refusal).
+ * So the admin (a role that holds no case content, and whom the policy lets
+ * add only admins and auditors) signs, around the library, an entry that
+ * restates the anti-violence centre's row as it is and adds a supervisor
+ * "ghost" of the centre with his own public key.  Every open accepts it;
+ * at the centre's next routine disable, its new keys are sealed to the
+ * ghost, and the admin reads the victim's shelter address. */
+static void test_attack__150a_admin_adds_supervisor_to_existing_org(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65], spkhex[65], *q;
+	unsigned char pk[32], sk[32], spk[32], ssk[64];
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "admin", pk, sk);
+	hex(pk, 32, pkhex);
+	crypto_sign_keypair(spk, ssk);
+	hex(spk, 32, spkhex);
+	assert_false(th_user_can_decrypt(dir, "admin", cs, "shelter")); /* control */
+	q = dup_printf("UPDATE orgs SET name = name WHERE id = 'cav';"
+	               " INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	               " VALUES('ghost', 'cav', %d, X'%s', X'%s', 0, strftime('%%s','now'));",
+	               (int)VAULT_ROLE_SUPERVISOR, pkhex, spkhex);
+	forge_target = "ghost";
+	st = forge(dir, "admin", q, "user.add", NULL, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150a forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_int(dir, "admin", "SELECT count(*) FROM users WHERE name = 'ghost'"
+	                         " AND org = 'cav' AND disabled = 0"), 1);
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "150a")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the centre's routine work: a caseworker leaves */
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "150a: the routine disable");
+	vault_close(v);
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	if (th_user_can_decrypt(dir, "admin", cs, "shelter")) {
+		sodium_memzero(sk, sizeof(sk));
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (150a): every open accepts a supervisor of the"
+		         " anti-violence centre added by the admin beside its row restated"
+		         " unchanged; after the centre's next disable the admin reads its"
+		         " victim's new shelter address");
+	}
+	sodium_memzero(sk, sizeof(sk));
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (150a): every open accepts a supervisor of the anti-violence"
+	         " centre added by the admin (the keys did not reach him in this run)");
+}
+
+/* 150b: an organisation's first keys are given up only by its first
+ * supervisor (facts.c entitled(), T_ORGS, attack 70i), but its row is
+ * judged at its creation on POLICY_ORG_ADD alone: admin_keys is whatever
+ * the admin states.  vault_org_add() writes 1 (the admin made the keys;
+ * the first supervisor's passphrase change rotates them away).  The admin
+ * adds an organisation around the library, as vault_org_add() does in
+ * every other column, with admin_keys = 0: her first passphrase change
+ * rotates nothing, and the member key he made opens its cases. */
+static void test_attack__150b_org_made_with_admin_keys_given_up(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], nonce[49], text[256];
+	unsigned char mpk[32], msk[32], spk[32], ssk[32];
+	unsigned char upk[32], usignpk[32];
+	slot_secret *sec = vault__secure_alloc(sizeof(*sec));
+	const unsigned char *p;
+	audit_event e;
+	vault_status st, st2;
+	size_t n;
+	vault *v;
+
+	(void)state;
+	assert_non_null(sec);
+	v = th_open(dir, "admin");
+	memcpy(sec->dbkey, v->sec->dbkey, 32);
+	vault__box_keypair(upk, sec->box_sk);
+	vault__sign_keypair(usignpk, sec->sign_sk);
+	vault__box_keypair(mpk, msk);
+	vault__box_keypair(spk, ssk);
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__exec(v, "INSERT INTO orgs(id, name, kind, epoch, created, admin_keys)"
+		                    " VALUES('newc', 'newc', 1, 1, strftime('%s','now'), 0)");
+	if (st == VAULT_OK)
+		st = put_org_pubkeys(v, "newc", 1, mpk, spk);
+	if (st == VAULT_OK)
+		st = vault__insert_user(v, "new_sup", "newc", VAULT_ROLE_SUPERVISOR, upk, usignpk);
+	if (st == VAULT_OK)
+		st = put_org_seals(v, "newc", 1, "new_sup", upk, 1, msk, ssk);
+	memset(&e, 0, sizeof(e));
+	e.action = "user.add";
+	e.case_id = "";
+	e.target = "new_sup";
+	e.cls_text = "";
+	e.reason = "first supervisor of the organisation";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.newkey = usignpk;
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	printf("   150b: forged org add: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	p = th_first_pass("new_sup", &n);
+	if (st == VAULT_OK)
+		st = vault__slot_write(dir, "new_sup", p, n, TEST_KDF, sec, SLOT_MUST_CHANGE,
+		                       v->pinned_id, SLOT_PUT_NEW, nonce);
+	if (st == VAULT_OK)
+		st = vault__slot_settle(dir, "new_sup", nonce, 1);
+	vault_close(v);
+	vault__secure_free(sec);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150b forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'newc'"), 0);
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "150b")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* her first passphrase change, her first case, its shelter address */
+	th_first_passwd(dir, "new_sup");
+	th_case(dir, "new_sup", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "new_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Verdi 3, Novara");
+	if (org_key_reads_shelter(dir, cs, "newc", mpk, msk, text, sizeof(text))) {
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (150b): the admin made an organisation with admin_keys = 0;"
+		         " every open accepted it, its first supervisor's passphrase change kept the"
+		         " keys he made, and he reads \"%s\"", text);
+	}
+	th_rmdir(dir);
+}
+
+/* 150c: an organisation's next key epoch is published "by an admin or a
+ * supervisor of that organisation" (facts.c entitled(), T_ORGS and
+ * T_ORG_PUBKEYS: a->role == VAULT_ROLE_ADMIN), and an admin may disable
+ * anyone: vault_user_disable(), called by an admin, makes the new keys of
+ * the user's organisation in the admin's own process.  Nothing marks those
+ * keys as the admin's (as admin_keys marks an organisation's first keys,
+ * attack 70i): the class keys he makes are rotated before the next write
+ * (their maker reads no class, attack 21), but they are then sealed to the
+ * organisation key he made.  The admin disables the centre's caseworker,
+ * as the API does, keeping the centre's new member key; the supervisor's
+ * next write of the victim's shelter address is his to read. */
+static void test_attack__150c_admin_disable_makes_org_keys(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, text[256];
+	unsigned char mpk[32], msk[32], spk[32], ssk[32];
+	long long epoch;
+	sqlite3_stmt *m = NULL;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	epoch = sql_int(dir, "admin", "SELECT epoch FROM orgs WHERE id = 'cav'") + 1;
+	vault__box_keypair(mpk, msk);
+	vault__box_keypair(spk, ssk);
+	v = th_open(dir, "admin");
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__exec(v, "UPDATE users SET disabled = 1 WHERE name = 'cav_cw';"
+		                    " DELETE FROM org_keys WHERE user = 'cav_cw'");
+	if (st == VAULT_OK)
+		st = put_org_pubkeys(v, "cav", epoch, mpk, spk);
+	/* sealed to the centre's members, as vault__org_rotate() does */
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT name, role, box_pk FROM users WHERE org = 'cav' AND"
+		                       " disabled = 0", &m);
+	while (st == VAULT_OK && sqlite3_step(m) == SQLITE_ROW)
+		st = put_org_seals(v, "cav", epoch, (const char *)sqlite3_column_text(m, 0),
+		                   sqlite3_column_blob(m, 2),
+		                   sqlite3_column_int(m, 1) == VAULT_ROLE_SUPERVISOR, msk, ssk);
+	sqlite3_finalize(m);
+	if (st == VAULT_OK) {
+		q = dup_printf("UPDATE orgs SET epoch = %lld WHERE id = 'cav'", epoch);
+		st = vault__exec(v, q);
+		free(q);
+	}
+	{
+		audit_event e;
+		vault_status st2;
+
+		memset(&e, 0, sizeof(e));
+		e.action = "user.disable";
+		e.case_id = "";
+		e.target = "cav_cw";
+		e.outcome = VAULT_OUTCOME_OK;
+		e.reason = "";
+		if (st == VAULT_OK)
+			st = vault__audit_append(v, &e);
+		st2 = vault__txn_end(v, st == VAULT_OK);
+		if (st == VAULT_OK)
+			st = st2;
+	}
+	printf("   150c: the admin's disable: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150c forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "150c")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the centre goes on: the supervisor writes the victim's new address */
+	th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	if (org_key_reads_shelter(dir, cs, "cav", mpk, msk, text, sizeof(text))) {
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (150c): the admin disabled the centre's caseworker with"
+		         " new centre keys of his own making; every open accepted it, and he reads"
+		         " \"%s\"", text);
+	}
+	th_rmdir(dir);
+}
+
+/* 150d: 150a once more, where the admin may state the centre's row: with
+ * his disable of one of its members, which marks the keys she holds owed
+ * (the row changes, as the rule wants).  "An organisation's first
+ * supervisor, made with it" must ask that the entry creates the row
+ * (facts.c same_entry_creates: no fact of it before the entry), not that
+ * it states one.  Accepted, the ghost supervisor would be sealed the
+ * centre's next keys, which its supervisor makes at her next open. */
+static void test_attack__150d_admin_supervisor_beside_a_disable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], pkhex[65], spkhex[65], *q;
+	unsigned char pk[32], sk[32], spk[32], ssk[64];
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "admin", pk, sk);
+	sodium_memzero(sk, sizeof(sk));
+	hex(pk, 32, pkhex);
+	crypto_sign_keypair(spk, ssk);
+	hex(spk, 32, spkhex);
+	q = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cav_cw';"
+	               " DELETE FROM org_keys WHERE user = 'cav_cw';"
+	               " UPDATE orgs SET admin_keys = %d WHERE id = 'cav';"
+	               " INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	               " VALUES('ghost', 'cav', %d, X'%s', X'%s', 0, strftime('%%s','now'));",
+	               ORG_KEYS_OWED, (int)VAULT_ROLE_SUPERVISOR, pkhex, spkhex);
+	forge_target = "cav_cw";
+	st = forge(dir, "admin", q, "user.disable", NULL, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150d forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "150d")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (150d): every open accepts a supervisor of the anti-violence"
+	         " centre added by the admin with his disable of one of its members: the"
+	         " centre's next keys are sealed to him");
+}
+
+/* 150e: vault_org_add() makes one first supervisor, whose keys the admin
+ * makes (her passphrase change replaces them, and the organisation's).
+ * The admin states an organisation with two: the second, his, would be
+ * sealed the keys the first makes at her change. */
+static void test_attack__150e_org_made_with_two_supervisors(void **state)
+{
+	char *dir = th_network();
+	char h[4][65], *q;
+	unsigned char k[32];
+	vault_status st;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		randombytes_buf(k, 32);
+		hex(k, 32, h[i]);
+	}
+	q = dup_printf("INSERT INTO orgs(id, name, kind, epoch, created, admin_keys)"
+	               " VALUES('newc', 'newc', %d, 1, strftime('%%s','now'), %d);"
+	               " INSERT INTO org_pubkeys(org, epoch, which, pk) VALUES('newc', 1, %d,"
+	               " X'%s'), ('newc', 1, %d, X'%s');"
+	               " INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	               " VALUES('new_sup', 'newc', %d, X'%s', X'%s', 0, strftime('%%s','now')),"
+	               " ('new_sup2', 'newc', %d, X'%s', X'%s', 0, strftime('%%s','now'));",
+	               (int)VAULT_ORG_ANTIVIOLENCE_CENTRE, ORG_KEYS_FIRST, HOLDER_ORG, h[0],
+	               HOLDER_ORG_SUP, h[1], (int)VAULT_ROLE_SUPERVISOR, h[2], h[3],
+	               (int)VAULT_ROLE_SUPERVISOR, h[3], h[2]);
+	forge_target = "newc";
+	st = forge(dir, "admin", q, "org.add", NULL, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150e forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "150e")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (150e): every open accepts an organisation made with two"
+	         " first supervisors, both with keys the admin made");
+}
+
+/* 150f: until the first supervisor's passphrase change, the admin knows
+ * her keys (he chose her first passphrase).  He signs, as her, the add of
+ * a caseworker of her centre with keys of his making; her change then
+ * makes the centre's own keys and seals them to every member, his
+ * caseworker too. */
+static void test_attack__150f_admin_signs_as_first_supervisor(void **state)
+{
+	char *dir = th_network();
+	char h[2][65], *q;
+	unsigned char k[32];
+	size_t n;
+	const unsigned char *p = th_first_pass("new_sup", &n);
+	vault_status st;
+	vault *v = th_open(dir, "admin");
+	int i;
+
+	(void)state;
+	status_is(v, vault_org_add(v, "newc", "newc", VAULT_ORG_ANTIVIOLENCE_CENTRE, "new_sup",
+	                           p, n, TEST_KDF), VAULT_OK, "org add");
+	vault_close(v);
+	v = NULL;
+	/* her slot, under the passphrase he chose */
+	assert_int_equal(vault_open(dir, "new_sup", p, n, NULL, &v), VAULT_OK);
+	for (i = 0; i < 2; i++) {
+		randombytes_buf(k, 32);
+		hex(k, 32, h[i]);
+	}
+	q = dup_printf("INSERT INTO users(name, org, role, box_pk, sign_pk, disabled, created)"
+	               " VALUES('puppet', 'newc', %d, X'%s', X'%s', 0, strftime('%%s','now'));",
+	               (int)VAULT_ROLE_CASEWORKER, h[0], h[1]);
+	st = vault__txn_begin(v);
+	if (st == VAULT_OK)
+		st = vault__exec(v, q);
+	free(q);
+	st = sign_and_end(v, "user.add", "", st);
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "150f forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "new_sup", "150f")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (150f): every open accepts a member added in the name of a"
+	         " first supervisor before her passphrase change, by whoever chose it");
+}
+
+/* 150g (control, no attacker): the admin disables a caseworker of the
+ * anti-violence centre.  Her centre's keys are marked owed, not made by
+ * him; nothing is sealed to the centre until its supervisor's next open
+ * makes them (a write that needs a seal waits, refused, changing
+ * nothing); then the centre writes on, and every open verifies. */
+static void test_attack__150g_control_admin_disable_owes_keys(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	long long epoch;
+	size_t n;
+	const unsigned char *p;
+	vault_status st;
+	vault *v;
+	const char *const others[] = {"cav_cw2", NULL};
+
+	(void)state;
+	v = th_open(dir, "cav_sup");
+	p = th_pass("cav_cw2", &n);
+	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "a second caseworker");
+	vault_close(v);
+	/* her case: its keys are hers, and the disabled caseworker held them
+	 * through the centre's key */
+	th_case(dir, "cav_cw2", VAULT_CASE_VICTIM, 0, cs);
+	th_put(dir, "cav_cw2", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Alba");
+	epoch = sql_int(dir, "admin", "SELECT epoch FROM orgs WHERE id = 'cav'");
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "the admin disables cav_cw");
+	vault_close(v);
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWED);
+	assert_int_equal(sql_int(dir, "admin", "SELECT epoch FROM orgs WHERE id = 'cav'"), epoch);
+	/* the centre's other caseworker: her write needs a key sealed to it */
+	v = th_open(dir, "cav_cw2");
+	st = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY,
+	                      "via Po 7, Asti", 14, NULL);
+	printf("   150g: a write under keys the disabled caseworker held: %s (%s)\n",
+	       vault_strerror(st), vault_errmsg(v));
+	assert_int_equal(st, VAULT_ERR_STATE);
+	vault_close(v);
+	/* her supervisor's open makes the keys */
+	vault_close(th_open(dir, "cav_sup"));
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWN);
+	assert_int_equal(sql_int(dir, "admin", "SELECT epoch FROM orgs WHERE id = 'cav'"),
+	                 epoch + 1);
+	assert_int_equal(sql_int(dir, "admin", "SELECT count(*) FROM audit WHERE"
+	                         " action = 'org.rotate' AND actor = 'cav_sup'"), 1);
+	th_put(dir, "cav_cw2", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	all_open80(dir, "150g", others);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8415,6 +8981,13 @@ int main(void)
 		cmocka_unit_test(test_attack__140a_owner_hold_to_another_org_made_with_case),
 		cmocka_unit_test(test_attack__140b_the_one_owner_hold_to_another_org),
 		cmocka_unit_test(test_attack__140c_consent_recorded_already_withdrawn),
+		cmocka_unit_test(test_attack__150a_admin_adds_supervisor_to_existing_org),
+		cmocka_unit_test(test_attack__150b_org_made_with_admin_keys_given_up),
+		cmocka_unit_test(test_attack__150c_admin_disable_makes_org_keys),
+		cmocka_unit_test(test_attack__150d_admin_supervisor_beside_a_disable),
+		cmocka_unit_test(test_attack__150e_org_made_with_two_supervisors),
+		cmocka_unit_test(test_attack__150f_admin_signs_as_first_supervisor),
+		cmocka_unit_test(test_attack__150g_control_admin_disable_owes_keys),
 	};
 
 	if (sodium_init() < 0)
