@@ -1616,6 +1616,13 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		if (!a->org || strcmp(a->org, img_str(img, 2)) != 0 ||
 		    strcmp(a->name, img_str(img, 3)) != 0)
 			return "a case created for another organisation or author";
+		/* as vault_case_create() writes it: restricted 2 was hers alone
+		 * to the policy and missing from her supervisor's listing of
+		 * restricted cases (attack 150h); kind 3 named no separation
+		 * (150i) */
+		if ((img_int(img, 1) != VAULT_CASE_VICTIM && img_int(img, 1) != VAULT_CASE_PERPETRATOR) ||
+		    img_int(img, 4) < 0 || img_int(img, 4) > 1)
+			return "a case of a kind or restriction the policy does not know";
 		return decide(&q, POLICY_CREATE, 0) ? NULL : "not entitled to create a case";
 	case T_CASE_CLASSES:
 	case T_CLASS_EPOCHS: {

@@ -8815,6 +8815,63 @@ static void test_attack__150g_control_admin_disable_owes_keys(void **state)
 	th_rmdir(dir);
 }
 
+/* 150h, 150i: a case row is judged on who creates it (facts.c entitled(),
+ * T_CASES), not on what it says: vault_case_create() writes a kind the
+ * policy knows (victim, perpetrator) and restricted 0 or 1.  The centre's
+ * caseworker creates, around the library, a victim's case with
+ * restricted = 2: the policy holds it restricted (hers alone), but her
+ * supervisor's listing of restricted cases, the one she needs to reach it
+ * by break-glass when the caseworker leaves, asks for restricted = 1 and
+ * never shows it.  (150i: of kind 3, which no separation rule names.) */
+static int count_case(const vault_case_info *info, void *ctx)
+{
+	(void)info;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void case_row_unknown(const char *tag, const char *extra)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_status st;
+	int n = 0;
+	vault *v;
+
+	st = forge_case_create(dir, "cav_cw", "cav", extra, cs);
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag);
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", tag)) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_sup");
+	(void)vault_case_foreach_restricted(v, count_case, &n);
+	vault_close(v);
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (%s): every open accepts a case row no library call writes"
+	         " (%d restricted case(s) listed to its supervisor)", tag, n);
+}
+
+static void test_attack__150h_case_restricted_2(void **state)
+{
+	(void)state;
+	case_row_unknown("150h", "UPDATE grants SET pkind = 2, principal = 'cav_cw' WHERE owner = 1"
+	                         " AND case_id = (SELECT id FROM cases ORDER BY rowid DESC LIMIT 1);"
+	                         " UPDATE cases SET restricted = 2 WHERE rowid ="
+	                         " (SELECT max(rowid) FROM cases);");
+}
+
+static void test_attack__150i_case_of_unknown_kind(void **state)
+{
+	(void)state;
+	case_row_unknown("150i", "UPDATE cases SET kind = 3 WHERE rowid = (SELECT max(rowid)"
+	                         " FROM cases);");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -8988,6 +9045,8 @@ int main(void)
 		cmocka_unit_test(test_attack__150e_org_made_with_two_supervisors),
 		cmocka_unit_test(test_attack__150f_admin_signs_as_first_supervisor),
 		cmocka_unit_test(test_attack__150g_control_admin_disable_owes_keys),
+		cmocka_unit_test(test_attack__150h_case_restricted_2),
+		cmocka_unit_test(test_attack__150i_case_of_unknown_kind),
 	};
 
 	if (sodium_init() < 0)
