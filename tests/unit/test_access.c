@@ -74,6 +74,8 @@ static int group_setup(void **state)
 	assert_int_equal(vault_org_add(v, "ext", "ext", VAULT_ORG_OTHER, "ext_sup", p, n,
 	                               TEST_KDF), VAULT_OK);
 	vault_close(v);
+	/* nothing is shared to it before its supervisor makes its keys */
+	vault_close(th_open(g_dir, "ext_sup"));
 	return 0;
 }
 
