@@ -391,10 +391,10 @@ VAULT_API vault_status vault_create(const char *path, const char *admin,
  * are removed; a 1.0 slot gets the vault id pinned, and a slot cheaper than
  * the vault's default KDF level is raised to it (both re-seal the slot).
  * A supervisor's open makes her organisation's new keys when an admin's
- * disable of one of its members left them owed (vault_user_disable), with
- * new keys of the classes she reads of its cases: an "org.rotate" entry of
- * its own, in proportion to those cases; if that fails, the open fails
- * with its error and the keys stay owed.
+ * disable of one of its members left them owed (vault_user_disable): an
+ * "org.rotate" entry of its own, in proportion to its members (its cases'
+ * keys are rotated at the next write under each); if that fails, the open
+ * fails with its error and the keys stay owed.
  *
  * Errors: VAULT_ERR_AUTH (unknown or disabled user, or wrong passphrase,
  * indistinguishable), VAULT_ERR_NOT_FOUND (no vault at path),
@@ -562,7 +562,11 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * database's, and marks the organisation's keys owed; the next open by a
  * supervisor of it makes them (vault_open).  Until then nothing is sealed
  * to that organisation and nothing is written under a key the member held:
- * such writes fail with VAULT_ERR_STATE and change nothing.  Atomic: the
+ * its members' writes that need a new key fail with VAULT_ERR_STATE and
+ * change nothing; other organisations' leave it out (it reads what they
+ * wrote meanwhile after their next write once its keys are made).  An
+ * organisation whose last supervisor an admin disables stays so (SECURITY.md,
+ * Known limits).  Atomic: the
  * key slot is removed after the database commits; killed in between, the
  * next open removes it.
  *

@@ -1574,9 +1574,7 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		 * organisation makes the next ones, and no key is sealed to it
 		 * until then (lib/gate.c). */
 		if (a->role == VAULT_ROLE_ADMIN)
-			return img_int(img, 3) == img_int(old, 3) &&
-			               img_int(img, 5) == (img_int(old, 5) == ORG_KEYS_FIRST
-			                                       ? ORG_KEYS_FIRST : ORG_KEYS_OWED) &&
+			return img_int(img, 3) == img_int(old, 3) && img_int(img, 5) == ORG_KEYS_OWED &&
 			               disabled_in(x, img_str(img, 0), VAULT_PRINCIPAL_ORG)
 			           ? NULL
 			           : "an admin changes an organisation only to mark its keys owed,"

@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "facts.h"
 #include "internal.h"
 
 /* crypto_kdf contexts (8 bytes each) and sub-key ids. */
@@ -432,8 +433,9 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 		vault__secure_free(key);
 		return vault__err(v, VAULT_ERR_INVALID, "reason too long");
 	}
-	st = vault__prepare(v, "SELECT 2, 0, box_pk FROM users WHERE role = ?1 AND disabled = 0"
-	                       " UNION ALL SELECT 1, o.epoch, p.pk FROM orgs o JOIN org_pubkeys p"
+	st = vault__prepare(v, "SELECT 2, 0, box_pk, 0 FROM users WHERE role = ?1 AND disabled = 0"
+	                       " UNION ALL SELECT 1, o.epoch, p.pk, o.admin_keys FROM orgs o"
+	                       " JOIN org_pubkeys p"
 	                       " ON p.org = o.id AND p.epoch = o.epoch AND p.which = 1"
 	                       " WHERE o.id = ?2", &s);
 	if (st == VAULT_OK) {
@@ -448,6 +450,12 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 			 * every reviewed operation of the vault (attack 70f). */
 			if (sqlite3_column_bytes(s, 2) != 32 ||
 			    vault__seal(probe, zero, sqlite3_column_blob(s, 2)) != 0)
+				continue;
+			/* nor to organisation keys that are not its own (gate.c,
+			 * seal_to): the auditors still read it */
+			if (sqlite3_column_int(s, 3) != ORG_KEYS_OWN &&
+			    !(sqlite3_column_int(s, 3) == ORG_KEYS_FIRST &&
+			      vault__facts_org_legacy(v, owner_org)))
 				continue;
 			kind[n] = sqlite3_column_int(s, 0);
 			epoch[n] = (uint32_t)sqlite3_column_int64(s, 1);

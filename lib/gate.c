@@ -799,9 +799,14 @@ static int holder_pk(vault *v, const case_row *cs, unsigned int cls,
 	return ok;
 }
 
+/* Seal `key`, epoch `epoch` of a class, to one holder.  *left_out (may be
+ * NULL) says whether an organisation was left out because its keys are
+ * not its own: another organisation's, when `leave_out` (a rotation goes
+ * on without it, and gives it the epochs it missed once its keys are its
+ * own: refill_missed); else, and the caller's own, refused. */
 static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
                             uint32_t epoch, const holder *h,
-                            const unsigned char key[32])
+                            const unsigned char key[32], int leave_out, int *left_out)
 {
 	unsigned char pk[32], sealed[VAULT_SEALED_KEY_BYTES];
 	uint32_t hepoch = 0;
@@ -809,6 +814,8 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 	vault_status st;
 	int keys, ok = holder_pk(v, cs, cls, h, pk, &hepoch, &keys);
 
+	if (left_out != NULL)
+		*left_out = 0;
 	if (ok < 0)
 		return prepare_failed(v, "holder");
 	if (ok == 0)
@@ -816,12 +823,20 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 	/* Nothing is sealed to organisation keys someone outside it may
 	 * know: the admin's first ones (attack 150b), or those a member an
 	 * admin disabled holds (150c).  Its supervisor makes the next ones;
-	 * until then a write that needs a key sealed to it waits.  (An
-	 * organisation of a 1.x vault whose first supervisor has not changed
-	 * her passphrase since is sealed to as 1.x did: SECURITY.md, Known
-	 * limits.) */
+	 * until then a write of its own that needs a key sealed to it waits,
+	 * and another's leaves it out (a centre owing keys held up the
+	 * writes, withdrawals and disables of every centre sharing a case
+	 * with it: attacks 160a, 160c, 160d).  (An organisation of a 1.x vault
+	 * whose first supervisor has not changed her passphrase since is
+	 * sealed to as 1.x did: SECURITY.md, Known limits.) */
 	if (keys == ORG_KEYS_FIRST && vault__facts_org_legacy(v, h->name))
 		keys = ORG_KEYS_OWN;
+	if (keys != ORG_KEYS_OWN && leave_out &&
+	    !(v->org[0] != '\0' && strcmp(v->org, h->name) == 0)) {
+		if (left_out != NULL)
+			*left_out = 1;
+		return VAULT_OK;
+	}
 	if (keys == ORG_KEYS_FIRST)
 		return vault__err(v, VAULT_ERR_STATE, "organisation %s has no keys of its own"
 		                  " yet: its first supervisor makes them when she chooses her"
@@ -848,6 +863,70 @@ static vault_status seal_to(vault *v, const case_row *cs, unsigned int cls,
 	sqlite3_bind_blob(s, 7, sealed, sizeof(sealed), SQLITE_STATIC);
 	st = vault__sql_status(v, sqlite3_step(s), "seal class key");
 	sqlite3_finalize(s);
+	return st;
+}
+
+/* An organisation left out of a rotation while its keys were not its own
+ * (seal_to) is sealed, at a later rotation, the epochs before `epoch` it
+ * has no seal of, among those the caller holds: what was written for it
+ * meanwhile is its to read again.  (Every holder of a live grant has them
+ * all: a share seals every epoch, vault__class_seal_all.)  Best effort: an
+ * epoch the caller cannot open is left, not the rotation. */
+static vault_status refill_missed(vault *v, const case_row *cs, unsigned int cls,
+                                  uint32_t epoch, const holder *h)
+{
+	unsigned char *key;
+	sqlite3_stmt *s;
+	vault_status st, kst;
+	uint32_t e;
+	int64_t have = 0;
+	int rc;
+
+	st = vault__prepare(v, "SELECT count(*) FROM class_keys WHERE case_id = ?1 AND class = ?2"
+	                       " AND hkind = ?3 AND holder = ?4 AND epoch >= 1 AND epoch < ?5", &s);
+	if (st != VAULT_OK)
+		return st;
+	vault__bind_text(s, 1, cs->id);
+	sqlite3_bind_int(s, 2, (int)cls);
+	sqlite3_bind_int(s, 3, h->hkind);
+	vault__bind_text(s, 4, h->name);
+	sqlite3_bind_int64(s, 5, epoch);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		have = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return vault__sql_status(v, rc, "class keys");
+	if (have >= (int64_t)epoch - 1)
+		return VAULT_OK;
+	key = vault__secure_alloc(32);
+	if (key == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	for (e = 1; e < epoch && st == VAULT_OK; e++) {
+		st = vault__prepare(v, "SELECT 1 FROM class_keys WHERE case_id = ?1 AND class = ?2"
+		                       " AND epoch = ?3 AND hkind = ?4 AND holder = ?5", &s);
+		if (st != VAULT_OK)
+			break;
+		vault__bind_text(s, 1, cs->id);
+		sqlite3_bind_int(s, 2, (int)cls);
+		sqlite3_bind_int64(s, 3, e);
+		sqlite3_bind_int(s, 4, h->hkind);
+		vault__bind_text(s, 5, h->name);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc != SQLITE_DONE) {
+			st = vault__sql_status(v, rc, "class keys");
+			break;
+		}
+		kst = vault__class_key(v, cs->id, cls, e, key);
+		if (kst == VAULT_OK)
+			st = seal_to(v, cs, cls, e, h, key, 1, NULL);
+		else if (kst == VAULT_ERR_NOMEM)
+			st = kst;
+	}
+	vault__secure_free(key);
 	return st;
 }
 
@@ -928,8 +1007,13 @@ vault_status vault__class_rotate(vault *v, const char *case_id, unsigned int cls
 	sqlite3_finalize(s);
 	s = NULL;
 	vault__random(key, 32);
-	for (i = 0; i < nh && st == VAULT_OK; i++)
-		st = seal_to(v, &cs, cls, epoch, &hs[i], key);
+	for (i = 0; i < nh && st == VAULT_OK; i++) {
+		int left_out = 0;
+
+		st = seal_to(v, &cs, cls, epoch, &hs[i], key, 1, &left_out);
+		if (st == VAULT_OK && !left_out && hs[i].hkind != HOLDER_USER)
+			st = refill_missed(v, &cs, cls, epoch, &hs[i]);
+	}
 	if (st != VAULT_OK)
 		goto cleanup;
 	st = vault__prepare(v, "INSERT OR REPLACE INTO case_classes(case_id, class, epoch)"
@@ -991,7 +1075,7 @@ vault_status vault__class_seal_all(vault *v, const char *case_id, unsigned int c
 	for (e = 1; e <= epoch && st == VAULT_OK; e++) {
 		st = vault__class_key(v, case_id, cls, e, key);
 		if (st == VAULT_OK)
-			st = seal_to(v, &cs, cls, e, &h, key);
+			st = seal_to(v, &cs, cls, e, &h, key, 0, NULL);
 	}
 	vault__secure_free(key);
 	return st;

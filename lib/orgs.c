@@ -506,25 +506,16 @@ vault_status vault__org_rotate(vault *v, const char *org)
 
 /* New keys of the caller's organisation, made by her, its supervisor, in
  * place of keys someone outside it may know (ORG_KEYS_FIRST, the admin's;
- * ORG_KEYS_OWED, those of a member an admin disabled), and new keys of
- * the classes she reads of its cases.  The classes she does not read are
- * rotated by the next write under them: their keys were made before the
- * organisation's changed (lib/facts.c, vault__facts_key_in_force). */
+ * ORG_KEYS_OWED, those of a member an admin disabled).  Only those: the
+ * keys of its cases' classes were made before the organisation's changed,
+ * so the next write under each rotates it first (lib/facts.c,
+ * vault__facts_key_in_force), sealed to the new keys.  Rotating them here
+ * sealed to every holder at once, and two centres owing keys and sharing a
+ * case refused each other's take-over, and their supervisors' opens, for
+ * good (attack 160a). */
 vault_status vault__org_take_over(vault *v)
 {
-	vault_status st = vault__org_rotate(v, v->org);
-
-	/* The classes she reads: the replay lets her make keys of those only
-	 * (a class shared to her organisation on another class alone, rotated
-	 * here, signed an entry no replay accepts: attack 70m).  The rest were
-	 * never sealed to the organisation key the admin knew, or belong to a
-	 * grant that lapsed, which the next write rotates away. */
-	if (st == VAULT_OK)
-		st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
-		                            " UNION SELECT case_id FROM grants WHERE"
-		                            " pkind = 1 AND principal = ?1 AND revoked = 0",
-		                         v->org, 1);
-	return st;
+	return vault__org_rotate(v, v->org);
 }
 
 /* Rotate every class of every case in the SQL's result (one column, id). */
@@ -765,8 +756,7 @@ vault_status vault_user_disable(vault *v, const char *name)
 	if (st == VAULT_OK)
 		st = exec1(v, "DELETE FROM org_keys WHERE user = ?1", name);
 	if (st == VAULT_OK && f.u.org[0] != '\0' && v->role == VAULT_ROLE_ADMIN)
-		st = exec1(v, "UPDATE orgs SET admin_keys = CASE admin_keys WHEN 1 THEN 1 ELSE 2 END"
-		              " WHERE id = ?1", f.u.org);
+		st = exec1(v, "UPDATE orgs SET admin_keys = 2 WHERE id = ?1", f.u.org);
 	else if (st == VAULT_OK && f.u.org[0] != '\0') {
 		st = vault__org_rotate(v, f.u.org);
 		if (st == VAULT_OK)

@@ -304,11 +304,21 @@ static vault_status after_revoke(vault *v, const char *case_id, int pkind,
 	return st;
 }
 
-/* Does the gate's actor belong to the organisation that owns its case? */
-static int owner_member(const vault *v, const gate *g)
+/* Does the gate's actor belong to the organisation that owns its case, one
+ * whose keys are its own (it makes the new class keys of a revocation)?
+ * An owning centre owing keys revokes without them: the next write under
+ * each class rotates it, a grant covering it having been revoked after its
+ * key was made; a withdrawal refused until its supervisor opened left the
+ * grantee reading (attack 160c). */
+static int owner_member(vault *v, const gate *g)
 {
-	return g->have_case && v->org[0] != '\0' &&
-	       strcmp(g->cs.owner_org, v->org) == 0;
+	int keys;
+
+	if (!g->have_case || v->org[0] == '\0' || strcmp(g->cs.owner_org, v->org) != 0)
+		return 0;
+	keys = vault__facts_org_keys(v, v->org);
+	return keys == ORG_KEYS_OWN ||
+	       (keys == ORG_KEYS_FIRST && vault__facts_org_legacy(v, v->org));
 }
 
 /* Revoke the live grants matching (case, principal[, consent]), with new

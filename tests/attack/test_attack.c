@@ -6020,7 +6020,9 @@ static void test_attack__70l_routine_revoke_by_general_sharer(void **state)
  * Since 150b/150c nothing is sealed to an organisation before its own
  * supervisor made its keys: that share is refused, and the same take-over
  * comes at a supervisor's open after an admin disabled one of her members
- * (vault.c take_over_owed), with a grant of one class to her centre. */
+ * (vault.c take_over_owed), with a grant of one class to her centre (it
+ * makes the organisation's keys only since 160a; the classes rotate at
+ * their next write). */
 static void test_attack__70m_first_passwd_rotates_unreadable_class(void **state)
 {
 	char *dir = th_network();
@@ -8872,6 +8874,324 @@ static void test_attack__150i_case_of_unknown_kind(void **state)
 	                         " FROM cases);");
 }
 
+/* ---- 160. a fifteenth insider review: owed keys (admin_keys 2) ----------- */
+
+/* A second member of `org`, added by its supervisor `sup` (as 150g). */
+static void member160(const char *dir, const char *sup, const char *name, vault_role role)
+{
+	size_t n;
+	const unsigned char *p = th_pass(name, &n);
+	vault *v = th_open(dir, sup);
+
+	status_is(v, vault_user_add(v, name, NULL, role, p, n, TEST_KDF), VAULT_OK, "160: member");
+	vault_close(v);
+	vault_close(th_open(dir, name)); /* her first passphrase change */
+}
+
+/* The anti-violence centre's victim case, its general class shared with
+ * the reception centre on her consent (returned in cid). */
+static void shared160(const char *dir, char cs[VAULT_ID_BUFSIZE], char cid[VAULT_ID_BUFSIZE])
+{
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v;
+
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "housing";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "160: consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "160: share to cas");
+	vault_close(v);
+}
+
+static void admin_disables160(const char *dir, const char *who)
+{
+	vault *v = th_open(dir, "admin");
+
+	status_is(v, vault_user_disable(v, who), VAULT_OK, "160: the admin's disable");
+	vault_close(v);
+}
+
+/* 160a: no attacker, or an admin.  take_over_owed() (lib/vault.c) makes an
+ * owed organisation's keys at its supervisor's open, and rotates the
+ * classes she reads of every case her organisation owns or holds: each
+ * new class key is sealed to every holder (gate.c seal_to), which refuses
+ * an organisation whose own keys are owed (VAULT_ERR_STATE), and a failed
+ * take-over fails the open.  Two centres share one case (the victim's
+ * general class, shared with the reception centre on her consent); the
+ * admin disables a member of each, as members leave.  The anti-violence
+ * centre's supervisor's open then rotates the shared case, whose general
+ * key must be sealed to the reception centre (owed): refused, the open
+ * fails.  The reception centre's supervisor's open rotates the same case,
+ * sealed to the anti-violence centre (owed): refused too.  Neither can
+ * ever open again: each waits for the other. */
+static void test_attack__160a_two_owed_orgs_sharing_a_case_deadlock(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p;
+	vault_status s1, s2;
+	char m1[512] = "", m2[512] = "";
+
+	(void)state;
+	shared160(dir, cs, cid);
+	member160(dir, "cav_sup", "cav_cw2", VAULT_ROLE_CASEWORKER);
+	admin_disables160(dir, "cav_cw2");
+	admin_disables160(dir, "cas_cw");
+	assert_int_equal(sql_int(dir, "admin", "SELECT count(*) FROM orgs WHERE admin_keys = 2"
+	                         " AND id IN ('cav', 'cas')"), 2);
+	p = th_pass("cav_sup", &n);
+	s1 = vault_open(dir, "cav_sup", p, n, NULL, &v);
+	if (s1 == VAULT_OK)
+		vault_close(v);
+	else
+		snprintf(m1, sizeof(m1), "%s", vault_last_errmsg());
+	v = NULL;
+	p = th_pass("cas_sup", &n);
+	s2 = vault_open(dir, "cas_sup", p, n, NULL, &v);
+	if (s2 == VAULT_OK)
+		vault_close(v);
+	else
+		snprintf(m2, sizeof(m2), "%s", vault_last_errmsg());
+	printf("   160a: cav_sup's open: %s (%s)\n   160a: cas_sup's open: %s (%s)\n",
+	       vault_strerror(s1), m1, vault_strerror(s2), m2);
+	if (s1 != VAULT_OK || s2 != VAULT_OK) {
+		th_rmdir(dir);
+		fail_msg("LOCK-OUT (160a): after the admin disabled a member of each of two centres"
+		         " sharing a case, the supervisors' opens fail (cav_sup: %s, cas_sup: %s):"
+		         " each take-over must seal the shared case's new key to the other, owed,"
+		         " centre", vault_strerror(s1), vault_strerror(s2));
+	}
+	assert_int_equal(sql_int(dir, "admin", "SELECT count(*) FROM orgs WHERE admin_keys = 2"),
+	                 0);
+	th_rmdir(dir);
+}
+
+/* 160b: no attacker.  The admin disables a centre's only supervisor (she
+ * left): vault_user_disable() marks the centre's keys owed, "made when one
+ * of its supervisors next opens the vault" (vault.h, SECURITY.md Known
+ * limits).  It has none left, and none can be added: the policy lets only
+ * a supervisor of the centre add one (an admin adds admins and auditors,
+ * and an organisation's first supervisor only with the organisation,
+ * attack 150a).  So the keys stay owed for good: nothing is ever sealed to
+ * the centre again, and its caseworker can neither open a new case nor
+ * write to the ones it has.  Nothing documented it; before 5749edf the
+ * admin's disable moved the keys on (keys he then held) and the centre
+ * worked on.  Now documented (SECURITY.md, Known limits: no succession of
+ * supervisors): the test holds what must hold then, that the centre's
+ * writes that need a key are refused, changing nothing, its reads go on,
+ * and every open verifies. */
+static void test_attack__160b_admin_disables_only_supervisor_freezes_centre(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE] = "";
+	vault_status s1, s2;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	admin_disables160(dir, "cav_sup");
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWED);
+	assert_int_equal(sql_intf(dir, "admin", "SELECT count(*) FROM users WHERE org = 'cav' AND"
+	                          " role = %d AND disabled = 0", (int)VAULT_ROLE_SUPERVISOR), 0);
+	v = th_open(dir, "cav_cw");
+	s1 = vault_case_create(v, VAULT_CASE_VICTIM, 0, cs2);
+	printf("   160b: cav_cw opens a case: %s (%s)\n", vault_strerror(s1), vault_errmsg(v));
+	s2 = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti", 14, NULL);
+	printf("   160b: cav_cw writes her case: %s (%s)\n", vault_strerror(s2), vault_errmsg(v));
+	vault_close(v);
+	assert_int_equal(s1, VAULT_ERR_STATE);
+	assert_int_equal(s2, VAULT_ERR_STATE);
+	{
+		char *text = NULL;
+
+		assert_int_equal(th_get(dir, "cav_cw", cs, "shelter", &text), VAULT_OK);
+		free(text);
+	}
+	all_open80(dir, "160b", NULL);
+	th_rmdir(dir);
+}
+
+/* 160c: a consent withdrawal by a member of the owning organisation
+ * rotates the classes of the grants it revokes (share.c after_revoke,
+ * rotate = owner_member): the new keys are sealed to the owning centre,
+ * which seal_to() refuses while its keys are owed.  So while an admin's
+ * disable leaves the centre's keys owed, the victim's withdrawal of her
+ * consent to the reception centre is refused (VAULT_ERR_STATE), and the
+ * reception centre reads on; with its only supervisor disabled (160b) it
+ * is refused for good.  A revoker outside the owning organisation makes
+ * no key and the next write rotates (attack 70l): the same path would do
+ * here. */
+static void test_attack__160c_withdrawal_refused_while_owner_owes_keys(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status st, rd;
+	vault *v;
+
+	(void)state;
+	shared160(dir, cs, cid);
+	admin_disables160(dir, "cav_sup");
+	v = th_open(dir, "cav_cw");
+	st = vault_consent_withdraw(v, cid);
+	printf("   160c: the victim's withdrawal: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	rd = get_cls(dir, "cas_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	free(text);
+	if (st != VAULT_OK) {
+		th_rmdir(dir);
+		fail_msg("LOCK-OUT (160c): the victim's consent withdrawal is refused (%s) while the"
+		         " owning centre's keys are owed (for good: its only supervisor was"
+		         " disabled); the reception centre's grant stays live, its read: %s",
+		         vault_strerror(st), vault_strerror(rd));
+	}
+	assert_int_not_equal(rd, VAULT_OK);
+	th_rmdir(dir);
+}
+
+/* 160d: a supervisor's disable of her own member rotates every case her
+ * centre owns (orgs.c vault_user_disable), sealing the new keys to every
+ * holder: while another organisation holding one of those cases owes its
+ * keys (an admin disabled one of its members), the disable is refused
+ * (VAULT_ERR_STATE) and the member who left keeps her access.  Routing it
+ * through the admin marks her centre owed in turn, and 160a follows. */
+static void test_attack__160d_supervisor_disable_refused_while_grantee_owes(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	shared160(dir, cs, cid);
+	member160(dir, "cav_sup", "cav_cw2", VAULT_ROLE_CASEWORKER);
+	admin_disables160(dir, "cas_cw");
+	v = th_open(dir, "cav_sup");
+	st = vault_user_disable(v, "cav_cw2");
+	printf("   160d: cav_sup disables cav_cw2: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK) {
+		assert_int_equal(sql_int(dir, "admin", "SELECT disabled FROM users WHERE"
+		                         " name = 'cav_cw2'"), 0);
+		th_rmdir(dir);
+		fail_msg("LOCK-OUT (160d): the centre's supervisor cannot disable a caseworker who"
+		         " left (%s) while the reception centre, which holds one of its cases, owes"
+		         " its keys; she keeps her access", vault_strerror(st));
+	}
+	th_rmdir(dir);
+}
+
+/* 160e: the 1.x exemption ("an organisation of a 1.x vault whose first
+ * supervisor never changed her passphrase keeps the admin's first keys as
+ * 1.x did": its members sign, and are sealed keys, as before) holds only
+ * while the organisation's row is a legacy fact.  An admin's disable of a
+ * member restates that row (admin_keys 1 kept, facts.c entitled(), T_ORGS:
+ * "CASE admin_keys WHEN 1 THEN 1") as a signed fact: from then on the
+ * exemption is gone (fentry.legacy = 0).  In the 1.0.0 fixture the centre's
+ * supervisor never changed her passphrase (admin_keys 1); the admin
+ * disables her (she left).  The centre's caseworker, who worked on under
+ * the exemption, is now a member "whose keys are still the admin's": every
+ * statement of hers is refused (her own passphrase change), nothing is
+ * sealed to the centre, and no supervisor is left to take the keys over.
+ * Since: an admin's disable marks the keys owed (2) whatever they were,
+ * which the replay takes from him; her passphrase change goes, and every
+ * open verifies.  Her writes wait, as at 160b (no supervisor is left). */
+static void test_attack__160e_legacy_org_loses_exemption_at_admin_disable(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	vault_status pw, put, op;
+	vault *v;
+	size_t n;
+	const unsigned char *p;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	printf("   160e: cav admin_keys %lld\n",
+	       sql_int(dir, "cav_cw", "SELECT admin_keys FROM orgs WHERE id = 'cav'"));
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL,
+	                           "second interview"), VAULT_OK, "160e: a write under the exemption");
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cav_sup"), VAULT_OK, "160e: the admin disables cav_sup");
+	vault_close(v);
+	p = th_pass("cav_cw", &n);
+	v = th_open(dir, "cav_cw");
+	put = vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "third", 5, NULL);
+	printf("   160e: cav_cw's write: %s (%s)\n", vault_strerror(put), vault_errmsg(v));
+	pw = vault_passwd(v, (const unsigned char *)"tmp-pass-y", 10, TEST_KDF);
+	printf("   160e: cav_cw's passphrase change: %s (%s)\n", vault_strerror(pw), vault_errmsg(v));
+	if (pw == VAULT_OK)
+		(void)vault_passwd(v, p, n, TEST_KDF); /* back (refused once the first is) */
+	vault_close(v);
+	v = NULL;
+	p = th_pass("admin", &n);
+	op = vault_open(dir, "admin", p, n, NULL, &v);
+	printf("   160e: the admin's open: %s (%s)\n", vault_strerror(op), vault_last_errmsg());
+	if (op == VAULT_OK)
+		vault_close(v);
+	if (op != VAULT_OK) {
+		th_rmdir(base);
+		fail_msg("LOCK-OUT (160e): after the admin disabled the 1.x centre's supervisor (its"
+		         " row restated, the 1.x exemption gone), the caseworker's routine passphrase"
+		         " change (%s) signed an entry every open refuses: %s", vault_strerror(pw),
+		         vault_strerror(op));
+	}
+	if (pw != VAULT_OK) {
+		th_rmdir(base);
+		fail_msg("LOCK-OUT (160e): after the admin disabled the 1.x centre's supervisor, its"
+		         " caseworker can no longer change her passphrase (%s)", vault_strerror(pw));
+	}
+	assert_int_equal(put, VAULT_ERR_STATE); /* as 160b: no supervisor is left */
+	th_rmdir(base);
+}
+
+/* 160f (control, no attacker): a centre owing keys is left out of the
+ * keys another makes meanwhile, and sealed them once its keys are its own.
+ * The victim centre shares a case's general class with the reception
+ * centre; the admin disables the reception centre's caseworker.  The
+ * victim centre writes on (the new key left out of the reception centre's
+ * seals: its old keys are the disabled member's); the reception centre's
+ * supervisor's open makes its keys; the victim centre's next write seals
+ * the reception centre the key of what was written meanwhile too. */
+static void test_attack__160f_control_owed_grantee_left_out_then_refilled(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "cas", VAULT_CLASS_GENERAL, VAULT_PERM_READ, cid);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cas_cw"), VAULT_OK, "the admin disables cas_cw");
+	vault_close(v);
+	/* the victim centre writes on */
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL,
+	                           "second interview"), VAULT_OK, "160f: a write while cas owes");
+	/* the reception centre's supervisor makes its keys */
+	vault_close(th_open(dir, "cas_sup"));
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cas'"),
+	                 ORG_KEYS_OWN);
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "note", VAULT_CLASS_GENERAL, "a call"),
+	          VAULT_OK, "160f: the next write");
+	assert_int_equal(th_get(dir, "cas_sup", cs, "intake", &text), VAULT_OK);
+	assert_string_equal(text, "second interview");
+	free(text);
+	text = NULL;
+	assert_int_equal(th_get(dir, "cas_sup", cs, "note", &text), VAULT_OK);
+	free(text);
+	all_open80(dir, "160f", NULL);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -9047,6 +9367,12 @@ int main(void)
 		cmocka_unit_test(test_attack__150g_control_admin_disable_owes_keys),
 		cmocka_unit_test(test_attack__150h_case_restricted_2),
 		cmocka_unit_test(test_attack__150i_case_of_unknown_kind),
+		cmocka_unit_test(test_attack__160a_two_owed_orgs_sharing_a_case_deadlock),
+		cmocka_unit_test(test_attack__160b_admin_disables_only_supervisor_freezes_centre),
+		cmocka_unit_test(test_attack__160c_withdrawal_refused_while_owner_owes_keys),
+		cmocka_unit_test(test_attack__160d_supervisor_disable_refused_while_grantee_owes),
+		cmocka_unit_test(test_attack__160e_legacy_org_loses_exemption_at_admin_disable),
+		cmocka_unit_test(test_attack__160f_control_owed_grantee_left_out_then_refilled),
 	};
 
 	if (sodium_init() < 0)
