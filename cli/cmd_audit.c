@@ -38,7 +38,7 @@ const char cli_usage_audit[] =
 	"            --action takes one of these names:\n"
 	"              vault.create vault.open facts.legacy auth.fail org.add\n"
 	"              org.list user.add user.list user.disable user.rekey\n"
-	"              case.create case.list\n"
+	"              org.rotate case.create case.list\n"
 	"              case.list.restricted case.show case.link case.links\n"
 	"              record.put record.get record.list record.history\n"
 	"              record.delete record.redact record.reclassify consent.add\n"
