@@ -31,7 +31,9 @@
  * floor and the design floor, with the ratios.  `bench floors` prints the
  * design floor with its stored parts left out one by one.  `bench disable N` times
  * vault_user_disable() on a vault of N records (it re-keys the database)
- * against a raw sqlcipher_export of the same file.  `bench orgdisable C`
+ * against a raw sqlcipher_export of the same file.  `bench admindisable C`:
+ * an admin's disable, the supervisor's open that makes the owed keys, and
+ * the first write after.  `bench orgdisable C`
  * times a disable in an organisation that owns C cases, and the auditor's
  * open after it with and without her cache of facts.
  *
@@ -1067,6 +1069,48 @@ static int orgdisable_bench(int n)
 	return 0;
 }
 
+/* `bench admindisable C`: an admin's disable of a member of an
+ * organisation owning C cases rotates no key but the database's and marks
+ * the organisation's keys owed; its supervisor's next open makes them
+ * (org.rotate), and the first write to each case rotates its class first. */
+static int admindisable_bench(int n)
+{
+	vault *v = lv_setup(), *adm = NULL;
+	char cs[VAULT_ID_BUFSIZE];
+	double t_dis, t_open, t_first, t_next;
+	int i;
+
+	ok(vault_user_add(v, "cw", NULL, VAULT_ROLE_CASEWORKER, (const unsigned char *)"bench-cw",
+	                  8, VAULT_KDF_INSECURE_TEST_ONLY), v, "user add");
+	for (i = 1; i < n; i++) /* lv_setup made the first */
+		ok(vault_case_create(v, VAULT_CASE_VICTIM, 0, cs), v, "case create");
+	vault_close(v);
+	ok(vault_open(g_vdir, "admin", (const unsigned char *)PASS_ADMIN, strlen(PASS_ADMIN), NULL,
+	              &adm), NULL, "open admin");
+	t_dis = now_us();
+	ok(vault_user_disable(adm, "cw"), adm, "disable");
+	t_dis = now_us() - t_dis;
+	vault_close(adm);
+	t_open = now_us();
+	ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL, &v),
+	   NULL, "open sup");
+	t_open = now_us() - t_open;
+	t_first = now_us();
+	lv_put(v, "after");
+	t_first = now_us() - t_first;
+	t_next = now_us();
+	lv_put(v, "after2");
+	t_next = now_us() - t_next;
+	vault_close(v);
+	printf("organisation owning %d cases:\n", n);
+	printf("an admin's vault_user_disable of a member:      %8.3f s\n", t_dis / 1e6);
+	printf("its supervisor's next open (makes the keys):    %8.3f s\n", t_open / 1e6);
+	printf("first put to a case after (rotates its class):  %8.2f ms\n", t_first / 1e3);
+	printf("next put to that case:                          %8.2f ms\n", t_next / 1e3);
+	rmtree(g_base);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -1234,6 +1278,8 @@ int main(int argc, char **argv)
 		return disable_bench(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "orgdisable") == 0)
 		return orgdisable_bench(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "admindisable") == 0)
+		return admindisable_bench(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "checks") == 0)
 		return checks_bench(strtoull(argv[2], NULL, 10), atoi(argv[3]));
 
