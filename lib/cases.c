@@ -399,9 +399,14 @@ vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 		st = vault__txn_savepoint(v);
 		return st == VAULT_OK ? vault__class_rotate(v, case_id, cls) : st;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc != SQLITE_DONE)
+		return vault__sql_status(v, rc, "class key holders");
+	/* an organisation left out while its keys were owed gets what it
+	 * missed from the first writer who holds it (attack 170a) */
+	st = vault__class_refill(v, case_id, cls);
+	if (st == VAULT_OK)
 		vault__txn_cache_lapsed_mark(v, case_id, cls);
-	return rc == SQLITE_DONE ? VAULT_OK : vault__sql_status(v, rc, "class key holders");
+	return st;
 }
 
 /* The row a light put or delete wrote, to take back if its audit entry

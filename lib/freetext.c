@@ -433,14 +433,22 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 		vault__secure_free(key);
 		return vault__err(v, VAULT_ERR_INVALID, "reason too long");
 	}
+	/* The auditors, and the owning organisation's members' key; while
+	 * its keys are not its own (gate.c, seal_to), its supervisors' own
+	 * keys instead (with no auditor left, a reason sealed to nobody
+	 * refused every emergency consent of the case: attack 170b). */
 	st = vault__prepare(v, "SELECT 2, 0, box_pk, 0 FROM users WHERE role = ?1 AND disabled = 0"
 	                       " UNION ALL SELECT 1, o.epoch, p.pk, o.admin_keys FROM orgs o"
 	                       " JOIN org_pubkeys p"
 	                       " ON p.org = o.id AND p.epoch = o.epoch AND p.which = 1"
-	                       " WHERE o.id = ?2", &s);
+	                       " WHERE o.id = ?2"
+	                       " UNION ALL SELECT 2, 0, u.box_pk, 0 FROM users u JOIN orgs o"
+	                       " ON o.id = u.org WHERE u.org = ?2 AND u.role = ?3"
+	                       " AND u.disabled = 0 AND o.admin_keys != 0", &s);
 	if (st == VAULT_OK) {
 		sqlite3_bind_int(s, 1, VAULT_ROLE_AUDITOR);
 		vault__bind_text(s, 2, owner_org);
+		sqlite3_bind_int(s, 3, VAULT_ROLE_SUPERVISOR);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < REASON_MAX_RECIPIENTS) {
 			static const unsigned char zero[VAULT_KEY_BYTES];
 			unsigned char probe[VAULT_SEALED_KEY_BYTES];
@@ -468,7 +476,8 @@ vault_status vault__reason_seal(vault *v, const char *case_id, const char *owner
 			st = vault__err(v, VAULT_ERR_INVALID, "more than %d auditors",
 			                REASON_MAX_RECIPIENTS - 1);
 		else if (n == 0)
-			st = vault__err(v, VAULT_ERR_CORRUPT, "no one to seal the reason to");
+			st = vault__err(v, VAULT_ERR_STATE, "no one to seal the reason to: no auditor,"
+			                " and no supervisor of %s", owner_org);
 	}
 	sqlite3_finalize(s);
 	binlen = 2 + (size_t)n * REASON_SEAL_BYTES + VAULT_AEAD_NONCE_BYTES + rl +

@@ -651,6 +651,10 @@ vault_status vault__drop_lapsed_holders(vault *v, const char *case_id, unsigned 
 vault_status vault__class_rotate(vault *v, const char *case_id,
                                  unsigned int cls);
 /* Seal every epoch of a class key the actor holds to one more holder. */
+/* Seal to each organisation holding the class (its owner's escrow, a
+ * live grant) the epochs it has no seal of that the caller holds: those
+ * it was left out of while its keys were not its own. */
+vault_status vault__class_refill(vault *v, const char *case_id, unsigned int cls);
 vault_status vault__class_seal_all(vault *v, const char *case_id,
                                    unsigned int cls, int hkind,
                                    const char *holder);

@@ -9192,6 +9192,132 @@ static void test_attack__160f_control_owed_grantee_left_out_then_refilled(void *
 	th_rmdir(dir);
 }
 
+/* 170a: no attacker.  While the owning centre owes its keys (the admin
+ * disabled one of its members), a writer of the reception centre (write
+ * grant on the general class) writes: the general key is stale (the
+ * owner's row changed after it was made), so she rotates it, and seal_to()
+ * leaves the owning centre out, escrow included.  The owning centre's
+ * supervisor's open takes its keys over; its caseworker's next write finds
+ * the key stale again and rotates, and refill_missed() tries to seal the
+ * owning centre the epoch it missed: she cannot open it (it was never
+ * sealed to her centre), so it is skipped ("best effort").  Nothing later
+ * rotates the class (the new key is not stale), and the reception centre's
+ * writes go on under it: the epoch is never sealed to the owning centre.
+ * Its supervisors (escrow, break-glass) and caseworkers never read what
+ * the reception centre wrote while the keys were owed. */
+static void test_attack__170a_owner_never_refilled_when_it_rotates_first(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	char cid2[VAULT_ID_BUFSIZE];
+	vault_status sup_rd, cw_rd, sh;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "cas", VAULT_CLASS_GENERAL, VAULT_PERM_WRITE, cid);
+	member160(dir, "cav_sup", "cav_cw2", VAULT_ROLE_CASEWORKER);
+	admin_disables160(dir, "cav_cw2");
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWED);
+	/* the reception centre writes (a rotation that leaves cav out) */
+	status_is(NULL, victim_put(dir, "cas_cw", cs, "cas_note", VAULT_CLASS_GENERAL,
+	                           "seen at the shelter"), VAULT_OK, "170a: cas writes");
+	/* cav's supervisor makes its keys */
+	vault_close(th_open(dir, "cav_sup"));
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWN);
+	/* cav's caseworker writes first: the rotation is hers */
+	status_is(NULL, victim_put(dir, "cav_cw", cs, "cav_note", VAULT_CLASS_GENERAL,
+	                           "a call"), VAULT_OK, "170a: cav writes");
+	/* the reception centre writes on (no rotation) */
+	status_is(NULL, victim_put(dir, "cas_cw", cs, "cas_note2", VAULT_CLASS_GENERAL,
+	                           "a second visit"), VAULT_OK, "170a: cas writes again");
+	sup_rd = get_cls(dir, "cav_sup", cs, "cas_note", VAULT_CLASS_GENERAL, &text);
+	free(text);
+	text = NULL;
+	cw_rd = get_cls(dir, "cav_cw", cs, "cas_note", VAULT_CLASS_GENERAL, &text);
+	free(text);
+	printf("   170a: cav_sup reads cas_note: %s; cav_cw: %s; cav sup seals of general: %lld"
+	       " of %lld epochs\n", vault_strerror(sup_rd), vault_strerror(cw_rd),
+	       sql_intf(dir, "admin", "SELECT count(*) FROM class_keys WHERE case_id = '%s' AND"
+	                " class = %d AND hkind = 3 AND holder = 'cav'", cs, VAULT_CLASS_GENERAL),
+	       sql_intf(dir, "admin", "SELECT epoch FROM case_classes WHERE case_id = '%s' AND"
+	                " class = %d", cs, VAULT_CLASS_GENERAL));
+	/* the owning centre shares the class on: a share seals every epoch */
+	v = th_open(dir, "cav_cw");
+	co.org = "asl";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid2), VAULT_OK, "170a: consent to asl");
+	so.consent_id = cid2;
+	sh = vault_share(v, cs, VAULT_PRINCIPAL_ORG, "asl", VAULT_CLASS_GENERAL, &so);
+	printf("   170a: cav_cw shares the general class with asl: %s (%s)\n", vault_strerror(sh),
+	       vault_errmsg(v));
+	vault_close(v);
+	all_open80(dir, "170a", NULL);
+	th_rmdir(dir);
+	if (sup_rd != VAULT_OK || cw_rd != VAULT_OK || sh != VAULT_OK)
+		fail_msg("LOCK-OUT (170a): the owning centre never reads what the reception centre"
+		         " wrote while its keys were owed (supervisor: %s, caseworker: %s): its own"
+		         " caseworker's rotation after the take-over cannot refill the epoch it"
+		         " missed, and nothing rotates the class again; nor can it share the class"
+		         " on (%s: a share seals every epoch)", vault_strerror(sup_rd),
+		         vault_strerror(cw_rd), vault_strerror(sh));
+}
+
+/* 170b: no attacker.  A reviewed reason (an emergency consent's, a
+ * break-glass's) is sealed to every enabled auditor and to the owning
+ * centre's members' key; since 896a9ac, not to that key while the centre's
+ * keys are marked (freetext.c, vault__reason_seal), "the auditors still
+ * read it".  A vault with no auditor (the admin disabled the only one: she
+ * left) then has nobody to seal it to, and vault__reason_seal() refuses
+ * with VAULT_ERR_CORRUPT ("no one to seal the reason to").  The reception
+ * centre's supervisor, who holds the victim's case with the share right,
+ * records an emergency (vital interest) consent while the owning centre
+ * owes its keys: refused, for as long as the owning centre's supervisor
+ * does not open (for good when it has none left, 160b).  The owning
+ * centre's own supervisor hits it too, in a session opened before the
+ * admin's disable (her break-glass). */
+static void test_attack__170b_emergency_refused_no_reviewer_while_owner_owes(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], cid2[VAULT_ID_BUFSIZE];
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_status em;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	consent_and_share_org(dir, cs, "cas", VAULT_CLASS_GENERAL, VAULT_PERM_SHARE, cid);
+	member160(dir, "cav_sup", "cav_cw2", VAULT_ROLE_CASEWORKER);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "aud"), VAULT_OK, "170b: the auditor left");
+	vault_close(v);
+	admin_disables160(dir, "cav_cw2");
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWED);
+	v = th_open(dir, "cas_sup");
+	co.org = "cas";
+	co.classes = VAULT_CLASS_GENERAL;
+	co.purpose = "emergency housing";
+	co.basis = VAULT_BASIS_VITAL_INTEREST;
+	co.reason = "she is in danger tonight";
+	em = vault_consent_add(v, cs, &co, cid2);
+	printf("   170b: cas_sup's emergency consent: %s (%s)\n", vault_strerror(em),
+	       vault_errmsg(v));
+	vault_close(v);
+	all_open80(dir, "170b", NULL);
+	th_rmdir(dir);
+	if (em != VAULT_OK)
+		fail_msg("LOCK-OUT (170b): with no auditor enabled and the owning centre's keys"
+		         " owed, a reviewed reason has no reader: the reception centre's emergency"
+		         " consent is refused as a corrupt vault (%s), until the owning centre's"
+		         " supervisor opens (never, if it has none left)", vault_strerror(em));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -9373,6 +9499,8 @@ int main(void)
 		cmocka_unit_test(test_attack__160d_supervisor_disable_refused_while_grantee_owes),
 		cmocka_unit_test(test_attack__160e_legacy_org_loses_exemption_at_admin_disable),
 		cmocka_unit_test(test_attack__160f_control_owed_grantee_left_out_then_refilled),
+		cmocka_unit_test(test_attack__170a_owner_never_refilled_when_it_rotates_first),
+		cmocka_unit_test(test_attack__170b_emergency_refused_no_reviewer_while_owner_owes),
 	};
 
 	if (sodium_init() < 0)
