@@ -763,6 +763,8 @@ typedef struct actor {
 	const char *action; /* the entry's, and whether it is high */
 	int high;
 	const char *case_id; /* the case the entry names */
+	int org_first; /* her organisation's keys are the admin's first ones,
+	                * and the entry does not take them over */
 } actor;
 
 static json_t *kept(facts *F, int tab, const char *k1)
@@ -1472,22 +1474,13 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 	json_t *old = had ? had->img : NULL;
 	creq q;
 	const char *case_id = NULL;
-	fentry *own = NULL;
-	char okey[KEY_BUF];
 
 	/* An organisation whose keys are still the admin's first ones has
 	 * one member, its first supervisor, whose keys the admin made too:
 	 * what is stated in her name before her passphrase change takes them
 	 * over may be his (a member he added so would be sealed the keys she
-	 * makes then).  Her first entry is that change.  (An organisation of
-	 * a 1.x vault had members before its supervisor's first change:
-	 * SECURITY.md, Known limits.) */
-	if (a->org != NULL) {
-		key1(T_ORGS, a->org, okey);
-		own = fe_find(F, okey);
-	}
-	if (own != NULL && own->img != NULL && !own->legacy &&
-	    img_int(own->img, 5) == ORG_KEYS_FIRST && !takes_over(x, a->org))
+	 * makes then: attack 150f).  Her first entry is that change. */
+	if (a->org_first)
 		return "a member of an organisation whose keys are still the admin's";
 
 	if (tab != T_USERS && tab != T_ORGS && tab != T_ORG_PUBKEYS) {
@@ -2194,6 +2187,17 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	x.seq = r->seq;
 	if (ix_build(&x, stmts) != 0)
 		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	/* (An organisation of a 1.x vault had members before its supervisor's
+	 * first change: SECURITY.md, Known limits.) */
+	if (st == VAULT_OK && a.org != NULL) {
+		char okey[KEY_BUF];
+		fentry *own;
+
+		key1(T_ORGS, a.org, okey);
+		own = fe_find(F, okey);
+		a.org_first = own != NULL && own->img != NULL && !own->legacy &&
+		              img_int(own->img, 5) == ORG_KEYS_FIRST && !takes_over(&x, a.org);
+	}
 	for (i = 0; i < json_array_size(stmts) && st == VAULT_OK; i++) {
 		json_t *s = json_array_get(stmts, i);
 		int tab = table_index(json_string_value(json_object_get(s, "t")) ?

@@ -636,9 +636,8 @@ vault_status vault__org_kind_of(vault *v, const char *org, vault_org_kind *kind,
 vault_status vault__insert_user(vault *v, const char *name, const char *org,
                                 vault_role role, const unsigned char box_pk[32],
                                 const unsigned char sign_pk[32]);
-/* New keys of every class of each case the query (one parameter) names;
- * with `readable_only`, of the classes the caller reads only. */
-vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1, int readable_only);
+/* New keys of every class of each case the query (one parameter) names. */
+vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1);
 /* The class key (case, class, epoch) as the actor can unseal it. */
 vault_status vault__class_key(vault *v, const char *case_id, unsigned int cls,
                               uint32_t epoch, unsigned char key[32]);

@@ -519,7 +519,7 @@ vault_status vault__org_take_over(vault *v)
 }
 
 /* Rotate every class of every case in the SQL's result (one column, id). */
-vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1, int readable_only)
+vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1)
 {
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s;
@@ -547,21 +547,9 @@ vault_status vault__rotate_cases(vault *v, const char *sql, const char *p1, int 
 	 * rotation makes), as an operation on the case checks them when its
 	 * gate opens. */
 	for (r = 0; r < rb.nrow && st == VAULT_OK; r++) {
-		unsigned int classes = VAULT_CLASS_ALL;
-
 		st = vault__facts_check_case(v, RB_TEXT(&rb, r, 0));
-		if (st == VAULT_OK && readable_only) {
-			gate g;
-
-			memset(&g, 0, sizeof(g));
-			st = vault__case_load(v, RB_TEXT(&rb, r, 0), &g.cs);
-			if (st == VAULT_OK)
-				st = vault__gate_peek(v, &g);
-			classes = st == VAULT_OK ? g.dec.readable : 0;
-		}
 		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
-			if (classes & c)
-				st = vault__class_rotate(v, RB_TEXT(&rb, r, 0), c);
+			st = vault__class_rotate(v, RB_TEXT(&rb, r, 0), c);
 	}
 	vault__rows_free(&rb);
 	return st;
@@ -740,15 +728,14 @@ vault_status vault_user_disable(vault *v, const char *name)
 	if (st == VAULT_OK)
 		st = exec1(v, "UPDATE users SET disabled = 1 WHERE name = ?1", name);
 	/* Cases the user held by name get new keys (the user, now disabled,
-	 * is left out of the sealing), then the grants go. */
-	/* An admin makes no key of a case or of an organisation (he reads
-	 * none): the classes she held are rotated at the next write under
-	 * them (a grant revoked after the key was made, lib/cases.c), and her
-	 * organisation's keys are marked owed, which its supervisor replaces
-	 * (attack 150c). */
+	 * is left out of the sealing), then the grants go.  An admin makes no
+	 * key of a case or of an organisation (he reads none): the classes
+	 * she held are rotated at the next write under them (a grant revoked
+	 * after the key was made, lib/cases.c), and her organisation's keys
+	 * are marked owed, which its supervisor replaces (attack 150c). */
 	if (st == VAULT_OK && v->role != VAULT_ROLE_ADMIN)
 		st = vault__rotate_cases(v, "SELECT DISTINCT case_id FROM grants WHERE"
-		                            " pkind = 2 AND principal = ?1 AND revoked = 0", name, 0);
+		                            " pkind = 2 AND principal = ?1 AND revoked = 0", name);
 	if (st == VAULT_OK)
 		st = exec1(v, "UPDATE grants SET revoked = 1 WHERE pkind = 2 AND principal = ?1", name);
 	if (st == VAULT_OK)
@@ -763,7 +750,7 @@ vault_status vault_user_disable(vault *v, const char *name)
 			st = vault__rotate_cases(v, "SELECT id FROM cases WHERE owner_org = ?1"
 			                            " UNION SELECT case_id FROM grants WHERE"
 			                            " pkind = 1 AND principal = ?1 AND revoked = 0",
-			                         f.u.org, 0);
+			                         f.u.org);
 	}
 	/* Owed until the new database file is in force (store.c clears it in
 	 * the new file): a disable cut short is finished by another. */
