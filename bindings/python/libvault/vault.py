@@ -671,7 +671,12 @@ class Vault:
 
     @_serialized
     def user_disable(self, name: str) -> None:
-        """Disable a user, removing their slot and rotating the keys they had."""
+        """Disable a user, removing their slot and rotating the keys they had.
+
+        An admin makes no key: his disable of a member of an organisation
+        rotates only the database key and marks the organisation's keys
+        owed; the next open by one of its supervisors makes them.  Until
+        then its members' writes that need a new key raise StateError."""
         self._call("vault_user_disable", _text(name, "name"))
 
     # -- cases ------------------------------------------------------------
