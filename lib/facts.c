@@ -1171,6 +1171,29 @@ static int publishes(const entry_ix *x, const char *org, json_int_t epoch, json_
 	return 0;
 }
 
+/* Organisation `org`'s fact, or NULL. */
+static fentry *org_fact(facts *F, const char *org)
+{
+	char key[KEY_BUF];
+
+	if (org == NULL)
+		return NULL;
+	key1(T_ORGS, org, key);
+	return fe_find(F, key);
+}
+
+/* Are organisation `org`'s keys marked (the admin's first ones, but in a
+ * 1.x vault's organisation; or owed), as the facts hold them now? */
+static int org_keys_marked(facts *F, const char *org)
+{
+	fentry *o = org_fact(F, org);
+
+	if (o == NULL || o->img == NULL)
+		return 0;
+	return img_int(o->img, 5) == ORG_KEYS_OWED ||
+	       (img_int(o->img, 5) == ORG_KEYS_FIRST && !o->legacy);
+}
+
 /* Does the entry state organisation `org`'s row with keys of its own? */
 static int takes_over(const entry_ix *x, const char *org)
 {
@@ -1531,6 +1554,10 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		if (img == NULL)
 			return "users are disabled, never removed";
 		if (!changed_beyond(old, img, H(5)) && img_int(img, 5) != 0) {
+			/* once: a disabled user restated let an admin mark her
+			 * organisation's keys owed at will (attack 170c) */
+			if (img_int(old, 5) != 0)
+				return "a user disabled again";
 			set_target_user(F, &q, img_str(img, 0));
 			if (!decide(&q, POLICY_USER_DISABLE, 0))
 				return "not entitled to disable this user";
@@ -1716,6 +1743,11 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		}
 		if (strcmp(img_str(img, 8), a->name) != 0)
 			return "a grant said to be made by someone else";
+		/* none to an organisation whose keys are not its own, as
+		 * vault_share() seals nothing to it (lib/gate.c, seal_to) */
+		if (old == NULL && img_int(img, 2) == VAULT_PRINCIPAL_ORG &&
+		    org_keys_marked(F, img_str(img, 3)))
+			return "a grant to an organisation whose keys are not its own";
 		if (img_int(img, 11) != 0 && same_entry_creates(F, x, T_CASES, case_id))
 			return owner_hold_refused(&q, a, img);
 		/* made with the case only: no revocation ends an owner's hold,
@@ -2190,11 +2222,8 @@ static vault_status apply_entry(vault *v, facts *F, const audit_rec *r, int chec
 	/* (An organisation of a 1.x vault had members before its supervisor's
 	 * first change: SECURITY.md, Known limits.) */
 	if (st == VAULT_OK && a.org != NULL) {
-		char okey[KEY_BUF];
-		fentry *own;
+		fentry *own = org_fact(F, a.org);
 
-		key1(T_ORGS, a.org, okey);
-		own = fe_find(F, okey);
 		a.org_first = own != NULL && own->img != NULL && !own->legacy &&
 		              img_int(own->img, 5) == ORG_KEYS_FIRST && !takes_over(&x, a.org);
 	}
@@ -4379,13 +4408,8 @@ void vault__facts_commitment(const unsigned char key[32], const char *case_id,
  * stated after entry `seq`? */
 static int org_changed_after(facts *F, const char *org, uint64_t seq)
 {
-	char key[KEY_BUF];
-	fentry *o;
+	fentry *o = org_fact(F, org);
 
-	if (org == NULL)
-		return 0;
-	key1(T_ORGS, org, key);
-	o = fe_find(F, key);
 	return o != NULL && o->seq_last > seq;
 }
 
@@ -4472,13 +4496,8 @@ int vault__facts_org_keys(vault *v, const char *org)
 
 int vault__facts_org_legacy(vault *v, const char *org)
 {
-	char key[KEY_BUF];
-	fentry *e;
+	fentry *e = v->facts != NULL ? org_fact(v->facts, org) : NULL;
 
-	if (v->facts == NULL || org == NULL)
-		return 0;
-	key1(T_ORGS, org, key);
-	e = fe_find(v->facts, key);
 	return e != NULL && e->legacy;
 }
 

@@ -9318,6 +9318,88 @@ static void test_attack__170b_emergency_refused_no_reviewer_while_owner_owes(voi
 		         " supervisor opens (never, if it has none left)", vault_strerror(em));
 }
 
+/* 170c: a disable is judged on the policy and on the organisation's row
+ * it states (facts.c entitled(), T_USERS), not on whether she was enabled:
+ * the admin restates a caseworker he disabled long ago beside the centre's
+ * keys marked owed, and marks them owed again whenever he likes (its
+ * writes wait until its supervisor's next open). */
+static void test_attack__170c_admin_disables_the_disabled_again(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "the admin disables cav_cw");
+	vault_close(v);
+	vault_close(th_open(dir, "cav_sup")); /* the centre's keys are its own again */
+	assert_int_equal(sql_int(dir, "admin", "SELECT admin_keys FROM orgs WHERE id = 'cav'"),
+	                 ORG_KEYS_OWN);
+	forge_target = "cav_cw";
+	st = forge(dir, "admin", "UPDATE users SET disabled = 1 WHERE name = 'cav_cw';"
+	                         " UPDATE orgs SET admin_keys = 2 WHERE id = 'cav';",
+	           "user.disable", NULL, NULL);
+	forge_target = "";
+	if (st != VAULT_OK) {
+		refused(NULL, st, "170c forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "170c")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (170c): every open accepts a disable of a user disabled"
+	         " before, which marks her centre's keys owed again");
+}
+
+/* 170d: vault_share() seals nothing to an organisation whose keys are
+ * owed, so it grants it nothing; the replay judged a grant on the policy
+ * alone.  The victim centre's caseworker signs, around the library, a
+ * grant to the reception centre (on the victim's consent) while its keys
+ * are owed: keys that a caseworker who left holds. */
+static void test_attack__170d_grant_to_an_owing_centre(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid),
+	          VAULT_OK, "consent");
+	vault_close(v);
+	v = th_open(dir, "admin");
+	status_is(v, vault_user_disable(v, "cas_cw"), VAULT_OK, "the admin disables cas_cw");
+	vault_close(v);
+	q = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	               " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cas', %d,"
+	               " %d, '%s', 0, 'cav_cw', strftime('%%s','now'), 0, 0);", cs,
+	               (int)VAULT_PRINCIPAL_ORG, (int)VAULT_CLASS_GENERAL, (int)VAULT_PERM_READ, cid);
+	forge_target = "cas";
+	st = forge(dir, "cav_cw", q, "share", cs, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "170d forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cav_cw", "170d")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (170d): every open accepts a grant to a centre whose keys are"
+	         " owed (held by a caseworker who left)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -9501,6 +9583,8 @@ int main(void)
 		cmocka_unit_test(test_attack__160f_control_owed_grantee_left_out_then_refilled),
 		cmocka_unit_test(test_attack__170a_owner_never_refilled_when_it_rotates_first),
 		cmocka_unit_test(test_attack__170b_emergency_refused_no_reviewer_while_owner_owes),
+		cmocka_unit_test(test_attack__170c_admin_disables_the_disabled_again),
+		cmocka_unit_test(test_attack__170d_grant_to_an_owing_centre),
 	};
 
 	if (sodium_init() < 0)
