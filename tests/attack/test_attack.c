@@ -8537,8 +8537,9 @@ static void test_attack__150b_org_made_with_admin_keys_given_up(void **state)
 	th_rmdir(dir);
 }
 
-/* 150c: an organisation's next key epoch is published "by an admin or a
- * supervisor of that organisation" (facts.c entitled(), T_ORGS and
+/* 150c (as it stood before the fix): an organisation's next key epoch was
+ * published "by an admin or a supervisor of that organisation" (facts.c
+ * entitled(), T_ORGS and
  * T_ORG_PUBKEYS: a->role == VAULT_ROLE_ADMIN), and an admin may disable
  * anyone: vault_user_disable(), called by an admin, makes the new keys of
  * the user's organisation in the admin's own process.  Nothing marks those
