@@ -1648,6 +1648,10 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 
 		if (img == NULL)
 			return "a class key epoch is never removed";
+		/* he reads no case: his disable of a member rotates nothing and
+		 * marks her organisation's keys owed (attack 170e) */
+		if (a->role == VAULT_ROLE_ADMIN)
+			return "an administrator makes no key of a case";
 		if (tab == T_CLASS_EPOCHS && (old != NULL || strcmp(img_str(img, 3), a->name) != 0))
 			return "a class key epoch of another author, or changed";
 		/* Epochs go one by one, each with its commitment: the entry's

@@ -9401,6 +9401,60 @@ static void test_attack__170d_grant_to_an_owing_centre(void **state)
 	         " owed (held by a caseworker who left)");
 }
 
+/* 170e: an admin makes no key of a case (he reads none; his disable of a
+ * member marks her organisation's keys owed and rotates nothing).  The
+ * replay let any disable of a member of an organisation holding the case
+ * (facts.c held_by_disabled_org), or of a user holding a grant on it
+ * (revokes_class), state a new epoch of its classes, whoever signed it.
+ * The admin disables the victim centre's caseworker in an entry of his
+ * own that also moves the case's `safety` class to a key he chose, sealed
+ * to its holders; the centre's supervisor then writes her new address. */
+static void test_attack__170e_admin_disable_mints_an_epoch(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], out[256], *ep_sql, *q;
+	unsigned char k[32];
+	long long ep;
+	vault_status st;
+	sqlite3 *db;
+
+	(void)state;
+	victim_case(dir, cs);
+	ep = sql_intf(dir, "admin", "SELECT epoch FROM case_classes WHERE case_id = '%s' AND"
+	              " class = %d", cs, VAULT_CLASS_SAFETY);
+	randombytes_buf(k, 32);
+	db = th_db_open(dir, "admin");
+	assert_true(seal_to_holders(db, cs, VAULT_CLASS_SAFETY, ep, k, NULL) > 0);
+	sqlite3_close(db);
+	ep_sql = epoch_sql(cs, VAULT_CLASS_SAFETY, ep, "admin", k);
+	q = dup_printf("UPDATE users SET disabled = 1 WHERE name = 'cav_cw';"
+	               " UPDATE orgs SET admin_keys = 2 WHERE id = 'cav'; %s", ep_sql);
+	forge_target = "cav_cw";
+	st = forge(dir, "admin", q, "user.disable", NULL, NULL);
+	forge_target = "";
+	free(ep_sql);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "170e forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "admin", "170e")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = victim_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Asti");
+	if (st == VAULT_OK &&
+	    decrypt_with(dir, "admin", cs, VAULT_CLASS_SAFETY, "shelter", k, out, sizeof(out))) {
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (170e): the admin reads the new shelter address \"%s\"",
+		         out);
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (170e): every open accepts a case key made by the admin"
+	         " (put after it: %s)", vault_strerror(st));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -9586,6 +9640,7 @@ int main(void)
 		cmocka_unit_test(test_attack__170b_emergency_refused_no_reviewer_while_owner_owes),
 		cmocka_unit_test(test_attack__170c_admin_disables_the_disabled_again),
 		cmocka_unit_test(test_attack__170d_grant_to_an_owing_centre),
+		cmocka_unit_test(test_attack__170e_admin_disable_mints_an_epoch),
 	};
 
 	if (sodium_init() < 0)
