@@ -452,6 +452,9 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	rowbuf rb = {NULL, 0, 0, 0};
 	sqlite3_stmt *s = vault__stmt(v, ST_RECORD_LEGACY);
 	unsigned char label[VAULT_LABEL_BYTES];
+	int *legacy = NULL; /* per row: a legacy fact, to convert */
+	size_t nlegacy = 0;
+	sqlite3_int64 top = 0; /* the newest legacy version */
 	vault_status st;
 	size_t i;
 	int rc;
@@ -485,22 +488,41 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	 * row planted in the form of 1.x (its author or size chosen by whoever
 	 * wrote it) would become a fact, or an entry no replay accepts.  Sizes
 	 * are checked too, before anything is computed from them. */
+	/* And only legacy facts are rows of 1.x: a signed row in clear (its
+	 * signer's, around the library) is a fact about another name value,
+	 * no version of this record; it is left alone, neither converted nor
+	 * counted, and the record goes on under its tag (attack 180c: its
+	 * conversion collided with the record's own versions, for good).  The
+	 * replay accepts no signed version after a legacy one, so the legacy
+	 * rows are the versions up to the newest legacy one. */
+	if (st == VAULT_OK && rb.nrow > 0 &&
+	    (legacy = vault__calloc(rb.nrow, sizeof(*legacy))) == NULL)
+		st = vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
 		sqlite3_int64 size = RB_INT64(&rb, i, 3);
 
-		st = vault__facts_check_row(v, "records", RB_INT64(&rb, i, 6), 0);
-		if (st == VAULT_OK && (size < 0 || size > VAULT_RECORD_MAX))
+		st = vault__facts_record_legacy(v, RB_INT64(&rb, i, 6), 0, &legacy[i]);
+		if (st == VAULT_OK && legacy[i] && (size < 0 || size > VAULT_RECORD_MAX))
 			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
+		if (st == VAULT_OK && legacy[i]) {
+			nlegacy++;
+			top = RB_INT64(&rb, i, 0);
+		}
 	}
-	if (st == VAULT_OK && rb.nrow > 0)
+	for (i = 0; st == VAULT_OK && nlegacy > 0 && i < rb.nrow; i++)
+		if (!legacy[i] && RB_INT64(&rb, i, 0) <= top)
+			st = vault__err(v, VAULT_ERR_INTEGRITY, "a signed row in clear of record %s"
+			                " lies below its versions of 1.x", name);
+	if (st == VAULT_OK && nlegacy > 0)
 		st = vault__txn_savepoint(v); /* many rows: the light put takes one */
 	/* The 1.x rows are restated under the tag: the entry removes each
 	 * one's fact (its key names the record in clear) and states the row
 	 * converted, version for version (the replay pairs the two). */
-	if (st == VAULT_OK && rb.nrow > 0) {
-		char where[96];
+	if (st == VAULT_OK && nlegacy > 0) {
+		char where[128];
 
-		snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u", cls);
+		snprintf(where, sizeof(where), "case_id = ?1 AND name = ?2 AND class = %u AND"
+		         " version <= %lld", cls, (long long)top);
 		st = vault__facts_note_delete(v, "records", where, case_id, name);
 	}
 	/* Only the name changes: to its tag, with the name and exact size
@@ -508,7 +530,7 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	 * column stay as 1.x wrote them, so the replay can see that the row
 	 * under its tag is the legacy row, column for column (its content
 	 * keeps its exact size: SECURITY.md, "What the files show"). */
-	if (st == VAULT_OK && rb.nrow > 0)
+	if (st == VAULT_OK && nlegacy > 0)
 		st = vault__prepare(v, "UPDATE records SET name = ?1, label = ?2 WHERE rowid = ?3",
 		                    &s);
 	for (i = 0; st == VAULT_OK && i < rb.nrow; i++) {
@@ -519,6 +541,8 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 		sqlite3_value *cv = rb.val[i * (size_t)rb.ncol + 5];
 		int has_ct = !deleted && sqlite3_value_type(cv) != SQLITE_NULL;
 
+		if (!legacy[i])
+			continue;
 		if (has_ct && (sqlite3_value_bytes(nv) != VAULT_AEAD_NONCE_BYTES ||
 		               (size_t)sqlite3_value_bytes(cv) != size + VAULT_AEAD_TAG_BYTES)) {
 			st = vault__err(v, VAULT_ERR_CORRUPT, "record row is malformed");
@@ -539,6 +563,7 @@ static vault_status convert_legacy(vault *v, const char *case_id, unsigned int c
 	}
 	sqlite3_finalize(s);
 	vault__rows_free(&rb);
+	free(legacy);
 	return st;
 }
 
@@ -781,13 +806,38 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 		if (r->have_tag[cls_index(c)])
 			sqlite3_bind_blob(s, 3 + cls_index(c), r->tag[cls_index(c)],
 			                  VAULT_NAME_TAG_BYTES, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		have |= (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE) {
-		g->fill_status = vault__sql_status(v, rc, "record");
-		return 0;
+	/* (class, under its tag, newest version, its rowid): rows of a class
+	 * under the name in clear count only as the record's versions of
+	 * 1.x, legacy facts; a row in clear that is no fact at all is refused */
+	{
+		int64_t plain[3] = {0, 0, 0}; /* rowid of the newest row in clear */
+		int has_plain[3] = {0, 0, 0}, legacy;
+
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			c = (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
+			/* under a tag, or of no one class (refused where it is read) */
+			if (sqlite3_column_int(s, 1) || vault_class_name((vault_class)c) == NULL) {
+				have |= c;
+				continue;
+			}
+			plain[cls_index(c)] = sqlite3_column_int64(s, 3);
+			has_plain[cls_index(c)] = 1;
+		}
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		if (rc != SQLITE_DONE) {
+			g->fill_status = vault__sql_status(v, rc, "record");
+			return 0;
+		}
+		for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1) {
+			if (!has_plain[cls_index(c)] || (have & c))
+				continue;
+			g->fill_status = vault__facts_record_legacy(v, plain[cls_index(c)], 0, &legacy);
+			if (g->fill_status != VAULT_OK)
+				return 0;
+			if (legacy)
+				have |= c;
+		}
 	}
 	if (have == 0 && (!r->have_tag[0] || !r->have_tag[1] || !r->have_tag[2])) {
 		/* It may be in a class whose key she lacks, where no tag of hers
@@ -894,7 +944,26 @@ static vault_status read_row(vault *v, rec_row *r, unsigned int cls)
 	 * of it is: a version removed or rewritten around the library is an
 	 * integrity error, never an older text served as the newest. */
 	r->rowid = sqlite3_column_int64(s, 14);
-	st = vault__facts_check_row(v, "records", r->rowid, r->want == 0);
+	if (sqlite3_column_int(s, 15)) { /* under its tag */
+		st = vault__facts_check_row(v, "records", r->rowid, r->want == 0);
+	} else {
+		/* In clear: a version of 1.x only as a legacy fact.  A signed
+		 * row in clear (its writer's, around the library) is a valid
+		 * fact about another name value, never a version of this
+		 * record: it is passed over, as if absent (attack 180c).  A
+		 * row that is no fact at all is refused, as any. */
+		int legacy = 0;
+
+		st = vault__facts_record_legacy(v, r->rowid, r->want == 0, &legacy);
+		if (st == VAULT_OK && !legacy)
+			st = VAULT_ERR_NOT_FOUND;
+	}
+	if (st == VAULT_ERR_NOT_FOUND) {
+		sqlite3_reset(s);
+		return no_rows(v, r->case_id, r->name,
+		               r->have_tag[cls_index(cls)] ? r->tag[cls_index(cls)] : NULL, cls,
+		               r->want);
+	}
 	if (st != VAULT_OK) {
 		sqlite3_reset(s);
 		return st;
@@ -1149,6 +1218,7 @@ typedef struct list_item {
 	unsigned int cls;
 	size_t size;
 	char *redact_reason; /* a sealed one, opened (malloc'ed) */
+	int skip; /* a signed row in clear: no version of a record (180c) */
 } list_item;
 
 static int list_item_cmp(const void *a, const void *b)
@@ -1241,7 +1311,8 @@ static vault_status listing_complete(vault *v, const char *case_id, unsigned int
 }
 
 static vault_status history_complete(vault *v, const char *case_id, const rec_row *rr,
-                                     unsigned int mask, const rowbuf *rb)
+                                     unsigned int mask, const rowbuf *rb,
+                                     const list_item *items)
 {
 	unsigned int c;
 	vault_status st = VAULT_OK;
@@ -1262,7 +1333,9 @@ static vault_status history_complete(vault *v, const char *case_id, const rec_ro
 			st = vault__facts_record_head(v, case_id, rr->name, strlen(rr->name), 0, c,
 			                              &newest, &by_name);
 		for (r = 0; r < rb->nrow; r++) {
-			if ((unsigned int)RB_INT(rb, r, 2) != c)
+			/* a signed row in clear is no version of the record, and
+			 * the facts by its name count only its legacy ones */
+			if ((unsigned int)RB_INT(rb, r, 2) != c || items[r].skip)
 				continue;
 			if (sqlite3_value_type(rb->val[r * (size_t)rb->ncol]) == SQLITE_BLOB)
 				rows_tag++;
@@ -1343,8 +1416,25 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	for (r = 0; st == VAULT_OK && r < rb.nrow; r++) {
 		const char *why = RB_TEXT(&rb, r, 9);
 		/* Each row listed is one the log vouches for, as a read checks
-		 * it; a listing's rows must also be the newest versions. */
-		st = vault__facts_check_row(v, "records", RB_INT64(&rb, r, 12), name == NULL);
+		 * it; a listing's rows must also be the newest versions.  A row
+		 * in clear is a version of 1.x only as a legacy fact: a signed
+		 * one is a fact about another name value, no record's version,
+		 * and is not shown (attack 180c), though a listing still counts
+		 * it against the facts, whose heads hold it too. */
+		items[r].row = r;
+		items[r].cls = (unsigned int)RB_INT(&rb, r, 2);
+		if (sqlite3_value_type(rb.val[r * (size_t)rb.ncol]) == SQLITE_BLOB) {
+			st = vault__facts_check_row(v, "records", RB_INT64(&rb, r, 12),
+			                            name == NULL);
+		} else {
+			int legacy = 0;
+
+			st = vault__facts_record_legacy(v, RB_INT64(&rb, r, 12), name == NULL,
+			                                &legacy);
+			items[r].skip = !legacy;
+			if (st == VAULT_OK && items[r].skip)
+				continue;
+		}
 		if (st == VAULT_OK)
 			st = list_open(v, case_id, &rb, r, &items[r]);
 		/* A redaction's reason, sealed for the reviewers: opened for one
@@ -1354,7 +1444,7 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 	}
 	if (st == VAULT_OK)
 		st = name == NULL ? listing_complete(v, case_id, readable, &rb)
-		                  : history_complete(v, case_id, &rr, readable, &rb);
+		                  : history_complete(v, case_id, &rr, readable, &rb, items);
 	/* A history's entry names the record by its tag (in its first class). */
 	if (name != NULL && rb.nrow > 0 && items != NULL)
 		rec_target(&g, &rr, items[0].cls);
@@ -1367,6 +1457,9 @@ static vault_status list_records(vault *v, const char *action, const char *case_
 		vault_record_info info;
 		size_t i = items[r].row;
 		int redacted = RB_TEXT(&rb, i, 7) != NULL;
+
+		if (items[r].skip)
+			continue;
 		info.case_id = case_id;
 		info.name = items[r].name;
 		info.version = (uint32_t)RB_INT64(&rb, i, 1);
@@ -1622,9 +1715,14 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 		st = vault__err(v, VAULT_ERR_DENIED, "no key you hold opens %s of the case",
 		                vault_class_name((vault_class)to));
 	if (st == VAULT_OK)
+		/* as read_row() finds them: under the tag, or in clear only for
+		 * a record with no row under its tag (each read and checked
+		 * below, so a row in clear counts only as a legacy fact) */
 		st = vault__prepare(v, "SELECT version, rowid FROM records WHERE case_id = ?1 AND"
 		                       " class = ?2 AND name IN (?3, ?4) AND deleted = 0 AND"
-		                       " redacted_by IS NULL ORDER BY version", &vs);
+		                       " redacted_by IS NULL AND (name = ?4 OR NOT EXISTS (SELECT 1"
+		                       " FROM records WHERE case_id = ?1 AND class = ?2 AND"
+		                       " name = ?4)) ORDER BY version", &vs);
 	if (st == VAULT_OK) {
 		vault__bind_text(vs, 1, case_id);
 		sqlite3_bind_int(vs, 2, (int)from);

@@ -897,6 +897,19 @@ static int decide(creq *q, policy_action pa, unsigned int classes)
 	return d.allow;
 }
 
+/* Allowed, and reviewed as the library reviews it: a decision the policy
+ * marks high severity is the library's only in an entry marked high,
+ * which the review of high-severity entries lists (attacks 190b, 190c). */
+static int decide_reviewed(creq *q, const actor *a, policy_action pa, unsigned int classes)
+{
+	policy_decision d;
+
+	q->req.action = pa;
+	q->req.classes = classes;
+	vault_policy_decide(&q->req, &d);
+	return d.allow && (!d.high || a->high);
+}
+
 static void set_target_user(facts *F, creq *q, const char *name)
 {
 	json_t *u = name ? kept(F, T_USERS, name) : NULL;
@@ -1033,6 +1046,32 @@ static int consent_withdrawn_in(const entry_ix *x, const char *case_id, const ch
 
 		if (json_is_string(json_array_get(r, 1)) && strcmp(img_str(r, 1), case_id) == 0 &&
 		    img_int(r, 10) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A grant of the case resting on consent `id`, not revoked before the
+ * entry, that the entry does not revoke: vault_consent_withdraw() revokes
+ * every one in the entry that withdraws the consent (attack 190f). */
+static int consent_grant_left(facts *F, const entry_ix *x, const char *case_id, const char *id)
+{
+	fcase *fc = fc_get(F, case_id, 0);
+	size_t i, p, end;
+
+	for (i = 0; fc != NULL && i < fc->npk; i++) {
+		fentry *e = fe_find(F, fc->pk[i]);
+		int gone = 0;
+
+		if (e == NULL || e->img == NULL || e->tab != T_GRANTS || img_int(e->img, 10) != 0 ||
+		    !json_is_string(json_array_get(e->img, 6)) || strcmp(img_str(e->img, 6), id) != 0)
+			continue;
+		for (end = ix_range(x, T_GRANTS, 1, case_id, &p); p < end && !gone; p++) {
+			json_t *g = ix_img(x, p);
+
+			gone = img_int(g, 0) == img_int(e->img, 0) && img_int(g, 10) != 0;
+		}
+		if (!gone)
 			return 1;
 	}
 	return 0;
@@ -1327,6 +1366,8 @@ static size_t epochs_stated(const entry_ix *x, const char *case_id, unsigned int
 	return k;
 }
 
+static fentry *find_image_key(facts *F, int tab, json_t *img, int is_key);
+
 /* The newest version the facts hold of the record of row image img (its
  * case, name and class), 0 when none. */
 static int64_t head_version(facts *F, json_t *img)
@@ -1337,6 +1378,52 @@ static int64_t head_version(facts *F, json_t *img)
 	head_key(img, hk, sizeof(hk));
 	h = rh_get(F, hk, 0);
 	return h != NULL && h->n > 0 ? h->version : 0;
+}
+
+/* The fact of version ver of the record of image (or key) arr: its case,
+ * name and class, columns 0-2.  NULL when the log holds none. */
+static fentry *record_version(facts *F, json_t *arr, int64_t ver)
+{
+	json_t *k = json_pack("[O O O I]", json_array_get(arr, 0), json_array_get(arr, 1),
+	                      json_array_get(arr, 2), (json_int_t)ver);
+	fentry *e = k != NULL ? find_image_key(F, T_RECORDS, k, 1) : NULL;
+
+	json_decref(k);
+	return e;
+}
+
+/* Of head h (the record of arr), the versions that are legacy facts: how
+ * many, and the newest (0 and 0: none).  A row in the form of 1.x (its
+ * name in clear) is a version of 1.x only as a legacy fact: a signed one
+ * is a version of another name value, not of the record (attack 180c).
+ * The replay accepts no signed version after a legacy one that is not its
+ * conversion, and a signed version follows the newest: any signed ones
+ * are the consecutive versions at the top of a head, so the walk down
+ * stops at the first legacy (or absent) one. */
+static void head_legacy(facts *F, json_t *arr, const struct rhead *h, int64_t *newest,
+                        uint32_t *n)
+{
+	int64_t ver = h->version;
+	uint32_t signed_n = 0;
+	fentry *e;
+
+	while (ver > 0 && signed_n < h->n && (e = record_version(F, arr, ver)) != NULL &&
+	       !e->legacy) {
+		signed_n++;
+		ver--;
+	}
+	*n = h->n - signed_n;
+	*newest = *n > 0 ? ver : 0;
+}
+
+/* Is the newest version the facts hold of the record of image img a
+ * legacy fact (a 1.x version, not converted yet)? */
+static int head_is_legacy(facts *F, json_t *img)
+{
+	int64_t newest = head_version(F, img);
+	fentry *e = newest > 0 ? record_version(F, img, newest) : NULL;
+
+	return e != NULL && e->legacy;
 }
 
 /* Is row image img the legacy row whose removed fact hashed to `hash`
@@ -1459,12 +1546,20 @@ static const char *redaction_refused(vault *v, creq *q, const actor *a, const fe
 		why = "a redaction that changes more of the version than its ciphertext";
 	else if (!json_is_null(json_array_get(was, 11)))
 		why = "a version redacted again";
-	else if (!decide(q, POLICY_REDACT, cls) &&
-	         /* the copy a move up leaves behind (down is a supervisor's,
-	          * POLICY_REDACT: attack 70j), of her own text (80k) */
-	         !(strcmp(img_str(was, 7), a->name) == 0 && moved_up_from(x, img, a->name) &&
-	           decide(q, POLICY_WRITE, cls)))
+	else if (moved_up_from(x, img, a->name)) {
+		/* the copy a move up leaves behind (down is a supervisor's,
+		 * POLICY_REDACT: attack 70j), of her own text (80k), or by a
+		 * supervisor's right to redact: vault_record_reclassify()
+		 * decides a move up as a write, not reviewed */
+		if (!decide(q, POLICY_REDACT, cls) &&
+		    !(strcmp(img_str(was, 7), a->name) == 0 && decide(q, POLICY_WRITE, cls)))
+			why = "not entitled to redact this version";
+	} else if (!decide(q, POLICY_REDACT, cls)) {
 		why = "not entitled to redact this version";
+	} else if (!decide_reviewed(q, a, POLICY_REDACT, cls)) {
+		/* a redaction, or a move down: always reviewed (attack 190g) */
+		why = "a redaction in an entry that is not reviewed";
+	}
 	json_decref(was);
 	return why;
 }
@@ -1780,8 +1875,10 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		 * orphaned (policy), as the facts hold its grants now: a case its
 		 * holder still holds is not handed over (attack 70k) */
 		q.req.orphaned = orphaned_in_facts(F, case_id, q.req.owner_org, now);
-		if (q.req.restricted && decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
+		if (q.req.restricted && decide_reviewed(&q, a, POLICY_SHARE, (unsigned int)img_int(img, 4)))
 			return NULL;
+		if (q.req.restricted && decide(&q, POLICY_SHARE, (unsigned int)img_int(img, 4)))
+			return "a hand-over in an entry that is not reviewed";
 		return "not entitled to grant this";
 	}
 	case T_CONSENTS:
@@ -1799,14 +1896,23 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		/* withdrawn once, for good (attacks 70b, 70o) */
 		if (old != NULL && (img_int(old, 10) != 0 || img_int(img, 10) == 0))
 			return "a consent withdrawn again, or brought back";
+		if (old != NULL && consent_grant_left(F, x, case_id, img_str(img, 0)))
+			return "a consent withdrawn with a grant on it left live";
 		q.req.target_org = img_str(img, 2);
 		/* a withdrawal is anyone's who may record a consent: its basis
 		 * (an emergency one is a supervisor's to record) is not asked, as
 		 * vault_consent_withdraw() does not (attack 80n) */
 		q.req.basis = old != NULL ? VAULT_BASIS_CONSENT : (vault_basis)img_int(img, 6);
-		return decide(&q, POLICY_CONSENT, (unsigned int)img_int(img, 3))
-		           ? NULL
-		           : "not entitled to record or withdraw this consent";
+		if (!decide(&q, POLICY_CONSENT, (unsigned int)img_int(img, 3)))
+			return "not entitled to record or withdraw this consent";
+		/* an emergency consent (no word of hers) is reviewed where the
+		 * review looks for it, as break-glass is (attack 190b) */
+		if (!decide_reviewed(&q, a, POLICY_CONSENT, (unsigned int)img_int(img, 3)) ||
+		    (old == NULL && a->high &&
+		     (a->action == NULL || strcmp(a->action, "consent.add") != 0 ||
+		      a->case_id == NULL || strcmp(a->case_id, case_id) != 0)))
+			return "an emergency consent in an entry that is not its reviewed record";
+		return NULL;
 	case T_LINKS:
 		if (img == NULL || old != NULL)
 			return "a link is never changed or removed";
@@ -1827,6 +1933,11 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		if (img_int(img, 3) > now && (uint64_t)img_int(img, 3) - (uint64_t)now >
 		                                 VAULT_BREAK_GLASS_MAX_S + BG_SLACK_S)
 			return "a break-glass window longer than 24 hours";
+		/* and at most 24 hours from its own start, which the library
+		 * reads on its own clock (lib/gate.c, at_log_time: attack 190a) */
+		if (img_int(img, 3) < img_int(img, 2) ||
+		    img_int(img, 3) - img_int(img, 2) > VAULT_BREAK_GLASS_MAX_S + BG_SLACK_S)
+			return "a break-glass window longer than 24 hours from its start";
 		return decide(&q, POLICY_BREAK_GLASS, 0) ? NULL
 		                                         : "not entitled to break the glass";
 	case T_RECORDS: {
@@ -1854,6 +1965,21 @@ static const char *entitled(vault *v, facts *F, const actor *a, int64_t now, int
 		 * ahead would leave the record no next version */
 		if (had == NULL && !converted && img_int(img, 3) != head_version(F, img) + 1)
 			return "a record version that does not follow the newest";
+		/* as write_version() writes it: born unredacted (a redaction is
+		 * a reviewed change of a version, by its redactor: attack 180d),
+		 * content with its nonce, a deletion mark with none */
+		if (had == NULL && !converted &&
+		    (!json_is_null(json_array_get(img, 11)) || !json_is_null(json_array_get(img, 12)) ||
+		     !json_is_null(json_array_get(img, 13)) ||
+		     json_is_null(json_array_get(img, 9)) != (img_int(img, 5) != 0) ||
+		     json_is_null(json_array_get(img, 10)) != (img_int(img, 5) != 0)))
+			return "a record version born redacted, or with content that does not match its"
+			       " deletion mark";
+		/* a 1.x record goes on only by its conversion, which removes its
+		 * legacy facts first: a signed version after one is no version
+		 * of the record, and the conversion would leave it behind */
+		if (had == NULL && !converted && head_is_legacy(F, img))
+			return "a record version after a 1.x version that is not its conversion";
 		return decide(&q, POLICY_WRITE, cls) ? NULL
 		                                     : "not entitled to write records of this class";
 	}
@@ -2901,7 +3027,23 @@ vault_status vault__facts_check_case(vault *v, const char *case_id)
 	return st;
 }
 
+static vault_status check_row(vault *v, const char *table, int64_t rowid, int latest,
+                              int *legacy);
+
 vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, int latest)
+{
+	return check_row(v, table, rowid, latest, NULL);
+}
+
+vault_status vault__facts_record_legacy(vault *v, int64_t rowid, int latest, int *legacy)
+{
+	*legacy = 0;
+	return check_row(v, "records", rowid, latest, legacy);
+}
+
+/* legacy (may be NULL): set to whether the row's fact is legacy. */
+static vault_status check_row(vault *v, const char *table, int64_t rowid, int latest,
+                              int *legacy)
 {
 	facts *F = v->facts;
 	int tab = table_index(table);
@@ -2912,8 +3054,11 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 	fentry *e;
 	int rc;
 
-	if (F == NULL)
+	if (F == NULL) {
+		if (legacy != NULL)
+			*legacy = 1; /* no facts yet: every row as it stands */
 		return VAULT_OK;
+	}
 	if (tab < 0)
 		return vault__err(v, VAULT_ERR_STATE, "no such table of facts");
 	st = vault__stmt_dyn(v, tab, row_by_rowid_sql, &s);
@@ -2945,17 +3090,26 @@ vault_status vault__facts_check_row(vault *v, const char *table, int64_t rowid, 
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "a row of %s is not one the signed log"
 		                " holds (%s around the library)", table,
 		                e == NULL ? "added" : "changed");
+	if (st == VAULT_OK && legacy != NULL)
+		*legacy = e->legacy;
 	if (st == VAULT_OK && latest && tab == T_RECORDS) {
 		char hk[256];
 		struct rhead *rh;
+		int64_t newest = 0;
+		uint32_t n;
 
 		head_key(img, hk, sizeof(hk));
 		rh = rh_get(F, hk, 0);
-		if (rh == NULL || rh->version != img_int(img, 3))
+		/* a legacy row: the newest of the record's 1.x versions */
+		if (rh != NULL && e->legacy)
+			head_legacy(F, img, rh, &newest, &n);
+		else if (rh != NULL)
+			newest = rh->version;
+		if (rh == NULL || newest != img_int(img, 3))
 			st = vault__err(v, VAULT_ERR_INTEGRITY, "version %lld of this record is not its"
 			                " newest in the signed log (version %lld): a newer version was"
 			                " removed around the library", (long long)img_int(img, 3),
-			                (long long)(rh ? rh->version : 0));
+			                (long long)newest);
 	}
 	json_decref(img);
 	return st;
@@ -4461,6 +4615,15 @@ vault_status vault__facts_key_in_force(vault *v, const char *case_id, unsigned i
 			    img_int(g->img, 10) != 0 && ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
 			    g->seq_last > e->seq)
 				*stale = 1;
+			/* ...or its end moved, after the key, to a time now past: a
+			 * grant shared again ending before the key was made lapsed
+			 * "before" it (lapsed_since_epoch), but its holder knows the
+			 * key (attack 190e) */
+			if (g != NULL && g->img != NULL && g->tab == T_GRANTS &&
+			    img_int(g->img, 10) == 0 && img_int(g->img, 7) != 0 &&
+			    img_int(g->img, 7) <= now && ((unsigned int)img_int(g->img, 4) & cls) != 0 &&
+			    g->seq_last > e->seq)
+				*stale = 1;
 			/* ...or an organisation holding it whose keys changed since
 			 * (a member left; an admin's disable marks them owed, and
 			 * makes no key: attack 150c): she may have kept it */
@@ -4505,6 +4668,11 @@ int vault__facts_org_legacy(vault *v, const char *org)
 	return e != NULL && e->legacy;
 }
 
+int64_t vault__facts_time(vault *v)
+{
+	return v->facts != NULL ? v->facts->ts_hi : 0;
+}
+
 int vault__facts_added_by_other(const vault *v)
 {
 	return v->facts != NULL && v->facts->added_by_other;
@@ -4541,7 +4709,6 @@ vault_status vault__facts_record_head(vault *v, const char *case_id, const void 
 	char hk[256];
 	vault_status st;
 
-	(void)is_tag; /* an image holds either hashed, alike */
 	*newest = 0;
 	if (versions != NULL)
 		*versions = 0;
@@ -4561,13 +4728,23 @@ vault_status vault__facts_record_head(vault *v, const char *case_id, const void 
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	}
 	head_key(arr, hk, sizeof(hk));
-	json_decref(arr);
 	h = rh_get(F, hk, 0);
-	if (h != NULL && h->n > 0) {
+	if (h != NULL && h->n > 0 && !is_tag) {
+		/* a name in clear: its versions of 1.x, the legacy facts (an
+		 * image holds a tag or a name hashed alike, so the head may hold
+		 * signed versions of that name value too, which are no versions
+		 * of the record: attack 180c) */
+		uint32_t n;
+
+		head_legacy(F, arr, h, newest, &n);
+		if (versions != NULL)
+			*versions = n;
+	} else if (h != NULL && h->n > 0) {
 		*newest = h->version;
 		if (versions != NULL)
 			*versions = h->n;
 	}
+	json_decref(arr);
 	return VAULT_OK;
 }
 

@@ -74,10 +74,19 @@ vault_status vault__facts_check_tables(struct vault *v, const char *const *names
  * set also checks that no newer version of it is a fact. */
 vault_status vault__facts_check_row(struct vault *v, const char *table,
                                     int64_t rowid, int latest);
+/* The same for a row of records, and *legacy: is its fact a legacy one
+ * (a row of 1.x, vouched for by the migration from a vault made before
+ * schema 7)?  A row holding a name in clear is a version of 1.x of the
+ * record only then: a signed one is a fact about another name value,
+ * never a version of the record (attack 180c).  For a legacy row,
+ * `latest` checks it is the newest of the legacy versions. */
+vault_status vault__facts_record_legacy(struct vault *v, int64_t rowid, int latest,
+                                        int *legacy);
 /* The newest version the log holds of the record whose rows hold `name`
- * (len bytes: a BLOB tag when is_tag, else a 1.x name as TEXT) in class
- * cls of the case (0: none): a record found without rows had them removed
- * around the library. */
+ * (len bytes: a BLOB tag when is_tag, else a 1.x name as TEXT, of which
+ * only the legacy facts count: its versions of 1.x) in class cls of the
+ * case (0: none): a record found without rows had them removed around the
+ * library. */
 vault_status vault__facts_record_newest(struct vault *v, const char *case_id,
                                         const void *name, size_t len, int is_tag,
                                         unsigned int cls, int64_t *newest);
@@ -156,6 +165,9 @@ void vault__fcache_remove(struct vault *v);
 int vault__facts_parse_check(const char *text, size_t len);
 /* Is the handle's signing key still its user's key in the facts? */
 int vault__facts_signer_current(struct vault *v);
+/* The log's time: the latest time an entry so far states (the replay
+ * judges each entry at it). */
+int64_t vault__facts_time(struct vault *v);
 /* Is the case a legacy fact (made before schema 7, adopted by a migration)? */
 int vault__facts_case_legacy(struct vault *v, const char *case_id);
 /* The class key in force, epoch of (case_id, cls), as the facts see it.

@@ -1,9 +1,12 @@
 /*
  * facts_cache.c - where a user keeps the facts her library verified: a
- * SQLite file of her own in the vault folder, facts-<user>.cache, one row
- * per part, each part sealed with XChaCha20-Poly1305 under a key only she
- * can derive (from the seed of her Ed25519 key, crypto_kdf), and bound to
- * the vault id, her name and the part's name.
+ * SQLite file of her own in the vault folder, facts-<slot id>.cache (the
+ * hex of her slot id in keyslots, a keyed hash of her name: the folder's
+ * listing names nobody; a facts-<user>.cache of earlier builds is removed
+ * when she opens or saves her cache), one row per part, each part sealed
+ * with XChaCha20-Poly1305 under a key only she can derive (from the seed
+ * of her Ed25519 key, crypto_kdf), and bound to the vault id, her name and
+ * the part's name.
  *
  * Anyone who can write the folder can delete the file, or put back an
  * older copy of it: neither gains anything.  What a part says is checked
@@ -30,14 +33,44 @@
 
 #define CACHE_DOMAIN "libvault-facts-cache-v1"
 
+/* Her cache's file: named after her slot id (vault__slot_id_hex), never
+ * her name, so that a listing of the folder names nobody.  NULL when it
+ * cannot be made (no memory, keyslots unreadable): no cache. */
 static char *cache_path(const vault *v)
 {
-	size_t n = strlen(v->dir) + strlen(v->user) + sizeof("/facts-.cache");
-	char *p = vault__malloc(n);
+	char id[65], *p = NULL;
+	size_t n;
 
-	if (p != NULL)
-		snprintf(p, n, "%s/facts-%s.cache", v->dir, v->user);
+	if (vault__slot_id_hex(v->dir, v->user, id) == VAULT_OK) {
+		n = strlen(v->dir) + strlen(id) + sizeof("/facts-.cache");
+		p = vault__malloc(n);
+		if (p != NULL)
+			snprintf(p, n, "%s/facts-%s.cache", v->dir, id);
+	}
 	return p;
+}
+
+/* Earlier builds named her cache facts-<user>.cache (and a crash could
+ * leave its journal beside it): the name goes from the folder.  A plain
+ * file only, by its name (unlink follows no link); anything else planted
+ * under that name is not hers to remove. */
+static void legacy_remove(const vault *v)
+{
+	static const char *const ext[] = {".cache", ".cache-journal"};
+	struct stat sb;
+	char *p;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		n = strlen(v->dir) + strlen(v->user) + strlen(ext[i]) + sizeof("/facts-");
+		p = vault__malloc(n);
+		if (p == NULL)
+			return;
+		snprintf(p, n, "%s/facts-%s%s", v->dir, v->user, ext[i]);
+		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+			(void)unlink(p);
+		free(p);
+	}
 }
 
 /* Her key for the cache: from her Ed25519 seed, so it changes with her keys
@@ -78,11 +111,12 @@ vault_status vault__fcache_open(vault *v, int create, sqlite3 **out)
 	int rc, fd;
 
 	*out = NULL;
+	legacy_remove(v);
 	if (!v->pinned)
 		return VAULT_ERR_NOT_FOUND; /* nothing to bind it to */
 	path = cache_path(v);
 	if (path == NULL)
-		return VAULT_ERR_NOMEM;
+		return VAULT_ERR_NOT_FOUND; /* no name for it: no cache */
 	if (create) {
 		/* hers alone (SQLite would make it with the umask's mode) */
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -204,6 +238,7 @@ void vault__fcache_remove(vault *v)
 {
 	char *path = cache_path(v);
 
+	legacy_remove(v);
 	if (path != NULL)
 		unlink(path);
 	free(path);

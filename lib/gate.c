@@ -95,6 +95,8 @@ static vault_status load_grants(vault *v, gate *g)
 		return prepare_failed(v, "prepare");
 	vault__bind_text(s, 1, g->cs.id);
 	vault__bind_text(s, 2, v->user);
+	/* begun by this machine's clock, not the log's (at_log_time) */
+	sqlite3_bind_int64(s, 3, vault__now() + VAULT_LOG_AHEAD_S);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		g->req.break_glass_until = sqlite3_column_int64(s, 0);
@@ -252,6 +254,22 @@ static int discloses(const char *action)
 	return 0;
 }
 
+/* Decided at the log's time, never before it: the replay judges an entry
+ * at the latest time of the entries so far, which their signers state.
+ * An entry dated ahead (any user can sign one) made the replay judge the
+ * next honest ones later than the library had decided them: a share
+ * decided on a right that ends before that time was refused by every
+ * open, the whole vault locked (attacks 190d, 190h).  What the clock of
+ * this machine still decides is which break-glass windows have begun
+ * (load_grants): one dated ahead opens nothing before its time (190a). */
+static void at_log_time(vault *v, gate *g)
+{
+	int64_t t = vault__facts_time(v);
+
+	if (t > g->req.now)
+		g->req.now = t;
+}
+
 static vault_status gate_open(vault *v, gate *g, const char *action,
                               policy_action pa, const char *case_id,
                               const char *target, unsigned int classes,
@@ -302,6 +320,8 @@ static vault_status gate_open(vault *v, gate *g, const char *action,
 		return st;
 	}
 	st = check_live(v);
+	if (st == VAULT_OK)
+		at_log_time(v, g);
 	if (st != VAULT_OK) {
 		vault__txn_end(v, 0);
 		g->in_txn = 0; /* not recorded: the entry would not verify */

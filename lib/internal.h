@@ -23,6 +23,10 @@
 #include "policy.h"
 
 #define VAULT_KEY_BYTES 32
+/* How far ahead of the machine's clock a break-glass window may begin and
+ * count (lib/gate.c load_grants): an hour, for a clock stepped back by
+ * its time service. */
+#define VAULT_LOG_AHEAD_S 3600
 #define VAULT_SIGN_SK_BYTES 64
 #define VAULT_SIGN_PK_BYTES 32
 #define VAULT_BOX_PK_BYTES 32
@@ -373,6 +377,10 @@ int vault__slot_alone(const char *dir, const char *user, const char *nonce);
 vault_status vault__slot_witness_get(const char *dir, const char *user, char **text);
 vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text);
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
+/* hex (64 digits) of the user's slot id, keyed with keyslots' lookup_key:
+ * the name of her files in the folder (facts_cache.c).  Leaves the
+ * thread's last error as it was. */
+vault_status vault__slot_id_hex(const char *dir, const char *user, char hex[65]);
 /* The database key sealed to each user (slots.c, "dbkeys").  lock_held:
  * the caller holds the vault lock (vault__lock_acquire).
  * stage: seal `key` as the pending database key of each of these users
@@ -403,8 +411,15 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
  * negative vault_status (busy, I/O). */
 int vault__store_key_opens(const char *dir, const unsigned char key[32]);
 /* 1 if vault.db is no longer the file this handle opened (the key was
- * rotated and the file replaced). */
+ * rotated and the file replaced), or a rotation is switching the files. */
 int vault__store_moved(vault *v);
+/* 1 if a rotation set the old write-ahead log or shared memory aside and
+ * has not removed or restored it (under way, or killed). */
+int vault__store_rotation_left(const char *dir);
+/* Finish what a rotation killed before its end left: before the switch,
+ * the old log and shared memory go back and the new file goes; after it,
+ * what was set aside goes.  The caller holds the vault lock. */
+vault_status vault__store_settle_rotation(const char *dir);
 /* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */
 int vault__kdf_rank(vault_kdf level);
 /* Tests: called at named steps of key-slot and database writes (crash

@@ -608,6 +608,7 @@ static vault_status exec1(vault *v, const char *sql, const char *p1)
 /* Seal the new database key to every enabled user, pending (store.c step 3). */
 static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx)
 {
+	static const char *const users_table[] = {"users", NULL};
 	rowbuf rb = {NULL, 0, 0, 0};
 	const char **names = NULL;
 	unsigned char (*pks)[32] = NULL;
@@ -616,7 +617,16 @@ static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx
 	size_t r, n = 0;
 
 	(void)ctx;
-	st = vault__prepare(v, "SELECT name, box_pk FROM users WHERE disabled = 0", &s);
+	/* Under the rotation's write lock, the users table must be the one the
+	 * log vouches for: between the disable's commit and this lock, the
+	 * user it disabled still held the old key, and a public key of his
+	 * written on a colleague's row would be sealed the new one (attack
+	 * 180a). */
+	st = vault__facts_sync(v);
+	if (st == VAULT_OK)
+		st = vault__facts_check_tables(v, users_table);
+	if (st == VAULT_OK)
+		st = vault__prepare(v, "SELECT name, box_pk FROM users WHERE disabled = 0", &s);
 	if (st == VAULT_OK)
 		st = vault__rows_fetch(v, s, &rb);
 	sqlite3_finalize(s);

@@ -936,6 +936,35 @@ vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *
 	return st;
 }
 
+/* What a user's own files in the folder are named after: the hex of her
+ * slot id, so that a listing of the folder tells no more than keyslots
+ * does.  Reads keyslots; a failure is no name (the callers' files only
+ * save time), and leaves the thread's last error as it was. */
+vault_status vault__slot_id_hex(const char *dir, const char *user, char hex[65])
+{
+	char saved[512];
+	unsigned char lookup[32], id[32];
+	json_t *root = NULL;
+	vault_kdf def;
+	vault_status st;
+
+	hex[0] = '\0';
+	if (dir == NULL || !vault__valid_name(user))
+		return VAULT_ERR_INVALID;
+	snprintf(saved, sizeof(saved), "%s", vault_last_errmsg());
+	st = load(dir, &root);
+	if (st == VAULT_OK)
+		st = header(root, lookup, &def);
+	if (st == VAULT_OK) {
+		slot_id(lookup, user, id);
+		vault__hex(id, 32, hex);
+	}
+	json_decref(root);
+	vault__wipe(lookup, sizeof(lookup));
+	vault__set_last_error("%s", saved);
+	return st;
+}
+
 /* ---- failed unlock attempts ---------------------------------------------
  * One line per attempt: hex(crypto_box_seal(ts(8, big-endian) || name,
  * inbox_pk)).  Only a holder of the database key can read them (the inbox

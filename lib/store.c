@@ -161,7 +161,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " WHERE case_id = ?1 AND revoked = 0 AND"
 	    " ((pkind = 1 AND principal = ?2) OR (pkind = 2 AND principal = ?3))",
 	[ST_BREAKGLASS_GET] =
-	    "SELECT MAX(until) FROM breakglass WHERE case_id = ?1 AND user = ?2",
+	    "SELECT MAX(until) FROM breakglass WHERE case_id = ?1 AND user = ?2"
+	    " AND created <= ?3",
 	[ST_EPOCH_GET] =
 	    "SELECT epoch FROM case_classes WHERE case_id = ?1 AND class = ?2",
 	[ST_CLASSKEY_FIND] =
@@ -178,22 +179,30 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
 	    " author, created, nonce, ct, label, padded)"
 	    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-	/* ?2 the name (a 1.x row), ?5 the tag of the class (NULL if unknown) */
+	/* ?2 the name (a 1.x row), ?5 the tag of the class (NULL if unknown).
+	 * A record with rows under its tag never reads a row under its name
+	 * in clear (a conversion converts all of them at once); a row in
+	 * clear that is read counts only as a legacy fact (cases.c read_row). */
 	[ST_RECORD_GET] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, label, padded, rowid"
-	    " FROM records WHERE case_id = ?1 AND name IN (?2, ?5) AND class = ?4"
-	    " AND version = ?3",
+	    " redacted_by, redacted_at, redact_reason, label, padded, rowid,"
+	    " typeof(name) = 'blob' FROM records WHERE case_id = ?1 AND name IN (?2, ?5)"
+	    " AND class = ?4 AND version = ?3 AND (name = ?5 OR NOT EXISTS (SELECT 1 FROM records"
+	    " WHERE case_id = ?1 AND name = ?5 AND class = ?4))",
 	[ST_RECORD_GET_LATEST] =
 	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, label, padded, rowid"
-	    " FROM records WHERE case_id = ?1 AND name IN (?2, ?5) AND class = ?4"
-	    " ORDER BY version DESC LIMIT 1",
-	/* ?2 the name, ?3 ?4 ?5 its tags in general, sensitive, safety */
+	    " redacted_by, redacted_at, redact_reason, label, padded, rowid,"
+	    " typeof(name) = 'blob' FROM records WHERE case_id = ?1 AND name IN (?2, ?5)"
+	    " AND class = ?4 AND (name = ?5 OR NOT EXISTS (SELECT 1 FROM records WHERE case_id = ?1"
+	    " AND name = ?5 AND class = ?4)) ORDER BY version DESC LIMIT 1",
+	/* ?2 the name, ?3 ?4 ?5 its tags in general, sensitive, safety: per
+	 * class, whether rows are under a tag, and the newest row in clear
+	 * (counted only if a legacy fact: cases.c resolve_class) */
 	[ST_RECORD_CLASSES] =
-	    "SELECT DISTINCT class FROM records WHERE case_id = ?1 AND"
-	    " name IN (?2, ?3, ?4, ?5) AND (name = ?2 OR (class = 1 AND name = ?3) OR"
-	    " (class = 2 AND name = ?4) OR (class = 4 AND name = ?5))",
+	    "SELECT class, typeof(name) = 'blob', MAX(version), rowid FROM records"
+	    " WHERE case_id = ?1 AND name IN (?2, ?3, ?4, ?5) AND (name = ?2 OR"
+	    " (class = 1 AND name = ?3) OR (class = 2 AND name = ?4) OR"
+	    " (class = 4 AND name = ?5)) GROUP BY class, typeof(name) = 'blob'",
 	/* Does (case, class, name) have rows of 1.x, to convert? */
 	[ST_RECORD_LEGACY] =
 	    "SELECT 1 FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3 LIMIT 1",
@@ -594,6 +603,19 @@ static int db_path(const char *dir, const char *suffix, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* The names a key rotation gives the old file's write-ahead log and shared
+ * memory while it switches files (vault__store_rotate). */
+#define ASIDE_WAL ".rotate-oldwal"
+#define ASIDE_SHM ".rotate-oldshm"
+
+static int exists(const char *dir, const char *suffix)
+{
+	char path[4096];
+	struct stat sb;
+
+	return db_path(dir, suffix, path, sizeof(path)) == 0 && lstat(path, &sb) == 0;
+}
+
 int vault__store_moved(vault *v)
 {
 	char path[4096];
@@ -602,11 +624,84 @@ int vault__store_moved(vault *v)
 	if (v->db_moved)
 		return 1;
 	/* A path that cannot be formed or a file that is gone: moved, so
-	 * that nothing is written to a file nobody else will read. */
+	 * that nothing is written to a file nobody else will read.  The old
+	 * WAL set aside: a rotation is switching files (or was killed while
+	 * it did, and no open has settled it yet), and the name vault.db-wal
+	 * is not this connection's log, or will be the new file's. */
 	if (db_path(v->dir, "", path, sizeof(path)) != 0 || lstat(path, &sb) != 0 ||
-	    sb.st_dev != v->db_dev || sb.st_ino != v->db_ino)
+	    sb.st_dev != v->db_dev || sb.st_ino != v->db_ino || exists(v->dir, ASIDE_WAL) ||
+	    exists(v->dir, ASIDE_SHM))
 		v->db_moved = 1;
 	return v->db_moved;
+}
+
+int vault__store_rotation_left(const char *dir)
+{
+	return exists(dir, ASIDE_WAL) || exists(dir, ASIDE_SHM);
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/* A rotation killed before it ended: is vault.db.rotate still there, the
+ * switch did not happen (the old file and the old seals are in force), and
+ * the old WAL and shared memory go back under their names before the new
+ * file goes; it is not, the switch happened (or none began), and what was
+ * set aside is the replaced file's: it goes.  Under the vault lock, which
+ * a rotation holds throughout. */
+vault_status vault__store_settle_rotation(const char *dir)
+{
+	static const char *const rotate_files[] = {".rotate", ".rotate-journal", ".rotate-wal",
+	                                           ".rotate-shm"};
+	static const char *const aside[2][2] = {{ASIDE_WAL, "-wal"}, {ASIDE_SHM, "-shm"}};
+	char from[4096], to[4096];
+	struct stat sb;
+	size_t i;
+	int back = 0, left;
+
+	if (db_path(dir, ".rotate", from, sizeof(from)) != 0)
+		return VAULT_ERR_INVALID;
+	left = lstat(from, &sb) == 0;
+	for (i = 0; i < 2; i++) {
+		if (db_path(dir, aside[i][0], from, sizeof(from)) != 0 ||
+		    db_path(dir, aside[i][1], to, sizeof(to)) != 0)
+			return VAULT_ERR_INVALID;
+		if (lstat(from, &sb) != 0)
+			continue;
+		/* Only a plain file goes back (a link planted under the name
+		 * would be followed by SQLite); the real one always is. */
+		if (left && S_ISREG(sb.st_mode)) {
+			if (rename(from, to) != 0) {
+				vault__set_last_error("cannot put the write-ahead log of a key"
+				                      " rotation cut short back in place");
+				return VAULT_ERR_IO;
+			}
+			back = 1;
+			VAULT_CRASH_POINT("rotate.settle.back");
+		} else if (unlink(from) != 0 && errno != ENOENT) {
+			vault__set_last_error("cannot remove the write-ahead log of a replaced"
+			                      " database file");
+			return VAULT_ERR_IO;
+		}
+	}
+	/* The old log is back under its name for good before the name of
+	 * the new file, which tells that the switch did not happen, goes. */
+	if (back)
+		fsync_dir(dir);
+	if (left) {
+		for (i = 0; i < sizeof(rotate_files) / sizeof(rotate_files[0]); i++)
+			if (db_path(dir, rotate_files[i], from, sizeof(from)) == 0)
+				(void)unlink(from);
+		VAULT_CRASH_POINT("rotate.settle.after");
+	}
+	return VAULT_OK;
 }
 
 /* Anyone with the database key can add a trigger to the schema, and a trigger
@@ -1010,37 +1105,56 @@ vault_status vault__txn_end(vault *v, int ok)
  * open, and a rekey rewrites every page in place anyway.  So the database
  * is exported (sqlcipher_export) into a fresh file under the new key, which
  * then replaces vault.db with one rename:
+ *  0. settle what a rotation killed earlier left (vault__store_settle_rotation);
  *  1. BEGIN IMMEDIATE on the handle: nobody commits to the old file until
  *     the switch (every transaction checks, under that lock, that vault.db
- *     is still the file it opened: vault__store_moved);
+ *     is still the file it opened and that no WAL is set aside:
+ *     vault__store_moved);
  *  2. export into vault.db.rotate (removed first if a crash left it:
  *     exporting into an existing file copies nothing), set its user_version
  *     (not exported);
  *  3. stage(): the new key sealed to every remaining user, pending;
- *  4. checkpoint the old WAL into the old file (all of it, or BUSY), then
- *     remove the names vault.db-wal and -shm, which the new file must not
- *     inherit (the old file alone is complete now);
- *  5. rename vault.db.rotate to vault.db, fsync the folder;
- *  6. commit(): every pending seal becomes its user's key;
- *  7. reopen the handle on the new file.
- * Killed before 5, the old file and the old seals are in force; from 5 on,
- * the new ones; vault_open() keeps the seal that opens vault.db. */
+ *  4. a PASSIVE checkpoint of the old WAL into the old file, as far as the
+ *     readers of older states let it go (all of it when there are none);
+ *     whatever it leaves, nothing waits for them;
+ *  5. rename vault.db-wal to vault.db.rotate-oldwal and vault.db-shm to
+ *     vault.db.rotate-oldshm, fsync the folder: the new file must never
+ *     find the old file's log or index under its names, and the old file
+ *     with the log set aside is still the whole old state.  Connections
+ *     already open keep their descriptors (a rename does not disturb
+ *     them); a reader in the middle of a transaction reads on;
+ *  6. rename vault.db.rotate to vault.db, fsync the folder: the switch;
+ *  7. commit(): every pending seal becomes its user's key;
+ *  8. remove the set-aside files (the replaced file's);
+ *  9. reopen the handle on the new file.
+ * Killed before 6, the old file and the old seals are in force: the next
+ * open (or rotation), under the vault lock, sees vault.db.rotate, puts the
+ * old log and index back under their names and removes the new file; from
+ * 6 on, the new ones: vault.db.rotate is gone, and the set-aside files are
+ * removed.  No library handle opens vault.db before that is settled
+ * (vault.c, pick_dbkey), and vault_open() keeps the seal that opens
+ * vault.db. */
 vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
                                  rotate_step stage, rotate_step commit, void *ctx)
 {
 	static const char *const leftovers[] = {".rotate", ".rotate-journal", ".rotate-wal",
 	                                        ".rotate-shm"};
-	char path[4096], tmp[4096], side[4096], sql[128];
+	char path[4096], tmp[4096], side[4096], aside[4096], aside_shm[4096], sql[128];
 	char *oldspec = NULL, *newspec = NULL;
 	sqlite3 *x = NULL;
 	sqlite3_stmt *s = NULL;
 	vault_status st = VAULT_OK;
-	int rc, ver = 0, major, nlog = -1, nckpt = -1, fd;
+	int rc, ver = 0, major, nlog = -1, nckpt = -1, fd, switching = 0;
 	size_t i;
 
 	if (db_path(v->dir, "", path, sizeof(path)) != 0 ||
-	    db_path(v->dir, ".rotate", tmp, sizeof(tmp)) != 0)
+	    db_path(v->dir, ".rotate", tmp, sizeof(tmp)) != 0 ||
+	    db_path(v->dir, ASIDE_WAL, aside, sizeof(aside)) != 0 ||
+	    db_path(v->dir, ASIDE_SHM, aside_shm, sizeof(aside_shm)) != 0)
 		return vault__err(v, VAULT_ERR_INVALID, "the vault path is too long");
+	st = vault__store_settle_rotation(v->dir);
+	if (st != VAULT_OK)
+		return vault__err(v, st, "%s", vault_last_errmsg());
 	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
 		if (db_path(v->dir, leftovers[i], side, sizeof(side)) == 0)
 			(void)unlink(side);
@@ -1121,36 +1235,44 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	st = stage(v, newkey, ctx);
 	if (st != VAULT_OK)
 		goto rollback;
-	rc = sqlite3_wal_checkpoint_v2(x, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
-	if (rc != SQLITE_OK || nlog != nckpt) {
-		st = vault__err(v, VAULT_ERR_BUSY, "another handle is reading an older state of"
-		                " the vault; the database key was not rotated");
-		goto rollback;
-	}
+	/* As much of the old log as the readers of older states allow goes
+	 * into the old file (all of it, when there are none); what is left
+	 * stays in the log, which is set aside whole, not removed: a reader
+	 * who never ends his transaction holds up nothing (attack 180b). */
+	(void)sqlite3_wal_checkpoint_v2(x, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 	sqlite3_close(x);
 	x = NULL;
 	VAULT_CRASH_POINT("rotate.rename.before");
-	if (db_path(v->dir, "-wal", side, sizeof(side)) == 0 && unlink(side) != 0 &&
-	    errno != ENOENT)
-		st = vault__err(v, VAULT_ERR_IO, "cannot remove the old write-ahead log");
-	if (st == VAULT_OK && db_path(v->dir, "-shm", side, sizeof(side)) == 0 &&
-	    unlink(side) != 0 && errno != ENOENT)
-		st = vault__err(v, VAULT_ERR_IO, "cannot remove the old shared-memory file");
-	if (st == VAULT_OK && rename(tmp, path) != 0)
-		st = vault__err(v, VAULT_ERR_IO, "cannot switch to the re-keyed database");
-	if (st != VAULT_OK)
+	switching = 1; /* a failure from here on puts back what was set aside */
+	if (db_path(v->dir, "-wal", side, sizeof(side)) != 0 ||
+	    (rename(side, aside) != 0 && errno != ENOENT)) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot set the old write-ahead log aside");
 		goto rollback;
-	v->db_moved = 1; /* from here on the new file is in force */
-	fd = open(v->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
 	}
+	VAULT_CRASH_POINT("rotate.aside.wal");
+	if (db_path(v->dir, "-shm", side, sizeof(side)) != 0 ||
+	    (rename(side, aside_shm) != 0 && errno != ENOENT)) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot set the old shared-memory file aside");
+		goto rollback;
+	}
+	/* Both names are free for good before vault.db names the new file. */
+	fsync_dir(v->dir);
+	VAULT_CRASH_POINT("rotate.aside.shm");
+	if (rename(tmp, path) != 0) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot switch to the re-keyed database");
+		goto rollback;
+	}
+	v->db_moved = 1; /* from here on the new file is in force */
+	fsync_dir(v->dir);
 	VAULT_CRASH_POINT("rotate.rename.after");
 	/* A failure here leaves pending seals that every open settles: the
 	 * switch is done either way. */
 	(void)commit(v, newkey, ctx);
 	VAULT_CRASH_POINT("rotate.commit.after");
+	/* The replaced file's log and index: its open connections keep their
+	 * descriptors; killed before this, the next open removes them. */
+	(void)vault__store_settle_rotation(v->dir);
+	VAULT_CRASH_POINT("rotate.aside.removed");
 	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	vault__store_close(v);
 	memcpy(v->sec->dbkey, newkey, 32);
@@ -1168,6 +1290,11 @@ rollback:
 	if (x != NULL)
 		sqlite3_close(x);
 	x = NULL;
+	/* Not switched: what was set aside goes back (before the write lock
+	 * is let go), and the new file goes; if that fails too, the next
+	 * open does it (every handle refuses to write meanwhile). */
+	if (switching)
+		(void)vault__store_settle_rotation(v->dir);
 	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	(void)unlink(tmp);
 cleanup:

@@ -623,12 +623,18 @@ static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k, &has_cur,
 	                      k + 32, &has_pend);
-	if (st == VAULT_OK && has_pend) {
+	/* A rotation killed between setting the old log aside and its end
+	 * (whoever has a seal or not) is settled before vault.db is opened:
+	 * the old file must not be read without its log, nor the new one
+	 * with it. */
+	if (st == VAULT_OK && (has_pend || vault__store_rotation_left(v->dir))) {
 		lock = vault__lock_acquire(v->dir);
 		if (lock < 0)
 			st = vault__err(v, lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO,
 			                "cannot lock the vault folder");
-		else /* again, now that no rotation is under way */
+		else
+			st = vault__store_settle_rotation(v->dir);
+		if (st == VAULT_OK) /* again, now that no rotation is under way */
 			st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k,
 			                      &has_cur, k + 32, &has_pend);
 	}

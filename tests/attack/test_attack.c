@@ -18,6 +18,7 @@
  * is not part of `make check` while the redesign is under way.
  * tests/attack/README.md lists which attacks succeed today.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -3121,7 +3122,7 @@ static void test_attack__32_rows_removed_from_listing_and_history(void **state)
 	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 1 AND"
 	     " version = 1", cs);
 	for (pass = 0; pass < 2; pass++) {
-		char cache[512];
+		char cache[512], id[65];
 
 		v = victim_open(dir, "cav_cw", &st);
 		assert_non_null(v);
@@ -3144,7 +3145,8 @@ static void test_attack__32_rows_removed_from_listing_and_history(void **state)
 		assert_int_equal(n, 0);
 		vault_close(v);
 		/* the second pass without her cache: the heads from the log */
-		snprintf(cache, sizeof(cache), "%s/facts-cav_cw.cache", dir);
+		assert_int_equal(vault__slot_id_hex(dir, "cav_cw", id), VAULT_OK);
+		snprintf(cache, sizeof(cache), "%s/facts-%s.cache", dir, id);
 		assert_true(unlink(cache) == 0 || pass == 1);
 	}
 	still_opens(dir, "cas_cw", "32");
@@ -9455,6 +9457,863 @@ static void test_attack__170e_admin_disable_mints_an_epoch(void **state)
 	         " (put after it: %s)", vault_strerror(st));
 }
 
+/* ---- 180. review 16a: versions, caches, witness, rotation, legacy -------- */
+
+/* A raw connection to vault.db under a key the attacker holds. */
+static sqlite3 *db_with_key(const char *dir, const unsigned char key[32])
+{
+	char path[4096], kq[70];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/vault.db", dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	kq[0] = 'x';
+	kq[1] = '\'';
+	hex(key, 32, kq + 2);
+	kq[66] = '\'';
+	kq[67] = '\0';
+	assert_int_equal(sqlite3_key(db, kq, 67), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096;"
+	                                  "PRAGMA kdf_iter = 64000;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* 180a: the disable has committed (the users table was checked against the
+ * facts inside it), and the rotation of the database key has not begun:
+ * vault_user_disable() next removes the slot (vault__slot_remove, which
+ * waits for an exclusive flock on vault.lock) and only then rotates.  The
+ * user being disabled holds that flock (vault.lock is a file of the folder
+ * anyone can open), so the disabler waits there for as long as he likes;
+ * his old database key still opens vault.db (the rotation has not run), so
+ * he writes his own box key on a colleague's users row and lets go.
+ * stage_dbkey() reads `users` unchecked and seals the new database key
+ * "to her", that is to him.  The hook below stands for his process at that
+ * point (the disabler blocked on the lock). */
+static const char *g180a_dir;
+static unsigned char g180a_oldkey[32], g180a_pk[32];
+static int g180a_done;
+
+static void disabled_user_swaps_key_hook(const char *step)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	if (strcmp(step, "user_disable.commit.after") != 0 || g180a_done)
+		return;
+	g180a_done = 1;
+	db = db_with_key(g180a_dir, g180a_oldkey);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE users SET box_pk = ?1 WHERE"
+	                                        " name = 'cas_cw'", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, g180a_pk, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
+	unsigned char sk[32], cur[32], pend[32], herpk[32];
+	const char *names[16];
+	unsigned char pks[16][32];
+	size_t n = 0;
+	int has_cur = 0, has_pend = 0, opens;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	vault_status st;
+	vault *v;
+	long long seen;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* his tools: the database key and box keys of his own slot */
+	th_db_key(dir, "cav_cw", g180a_oldkey);
+	own_box_keys(dir, "cav_cw", g180a_pk, sk);
+	db = db_with_key(dir, g180a_oldkey);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT box_pk FROM users WHERE name = 'cas_cw'",
+	                                    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	memcpy(herpk, sqlite3_column_blob(s, 0), 32);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	g180a_dir = dir;
+	g180a_done = 0;
+	vault__crash_hook = disabled_user_swaps_key_hook;
+	v = th_open(dir, "cav_sup");
+	st = vault_user_disable(v, "cav_cw");
+	printf("   180a: the disable: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	vault__crash_hook = NULL;
+	assert_true(g180a_done); /* the attack ran */
+
+	/* He opens "her" seal of the new database key with his own key. */
+	opens = vault__dbkey_get(dir, "cas_cw", g180a_pk, sk, cur, &has_cur, pend, &has_pend) ==
+	            VAULT_OK && has_cur && vault__store_key_opens(dir, cur) == 1;
+	if (opens) {
+		/* He covers his tracks with the new key: her row put back, the
+		 * new key sealed to every enabled user as the rotation does. */
+		db = db_with_key(dir, cur);
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE users SET box_pk = ?1 WHERE"
+		                                        " name = 'cas_cw'", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_blob(s, 1, herpk, 32, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT name, box_pk FROM users WHERE"
+		                                        " disabled = 0", -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW && n < 16) {
+			names[n] = strdup((const char *)sqlite3_column_text(s, 0));
+			memcpy(pks[n], sqlite3_column_blob(s, 1), 32);
+			n++;
+		}
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+		assert_int_equal(vault__dbkey_stage(dir, 0, names, (const unsigned char (*)[32])pks,
+		                                    n, cur), VAULT_OK);
+		assert_int_equal(vault__dbkey_commit(dir, 0), VAULT_OK);
+		while (n > 0)
+			free((void *)names[--n]);
+		/* Life goes on: nobody's open says anything, and the centre
+		 * opens a new case after his disable. */
+		v = th_open(dir, "cas_cw");
+		vault_close(v);
+		th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+		th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+		db = db_with_key(dir, cur);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1",
+		                                    -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
+		seen = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+		fail_msg("ATTACK SUCCEEDS (180a): the disable returned %s; the disabled user, who"
+		         " wrote his box key on cas_cw's row between the disable's commit and its"
+		         " rotation, holds the new database key: it opens the live vault.db, he"
+		         " sealed it back to everyone, every open goes on, and he reads what is"
+		         " written after his disable (the new case: %lld row)",
+		         vault_strerror(st), seen);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(cur, sizeof(cur));
+	th_rmdir(dir);
+}
+
+
+/* 180b: the disabled user keeps his old key opening the live database for
+ * good.  Before his disable he opens vault.db with his key and leaves a
+ * read transaction open (any reader of the folder can).  The rotation's
+ * checkpoint of the old WAL then never completes (store.c: BUSY, "another
+ * handle is reading an older state"), so every vault_user_disable() of him,
+ * the first and each one meant to finish it, returns an error and leaves
+ * the old key in force; the disabler cannot tell who holds the reader.
+ * SECURITY.md's limit says the old key opens the live file "until the
+ * rotation of a disable cut short is finished": here it is never finished,
+ * by his choice.  Now the rotation waits for no reader: the old log is set
+ * aside whole, not checkpointed first (lib/store.c, vault__store_rotate). */
+static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
+	unsigned char oldkey[32];
+	sqlite3 *hold, *db;
+	sqlite3_stmt *s;
+	vault_status st1, st2, st3;
+	vault *v;
+	long long seen = -1;
+	int i;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	hold = db_with_key(dir, oldkey);
+	assert_int_equal(sqlite3_exec(hold, "BEGIN; SELECT count(*) FROM audit;", NULL, NULL,
+	                              NULL), SQLITE_OK);
+
+	v = th_open(dir, "cav_sup");
+	st1 = vault_user_disable(v, "cav_cw");
+	vault_close(v);
+	/* the centre tries again, as the error tells it to, twice */
+	for (i = 0, st2 = st3 = VAULT_OK; i < 2; i++) {
+		v = th_open(dir, "cav_sup");
+		if (i == 0)
+			st2 = vault_user_disable(v, "cav_cw");
+		else
+			st3 = vault_user_disable(v, "cav_cw");
+		vault_close(v);
+	}
+	/* the centre works on: a new case after his disable */
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+
+	/* his old key, on a second connection, reads the live file */
+	db = db_with_key(dir, oldkey);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			seen = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	sqlite3_exec(hold, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(hold);
+	if (seen == 1)
+		fail_msg("ATTACK SUCCEEDS (180b): with a read transaction of his own left open,"
+		         " the disabled user's old key still opens the live database after three"
+		         " disables (%s, %s, %s) and reads the case opened after them",
+		         vault_strerror(st1), vault_strerror(st2), vault_strerror(st3));
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(dir);
+}
+
+
+/* 180c: a version in the form of 1.x, signed.  A writer of general (the
+ * reception caseworker, on the victim's consent) signs, around the
+ * library, new versions of the victim's "intake" with its name in clear
+ * in `records.name` (no tag, no label), as her own: version 1, then 2
+ * (a deletion mark).  The replay accepts them (her version, the one after
+ * the newest under that key, of a class she writes).  But the library
+ * reads a name in clear as a row of 1.x: a plain get of "intake" takes the
+ * highest version of the name or its tag (ST_RECORD_GET_LATEST) and says
+ * the centre's record is deleted; and the centre's next write "converts"
+ * her rows (convert_legacy checks that they are facts, not that they are
+ * legacy facts), stating the removal of a version no replay lets anyone
+ * remove.  Now a row in clear is a version of 1.x only as a legacy fact:
+ * signed ones are passed over by reads and conversions alike. */
+static void test_attack__180c_signed_plain_name_version(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *text = NULL;
+	vault_status st, got, put;
+	int k;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	for (k = 1; k <= 2; k++) {
+		sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+		                 " size, author, created, nonce, ct, label, padded) SELECT '%s',"
+		                 " 'intake', %d, 1, epoch, 1, 0, 'cas_cw', strftime('%%s','now'),"
+		                 " NULL, NULL, NULL, 0 FROM case_classes WHERE case_id = '%s' AND"
+		                 " class = 1", cs, k, cs);
+		st = forge(dir, "cas_cw", sql, "record.delete", cs, NULL);
+		free(sql);
+		if (st != VAULT_OK) {
+			refused(NULL, st, "180c forge");
+			th_rmdir(dir);
+			return;
+		}
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "180c")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the entries are facts; what do the centre's reads and writes do? */
+	got = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	printf("   180c: the centre's get of intake: %s (%s)\n", vault_strerror(got),
+	       text ? text : "");
+	free(text);
+	put = as_user(dir, "cav_cw", 3, cs, "intake");
+	/* and again, by her supervisor: not a passing failure */
+	if (put != VAULT_OK)
+		put = as_user(dir, "cav_sup", 3, cs, "intake");
+	{
+		vault *v = NULL;
+		size_t n;
+		const unsigned char *p = th_pass("cav_sup", &n);
+		vault_status so = vault_open(dir, "cav_sup", p, n, NULL, &v);
+
+		if (v != NULL)
+			vault_close(v);
+		if (so != VAULT_OK)
+			fail_msg("ATTACK SUCCEEDS (180c): after the centre's routine write to its own"
+			         " record (%s), no open of the vault verifies: %s (%s)",
+			         vault_strerror(put), vault_strerror(so), vault_last_errmsg());
+	}
+	if (got == VAULT_ERR_NOT_FOUND)
+		fail_msg("ATTACK SUCCEEDS (180c): the centre's intake reads as deleted (rows the"
+		         " reception caseworker signed under its name in clear), and neither the"
+		         " caseworker nor her supervisor can write it again: %s",
+		         vault_strerror(put));
+	if (put != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (180c): the centre can no longer write its own record"
+		         " intake: %s", vault_strerror(put));
+	th_rmdir(dir);
+}
+
+
+/* 180d: a version born redacted, in the supervisor's name.  A writer of
+ * general (the reception caseworker, on the victim's consent) signs,
+ * around the library, the next version of the centre's "intake" as her
+ * own, but with redacted_by = the centre's supervisor, a time and a
+ * reason ("court order"), and no ciphertext.  The replay checks a new
+ * version's author, number and class, not that it is born unredacted
+ * (a redaction is judged only as a change of a version: redaction_refused,
+ * a supervisor's high-severity act).  The centre's read of its record then
+ * says "redacted", and its history says the supervisor redacted it, for a
+ * reason she never gave, in no reviewed entry.  Now a new version is born
+ * unredacted, as write_version() writes it. */
+struct hist180d {
+	char by[64], why[128];
+	int redacted;
+};
+
+static int hist180d_cb(const vault_record_info *i, void *ctx)
+{
+	struct hist180d *h = ctx;
+
+	if (i->redacted_by != NULL) {
+		h->redacted++;
+		snprintf(h->by, sizeof(h->by), "%s", i->redacted_by);
+		snprintf(h->why, sizeof(h->why), "%s", i->redact_reason ? i->redact_reason : "");
+	}
+	return 0;
+}
+
+static void test_attack__180d_version_born_redacted_by_supervisor(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *text = NULL;
+	struct hist180d h;
+	vault_status st, got;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+	                 " size, author, created, nonce, ct, redacted_by, redacted_at,"
+	                 " redact_reason, label, padded) SELECT case_id, name, version + 1,"
+	                 " class, epoch, 0, size, 'cas_cw', strftime('%%s','now'), NULL, NULL,"
+	                 " 'cav_sup', strftime('%%s','now'), 'court order', label, padded"
+	                 " FROM records WHERE case_id = '%s' AND class = 1 ORDER BY version"
+	                 " DESC LIMIT 1", cs);
+	st = forge(dir, "cas_cw", sql, "record.put", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "180d forge");
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "180d")) {
+		th_rmdir(dir);
+		return;
+	}
+	got = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &text);
+	free(text);
+	memset(&h, 0, sizeof(h));
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_record_history_v2(v, cs, "intake", VAULT_CLASS_GENERAL, hist180d_cb,
+	                                     &h), VAULT_OK, "history");
+	vault_close(v);
+	printf("   180d: get: %s; history: %d redacted, by %s (%s)\n", vault_strerror(got),
+	       h.redacted, h.by, h.why);
+	if (h.redacted > 0 && strcmp(h.by, "cav_sup") == 0)
+		fail_msg("ATTACK SUCCEEDS (180d): the centre's intake reads as %s, and its history"
+		         " says cav_sup redacted it (\"%s\"): a version cas_cw signed born redacted"
+		         " in her name", vault_strerror(got), h.why);
+	th_rmdir(dir);
+}
+
+
+/* 180e: staff names in the folder listing.  The key-slot file hides its
+ * users behind slot ids (test_invariants__keyslots_hold_no_user_names; the
+ * witness copy in it names nobody), since a thief of a disk or a backup
+ * must learn nothing, staff names included (invariant 1).  But each
+ * user's cache of facts is a file named after her in the vault folder,
+ * facts-<user>.cache (lib/facts_cache.c cache_path): `ls` of a backup
+ * listed every caseworker of the shelter who used the vault.  Now the
+ * file is named by her slot id. */
+static void test_attack__180e_cache_file_names_staff(void **state)
+{
+	static const char *const staff[] = {"cav_cw", "cav_sup", "cas_cw", "aud"};
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], found[512] = "";
+	struct dirent *d;
+	DIR *dd;
+	vault *v;
+	size_t i;
+
+	(void)state;
+	victim_case(dir, cs);
+	for (i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
+		v = th_open(dir, staff[i]);
+		vault_close(v);
+	}
+	/* the thief's view: names only, no key */
+	dd = opendir(dir);
+	assert_non_null(dd);
+	while ((d = readdir(dd)) != NULL)
+		for (i = 0; i < sizeof(staff) / sizeof(staff[0]); i++)
+			if (strstr(d->d_name, staff[i]) != NULL &&
+			    strlen(found) + strlen(d->d_name) + 2 < sizeof(found)) {
+				strcat(found, d->d_name);
+				strcat(found, " ");
+				break;
+			}
+	closedir(dd);
+	if (found[0] != '\0')
+		fail_msg("ATTACK SUCCEEDS (180e): the vault folder's listing names its staff,"
+		         " without any key: %s", found);
+	th_rmdir(dir);
+}
+
+/* ---- 190. a review of the replay's time, break-glass, grants and users ---- */
+
+/* 190a: the replay bounds a break-glass window to 24 hours (plus an hour)
+ * after the entry's time, and judges the entry at the latest time of the
+ * entries so far, its own included.  Its signer states that time: 90a
+ * stopped dating an entry back, nothing stops dating it ahead.  The
+ * centre's supervisor signs a reviewed break-glass entry about a
+ * restricted case of her caseworker, dated 20 days ahead, with a window
+ * that ends 24 hours after that: every open accepts it, and she reads the
+ * restricted case through the API for 21 days on one entry.  Now a window
+ * lasts at most 24 hours from its own start, and the library counts only
+ * windows begun by its own clock (lib/gate.c, at_log_time). */
+static void test_attack__190a_break_glass_window_dated_ahead(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	int64_t now = vault__now(), ahead = now + 20 * 86400;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, VAULT_CASE_RESTRICTED, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	/* control: her supervisor does not read the restricted case */
+	st = get_cls(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	free(txt);
+	txt = NULL;
+	assert_int_equal(st, VAULT_ERR_DENIED);
+	sql = dup_printf("INSERT INTO breakglass(case_id, user, until, reason, created)"
+	                 " VALUES('%s', 'cav_sup', %lld, 'x', %lld)", cs,
+	                 (long long)(ahead + VAULT_BREAK_GLASS_MAX_S), (long long)ahead);
+	forge_high = 1; /* a reviewed break-glass entry, as vault_break_glass() marks it */
+	forge_at = ahead;
+	st = forge(dir, "cav_sup", sql, "break-glass", cs, NULL);
+	forge_high = 0;
+	forge_at = 0;
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190a forge");
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cav_cw");
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "190a")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* three days on (the longest honest window ended two days ago) */
+	vault__clock_shift(3 * 86400);
+	v = th_open(dir, "cav_sup");
+	{
+		vault_buf b = VAULT_BUF_INIT;
+
+		st = vault_record_get_v2(v, cs, "shelter", VAULT_CLASS_SAFETY, 0, &b, NULL, NULL);
+		if (st == VAULT_OK)
+			txt = strndup((const char *)b.data, b.len);
+		vault_buf_free(&b);
+	}
+	vault_close(v);
+	vault__clock_shift(-3 * 86400);
+	th_rmdir(dir);
+	if (st == VAULT_OK) {
+		printf("   190a: three days later cav_sup reads \"%s\"\n", txt);
+		free(txt);
+		fail_msg("ATTACK SUCCEEDS (190a): a break-glass entry dated 20 days ahead is a fact,"
+		         " and its window opens the restricted case for 21 days");
+	}
+	refused(NULL, st, "190a read");
+}
+
+/* 190b: an emergency consent (vital interest: sharing without her word) is
+ * a supervisor's, with a written reason, in a reviewed (high) entry sealed
+ * for the auditors (the policy marks it high, allowed or refused).  The
+ * replay judges the consent row alone: not the entry's action, its mark
+ * for review, nor its case (70e and 80h ask them of a break-glass window).
+ * The centre's supervisor signs a vital-interest consent for the "other"
+ * organisation, on every class, in an entry labelled "case.show", not
+ * marked for review, with no reason; every open accepts it, her share of
+ * the safety class rests on it, and no high-severity entry of the case
+ * says that her file left the centre without her word. */
+static void test_attack__190b_emergency_consent_hidden_from_review(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	const char *cid = "00000000000000000000000000000190";
+	long long high;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	q = dup_printf("INSERT INTO consents(id, case_id, org, classes, scope, purpose, basis,"
+	               " reason, given_at, expires, withdrawn, recorded_by, created) VALUES("
+	               "'%s', '%s', 'oth', %d, %d, '', %d, '', strftime('%%s','now'), 0, 0,"
+	               " 'cav_sup', strftime('%%s','now'))", cid, cs, (int)VAULT_CLASS_ALL,
+	               (int)VAULT_SCOPE_SHARING, (int)VAULT_BASIS_VITAL_INTEREST);
+	st = forge(dir, "cav_sup", q, "case.show", cs, NULL); /* not high */
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190b forge");
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cav_cw");
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "190b")) {
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cav_sup");
+	st = share80(v, cs, VAULT_PRINCIPAL_ORG, "oth", VAULT_CLASS_ALL, VAULT_PERM_READ, cid, 0);
+	printf("   190b: share of every class to oth on the hidden emergency consent: %s (%s)\n",
+	       vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	high = sql_intf(dir, "cav_cw", "SELECT count(*) FROM audit WHERE case_id = '%s' AND"
+	                " high = 1", cs);
+	if (st == VAULT_OK &&
+	    get_cls(dir, "oth_sup", cs, "shelter", VAULT_CLASS_SAFETY, &txt) == VAULT_OK) {
+		printf("   190b: oth_sup reads \"%s\"; high-severity entries of the case: %lld\n",
+		       txt, high);
+		free(txt);
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (190b): an emergency consent signed in an entry that is"
+		         " not reviewed is a fact, and the victim's safety class left the centre on"
+		         " it");
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (190b): every open accepts an emergency consent in an entry"
+	         " that is not reviewed");
+}
+
+/* 190c: the hand-over of an orphaned restricted case (rule 9.2) is high
+ * severity: the policy marks it so, and the review shows it.  The replay
+ * judges the grant only: not the entry's mark for review (70e asks it of a
+ * break-glass window).  The centre's supervisor, after her caseworker left
+ * and under a reviewed break-glass of an hour, signs the hand-over to a
+ * colleague, with the share right and no end, in an entry labelled
+ * "case.show" that is not marked for review: every open accepts it, and
+ * the review shows a window of an hour, not that the case now has a new
+ * holder for good. */
+static void test_attack__190c_handover_hidden_from_review(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	size_t n;
+	const unsigned char *p = th_first_pass("cav_cw2", &n);
+	audit_event e;
+	unsigned int c;
+	long long high;
+	vault_status st, st2;
+	vault *v;
+
+	(void)state;
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_add(v, "cav_cw2", NULL, VAULT_ROLE_CASEWORKER, p, n, TEST_KDF),
+	          VAULT_OK, "user add");
+	vault_close(v);
+	th_first_passwd(dir, "cav_cw2");
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, VAULT_CASE_RESTRICTED, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_SAFETY, "via Roma 1, Torino");
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable cav_cw");
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_break_glass(v, cs, "urgent: she called the centre from hospital", 3600),
+	          VAULT_OK, "break-glass");
+	st = vault__txn_begin(v);
+	q = dup_printf("INSERT INTO grants(case_id, pkind, principal, classes, perm, consent_id,"
+	               " expires, granted_by, created, revoked, owner) VALUES('%s', %d, 'cav_cw2',"
+	               " %d, %d, NULL, 0, 'cav_sup', %lld, 0, 0)", cs, VAULT_PRINCIPAL_USER,
+	               VAULT_CLASS_ALL, VAULT_PERM_SHARE, (long long)time(NULL));
+	if (st == VAULT_OK)
+		st = vault__exec(v, q);
+	free(q);
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY && st == VAULT_OK; c <<= 1)
+		st = vault__class_seal_all(v, cs, c, HOLDER_USER, "cav_cw2");
+	memset(&e, 0, sizeof(e));
+	e.action = "case.show";
+	e.case_id = cs;
+	e.target = "";
+	e.outcome = VAULT_OUTCOME_OK;
+	e.reason = "";
+	e.high = 0; /* the API marks a hand-over high */
+	if (st == VAULT_OK)
+		st = vault__audit_append(v, &e);
+	st2 = vault__txn_end(v, st == VAULT_OK);
+	if (st == VAULT_OK)
+		st = st2;
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190c forge");
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cas_sup");
+	if (open_refuses_entry_of(dir, "cas_sup", "cav_sup", "190c")) {
+		th_rmdir(dir);
+		return;
+	}
+	high = sql_intf(dir, "cav_sup", "SELECT count(*) FROM audit WHERE case_id = '%s' AND"
+	                " high = 1 AND action <> 'break-glass'", cs);
+	st = get_cls(dir, "cav_cw2", cs, "shelter", VAULT_CLASS_SAFETY, &txt);
+	printf("   190c: cav_cw2 reads the restricted case: %s; reviewed entries of the case but"
+	       " the break-glass: %lld\n", vault_strerror(st), high);
+	free(txt);
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (190c): every open accepts the hand-over of a restricted case"
+	         " in an entry that is not reviewed");
+}
+
+/* 190d: the same root as 190a, against everyone.  Every entry, one that
+ * states nothing included, moves the time the replay judges the entries
+ * after it at (90a: never earlier than the one before); its signer states
+ * that time, and nothing bounds it ahead.  A perpetrator-programme
+ * caseworker with no right on anything appends an entry that states
+ * nothing, dated 10 days ahead.  Then the reception caseworker, whose
+ * share right on the victim's general class ends in two days, shares it
+ * with her supervisor through the API (the library decides at the clock's
+ * time: allowed).  Every replay judges that share 10 days on, when her
+ * right has lapsed: every open of the vault refused the log at HER entry,
+ * and named her.  Now the library decides at the log's time, as the replay
+ * judges: her share is refused, and nothing is signed. */
+/* An entry that states nothing, signed by a user with no right and dated
+ * `ahead` seconds on; then the reception caseworker, whose share right on
+ * the victim's general class ends in `right` seconds, shares it with her
+ * supervisor through the API.  The share is refused, or every open still
+ * verifies. */
+static void dated_ahead_then_share(int64_t ahead, int64_t right, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE];
+	int64_t now = vault__now();
+	vault_status st;
+	vault *v;
+
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid),
+	          VAULT_OK, "consent");
+	status_is(v, share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL,
+	                     VAULT_PERM_SHARE, cid, now + right), VAULT_OK, "share");
+	vault_close(v);
+	forge_at = now + ahead;
+	st = forge(dir, "cuav_cw", NULL, "case.list", NULL, NULL);
+	forge_at = 0;
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag);
+		th_rmdir(dir);
+		return;
+	}
+	v = th_open(dir, "cas_cw");
+	st = share80(v, cs, VAULT_PRINCIPAL_USER, "cas_sup", VAULT_CLASS_GENERAL, VAULT_PERM_READ,
+	             cid, 0);
+	printf("   %s: cas_cw's share (her right ends in %llds, the log is %llds ahead): %s"
+	       " (%s)\n", tag, (long long)right, (long long)ahead, vault_strerror(st),
+	       vault_errmsg(v));
+	vault_close(v);
+	th_forget_cache(dir, "cav_sup");
+	if (st != VAULT_OK) {
+		/* the library decides at the log's time, as the replay judges:
+		 * the share is refused, and every open verifies */
+		assert_int_equal(st, VAULT_ERR_DENIED);
+		v = th_open(dir, "cav_sup");
+		vault_close(v);
+		th_rmdir(dir);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag)) {
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (%s): an entry dated ahead by a user with no right made"
+		         " every open refuse an honest share, and name its sharer", tag);
+	}
+	th_rmdir(dir);
+}
+
+static void test_attack__190d_entry_dated_ahead_locks_vault_on_honest_share(void **state)
+{
+	(void)state;
+	dated_ahead_then_share(10 * 86400, 2 * 86400, "190d");
+}
+
+/* 190e: a grant changed keeps its case, holder, consent and classes; its
+ * right, end and sharer may change (sharing again), bounded above by the
+ * sharer's own share right (110d) and the consent (70a).  Nothing bounds
+ * it below.  A lapse rotates the key at the next write only when the
+ * grant's end falls after the key was made (lib/cases.c,
+ * lapsed_since_epoch, ST_LAPSED_GRANTS: expires > made), or when a seal
+ * row of a holder with no live grant is found (ST_LAPSED_HOLDERS: seal
+ * rows are not facts, 19a).  The reception caseworker holds a week's
+ * grant with the share right on the victim's general and safety classes.
+ * She keeps the safety key, signs her own grant "shared again" with an end
+ * in 1970 (before the key was made), and deletes her seal rows.  A week
+ * later (her grant would have lapsed and the next write rotated the key
+ * away from her) the centre writes the new shelter address: nothing
+ * rotates, and she reads it with the key she kept. */
+static void test_attack__190e_grant_end_moved_before_the_key(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], out[256], *q;
+	unsigned char key[32];
+	int64_t now = vault__now();
+	long long e0, e1;
+	vault_status st;
+	vault *v;
+	int read;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY,
+	                       VAULT_BASIS_CONSENT, 0, cid), VAULT_OK, "consent");
+	status_is(v, share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw",
+	                     VAULT_CLASS_GENERAL | VAULT_CLASS_SAFETY, VAULT_PERM_SHARE, cid,
+	                     now + 7 * 86400), VAULT_OK, "a week's share to cas_cw");
+	vault_close(v);
+	/* while her grant is live she keeps the safety key in force */
+	e0 = kept_key(dir, "cas_cw", cs, VAULT_CLASS_SAFETY, key);
+	q = dup_printf("UPDATE grants SET expires = 1, granted_by = 'cas_cw' WHERE case_id = '%s'"
+	               " AND pkind = %d AND principal = 'cas_cw'", cs, (int)VAULT_PRINCIPAL_USER);
+	forge_target = "cas_cw";
+	st = forge(dir, "cas_cw", q, "share", cs, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190e forge");
+		th_rmdir(dir);
+		return;
+	}
+	/* seal rows are not facts: hers go (as in 19a) */
+	SQLF(dir, "cas_cw", "DELETE FROM class_keys WHERE hkind = %d AND holder = 'cas_cw'",
+	     HOLDER_USER);
+	th_forget_cache(dir, "cav_sup");
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "190e")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* a week and a day later: the centre writes, as every day */
+	vault__clock_shift(8 * 86400);
+	st = victim_put(dir, "cav_cw", cs, "later", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	e1 = sql_intf(dir, "cav_cw", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	              " AND class = %d", cs, VAULT_CLASS_SAFETY);
+	vault__clock_shift(-8 * 86400);
+	status_is(NULL, st, VAULT_OK, "the centre's put");
+	read = decrypt_with(dir, "cas_cw", cs, VAULT_CLASS_SAFETY, "later", key, out, sizeof(out));
+	th_rmdir(dir);
+	if (read)
+		fail_msg("ATTACK SUCCEEDS (190e): a week after her grant's end she reads \"%s\","
+		         " written then (safety epoch %lld -> %lld: not rotated)", out, e0, e1);
+	assert_true(e1 > e0);
+}
+
+/* 190f: vault_consent_withdraw() sets the consent withdrawn and, in the
+ * same entry, revokes every grant that rests on it (with new keys); a
+ * consent already withdrawn it refuses ("already withdrawn") and revokes
+ * nothing.  The replay judges a withdrawal as a consent row alone
+ * (POLICY_CONSENT: a share right on one class): nothing asks that the
+ * grants resting on it go with it.  The reception caseworker, who holds
+ * the victim's general class with the share right on her consent, signs
+ * the withdrawal of that consent and keeps her grant.  When the victim
+ * withdraws her consent at the centre, the centre is told it is already
+ * withdrawn, nothing is revoked, and the caseworker reads on, what the
+ * centre writes after included. */
+static void test_attack__190f_consent_withdrawn_grants_kept(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *q, *txt = NULL;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	status_is(v, consent80(v, cs, "cas", VAULT_CLASS_GENERAL, VAULT_BASIS_CONSENT, 0, cid),
+	          VAULT_OK, "consent");
+	status_is(v, share80(v, cs, VAULT_PRINCIPAL_USER, "cas_cw", VAULT_CLASS_GENERAL,
+	                     VAULT_PERM_SHARE, cid, 0), VAULT_OK, "share to cas_cw");
+	vault_close(v);
+	q = dup_printf("UPDATE consents SET withdrawn = strftime('%%s','now') WHERE id = '%s'", cid);
+	forge_target = cid;
+	st = forge(dir, "cas_cw", q, "consent.withdraw", cs, NULL);
+	forge_target = "";
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190f forge");
+		th_rmdir(dir);
+		return;
+	}
+	th_forget_cache(dir, "cav_sup");
+	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "190f")) {
+		th_rmdir(dir);
+		return;
+	}
+	/* the victim withdraws her consent at the centre */
+	v = th_open(dir, "cav_cw");
+	st = vault_consent_withdraw(v, cid);
+	printf("   190f: the centre's withdrawal: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	th_put(dir, "cav_cw", cs, "later", VAULT_CLASS_GENERAL, "she moved to her sister's");
+	st = get_cls(dir, "cas_cw", cs, "later", VAULT_CLASS_GENERAL, &txt);
+	if (st == VAULT_OK) {
+		printf("   190f: after the withdrawal cas_cw reads \"%s\"\n", txt);
+		free(txt);
+		th_rmdir(dir);
+		fail_msg("ATTACK SUCCEEDS (190f): the grantee withdrew the consent herself and kept"
+		         " her grant; the victim's withdrawal revoked nothing");
+	}
+	th_rmdir(dir);
+	refused(NULL, st, "190f read");
+}
+
+/* 190g: a redaction removes content for good and is always reviewed
+ * (policy: decide_redact marks it high; vault_record_redact() writes a
+ * high entry).  The replay judged it on the right alone.  The victim
+ * centre's supervisor signs, around the library, the redaction of her
+ * caseworker's safety record in an entry that is not high: the text is
+ * gone, and the review of high-severity entries shows nothing. */
+static void test_attack__190g_redaction_hidden_from_review(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *q;
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	q = dup_printf("UPDATE records SET nonce = NULL, ct = NULL, redacted_by = 'cav_sup',"
+	               " redacted_at = strftime('%%s','now'), redact_reason = randomblob(48)"
+	               " WHERE case_id = '%s' AND class = %d", cs, (int)VAULT_CLASS_SAFETY);
+	forge_high = 0;
+	st = forge(dir, "cav_sup", q, "record.redact", cs, NULL);
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "190g forge");
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND redacted_by = 'cav_sup'", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "190g")) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (190g): every open accepts a redaction of the safety record"
+	         " in an entry the review does not list");
+}
+
+/* 190h: 190d within the hour the library lets the log's time run ahead
+ * of its clock: the library decides at the log's time, as every replay
+ * judges, so an honest share on a right that ends before it is refused
+ * (nothing written), never signed and then refused by every open. */
+static void test_attack__190h_entry_dated_ahead_within_the_hour(void **state)
+{
+	(void)state;
+	dated_ahead_then_share(1800, 600, "190h");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -9641,6 +10500,19 @@ int main(void)
 		cmocka_unit_test(test_attack__170c_admin_disables_the_disabled_again),
 		cmocka_unit_test(test_attack__170d_grant_to_an_owing_centre),
 		cmocka_unit_test(test_attack__170e_admin_disable_mints_an_epoch),
+		cmocka_unit_test(test_attack__180a_disabled_user_swaps_key_before_rotation),
+		cmocka_unit_test(test_attack__180b_disabled_user_blocks_rotation_forever),
+		cmocka_unit_test(test_attack__180c_signed_plain_name_version),
+		cmocka_unit_test(test_attack__180d_version_born_redacted_by_supervisor),
+		cmocka_unit_test(test_attack__180e_cache_file_names_staff),
+		cmocka_unit_test(test_attack__190a_break_glass_window_dated_ahead),
+		cmocka_unit_test(test_attack__190b_emergency_consent_hidden_from_review),
+		cmocka_unit_test(test_attack__190c_handover_hidden_from_review),
+		cmocka_unit_test(test_attack__190d_entry_dated_ahead_locks_vault_on_honest_share),
+		cmocka_unit_test(test_attack__190e_grant_end_moved_before_the_key),
+		cmocka_unit_test(test_attack__190f_consent_withdrawn_grants_kept),
+		cmocka_unit_test(test_attack__190g_redaction_hidden_from_review),
+		cmocka_unit_test(test_attack__190h_entry_dated_ahead_within_the_hour),
 	};
 
 	if (sodium_init() < 0)

@@ -213,6 +213,11 @@ static double lv_run(vault *v, int put, int n, int batched, const char *prefix)
 #define DESIGN_NO_INDEX 8  /* no audit index */
 #define DESIGN_NO_LABEL 16 /* the label is sealed, not stored */
 #define DESIGN_NO_PAD 32   /* the record is not padded */
+/* a format not built: one entry per transaction, whose statement list
+ * holds every put of it (each put writes its record row and adds its
+ * statement; the commit writes the one entry, its tree hashes and its
+ * signature) */
+#define DESIGN_ONE_ENTRY 64
 
 typedef struct raw {
 	int savepoint; /* diagnostic: wrap each operation in a savepoint */
@@ -230,6 +235,8 @@ typedef struct raw {
 	unsigned char signpk[32];
 	uint64_t seq;
 	unsigned char *ct, *pt;
+	char *batch; /* DESIGN_ONE_ENTRY: the transaction's statements so far */
+	size_t nbatch, capbatch;
 } raw;
 
 static void rx(sqlite3 *db, const char *sql)
@@ -343,6 +350,7 @@ static void raw_close(raw *r)
 	sqlite3_close(r->db);
 	free(r->ct);
 	free(r->pt);
+	free(r->batch);
 }
 
 static size_t ad_of(unsigned char *ad, const char *name, uint32_t version)
@@ -450,15 +458,17 @@ static void b64_of(char out[45], const unsigned char *p, size_t n)
 	sodium_bin2base64(out, 45, h, 32, sodium_base64_VARIANT_ORIGINAL);
 }
 
+static void design_entry(raw *r, int64_t ts, char tagtext[33], const unsigned char tag[16],
+                         const char *fact, size_t fl);
+
 static void design_put(raw *r, const char *name)
 {
 	unsigned char nonce[24], ad[160], tag[16], label[VAULT_LABEL_BYTES], lpt[4 + VAULT_NAME_MAX + 1];
-	unsigned char buf[1024], hash[32], leaf[32], stored[TLOG_MAX_LEVELS][TLOG_HASH];
 	char fact[1024], htag[45], hnonce[45], hct[45], hlabel[45], tagtext[33];
-	size_t adlen = ad_of(ad, name, 1), padded, n = 0, i;
+	size_t adlen = ad_of(ad, name, 1), padded;
 	unsigned long long clen;
 	int64_t ts = (int64_t)time(NULL);
-	int nstored, fl;
+	int fl;
 	sqlite3_stmt *s = r->ins_rec;
 
 	crypto_generichash(tag, sizeof(tag), (const unsigned char *)name, strlen(name), r->key, 32);
@@ -502,15 +512,43 @@ static void design_put(raw *r, const char *name)
 	              "{\"h\":\"%s\"},1,1,1,0,%zu,\"sup\",%lld,{\"h\":\"%s\"},{\"h\":\"%s\"},"
 	              "null,null,null,{\"h\":\"%s\"},1]}]}", g_case, htag, padded, (long long)ts,
 	              hnonce, hct, hlabel);
+	if (r->design & DESIGN_ONE_ENTRY) {
+		/* the statement alone, added to the transaction's list */
+		size_t st = strlen("{\"v\":1,\"s\":["), sl = (size_t)fl - st - 2;
+
+		if (r->nbatch + sl + 1 > r->capbatch) {
+			r->capbatch = (r->nbatch + sl + 1) * 2;
+			if ((r->batch = realloc(r->batch, r->capbatch)) == NULL)
+				die("out of memory");
+		}
+		if (r->nbatch > 0)
+			r->batch[r->nbatch++] = ',';
+		memcpy(r->batch + r->nbatch, fact + st, sl);
+		r->nbatch += sl;
+		return;
+	}
+	design_entry(r, ts, tagtext, tag, fact, (size_t)fl);
+}
+
+/* The entry over a statement list: its hash, tree hashes and row. */
+static void design_entry(raw *r, int64_t ts, char tagtext[33], const unsigned char tag[16],
+                         const char *fact, size_t fl)
+{
+	unsigned char buf[1024], hash[32], leaf[32], stored[TLOG_MAX_LEVELS][TLOG_HASH];
+	size_t n = 0, i;
+	int nstored;
+	sqlite3_stmt *s;
+
 	/* the entry's hash over its fields and statement */
 	{
 		const char *f[] = {"sup", "cav", "supervisor", "record.put", g_case, "", "general",
 		                   "ok", "", "casework"};
 		crypto_generichash_state hs;
 
-		for (i = 0; i < 16; i++)
-			sprintf(tagtext + 2 * i, "%02x", tag[i]);
-		f[5] = tagtext;
+		if (tag != NULL)
+			for (i = 0; i < 16; i++)
+				sprintf(tagtext + 2 * i, "%02x", tag[i]);
+		f[5] = tag != NULL ? tagtext : "";
 		r->seq++;
 		memcpy(buf + n, r->prev, 32);
 		n += 32;
@@ -529,7 +567,7 @@ static void design_put(raw *r, const char *name)
 		n += 32;
 		crypto_generichash_init(&hs, NULL, 0, 32);
 		crypto_generichash_update(&hs, buf, n);
-		crypto_generichash_update(&hs, (const unsigned char *)fact, (size_t)fl);
+		crypto_generichash_update(&hs, (const unsigned char *)fact, fl);
 		crypto_generichash_final(&hs, hash, 32);
 		vault__tlog_leaf_hash(hash, 32, leaf);
 		if (vault__tlog_frontier_append(&r->tree, leaf, stored, &nstored) != 0)
@@ -546,7 +584,8 @@ static void design_put(raw *r, const char *name)
 			sqlite3_bind_null(s, 16);
 		else
 			sqlite3_bind_blob(s, 16, stored, nstored * TLOG_HASH, SQLITE_STATIC);
-		sqlite3_bind_text(s, 17, fact, r->design & DESIGN_NO_FACT ? 0 : fl, SQLITE_STATIC);
+		sqlite3_bind_text(s, 17, fact, r->design & DESIGN_NO_FACT ? 0 : (int)fl,
+		                  SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			die("design audit insert: %s", sqlite3_errmsg(r->db));
 		sqlite3_reset(s);
@@ -558,6 +597,19 @@ static void design_put(raw *r, const char *name)
 static void design_commit(raw *r)
 {
 	unsigned char sig[64];
+
+	if ((r->design & DESIGN_ONE_ENTRY) && r->nbatch > 0) {
+		char *fact = malloc(r->nbatch + 32), tagtext[33];
+		int fl;
+
+		if (fact == NULL)
+			die("out of memory");
+		fl = snprintf(fact, r->nbatch + 32, "{\"v\":1,\"s\":[%.*s]}", (int)r->nbatch,
+		              r->batch);
+		design_entry(r, (int64_t)time(NULL), tagtext, NULL, fact, (size_t)fl);
+		free(fact);
+		r->nbatch = 0;
+	}
 
 	crypto_sign_detached(sig, NULL, r->prev, 32, r->signsk);
 	sqlite3_bind_blob(r->sign, 1, sig, 64, SQLITE_STATIC);
@@ -722,6 +774,8 @@ static int floors(void)
 	    {DESIGN | DESIGN_NO_FACT | DESIGN_NO_TREE | DESIGN_NO_INDEX | DESIGN_NO_LABEL |
 	         DESIGN_NO_PAD,
 	     "  and without padding"},
+	    {DESIGN | DESIGN_ONE_ENTRY,
+	     "one entry per transaction (a format not built)"},
 	};
 	char prefix[32], sub[32];
 	size_t k;
@@ -1028,6 +1082,16 @@ static int disable_bench(int n)
  * rotates every one of them in its one entry (about 500 bytes of
  * statements a case); then the auditor's open with no cache of facts
  * replays that entry, against her open from her cache. */
+/* A user's cache of facts: named after her slot id (lib/facts_cache.c). */
+static void cache_file(const char *user, char *out, size_t cap)
+{
+	char id[65];
+
+	if (vault__slot_id_hex(g_vdir, user, id) != VAULT_OK)
+		die("no slot id for %s", user);
+	snprintf(out, cap, "%s/facts-%s.cache", g_vdir, id);
+}
+
 static double open_aud_us(void)
 {
 	vault *v = NULL;
@@ -1057,7 +1121,7 @@ static int orgdisable_bench(int n)
 	vault_close(v);
 	open_aud_us(); /* her cache, up to the disable */
 	t_warm = open_aud_us();
-	snprintf(path, sizeof(path), "%s/facts-aud.cache", g_vdir);
+	cache_file("aud", path, sizeof(path));
 	if (unlink(path) != 0)
 		die("no cache of facts at %s", path);
 	t_cold = open_aud_us();
@@ -1473,7 +1537,7 @@ int main(int argc, char **argv)
 		grow_get(v);
 		t_next = now_us() - t0;
 		vault_close(v);
-		snprintf(cpath, sizeof(cpath), "%s/facts-sup.cache", g_vdir);
+		cache_file("sup", cpath, sizeof(cpath));
 		unlink(cpath);
 		t0 = now_us();
 		ok(vault_open(g_vdir, "sup", (const unsigned char *)PASS_SUP, strlen(PASS_SUP), NULL,

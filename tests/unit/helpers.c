@@ -534,9 +534,10 @@ void th_forget_witness(const char *dir, const char *user)
 
 void th_forget_cache(const char *dir, const char *user)
 {
-	char path[600];
+	char path[600], id[65];
 
-	snprintf(path, sizeof(path), "%s/facts-%s.cache", dir, user);
+	assert_int_equal(vault__slot_id_hex(dir, user, id), VAULT_OK);
+	snprintf(path, sizeof(path), "%s/facts-%s.cache", dir, id);
 	assert_true(unlink(path) == 0 || errno == ENOENT);
 }
 

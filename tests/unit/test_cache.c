@@ -51,7 +51,10 @@ static int teardown(void **state)
 
 static void cache_path(const fx *f, const char *user, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/facts-%s.cache", f->dir, user);
+	char id[65];
+
+	assert_int_equal(vault__slot_id_hex(f->dir, user, id), VAULT_OK);
+	snprintf(out, cap, "%s/facts-%s.cache", f->dir, id);
 }
 
 static long long log_length(const fx *f)
@@ -517,6 +520,45 @@ static void test_cache__planted_link_is_not_followed(void **state)
 	unlink(target);
 }
 
+/* Her cache is named after her slot id, not her name (attack 180e); the
+ * file an earlier build named after her goes when she opens, with the
+ * journal a crash could leave beside it.  Only a plain file: a link
+ * planted under another user's old name is left, its target untouched. */
+static void test_cache__old_name_goes_from_the_folder(void **state)
+{
+	fx *f = *state;
+	char path[600], old[600], oldj[620], link[600], target[620];
+	struct stat sb;
+	FILE *t;
+
+	cache_path(f, "cav_sup", path, sizeof(path));
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_null(strstr(path, "cav_sup"));
+	snprintf(old, sizeof(old), "%s/facts-cav_sup.cache", f->dir);
+	snprintf(oldj, sizeof(oldj), "%s-journal", old);
+	th_copy_file(path, old);
+	th_copy_file(path, oldj);
+	snprintf(link, sizeof(link), "%s/facts-cav_cw.cache", f->dir);
+	snprintf(target, sizeof(target), "%s.target", f->dir);
+	t = fopen(target, "w");
+	assert_non_null(t);
+	fputs("not hers", t);
+	assert_int_equal(fclose(t), 0);
+	assert_int_equal(symlink(target, link), 0);
+	assert_true(replayed_by(f, "cav_sup") <= 1); /* her cache, by its new name */
+	assert_int_not_equal(lstat(old, &sb), 0);
+	assert_int_not_equal(lstat(oldj, &sb), 0);
+	assert_int_equal(lstat(path, &sb), 0);
+	(void)replayed_by(f, "cav_cw");
+	assert_int_equal(lstat(link, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	assert_int_equal(stat(target, &sb), 0);
+	assert_int_equal(sb.st_size, 8);
+	unlink(link);
+	unlink(target);
+	expect_text(f, "cav_sup", "intake", "first meeting");
+}
+
 /* A link planted under the name of the journal SQLite would make beside
  * her cache (an insider review: SQLite 3.15 creates it by name, following
  * links, and writes the cache's old pages into it, which anyone can fill):
@@ -727,6 +769,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cache__planted_link_is_not_followed, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__planted_journal_link_is_not_written, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cache__old_name_goes_from_the_folder, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cache__another_handle_replaced_a_part, setup,
 	                                    teardown),

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -330,9 +331,10 @@ static void test_crash__user_add(void **state)
 /* ---- user disable ------------------------------------------------------------ */
 
 /* The disable's commit (2) and slot removal (7), then the database key
- * rotation: export (2), the pending seals (7), the switch (2), the seals
- * made current (7) and after (1). */
-#define STEPS_DISABLE 28
+ * rotation: export (2), the pending seals (7), the old log and index set
+ * aside (2, after "rename.before"), the switch (2), the seals made current
+ * (7) and after (1), the set-aside files removed (1). */
+#define STEPS_DISABLE 31
 
 static vault_status op_disable(vault *v)
 {
@@ -493,6 +495,223 @@ static void test_crash__rotation_other_handles_must_reopen(void **state)
 	assert_int_equal(open_as(dir, "cav_cw", (const char *)th_pass("cav_cw", &(size_t){0}), &v),
 	                 VAULT_ERR_AUTH);
 	rm_copy(dir);
+}
+
+/* A rotation with a reader of an older state open (attack 180b: the
+ * disabled user's own, left open for good): the checkpoint cannot take
+ * the old log into the old file, and the rotation does not wait for it.
+ * It sets the old log and shared memory aside, switches the files, and
+ * removes them.  Killed at each of those steps (and the open that settles
+ * such a kill killed in turn): exactly one key opens vault.db, the old
+ * before the switch and the new after it; what was committed before the
+ * disable, and the disable itself, are all there (the old log was put
+ * back, or the export holds them); nothing set aside is left; nobody is
+ * locked out; and a rotation cut short is finished by disabling again. */
+static const char *g_kill_step;
+static int g_kill_nth, g_kill_seen;
+
+static void named_kill_hook(const char *step)
+{
+	if (g_kill_step != NULL && strcmp(step, g_kill_step) == 0 && ++g_kill_seen == g_kill_nth)
+		raise(SIGKILL);
+}
+
+static int file_size(const char *dir, const char *name, long *size)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &sb) != 0)
+		return 0;
+	if (size != NULL)
+		*size = (long)sb.st_size;
+	return 1;
+}
+
+/* Runs `body` in a child with the hook armed at the nth `step` (NULL: no
+ * kill); returns 1 if the child was killed there, 0 if it ran to the end. */
+static int run_killed(const char *dir, const char *step, int nth,
+                      void (*body)(const char *dir))
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		g_kill_step = step;
+		g_kill_nth = nth;
+		g_kill_seen = 0;
+		body(dir);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status)) {
+		assert_int_equal(WTERMSIG(status), SIGKILL);
+		return 1;
+	}
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("the child failed (exit %d) with no kill at %s", WEXITSTATUS(status),
+		         step != NULL ? step : "-");
+	return 0;
+}
+
+/* A reader of the state before the disable (his transaction never ends),
+ * a record committed after it began (so it stays in the log), then the
+ * disable. */
+static void disable_past_a_reader(const char *dir)
+{
+	sqlite3 *hold = th_db_open(dir, "cav_cw");
+	vault *v;
+
+	if (sqlite3_exec(hold, "BEGIN; SELECT count(*) FROM audit;", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		_exit(5);
+	v = th_open(dir, "cav_sup");
+	if (vault_record_put(v, g_case, "late", VAULT_CLASS_GENERAL, "written late", 12, NULL) !=
+	    VAULT_OK)
+		_exit(6);
+	vault__crash_hook = named_kill_hook;
+	if (vault_user_disable(v, "cav_cw") != VAULT_OK)
+		_exit(4);
+	vault__crash_hook = NULL;
+	vault_close(v);
+	sqlite3_exec(hold, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(hold);
+}
+
+/* An open, with the hook armed: it settles what the rotation left. */
+static void open_settles(const char *dir)
+{
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass("cas_cw", &n);
+
+	vault__crash_hook = named_kill_hook;
+	if (vault_open(dir, "cas_cw", p, n, NULL, &v) != VAULT_OK)
+		_exit(7);
+	vault__crash_hook = NULL;
+	vault_close(v);
+}
+
+static int reads_late(vault *v)
+{
+	vault_buf b = VAULT_BUF_INIT;
+	int ok = vault_record_get(v, g_case, "late", 0, &b, NULL, NULL) == VAULT_OK &&
+	         b.len == 12 && memcmp(b.data, "written late", 12) == 0;
+
+	vault_buf_free(&b);
+	return ok;
+}
+
+static void check_rotation_past_reader(const char *dir, const char *step, int switched)
+{
+	unsigned char cur[32];
+	vault_verify_result res;
+	vault *v = NULL;
+	int old_opens;
+
+	/* The first open settles it: nothing set aside is left behind.  Its
+	 * user has no pending seal (as one the rotation could not seal to)
+	 * and settles it all the same. */
+	if (!switched)
+		assert_int_equal(vault__dbkey_settle(dir, 0, "cas_sup", 0), VAULT_OK);
+	v = th_open(dir, "cas_sup");
+	vault_close(v);
+	if (file_size(dir, "vault.db.rotate-oldwal", NULL) ||
+	    file_size(dir, "vault.db.rotate-oldshm", NULL))
+		fail_msg("kill at %s: a log set aside is left after an open", step);
+	/* Exactly one key opens: the old one before the switch, the new one
+	 * (everyone's seal) from it on. */
+	old_opens = key_opens(dir, g_oldkey);
+	th_db_key(dir, "cav_sup", cur);
+	assert_true(key_opens(dir, cur));
+	if (old_opens != !switched)
+		fail_msg("kill at %s: the %s key is in force", step, old_opens ? "old" : "new");
+	if (switched)
+		assert_true(memcmp(cur, g_oldkey, 32) != 0);
+	/* Nothing committed is lost: the disable and the owed mark as the
+	 * file says, and the record written past the reader. */
+	assert_int_equal(db_count(dir, "SELECT disabled FROM users WHERE name = 'cav_cw'"), 1);
+	assert_int_equal(db_count(dir, "SELECT count(*) FROM meta WHERE k = 'dbkey_rotate_due'"),
+	                 old_opens);
+	v = th_open(dir, "cav_sup");
+	if (!reads_late(v) || !reads_note(v))
+		fail_msg("kill at %s: a record committed before the disable is lost", step);
+	/* Cut short before the switch: disabling again finishes it. */
+	if (old_opens) {
+		assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+		assert_false(key_opens(dir, g_oldkey));
+		assert_true(reads_late(v));
+	}
+	vault_close(v);
+	bystanders_open(dir, "cav_cw");
+	assert_int_equal(vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION), VAULT_OK);
+	v = th_open(dir, "aud");
+	assert_int_equal(vault_audit_verify(v, NULL, &res, NULL, NULL), VAULT_OK);
+	vault_close(v);
+	/* (a new file never switched in is removed by an open that settles a
+	 * pending seal, or by the next rotation) */
+	assert_false(file_size(dir, "vault.db.rotate", NULL));
+}
+
+static void test_crash__rotation_past_an_old_reader(void **state)
+{
+	static const struct {
+		const char *step;
+		int switched;
+	} steps[] = {{"rotate.rename.before", 0}, {"rotate.aside.wal", 0},
+	             {"rotate.aside.shm", 0},     {"rotate.rename.after", 1},
+	             {"rotate.commit.after", 1},  {"rotate.aside.removed", 1},
+	             {NULL, 1}};
+	size_t i;
+	long size = 0;
+
+	(void)state;
+	th_db_key(g_template, "cav_cw", g_oldkey);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *dir = fresh_copy();
+		int killed = run_killed(dir, steps[i].step, 1, disable_past_a_reader);
+
+		assert_int_equal(killed, steps[i].step != NULL);
+		/* The reader kept the log from the old file: it was set aside
+		 * whole, not checkpointed away, and the name is free for the
+		 * new file. */
+		if (steps[i].step != NULL && strcmp(steps[i].step, "rotate.aside.shm") == 0) {
+			assert_true(file_size(dir, "vault.db.rotate-oldwal", &size));
+			assert_true(size > 0);
+			assert_false(file_size(dir, "vault.db-wal", NULL));
+			assert_false(file_size(dir, "vault.db-shm", NULL));
+		}
+		check_rotation_past_reader(dir, steps[i].step != NULL ? steps[i].step : "(none)",
+		                           steps[i].switched);
+		rm_copy(dir);
+	}
+}
+
+/* The open that settles a rotation killed before its switch, killed in
+ * turn while it puts the old log back (after the log, after the shared
+ * memory, after removing the new file): the next open finishes it. */
+static void test_crash__settling_a_rotation_killed(void **state)
+{
+	static const struct {
+		const char *step;
+		int nth;
+	} steps[] = {{"rotate.settle.back", 1}, {"rotate.settle.back", 2},
+	             {"rotate.settle.after", 1}};
+	size_t i;
+
+	(void)state;
+	th_db_key(g_template, "cav_cw", g_oldkey);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *dir = fresh_copy();
+
+		assert_true(run_killed(dir, "rotate.aside.shm", 1, disable_past_a_reader));
+		assert_true(run_killed(dir, steps[i].step, steps[i].nth, open_settles));
+		check_rotation_past_reader(dir, steps[i].step, 0);
+		rm_copy(dir);
+	}
 }
 
 /* An open that a rotation overtakes, between the choice of the key and the
@@ -689,6 +908,8 @@ int main(void)
 		cmocka_unit_test(test_crash__user_disable),
 		cmocka_unit_test(test_crash__disable_rotates_dbkey),
 		cmocka_unit_test(test_crash__rotation_other_handles_must_reopen),
+		cmocka_unit_test(test_crash__rotation_past_an_old_reader),
+		cmocka_unit_test(test_crash__settling_a_rotation_killed),
 		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
 		cmocka_unit_test(test_crash__passwd_between_rotations),
 		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
