@@ -9681,31 +9681,74 @@ static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state
  * legacy facts), stating the removal of a version no replay lets anyone
  * remove.  Now a row in clear is a version of 1.x only as a legacy fact:
  * signed ones are passed over by reads and conversions alike. */
-static void test_attack__180c_signed_plain_name_version(void **state)
+/* The reception caseworker signs versions 1 and 2 (deletion marks) of
+ * `name` in the victim's case with the name in clear, as 1.x wrote them.
+ * Returns 1 when every open accepts them (the caller looks at what they
+ * do), 0 when refused. */
+static int signed_rows_in_clear(const char *dir, const char *cs, const char *name,
+                                const char *tag)
+{
+	vault_status st;
+	char *sql;
+	int k;
+
+	for (k = 1; k <= 2; k++) {
+		sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+		                 " size, author, created, nonce, ct, label, padded) SELECT '%s',"
+		                 " '%s', %d, 1, epoch, 1, 0, 'cas_cw', strftime('%%s','now'),"
+		                 " NULL, NULL, NULL, 0 FROM case_classes WHERE case_id = '%s' AND"
+		                 " class = 1", cs, name, k, cs);
+		st = forge(dir, "cas_cw", sql, "record.delete", cs, NULL);
+		free(sql);
+		if (st != VAULT_OK) {
+			refused(NULL, st, tag);
+			return 0;
+		}
+	}
+	return !open_refuses_entry_of(dir, "cav_sup", "cas_cw", tag);
+}
+
+/* 180f: 180c before the record exists: the reception caseworker signs
+ * rows in clear under a name the centre has not used yet; its first write
+ * of that name counted them as the record's versions of 1.x (rows it
+ * could not find under the tag: "rows removed"). */
+static void test_attack__180f_signed_rows_in_clear_before_the_record(void **state)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *sql, *text = NULL;
-	vault_status st, got, put;
-	int k;
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status put, got;
 
 	(void)state;
 	victim_case(dir, cs);
 	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
-	for (k = 1; k <= 2; k++) {
-		sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted,"
-		                 " size, author, created, nonce, ct, label, padded) SELECT '%s',"
-		                 " 'intake', %d, 1, epoch, 1, 0, 'cas_cw', strftime('%%s','now'),"
-		                 " NULL, NULL, NULL, 0 FROM case_classes WHERE case_id = '%s' AND"
-		                 " class = 1", cs, k, cs);
-		st = forge(dir, "cas_cw", sql, "record.delete", cs, NULL);
-		free(sql);
-		if (st != VAULT_OK) {
-			refused(NULL, st, "180c forge");
-			th_rmdir(dir);
-			return;
-		}
+	if (!signed_rows_in_clear(dir, cs, "hearing", "180f")) {
+		th_rmdir(dir);
+		return;
 	}
-	if (open_refuses_entry_of(dir, "cav_sup", "cas_cw", "180c")) {
+	put = as_user(dir, "cav_cw", 3, cs, "hearing");
+	got = get_cls(dir, "cav_cw", cs, "hearing", VAULT_CLASS_GENERAL, &text);
+	printf("   180f: the centre's get of its new record: %s (%s)\n", vault_strerror(got),
+	       text ? text : "");
+	if (put != VAULT_OK || got != VAULT_OK || strcmp(text, "a later note") != 0) {
+		free(text);
+		fail_msg("ATTACK SUCCEEDS (180f): the centre's first write of a record whose name"
+		         " she signed in clear: %s, its read: %s", vault_strerror(put),
+		         vault_strerror(got));
+	}
+	free(text);
+	th_rmdir(dir);
+}
+
+static void test_attack__180c_signed_plain_name_version(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_status got, put;
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_WRITE, 0, cid);
+	if (!signed_rows_in_clear(dir, cs, "intake", "180c")) {
 		th_rmdir(dir);
 		return;
 	}
@@ -10503,6 +10546,7 @@ int main(void)
 		cmocka_unit_test(test_attack__180a_disabled_user_swaps_key_before_rotation),
 		cmocka_unit_test(test_attack__180b_disabled_user_blocks_rotation_forever),
 		cmocka_unit_test(test_attack__180c_signed_plain_name_version),
+		cmocka_unit_test(test_attack__180f_signed_rows_in_clear_before_the_record),
 		cmocka_unit_test(test_attack__180d_version_born_redacted_by_supervisor),
 		cmocka_unit_test(test_attack__180e_cache_file_names_staff),
 		cmocka_unit_test(test_attack__190a_break_glass_window_dated_ahead),
