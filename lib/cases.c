@@ -1698,6 +1698,10 @@ vault_status vault_record_reclassify(vault *v, const char *case_id, const char *
 	 * owning organisation's supervisors, with a reason, reviewed. */
 	st = vault__gate_open(v, &g, "record.reclassify", down ? POLICY_REDACT : POLICY_WRITE,
 	                      case_id, NULL, from | to, redact_fill, &c);
+	/* Reviewed either way: a move up redacts the versions it copies, and
+	 * the replay cannot tell a copy from junk beside a redaction of
+	 * someone else's text (lib/facts.c, redaction_refused: attack 200a). */
+	g.ev.high = 1;
 	st = seal_reason(&g, case_id, reason, &sealed, st);
 	rec_done(&c.r);
 	if (st == VAULT_OK && c.r.nokey)

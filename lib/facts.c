@@ -1549,11 +1549,14 @@ static const char *redaction_refused(vault *v, creq *q, const actor *a, const fe
 	else if (moved_up_from(x, img, a->name)) {
 		/* the copy a move up leaves behind (down is a supervisor's,
 		 * POLICY_REDACT: attack 70j), of her own text (80k), or by a
-		 * supervisor's right to redact: vault_record_reclassify()
-		 * decides a move up as a write, not reviewed */
-		if (!decide(q, POLICY_REDACT, cls) &&
+		 * supervisor's right to redact, reviewed: the replay cannot tell
+		 * a copy from junk written beside the redaction of another's
+		 * text, and vault_record_reclassify() marks every move high
+		 * (attack 200a) */
+		if (!decide_reviewed(q, a, POLICY_REDACT, cls) &&
 		    !(strcmp(img_str(was, 7), a->name) == 0 && decide(q, POLICY_WRITE, cls)))
-			why = "not entitled to redact this version";
+			why = decide(q, POLICY_REDACT, cls) ? "a redaction in an entry that is not reviewed"
+			                                    : "not entitled to redact this version";
 	} else if (!decide(q, POLICY_REDACT, cls)) {
 		why = "not entitled to redact this version";
 	} else if (!decide_reviewed(q, a, POLICY_REDACT, cls)) {

@@ -650,6 +650,26 @@ static void fsync_dir(const char *dir)
 	}
 }
 
+/* Something at `path` that the library did not make (a directory, a
+ * FIFO): unlink() cannot remove it, and a rotation that needs the name
+ * would fail for good, leaving the old database key in force (attack
+ * 200b).  It is renamed out of the way, under a name nothing reads.
+ * 0 when the name is free (or holds a plain file, which unlink takes). */
+static int clear_name(const char *path)
+{
+	char junk[4096 + 32], hex[17];
+	unsigned char r[8];
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
+		return 0;
+	vault__random(r, sizeof(r));
+	vault__hex(r, sizeof(r), hex);
+	if (snprintf(junk, sizeof(junk), "%s.junk-%s", path, hex) >= (int)sizeof(junk))
+		return -1;
+	return rename(path, junk);
+}
+
 /* A rotation killed before it ended: is vault.db.rotate still there, the
  * switch did not happen (the old file and the old seals are in force), and
  * the old WAL and shared memory go back under their names before the new
@@ -668,11 +688,22 @@ vault_status vault__store_settle_rotation(const char *dir)
 
 	if (db_path(dir, ".rotate", from, sizeof(from)) != 0)
 		return VAULT_ERR_INVALID;
+	/* only the file a rotation exports into says it did not switch */
+	if (clear_name(from) != 0) {
+		vault__set_last_error("the vault folder holds vault.db.rotate, which is not a"
+		                      " file the library made, and it cannot be moved away");
+		return VAULT_ERR_IO;
+	}
 	left = lstat(from, &sb) == 0;
 	for (i = 0; i < 2; i++) {
 		if (db_path(dir, aside[i][0], from, sizeof(from)) != 0 ||
 		    db_path(dir, aside[i][1], to, sizeof(to)) != 0)
 			return VAULT_ERR_INVALID;
+		if (clear_name(from) != 0) {
+			vault__set_last_error("the vault folder holds a set-aside log that is not a"
+			                      " file the library made, and it cannot be moved away");
+			return VAULT_ERR_IO;
+		}
 		if (lstat(from, &sb) != 0)
 			continue;
 		/* Only a plain file goes back (a link planted under the name
@@ -1156,8 +1187,15 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	if (st != VAULT_OK)
 		return vault__err(v, st, "%s", vault_last_errmsg());
 	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
-		if (db_path(v->dir, leftovers[i], side, sizeof(side)) == 0)
+		if (db_path(v->dir, leftovers[i], side, sizeof(side)) == 0) {
+			if (clear_name(side) != 0) {
+				st = vault__err(v, VAULT_ERR_IO, "the vault folder holds vault.db%s,"
+				                " which is not a file the library made, and it cannot"
+				                " be moved away", leftovers[i]);
+				goto cleanup;
+			}
 			(void)unlink(side);
+		}
 	oldspec = keyspec_of(v->sec->dbkey);
 	newspec = keyspec_of(newkey);
 	if (oldspec == NULL || newspec == NULL) {

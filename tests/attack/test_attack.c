@@ -10357,6 +10357,216 @@ static void test_attack__190h_entry_dated_ahead_within_the_hour(void **state)
 	dated_ahead_then_share(1800, 600, "190h");
 }
 
+/* ---- review 17 ----------------------------------------------------------- */
+
+/* 200a: 190g's rule (a redaction is a fact only in an entry marked high)
+ * sidestepped by the move-up exemption.  redaction_refused() lets any
+ * version be redacted without review when the entry also writes SOME
+ * version of the case in a higher class as the redactor's
+ * (moved_up_from), and a supervisor passes decide(POLICY_REDACT) for
+ * every version.  The victim centre's supervisor signs, around the
+ * library and in an entry NOT marked high, a junk version of a new
+ * sensitive record beside the redaction of the caseworker's general
+ * intake: nothing is moved, the intake's text is destroyed, and the review
+ * of high-severity entries never lists it. */
+static void test_attack__200a_unreviewed_redaction_beside_junk_move_up(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], *sql, *txt = NULL;
+	long long now = (long long)time(NULL);
+	vault_status st;
+
+	(void)state;
+	victim_case(dir, cs);
+	sql = dup_printf("INSERT INTO records(case_id, name, version, class, epoch, deleted, size,"
+	                 " author, created, nonce, ct, label, padded) SELECT '%s', randomblob(16),"
+	                 " 1, 2, epoch, 0, 5, 'cav_sup', %lld, randomblob(24), randomblob(48),"
+	                 " randomblob(64), 1 FROM case_classes WHERE case_id = '%s' AND class = 2;"
+	                 "UPDATE records SET nonce = NULL, ct = NULL, redacted_by = 'cav_sup',"
+	                 " redacted_at = %lld, redact_reason = randomblob(48) WHERE"
+	                 " case_id = '%s' AND class = 1 AND author = 'cav_cw'", cs, now, cs, now, cs);
+	forge_high = 0;
+	st = forge(dir, "cav_sup", sql, "record.put", cs, NULL);
+	free(sql);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "200a forge");
+		th_rmdir(dir);
+		return;
+	}
+	/* the attack took effect: the intake's ciphertext is gone, in an
+	 * entry not marked for review */
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND class = 1 AND redacted_by = 'cav_sup' AND ct IS NULL",
+	                          cs), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "200a")) {
+		th_rmdir(dir);
+		return;
+	}
+	st = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &txt);
+	printf("   200a: the caseworker reads her intake: %s (%s)\n", vault_strerror(st),
+	       txt ? txt : "");
+	free(txt);
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (200a): every open accepts the supervisor's redaction of the"
+	         " caseworker's intake in an entry the review does not list, beside a junk"
+	         " sensitive version of hers (nothing was moved up)");
+}
+
+/* 200b: the disabled user keeps his old key opening the live database for
+ * good, as in 180b, with a directory.  Before his disable he makes a
+ * directory named vault.db.rotate in the vault folder (any user of the
+ * folder can).  Every rotation unlinks the leftover (unlink fails on a
+ * directory, silently) and then creates it O_EXCL: EEXIST, "cannot create
+ * the re-keyed database file", so every vault_user_disable() of him fails
+ * after its commit and the old key stays in force; vault_open() never
+ * looks at that name (pick_dbkey settles only when a seal is pending or a
+ * log is set aside), so the centre works on and writes under it. */
+static void test_attack__200b_directory_blocks_rotation_forever(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE], path[4096];
+	unsigned char oldkey[32];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	vault_status st1, st2;
+	vault *v;
+	long long seen = -1;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	snprintf(path, sizeof(path), "%s/vault.db.rotate", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/vault.db.rotate/x", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+
+	v = th_open(dir, "cav_sup");
+	st1 = vault_user_disable(v, "cav_cw");
+	printf("   200b: the disable: %s (%s)\n", vault_strerror(st1), vault_errmsg(v));
+	vault_close(v);
+	v = th_open(dir, "cav_sup");
+	st2 = vault_user_disable(v, "cav_cw");
+	printf("   200b: again: %s (%s)\n", vault_strerror(st2), vault_errmsg(v));
+	vault_close(v);
+	/* the centre works on: a new case after his disable */
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+
+	db = db_with_key(dir, oldkey);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			seen = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	sodium_memzero(oldkey, sizeof(oldkey));
+	snprintf(path, sizeof(path), "%s/vault.db.rotate/x", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/vault.db.rotate", dir);
+	rmdir(path);
+	th_rmdir(dir);
+	if (seen == 1)
+		fail_msg("ATTACK SUCCEEDS (200b): with a directory named vault.db.rotate planted"
+		         " in the folder, the disabled user's old key still opens the live database"
+		         " after two disables (%s, %s) and reads the case opened after them",
+		         vault_strerror(st1), vault_strerror(st2));
+}
+
+/* 200c: 180c's mirror, under the tag.  A writer of general (the
+ * centre's supervisor; any writer of the class holds its first key, so
+ * the tag) signs, around the library, a version 1 of the 1.0.0 fixture's
+ * `intake` UNDER ITS TAG, before the record was ever converted.  The
+ * replay cannot tell that the tag is the legacy name's (it holds no key):
+ * a new record, version 1 after none, born unredacted, by a writer.  But
+ * the library reads a record with rows under its tag without its rows in
+ * clear (ST_RECORD_GET*): the caseworker's 1.x intake is shadowed by the
+ * planted version, and her next write converts her 1.x rows onto the tag
+ * (convert_legacy), where version 1 is taken: the record is frozen.
+ * Pinned as a known limit (SECURITY.md): the replay cannot link a tag to
+ * the name in clear, so it cannot refuse the entry, and no statement may
+ * remove a version.  What must hold: the entry names its signer, the vault
+ * still opens for everyone, and her read is not her 1.x text silently
+ * replaced (here it is refused: the planted ciphertext does not open). */
+static void test_attack__200c_tagged_version_shadows_legacy_record(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	unsigned char tag[VAULT_NAME_TAG_BYTES], label[VAULT_LABEL_BYTES], junk[128];
+	char *before = NULL, *after = NULL;
+	vault_status st, got, put;
+	sqlite3_stmt *s = NULL;
+	long long epoch;
+	vault *v;
+
+	(void)state;
+	th_fixture_1_0_0(FIXTURES, base, dir, sizeof(dir), cs);
+	fixture_passwd(dir, "admin");
+	fixture_passwd(dir, "cav_cw");
+	fixture_passwd(dir, "cav_sup");
+	status_is(NULL, get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &before),
+	          VAULT_OK, "200c: control, the 1.x intake reads");
+	printf("   200c: the 1.x intake: %s\n", before ? before : "");
+	epoch = sql_intf(dir, "cav_sup", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                 " AND class = 1", cs);
+
+	v = th_open(dir, "cav_sup");
+	st = vault__txn_begin(v);
+	assert_int_equal(st, VAULT_OK);
+	assert_int_equal(vault__name_tag(v, cs, VAULT_CLASS_GENERAL, "intake", tag), VAULT_OK);
+	assert_int_equal(vault__label_seal(v, cs, VAULT_CLASS_GENERAL, 1, (uint32_t)epoch, tag,
+	                                   "intake", 5, label), VAULT_OK);
+	randombytes_buf(junk, sizeof(junk));
+	assert_int_equal(sqlite3_prepare_v2(v->db, "INSERT INTO records(case_id, name, version,"
+	                 " class, epoch, deleted, size, author, created, nonce, ct, label, padded)"
+	                 " VALUES(?1, ?2, 1, 1, ?3, 0, 64, 'cav_sup', strftime('%s','now'), ?4,"
+	                 " ?5, ?6, 1)", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, cs, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, tag, sizeof(tag), SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, epoch);
+	sqlite3_bind_blob(s, 4, junk, 24, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, junk + 24, 80, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, label, sizeof(label), SQLITE_STATIC);
+	st = sqlite3_step(s) == SQLITE_DONE ? VAULT_OK : VAULT_ERR_IO;
+	sqlite3_finalize(s);
+	st = sign_and_end(v, "record.put", cs, st);
+	printf("   200c: the forged tagged version: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	if (st != VAULT_OK) {
+		refused(NULL, st, "200c forge");
+		free(before);
+		th_rmdir(base);
+		return;
+	}
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", "200c")) {
+		free(before);
+		th_rmdir(base);
+		return;
+	}
+	got = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &after);
+	printf("   200c: the caseworker reads her intake: %s (%s)\n", vault_strerror(got),
+	       after ? after : "");
+	v = th_open(dir, "cav_cw");
+	put = vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "second interview", 16, NULL);
+	printf("   200c: the caseworker writes her intake: %s (%s)\n", vault_strerror(put),
+	       vault_errmsg(v));
+	vault_close(v);
+	{
+		int same = got == VAULT_OK && after != NULL && before != NULL &&
+		           strcmp(after, before) == 0;
+
+		free(before);
+		free(after);
+		still_opens(dir, "aud", "200c");
+		th_rmdir(base);
+		if (got == VAULT_OK && !same)
+			fail_msg("ATTACK SUCCEEDS (200c): her 1.x intake reads another text, silently");
+		if (!same || put != VAULT_OK)
+			printf("   200c: known limit (SECURITY.md): the 1.x record is frozen by a"
+			       " version signed under its tag (read: %s, write: %s)\n",
+			       vault_strerror(got), vault_strerror(put));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -10557,6 +10767,9 @@ int main(void)
 		cmocka_unit_test(test_attack__190f_consent_withdrawn_grants_kept),
 		cmocka_unit_test(test_attack__190g_redaction_hidden_from_review),
 		cmocka_unit_test(test_attack__190h_entry_dated_ahead_within_the_hour),
+		cmocka_unit_test(test_attack__200a_unreviewed_redaction_beside_junk_move_up),
+		cmocka_unit_test(test_attack__200b_directory_blocks_rotation_forever),
+		cmocka_unit_test(test_attack__200c_tagged_version_shadows_legacy_record),
 	};
 
 	if (sodium_init() < 0)
