@@ -29,7 +29,9 @@
  * `bench profile put|get` runs only libvault's puts (batched) or gets (one
  * per transaction), for perf or callgrind; after puts it prints the raw
  * floor and the design floor, with the ratios.  `bench floors` prints the
- * design floor with its stored parts left out one by one.  `bench disable N` times
+ * design floor with its stored parts left out one by one, then the floor
+ * of two formats not built: one entry per transaction, with its
+ * statements stored, and with the rows as its statements.  `bench disable N` times
  * vault_user_disable() on a vault of N records (it re-keys the database)
  * against a raw sqlcipher_export of the same file.  `bench admindisable C`:
  * an admin's disable, the supervisor's open that makes the owed keys, and
@@ -776,6 +778,8 @@ static int floors(void)
 	     "  and without padding"},
 	    {DESIGN | DESIGN_ONE_ENTRY,
 	     "one entry per transaction (a format not built)"},
+	    {DESIGN | DESIGN_ONE_ENTRY | DESIGN_NO_FACT,
+	     "  and its statements not stored (the rows are)"},
 	};
 	char prefix[32], sub[32];
 	size_t k;
