@@ -761,8 +761,10 @@ VAULT_API vault_status vault_record_redact(vault *v, const char *case_id,
  * copy's readers can compare the two, so moving another's text is a
  * redactor's act (SECURITY.md, attack 80k).  Downward, where more people may
  * read it, needs a supervisor of the owning organisation with write on both
- * and a reason of at least VAULT_BREAK_GLASS_REASON_MIN bytes, and is a
- * high-severity entry.  *out_version (may be NULL) receives the new version
+ * and a reason of at least VAULT_BREAK_GLASS_REASON_MIN bytes.  Every move,
+ * up or down, is a high-severity entry (the log cannot tell the copy a move
+ * leaves from junk written beside a redaction: SECURITY.md, attack 200a).
+ * *out_version (may be NULL) receives the new version
  * number in `to` (of the latest version moved).  Not inside vault_begin().
  * @since 1.1.0
  */

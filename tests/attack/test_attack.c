@@ -9459,25 +9459,6 @@ static void test_attack__170e_admin_disable_mints_an_epoch(void **state)
 
 /* ---- 180. review 16a: versions, caches, witness, rotation, legacy -------- */
 
-/* A raw connection to vault.db under a key the attacker holds. */
-static sqlite3 *db_with_key(const char *dir, const unsigned char key[32])
-{
-	char path[4096], kq[70];
-	sqlite3 *db = NULL;
-
-	snprintf(path, sizeof(path), "%s/vault.db", dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	kq[0] = 'x';
-	kq[1] = '\'';
-	hex(key, 32, kq + 2);
-	kq[66] = '\'';
-	kq[67] = '\0';
-	assert_int_equal(sqlite3_key(db, kq, 67), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096;"
-	                                  "PRAGMA kdf_iter = 64000;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
 
 /* 180a: the disable has committed (the users table was checked against the
  * facts inside it), and the rotation of the database key has not begun:
@@ -9502,7 +9483,7 @@ static void disabled_user_swaps_key_hook(const char *step)
 	if (strcmp(step, "user_disable.commit.after") != 0 || g180a_done)
 		return;
 	g180a_done = 1;
-	db = db_with_key(g180a_dir, g180a_oldkey);
+	db = th_db_open_key(g180a_dir, g180a_oldkey);
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE users SET box_pk = ?1 WHERE"
 	                                        " name = 'cas_cw'", -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_blob(s, 1, g180a_pk, 32, SQLITE_STATIC);
@@ -9531,7 +9512,7 @@ static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **sta
 	/* his tools: the database key and box keys of his own slot */
 	th_db_key(dir, "cav_cw", g180a_oldkey);
 	own_box_keys(dir, "cav_cw", g180a_pk, sk);
-	db = db_with_key(dir, g180a_oldkey);
+	db = th_db_open_key(dir, g180a_oldkey);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT box_pk FROM users WHERE name = 'cas_cw'",
 	                                    -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -9555,7 +9536,7 @@ static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **sta
 	if (opens) {
 		/* He covers his tracks with the new key: her row put back, the
 		 * new key sealed to every enabled user as the rotation does. */
-		db = db_with_key(dir, cur);
+		db = th_db_open_key(dir, cur);
 		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE users SET box_pk = ?1 WHERE"
 		                                        " name = 'cas_cw'", -1, &s, NULL), SQLITE_OK);
 		sqlite3_bind_blob(s, 1, herpk, 32, SQLITE_STATIC);
@@ -9581,7 +9562,7 @@ static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **sta
 		vault_close(v);
 		th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
 		th_put(dir, "cav_sup", cs, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
-		db = db_with_key(dir, cur);
+		db = th_db_open_key(dir, cur);
 		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1",
 		                                    -1, &s, NULL), SQLITE_OK);
 		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
@@ -9627,7 +9608,7 @@ static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state
 	(void)state;
 	victim_case(dir, cs);
 	th_db_key(dir, "cav_cw", oldkey);
-	hold = db_with_key(dir, oldkey);
+	hold = th_db_open_key(dir, oldkey);
 	assert_int_equal(sqlite3_exec(hold, "BEGIN; SELECT count(*) FROM audit;", NULL, NULL,
 	                              NULL), SQLITE_OK);
 
@@ -9647,7 +9628,7 @@ static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state
 	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
 
 	/* his old key, on a second connection, reads the live file */
-	db = db_with_key(dir, oldkey);
+	db = th_db_open_key(dir, oldkey);
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
@@ -10451,7 +10432,7 @@ static void test_attack__200b_directory_blocks_rotation_forever(void **state)
 	/* the centre works on: a new case after his disable */
 	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
 
-	db = db_with_key(dir, oldkey);
+	db = th_db_open_key(dir, oldkey);
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);

@@ -284,15 +284,21 @@ static void user_slot(const char *dir, const char *user, slot_secret *sec)
 sqlite3 *th_db_open(const char *dir, const char *user)
 {
 	slot_secret sec;
+
+	user_slot(dir, user, &sec);
+	return th_db_open_key(dir, sec.dbkey);
+}
+
+sqlite3 *th_db_open_key(const char *dir, const unsigned char dbkey[32])
+{
 	char path[4096], key[70];
 	sqlite3 *db = NULL;
 
-	user_slot(dir, user, &sec);
 	snprintf(path, sizeof(path), "%s/vault.db", dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	key[0] = 'x';
 	key[1] = '\'';
-	vault__hex(sec.dbkey, 32, key + 2);
+	vault__hex(dbkey, 32, key + 2);
 	key[66] = '\'';
 	key[67] = '\0';
 	assert_int_equal(sqlite3_key(db, key, 67), SQLITE_OK);

@@ -63,6 +63,9 @@ int th_dir_contains(const char *dir, const void *needle, size_t len);
 
 /* Open vault.db directly with the database key from `user`'s own slot. */
 sqlite3 *th_db_open(const char *dir, const char *user);
+/* The same with a database key in hand (an old one a user kept, a new one
+ * she got). */
+sqlite3 *th_db_open_key(const char *dir, const unsigned char dbkey[32]);
 /* Try to open a class key of (case, class, epoch) with every key `user`
  * holds or can unseal from the database (their box key, every epoch of
  * their organisation's keys): 1 if any opens, 0 if none. */
