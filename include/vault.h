@@ -583,8 +583,9 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * their next call is VAULT_ERR_AUTH ("the database key was rotated"), and
  * they must be closed and opened again; the caller's handle goes on.
  * If the disable committed but the rotation did not finish (killed, disk
- * full, an old read of another handle: VAULT_ERR_BUSY), the call returns
- * that error, the user stays disabled, and calling vault_user_disable()
+ * full: VAULT_ERR_NOSPACE, another writer past the busy timeout:
+ * VAULT_ERR_BUSY, a file under one of its names replaced in the vault
+ * folder meanwhile: VAULT_ERR_IO), the call returns that error, the user stays disabled, and calling vault_user_disable()
  * again for the same user finishes the rotation (VAULT_OK) instead of
  * reporting VAULT_ERR_NOT_FOUND.
  */

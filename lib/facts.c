@@ -1540,6 +1540,15 @@ static const char *redaction_refused(vault *v, creq *q, const actor *a, const fe
 	if (!json_is_null(json_array_get(img, 9)) || !json_is_null(json_array_get(img, 10)) ||
 	    !json_is_string(json_array_get(img, 11)) || strcmp(img_str(img, 11), a->name) != 0)
 		return "a change to a record version that is not its redaction by the signer";
+	/* where the review looks for it: in the redaction or the move that
+	 * vault_record_redact() and vault_record_reclassify() sign, about
+	 * its own case (as a break-glass window: attacks 80h, 200d) */
+	if (a->action == NULL ||
+	    (strcmp(a->action, "record.redact") != 0 && strcmp(a->action, "record.reclassify") != 0))
+		return "a redaction in an entry that is neither a redaction nor a move";
+	if (a->case_id == NULL || !json_is_string(json_array_get(img, 0)) ||
+	    strcmp(a->case_id, img_str(img, 0)) != 0)
+		return "a redaction in an entry about another case";
 	if ((was = stated_image(v, had)) == NULL)
 		return "the version it redacts is in no entry the log holds";
 	if (changed_beyond(was, img, H(9) | H(10) | H(11) | H(12) | H(13)))

@@ -670,6 +670,35 @@ static int clear_name(const char *path)
 	return rename(path, junk);
 }
 
+/* rename(from, to), with whatever is not a plain file at `to` moved out of
+ * the way first (clear_name), right before: a directory planted there
+ * after the rotation began would fail it (a rename never replaces a
+ * directory with a file), and the old key would stay in force.  Planted
+ * again in the moment between, it is cleared again, a few times. */
+static int rename_clear(const char *from, const char *to)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (clear_name(to) != 0)
+			return -1;
+		if (rename(from, to) == 0)
+			return 0;
+		if (errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR)
+			return -1;
+	}
+	return -1;
+}
+
+/* 1 if `path` names the very file *mine describes (a plain file). */
+static int is_mine(const char *path, const struct stat *mine)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_dev == mine->st_dev &&
+	       sb.st_ino == mine->st_ino;
+}
+
 /* A rotation killed before it ended: is vault.db.rotate still there, the
  * switch did not happen (the old file and the old seals are in force), and
  * the old WAL and shared memory go back under their names before the new
@@ -1174,8 +1203,9 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	char *oldspec = NULL, *newspec = NULL;
 	sqlite3 *x = NULL;
 	sqlite3_stmt *s = NULL;
+	struct stat mine, sb;
 	vault_status st = VAULT_OK;
-	int rc, ver = 0, major, nlog = -1, nckpt = -1, fd, switching = 0;
+	int rc, ver = 0, major, nlog = -1, nckpt = -1, fd = -1, switching = 0;
 	size_t i;
 
 	if (db_path(v->dir, "", path, sizeof(path)) != 0 ||
@@ -1210,13 +1240,22 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 		goto rollback;
 	}
 	VAULT_CRASH_POINT("rotate.export.before");
-	/* Owner-only from the first byte, and empty: a fresh database. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/* Owner-only from the first byte, and empty: a fresh database.  Its
+	 * descriptor stays open: the file is known by its inode from here on
+	 * (is_mine), not by its name, which anyone who writes the folder can
+	 * point elsewhere (attack 200f). */
+	for (i = 0, fd = -1; fd < 0 && i < 8; i++) {
+		if (clear_name(tmp) != 0)
+			break;
+		(void)unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || fstat(fd, &mine) != 0) {
 		st = vault__err(v, VAULT_ERR_IO, "cannot create the re-keyed database file");
 		goto rollback;
 	}
-	close(fd);
 	/* The export runs on a connection of its own: ATTACH cannot run
 	 * inside the handle's transaction, which holds the write lock. */
 	rc = sqlite3_open_v2(path, &x, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -1240,8 +1279,11 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	}
 	if (rc == SQLITE_OK && cipher_params(x, "rot", major) != 0)
 		rc = SQLITE_ERROR;
+	/* no journal file beside it, which a folder writer could plant as a
+	 * hot one: a failed export is thrown away whole anyway */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(x, "PRAGMA rot.synchronous = FULL;"
+		                     "PRAGMA rot.journal_mode = MEMORY;"
 		                     "SELECT sqlcipher_export('rot');", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_int(x, "PRAGMA main.user_version", &ver);
@@ -1260,15 +1302,13 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 		                  x ? sqlite3_errmsg(x) : "cannot open it");
 		goto rollback;
 	}
-	/* The new file is durable before anything names it. */
-	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0) {
-		if (fd >= 0)
-			close(fd);
+	/* The new file is durable before anything names it, and it is the
+	 * file the export wrote: the name was not pointed elsewhere before
+	 * SQLite opened it (which would leave this one empty). */
+	if (fsync(fd) != 0 || fstat(fd, &mine) != 0 || mine.st_size == 0 || !is_mine(tmp, &mine)) {
 		st = vault__err(v, VAULT_ERR_IO, "cannot write the re-keyed database");
 		goto rollback;
 	}
-	close(fd);
 	VAULT_CRASH_POINT("rotate.export.after");
 	st = stage(v, newkey, ctx);
 	if (st != VAULT_OK)
@@ -1280,16 +1320,24 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	(void)sqlite3_wal_checkpoint_v2(x, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 	sqlite3_close(x);
 	x = NULL;
+	/* Still the file exported into, under its name: a hard link to
+	 * vault.db put there would make the switch a rename of vault.db onto
+	 * itself, which succeeds and changes nothing (attack 200f). */
+	if (!is_mine(tmp, &mine)) {
+		st = vault__err(v, VAULT_ERR_IO, "the re-keyed database file was replaced"
+		                " in the vault folder; the key was not rotated");
+		goto rollback;
+	}
 	VAULT_CRASH_POINT("rotate.rename.before");
 	switching = 1; /* a failure from here on puts back what was set aside */
 	if (db_path(v->dir, "-wal", side, sizeof(side)) != 0 ||
-	    (rename(side, aside) != 0 && errno != ENOENT)) {
+	    (rename_clear(side, aside) != 0 && errno != ENOENT)) {
 		st = vault__err(v, VAULT_ERR_IO, "cannot set the old write-ahead log aside");
 		goto rollback;
 	}
 	VAULT_CRASH_POINT("rotate.aside.wal");
 	if (db_path(v->dir, "-shm", side, sizeof(side)) != 0 ||
-	    (rename(side, aside_shm) != 0 && errno != ENOENT)) {
+	    (rename_clear(side, aside_shm) != 0 && errno != ENOENT)) {
 		st = vault__err(v, VAULT_ERR_IO, "cannot set the old shared-memory file aside");
 		goto rollback;
 	}
@@ -1300,7 +1348,22 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 		st = vault__err(v, VAULT_ERR_IO, "cannot switch to the re-keyed database");
 		goto rollback;
 	}
-	v->db_moved = 1; /* from here on the new file is in force */
+	v->db_moved = 1; /* from here on this handle's file is not in force */
+	/* The switch is the new file under vault.db, and nothing left under
+	 * the export's name: a name pointed elsewhere in the moment since
+	 * the check above made it another rename.  Then no seal of the new
+	 * key becomes current (it opens no file anyone reads), and what was
+	 * set aside goes back if vault.db is still the old file. */
+	if (!is_mine(path, &mine) || lstat(tmp, &sb) == 0) {
+		st = vault__err(v, VAULT_ERR_IO, "the re-keyed database file was replaced"
+		                " in the vault folder; the key was not rotated");
+		goto rollback;
+	}
+	/* closed before any connection opens the new file: closing a
+	 * descriptor drops every POSIX lock the process holds on the file,
+	 * SQLite's too */
+	close(fd);
+	fd = -1;
 	fsync_dir(v->dir);
 	VAULT_CRASH_POINT("rotate.rename.after");
 	/* A failure here leaves pending seals that every open settles: the
@@ -1336,6 +1399,8 @@ rollback:
 	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	(void)unlink(tmp);
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	if (x != NULL)
 		sqlite3_close(x);
 	vault__secure_free(oldspec);

@@ -9582,6 +9582,24 @@ static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **sta
 }
 
 
+/* Does the key `oldkey` open the live vault.db and find case cs2 in it? */
+static int old_key_reads_case(const char *dir, const unsigned char oldkey[32], const char *cs2)
+{
+	sqlite3 *db = th_db_open_key(dir, oldkey);
+	sqlite3_stmt *s;
+	long long seen = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			seen = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return seen == 1;
+}
+
 /* 180b: the disabled user keeps his old key opening the live database for
  * good.  Before his disable he opens vault.db with his key and leaves a
  * read transaction open (any reader of the folder can).  The rotation's
@@ -9598,8 +9616,7 @@ static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
 	unsigned char oldkey[32];
-	sqlite3 *hold, *db;
-	sqlite3_stmt *s;
+	sqlite3 *hold;
 	vault_status st1, st2, st3;
 	vault *v;
 	long long seen = -1;
@@ -9628,15 +9645,7 @@ static void test_attack__180b_disabled_user_blocks_rotation_forever(void **state
 	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
 
 	/* his old key, on a second connection, reads the live file */
-	db = th_db_open_key(dir, oldkey);
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			seen = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
-	sqlite3_close(db);
+	seen = old_key_reads_case(dir, oldkey, cs2);
 	sqlite3_exec(hold, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(hold);
 	if (seen == 1)
@@ -10407,8 +10416,6 @@ static void test_attack__200b_directory_blocks_rotation_forever(void **state)
 	char *dir = th_network();
 	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE], path[4096];
 	unsigned char oldkey[32];
-	sqlite3 *db;
-	sqlite3_stmt *s;
 	vault_status st1, st2;
 	vault *v;
 	long long seen = -1;
@@ -10432,15 +10439,7 @@ static void test_attack__200b_directory_blocks_rotation_forever(void **state)
 	/* the centre works on: a new case after his disable */
 	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
 
-	db = th_db_open_key(dir, oldkey);
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cases WHERE id = ?1", -1, &s, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(s, 1, cs2, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			seen = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
-	sqlite3_close(db);
+	seen = old_key_reads_case(dir, oldkey, cs2);
 	sodium_memzero(oldkey, sizeof(oldkey));
 	snprintf(path, sizeof(path), "%s/vault.db.rotate/x", dir);
 	rmdir(path);
@@ -10545,6 +10544,229 @@ static void test_attack__200c_tagged_version_shadows_legacy_record(void **state)
 			printf("   200c: known limit (SECURITY.md): the 1.x record is frozen by a"
 			       " version signed under its tag (read: %s, write: %s)\n",
 			       vault_strerror(got), vault_strerror(put));
+	}
+}
+
+/* ---- review 18 ----------------------------------------------------------- */
+
+/* One forged redaction of the case's safety record by the victim centre's
+ * supervisor, in an entry marked high (190g's rule holds) labelled
+ * `action`, about the case itself or (other_case) about another of hers. */
+static void redaction_filed_elsewhere(const char *action, int other_case, const char *tag)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], other[VAULT_ID_BUFSIZE], *q;
+	vault_status st;
+
+	victim_case(dir, cs);
+	if (other_case)
+		th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, other);
+	q = dup_printf("UPDATE records SET nonce = NULL, ct = NULL, redacted_by = 'cav_sup',"
+	               " redacted_at = strftime('%%s','now'), redact_reason = randomblob(48)"
+	               " WHERE case_id = '%s' AND class = %d", cs, (int)VAULT_CLASS_SAFETY);
+	forge_high = 1;
+	st = forge(dir, "cav_sup", q, action, other_case ? other : cs, NULL);
+	forge_high = 0;
+	free(q);
+	if (st != VAULT_OK) {
+		refused(NULL, st, tag);
+		th_rmdir(dir);
+		return;
+	}
+	assert_int_equal(sql_intf(dir, "cav_cw", "SELECT count(*) FROM records WHERE case_id ="
+	                          " '%s' AND redacted_by = 'cav_sup'", cs), 1);
+	if (open_refuses_entry_of(dir, "cav_cw", "cav_sup", tag)) {
+		th_rmdir(dir);
+		return;
+	}
+	th_rmdir(dir);
+	fail_msg("ATTACK SUCCEEDS (%s): every open accepts a redaction of the safety record in"
+	         " a high entry filed as %s about %s", tag, action,
+	         other_case ? "another case" : "its case");
+}
+
+/* 200d: 190g made a redaction a fact only in an entry marked high, but
+ * not only in the entry the review reads as one: a redaction (or a move)
+ * about the record's own case.  The supervisor files the redaction of the
+ * safety record as a high `record.redact` about another case (the review
+ * of this case shows nothing), then as a high `record.put` about the case
+ * (the review reads "wrote a record"), as break-glass was before 80h. */
+static void test_attack__200d_redaction_filed_under_another_case_or_action(void **state)
+{
+	(void)state;
+	redaction_filed_elsewhere("record.redact", 1, "200d other case");
+	redaction_filed_elsewhere("record.put", 0, "200d other action");
+}
+
+/* The folder of the vault a rotation hook acts on, where it acts (a crash
+ * point of lib/store.c), what it does there, and how often it did. */
+static const char *plant_dir, *plant_step;
+static void (*plant_what)(const char *dir);
+static int plant_done;
+
+static void plant_hook(const char *step)
+{
+	if (plant_what != NULL && strcmp(step, plant_step) == 0) {
+		plant_what(plant_dir);
+		plant_done++;
+	}
+}
+
+static void plant_path(char *out, size_t cap, const char *dir, const char *suffix)
+{
+	assert_true(snprintf(out, cap, "%s/vault.db%s", dir, suffix) < (int)cap);
+}
+
+/* A directory (with one inside, so that rmdir cannot take it either)
+ * under vault.db`suffix`. */
+static void plant_dir_at(const char *dir, const char *suffix)
+{
+	char path[4096], sub[4200];
+
+	plant_path(path, sizeof(path), dir, suffix);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/x", path);
+	assert_int_equal(mkdir(sub, 0700), 0);
+}
+
+/* ... under each name the switch renames onto */
+static void plant_aside_dirs(const char *dir)
+{
+	plant_dir_at(dir, ".rotate-oldwal");
+	plant_dir_at(dir, ".rotate-oldshm");
+}
+
+/* ... under the name the export is created at, after the rotation cleared it */
+static void plant_export_dir(const char *dir)
+{
+	plant_dir_at(dir, ".rotate");
+}
+
+/* vault.db.rotate replaced by a hard link to vault.db. */
+static void plant_link_to_db(const char *dir)
+{
+	char db[4096], tmp[4096];
+
+	plant_path(db, sizeof(db), dir, "");
+	plant_path(tmp, sizeof(tmp), dir, ".rotate");
+	assert_int_equal(unlink(tmp), 0);
+	assert_int_equal(link(db, tmp), 0);
+}
+
+
+/* The caseworker of the victim centre, about to be disabled, acts on the
+ * folder at `step` of the rotation her disable starts (`what`).  Returns
+ * how the disable went; after it, the vault opens for everyone (nobody is
+ * locked out), and *old_reads says whether her old database key reads a
+ * case opened after it. */
+static vault_status disable_with_planting(const char *dir, const char *step,
+                                          void (*what)(const char *), const char *tag,
+                                          int *old_reads)
+{
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE];
+	unsigned char oldkey[32];
+	vault_status st;
+	vault *v;
+
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	plant_dir = dir;
+	plant_step = step;
+	plant_what = what;
+	plant_done = 0;
+	vault__crash_hook = plant_hook;
+	v = th_open(dir, "cav_sup");
+	st = vault_user_disable(v, "cav_cw");
+	vault__crash_hook = NULL;
+	plant_what = NULL;
+	printf("   %s: the disable: %s (%s)\n", tag, vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	assert_int_equal(plant_done, 1);
+	/* nobody but her is locked out, whichever way it went */
+	still_opens(dir, "cav_sup", tag);
+	still_opens(dir, "cas_cw", tag);
+	still_opens(dir, "aud", tag);
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+	*old_reads = old_key_reads_case(dir, oldkey, cs2);
+	sodium_memzero(oldkey, sizeof(oldkey));
+	return st;
+}
+
+/* 200e: 200b's directory, planted after the rotation cleared the names it
+ * uses.  The caseworker, watching the folder, makes directories under the
+ * names the switch renames the old log and shared memory onto
+ * (vault.db.rotate-oldwal, -oldshm) once the export is written, and under
+ * vault.db.rotate right before it is created: a rename never replaces a
+ * directory with a file, and an O_EXCL create never succeeds on a name
+ * taken, so every disable of her failed after its commit and her old key
+ * kept opening the live database. */
+static void test_attack__200e_directories_planted_during_rotation(void **state)
+{
+	static const struct {
+		const char *step;
+		void (*what)(const char *);
+	} plants[] = {{"rotate.export.after", plant_aside_dirs},
+	              {"rotate.export.before", plant_export_dir}};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(plants) / sizeof(plants[0]); i++) {
+		char *dir = th_network();
+		int old_reads;
+		vault_status st = disable_with_planting(dir, plants[i].step, plants[i].what,
+		                                        "200e", &old_reads);
+
+		th_rmdir(dir);
+		if (st != VAULT_OK || old_reads)
+			fail_msg("ATTACK SUCCEEDS (200e): with directories planted at %s, her disable"
+			         " returns %s and her old key %s the case opened after it",
+			         plants[i].step, vault_strerror(st), old_reads ? "reads" : "does not read");
+	}
+}
+
+/* 200f: once the export is written (and, second, once the old log is set
+ * aside, past the rotation's last look at the name), the caseworker about
+ * to be disabled replaces vault.db.rotate with a hard link to vault.db.
+ * The switch renamed vault.db onto itself (which succeeds and does
+ * nothing) and made the new key's seals current: vault.db was the old
+ * file, so every open failed, and her old key was the only one that
+ * opened the vault.  The rotation must see that the file it would switch
+ * to is not the one it exported, and not rotate: nobody is locked out,
+ * and disabling her again finishes it. */
+static void test_attack__200f_hard_link_as_the_rotated_file(void **state)
+{
+	static const char *const steps[] = {"rotate.export.after", "rotate.aside.shm"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *dir = th_network();
+		char cs3[VAULT_ID_BUFSIZE];
+		unsigned char oldkey[32];
+		int old_reads;
+		vault_status st, again;
+		vault *v;
+
+		st = disable_with_planting(dir, steps[i], plant_link_to_db, "200f", &old_reads);
+		if (st == VAULT_OK) {
+			th_rmdir(dir);
+			fail_msg("200f: a rotation whose file was replaced by a link to vault.db (at %s)"
+			         " reports success", steps[i]);
+		}
+		/* not rotated: the old key is still the key, until the disable
+		 * is finished */
+		assert_true(old_reads);
+		th_db_key(dir, "cav_sup", oldkey);
+		v = th_open(dir, "cav_sup");
+		again = vault_user_disable(v, "cav_cw");
+		vault_close(v);
+		assert_int_equal(again, VAULT_OK);
+		th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs3);
+		still_opens(dir, "cas_cw", "200f");
+		old_reads = old_key_reads_case(dir, oldkey, cs3);
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(dir);
+		assert_false(old_reads);
 	}
 }
 
@@ -10751,6 +10973,9 @@ int main(void)
 		cmocka_unit_test(test_attack__200a_unreviewed_redaction_beside_junk_move_up),
 		cmocka_unit_test(test_attack__200b_directory_blocks_rotation_forever),
 		cmocka_unit_test(test_attack__200c_tagged_version_shadows_legacy_record),
+		cmocka_unit_test(test_attack__200d_redaction_filed_under_another_case_or_action),
+		cmocka_unit_test(test_attack__200e_directories_planted_during_rotation),
+		cmocka_unit_test(test_attack__200f_hard_link_as_the_rotated_file),
 	};
 
 	if (sodium_init() < 0)
