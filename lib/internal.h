@@ -416,10 +416,16 @@ int vault__store_moved(vault *v);
 /* 1 if a rotation set the old write-ahead log or shared memory aside and
  * has not removed or restored it (under way, or killed). */
 int vault__store_rotation_left(const char *dir);
-/* Finish what a rotation killed before its end left: before the switch,
- * the old log and shared memory go back and the new file goes; after it,
- * what was set aside goes.  The caller holds the vault lock. */
-vault_status vault__store_settle_rotation(const char *dir);
+/* 1 if a file is under the export's name (a rotation did not switch, or
+ * someone put it there), 0 if none, -1 if what is there cannot be moved
+ * away. */
+int vault__store_export_left(const char *dir);
+/* Finish what a rotation killed before its end left, told whether the
+ * switch happened (vault.c, pick_dbkey, which knows it from the keys: the
+ * export's name is anyone's to plant): before it, the old log and shared
+ * memory go back and the new file goes; after it, what was set aside
+ * goes.  The caller holds the vault lock. */
+vault_status vault__store_settle_rotation_as(const char *dir, int switched);
 /* Argon2id levels by cost (test-only 0 .. sensitive 3; -1 unknown). */
 int vault__kdf_rank(vault_kdf level);
 /* Tests: called at named steps of key-slot and database writes (crash

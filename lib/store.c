@@ -699,31 +699,19 @@ static int is_mine(const char *path, const struct stat *mine)
 	       sb.st_ino == mine->st_ino;
 }
 
-/* A rotation killed before it ended: is vault.db.rotate still there, the
- * switch did not happen (the old file and the old seals are in force), and
- * the old WAL and shared memory go back under their names before the new
- * file goes; it is not, the switch happened (or none began), and what was
- * set aside is the replaced file's: it goes.  Under the vault lock, which
- * a rotation holds throughout. */
-vault_status vault__store_settle_rotation(const char *dir)
+/* What a rotation set aside (the old file's log and shared memory): put
+ * back under their names (back: the switch did not happen, vault.db is
+ * still the old file), or removed (they are a replaced file's).  Only a
+ * plain file goes back (a link planted under the name would be followed
+ * by SQLite); the real one always is. */
+static vault_status settle_aside(const char *dir, int back)
 {
-	static const char *const rotate_files[] = {".rotate", ".rotate-journal", ".rotate-wal",
-	                                           ".rotate-shm"};
 	static const char *const aside[2][2] = {{ASIDE_WAL, "-wal"}, {ASIDE_SHM, "-shm"}};
 	char from[4096], to[4096];
 	struct stat sb;
 	size_t i;
-	int back = 0, left;
+	int moved = 0;
 
-	if (db_path(dir, ".rotate", from, sizeof(from)) != 0)
-		return VAULT_ERR_INVALID;
-	/* only the file a rotation exports into says it did not switch */
-	if (clear_name(from) != 0) {
-		vault__set_last_error("the vault folder holds vault.db.rotate, which is not a"
-		                      " file the library made, and it cannot be moved away");
-		return VAULT_ERR_IO;
-	}
-	left = lstat(from, &sb) == 0;
 	for (i = 0; i < 2; i++) {
 		if (db_path(dir, aside[i][0], from, sizeof(from)) != 0 ||
 		    db_path(dir, aside[i][1], to, sizeof(to)) != 0)
@@ -735,15 +723,13 @@ vault_status vault__store_settle_rotation(const char *dir)
 		}
 		if (lstat(from, &sb) != 0)
 			continue;
-		/* Only a plain file goes back (a link planted under the name
-		 * would be followed by SQLite); the real one always is. */
-		if (left && S_ISREG(sb.st_mode)) {
-			if (rename(from, to) != 0) {
+		if (back && S_ISREG(sb.st_mode)) {
+			if (rename_clear(from, to) != 0) {
 				vault__set_last_error("cannot put the write-ahead log of a key"
 				                      " rotation cut short back in place");
 				return VAULT_ERR_IO;
 			}
-			back = 1;
+			moved = 1;
 			VAULT_CRASH_POINT("rotate.settle.back");
 		} else if (unlink(from) != 0 && errno != ENOENT) {
 			vault__set_last_error("cannot remove the write-ahead log of a replaced"
@@ -751,17 +737,50 @@ vault_status vault__store_settle_rotation(const char *dir)
 			return VAULT_ERR_IO;
 		}
 	}
-	/* The old log is back under its name for good before the name of
-	 * the new file, which tells that the switch did not happen, goes. */
-	if (back)
+	if (moved)
 		fsync_dir(dir);
-	if (left) {
-		for (i = 0; i < sizeof(rotate_files) / sizeof(rotate_files[0]); i++)
-			if (db_path(dir, rotate_files[i], from, sizeof(from)) == 0)
-				(void)unlink(from);
-		VAULT_CRASH_POINT("rotate.settle.after");
-	}
 	return VAULT_OK;
+}
+
+/* The names a rotation exports under, emptied. */
+static void remove_export(const char *dir)
+{
+	static const char *const rotate_files[] = {".rotate", ".rotate-journal", ".rotate-wal",
+	                                           ".rotate-shm"};
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(rotate_files) / sizeof(rotate_files[0]); i++)
+		if (db_path(dir, rotate_files[i], path, sizeof(path)) == 0 && clear_name(path) == 0)
+			(void)unlink(path);
+}
+
+int vault__store_export_left(const char *dir)
+{
+	char tmp[4096];
+	struct stat sb;
+
+	if (db_path(dir, ".rotate", tmp, sizeof(tmp)) != 0 || clear_name(tmp) != 0)
+		return -1;
+	return lstat(tmp, &sb) == 0;
+}
+
+/* A rotation killed before it ended, settled by what the caller knows:
+ * `switched`, vault.db is the new file (its pending key opens it), and
+ * what was set aside is the replaced file's: it goes; else it goes back
+ * under its names.  Whatever is under the export's name goes either way
+ * (a file planted there after a switch must not mislead a later settle:
+ * attack 210a).  Under the vault lock. */
+vault_status vault__store_settle_rotation_as(const char *dir, int switched)
+{
+	vault_status st = settle_aside(dir, !switched);
+
+	if (st == VAULT_OK) {
+		remove_export(dir);
+		if (!switched)
+			VAULT_CRASH_POINT("rotate.settle.after");
+	}
+	return st;
 }
 
 /* Anyone with the database key can add a trigger to the schema, and a trigger
@@ -1165,7 +1184,9 @@ vault_status vault__txn_end(vault *v, int ok)
  * open, and a rekey rewrites every page in place anyway.  So the database
  * is exported (sqlcipher_export) into a fresh file under the new key, which
  * then replaces vault.db with one rename:
- *  0. settle what a rotation killed earlier left (vault__store_settle_rotation);
+ *  0. refuse if a rotation killed since this handle opened left the old
+ *     log set aside (the next open settles it, by the keys: pick_dbkey),
+ *     and clear the export's names of what a killed one left there;
  *  1. BEGIN IMMEDIATE on the handle: nobody commits to the old file until
  *     the switch (every transaction checks, under that lock, that vault.db
  *     is still the file it opened and that no WAL is set aside:
@@ -1183,17 +1204,23 @@ vault_status vault__txn_end(vault *v, int ok)
  *     with the log set aside is still the whole old state.  Connections
  *     already open keep their descriptors (a rename does not disturb
  *     them); a reader in the middle of a transaction reads on;
- *  6. rename vault.db.rotate to vault.db, fsync the folder: the switch;
- *  7. commit(): every pending seal becomes its user's key;
- *  8. remove the set-aside files (the replaced file's);
+ *  6. rename vault.db.rotate to vault.db (the file exported, checked by
+ *     its inode before and after), fsync the folder: the switch;
+ *  7. remove the set-aside files (the replaced file's), and whatever is
+ *     under the export's name, on what it knows (the switch happened);
+ *  8. commit(): every pending seal becomes its user's key (after 7: while
+ *     a log is set aside, the seals are pending, and tell an open that
+ *     settles it whether the switch happened);
  *  9. reopen the handle on the new file.
  * Killed before 6, the old file and the old seals are in force: the next
- * open (or rotation), under the vault lock, sees vault.db.rotate, puts the
- * old log and index back under their names and removes the new file; from
- * 6 on, the new ones: vault.db.rotate is gone, and the set-aside files are
- * removed.  No library handle opens vault.db before that is settled
- * (vault.c, pick_dbkey), and vault_open() keeps the seal that opens
- * vault.db. */
+ * open, under the vault lock, finds that the pending key does not open
+ * vault.db, puts the old log and index back under their names and removes
+ * the new file; from 6 on, the new ones: the pending key opens it, and
+ * the set-aside files are removed (pick_dbkey in vault.c decides by the
+ * keys, vault__store_settle_rotation_as acts; a user the rotation did not
+ * seal to, whose key is the old one, finds that it no longer opens
+ * vault.db).  No library handle opens vault.db before that is settled,
+ * and vault_open() keeps the seal that opens vault.db. */
 vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
                                  rotate_step stage, rotate_step commit, void *ctx)
 {
@@ -1213,9 +1240,8 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	    db_path(v->dir, ASIDE_WAL, aside, sizeof(aside)) != 0 ||
 	    db_path(v->dir, ASIDE_SHM, aside_shm, sizeof(aside_shm)) != 0)
 		return vault__err(v, VAULT_ERR_INVALID, "the vault path is too long");
-	st = vault__store_settle_rotation(v->dir);
-	if (st != VAULT_OK)
-		return vault__err(v, st, "%s", vault_last_errmsg());
+	if (vault__store_rotation_left(v->dir))
+		return vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED);
 	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
 		if (db_path(v->dir, leftovers[i], side, sizeof(side)) == 0) {
 			if (clear_name(side) != 0) {
@@ -1349,12 +1375,12 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 		goto rollback;
 	}
 	v->db_moved = 1; /* from here on this handle's file is not in force */
-	/* The switch is the new file under vault.db, and nothing left under
-	 * the export's name: a name pointed elsewhere in the moment since
-	 * the check above made it another rename.  Then no seal of the new
-	 * key becomes current (it opens no file anyone reads), and what was
-	 * set aside goes back if vault.db is still the old file. */
-	if (!is_mine(path, &mine) || lstat(tmp, &sb) == 0) {
+	/* The switch is the new file under vault.db: a name pointed
+	 * elsewhere in the moment since the check above made it another
+	 * rename (of vault.db onto itself, by a hard link).  Then no seal of
+	 * the new key becomes current (it opens no file anyone reads), and
+	 * what was set aside goes back if vault.db is still the old file. */
+	if (!is_mine(path, &mine)) {
 		st = vault__err(v, VAULT_ERR_IO, "the re-keyed database file was replaced"
 		                " in the vault folder; the key was not rotated");
 		goto rollback;
@@ -1366,14 +1392,21 @@ vault_status vault__store_rotate(vault *v, const unsigned char newkey[32],
 	fd = -1;
 	fsync_dir(v->dir);
 	VAULT_CRASH_POINT("rotate.rename.after");
+	/* The replaced file's log and index: its open connections keep their
+	 * descriptors; killed before this, the next open removes them.  The
+	 * switch is known to have happened: a file planted under the export's
+	 * name since does not make them go back beside the new file (attack
+	 * 210a), and it goes too.  Before the seals are made current: while
+	 * anything is set aside, a pending seal tells the next open that the
+	 * switch happened (pick_dbkey), which a current one could not (attack
+	 * 210d). */
+	(void)settle_aside(v->dir, 0);
+	remove_export(v->dir);
+	VAULT_CRASH_POINT("rotate.aside.removed");
 	/* A failure here leaves pending seals that every open settles: the
 	 * switch is done either way. */
 	(void)commit(v, newkey, ctx);
 	VAULT_CRASH_POINT("rotate.commit.after");
-	/* The replaced file's log and index: its open connections keep their
-	 * descriptors; killed before this, the next open removes them. */
-	(void)vault__store_settle_rotation(v->dir);
-	VAULT_CRASH_POINT("rotate.aside.removed");
 	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	vault__store_close(v);
 	memcpy(v->sec->dbkey, newkey, 32);
@@ -1393,11 +1426,14 @@ rollback:
 	x = NULL;
 	/* Not switched: what was set aside goes back (before the write lock
 	 * is let go), and the new file goes; if that fails too, the next
-	 * open does it (every handle refuses to write meanwhile). */
+	 * open does it (every handle refuses to write meanwhile).  Put back
+	 * only beside the old file: a rename that moved a file planted under
+	 * the export's name onto vault.db has replaced it. */
 	if (switching)
-		(void)vault__store_settle_rotation(v->dir);
+		(void)settle_aside(v->dir, lstat(path, &sb) == 0 && sb.st_dev == v->db_dev &&
+		                               sb.st_ino == v->db_ino);
 	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
-	(void)unlink(tmp);
+	remove_export(v->dir);
 cleanup:
 	if (fd >= 0)
 		close(fd);

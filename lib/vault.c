@@ -626,17 +626,43 @@ static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
 	/* A rotation killed between setting the old log aside and its end
 	 * (whoever has a seal or not) is settled before vault.db is opened:
 	 * the old file must not be read without its log, nor the new one
-	 * with it. */
+	 * with it.  Whether it switched is told by the keys where they can
+	 * tell, not by the export's name (anyone can plant a file there:
+	 * attack 210d): a pending seal is the new key, which opens vault.db
+	 * (the old log set aside) exactly when the new file is in place.
+	 * With none (she was not sealed to: the seals are made current only
+	 * once nothing is set aside, lib/store.c), the export's name left
+	 * says "not switched" only if her key opens vault.db: a key that
+	 * does not is the old one, and the switch happened. */
 	if (st == VAULT_OK && (has_pend || vault__store_rotation_left(v->dir))) {
+		int switched = 1;
+
 		lock = vault__lock_acquire(v->dir);
 		if (lock < 0)
 			st = vault__err(v, lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO,
 			                "cannot lock the vault folder");
-		else
-			st = vault__store_settle_rotation(v->dir);
-		if (st == VAULT_OK) /* again, now that no rotation is under way */
+		else /* again, now that no rotation is under way */
 			st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k,
 			                      &has_cur, k + 32, &has_pend);
+		if (st == VAULT_OK && has_pend) {
+			switched = vault__store_key_opens(v->dir, k + 32);
+		} else if (st == VAULT_OK) {
+			int left = vault__store_export_left(v->dir), opens = 0;
+
+			if (left < 0)
+				st = vault__err(v, VAULT_ERR_IO, "the vault folder holds vault.db.rotate,"
+				                " which is not a file the library made, and it cannot be"
+				                " moved away");
+			else if (left && (opens = vault__store_key_opens(v->dir, has_cur ? k
+			                                                              : slot_key)) >= 0)
+				switched = !opens;
+			else if (left)
+				switched = opens;
+		}
+		if (st == VAULT_OK && switched < 0)
+			st = vault__err(v, (vault_status)switched, "cannot read the database");
+		if (st == VAULT_OK)
+			st = vault__store_settle_rotation_as(v->dir, switched);
 	}
 	if (st == VAULT_OK && has_pend) {
 		ocur = vault__store_key_opens(v->dir, has_cur ? k : slot_key);
