@@ -387,7 +387,9 @@ VAULT_API vault_status vault_create(const char *path, const char *admin,
  * vault_passwd() and vault_close() returns VAULT_ERR_PASSWD_EXPIRED until
  * vault_passwd() succeeds.  Open also finishes what a crash interrupted:
  * of a passphrase change, the slot whose keys the database holds stays
- * (the other passphrase is VAULT_ERR_AUTH); the slots of disabled users
+ * (the other passphrase is VAULT_ERR_AUTH); of a database-key rotation
+ * (vault_user_disable), the old file or the new one is kept, as the
+ * user's keys tell; the slots of disabled users
  * are removed; a 1.0 slot gets the vault id pinned, and a slot cheaper than
  * the vault's default KDF level is raised to it (both re-seal the slot).
  * A supervisor's open makes her organisation's new keys when an admin's
@@ -400,7 +402,10 @@ VAULT_API vault_status vault_create(const char *path, const char *admin,
  * indistinguishable), VAULT_ERR_NOT_FOUND (no vault at path),
  * VAULT_ERR_CORRUPT (damaged slot file or database: a damaged slot file is
  * never reported as a wrong passphrase, nor noted as a failed unlock; also
- * a vault file that is a symbolic link), VAULT_ERR_VERSION,
+ * a vault file that is a symbolic link, and a database-key rotation cut
+ * short whose state the user's own key seals cannot tell, because one was
+ * changed in the folder: nothing is settled, and the open of a user whose
+ * seals were left alone settles it), VAULT_ERR_VERSION,
  * VAULT_ERR_BUSY, VAULT_ERR_INVALID, VAULT_ERR_IO, VAULT_ERR_NOMEM,
  * VAULT_ERR_NOCRYPTO.
  */

@@ -416,10 +416,6 @@ int vault__store_moved(vault *v);
 /* 1 if a rotation set the old write-ahead log or shared memory aside and
  * has not removed or restored it (under way, or killed). */
 int vault__store_rotation_left(const char *dir);
-/* 1 if a file is under the export's name (a rotation did not switch, or
- * someone put it there), 0 if none, -1 if what is there cannot be moved
- * away. */
-int vault__store_export_left(const char *dir);
 /* Finish what a rotation killed before its end left, told whether the
  * switch happened (vault.c, pick_dbkey, which knows it from the keys: the
  * export's name is anyone's to plant): before it, the old log and shared

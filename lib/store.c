@@ -755,16 +755,6 @@ static void remove_export(const char *dir)
 			(void)unlink(path);
 }
 
-int vault__store_export_left(const char *dir)
-{
-	char tmp[4096];
-	struct stat sb;
-
-	if (db_path(dir, ".rotate", tmp, sizeof(tmp)) != 0 || clear_name(tmp) != 0)
-		return -1;
-	return lstat(tmp, &sb) == 0;
-}
-
 /* A rotation killed before it ended, settled by what the caller knows:
  * `switched`, vault.db is the new file (its pending key opens it), and
  * what was set aside is the replaced file's: it goes; else it goes back

@@ -626,16 +626,16 @@ static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
 	/* A rotation killed between setting the old log aside and its end
 	 * (whoever has a seal or not) is settled before vault.db is opened:
 	 * the old file must not be read without its log, nor the new one
-	 * with it.  Whether it switched is told by the keys where they can
-	 * tell, not by the export's name (anyone can plant a file there:
-	 * attack 210d): a pending seal is the new key, which opens vault.db
-	 * (the old log set aside) exactly when the new file is in place.
-	 * With none (she was not sealed to: the seals are made current only
-	 * once nothing is set aside, lib/store.c), the export's name left
-	 * says "not switched" only if her key opens vault.db: a key that
-	 * does not is the old one, and the switch happened. */
+	 * with it.  Whether it switched is told by the keys, never by a name
+	 * in the folder (anyone can plant or remove one: attacks 210a, 210d):
+	 * while a log is set aside, the seals are pending (they are made
+	 * current only once nothing is), so her key in force is the old one
+	 * and a pending one the new; vault.db, its old log set aside, opens
+	 * with exactly one of them.  Seals are anyone's to write, though: if
+	 * both open it, or neither, nothing is settled and her open is
+	 * refused (attacks 220a, 220b); another user's open settles it. */
 	if (st == VAULT_OK && (has_pend || vault__store_rotation_left(v->dir))) {
-		int switched = 1;
+		int switched = 1, co = 0, po = 0;
 
 		lock = vault__lock_acquire(v->dir);
 		if (lock < 0)
@@ -644,23 +644,20 @@ static vault_status pick_dbkey(vault *v, const unsigned char slot_key[32],
 		else /* again, now that no rotation is under way */
 			st = vault__dbkey_get(v->dir, v->user, v->sec->box_pk, v->sec->box_sk, k,
 			                      &has_cur, k + 32, &has_pend);
-		if (st == VAULT_OK && has_pend) {
-			switched = vault__store_key_opens(v->dir, k + 32);
-		} else if (st == VAULT_OK) {
-			int left = vault__store_export_left(v->dir), opens = 0;
-
-			if (left < 0)
-				st = vault__err(v, VAULT_ERR_IO, "the vault folder holds vault.db.rotate,"
-				                " which is not a file the library made, and it cannot be"
-				                " moved away");
-			else if (left && (opens = vault__store_key_opens(v->dir, has_cur ? k
-			                                                              : slot_key)) >= 0)
-				switched = !opens;
-			else if (left)
-				switched = opens;
+		if (st == VAULT_OK && vault__store_rotation_left(v->dir)) {
+			co = vault__store_key_opens(v->dir, has_cur ? k : slot_key);
+			po = has_pend ? vault__store_key_opens(v->dir, k + 32) : 0;
+			if (co < 0 || po < 0)
+				st = vault__err(v, co < 0 ? (vault_status)co : (vault_status)po,
+				                "cannot read the database");
+			else if (co == po)
+				st = vault__err(v, VAULT_ERR_CORRUPT, "a key rotation was cut short, and"
+				                " your keys do not tell whether it switched files (a seal"
+				                " changed in the vault folder?): nothing was settled");
+			else
+				switched = po;
 		}
-		if (st == VAULT_OK && switched < 0)
-			st = vault__err(v, (vault_status)switched, "cannot read the database");
+		/* (nothing set aside: what is under the export's name goes) */
 		if (st == VAULT_OK)
 			st = vault__store_settle_rotation_as(v->dir, switched);
 	}

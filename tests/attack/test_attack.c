@@ -10931,26 +10931,20 @@ static int probe_210b(const char *dir, const unsigned char key[32], const char *
 	return opened;
 }
 
-static void test_attack__210b_export_unlinked_before_switch_drops_old_wal(void **state)
+/* A process of her own that opens vault.db with `key` and holds a read
+ * transaction open (as in 180b) until killed: the old log keeps every
+ * transaction committed after her snapshot.  Returns once it holds it. */
+static pid_t hold_a_read(const char *dir, const unsigned char key[32])
 {
-	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE];
-	unsigned char oldkey[32], supkey[32];
-	int pfd[2], status = 0, disabled = -1, rot_due = -1, old_opens;
-	long long notes = -1;
-	vault_status st;
-	pid_t pid;
+	int pfd[2];
 	char c;
-	vault *v;
+	pid_t pid;
 
-	(void)state;
-	victim_case(dir, cs);
-	th_db_key(dir, "cav_cw", oldkey);
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		sqlite3 *hold = th_db_open_key(dir, oldkey);
+		sqlite3 *hold = th_db_open_key(dir, key);
 
 		if (sqlite3_exec(hold, "BEGIN; SELECT count(*) FROM audit;", NULL, NULL, NULL) !=
 		    SQLITE_OK)
@@ -10962,6 +10956,24 @@ static void test_attack__210b_export_unlinked_before_switch_drops_old_wal(void *
 	close(pfd[1]);
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	close(pfd[0]);
+	return pid;
+}
+
+static void test_attack__210b_export_unlinked_before_switch_drops_old_wal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	unsigned char oldkey[32], supkey[32];
+	int status = 0, disabled = -1, rot_due = -1, old_opens;
+	long long notes = -1;
+	vault_status st;
+	pid_t pid;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	pid = hold_a_read(dir, oldkey);
 	/* committed after her snapshot: a note, then her disable */
 	th_put(dir, "cav_sup", cs, "after-her-snapshot", VAULT_CLASS_GENERAL, "kept?");
 	plant_dir = dir;
@@ -11099,6 +11111,218 @@ static void test_attack__210c_legacy_record_converted_under_junk_tag(void **stat
 			printf("   210c: known limit (SECURITY.md): the 1.x record is hidden under a"
 			       " tag and label of her choosing, its text kept, listed by its tag\n");
 	}
+}
+
+/* ---- review 19: the pending seal is the attacker's word ------------------
+ * pick_dbkey (lib/vault.c) settles a killed rotation "by the keys": with a
+ * pending seal, the switch happened exactly when the pending key opens
+ * vault.db.  But the seals are the "dbkeys" map of keyslots, a file of the
+ * untrusted folder: a seal is crypto_box_seal to a public key (the users'
+ * box_pk, which she reads with her key), with nothing that says who made
+ * it, and the file's checksum is keyed with a public constant.  She can
+ * write every user's "pend" herself (the library's own stage function is
+ * used here: it needs nothing but the file and the public keys).  A planted
+ * pending seal on its own changes nothing (the open keeps the seal that
+ * opens vault.db); after a killed rotation it decides the settle. */
+
+/* Every enabled user's name and box key, read with her key (before the
+ * disable: they do not change). */
+static size_t users_pks_220(const char *dir, const unsigned char key[32], char names[32][64],
+                            unsigned char pks[32][32])
+{
+	sqlite3 *db = th_db_open_key(dir, key);
+	sqlite3_stmt *s;
+	size_t n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name, box_pk FROM users WHERE"
+	                                    " disabled = 0", -1, &s, NULL), SQLITE_OK);
+	while (n < 32 && sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(names[n], 64, "%s", (const char *)sqlite3_column_text(s, 0));
+		assert_int_equal(sqlite3_column_bytes(s, 1), 32);
+		memcpy(pks[n], sqlite3_column_blob(s, 1), 32);
+		n++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Her write of keyslots: `key` sealed as everyone's pending seal. */
+static void plant_pending_seals_220(const char *dir, char names[32][64],
+                                    unsigned char pks[32][32], size_t n,
+                                    const unsigned char key[32])
+{
+	const char *u[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		u[i] = names[i];
+	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key),
+	                 VAULT_OK);
+}
+
+/* The disable of cav_cw by cav_sup, in a child killed (-9) at `step`. */
+static void disable_killed_at_220(const char *dir, const char *step)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vault *v = th_open(dir, "cav_sup");
+
+		plant_step = step;
+		vault__crash_hook = kill_hook;
+		(void)vault_user_disable(v, "cav_cw");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* 220a: the open deletes the old log beside the old file.  As in 210b, the
+ * caseworker about to be disabled holds a read transaction open with her
+ * key (180b), so the disable's own commit (and a note written before it)
+ * stays in the old WAL only.  The disable is killed once the old log and
+ * shared memory are set aside, before the switch (rotate.aside.shm):
+ * vault.db is the old file, the pending seals hold the new key, which
+ * does not open it, and the next open would put the log back.  Before
+ * anyone opens, she writes the OLD database key as everyone's pending
+ * seal.  The next open (anyone's) finds that "the pending key opens
+ * vault.db", decides the switch happened, and settle_aside(dir, 0)
+ * unlinks vault.db.rotate-oldwal and -oldshm, the only copy of those
+ * transactions; the export goes too.  The open reports success.  vault.db
+ * is the old file at her snapshot: the disable is gone (she is enabled
+ * again, no rotation is owed: dbkey_rotate_due was in the same commit),
+ * the note too, and her old key is the key in force (kept as everyone's
+ * seal).  Only a user who saw the lost entries (the disabler) can notice,
+ * by his witness. */
+static void test_attack__220a_old_key_planted_as_pending_seal_drops_old_wal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], names[32][64];
+	unsigned char oldkey[32], supkey[32], pks[32][32];
+	int status = 0, disabled = -1, rot_due = -1, old_opens, kept;
+	long long notes = -1;
+	size_t n;
+	vault_status st;
+	pid_t pid;
+	vault *v = NULL;
+	const unsigned char *p;
+	size_t plen;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	n = users_pks_220(dir, oldkey, names, pks);
+	assert_true(n > 0);
+	pid = hold_a_read(dir, oldkey);
+	th_put(dir, "cav_sup", cs, "after-her-snapshot", VAULT_CLASS_GENERAL, "kept?");
+	disable_killed_at_220(dir, "rotate.aside.shm");
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* her write of keyslots */
+	plant_pending_seals_220(dir, names, pks, n, oldkey);
+	/* anyone's open settles the killed rotation */
+	p = th_pass("cas_cw", &plen);
+	st = vault_open(dir, "cas_cw", p, plen, NULL, &v);
+	printf("   220a: the open after the crash: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	vault_close(v);
+	/* Refused, nothing settled: the old log must still be set aside, whole
+	 * (another's open, whose seals the folder did not change, settles it;
+	 * here she changed everyone's). */
+	if (st != VAULT_OK) {
+		char aside[4096];
+		struct stat sb;
+
+		plant_path(aside, sizeof(aside), dir, ".rotate-oldwal");
+		kept = stat(aside, &sb) == 0 && sb.st_size > 0;
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(dir);
+		if (st != VAULT_ERR_CORRUPT || !kept)
+			fail_msg("ATTACK SUCCEEDS (220a): the open refuses (%s) and the old log is %s",
+			         vault_strerror(st), kept ? "kept" : "gone");
+		return;
+	}
+	old_opens = probe_210b(dir, oldkey, cs, &disabled, &rot_due, &notes);
+	if (!old_opens) {
+		th_db_key(dir, "cav_sup", supkey);
+		(void)probe_210b(dir, supkey, cs, &disabled, &rot_due, &notes);
+		sodium_memzero(supkey, sizeof(supkey));
+	}
+	printf("   220a: old key %s vault.db; disabled %d, rotation owed %d, %lld record rows\n",
+	       old_opens ? "opens" : "does not open", disabled, rot_due, notes);
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(dir);
+	/* a killed rotation settled right leaves her disabled, the rotation
+	 * owed, and the 3 records */
+	if (disabled != 1 || notes != 3 || (old_opens && rot_due != 1))
+		fail_msg("ATTACK SUCCEEDS (220a): after a rotation killed before its switch and"
+		         " her old key planted as everyone's pending seal, her old key %s the live"
+		         " vault.db, where she is %s, a rotation owed: %d, and the case holds %lld"
+		         " record rows (3 were committed): the open decided the switch happened"
+		         " and deleted the old write-ahead log",
+		         old_opens ? "opens" : "does not open",
+		         disabled == 0 ? "enabled" : disabled == 1 ? "disabled" : "unknown", rot_due,
+		         notes);
+}
+
+/* 220b: the open puts the old log beside the new file (210a/210d's
+ * lockout, by a seal instead of a name).  The disable is killed right
+ * after the switch (rotate.rename.after): vault.db is the new file, the
+ * old log and shared memory are set aside, and the pending seals hold the
+ * new key.  Before anyone opens, she rewrites ONE pending seal, that of
+ * the first user to open (cas_cw), to a key that does not open the new
+ * file (her old one; any key would do).  That open finds that "the
+ * pending key does not open vault.db", decides the switch did not happen,
+ * and puts vault.db.rotate-oldwal and -oldshm back under vault.db-wal and
+ * -shm, beside the NEW file, whose frames SQLite then reads as its pages:
+ * the open fails ("cannot read the database"), and so does every later
+ * open, of users whose pending seal is the library's own new key too.
+ * Everyone is locked out; disabling her again opens nothing. */
+static void test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE], names[32][64];
+	unsigned char oldkey[32], pks[32][32];
+	int old_reads;
+	size_t n, i;
+	vault_status st;
+	vault *v = NULL;
+	const unsigned char *p;
+	size_t plen;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	n = users_pks_220(dir, oldkey, names, pks);
+	assert_true(n > 0);
+	disable_killed_at_220(dir, "rotate.rename.after");
+	/* only the seal of the first to open (cas_cw): everyone else keeps
+	 * the new key, genuinely sealed to them */
+	for (i = 0; i < n && strcmp(names[i], "cas_cw") != 0; i++)
+		;
+	assert_true(i < n);
+	plant_pending_seals_220(dir, names + i, pks + i, 1, oldkey);
+	/* the first open (cas_cw's) settles the killed rotation; then the
+	 * others, whose pending seals are the library's own */
+	p = th_pass("cas_cw", &plen);
+	st = vault_open(dir, "cas_cw", p, plen, NULL, &v);
+	printf("   220b: the first open after the crash: %s (%s)\n", vault_strerror(st),
+	       vault_last_errmsg());
+	vault_close(v);
+	/* hers refused (her seals are not hers: they do not tell), the
+	 * others' open settles it by their own seals */
+	still_opens(dir, "cav_sup", "220b");
+	still_opens(dir, "aud", "220b");
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+	old_reads = old_key_reads_case(dir, oldkey, cs2);
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(dir);
+	if (old_reads)
+		fail_msg("ATTACK SUCCEEDS (220b): her old key reads the case opened after her"
+		         " disable");
 }
 
 int main(void)
@@ -11311,6 +11535,8 @@ int main(void)
 		cmocka_unit_test(test_attack__210b_export_unlinked_before_switch_drops_old_wal),
 		cmocka_unit_test(test_attack__210c_legacy_record_converted_under_junk_tag),
 		cmocka_unit_test(test_attack__210d_export_name_planted_after_a_killed_switch),
+		cmocka_unit_test(test_attack__220a_old_key_planted_as_pending_seal_drops_old_wal),
+		cmocka_unit_test(test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file),
 	};
 
 	if (sodium_init() < 0)
