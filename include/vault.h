@@ -590,9 +590,10 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * If the disable committed but the rotation did not finish (killed, disk
  * full: VAULT_ERR_NOSPACE, another writer past the busy timeout:
  * VAULT_ERR_BUSY, a file under one of its names replaced in the vault
- * folder meanwhile: VAULT_ERR_IO), the call returns that error, the user stays disabled, and calling vault_user_disable()
- * again for the same user finishes the rotation (VAULT_OK) instead of
- * reporting VAULT_ERR_NOT_FOUND.
+ * folder meanwhile: VAULT_ERR_IO), the call returns that error, the user
+ * stays disabled, and calling vault_user_disable() again for the same user
+ * finishes the rotation (VAULT_OK) instead of reporting
+ * VAULT_ERR_NOT_FOUND.
  */
 VAULT_API vault_status vault_user_disable(vault *v, const char *name);
 
