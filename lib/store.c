@@ -674,16 +674,20 @@ static int clear_name(const char *path)
  * the way first (clear_name), right before: a directory planted there
  * after the rotation began would fail it (a rename never replaces a
  * directory with a file), and the old key would stay in force.  Planted
- * again in the moment between, it is cleared again, a few times. */
+ * again in the moment between, it is cleared again, a few times.  A hard
+ * link to `from` planted at `to` makes the rename do nothing (both names
+ * are one file): `from` then goes by unlink, so that the name is free all
+ * the same (attack 220c). */
 static int rename_clear(const char *from, const char *to)
 {
+	struct stat sb;
 	int i;
 
 	for (i = 0; i < 8; i++) {
 		if (clear_name(to) != 0)
 			return -1;
 		if (rename(from, to) == 0)
-			return 0;
+			return lstat(from, &sb) == 0 ? unlink(from) : 0;
 		if (errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR)
 			return -1;
 	}

@@ -11297,6 +11297,35 @@ static void test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file(voi
 		         " disable");
 }
 
+/* Hard links to the live log and shared memory under the names the
+ * switch sets them aside at. */
+static void plant_aside_links(const char *dir)
+{
+	static const char *const names[2][2] = {{"-wal", ".rotate-oldwal"},
+	                                        {"-shm", ".rotate-oldshm"}};
+	char from[4096], to[4096];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		plant_path(from, sizeof(from), dir, names[i][0]);
+		plant_path(to, sizeof(to), dir, names[i][1]);
+		assert_int_equal(link(from, to), 0);
+	}
+}
+
+/* 220c: the set-aside names as hard links to what is set aside.  Once the
+ * export is written, the caseworker about to be disabled links
+ * vault.db-wal as vault.db.rotate-oldwal (and -shm as -oldshm): the
+ * rename that sets the old log aside then renames a file onto itself,
+ * which succeeds and does nothing, and the old log stayed under
+ * vault.db-wal beside the new file, its frames under the old key: every
+ * open read the vault as damaged. */
+static void test_attack__220c_aside_names_linked_to_the_live_log(void **state)
+{
+	(void)state;
+	planting_changes_nothing("rotate.export.after", plant_aside_links, "220c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -11509,6 +11538,7 @@ int main(void)
 		cmocka_unit_test(test_attack__210d_export_name_planted_after_a_killed_switch),
 		cmocka_unit_test(test_attack__220a_old_key_planted_as_pending_seal_drops_old_wal),
 		cmocka_unit_test(test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file),
+		cmocka_unit_test(test_attack__220c_aside_names_linked_to_the_live_log),
 	};
 
 	if (sodium_init() < 0)
