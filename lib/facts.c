@@ -30,6 +30,7 @@
 #include "audit_chain.h"
 #include "facts.h"
 #include "internal.h"
+#include "json_compact.h"
 #include "policy.h"
 
 /* ---- the authoritative tables ------------------------------------------- */
@@ -2223,23 +2224,22 @@ static int statements_ok(json_t *o)
 }
 
 /* The compact text of o, exactly, malloc'ed (its length in *len), or NULL
- * when an allocation failed.  jansson's json_dumps() can drop bytes without
- * failing when an allocation fails (its growing buffer); json_dumpb() into
- * a buffer of ours allocates nothing but its loop check, which fails the
- * dump (0).  Most statements fit the first buffer, on the stack (a heap
- * block of that size would make malloc sweep its free lists on every
- * put); a longer one is dumped again into one of the size the first dump
- * said. */
+ * when an allocation failed.  Most statements fit the first buffer, on the
+ * stack (a heap block of that size would make malloc sweep its free lists
+ * on every put); a longer one is written again into one of the size the
+ * first pass said.  vault__json_compact() writes what json_dumpb() would,
+ * without its loop check; unlike json_dumps(), it never drops a byte when
+ * an allocation fails (it fails). */
 static char *dump_exact(const json_t *o, size_t *len)
 {
 	char first[4096], *text;
-	size_t n = json_dumpb(o, first, sizeof(first), JSON_COMPACT);
+	size_t n = vault__json_compact(o, first, sizeof(first));
 
 	if (n == 0 || (text = malloc(n + 1)) == NULL)
 		return NULL;
 	if (n <= sizeof(first))
 		memcpy(text, first, n);
-	else if (json_dumpb(o, text, n, JSON_COMPACT) != n) {
+	else if (vault__json_compact(o, text, n) != n) {
 		free(text);
 		return NULL;
 	}
@@ -2248,14 +2248,14 @@ static char *dump_exact(const json_t *o, size_t *len)
 	return text;
 }
 
-/* Is text exactly the compact dump of o?  Then o is the tree text stands
- * for: a compact dump is a function of the tree, and no two trees share
- * one.  (A tree jansson built wrong under a failed allocation dumps to
- * another text.) */
+/* Is text exactly the compact text of o?  Then o is the tree text stands
+ * for: a compact text is a function of the tree, and no two trees share
+ * one.  (A tree jansson built wrong under a failed allocation has another
+ * text.) */
 static int dumps_to(const json_t *o, const char *text, size_t len)
 {
 	char *buf = malloc(len + 1);
-	int same = buf != NULL && json_dumpb(o, buf, len + 1, JSON_COMPACT) == len &&
+	int same = buf != NULL && vault__json_compact(o, buf, len + 1) == len &&
 	           memcmp(buf, text, len) == 0;
 
 	free(buf);
