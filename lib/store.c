@@ -152,6 +152,12 @@ static const char *const migrations[] = {
 
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* A version's columns as read_row() reads them (cases.c). */
+#define RECORD_COLS                                                            \
+	"version, class, epoch, deleted, size, author, created, nonce, ct,"    \
+	" redacted_by, redacted_at, redact_reason, label, padded, rowid,"      \
+	" typeof(name) = 'blob'"
+
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CASE_GET] =
 	    "SELECT c.kind, c.owner_org, c.created_by, c.restricted, c.created, o.kind"
@@ -184,25 +190,32 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * in clear (a conversion converts all of them at once); a row in
 	 * clear that is read counts only as a legacy fact (cases.c read_row). */
 	[ST_RECORD_GET] =
-	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, label, padded, rowid,"
-	    " typeof(name) = 'blob' FROM records WHERE case_id = ?1 AND name IN (?2, ?5)"
+	    "SELECT " RECORD_COLS " FROM records WHERE case_id = ?1 AND name IN (?2, ?5)"
 	    " AND class = ?4 AND version = ?3 AND (name = ?5 OR NOT EXISTS (SELECT 1 FROM records"
 	    " WHERE case_id = ?1 AND name = ?5 AND class = ?4))",
+	/* The newest under the tag, else the newest in clear: each by the
+	 * key's index backwards (one ORDER BY over both names would sort
+	 * every version of the record) */
 	[ST_RECORD_GET_LATEST] =
-	    "SELECT version, class, epoch, deleted, size, author, created, nonce, ct,"
-	    " redacted_by, redacted_at, redact_reason, label, padded, rowid,"
-	    " typeof(name) = 'blob' FROM records WHERE case_id = ?1 AND name IN (?2, ?5)"
-	    " AND class = ?4 AND (name = ?5 OR NOT EXISTS (SELECT 1 FROM records WHERE case_id = ?1"
-	    " AND name = ?5 AND class = ?4)) ORDER BY version DESC LIMIT 1",
+	    "SELECT * FROM (SELECT " RECORD_COLS " FROM records WHERE case_id = ?1"
+	    " AND name = ?5 AND class = ?4 ORDER BY version DESC LIMIT 1)"
+	    " UNION ALL SELECT * FROM (SELECT " RECORD_COLS " FROM records WHERE case_id = ?1"
+	    " AND name = ?2 AND class = ?4 AND NOT EXISTS (SELECT 1 FROM records"
+	    " WHERE case_id = ?1 AND name = ?5 AND class = ?4) ORDER BY version DESC LIMIT 1)",
 	/* ?2 the name, ?3 ?4 ?5 its tags in general, sensitive, safety: per
 	 * class, whether rows are under a tag, and the newest row in clear
-	 * (counted only if a legacy fact: cases.c resolve_class) */
+	 * (counted only if a legacy fact: cases.c resolve_class).  Under a
+	 * tag, the newest row by the key's index, one look-up per class: a
+	 * MAX() grouped by class reads every version of the record */
 	[ST_RECORD_CLASSES] =
-	    "SELECT class, typeof(name) = 'blob', MAX(version), rowid FROM records"
-	    " WHERE case_id = ?1 AND name IN (?2, ?3, ?4, ?5) AND (name = ?2 OR"
-	    " (class = 1 AND name = ?3) OR (class = 2 AND name = ?4) OR"
-	    " (class = 4 AND name = ?5)) GROUP BY class, typeof(name) = 'blob'",
+	    "SELECT 1, 1, version, rowid FROM (SELECT version, rowid FROM records"
+	    " WHERE case_id = ?1 AND name = ?3 AND class = 1 ORDER BY version DESC LIMIT 1)"
+	    " UNION ALL SELECT 2, 1, version, rowid FROM (SELECT version, rowid FROM records"
+	    " WHERE case_id = ?1 AND name = ?4 AND class = 2 ORDER BY version DESC LIMIT 1)"
+	    " UNION ALL SELECT 4, 1, version, rowid FROM (SELECT version, rowid FROM records"
+	    " WHERE case_id = ?1 AND name = ?5 AND class = 4 ORDER BY version DESC LIMIT 1)"
+	    " UNION ALL SELECT class, 0, MAX(version), rowid FROM records"
+	    " WHERE case_id = ?1 AND name = ?2 GROUP BY class",
 	/* Does (case, class, name) have rows of 1.x, to convert? */
 	[ST_RECORD_LEGACY] =
 	    "SELECT 1 FROM records WHERE case_id = ?1 AND name = ?2 AND class = ?3 LIMIT 1",
