@@ -384,7 +384,10 @@ vault_status vault__slot_id_hex(const char *dir, const char *user, char hex[65])
 /* The database key sealed to each user (slots.c, "dbkeys").  lock_held:
  * the caller holds the vault lock (vault__lock_acquire).
  * stage: seal `key` as the pending database key of each of these users
- * that has a slot (pks: their box public keys).
+ * that has a slot (pks: their box public keys), and `in_force` (unless
+ * NULL: the key vault.db opens with now) as her current one: whatever a
+ * rotation cut short before left pending, she then holds both keys the
+ * file can be under once this one is done or cut short too.
  * commit: every pending seal becomes its user's key; entries without one
  * (users who were not staged) go.
  * get: the user's sealed keys, current and pending, opened with her box key
@@ -392,7 +395,7 @@ vault_status vault__slot_id_hex(const char *dir, const char *user, char hex[65])
  * settle: keep (pending becomes current) or drop her pending seal. */
 vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *const *users,
                                 const unsigned char (*pks)[32], size_t n,
-                                const unsigned char key[32]);
+                                const unsigned char key[32], const unsigned char *in_force);
 vault_status vault__dbkey_commit(const char *dir, int lock_held);
 vault_status vault__dbkey_get(const char *dir, const char *user,
                               const unsigned char box_pk[32], const unsigned char box_sk[32],

@@ -605,7 +605,8 @@ static vault_status exec1(vault *v, const char *sql, const char *p1)
 
 /* ---- the database key rotation of a disable ------------------------------ */
 
-/* Seal the new database key to every enabled user, pending (store.c step 3). */
+/* Seal the new database key to every enabled user, pending, and the key in
+ * force as her current one (store.c step 3). */
 static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx)
 {
 	static const char *const users_table[] = {"users", NULL};
@@ -645,7 +646,8 @@ static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx
 		n++;
 	}
 	if (st == VAULT_OK) {
-		st = vault__dbkey_stage(v->dir, 1, names, (const unsigned char (*)[32])pks, n, key);
+		st = vault__dbkey_stage(v->dir, 1, names, (const unsigned char (*)[32])pks, n, key,
+		                        v->sec->dbkey);
 		if (st != VAULT_OK)
 			vault__err(v, st, "cannot seal the new database key: %s", vault_last_errmsg());
 	}

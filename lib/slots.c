@@ -1223,10 +1223,11 @@ static vault_status lock_unless(const char *dir, int lock_held, int *lock)
 
 vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *const *users,
                                 const unsigned char (*pks)[32], size_t n,
-                                const unsigned char key[32])
+                                const unsigned char key[32], const unsigned char *in_force)
 {
 	unsigned char lookup[32], id[32], sealed[VAULT_SEALED_KEY_BYTES];
-	char idhex[65], hex[2 * VAULT_SEALED_KEY_BYTES + 1];
+	unsigned char cur[VAULT_SEALED_KEY_BYTES];
+	char idhex[65], hex[2 * VAULT_SEALED_KEY_BYTES + 1], curhex[2 * VAULT_SEALED_KEY_BYTES + 1];
 	json_t *root = NULL, *map, *slots;
 	vault_kdf def;
 	vault_status st;
@@ -1260,7 +1261,8 @@ vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *cons
 		/* A key nothing can be sealed to (one of low order, which a user
 		 * may sign as her own new key) locks her out, not the rotation
 		 * that must shut a disabled user out (attack 70f). */
-		if (vault__seal(sealed, key, pks[i]) != 0)
+		if (vault__seal(sealed, key, pks[i]) != 0 ||
+		    (in_force != NULL && vault__seal(cur, in_force, pks[i]) != 0))
 			continue;
 		vault__hex(sealed, sizeof(sealed), hex);
 		e = json_object_get(map, idhex);
@@ -1269,6 +1271,14 @@ vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *cons
 			e = json_object_get(map, idhex);
 		}
 		bad |= e == NULL || json_object_set_new(e, "pend", json_string(hex));
+		/* A pending seal left by a rotation cut short after its switch
+		 * (her key in force) is replaced above: her current seal must
+		 * then be that key, or a cut of this one too leaves her no key
+		 * that opens the file. */
+		if (in_force != NULL && e != NULL) {
+			vault__hex(cur, sizeof(cur), curhex);
+			bad |= json_object_set_new(e, "cur", json_string(curhex));
+		}
 	}
 	if (bad) {
 		st = VAULT_ERR_NOMEM;

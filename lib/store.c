@@ -1201,7 +1201,9 @@ vault_status vault__txn_end(vault *v, int ok)
  *  2. export into vault.db.rotate (removed first if a crash left it:
  *     exporting into an existing file copies nothing), set its user_version
  *     (not exported);
- *  3. stage(): the new key sealed to every remaining user, pending;
+ *  3. stage(): the new key sealed to every remaining user, pending, and
+ *     the key in force as her current one (a rotation cut short before
+ *     may have left her its key pending, which this replaces);
  *  4. a PASSIVE checkpoint of the old WAL into the old file, as far as the
  *     readers of older states let it go (all of it when there are none);
  *     whatever it leaves, nothing waits for them;

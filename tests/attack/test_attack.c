@@ -9562,7 +9562,7 @@ static void test_attack__180a_disabled_user_swaps_key_before_rotation(void **sta
 		sqlite3_finalize(s);
 		sqlite3_close(db);
 		assert_int_equal(vault__dbkey_stage(dir, 0, names, (const unsigned char (*)[32])pks,
-		                                    n, cur), VAULT_OK);
+		                                    n, cur, NULL), VAULT_OK);
 		assert_int_equal(vault__dbkey_commit(dir, 0), VAULT_OK);
 		while (n > 0)
 			free((void *)names[--n]);
@@ -11129,8 +11129,8 @@ static void plant_pending_seals_220(const char *dir, char names[32][64],
 
 	for (i = 0; i < n; i++)
 		u[i] = names[i];
-	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key),
-	                 VAULT_OK);
+	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key,
+	                                    NULL), VAULT_OK);
 }
 
 /* The disable of cav_cw by cav_sup, in a child killed (-9) at `step`. */

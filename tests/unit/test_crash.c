@@ -714,6 +714,69 @@ static void test_crash__settling_a_rotation_killed(void **state)
 	}
 }
 
+/* Two rotations cut short in a row, with nobody else's open between them.
+ * The first (cav_sup disables cav_cw) is killed after its switch, before
+ * its seals are made current: every user's new key is pending.  cas_sup
+ * opens (settling only her own seal) and disables cas_cw; that rotation
+ * is killed after it sealed its new key, pending, to everyone, before its
+ * switch.  The auditor, who opened neither time, held the old key as
+ * current and the first rotation's key as pending, which the second one's
+ * replaced: neither opened the file, and she was locked out until some
+ * later disable ran to its end.  Each stage now seals the key in force as
+ * well, as every remaining user's current key. */
+static void disable_cav_cw(const char *dir)
+{
+	vault *v = th_open(dir, "cav_sup");
+
+	vault__crash_hook = named_kill_hook;
+	(void)vault_user_disable(v, "cav_cw");
+	vault__crash_hook = NULL;
+	vault_close(v);
+}
+
+static void disable_cas_cw(const char *dir)
+{
+	vault *v = th_open(dir, "cas_sup");
+
+	vault__crash_hook = named_kill_hook;
+	(void)vault_user_disable(v, "cas_cw");
+	vault__crash_hook = NULL;
+	vault_close(v);
+}
+
+static void test_crash__two_rotations_cut_short_in_a_row(void **state)
+{
+	static const char *const second[] = {"rotate.export.after", "rotate.rename.before",
+	                                     "rotate.aside.shm", "rotate.aside.removed"};
+	static const char *const users[] = {"aud", "admin2", "asl_sup", "pref_sup", "cav_sup"};
+	size_t i, j, n;
+
+	(void)state;
+	th_db_key(g_template, "cav_cw", g_oldkey);
+	for (i = 0; i < sizeof(second) / sizeof(second[0]); i++) {
+		char *dir = fresh_copy();
+		vault *v;
+
+		assert_true(run_killed(dir, "rotate.aside.removed", 1, disable_cav_cw));
+		assert_true(run_killed(dir, second[i], 1, disable_cas_cw));
+		for (j = 0; j < sizeof(users) / sizeof(users[0]); j++) {
+			const unsigned char *p = th_pass(users[j], &n);
+
+			v = NULL;
+			if (vault_open(dir, users[j], p, n, NULL, &v) != VAULT_OK)
+				fail_msg("the second rotation killed at %s: %s is locked out: %s",
+				         second[i], users[j], vault_last_errmsg());
+			vault_close(v);
+		}
+		/* and the supervisor reads on, the old key opening nothing */
+		v = th_open(dir, "cav_sup");
+		assert_true(reads_note(v));
+		vault_close(v);
+		assert_false(key_opens(dir, g_oldkey));
+		rm_copy(dir);
+	}
+}
+
 /* An open that a rotation overtakes, between the choice of the key and the
  * opening of the file, or between the opening and the open's lock: it
  * chooses again and opens the new file.  (The hook disables a user from
@@ -912,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_crash__settling_a_rotation_killed),
 		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
 		cmocka_unit_test(test_crash__passwd_between_rotations),
+		cmocka_unit_test(test_crash__two_rotations_cut_short_in_a_row),
 		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
 		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};
