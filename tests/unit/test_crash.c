@@ -724,22 +724,14 @@ static void test_crash__settling_a_rotation_killed(void **state)
  * replaced: neither opened the file, and she was locked out until some
  * later disable ran to its end.  Each stage now seals the key in force as
  * well, as every remaining user's current key. */
-static void disable_cav_cw(const char *dir)
+static const char *g_disabler, *g_disabled;
+
+static void disable_killed(const char *dir)
 {
-	vault *v = th_open(dir, "cav_sup");
+	vault *v = th_open(dir, g_disabler);
 
 	vault__crash_hook = named_kill_hook;
-	(void)vault_user_disable(v, "cav_cw");
-	vault__crash_hook = NULL;
-	vault_close(v);
-}
-
-static void disable_cas_cw(const char *dir)
-{
-	vault *v = th_open(dir, "cas_sup");
-
-	vault__crash_hook = named_kill_hook;
-	(void)vault_user_disable(v, "cas_cw");
+	(void)vault_user_disable(v, g_disabled);
 	vault__crash_hook = NULL;
 	vault_close(v);
 }
@@ -757,8 +749,12 @@ static void test_crash__two_rotations_cut_short_in_a_row(void **state)
 		char *dir = fresh_copy();
 		vault *v;
 
-		assert_true(run_killed(dir, "rotate.aside.removed", 1, disable_cav_cw));
-		assert_true(run_killed(dir, second[i], 1, disable_cas_cw));
+		g_disabler = "cav_sup";
+		g_disabled = "cav_cw";
+		assert_true(run_killed(dir, "rotate.aside.removed", 1, disable_killed));
+		g_disabler = "cas_sup";
+		g_disabled = "cas_cw";
+		assert_true(run_killed(dir, second[i], 1, disable_killed));
 		for (j = 0; j < sizeof(users) / sizeof(users[0]); j++) {
 			const unsigned char *p = th_pass(users[j], &n);
 
