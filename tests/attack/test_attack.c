@@ -10570,6 +10570,60 @@ static void test_attack__200c_tagged_version_shadows_legacy_record(void **state)
 	}
 }
 
+/* 200h: 200c in clear.  The centre's supervisor (a writer of general)
+ * signs, around the library, a version of the 1.0.0 fixture's `intake`
+ * IN CLEAR (its name as text, the form of 1.x), numbered after its 1.x
+ * versions, as her own, born unredacted: every other rule of a new
+ * version holds.  Only "no signed version after a 1.x one that is not its
+ * conversion" (lib/facts.c, entitled) refuses it.  Kept, it would be the
+ * newest row in clear of the record: a signed row in clear is no 1.x
+ * version, so the caseworker's read of her intake finds the record's
+ * newest row not one of hers, and her conversion would leave it behind. */
+static void test_attack__200h_signed_version_in_clear_after_legacy_ones(void **state)
+{
+	char *base = th_tmpdir(), dir[2048], cs[VAULT_ID_BUFSIZE] = "";
+	char *before = NULL, *after = NULL, sql[1024];
+	long long epoch, newest;
+	vault_status got, put;
+
+	(void)state;
+	before = fixture_intake(base, dir, cs, "200h");
+	epoch = sql_intf(dir, "cav_sup", "SELECT epoch FROM case_classes WHERE case_id = '%s'"
+	                 " AND class = 1", cs);
+	newest = sql_intf(dir, "cav_sup", "SELECT max(version) FROM records WHERE case_id = '%s'"
+	                  " AND name = 'intake' AND class = 1", cs);
+	assert_true(newest >= 1);
+	snprintf(sql, sizeof(sql), "INSERT INTO records(case_id, name, version, class, epoch,"
+	         " deleted, size, author, created, nonce, ct, padded) VALUES('%s', 'intake', %lld,"
+	         " 1, %lld, 0, 16, 'cav_sup', strftime('%%s','now'), randomblob(24),"
+	         " randomblob(32), 0)", cs, newest + 1, epoch);
+	if (!forged_and_kept(dir, "cav_sup", sql, "record.put", cs, "cav_cw", "200h")) {
+		free(before);
+		th_rmdir(base);
+		return;
+	}
+	got = get_cls(dir, "cav_cw", cs, "intake", VAULT_CLASS_GENERAL, &after);
+	{
+		vault *v = th_open(dir, "cav_cw");
+
+		put = vault_record_put(v, cs, "intake", VAULT_CLASS_GENERAL, "second interview", 16,
+		                       NULL);
+		vault_close(v);
+	}
+	printf("   200h: kept; the caseworker reads her intake: %s, writes it: %s\n",
+	       vault_strerror(got), vault_strerror(put));
+	{
+		int same = got == VAULT_OK && after != NULL && strcmp(after, before) == 0;
+
+		free(before);
+		free(after);
+		th_rmdir(base);
+		if (!same || put != VAULT_OK)
+			fail_msg("ATTACK SUCCEEDS (200h): a signed version in clear after her 1.x"
+			         " versions is kept, and her intake no longer reads or writes");
+	}
+}
+
 /* ---- review 18 ----------------------------------------------------------- */
 
 
@@ -11529,6 +11583,7 @@ int main(void)
 		cmocka_unit_test(test_attack__200a_unreviewed_redaction_beside_junk_move_up),
 		cmocka_unit_test(test_attack__200b_directory_blocks_rotation_forever),
 		cmocka_unit_test(test_attack__200c_tagged_version_shadows_legacy_record),
+		cmocka_unit_test(test_attack__200h_signed_version_in_clear_after_legacy_ones),
 		cmocka_unit_test(test_attack__200d_redaction_filed_under_another_case_or_action),
 		cmocka_unit_test(test_attack__200e_directories_planted_during_rotation),
 		cmocka_unit_test(test_attack__200f_hard_link_as_the_rotated_file),
