@@ -38,7 +38,7 @@ const char cli_usage_audit[] =
 	"            --action takes one of these names:\n"
 	"              vault.create vault.open facts.legacy auth.fail org.add\n"
 	"              org.list user.add user.list user.disable user.rekey\n"
-	"              org.rotate case.create case.list\n"
+	"              org.rotate vault.rekey case.create case.list\n"
 	"              case.list.restricted case.show case.link case.links\n"
 	"              record.put record.get record.list record.history\n"
 	"              record.delete record.redact record.reclassify consent.add\n"
@@ -90,7 +90,8 @@ const char cli_usage_audit[] =
  * against lib/ and the man page).  An --action outside it is a mistake. */
 static const char *const audit_actions[] = {
 	"vault.create", "vault.open", "facts.legacy", "auth.fail", "org.add", "org.list", "user.add",
-	"user.list", "user.disable", "user.rekey", "org.rotate", "case.create", "case.list",
+	"user.list", "user.disable", "user.rekey", "org.rotate", "vault.rekey", "case.create",
+	"case.list",
 	"case.list.restricted", "case.show", "case.link", "case.links", "record.put",
 	"record.get", "record.list", "record.history", "record.delete", "record.redact",
 	"record.reclassify", "consent.add",

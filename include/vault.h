@@ -587,6 +587,9 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * on the vault, in this process or another, stay on the replaced file:
  * their next call is VAULT_ERR_AUTH ("the database key was rotated"), and
  * they must be closed and opened again; the caller's handle goes on.
+ * The rotation ends with a "vault.rekey" audit entry (target: the user) in
+ * the new file: the old file put back under vault.db is then a log cut
+ * short to whoever read that entry (VAULT_ERR_INTEGRITY at her next open).
  * If the disable committed but the rotation did not finish (killed, disk
  * full: VAULT_ERR_NOSPACE, another writer past the busy timeout:
  * VAULT_ERR_BUSY, a file under one of its names replaced in the vault

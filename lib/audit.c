@@ -282,21 +282,38 @@ vault_status vault__audit_seal(vault *v)
 	"seq, ts, actor, org, role, action, case_id, target, class, outcome,"  \
 	" reason, purpose, newkey, high, prev, hash, sig, key, fact"
 
+/* Column i as text, or NULL when it holds a NUL byte: the entry hash and
+ * the replay read a text up to its first NUL, and a reader of the whole
+ * column (SQL, a statement's image looked up) would read another entry
+ * than the one signed (attack 230c).  A NULL column stays NULL. */
+static const char *text_col(sqlite3_stmt *s, int i, int *bad)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	if (t != NULL && strlen(t) != (size_t)sqlite3_column_bytes(s, i)) {
+		*bad = 1;
+		return NULL;
+	}
+	return t;
+}
+
 static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
 {
+	int bad = 0;
+
 	memset(r, 0, sizeof(*r));
 	r->seq = (uint64_t)sqlite3_column_int64(s, 0);
 	r->ts = sqlite3_column_int64(s, 1);
-	r->actor = (const char *)sqlite3_column_text(s, 2);
-	r->org = (const char *)sqlite3_column_text(s, 3);
-	r->role = (const char *)sqlite3_column_text(s, 4);
-	r->action = (const char *)sqlite3_column_text(s, 5);
-	r->case_id = (const char *)sqlite3_column_text(s, 6);
-	r->target = (const char *)sqlite3_column_text(s, 7);
-	r->cls = (const char *)sqlite3_column_text(s, 8);
-	r->outcome = (const char *)sqlite3_column_text(s, 9);
-	r->reason = (const char *)sqlite3_column_text(s, 10);
-	r->purpose = (const char *)sqlite3_column_text(s, 11);
+	r->actor = text_col(s, 2, &bad);
+	r->org = text_col(s, 3, &bad);
+	r->role = text_col(s, 4, &bad);
+	r->action = text_col(s, 5, &bad);
+	r->case_id = text_col(s, 6, &bad);
+	r->target = text_col(s, 7, &bad);
+	r->cls = text_col(s, 8, &bad);
+	r->outcome = text_col(s, 9, &bad);
+	r->reason = text_col(s, 10, &bad);
+	r->purpose = text_col(s, 11, &bad);
 	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
 		if (sqlite3_column_bytes(s, 12) != 32)
 			return -1;
@@ -316,8 +333,8 @@ static int row_to_rec(sqlite3_stmt *s, audit_rec *r)
 		memcpy(r->sig, sqlite3_column_blob(s, 16), 64);
 		r->has_sig = 1;
 	}
-	r->fact = (const char *)sqlite3_column_text(s, 18);
-	if (!r->actor || !r->org || !r->role || !r->action || !r->case_id ||
+	r->fact = text_col(s, 18, &bad);
+	if (bad || !r->actor || !r->org || !r->role || !r->action || !r->case_id ||
 	    !r->target || !r->cls || !r->outcome || !r->reason || !r->purpose)
 		return -1;
 	return 0;

@@ -815,9 +815,18 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			c = (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
-			/* under a tag, or of no one class (refused where it is read) */
-			if (sqlite3_column_int(s, 1) || vault_class_name((vault_class)c) == NULL) {
+			if (sqlite3_column_int(s, 1)) { /* under a tag */
 				have |= c;
+				continue;
+			}
+			/* in clear, of no one class: no version the library
+			 * writes, and not one to count unchecked (attack 230b) */
+			if (vault_class_name((vault_class)c) == NULL) {
+				g->fill_status = vault__facts_check_row(v, "records",
+				                                        sqlite3_column_int64(s, 3), 0);
+				if (g->fill_status != VAULT_OK)
+					break;
+				have |= c; /* a fact: refused where it is read */
 				continue;
 			}
 			plain[cls_index(c)] = sqlite3_column_int64(s, 3);
@@ -825,6 +834,8 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 		}
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
+		if (g->fill_status != VAULT_OK)
+			return 0;
 		if (rc != SQLITE_DONE) {
 			g->fill_status = vault__sql_status(v, rc, "record");
 			return 0;

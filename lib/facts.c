@@ -1499,9 +1499,12 @@ static json_t *stated_image(vault *v, const fentry *had)
 	else
 		vault__bind_text(s, 2, had->case_id ? had->case_id : "");
 	while (found == NULL && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *o = json_loadb((const char *)sqlite3_column_text(s, 0),
-		                       (size_t)sqlite3_column_bytes(s, 0), JSON_REJECT_DUPLICATES,
-		                       NULL);
+		const char *text = (const char *)sqlite3_column_text(s, 0);
+		/* the text the entry hash covers and the replay read, up to its
+		 * first NUL: bytes written after one are no part of the signed
+		 * entry (attack 230c; a verification or replay that reads the
+		 * row again refuses it as malformed) */
+		json_t *o = text != NULL ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
 		/* an entry's statements, or a legacy fact's one */
 		json_t *list = had->seq_last != 0 ? json_object_get(o, "s") : NULL;
 		size_t i, n = had->seq_last != 0 ? json_array_size(list) : 1;

@@ -684,6 +684,27 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 		st = vault__store_rotate(v, key, stage_dbkey, commit_dbkey, NULL);
 	vault__lock_release(lock);
 	vault__secure_free(key);
+	/* The new file's log says it was made: an entry it alone holds, so
+	 * the old file put back under vault.db (kept through a link or a
+	 * copy, its key sealed again as everyone's) is a log cut short for
+	 * whoever read this entry (attack 230a), not a file with the log
+	 * everyone saw. */
+	if (st == VAULT_OK) {
+		gate g;
+
+		st = vault__gate_open(v, &g, "vault.rekey", POLICY_NONE, NULL, name, 0, NULL, NULL);
+		st = vault__gate_close(&g, st);
+		/* ...and the disabler's witness state (her key-slot copy) says
+		 * she read it: her next open refuses a log without it */
+		if (st == VAULT_OK)
+			st = vault__witness_save(v, NULL);
+		if (st != VAULT_OK) {
+			snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+			return vault__err(v, st, "user %s is disabled and the database key was"
+			                  " rotated, but its audit entry could not be written: %s",
+			                  name, why);
+		}
+	}
 	if (st != VAULT_OK) {
 		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
 		vault__err(v, st, "user %s is disabled, but the database key was not rotated"

@@ -11380,6 +11380,287 @@ static void test_attack__220c_aside_names_linked_to_the_live_log(void **state)
 	planting_changes_nothing("rotate.export.after", plant_aside_links, "220c");
 }
 
+/* ---- review 23 ----------------------------------------------------------- */
+
+/* The enabled users but `skip`, and their box keys (users_pks_220). */
+static size_t users_but_230(const char *dir, const unsigned char key[32], const char *skip,
+                            char names[32][64], unsigned char pks[32][32])
+{
+	size_t n = users_pks_220(dir, key, names, pks), i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], skip) == 0)
+			continue;
+		if (m != i) {
+			memcpy(names[m], names[i], 64);
+			memcpy(pks[m], pks[i], 32);
+		}
+		m++;
+	}
+	return m;
+}
+
+/* Her write of keyslots: `key` sealed as the current database key of each
+ * of these users, anything else of theirs gone (as a completed rotation
+ * leaves it). */
+static void plant_current_seals_230(const char *dir, char names[32][64],
+                                    unsigned char pks[32][32], size_t n,
+                                    const unsigned char key[32])
+{
+	const char *u[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		u[i] = names[i];
+	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key,
+	                                    key), VAULT_OK);
+	assert_int_equal(vault__dbkey_commit(dir, 0), VAULT_OK);
+}
+
+/* 230a: the old file put back after a disable that completed.  Nothing
+ * binds the database key, or the file it opens, to anything signed: a
+ * user's "cur" seal is crypto_box_seal to her public key, which anyone
+ * can make, and the open uses whatever key that seal holds to open
+ * whatever file is named vault.db.  Before her disable, the caseworker
+ * keeps a hard link to vault.db (any writer of the folder can).  Her
+ * supervisor disables her: the disable commits (the case keys she held
+ * are rotated in that commit), the rotation checkpoints the old log into
+ * the old file, exports it under a new key, switches, and returns
+ * VAULT_OK; her old key opens nothing (attack 6's control).  Right after,
+ * she renames her link back over vault.db (its new log and shared memory
+ * removed: nothing was written since), and seals her OLD database key as
+ * every remaining user's current key.  The old file holds exactly the log
+ * every user saw (the rotation signs nothing), so no witness, cache or
+ * checkpoint tells; dbkey_rotate_due, in the old file, is read only by a
+ * later disable.  Everyone opens and works in the file her old key opens:
+ * she reads, on the disk, everything written after her disable (names of
+ * cases, grants, the log in clear), which 1.1.0's rotation at every
+ * disable was to stop.  Now the rotation ends with a signed "vault.rekey"
+ * entry that only the new file holds, and the disabler's witness state
+ * (her key-slot copy) is saved past it: the old file is a log cut short,
+ * and her next open refuses it (VAULT_ERR_INTEGRITY).  What is left is
+ * the log's limit (SECURITY.md): a writer of the folder who also puts
+ * back every user's older witness copy is told only by a witness state
+ * kept outside the folder (vault_open_options.state_dir). */
+static void test_attack__230a_old_file_put_back_after_completed_disable(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE], names[32][64];
+	char keep[4096], db[4096], path[4096];
+	unsigned char oldkey[32], pks[32][32];
+	int old_reads;
+	size_t n;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	n = users_but_230(dir, oldkey, "cav_cw", names, pks);
+	assert_true(n > 0);
+	/* her link to the file in force */
+	assert_true(snprintf(keep, sizeof(keep), "%s.230a-keep", dir) < (int)sizeof(keep));
+	plant_path(db, sizeof(db), dir, "");
+	(void)unlink(keep);
+	assert_int_equal(link(db, keep), 0);
+
+	v = th_open(dir, "cav_sup");
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	/* control: the rotation ran to its end, her old key opens nothing */
+	assert_false(old_key_reads_case(dir, oldkey, cs));
+
+	/* the old file back under its name, the new one's log and shared
+	 * memory out of the way */
+	plant_path(path, sizeof(path), dir, "-wal");
+	(void)unlink(path);
+	plant_path(path, sizeof(path), dir, "-shm");
+	(void)unlink(path);
+	assert_int_equal(rename(keep, db), 0);
+	assert_true(old_key_reads_case(dir, oldkey, cs)); /* the attack took effect */
+	/* her old key as everyone's key in force */
+	plant_current_seals_230(dir, names, pks, n, oldkey);
+
+	/* Life goes on: the centre opens a new case with an address. */
+	v = victim_open(dir, "cav_sup", &st);
+	if (v == NULL) {
+		printf("   230a: the disabler's open of the old file put back: %s (%s)\n",
+		       vault_strerror(st), vault_last_errmsg());
+		refused(NULL, st, "an open of the old file put back");
+		if (strstr(vault_last_errmsg(), "cut or rolled back") == NULL)
+			fail_msg("230a: refused, but not as a log cut short: %s", vault_last_errmsg());
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(dir);
+		return;
+	}
+	vault_close(v);
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+	th_put(dir, "cav_sup", cs2, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	still_opens(dir, "aud", "230a");
+	old_reads = old_key_reads_case(dir, oldkey, cs2);
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(dir);
+	if (old_reads)
+		fail_msg("ATTACK SUCCEEDS (230a): after her disable completed (the database key"
+		         " rotated), the disabled caseworker put the old file back under"
+		         " vault.db and sealed her old key as everyone's current one: every"
+		         " open goes on, and her old key reads the case opened after her"
+		         " disable");
+}
+
+/* 230b: a row of no one class, in clear, decides a get.  A get that names
+ * no class asks ST_RECORD_CLASSES which classes the name is in: under each
+ * class's tag, and by the name in clear (rows of 1.x).  A row in clear
+ * counts only as a legacy fact (resolve_class checks its rowid), except a
+ * row whose class is no one class ("refused where it is read"): its bits
+ * are added to the classes found, unchecked, and the read never comes.
+ * Any holder of the database key (here the reception centre's
+ * caseworker, who holds no grant on the case and no class key of it)
+ * inserts a row in clear, named "shelter", class 3 (general | sensitive),
+ * a deletion mark.  The centre's own get of its safety record "shelter"
+ * is then VAULT_ERR_AMBIGUOUS, "record shelter exists in classes general,
+ * sensitive, safety": a row the log does not vouch for refuses the read,
+ * and the library tells the reader of classes the record is not in,
+ * without VAULT_ERR_INTEGRITY.  Class 5 does the same with general.  Now
+ * such a row is checked against the facts like any row in clear: the
+ * get is VAULT_ERR_INTEGRITY. */
+static void test_attack__230b_planted_row_of_no_class_makes_get_ambiguous(void **state)
+{
+	static const char *const users[] = {"cav_cw", "cav_sup"};
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], msg[512] = "";
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st = VAULT_OK, bad = VAULT_OK;
+	const char *who = "";
+	size_t i;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* control: the centre reads its address by name */
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL), VAULT_OK,
+	          "get before");
+	assert_true(b.len == strlen("via Roma 1, Torino") &&
+	            memcmp(b.data, "via Roma 1, Torino", b.len) == 0);
+	vault_buf_free(&b);
+	vault_close(v);
+
+	SQLF(dir, "cas_cw", "INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+	     " size, author, created) VALUES('%s', 'shelter', 1, 3, 1, 1, 0, 'cav_sup', 0)", cs);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM records WHERE"
+	                          " case_id = '%s' AND name = 'shelter' AND class = 3", cs), 1);
+
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		v = victim_open(dir, users[i], &st);
+		if (v == NULL)
+			continue; /* refused at the open: the defence */
+		st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
+		if (st == VAULT_OK && !(b.len == strlen("via Roma 1, Torino") &&
+		                        memcmp(b.data, "via Roma 1, Torino", b.len) == 0))
+			fail_msg("ATTACK SUCCEEDS (230b): %s's get of shelter read another text",
+			         users[i]);
+		if (st != VAULT_OK && st != VAULT_ERR_INTEGRITY && bad == VAULT_OK) {
+			bad = st;
+			who = users[i];
+			snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
+		}
+		vault_buf_free(&b);
+		vault_close(v);
+	}
+	th_rmdir(dir);
+	if (bad != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (230b): a records row in clear of class 3, planted by a"
+		         " user with no right on the case, refuses %s's get of her safety record"
+		         " by name with %s (%s), not VAULT_ERR_INTEGRITY", who,
+		         vault_strerror(bad), msg);
+}
+
+/* 230c: one statement text, two readings.  A signed entry's statement text
+ * (audit.fact) is hashed into the chain (lib/audit_entry.c) and replayed
+ * (parse_statements) as a C string: up to its first NUL byte.
+ * stated_image(), which finds the image a record version was last stated
+ * with (its fact keeps only a hash) to judge a redaction of it, reads the
+ * same column whole (json_loadb of sqlite3_column_bytes).  A TEXT value
+ * may hold a NUL.  Any holder of the database key (here the reception
+ * caseworker, with no right on the case, who signs nothing) appends a NUL
+ * and a byte to the text of the entry that stated the centre's safety
+ * record: the chain, the signatures and every replay read what they read
+ * before, and the auditor's vault_audit_verify() passes.  The supervisor
+ * then redacts that version through the API: the library allows it and
+ * signs it, but the replay of her own entry at commit, and of every open
+ * after, finds "the version it redacts is in no entry the log holds": her
+ * honest entry is refused, and the vault no longer opens for anyone
+ * (VAULT_ERR_INTEGRITY naming her entry, never the one changed).  Now an
+ * audit row whose text holds a NUL is malformed wherever it is read again
+ * (the verification, a replay: VAULT_ERR_INTEGRITY naming it), and a
+ * handle that already verified it judges the redaction on the text signed,
+ * up to the NUL, as the replay does: the redaction is a fact. */
+static void test_attack__230c_nul_in_fact_text_poisons_redaction(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], msg[512] = "", want[64];
+	long long seq;
+	vault_status st, ost;
+	vault *v, *o = NULL;
+	size_t n;
+	const unsigned char *p;
+
+	(void)state;
+	victim_case(dir, cs);
+	/* the entry that stated "shelter" version 1: the case's last put */
+	seq = sql_intf(dir, "cas_cw", "SELECT max(seq) FROM audit WHERE action = 'record.put'"
+	               " AND case_id = '%s' AND outcome = 'ok'", cs);
+	assert_true(seq > 0);
+	snprintf(want, sizeof(want), "audit entry %lld is malformed", seq);
+	/* the supervisor's handle, open from before the change */
+	v = th_open(dir, "cav_sup");
+	SQLF(dir, "cas_cw", "UPDATE audit SET fact = fact || X'00' || 'x' WHERE seq = %lld", seq);
+	/* the attack took effect: the column holds a NUL inside */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT instr(CAST(fact AS BLOB), X'00') > 0"
+	                          " FROM audit WHERE seq = %lld", seq), 1);
+	/* control: the redaction of the general record, whose entry is
+	 * untouched, goes through */
+	status_is(v, vault_record_redact(v, cs, "intake", VAULT_CLASS_GENERAL, 1,
+	                                 "entered in the wrong case by mistake"), VAULT_OK,
+	          "control redaction");
+	/* her redaction is judged on the text signed, up to its NUL */
+	st = vault_record_redact(v, cs, "shelter", VAULT_CLASS_SAFETY, 1,
+	                         "entered in the wrong case by mistake");
+	/* and her own entry's replay keeps it: the next use says so */
+	if (st == VAULT_OK)
+		st = vault_record_put(v, cs, "after", VAULT_CLASS_GENERAL, "x", 1, NULL);
+	snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
+	vault_close(v);
+	/* the next open that reads the changed entry refuses it as damaged,
+	 * naming it (the auditor's reads the whole log) */
+	p = th_pass("aud", &n);
+	ost = vault_open(dir, "aud", p, n, NULL, &o);
+	printf("   230c: redaction %s (%s); the auditor's open %s (%s)\n", vault_strerror(st), msg,
+	       vault_strerror(ost), o ? "" : vault_last_errmsg());
+	if (ost == VAULT_OK) {
+		vault_verify_result res;
+
+		memset(&res, 0, sizeof(res));
+		res.version = 1;
+		ost = vault_audit_verify(o, NULL, &res, NULL, NULL);
+		snprintf(msg, sizeof(msg), "%s", vault_errmsg(o));
+	} else {
+		snprintf(msg, sizeof(msg), "%s", vault_last_errmsg());
+	}
+	vault_close(o);
+	th_rmdir(dir);
+	if (st != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (230c): a NUL byte appended (unsigned, by a user with no"
+		         " right on the case) to the fact text of the entry that stated the safety"
+		         " record makes the supervisor's redaction of that version fail: %s", msg);
+	if (ost == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (230c): the auditor's open and verification pass over a"
+		         " fact text changed after its NUL byte");
+	if (strstr(msg, want) == NULL)
+		fail_msg("230c: the log is refused, but not for the entry changed: %s", msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -11594,6 +11875,9 @@ int main(void)
 		cmocka_unit_test(test_attack__220a_old_key_planted_as_pending_seal_drops_old_wal),
 		cmocka_unit_test(test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file),
 		cmocka_unit_test(test_attack__220c_aside_names_linked_to_the_live_log),
+		cmocka_unit_test(test_attack__230a_old_file_put_back_after_completed_disable),
+		cmocka_unit_test(test_attack__230b_planted_row_of_no_class_makes_get_ambiguous),
+		cmocka_unit_test(test_attack__230c_nul_in_fact_text_poisons_redaction),
 	};
 
 	if (sodium_init() < 0)
