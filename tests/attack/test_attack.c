@@ -11173,10 +11173,11 @@ static size_t users_pks_220(const char *dir, const unsigned char key[32], char n
 	return n;
 }
 
-/* Her write of keyslots: `key` sealed as everyone's pending seal. */
-static void plant_pending_seals_220(const char *dir, char names[32][64],
-                                    unsigned char pks[32][32], size_t n,
-                                    const unsigned char key[32])
+/* Her write of keyslots: `key` sealed as everyone's pending seal (and
+ * `cur`, unless NULL, as everyone's current one). */
+static void plant_dbkey_seals(const char *dir, char names[32][64],
+                              unsigned char pks[32][32], size_t n, const unsigned char key[32],
+                              const unsigned char *cur)
 {
 	const char *u[32];
 	size_t i;
@@ -11184,7 +11185,14 @@ static void plant_pending_seals_220(const char *dir, char names[32][64],
 	for (i = 0; i < n; i++)
 		u[i] = names[i];
 	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key,
-	                                    NULL), VAULT_OK);
+	                                    cur), VAULT_OK);
+}
+
+static void plant_pending_seals_220(const char *dir, char names[32][64],
+                                    unsigned char pks[32][32], size_t n,
+                                    const unsigned char key[32])
+{
+	plant_dbkey_seals(dir, names, pks, n, key, NULL);
 }
 
 /* The disable of cav_cw by cav_sup, in a child killed (-9) at `step`. */
@@ -11407,13 +11415,7 @@ static void plant_current_seals_230(const char *dir, char names[32][64],
                                     unsigned char pks[32][32], size_t n,
                                     const unsigned char key[32])
 {
-	const char *u[32];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		u[i] = names[i];
-	assert_int_equal(vault__dbkey_stage(dir, 0, u, (const unsigned char(*)[32])pks, n, key,
-	                                    key), VAULT_OK);
+	plant_dbkey_seals(dir, names, pks, n, key, key);
 	assert_int_equal(vault__dbkey_commit(dir, 0), VAULT_OK);
 }
 
