@@ -815,18 +815,33 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			c = (unsigned int)sqlite3_column_int(s, 0) & VAULT_CLASS_ALL;
-			if (sqlite3_column_int(s, 1)) { /* under a tag */
+			/* A row that decides the classes is one the log vouches
+			 * for (attacks 230b, 240b).  Under a tag: the log holds
+			 * versions of the record in that class (the newest row may
+			 * be damaged, and is refused where it is read, while an
+			 * older version still reads), or the row is a fact (ours,
+			 * of this transaction).  In clear, of no one class (no
+			 * version the library writes): the row is a fact, and is
+			 * refused where it is read. */
+			if (sqlite3_column_int(s, 1) && vault_class_name((vault_class)c) != NULL) {
+				int64_t held = 0;
+
+				g->fill_status = vault__facts_record_newest(
+				    v, r->case_id, r->tag[cls_index(c)], VAULT_NAME_TAG_BYTES, 1, c, &held);
+				if (g->fill_status == VAULT_OK && held == 0)
+					g->fill_status = vault__facts_check_row(
+					    v, "records", sqlite3_column_int64(s, 3), 0);
+				if (g->fill_status != VAULT_OK)
+					break;
 				have |= c;
 				continue;
 			}
-			/* in clear, of no one class: no version the library
-			 * writes, and not one to count unchecked (attack 230b) */
 			if (vault_class_name((vault_class)c) == NULL) {
 				g->fill_status = vault__facts_check_row(v, "records",
 				                                        sqlite3_column_int64(s, 3), 0);
 				if (g->fill_status != VAULT_OK)
 					break;
-				have |= c; /* a fact: refused where it is read */
+				have |= c;
 				continue;
 			}
 			plain[cls_index(c)] = sqlite3_column_int64(s, 3);

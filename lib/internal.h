@@ -129,6 +129,7 @@ enum stmt_id {
 struct vault {
 	sqlite3 *db;
 	char *dir;
+	char *state_dir; /* vault_open_options.state_dir, or NULL */
 	char user[VAULT_NAME_MAX + 1];
 	char org[VAULT_NAME_MAX + 1]; /* "" for none */
 	vault_org_kind org_kind;      /* 0 for none */

@@ -694,10 +694,12 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 
 		st = vault__gate_open(v, &g, "vault.rekey", POLICY_NONE, NULL, name, 0, NULL, NULL);
 		st = vault__gate_close(&g, st);
-		/* ...and the disabler's witness state (her key-slot copy) says
-		 * she read it: her next open refuses a log without it */
+		/* ...and the disabler's witness state says she read it, in her
+		 * key-slot copy and in the state folder her open checked (which
+		 * a writer of the vault folder cannot put back: attack 240a):
+		 * her next open refuses a log without it */
 		if (st == VAULT_OK)
-			st = vault__witness_save(v, NULL);
+			st = vault__witness_save(v, v->state_dir);
 		if (st != VAULT_OK) {
 			snprintf(why, sizeof(why), "%s", vault_errmsg(v));
 			return vault__err(v, st, "user %s is disabled and the database key was"
@@ -705,7 +707,11 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 			                  name, why);
 		}
 	}
-	if (st != VAULT_OK) {
+	if (st != VAULT_OK && v->db_moved) {
+		/* rotated, but this handle could not follow it (store.c says so) */
+		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
+		vault__err(v, st, "user %s is disabled and %s", name, why);
+	} else if (st != VAULT_OK) {
 		snprintf(why, sizeof(why), "%s", vault_errmsg(v));
 		vault__err(v, st, "user %s is disabled, but the database key was not rotated"
 		           " (%s): her old key still opens the database until vault_user_disable"

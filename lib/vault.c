@@ -125,6 +125,7 @@ void vault_close(vault *v)
 	vault__secure_free(v->sec); /* sodium_free wipes */
 	vault__secure_free(v->cache);
 	free(v->dir);
+	free(v->state_dir);
 	vault__wipe(v, sizeof(*v));
 	free(v);
 }
@@ -811,6 +812,12 @@ vault_status vault_open(const char *path, const char *user,
 		return st;
 	slot = vault__secure_alloc(sizeof(*slot));
 	v = handle_new(path);
+	/* kept: a later save of her witness state (after a key rotation)
+	 * goes where this open checked it */
+	if (v != NULL && o.state_dir != NULL && (v->state_dir = vault__strdup(o.state_dir)) == NULL) {
+		vault_close(v);
+		v = NULL;
+	}
 	if (slot == NULL || v == NULL) {
 		vault__secure_free(slot);
 		vault_close(v);

@@ -11419,6 +11419,56 @@ static void plant_current_seals_230(const char *dir, char names[32][64],
 	assert_int_equal(vault__dbkey_commit(dir, 0), VAULT_OK);
 }
 
+/* The old file (her link `keep`) back under its name `db`, the new one's
+ * log and shared memory out of the way, and her old key as everyone's key
+ * in force. */
+static void put_old_file_back_230(const char *dir, const char *keep, const char *db,
+                                  const unsigned char oldkey[32], const char *cs,
+                                  char names[32][64], unsigned char pks[32][32], size_t n)
+{
+	char path[4096];
+
+	plant_path(path, sizeof(path), dir, "-wal");
+	(void)unlink(path);
+	plant_path(path, sizeof(path), dir, "-shm");
+	(void)unlink(path);
+	assert_int_equal(rename(keep, db), 0);
+	assert_true(old_key_reads_case(dir, oldkey, cs)); /* the attack took effect */
+	plant_current_seals_230(dir, names, pks, n, oldkey);
+}
+
+/* Life goes on in the file put back: the centre opens a new case with an
+ * address.  1 if her old key reads that case. */
+static int life_goes_on_230(const char *dir, const unsigned char oldkey[32], const char *tag_)
+{
+	char cs2[VAULT_ID_BUFSIZE];
+
+	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
+	th_put(dir, "cav_sup", cs2, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
+	still_opens(dir, "aud", tag_);
+	return old_key_reads_case(dir, oldkey, cs2);
+}
+
+/* The victim's case, the caseworker's database key, the users to seal to
+ * but her (their count), and her hard link `keep` to the file in force
+ * `db` (4096 bytes each). */
+static size_t link_kept_230(const char *dir, char cs[VAULT_ID_BUFSIZE],
+                            unsigned char oldkey[32], char names[32][64],
+                            unsigned char pks[32][32], char *keep, char *db, const char *tag_)
+{
+	size_t n;
+
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	n = users_but_230(dir, oldkey, "cav_cw", names, pks);
+	assert_true(n > 0);
+	assert_true(snprintf(keep, 4096, "%s.%s-keep", dir, tag_) < 4096);
+	plant_path(db, 4096, dir, "");
+	(void)unlink(keep);
+	assert_int_equal(link(db, keep), 0);
+	return n;
+}
+
 /* 230a: the old file put back after a disable that completed.  Nothing
  * binds the database key, or the file it opens, to anything signed: a
  * user's "cur" seal is crypto_box_seal to her public key, which anyone
@@ -11447,8 +11497,8 @@ static void plant_current_seals_230(const char *dir, char names[32][64],
 static void test_attack__230a_old_file_put_back_after_completed_disable(void **state)
 {
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], cs2[VAULT_ID_BUFSIZE], names[32][64];
-	char keep[4096], db[4096], path[4096];
+	char cs[VAULT_ID_BUFSIZE], names[32][64];
+	char keep[4096], db[4096];
 	unsigned char oldkey[32], pks[32][32];
 	int old_reads;
 	size_t n;
@@ -11456,15 +11506,7 @@ static void test_attack__230a_old_file_put_back_after_completed_disable(void **s
 	vault *v;
 
 	(void)state;
-	victim_case(dir, cs);
-	th_db_key(dir, "cav_cw", oldkey);
-	n = users_but_230(dir, oldkey, "cav_cw", names, pks);
-	assert_true(n > 0);
-	/* her link to the file in force */
-	assert_true(snprintf(keep, sizeof(keep), "%s.230a-keep", dir) < (int)sizeof(keep));
-	plant_path(db, sizeof(db), dir, "");
-	(void)unlink(keep);
-	assert_int_equal(link(db, keep), 0);
+	n = link_kept_230(dir, cs, oldkey, names, pks, keep, db, "230a");
 
 	v = th_open(dir, "cav_sup");
 	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
@@ -11472,16 +11514,7 @@ static void test_attack__230a_old_file_put_back_after_completed_disable(void **s
 	/* control: the rotation ran to its end, her old key opens nothing */
 	assert_false(old_key_reads_case(dir, oldkey, cs));
 
-	/* the old file back under its name, the new one's log and shared
-	 * memory out of the way */
-	plant_path(path, sizeof(path), dir, "-wal");
-	(void)unlink(path);
-	plant_path(path, sizeof(path), dir, "-shm");
-	(void)unlink(path);
-	assert_int_equal(rename(keep, db), 0);
-	assert_true(old_key_reads_case(dir, oldkey, cs)); /* the attack took effect */
-	/* her old key as everyone's key in force */
-	plant_current_seals_230(dir, names, pks, n, oldkey);
+	put_old_file_back_230(dir, keep, db, oldkey, cs, names, pks, n);
 
 	/* Life goes on: the centre opens a new case with an address. */
 	v = victim_open(dir, "cav_sup", &st);
@@ -11496,10 +11529,7 @@ static void test_attack__230a_old_file_put_back_after_completed_disable(void **s
 		return;
 	}
 	vault_close(v);
-	th_case(dir, "cav_sup", VAULT_CASE_VICTIM, 0, cs2);
-	th_put(dir, "cav_sup", cs2, "shelter", VAULT_CLASS_SAFETY, "via Po 7, Asti");
-	still_opens(dir, "aud", "230a");
-	old_reads = old_key_reads_case(dir, oldkey, cs2);
+	old_reads = life_goes_on_230(dir, oldkey, "230a");
 	sodium_memzero(oldkey, sizeof(oldkey));
 	th_rmdir(dir);
 	if (old_reads)
@@ -11508,6 +11538,62 @@ static void test_attack__230a_old_file_put_back_after_completed_disable(void **s
 		         " vault.db and sealed her old key as everyone's current one: every"
 		         " open goes on, and her old key reads the case opened after her"
 		         " disable");
+}
+
+/* The centre's get of its safety record "shelter" by name (victim_case):
+ * its text, or VAULT_ERR_INTEGRITY; any other answer, for either of its
+ * users, names the attack `tag_` and what was planted (then the vault
+ * `dir` is removed). */
+static int shelter_reads(const vault_buf *b)
+{
+	return b->len == strlen("via Roma 1, Torino") &&
+	       memcmp(b->data, "via Roma 1, Torino", b->len) == 0;
+}
+
+static void shelter_control(const char *dir, const char *cs)
+{
+	vault_buf b = VAULT_BUF_INIT;
+	vault *v = th_open(dir, "cav_cw");
+
+	status_is(v, vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL), VAULT_OK,
+	          "get before");
+	assert_true(shelter_reads(&b));
+	vault_buf_free(&b);
+	vault_close(v);
+}
+
+static void shelter_read_or_refused(char *dir, const char *cs, const char *tag_,
+                                    const char *planted)
+{
+	static const char *const users[] = {"cav_cw", "cav_sup"};
+	char msg[512] = "";
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st = VAULT_OK, bad = VAULT_OK;
+	const char *who = "";
+	size_t i;
+	vault *v;
+
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		v = victim_open(dir, users[i], &st);
+		if (v == NULL)
+			continue; /* refused at the open: the defence */
+		st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
+		if (st == VAULT_OK && !shelter_reads(&b))
+			fail_msg("ATTACK SUCCEEDS (%s): %s's get of shelter read another text", tag_,
+			         users[i]);
+		if (st != VAULT_OK && st != VAULT_ERR_INTEGRITY && bad == VAULT_OK) {
+			bad = st;
+			who = users[i];
+			snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
+		}
+		vault_buf_free(&b);
+		vault_close(v);
+	}
+	th_rmdir(dir);
+	if (bad != VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (%s): %s refuses %s's get of her safety record by name"
+		         " with %s (%s), not VAULT_ERR_INTEGRITY", tag_, planted, who,
+		         vault_strerror(bad), msg);
 }
 
 /* 230b: a row of no one class, in clear, decides a get.  A get that names
@@ -11528,54 +11614,18 @@ static void test_attack__230a_old_file_put_back_after_completed_disable(void **s
  * get is VAULT_ERR_INTEGRITY. */
 static void test_attack__230b_planted_row_of_no_class_makes_get_ambiguous(void **state)
 {
-	static const char *const users[] = {"cav_cw", "cav_sup"};
 	char *dir = th_network();
-	char cs[VAULT_ID_BUFSIZE], msg[512] = "";
-	vault_buf b = VAULT_BUF_INIT;
-	vault_status st = VAULT_OK, bad = VAULT_OK;
-	const char *who = "";
-	size_t i;
-	vault *v;
+	char cs[VAULT_ID_BUFSIZE];
 
 	(void)state;
 	victim_case(dir, cs);
-	/* control: the centre reads its address by name */
-	v = th_open(dir, "cav_cw");
-	status_is(v, vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL), VAULT_OK,
-	          "get before");
-	assert_true(b.len == strlen("via Roma 1, Torino") &&
-	            memcmp(b.data, "via Roma 1, Torino", b.len) == 0);
-	vault_buf_free(&b);
-	vault_close(v);
-
+	shelter_control(dir, cs);
 	SQLF(dir, "cas_cw", "INSERT INTO records(case_id, name, version, class, epoch, deleted,"
 	     " size, author, created) VALUES('%s', 'shelter', 1, 3, 1, 1, 0, 'cav_sup', 0)", cs);
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM records WHERE"
 	                          " case_id = '%s' AND name = 'shelter' AND class = 3", cs), 1);
-
-	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		v = victim_open(dir, users[i], &st);
-		if (v == NULL)
-			continue; /* refused at the open: the defence */
-		st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
-		if (st == VAULT_OK && !(b.len == strlen("via Roma 1, Torino") &&
-		                        memcmp(b.data, "via Roma 1, Torino", b.len) == 0))
-			fail_msg("ATTACK SUCCEEDS (230b): %s's get of shelter read another text",
-			         users[i]);
-		if (st != VAULT_OK && st != VAULT_ERR_INTEGRITY && bad == VAULT_OK) {
-			bad = st;
-			who = users[i];
-			snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
-		}
-		vault_buf_free(&b);
-		vault_close(v);
-	}
-	th_rmdir(dir);
-	if (bad != VAULT_OK)
-		fail_msg("ATTACK SUCCEEDS (230b): a records row in clear of class 3, planted by a"
-		         " user with no right on the case, refuses %s's get of her safety record"
-		         " by name with %s (%s), not VAULT_ERR_INTEGRITY", who,
-		         vault_strerror(bad), msg);
+	shelter_read_or_refused(dir, cs, "230b", "a records row in clear of class 3, planted by"
+	                        " a user with no right on the case,");
 }
 
 /* 230c: one statement text, two readings.  A signed entry's statement text
@@ -11661,6 +11711,149 @@ static void test_attack__230c_nul_in_fact_text_poisons_redaction(void **state)
 		         " fact text changed after its NUL byte");
 	if (strstr(msg, want) == NULL)
 		fail_msg("230c: the log is refused, but not for the entry changed: %s", msg);
+}
+
+/* ---- review 24 ----------------------------------------------------------- */
+
+/* vault_open() with a state folder outside the vault folder (the CLI's
+ * way: the witness state a writer of the folder cannot reach). */
+static vault *open_with_state(const char *dir, const char *user, const char *state_dir,
+                              vault_status *st)
+{
+	vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+	vault *v = NULL;
+	size_t n;
+	const unsigned char *p = th_pass(user, &n);
+
+	o.state_dir = state_dir;
+	*st = vault_open(dir, user, p, n, &o, &v);
+	return *st == VAULT_OK ? v : NULL;
+}
+
+/* 240a: 230a, with the disabler's witness state kept outside the folder.
+ * SECURITY.md says of 230a's remaining variant (the old file put back
+ * *and* the disabler's older witness copy put back in the key-slot file)
+ * that "only a witness state kept outside the folder
+ * (vault_open_options.state_dir) tells".  It does not: rotate_dbkey()
+ * (lib/orgs.c) saves the disabler's state past the vault.rekey entry
+ * with vault__witness_save(v, NULL), into her key-slot copy only; the
+ * handle does not keep the state_dir it was opened with, so the state
+ * file outside the folder still holds the head of her open, before the
+ * disable: a prefix of the old file's log, which holds everything up to
+ * and including the disable.  The caseworker keeps a hard link to
+ * vault.db and reads her supervisor's key-slot witness copy (a public
+ * field) before the disable; the supervisor opens with a state folder of
+ * her own and disables her (VAULT_OK, the key rotated).  The caseworker
+ * puts the old file back, seals her old key as everyone's current one,
+ * and puts back the supervisor's older key-slot copy.  The supervisor's
+ * next open, with the same state folder, checks both copies, finds both
+ * a prefix of the old file's log, and goes on: everyone works in the
+ * file her old key opens.  Now the handle keeps its state_dir, and the
+ * rotation saves her state there too: her next open refuses the old
+ * file, cut short. */
+static void test_attack__240a_old_file_put_back_past_a_state_dir(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], names[32][64];
+	char keep[4096], db[4096], sd[4096];
+	char *oldcopy = NULL, *newcopy = NULL;
+	unsigned char oldkey[32], pks[32][32];
+	int old_reads;
+	size_t n;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	assert_true(snprintf(sd, sizeof(sd), "%s.240a-state", dir) < (int)sizeof(sd));
+	n = link_kept_230(dir, cs, oldkey, names, pks, keep, db, "240a");
+
+	/* the supervisor, a witness with a state folder outside the vault
+	 * folder (as the CLI always is), disables her */
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	if (v == NULL)
+		fail_msg("open as cav_sup: %s (%s)", vault_strerror(st), vault_last_errmsg());
+	vault_close(v);
+	/* her key-slot copy as it stands, before the disable: public */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_sup", &oldcopy), VAULT_OK);
+	assert_non_null(oldcopy);
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	if (v == NULL)
+		fail_msg("open as cav_sup: %s (%s)", vault_strerror(st), vault_last_errmsg());
+	status_is(v, vault_user_disable(v, "cav_cw"), VAULT_OK, "disable");
+	vault_close(v);
+	assert_false(old_key_reads_case(dir, oldkey, cs)); /* control: rotated */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_sup", &newcopy), VAULT_OK);
+	assert_true(newcopy != NULL && strcmp(newcopy, oldcopy) != 0); /* saved past the rekey */
+
+	/* 230a: the old file back, her old key as everyone's ... */
+	put_old_file_back_230(dir, keep, db, oldkey, cs, names, pks, n);
+	/* ... and the supervisor's older key-slot copy back (the state file
+	 * outside the folder she cannot reach, and does not touch) */
+	assert_int_equal(vault__slot_witness_put(dir, "cav_sup", oldcopy), VAULT_OK);
+
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	printf("   240a: the disabler's open (state folder %s) of the old file put back: %s (%s)\n",
+	       sd, vault_strerror(st), v ? "" : vault_last_errmsg());
+	free(oldcopy);
+	free(newcopy);
+	if (v == NULL) {
+		refused(NULL, st, "an open of the old file put back");
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(strdup(sd));
+		th_rmdir(dir);
+		return;
+	}
+	vault_close(v);
+	old_reads = life_goes_on_230(dir, oldkey, "240a");
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(strdup(sd));
+	th_rmdir(dir);
+	if (old_reads)
+		fail_msg("ATTACK SUCCEEDS (240a): the disabler kept her witness state outside the"
+		         " vault folder (state_dir), yet after the disabled caseworker put the old"
+		         " file back, sealed her old key as everyone's and put back the disabler's"
+		         " older key-slot witness copy, the disabler's open with that state folder"
+		         " goes on (the rotation saved no state there), and the old key reads the"
+		         " case opened after the disable");
+}
+
+/* 240b: a row under a tag decides a get, unchecked.  230b's fix checks a
+ * row in clear of no one class against the facts; ST_RECORD_CLASSES's
+ * rows under a tag are still counted as they are (resolve_class: "under a
+ * tag: have |= c"), and never checked.  A user who holds a class's key of
+ * a case but may not write in it (here the reception caseworker, given
+ * the general class of the centre's victim case to READ, with the
+ * woman's consent) derives the general tag of the name "shelter" from the
+ * general key of epoch 1 sealed to her, and inserts one records row under
+ * it, class 1 (nothing else of it need be right: no content, no label,
+ * no fact).  The centre's get of its safety record "shelter" by name is
+ * then VAULT_ERR_AMBIGUOUS, "record shelter exists in classes general,
+ * safety": a planted row refuses the read and tells the reader of a
+ * record that does not exist, without VAULT_ERR_INTEGRITY.  Now a row
+ * under a tag counts only if the log holds versions of the record in
+ * that class: VAULT_ERR_INTEGRITY. */
+static void test_attack__240b_planted_tagged_row_makes_get_ambiguous(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], hx[2 * 16 + 1];
+	unsigned char k1[32], tag[VAULT_NAME_TAG_BYTES];
+
+	(void)state;
+	victim_case(dir, cs);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	shelter_control(dir, cs);
+	/* her general key of epoch 1 (sealed to her by the share), the tag */
+	assert_int_equal(kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, k1), 1);
+	vault__name_tag_with(k1, cs, VAULT_CLASS_GENERAL, "shelter", tag);
+	sodium_memzero(k1, sizeof(k1));
+	hex(tag, sizeof(tag), hx);
+	SQLF(dir, "cas_cw", "INSERT INTO records(case_id, name, version, class, epoch, deleted,"
+	     " size, author, created) VALUES('%s', X'%s', 1, 1, 1, 1, 0, 'cav_cw', 0)", cs, hx);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM records WHERE"
+	                          " case_id = '%s' AND name = X'%s' AND class = 1", cs, hx), 1);
+	shelter_read_or_refused(dir, cs, "240b", "a records row under the general tag of"
+	                        " \"shelter\", planted by a reader of the general class with no"
+	                        " right to write in it,");
 }
 
 int main(void)
@@ -11880,6 +12073,8 @@ int main(void)
 		cmocka_unit_test(test_attack__230a_old_file_put_back_after_completed_disable),
 		cmocka_unit_test(test_attack__230b_planted_row_of_no_class_makes_get_ambiguous),
 		cmocka_unit_test(test_attack__230c_nul_in_fact_text_poisons_redaction),
+		cmocka_unit_test(test_attack__240a_old_file_put_back_past_a_state_dir),
+		cmocka_unit_test(test_attack__240b_planted_tagged_row_makes_get_ambiguous),
 	};
 
 	if (sodium_init() < 0)
