@@ -588,8 +588,11 @@ VAULT_API vault_status vault_user_foreach(vault *v, vault_user_cb cb, void *ctx)
  * their next call is VAULT_ERR_AUTH ("the database key was rotated"), and
  * they must be closed and opened again; the caller's handle goes on.
  * The rotation ends with a "vault.rekey" audit entry (target: the user) in
- * the new file: the old file put back under vault.db is then a log cut
- * short to whoever read that entry (VAULT_ERR_INTEGRITY at her next open).
+ * the new file, and the caller's witness state (vault_open_options.
+ * state_dir and her key-slot copy) is saved past it: the old file put back
+ * under vault.db is then a log cut short to her (VAULT_ERR_INTEGRITY at
+ * her next open).  If the entry or that state cannot be written, the call
+ * returns the error (VAULT_ERR_IO, ...) and says the key was rotated.
  * If the disable committed but the rotation did not finish (killed, disk
  * full: VAULT_ERR_NOSPACE, another writer past the busy timeout:
  * VAULT_ERR_BUSY, a file under one of its names replaced in the vault

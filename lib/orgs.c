@@ -703,8 +703,8 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 		if (st != VAULT_OK) {
 			snprintf(why, sizeof(why), "%s", vault_errmsg(v));
 			return vault__err(v, st, "user %s is disabled and the database key was"
-			                  " rotated, but its audit entry could not be written: %s",
-			                  name, why);
+			                  " rotated, but its vault.rekey entry or your witness state"
+			                  " after it could not be written: %s", name, why);
 		}
 	}
 	if (st != VAULT_OK && v->db_moved) {

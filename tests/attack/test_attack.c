@@ -11173,6 +11173,21 @@ static size_t users_pks_220(const char *dir, const unsigned char key[32], char n
 	return n;
 }
 
+/* The victim's case, the caseworker's database key, and the enabled
+ * users with their public keys (their count). */
+static size_t victim_and_users_220(const char *dir, char cs[VAULT_ID_BUFSIZE],
+                                   unsigned char oldkey[32], char names[32][64],
+                                   unsigned char pks[32][32])
+{
+	size_t n;
+
+	victim_case(dir, cs);
+	th_db_key(dir, "cav_cw", oldkey);
+	n = users_pks_220(dir, oldkey, names, pks);
+	assert_true(n > 0);
+	return n;
+}
+
 /* Her write of keyslots: `key` sealed as everyone's pending seal (and
  * `cur`, unless NULL, as everyone's current one). */
 static void plant_dbkey_seals(const char *dir, char names[32][64],
@@ -11246,10 +11261,7 @@ static void test_attack__220a_old_key_planted_as_pending_seal_drops_old_wal(void
 	size_t plen;
 
 	(void)state;
-	victim_case(dir, cs);
-	th_db_key(dir, "cav_cw", oldkey);
-	n = users_pks_220(dir, oldkey, names, pks);
-	assert_true(n > 0);
+	n = victim_and_users_220(dir, cs, oldkey, names, pks);
 	pid = hold_a_read(dir, oldkey);
 	th_put(dir, "cav_sup", cs, "after-her-snapshot", VAULT_CLASS_GENERAL, "kept?");
 	disable_killed_at_220(dir, "rotate.aside.shm");
@@ -11328,10 +11340,7 @@ static void test_attack__220b_junk_pending_seal_puts_old_wal_beside_new_file(voi
 	size_t plen;
 
 	(void)state;
-	victim_case(dir, cs);
-	th_db_key(dir, "cav_cw", oldkey);
-	n = users_pks_220(dir, oldkey, names, pks);
-	assert_true(n > 0);
+	n = victim_and_users_220(dir, cs, oldkey, names, pks);
 	disable_killed_at_220(dir, "rotate.rename.after");
 	/* only the seal of the first to open (cas_cw): everyone else keeps
 	 * the new key, genuinely sealed to them */

@@ -12,6 +12,7 @@
  * killed children print the leaks of an operation cut short; their exit
  * status is still the kill, and the suite's verdict is the parent's.)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -774,6 +775,59 @@ static void test_crash__two_rotations_cut_short_in_a_row(void **state)
 	}
 }
 
+/* The disabler's witness state cannot be saved after the rotation's
+ * vault.rekey entry (her state file replaced by a folder): the disable
+ * says so, and says the key was rotated; it was (the old key opens
+ * nothing), she is disabled, and the entry is in the log. */
+static void test_crash__disable_reports_witness_state_not_saved(void **state)
+{
+	char *dir = fresh_copy(), sd[4200], id[4200], path[8500];
+	vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+	const unsigned char *p;
+	struct dirent *e;
+	vault *v = NULL;
+	vault_status st;
+	DIR *d;
+	size_t n;
+
+	(void)state;
+	th_db_key(dir, "cav_cw", g_oldkey);
+	snprintf(sd, sizeof(sd), "%s.state", dir);
+	o.state_dir = sd;
+	p = th_pass("cav_sup", &n);
+	assert_int_equal(vault_open(dir, "cav_sup", p, n, &o, &v), VAULT_OK);
+	/* her state file, <sd>/<vault id>/cav_sup, becomes a folder */
+	d = opendir(sd);
+	assert_non_null(d);
+	id[0] = '\0';
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			snprintf(id, sizeof(id), "%s", e->d_name);
+	closedir(d);
+	assert_true(id[0] != '\0');
+	snprintf(path, sizeof(path), "%s/%s/cav_sup", sd, id);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/cav_sup/x", sd, id);
+	assert_int_equal(mkdir(path, 0700), 0);
+
+	st = vault_user_disable(v, "cav_cw");
+	assert_int_equal(st, VAULT_ERR_IO);
+	assert_non_null(strstr(vault_errmsg(v), "the database key was rotated, but its"
+	                                        " vault.rekey entry or your witness state"));
+	vault_close(v);
+	assert_false(key_opens(dir, g_oldkey));
+	assert_int_equal(db_count(dir, "SELECT disabled FROM users WHERE name = 'cav_cw'"), 1);
+	assert_int_equal(db_count(dir, "SELECT count(*) FROM audit WHERE action = 'vault.rekey'"
+	                          " AND target = 'cav_cw'"), 1);
+	snprintf(path, sizeof(path), "%s/%s/cav_sup/x", sd, id);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/%s/cav_sup", sd, id);
+	rmdir(path);
+	th_rmdir(strdup(sd));
+	rm_copy(dir);
+}
+
 /* An open that a rotation overtakes, between the choice of the key and the
  * opening of the file, or between the opening and the open's lock: it
  * chooses again and opens the new file.  (The hook disables a user from
@@ -973,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_crash__open_overtaken_by_rotation),
 		cmocka_unit_test(test_crash__passwd_between_rotations),
 		cmocka_unit_test(test_crash__two_rotations_cut_short_in_a_row),
+		cmocka_unit_test(test_crash__disable_reports_witness_state_not_saved),
 		cmocka_unit_test(test_crash__open_settles_committed_change_under_faults),
 		cmocka_unit_test(test_crash__open_drops_uncommitted_change_under_faults),
 	};

@@ -178,12 +178,39 @@ static void test_json_compact__short_buffer_null_and_real(void **state)
 	json_decref(r);
 }
 
+static void *no_malloc(size_t n)
+{
+	(void)n;
+	return NULL;
+}
+
+/* A string that needs escaping goes through jansson, which allocates:
+ * when that fails, the text is refused (0), never written short. */
+static void test_json_compact__allocation_failure_refuses(void **state)
+{
+	json_t *x = json_pack("[s,s]", "plain", "needs \"escaping\"");
+	json_malloc_t m;
+	json_free_t f;
+	char buf[64];
+
+	(void)state;
+	assert_non_null(x);
+	json_get_alloc_funcs(&m, &f);
+	json_set_alloc_funcs(no_malloc, f);
+	assert_int_equal(vault__json_compact(x, buf, sizeof(buf)), 0);
+	json_set_alloc_funcs(m, f);
+	assert_int_equal(vault__json_compact(x, buf, sizeof(buf)),
+	                 strlen("[\"plain\",\"needs \\\"escaping\\\"\"]"));
+	json_decref(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_compact__same_as_jansson_on_random_trees),
 	    cmocka_unit_test(test_json_compact__same_as_jansson_on_statements),
 	    cmocka_unit_test(test_json_compact__short_buffer_null_and_real),
+	    cmocka_unit_test(test_json_compact__allocation_failure_refuses),
 	};
 
 	if (sodium_init() < 0)
