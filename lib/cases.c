@@ -865,6 +865,27 @@ static unsigned int resolve_class(gate *g, rec_row *r)
 				have |= c;
 		}
 	}
+	/* ...and the classes the log holds versions of the record in count
+	 * even when no row answers: rows removed around the library are then
+	 * VAULT_ERR_INTEGRITY where the class is read (no_rows), never "no
+	 * such record", nor a silent pick of another class (attacks 250a,
+	 * 250b).  By its tag where she holds the class key, by its 1.x name. */
+	for (c = VAULT_CLASS_GENERAL; c <= VAULT_CLASS_SAFETY; c <<= 1) {
+		int64_t held = 0;
+
+		if (have & c)
+			continue;
+		if (r->have_tag[cls_index(c)])
+			g->fill_status = vault__facts_record_newest(v, r->case_id, r->tag[cls_index(c)],
+			                                            VAULT_NAME_TAG_BYTES, 1, c, &held);
+		if (g->fill_status == VAULT_OK && held == 0)
+			g->fill_status = vault__facts_record_newest(v, r->case_id, r->name,
+			                                            strlen(r->name), 0, c, &held);
+		if (g->fill_status != VAULT_OK)
+			return 0;
+		if (held > 0)
+			have |= c;
+	}
 	if (have == 0 && (!r->have_tag[0] || !r->have_tag[1] || !r->have_tag[2])) {
 		/* It may be in a class whose key she lacks, where no tag of hers
 		 * finds it: decide on all those classes, as if it were there, so

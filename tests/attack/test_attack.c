@@ -11865,6 +11865,90 @@ static void test_attack__240b_planted_tagged_row_makes_get_ambiguous(void **stat
 	                        " right to write in it,");
 }
 
+/* 250a: every row of a record deleted, and a get that names no class.
+ * resolve_class() finds the classes from the rows there are: 240b made a
+ * row count only if the log vouches for it, but a class the log holds
+ * versions of and no row answers for is simply not counted.  The
+ * reception caseworker (no right on the case) deletes every row of the
+ * centre's safety record "shelter"; the centre's get of "shelter" by name
+ * is VAULT_ERR_NOT_FOUND, "no such record or version", the removal of a
+ * fact told as absence (attack 31 named the class, and read_row()'s
+ * no_rows() says VAULT_ERR_INTEGRITY).  Expected: VAULT_ERR_INTEGRITY,
+ * which it is now: the classes the log holds count, rows or none. */
+static void test_attack__250a_rows_deleted_get_by_name_not_found(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	shelter_control(dir, cs);
+	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND class = 4", cs);
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
+	printf("   250a: the get by name: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_buf_free(&b);
+	vault_close(v);
+	th_rmdir(dir);
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("ATTACK SUCCEEDS (250a): every row of the safety record \"shelter\""
+		         " deleted around the library, the centre's get of it by name is %s,"
+		         " not VAULT_ERR_INTEGRITY", vault_strerror(st));
+}
+
+/* 250b: one class of a record deleted: the get picks the other silently.
+ * The centre holds "shelter" in general and in safety; its get by name is
+ * VAULT_ERR_AMBIGUOUS (never a silent pick).  The reception caseworker,
+ * given the general class to READ, derives the general tag of "shelter"
+ * and deletes its general rows.  resolve_class() counts only the classes
+ * rows answer for, so the get reads the safety text, VAULT_OK: the
+ * general record's removal is not told, and the pick the library refuses
+ * to make is made for it.  Expected: VAULT_ERR_INTEGRITY (or AMBIGUOUS).
+ * Now every class the log holds versions of the record in counts, rows
+ * or none: AMBIGUOUS. */
+static void test_attack__250b_one_class_deleted_get_picks_the_other(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], hx[2 * 16 + 1];
+	unsigned char k1[32], tag[VAULT_NAME_TAG_BYTES];
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_put(dir, "cav_cw", cs, "shelter", VAULT_CLASS_GENERAL, "see the safety record");
+	v = th_open(dir, "cav_cw");
+	st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
+	printf("   250b: the get by name before: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	status_is(v, st, VAULT_ERR_AMBIGUOUS, "get by name of a record in two classes");
+	vault_buf_free(&b);
+	vault_close(v);
+	share_general_to_cas_cw(dir, cs, VAULT_PERM_READ, 0, cid);
+	assert_int_equal(kept_key(dir, "cas_cw", cs, VAULT_CLASS_GENERAL, k1), 1);
+	vault__name_tag_with(k1, cs, VAULT_CLASS_GENERAL, "shelter", tag);
+	sodium_memzero(k1, sizeof(k1));
+	hex(tag, sizeof(tag), hx);
+	SQLF(dir, "cas_cw", "DELETE FROM records WHERE case_id = '%s' AND name = X'%s'"
+	     " AND class = 1", cs, hx);
+	v = victim_open(dir, "cav_cw", &st);
+	assert_non_null(v);
+	st = vault_record_get(v, cs, "shelter", 0, &b, NULL, NULL);
+	printf("   250b: the get by name after: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	th_rmdir(dir);
+	if (st == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (250b): the general rows of \"shelter\" deleted around"
+		         " the library, the centre's get of it by name reads the safety text"
+		         " (%s), VAULT_OK, where it was VAULT_ERR_AMBIGUOUS",
+		         shelter_reads(&b) ? "via Roma 1" : "another text");
+	vault_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -12084,6 +12168,8 @@ int main(void)
 		cmocka_unit_test(test_attack__230c_nul_in_fact_text_poisons_redaction),
 		cmocka_unit_test(test_attack__240a_old_file_put_back_past_a_state_dir),
 		cmocka_unit_test(test_attack__240b_planted_tagged_row_makes_get_ambiguous),
+		cmocka_unit_test(test_attack__250a_rows_deleted_get_by_name_not_found),
+		cmocka_unit_test(test_attack__250b_one_class_deleted_get_picks_the_other),
 	};
 
 	if (sodium_init() < 0)
