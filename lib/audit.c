@@ -96,8 +96,12 @@ vault_status vault__audit_append(vault *v, const audit_event *e)
 	vault_status st;
 	int rc;
 
-	if (!v->head_known && (st = load_head(v)) != VAULT_OK)
+	if (!v->head_known &&
+	    ((st = load_head(v)) != VAULT_OK ||
+	     (st = vault__facts_head_check(v, v->head_seq, v->head_hash)) != VAULT_OK)) {
+		v->head_known = 0;
 		return st;
+	}
 	memset(&r, 0, sizeof(r));
 	if (e->cls_text != NULL)
 		snprintf(cls, sizeof(cls), "%s", e->cls_text);
@@ -697,6 +701,9 @@ vault_status vault_audit_export(vault *v, const char *path,
 		 * read transaction. */
 		if (st == VAULT_OK)
 			st = vault__audit_tree_root(v, x.done, root);
+		/* ...a root its library verified (attack 260a) */
+		if (st == VAULT_OK)
+			st = vault__facts_tree_is(v, x.done, root);
 		read_end(v);
 	}
 	if (st == VAULT_OK)
@@ -1150,15 +1157,17 @@ vault_status vault__audit_log_check(vault *v)
 	return st;
 }
 
-static vault_status json_fn(vault *v, const audit_rec *r, void *ctx)
+/* The entry as this handle verified it, as an export line. */
+static vault_status shown_json_fn(vault *v, const audit_rec *r, void *ctx)
 {
-	(void)v;
-	return vault_audit_rec_to_json(r, ctx);
+	vault_status st = vault__facts_entry_shown(v, r, 1);
+
+	return st == VAULT_OK ? vault_audit_rec_to_json(r, ctx) : st;
 }
 
 static vault_status read_entry(vault *v, uint64_t seq, char **line)
 {
-	vault_status st = entry_at(v, seq, json_fn, line);
+	vault_status st = entry_at(v, seq, shown_json_fn, line);
 
 	if (st == VAULT_ERR_CORRUPT || st == VAULT_ERR_INVALID)
 		st = vault__err(v, VAULT_ERR_CORRUPT, "audit entry %llu is malformed",
@@ -1202,8 +1211,12 @@ vault_status vault_audit_prove_inclusion(vault *v, uint64_t seq, const char *che
 		size = cp->size;
 		memcpy(root, cp->head, TLOG_HASH);
 	} else if (st == VAULT_OK) {
+		/* it signs only a root its library verified: the stored tree
+		 * can be rewritten around it (attack 260a) */
 		size = v->head_seq;
 		st = vault__audit_tree_root(v, size, root);
+		if (st == VAULT_OK)
+			st = vault__facts_tree_is(v, size, root);
 	}
 	if (st == VAULT_OK && seq > size)
 		st = vault__err(v, VAULT_ERR_NOT_FOUND, "no entry %llu in a log of %llu",
@@ -1272,6 +1285,7 @@ vault_status vault_audit_prove_consistency(vault *v, const char *old_checkpoint,
 		st = cp_matches_log(v, cp, "the checkpoint");
 		size = cp->size;
 	} else if (st == VAULT_OK) {
+		/* the root cp_matches_log() checked against the verified tree */
 		size = v->head_seq;
 		st = vault__audit_tree_root(v, size, root);
 	}

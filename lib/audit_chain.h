@@ -173,6 +173,10 @@ void vault_audit_verifier_stored(const audit_verifier *av,
                                  const unsigned char **hashes, size_t *len);
 void vault_audit_verifier_root(const audit_verifier *av,
                                unsigned char root[TLOG_HASH]);
+/* The number of entries pushed so far, and the hash of the last of them
+ * (all zero before the first). */
+uint64_t vault__audit_verifier_last(const audit_verifier *av,
+                                    unsigned char last[AUDIT_HASH_BYTES]);
 
 struct audit_checkpoint;
 /* Sizes and strings in range (audit_checkpoint.c). */

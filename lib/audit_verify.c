@@ -326,6 +326,13 @@ void vault_audit_verifier_root(const audit_verifier *av,
 	vault__tlog_frontier_root(&av->tree, root);
 }
 
+uint64_t vault__audit_verifier_last(const audit_verifier *av,
+                                    unsigned char last[AUDIT_HASH_BYTES])
+{
+	memcpy(last, av->last, AUDIT_HASH_BYTES);
+	return av->entries;
+}
+
 int vault__audit_cp_well_formed(const audit_checkpoint *cp)
 {
 	return cp->size > 0 && cp->nsigs >= 0 && cp->nsigs <= NOTE_SIGS_MAX &&

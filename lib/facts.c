@@ -193,6 +193,11 @@ struct facts {
 	unsigned char signer_pk[32];
 	int signer_same;
 	uint64_t txn_head;   /* the log's length when our transaction began */
+	/* the last entry our own committed transaction wrote: its seq and
+	 * hash (what our next write may chain onto before the verifier has
+	 * read it: vault__facts_head_check) */
+	uint64_t own_seq;
+	unsigned char own_hash[32];
 	/* Our own entries of the open transaction: their statements become
 	 * facts when it commits (a rollback takes them away with it), and the
 	 * rows they state are ours until then. */
@@ -3447,6 +3452,10 @@ void vault__facts_commit(vault *v)
 	}
 	if (!F->dirty && v->head_known && v->head_seq > F->applied)
 		F->applied = v->head_seq; /* our entries after the last statement */
+	if (v->head_known && v->head_seq > F->verified) {
+		F->own_seq = v->head_seq;
+		memcpy(F->own_hash, v->head_hash, 32);
+	}
 	if (!F->dirty && F->own_ts_hi > F->ts_hi)
 		F->ts_hi = F->own_ts_hi; /* those without statements count too */
 	F->own_ts_hi = 0;
@@ -4255,6 +4264,51 @@ vault_status vault__facts_tree_is(vault *v, uint64_t size, const unsigned char *
 		                  " is not the tree of the entries %s's library verified (rewritten"
 		                  " around the library)", (unsigned long long)size, v->user);
 	return VAULT_OK;
+}
+
+/* The entry a write is about to chain onto, as the database has it now
+ * (seq, hash), must be the log this handle verified: its last verified
+ * entry, or the last one its own committed transaction wrote, or one of
+ * its own transaction still open (it has held the write lock since).  A
+ * head row rewritten around the library after this handle read it (an
+ * unsigned entry in her name, say, that her next signature would cover:
+ * attack 260b), or entries cut below what it verified, are
+ * VAULT_ERR_INTEGRITY; entries written since by others are read through
+ * the verifier first. */
+vault_status vault__facts_head_check(vault *v, uint64_t seq, const unsigned char hash[32])
+{
+	facts *F = v->facts;
+	unsigned char last[32];
+	vault_status st;
+
+	if (F == NULL || !F->started)
+		return VAULT_OK;
+	if (v->user_txn && v->unsigned_entries > 0 && seq > F->txn_head)
+		return VAULT_OK;
+	if (seq > F->verified && seq == F->own_seq) {
+		if (sodium_memcmp(hash, F->own_hash, 32) != 0)
+			goto rewritten;
+		return VAULT_OK;
+	}
+	if (seq > F->verified) {
+		st = catch_up(v, F);
+		if (st != VAULT_OK) {
+			F->dirty = 1;
+			return st;
+		}
+	}
+	if (seq != F->verified || vault__audit_verifier_last(F->av, last) != seq)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log ends at entry %llu, not at"
+		                  " entry %llu that this handle verified last: it was cut around"
+		                  " the library", (unsigned long long)seq,
+		                  (unsigned long long)F->verified);
+	if (seq == 0 || sodium_memcmp(hash, last, 32) == 0)
+		return VAULT_OK;
+rewritten:
+	F->dirty = 1;
+	return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu, the one this write would"
+	                  " follow, was rewritten around the library after this handle read it",
+	                  (unsigned long long)seq);
 }
 
 uint64_t vault__facts_verified_hi(const vault *v)

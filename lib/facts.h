@@ -132,6 +132,10 @@ vault_status vault__facts_log_whole(struct vault *v);
  * if the stored tree was rewritten (vault_audit_checkpoint signs only a
  * verified root). */
 vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned char *root);
+/* The log's head as the database has it (seq, hash), which a write is
+ * about to chain onto, is the log this handle verified, or its own:
+ * VAULT_OK, or VAULT_ERR_INTEGRITY (rewritten, cut) naming the entry. */
+vault_status vault__facts_head_check(struct vault *v, uint64_t seq, const unsigned char hash[32]);
 /* A digest of the whole set, every case's part read (tests: the facts an
  * open gets from the cache and the entries after it are those the whole
  * log gives). */

@@ -11949,6 +11949,458 @@ static void test_attack__250b_one_class_deleted_get_picks_the_other(void **state
 	vault_buf_free(&b);
 }
 
+/* ---- 260: the log's rows and stored tree, met by a handle left open ---- *
+ * (a review of the export, the proofs and the head an append chains to) */
+
+/* One audit row as an entry, its texts owned. */
+typedef struct arow {
+	audit_rec r;
+	char *t[11]; /* actor, org, role, action, case, target, class, outcome,
+	              * reason, purpose, fact */
+} arow;
+
+static void arow_sync(arow *a)
+{
+	a->r.actor = a->t[0];
+	a->r.org = a->t[1];
+	a->r.role = a->t[2];
+	a->r.action = a->t[3];
+	a->r.case_id = a->t[4];
+	a->r.target = a->t[5];
+	a->r.cls = a->t[6];
+	a->r.outcome = a->t[7];
+	a->r.reason = a->t[8];
+	a->r.purpose = a->t[9];
+	a->r.fact = a->t[10];
+}
+
+static void arow_read(sqlite3 *db, uint64_t seq, arow *a)
+{
+	sqlite3_stmt *s;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, ts, actor, org, role, action,"
+	                                        " case_id, target, class, outcome, reason,"
+	                                        " purpose, newkey, high, prev, hash, sig, key,"
+	                                        " fact FROM audit WHERE seq = ?1", -1, &s, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	a->r.seq = (uint64_t)sqlite3_column_int64(s, 0);
+	a->r.ts = sqlite3_column_int64(s, 1);
+	for (i = 0; i < 10; i++)
+		a->t[i] = strdup((const char *)sqlite3_column_text(s, 2 + i));
+	a->t[10] = strdup(sqlite3_column_text(s, 18) ? (const char *)sqlite3_column_text(s, 18)
+	                                             : "");
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
+		memcpy(a->r.newkey, sqlite3_column_blob(s, 12), 32);
+		a->r.has_newkey = 1;
+	}
+	a->r.high = sqlite3_column_int(s, 13);
+	memcpy(a->r.prev, sqlite3_column_blob(s, 14), 32);
+	memcpy(a->r.hash, sqlite3_column_blob(s, 15), 32);
+	if (sqlite3_column_type(s, 16) != SQLITE_NULL) {
+		memcpy(a->r.sig, sqlite3_column_blob(s, 16), 64);
+		a->r.has_sig = 1;
+	}
+	memcpy(a->r.key, sqlite3_column_blob(s, 17), 32);
+	sqlite3_finalize(s);
+	arow_sync(a);
+}
+
+static void arow_set(arow *a, int i, const char *text)
+{
+	free(a->t[i]);
+	a->t[i] = strdup(text);
+	arow_sync(a);
+}
+
+static void arow_free(arow *a)
+{
+	int i;
+
+	for (i = 0; i < 11; i++)
+		free(a->t[i]);
+}
+
+/* Row a->r.seq rewritten as the entry a, its hash computed from its fields
+ * (the BLAKE2b of the encoding in SECURITY.md, which anyone can compute). */
+static void arow_write(sqlite3 *db, arow *a)
+{
+	sqlite3_stmt *s;
+	int i;
+
+	assert_int_equal(vault_audit_rec_hash(&a->r, a->r.hash), VAULT_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET ts = ?2, actor = ?3, org = ?4,"
+	                                        " role = ?5, action = ?6, case_id = ?7,"
+	                                        " target = ?8, class = ?9, outcome = ?10,"
+	                                        " reason = ?11, purpose = ?12, newkey = ?13,"
+	                                        " high = ?14, prev = ?15, hash = ?16, sig = ?17,"
+	                                        " key = ?18, fact = ?19 WHERE seq = ?1", -1, &s,
+	                                    NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a->r.seq);
+	sqlite3_bind_int64(s, 2, a->r.ts);
+	for (i = 0; i < 10; i++)
+		sqlite3_bind_text(s, 3 + i, a->t[i], -1, SQLITE_STATIC);
+	if (a->r.has_newkey)
+		sqlite3_bind_blob(s, 13, a->r.newkey, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 13);
+	sqlite3_bind_int(s, 14, a->r.high);
+	sqlite3_bind_blob(s, 15, a->r.prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 16, a->r.hash, 32, SQLITE_STATIC);
+	if (a->r.has_sig)
+		sqlite3_bind_blob(s, 17, a->r.sig, 64, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 17);
+	sqlite3_bind_blob(s, 18, a->r.key, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 19, a->t[10], -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(s);
+}
+
+/* Every row's stored Merkle tree hashes made again from the hash column,
+ * as lib/audit_tree.c makes them (RFC 6962: public, anyone can). */
+static void tree_rewrite(sqlite3 *db)
+{
+	unsigned char leaf[TLOG_HASH], stored[TLOG_MAX_LEVELS][TLOG_HASH];
+	tlog_frontier f;
+	sqlite3_stmt *s, *u;
+	int n;
+
+	vault__tlog_frontier_init(&f);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq", -1, &s,
+	                                    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET tree = ?2 WHERE seq = ?1", -1, &u,
+	                                    NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		vault__tlog_leaf_hash(sqlite3_column_blob(s, 1), 32, leaf);
+		assert_int_equal(vault__tlog_frontier_append(&f, leaf, stored, &n), 0);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(s, 0));
+		sqlite3_bind_blob(u, 2, stored, n * TLOG_HASH, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		sqlite3_reset(u);
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* 260a: vault_audit_checkpoint() and vault_audit_cosign() sign only a root
+ * the handle verified (attack 70p); vault_audit_prove_inclusion() with no
+ * checkpoint signs a fresh one over the stored root, its proof made of
+ * stored nodes, its entry read from the row as it is now.  With the
+ * auditor's handle open (an application, `vault shell`), the perpetrator
+ * programme's caseworker rewrites an old entry into a break-glass on the
+ * victim's case by cav_sup (hash recomputed from its fields) and the stored
+ * tree to match.  The auditor proves that entry for the Prefecture; the
+ * Prefecture checks the proof offline against the auditor's verifier key. */
+static void test_attack__260a_inclusion_proof_of_a_rewritten_entry(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	vault_buf proof = VAULT_BUF_INIT, vk = VAULT_BUF_INIT;
+	vault_verify_result res;
+	const char *keys[1];
+	vault_status st, cst = VAULT_ERR_INVALID;
+	unsigned char pk[32];
+	long long n, k = 5;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	arow a;
+	vault *w;
+
+	(void)state;
+	victim_case(dir, cs);
+	w = th_open(dir, "aud");
+	n = sql_int(dir, "cuav_cw", "SELECT max(seq) FROM audit");
+	/* the tree after the auditor's audit.prove entry (n + 1) keeps entry k
+	 * under a node of an old row (not one that entry's append merges) */
+	assert_true((n + 1) & n);
+	db = th_db_open(dir, "cuav_cw");
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sign_pk FROM users WHERE name = 'cav_sup'",
+	                                    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	memcpy(pk, sqlite3_column_blob(s, 0), 32);
+	sqlite3_finalize(s);
+	arow_read(db, (uint64_t)k, &a);
+	arow_set(&a, 0, "cav_sup");
+	arow_set(&a, 1, "cav");
+	arow_set(&a, 2, "supervisor");
+	arow_set(&a, 3, "break-glass");
+	arow_set(&a, 4, cs);
+	arow_set(&a, 5, "");
+	arow_set(&a, 6, "general,sensitive,safety");
+	arow_set(&a, 7, "ok");
+	arow_set(&a, 10, "");
+	a.r.high = 1;
+	a.r.has_newkey = 0;
+	memcpy(a.r.key, pk, 32);
+	arow_write(db, &a);
+	arow_free(&a);
+	tree_rewrite(db);
+	sqlite3_close(db);
+	assert_int_equal(sql_intf(dir, "cuav_cw", "SELECT count(*) FROM audit WHERE seq = %lld AND"
+	                          " action = 'break-glass' AND case_id = '%s'", k, cs), 1);
+
+	st = vault_audit_prove_inclusion(w, (uint64_t)k, NULL, &proof);
+	printf("   260a: the auditor proves entry %lld: %s (%s)\n", k, vault_strerror(st),
+	       vault_errmsg(w));
+	if (st == VAULT_OK) {
+		status_is(w, vault_audit_vkey(w, NULL, &vk), VAULT_OK, "vkey");
+		keys[0] = (const char *)vk.data;
+		vault_verify_result_init(&res, VAULT_VERIFY_RESULT_VERSION);
+		cst = vault_audit_check_proof((const char *)proof.data, keys, 1, &res);
+		printf("   260a: the Prefecture checks it offline: %s (%s)\n", vault_strerror(cst),
+		       res.reason);
+	}
+	vault_close(w);
+	vault_buf_free(&vk);
+	vault_buf_free(&proof);
+	th_rmdir(dir);
+	if (st == VAULT_OK && cst == VAULT_OK)
+		fail_msg("ATTACK SUCCEEDS (260a): the auditor signed an inclusion proof of an entry"
+		         " nobody made (cav_sup's break-glass on the victim's case, written into"
+		         " row %lld around the library), and it checks offline against her key",
+		         k);
+}
+
+static int count_entry(const vault_audit_entry *e, void *ctx)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The rows of `table` matching `where` in `from`, put into `to` as they are
+ * (INSERT OR REPLACE, every column, the row id among them). */
+static void rows_copy(sqlite3 *from, sqlite3 *to, const char *table, const char *where)
+{
+	char *q = dup_printf("SELECT * FROM %s WHERE %s", table, where), *ins;
+	sqlite3_stmt *s, *u;
+	int i, nc, rows = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(from, q, -1, &s, NULL), SQLITE_OK);
+	free(q);
+	nc = sqlite3_column_count(s);
+	ins = dup_printf("INSERT OR REPLACE INTO %s VALUES(?%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s)", table,
+	                 nc > 1 ? ",?" : "", nc > 2 ? ",?" : "", nc > 3 ? ",?" : "",
+	                 nc > 4 ? ",?" : "", nc > 5 ? ",?" : "", nc > 6 ? ",?" : "",
+	                 nc > 7 ? ",?" : "", nc > 8 ? ",?" : "", nc > 9 ? ",?" : "",
+	                 nc > 10 ? ",?" : "", nc > 11 ? ",?" : "", nc > 12 ? ",?" : "",
+	                 nc > 13 ? ",?" : "", nc > 14 ? ",?" : "", nc > 15 ? ",?" : "");
+	assert_true(nc <= 16);
+	assert_int_equal(sqlite3_prepare_v2(to, ins, -1, &u, NULL), SQLITE_OK);
+	free(ins);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (i = 0; i < nc; i++)
+			sqlite3_bind_value(u, i + 1, sqlite3_column_value(s, i));
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		sqlite3_reset(u);
+		rows++;
+	}
+	assert_true(rows > 0);
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+}
+
+/* 260c: 260a with the entries left as they are and the stored tree alone
+ * rewritten (one entry's hash column changed, the tree rebuilt over it):
+ * an inclusion proof of another entry and an export each signed a
+ * checkpoint over a root that is not the log's, in the auditor's name (the
+ * export's offline check then cries tampering at an honest log, the proof
+ * checks against a forged tree).  Each is refused, and nothing is signed. */
+static void test_attack__260c_rewritten_tree_signed_by_proof_or_export(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], path[4200];
+	vault_buf proof = VAULT_BUF_INIT, cp = VAULT_BUF_INIT, cons = VAULT_BUF_INIT;
+	vault_status sp, sc, se;
+	sqlite3 *db;
+	vault *w;
+
+	(void)state;
+	victim_case(dir, cs);
+	w = th_open(dir, "aud");
+	status_is(w, vault_audit_checkpoint(w, &cp), VAULT_OK, "checkpoint");
+	db = th_db_open(dir, "cuav_cw");
+	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET hash = zeroblob(32) WHERE seq = 7",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	tree_rewrite(db);
+	sqlite3_close(db);
+	sp = vault_audit_prove_inclusion(w, 5, NULL, &proof);
+	printf("   260c: the auditor proves entry 5: %s (%s)\n", vault_strerror(sp), vault_errmsg(w));
+	sc = vault_audit_prove_consistency(w, (const char *)cp.data, NULL, &cons);
+	printf("   260c: ...proves consistency with her checkpoint: %s (%s)\n", vault_strerror(sc),
+	       vault_errmsg(w));
+	snprintf(path, sizeof(path), "%s/../export.jsonl", dir);
+	se = vault_audit_export(w, path, NULL, NULL);
+	printf("   260c: ...exports the log: %s (%s)\n", vault_strerror(se), vault_errmsg(w));
+	vault_close(w);
+	vault_buf_free(&proof);
+	vault_buf_free(&cons);
+	vault_buf_free(&cp);
+	th_rmdir(dir);
+	if (sp != VAULT_ERR_INTEGRITY || sc != VAULT_ERR_INTEGRITY || se != VAULT_ERR_INTEGRITY)
+		fail_msg("ATTACK SUCCEEDS (260c): a proof, a consistency proof or an export signed"
+		         " the root of a stored tree rewritten around the library (%s, %s, %s)",
+		         vault_strerror(sp), vault_strerror(sc), vault_strerror(se));
+}
+
+/* 260b: an append chains to the head row as the database has it now
+ * (load_head reads seq and hash of the last row), and nothing compares that
+ * row with the entry the handle verified there.  The handle's own facts are
+ * caught up only past entries it has not verified, so a head it verified
+ * and that is rewritten since is never read again.  Her handle left open
+ * (an application, `vault shell`), the victim centre's caseworker looks at
+ * her own entries (which verifies the log up to her audit.query entry, the
+ * head).  The reception centre's caseworker, who holds `general` of her
+ * case on a consent that covers every class, rewrites that head row into
+ * an unsigned entry "by" cav_cw, with her key, that shares every class
+ * with the reception centre on that consent (the statement and the grant
+ * row she computes by hand; the test takes them from the same share made
+ * in a copy of the folder), the stored tree to match.  The caseworker's
+ * next routine write chains to it and signs: her signature covers a share
+ * she never made, and every replay accepts it as hers.  Then the centre
+ * writes the new shelter address (a write refills the keys of every holder
+ * that missed an epoch), and the reception caseworker reads it. */
+static void forged_head_260(int own_write_first)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *cmd, *w;
+	char cs[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	vault_audit_query q = VAULT_AUDIT_QUERY_INIT;
+	unsigned int all = VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE | VAULT_CLASS_SAFETY;
+	vault_status st, sto = VAULT_OK, stg = VAULT_ERR_DENIED;
+	long long head, forged_seq;
+	int seen = 0;
+	sqlite3 *db, *db2;
+	arow a, c;
+	vault *v;
+
+	victim_case(dir, cs);
+	/* she consents to the reception centre for every class; the centre
+	 * shares only general with it, to read */
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = all;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", VAULT_CLASS_GENERAL, &so),
+	          VAULT_OK, "share general");
+	vault_close(v);
+
+	/* the statement and the grant row the attacker would compute by hand:
+	 * taken from the same share made in a copy of the folder */
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	cmd = dup_printf("cp -a '%s' '%s'", dir, dir2);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	v = th_open(dir2, "cav_cw");
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", all, &so), VAULT_OK,
+	          "share every class (in the copy)");
+	vault_close(v);
+	db2 = th_db_open(dir2, "cas_cw");
+	arow_read(db2, (uint64_t)sql_int(dir2, "cas_cw", "SELECT max(seq) FROM audit WHERE"
+	                                 " action = 'share'"), &c);
+	assert_non_null(strstr(c.t[10], "grants"));
+
+	/* the victim's handle, left open; she looks at her own entries */
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_audit_foreach(v, &q, count_entry, &seen), VAULT_OK, "own entries");
+	head = sql_int(dir, "cas_cw", "SELECT max(seq) FROM audit");
+	assert_int_equal((long long)vault__facts_verified_hi(v), head);
+	/* 260d: the head is her own write, committed after the verifier read */
+	if (own_write_first) {
+		status_is(v, vault_record_put(v, cs, "before", VAULT_CLASS_GENERAL, "called", 6,
+		                              NULL), VAULT_OK, "her own write");
+		head = sql_int(dir, "cas_cw", "SELECT max(seq) FROM audit");
+		assert_true((long long)vault__facts_verified_hi(v) < head);
+	}
+
+	/* the attacker: the head row becomes the share, unsigned, by cav_cw */
+	db = th_db_open(dir, "cas_cw");
+	arow_read(db, (uint64_t)head, &a);
+	assert_string_equal(a.t[0], "cav_cw");
+	for (int i = 1; i < 11; i++)
+		arow_set(&a, i, c.t[i]);
+	if (c.r.ts > a.r.ts)
+		a.r.ts = c.r.ts;
+	a.r.high = c.r.high;
+	a.r.has_newkey = 0;
+	a.r.has_sig = 0;
+	arow_write(db, &a);
+	tree_rewrite(db);
+	forged_seq = head;
+	arow_free(&a);
+	arow_free(&c);
+
+	/* her next routine write */
+	st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "called the lawyer", 17, NULL);
+	printf("   260b: cav_cw's next write, in the handle left open: %s (%s)\n",
+	       vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	printf("   260b: entry %lld (forged, unsigned) is covered by entry %lld, signed by"
+	       " cav_cw: %lld\n", forged_seq, forged_seq + 1,
+	       sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit WHERE seq = %lld AND"
+	                " sig IS NOT NULL AND actor = 'cav_cw' AND prev = (SELECT hash FROM"
+	                " audit WHERE seq = %lld)", forged_seq + 1, forged_seq));
+	/* the grant row as the forged statement has it */
+	w = dup_printf("case_id = '%s' AND principal = 'cas'", cs);
+	rows_copy(db2, db, "grants", w);
+	free(w);
+	sqlite3_close(db2);
+	sqlite3_close(db);
+
+	/* the centre writes her new address */
+	v = victim_open(dir, "cav_sup", &sto);
+	if (v != NULL) {
+		sto = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16,
+		                       NULL);
+		printf("   260b: cav_sup writes the new address: %s (%s)\n", vault_strerror(sto),
+		       vault_errmsg(v));
+		vault_close(v);
+	} else {
+		printf("   260b: cav_sup's open: %s (%s)\n", vault_strerror(sto),
+		       vault_last_errmsg());
+	}
+	if (sto == VAULT_OK) {
+		stg = get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+		printf("   260b: cas_cw reads the shelter: %s%s%s\n", vault_strerror(stg),
+		       text ? ": " : "", text ? text : "");
+	}
+	th_rmdir(dir);
+	th_rmdir(base2);
+	if (stg == VAULT_OK && text != NULL && strcmp(text, "via Po 9, Torino") == 0) {
+		free(text);
+		fail_msg("ATTACK SUCCEEDS (260b): a head row rewritten under a handle left open was"
+		         " signed by cav_cw's next write (a share of every class to the reception"
+		         " centre she never made), and the reception caseworker reads the new"
+		         " shelter address");
+	}
+	free(text);
+}
+
+static void test_attack__260b_forged_head_signed_by_next_append(void **state)
+{
+	(void)state;
+	forged_head_260(0);
+}
+
+/* 260d: 260b where the head row rewritten is her own last write, which
+ * her verifier has not read (her handle wrote it) */
+static void test_attack__260d_own_head_rewritten_before_next_append(void **state)
+{
+	(void)state;
+	forged_head_260(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -12170,6 +12622,10 @@ int main(void)
 		cmocka_unit_test(test_attack__240b_planted_tagged_row_makes_get_ambiguous),
 		cmocka_unit_test(test_attack__250a_rows_deleted_get_by_name_not_found),
 		cmocka_unit_test(test_attack__250b_one_class_deleted_get_picks_the_other),
+		cmocka_unit_test(test_attack__260a_inclusion_proof_of_a_rewritten_entry),
+		cmocka_unit_test(test_attack__260b_forged_head_signed_by_next_append),
+		cmocka_unit_test(test_attack__260c_rewritten_tree_signed_by_proof_or_export),
+		cmocka_unit_test(test_attack__260d_own_head_rewritten_before_next_append),
 	};
 
 	if (sodium_init() < 0)
