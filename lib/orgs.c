@@ -649,7 +649,9 @@ static vault_status stage_dbkey(vault *v, const unsigned char key[32], void *ctx
 		st = vault__dbkey_stage(v->dir, 1, names, (const unsigned char (*)[32])pks, n, key,
 		                        v->sec->dbkey);
 		if (st != VAULT_OK)
-			vault__err(v, st, "cannot seal the new database key: %s", vault_last_errmsg());
+			vault__err(v, st, "cannot seal the new database key: %s",
+			           vault_last_errmsg()[0] != '\0' ? vault_last_errmsg()
+			                                           : vault_strerror(st));
 	}
 	free(names);
 	free(pks);

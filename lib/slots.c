@@ -1250,6 +1250,8 @@ vault_status vault__dbkey_stage(const char *dir, int lock_held, const char *cons
 	}
 	if (!json_is_object(map)) {
 		st = bad ? VAULT_ERR_NOMEM : damaged();
+		if (bad)
+			vault__set_last_error("out of memory");
 		goto cleanup;
 	}
 	for (i = 0; i < n && !bad; i++) {

@@ -990,6 +990,203 @@ static void test_faults__passwd(void **state)
 	rm_network(dir);
 }
 
+/* ---- vault_user_disable (a database key rotation) ----------------------------------
+ * Each run fails one allocation of a supervisor's disable of her
+ * caseworker.  Whatever failed, one database key is in force and nobody
+ * else is locked out; the error says whether the key was rotated, and says
+ * it truly; where it was not, the rotation is owed in the file and
+ * disabling her again finishes it; where the handle could not follow the
+ * new file, it refuses to go on (close and reopen).
+ *
+ * A disable makes some 5,000 allocations (the rotation's reopen reads the
+ * log again), most of them where a failure is answered by another way
+ * (a cache not read is the log read whole).  Failing each in turn takes
+ * minutes, so the sweep strides, and where the outcome changed between
+ * two runs it goes back and fails every allocation between them.  The
+ * handle that cannot follow the new file is two allocations among a
+ * thousand that fail nothing: the next test reaches it by name. */
+
+enum { DIS_OK, DIS_UNTOUCHED, DIS_OWED, DIS_MOVED, DIS_ROTATED };
+
+struct disable_run {
+	char *dir, *tmpl;
+	unsigned char oldkey[32];
+	long runs[5];
+};
+
+static int disable_once(struct disable_run *d, long n, int *hit)
+{
+	static const vault_status ok[] = {VAULT_ERR_AUDIT};
+	char cid[VAULT_ID_BUFSIZE], msg[512];
+	size_t len;
+	const unsigned char *pw = th_pass("cav_cw", &len);
+	vault_status st;
+	vault *v, *w = NULL;
+	int old_opens, disabled, due, kind;
+
+	tmpl_put(d->tmpl, d->dir);
+	v = th_open(d->dir, "cav_sup");
+	arm(n, 0);
+	st = vault_user_disable(v, "cav_cw");
+	*hit = disarm();
+	snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
+	old_opens = vault__store_key_opens(d->dir, d->oldkey);
+	assert_true(old_opens == 0 || old_opens == 1);
+	if (st == VAULT_OK) {
+		assert_int_equal(old_opens, 0);
+		kind = DIS_OK;
+	} else {
+		check_clean("user disable", n, st, ok, 1, msg);
+		if (strstr(msg, ": )") != NULL || strstr(msg, ": ;") != NULL || msg[0] == '\0')
+			fail_msg("user disable, allocation %ld failing: a reason is missing (%s)", n,
+			         msg);
+		/* what the error says of the key is what happened */
+		if (old_opens && strstr(msg, "was rotated") != NULL)
+			fail_msg("user disable, allocation %ld failing: says rotated, but the old"
+			         " key opens the database (%s)", n, msg);
+		if (!old_opens && strstr(msg, "not rotated") != NULL)
+			fail_msg("user disable, allocation %ld failing: says not rotated, but the"
+			         " old key opens nothing (%s)", n, msg);
+		kind = old_opens ? DIS_OWED : DIS_ROTATED;
+		if (strstr(msg, "could not reopen") != NULL) {
+			/* rotated, and this handle is on a file no one reads */
+			kind = DIS_MOVED;
+			assert_int_not_equal(vault_case_create(v, VAULT_CASE_VICTIM, 0, cid),
+			                     VAULT_OK);
+		}
+	}
+	/* Everyone else opens, the supervisor first (she settles what a run
+	 * left pending), and the caseworker's state is one of three. */
+	vault_close(v);
+	v = th_open(d->dir, "cav_sup");
+	disabled = (int)db_int_as(d->dir, "cav_sup",
+	                          "SELECT disabled FROM users WHERE name = 'cav_cw'");
+	due = (int)db_int_as(d->dir, "cav_sup",
+	                     "SELECT count(*) FROM meta WHERE k = 'dbkey_rotate_due'");
+	if (old_opens && !disabled) {
+		kind = DIS_UNTOUCHED; /* nothing done: the disable runs whole again */
+		assert_int_equal(due, 0);
+		assert_int_equal(vault_open(d->dir, "cav_cw", pw, len, NULL, &w), VAULT_OK);
+		vault_close(w);
+		w = NULL;
+	} else if (old_opens) {
+		assert_int_equal(due, 1); /* owed: disabling her again finishes it */
+	} else {
+		assert_int_equal(disabled, 1);
+		assert_int_equal(due, 0);
+	}
+	if (old_opens) {
+		assert_int_equal(vault_user_disable(v, "cav_cw"), VAULT_OK);
+		assert_int_equal(vault__store_key_opens(d->dir, d->oldkey), 0);
+	}
+	assert_int_equal(vault_open(d->dir, "cav_cw", pw, len, NULL, &w), VAULT_ERR_AUTH);
+	vault_close(v);
+	if (n % 64 == 0)
+		verify_log(d->dir, "aud");
+	else
+		vault_close(th_open(d->dir, "aud"));
+	vault_close(th_open(d->dir, "cas_cw"));
+	d->runs[kind]++;
+	return kind;
+}
+
+static void test_faults__user_disable(void **state)
+{
+	struct disable_run d;
+	long n, prev_n = 0, every_until = 128, failures;
+	int kind, prev_kind = -1, hit = 1, vg = under_valgrind();
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.dir = small_network();
+	d.tmpl = tmpl_take(d.dir);
+	th_db_key(d.tmpl, "cav_cw", d.oldkey);
+	for (n = 1; n < 40 * MAX_RUNS && hit;) {
+		kind = disable_once(&d, n, &hit);
+		if (!vg && prev_kind >= 0 && kind != prev_kind && n > prev_n + 1 &&
+		    n > every_until) {
+			every_until = n; /* the border lies between: every run up to n */
+			n = prev_n + 1;
+			prev_kind = -1;
+			continue;
+		}
+		prev_n = n;
+		prev_kind = kind;
+		n = n < every_until ? n + 1 : vg ? n + n / 8 : n + n / 32;
+	}
+	failures = d.runs[DIS_UNTOUCHED] + d.runs[DIS_OWED] + d.runs[DIS_MOVED] +
+	           d.runs[DIS_ROTATED];
+	printf("  (%ld ok, %ld did nothing, %ld left the rotation owed, %ld rotated with a handle"
+	       " that could not follow, %ld rotated with another failure after)\n",
+	       d.runs[DIS_OK], d.runs[DIS_UNTOUCHED], d.runs[DIS_OWED], d.runs[DIS_MOVED],
+	       d.runs[DIS_ROTATED]);
+	assert_false(hit); /* the sweep reached a run with no failure left */
+	assert_true(failures > 0);
+	assert_true(d.runs[DIS_UNTOUCHED] > 0 && d.runs[DIS_OWED] > 0);
+	verify_log(d.dir, "aud");
+	tmpl_drop(d.tmpl);
+	rm_network(d.dir);
+}
+
+/* The rotation switched files, and the handle's reopen of the new one
+ * fails: the allocations from the named step before it fail in turn.  The
+ * error says the key was rotated and the handle must be reopened; the old
+ * key opens nothing; the handle refuses every write; everyone opens the
+ * new file, the disabler too. */
+static long reopen_fail_at;
+
+static void arm_at_reopen(const char *step)
+{
+	if (strcmp(step, "rotate.commit.after") == 0)
+		arm(reopen_fail_at, 0);
+}
+
+static void test_faults__disable_handle_cannot_follow(void **state)
+{
+	char *dir = small_network(), *tmpl = tmpl_take(dir);
+	unsigned char oldkey[32];
+	long moved = 0;
+
+	(void)state;
+	th_db_key(tmpl, "cav_cw", oldkey);
+	for (reopen_fail_at = 1; reopen_fail_at <= 64; reopen_fail_at++) {
+		char cid[VAULT_ID_BUFSIZE], msg[512];
+		size_t len;
+		const unsigned char *pw = th_pass("cav_cw", &len);
+		vault *v, *w = NULL;
+		vault_status st;
+
+		tmpl_put(tmpl, dir);
+		v = th_open(dir, "cav_sup");
+		vault__crash_hook = arm_at_reopen;
+		st = vault_user_disable(v, "cav_cw");
+		vault__crash_hook = NULL;
+		(void)disarm();
+		snprintf(msg, sizeof(msg), "%s", vault_errmsg(v));
+		/* rotated whatever failed after the switch */
+		assert_int_equal(vault__store_key_opens(dir, oldkey), 0);
+		if (st != VAULT_OK && strstr(msg, "could not reopen") != NULL) {
+			moved++;
+			assert_non_null(strstr(msg, "was rotated"));
+			assert_int_not_equal(vault_case_create(v, VAULT_CASE_VICTIM, 0, cid),
+			                     VAULT_OK);
+			assert_int_not_equal(vault_user_disable(v, "cas_cw"), VAULT_OK);
+		}
+		vault_close(v);
+		assert_int_equal(vault_open(dir, "cav_cw", pw, len, NULL, &w), VAULT_ERR_AUTH);
+		vault_close(th_open(dir, "cav_sup"));
+		vault_close(th_open(dir, "cas_cw"));
+		verify_log(dir, "aud");
+		if (moved > 0 && under_valgrind())
+			break; /* some thirty times slower: one is enough there */
+	}
+	printf("  (%ld of %ld runs: the handle could not follow the new file)\n", moved,
+	       reopen_fail_at > 64 ? 64 : reopen_fail_at);
+	assert_true(moved > 0);
+	tmpl_drop(tmpl);
+	rm_network(dir);
+}
+
 /* ---- the injector itself ------------------------------------------------------------ */
 
 static void test_faults__injector_counts_and_resets(void **state)
@@ -1073,6 +1270,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_faults__revoke_sqlite, print_runs),
 		cmocka_unit_test_teardown(test_faults__user_add, print_runs),
 		cmocka_unit_test_teardown(test_faults__passwd, print_runs),
+		cmocka_unit_test_teardown(test_faults__user_disable, print_runs),
+		cmocka_unit_test_teardown(test_faults__disable_handle_cannot_follow, print_runs),
 	};
 
 	/* FAULTS_ONLY=record_get (a cmocka glob, without the prefix) runs the
