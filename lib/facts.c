@@ -198,6 +198,13 @@ struct facts {
 	 * read it: vault__facts_head_check) */
 	uint64_t own_seq;
 	unsigned char own_hash[32];
+	/* the newest entry this handle verified or committed itself, and its
+	 * hash: a rebuild (a cache part gone, a rollback) starts again from
+	 * the log, which must still hold it (attack 270a) */
+	uint64_t floor_seq;
+	unsigned char floor_hash[32];
+	/* a new connection (a key rotation's reopen): its data_version counts
+	 * from its own start, never comparable with the last one's (270b) */
 	/* Our own entries of the open transaction: their statements become
 	 * facts when it commits (a rollback takes them away with it), and the
 	 * rows they state are ours until then. */
@@ -3456,6 +3463,10 @@ void vault__facts_commit(vault *v)
 		F->own_seq = v->head_seq;
 		memcpy(F->own_hash, v->head_hash, 32);
 	}
+	if (v->head_known && v->head_seq > F->floor_seq) {
+		F->floor_seq = v->head_seq;
+		memcpy(F->floor_hash, v->head_hash, 32);
+	}
 	if (!F->dirty && F->own_ts_hi > F->ts_hi)
 		F->ts_hi = F->own_ts_hi; /* those without statements count too */
 	F->own_ts_hi = 0;
@@ -4338,6 +4349,52 @@ static vault_status reset_facts(vault *v, facts *F)
 	return VAULT_OK;
 }
 
+/* The log a rebuild read still holds the newest entry this handle verified
+ * or wrote, as it was: a log cut below it, or that entry rewritten, is
+ * VAULT_ERR_INTEGRITY, not facts from before it (attack 270a: her own
+ * revocation cut away while her handle was open, a cache part removed so
+ * that it rebuilt from the log, and the revoked organisation given her
+ * next write).  Below the cache's head, the cache's head check (its hash,
+ * which commits to every entry before it) has said so already. */
+static vault_status floor_check(vault *v, facts *F)
+{
+	unsigned char last[32];
+	const unsigned char *have = NULL;
+	size_t n = 32;
+
+	if (F->floor_seq == 0)
+		return VAULT_OK;
+	if (F->verified < F->floor_seq)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log ends at entry %llu, below"
+		                  " entry %llu that this handle verified or wrote: it was cut around"
+		                  " the library", (unsigned long long)F->verified,
+		                  (unsigned long long)F->floor_seq);
+	if (F->vh_hi > 0 && F->floor_seq >= F->vh_from && F->floor_seq <= F->vh_hi) {
+		have = F->vh[F->floor_seq - 1];
+		n = 16;
+	} else if (F->floor_seq == F->verified && vault__audit_verifier_last(F->av, last) ==
+	                                              F->verified) {
+		have = last;
+	}
+	if (have != NULL && sodium_memcmp(have, F->floor_hash, n) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"
+		                  " library after this handle verified or wrote it",
+		                  (unsigned long long)F->floor_seq);
+	return VAULT_OK;
+}
+
+/* The newest entry the verifier read is this handle's floor (floor_check),
+ * outside a transaction of ours whose entries are not signed yet (a
+ * rollback takes those away). */
+static void floor_raise(vault *v, facts *F)
+{
+	if (F->av == NULL || (v->user_txn && v->unsigned_entries > 0) ||
+	    F->verified <= F->floor_seq)
+		return;
+	if (vault__audit_verifier_last(F->av, F->floor_hash) == F->verified)
+		F->floor_seq = F->verified;
+}
+
 static vault_status rebuild_once(vault *v, facts *F, int from_cache)
 {
 	vault_status st = reset_facts(v, F);
@@ -4370,6 +4427,8 @@ static vault_status rebuild_once(vault *v, facts *F, int from_cache)
 		                " verified %llu: it was cut or rolled back",
 		                (unsigned long long)F->verified, v->user,
 		                (unsigned long long)F->trust_size);
+	if (st == VAULT_OK)
+		st = floor_check(v, F);
 	return st;
 }
 
@@ -4536,6 +4595,7 @@ vault_status vault__facts_start(vault *v)
 		F->txn_applied = F->applied;
 		F->txn_head = F->applied;
 		F->started = 1;
+		floor_raise(v, F);
 		sqlite3_update_hook(v->db, on_update, F);
 	}
 	return st;
@@ -4582,14 +4642,31 @@ vault_status vault__facts_sync(vault *v)
 	}
 	if (st == VAULT_OK)
 		st = check_global(v, F);
-	if (st == VAULT_OK)
+	if (st == VAULT_OK) {
 		F->data_version = dv;
-	else
+		floor_raise(v, F);
+	} else {
 		F->dirty = 1;
+	}
 	F->txn_applied = F->applied;
 	if (!(v->user_txn && v->unsigned_entries > 0))
 		F->txn_head = F->verified;
 	return st;
+}
+
+void vault__facts_reconnected(vault *v)
+{
+	facts *F = v->facts;
+
+	if (F == NULL)
+		return;
+	/* no data_version the new connection reports means "nothing since":
+	 * the next sync reads the log and checks the rows again, and every
+	 * case's rows are checked again at their next use */
+	F->data_version = INT64_MIN; /* data_version() gives -1 when it fails */
+	F->checked_case[0] = '\0';
+	F->checked_dv = INT64_MIN;
+	F->checked_gen = 0;
 }
 
 void vault__facts_free(vault *v)

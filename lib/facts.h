@@ -136,6 +136,9 @@ vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned
  * about to chain onto, is the log this handle verified, or its own:
  * VAULT_OK, or VAULT_ERR_INTEGRITY (rewritten, cut) naming the entry. */
 vault_status vault__facts_head_check(struct vault *v, uint64_t seq, const unsigned char hash[32]);
+/* The handle's connection to the database was (re)opened: whatever the
+ * facts knew of the rows through the last one is checked again. */
+void vault__facts_reconnected(struct vault *v);
 /* A digest of the whole set, every case's part read (tests: the facts an
  * open gets from the cache and the entries after it are those the whole
  * log gives). */

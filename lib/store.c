@@ -970,6 +970,7 @@ vault_status vault__store_open(vault *v, const unsigned char dbkey[32],
 	v->busy_ms = busy_ms;
 	rc = sqlite3_open_v2(path, &v->db, flags, NULL);
 	free(path);
+	vault__facts_reconnected(v); /* attack 270b */
 	if (rc != SQLITE_OK) {
 		st = vault__sql_status(v, rc, "open database");
 		if (rc == SQLITE_CANTOPEN && !create)

@@ -12401,6 +12401,256 @@ static void test_attack__260d_own_head_rewritten_before_next_append(void **state
 	forged_head_260(1);
 }
 
+/* ---- 270: what a handle left open forgets ------------------------------- *
+ * (a review of what a vault handle keeps between calls, twenty-seventh) */
+
+/* The attacker's own connection to her cache file of `user` (a SQLite file
+ * in the vault folder, its rows sealed): every part but the head deleted,
+ * as another handle of hers saving would (test_cache__another_handle_
+ * replaced_a_part), so that the next need of a case's record facts reads
+ * the log again from its start. */
+static void cache_parts_drop(const char *dir, const char *user)
+{
+	char id[128], path[4300];
+	sqlite3 *db;
+
+	assert_int_equal(vault__slot_id_hex(dir, user, id), VAULT_OK);
+	snprintf(path, sizeof(path), "%s/facts-%s.cache", dir, id);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM parts WHERE name <> 'head'", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	assert_true(sqlite3_changes(db) > 0);
+	sqlite3_close(db);
+}
+
+/* The rows of case cs in `table` put back as the copy db2 holds them. */
+static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, const char *cs)
+{
+	char *q = dup_printf("DELETE FROM %s WHERE case_id = '%s'", table, cs), *w;
+
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	free(q);
+	w = dup_printf("case_id = '%s'", cs);
+	rows_copy(db2, db, table, w);
+	free(w);
+}
+
+/* 270a: a handle's facts are rebuilt from the log as it is now when a part
+ * of its cache cannot be read (records_of, rebuild_once(v, F, 0)), and the
+ * rebuild checks only that the log reaches the witness state of the open:
+ * what the handle verified or wrote since, its own revocation included, is
+ * forgotten without a word.  The centre's caseworker, her handle left open
+ * (an application, `vault shell`), revokes the reception centre (its
+ * caseworker is suspected of passing addresses on): the safety key of the
+ * case is rotated.  The reception caseworker deletes the revocation's
+ * entry (the tail of the log, past every witness state), puts the case's
+ * grant, epoch and seal rows back as they were (from a copy of the folder
+ * she made before), and drops the parts of the caseworker's cache.  The
+ * caseworker reads a note of another case (the part is read: the log
+ * again, without the revocation), then writes the new shelter address,
+ * under the key the reception centre still holds. */
+static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
+{
+	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
+	                                   "class_keys"};
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *cmd;
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned int all = VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE | VAULT_CLASS_SAFETY;
+	vault_buf b = VAULT_BUF_INIT;
+	vault_status sg, sp = VAULT_ERR_DENIED, stg = VAULT_ERR_DENIED;
+	long long r;
+	sqlite3 *db, *db2;
+	size_t i;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cb);
+	th_put(dir, "cav_cw", cb, "notes", VAULT_CLASS_GENERAL, "called back");
+	/* she consents to the reception centre, which gets every class */
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = all;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", all, &so), VAULT_OK,
+	          "share every class");
+	vault_close(v);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
+	                 VAULT_OK);
+	free(text);
+	text = NULL;
+	/* the attacker keeps a copy of the folder (any user can) */
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	cmd = dup_printf("cp -a '%s' '%s'", dir, dir2);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+
+	/* the caseworker's handle, left open: she revokes the reception centre */
+	v = th_open(dir, "cav_cw");
+	status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
+
+	/* the attacker: the revocation's entry and everything after it gone,
+	 * the case's rows as they were, the parts of her cache dropped */
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	db = th_db_open(dir, "cas_cw");
+	db2 = th_db_open(dir2, "cas_cw");
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	cmd = dup_printf("DELETE FROM audit WHERE seq >= %lld", r);
+	assert_int_equal(sqlite3_exec(db, cmd, NULL, NULL, NULL), SQLITE_OK);
+	free(cmd);
+	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
+		case_rows_put_back(db, db2, tabs[i], cs);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db2);
+	sqlite3_close(db);
+	cache_parts_drop(dir, "cav_cw");
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+
+	/* the caseworker goes on in the same handle: a note of another case */
+	sg = vault_record_get_v2(v, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
+	printf("   270a: cav_cw reads a note of another case: %s (%s)\n", vault_strerror(sg),
+	       vault_errmsg(v));
+	vault_buf_free(&b);
+	/* ...and writes the new address of the shelter */
+	sp = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16, NULL);
+	printf("   270a: cav_cw writes the new address: %s (%s)\n", vault_strerror(sp),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (sp == VAULT_OK) {
+		stg = get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+		printf("   270a: cas_cw reads the shelter: %s%s%s\n", vault_strerror(stg),
+		       text ? ": " : "", text ? text : "");
+	}
+	th_rmdir(dir);
+	th_rmdir(base2);
+	if (stg == VAULT_OK && text != NULL && strcmp(text, "via Po 9, Torino") == 0) {
+		free(text);
+		fail_msg("ATTACK SUCCEEDS (270a): cav_cw's own revocation, made in the handle she"
+		         " kept open, was forgotten when the handle read its log again (a part of"
+		         " her cache gone); the reception caseworker reads the new address");
+	}
+	free(text);
+}
+
+/* 270b: the facts know whether another connection wrote by SQLite's
+ * data_version (vault__facts_sync), a counter of one connection, kept in
+ * the handle as a number.  A database key rotation (every disable) closes
+ * the disabler's connection and opens a new one on the new file
+ * (vault__store_rotate): the count starts again, and the number the facts
+ * kept, of the old connection, is compared with the new connection's.
+ * When they happen to agree (nobody else wrote while her handle was open:
+ * both are 1), what was written to the new file before the new connection
+ * first read it is never checked against the facts: not at the disable's
+ * own vault.rekey entry, not at her next calls, until someone else
+ * writes.  The perpetrator programme's caseworker, enabled and so sealed
+ * the new database key, waits for the switch (the hook stands for his
+ * process racing it: the new file under vault.db, the new key's seals
+ * current, the disabler not yet reconnected) and puts his own public key
+ * on the centre's members key row (org_pubkeys, the epoch the disable just
+ * made: attack 4).  The supervisor then opens a case for a new victim and
+ * writes her shelter: the case's keys are sealed to "the centre", that is
+ * to him. */
+static const char *g270b_dir;
+static unsigned char g270b_pk[32], g270b_sk[32];
+static int g270b_done;
+
+static void rotation_race_hook(const char *step)
+{
+	unsigned char cur[32], pend[32];
+	int has_cur = 0, has_pend = 0;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	if (strcmp(step, "rotate.commit.after") != 0 || g270b_done)
+		return;
+	g270b_done = 1;
+	assert_int_equal(vault__dbkey_get(g270b_dir, "cuav_cw", g270b_pk, g270b_sk, cur, &has_cur,
+	                                  pend, &has_pend), VAULT_OK);
+	assert_true(has_cur);
+	db = th_db_open_key(g270b_dir, cur);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE org_pubkeys SET pk = ?1 WHERE org = 'cav'"
+	                                        " AND which = 1 AND epoch = (SELECT epoch FROM orgs"
+	                                        " WHERE id = 'cav')", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, g270b_pk, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void test_attack__270b_rows_planted_as_the_disabler_reconnects(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], nc[VAULT_ID_BUFSIZE], text[512] = "";
+	unsigned char key[32];
+	vault_status sd, sc = VAULT_ERR_DENIED, sp = VAULT_ERR_DENIED;
+	int got = 0;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	own_box_keys(dir, "cuav_cw", g270b_pk, g270b_sk);
+	g270b_dir = dir;
+	g270b_done = 0;
+	/* the centre's supervisor, her handle open: a caseworker leaves */
+	v = th_open(dir, "cav_sup");
+	vault__crash_hook = rotation_race_hook;
+	sd = vault_user_disable(v, "cav_cw");
+	vault__crash_hook = NULL;
+	printf("   270b: cav_sup disables cav_cw: %s (%s)\n", vault_strerror(sd), vault_errmsg(v));
+	assert_true(g270b_done); /* the race ran */
+	/* a new victim comes to the centre */
+	if (sd == VAULT_OK) {
+		sc = vault_case_create(v, VAULT_CASE_VICTIM, 0, nc);
+		printf("   270b: cav_sup opens a new case: %s (%s)\n", vault_strerror(sc),
+		       vault_errmsg(v));
+	}
+	if (sc == VAULT_OK) {
+		sp = vault_record_put(v, nc, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16,
+		                      NULL);
+		printf("   270b: cav_sup writes her shelter: %s (%s)\n", vault_strerror(sp),
+		       vault_errmsg(v));
+	}
+	vault_close(v);
+	if (sp == VAULT_OK) {
+		/* the programme's caseworker: the seal to "the centre" opens with
+		 * his own key */
+		db = th_db_open(dir, "cuav_cw");
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM class_keys WHERE"
+		                                        " case_id = ?1 AND class = 4 AND hkind = 1"
+		                                        " AND holder = 'cav'", -1, &s, NULL),
+		                 SQLITE_OK);
+		sqlite3_bind_text(s, 1, nc, -1, SQLITE_STATIC);
+		while (!got && sqlite3_step(s) == SQLITE_ROW)
+			got = vault__unseal(key, sqlite3_column_blob(s, 0),
+			                    (size_t)sqlite3_column_bytes(s, 0), g270b_pk, g270b_sk) == 0;
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+		if (got)
+			got = decrypt_with(dir, "cuav_cw", nc, VAULT_CLASS_SAFETY, "shelter", key, text,
+			                   sizeof(text));
+		printf("   270b: cuav_cw reads the new victim's shelter: %s\n", got ? text : "no");
+	}
+	th_rmdir(dir);
+	if (got)
+		fail_msg("ATTACK SUCCEEDS (270b): a row planted in the new file as the disabler's"
+		         " handle reconnected was never checked against the facts; the new case's"
+		         " keys were sealed to the perpetrator programme's caseworker, who reads"
+		         " the new victim's shelter: %s", text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -12626,6 +12876,8 @@ int main(void)
 		cmocka_unit_test(test_attack__260b_forged_head_signed_by_next_append),
 		cmocka_unit_test(test_attack__260c_rewritten_tree_signed_by_proof_or_export),
 		cmocka_unit_test(test_attack__260d_own_head_rewritten_before_next_append),
+		cmocka_unit_test(test_attack__270a_own_revocation_forgotten_by_rebuild),
+		cmocka_unit_test(test_attack__270b_rows_planted_as_the_disabler_reconnects),
 	};
 
 	if (sodium_init() < 0)
