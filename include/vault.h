@@ -414,7 +414,11 @@ VAULT_API vault_status vault_open(const char *path, const char *user,
                                   size_t passphrase_len,
                                   const vault_open_options *opts, vault **out);
 
-/** Roll back any open transaction, wipe every key and close.  NULL-safe. */
+/** Roll back any open transaction, wipe every key and close.  NULL-safe.
+ *  A handle that committed a transaction first saves the user's witness
+ *  state again (in her key-slot entry, and in the state folder it was
+ *  opened with), over the log as the handle verified it, and keeps her
+ *  cache of facts; both best effort (nothing is reported). */
 VAULT_API void vault_close(vault *v);
 
 /** Detail of the last failure on this handle.  Never NULL. */

@@ -173,6 +173,8 @@ void vault_audit_verifier_stored(const audit_verifier *av,
                                  const unsigned char **hashes, size_t *len);
 void vault_audit_verifier_root(const audit_verifier *av,
                                unsigned char root[TLOG_HASH]);
+/* The RFC 6962 tree of the entries pushed so far (its right edge). */
+void vault__audit_verifier_frontier(const audit_verifier *av, tlog_frontier *out);
 /* The number of entries pushed so far, and the hash of the last of them
  * (all zero before the first). */
 uint64_t vault__audit_verifier_last(const audit_verifier *av,

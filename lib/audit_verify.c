@@ -326,6 +326,11 @@ void vault_audit_verifier_root(const audit_verifier *av,
 	vault__tlog_frontier_root(&av->tree, root);
 }
 
+void vault__audit_verifier_frontier(const audit_verifier *av, tlog_frontier *out)
+{
+	*out = av->tree;
+}
+
 uint64_t vault__audit_verifier_last(const audit_verifier *av,
                                     unsigned char last[AUDIT_HASH_BYTES])
 {

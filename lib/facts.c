@@ -203,6 +203,7 @@ struct facts {
 	 * the log, which must still hold it (attack 270a) */
 	uint64_t floor_seq;
 	unsigned char floor_hash[32];
+	int committed;      /* a transaction of this handle committed */
 	/* a new connection (a key rotation's reopen): its data_version counts
 	 * from its own start, never comparable with the last one's (270b) */
 	/* Our own entries of the open transaction: their statements become
@@ -3467,6 +3468,7 @@ void vault__facts_commit(vault *v)
 		F->floor_seq = v->head_seq;
 		memcpy(F->floor_hash, v->head_hash, 32);
 	}
+	F->committed = 1;
 	if (!F->dirty && F->own_ts_hi > F->ts_hi)
 		F->ts_hi = F->own_ts_hi; /* those without statements count too */
 	F->own_ts_hi = 0;
@@ -4652,6 +4654,24 @@ vault_status vault__facts_sync(vault *v)
 	if (!(v->user_txn && v->unsigned_entries > 0))
 		F->txn_head = F->verified;
 	return st;
+}
+
+vault_status vault__facts_verified_tree(vault *v, tlog_frontier *out, int *wrote)
+{
+	facts *F = v->facts;
+	vault_status st;
+
+	*wrote = F != NULL && F->committed;
+	if (F == NULL || !F->started || F->dirty)
+		return vault__err(v, VAULT_ERR_STATE, "the facts are not loaded");
+	/* the entries since (ours among them) through the verifier first */
+	st = catch_up(v, F);
+	if (st != VAULT_OK) {
+		F->dirty = 1;
+		return st;
+	}
+	vault__audit_verifier_frontier(F->av, out);
+	return VAULT_OK;
 }
 
 void vault__facts_reconnected(vault *v)

@@ -136,6 +136,11 @@ vault_status vault__facts_tree_is(struct vault *v, uint64_t size, const unsigned
  * about to chain onto, is the log this handle verified, or its own:
  * VAULT_OK, or VAULT_ERR_INTEGRITY (rewritten, cut) naming the entry. */
 vault_status vault__facts_head_check(struct vault *v, uint64_t seq, const unsigned char hash[32]);
+/* The tree of the log as this handle's verifier read it, up to the head
+ * (the entries since read through it first), and whether a transaction of
+ * the handle committed. */
+struct tlog_frontier;
+vault_status vault__facts_verified_tree(struct vault *v, struct tlog_frontier *out, int *wrote);
 /* The handle's connection to the database was (re)opened: whatever the
  * facts knew of the rows through the last one is checked again. */
 void vault__facts_reconnected(struct vault *v);

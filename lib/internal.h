@@ -491,6 +491,9 @@ vault_status vault__audit_tree_root(vault *v, uint64_t size, unsigned char root[
 vault_status vault__witness_check(vault *v, const char *state_dir);
 /* After the open committed: this user has now seen the log as it is. */
 vault_status vault__witness_save(vault *v, const char *state_dir);
+/* witness.c: at vault_close(), after the handle committed: the state saved
+ * again over the tree its verifier read (best effort). */
+void vault__witness_save_at_close(vault *v);
 /* The tree head (size, root) this user signed after verifying it in full,
  * from her key slot; *size 0 if none she can vouch for. */
 void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HASH]);

@@ -117,8 +117,10 @@ void vault_close(vault *v)
 		return;
 	/* The facts this handle verified, for the next open (best effort:
 	 * without them it reads the log). */
-	if (!v->dead)
+	if (!v->dead) {
+		vault__witness_save_at_close(v);
 		(void)vault__facts_save(v);
+	}
 	vault__facts_free(v);
 	vault__store_close(v);
 	vault__txn_cache_free(v);

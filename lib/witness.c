@@ -31,6 +31,7 @@
 
 #include <sodium.h>
 
+#include "facts.h"
 #include "internal.h"
 
 #define STATE_MAGIC "libvault-witness/1"
@@ -376,15 +377,15 @@ static int mkdirs_private(const char *path)
 
 /* The signed state text of the tree head this handle holds, for `user`
  * (her name, or SLOT_COPY_USER) into text; its length, 0 if it cannot fit. */
-static size_t signed_state(vault *v, const char *id, const char *user,
+static size_t signed_state(vault *v, const tlog_frontier *t, const char *id, const char *user,
                            char text[STATE_MAX])
 {
 	char s64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
 	unsigned char root[TLOG_HASH], sig[64];
 	size_t blen, n;
 
-	vault__tlog_frontier_root(&v->tree, root);
-	blen = body(text, STATE_MAX, id, user, v->tree.size, root, v->sec->sign_pk);
+	vault__tlog_frontier_root(t, root);
+	blen = body(text, STATE_MAX, id, user, t->size, root, v->sec->sign_pk);
 	if (blen == 0)
 		return 0;
 	vault__sign(sig, (const unsigned char *)text, blen, v->sec->sign_sk);
@@ -399,7 +400,7 @@ static size_t signed_state(vault *v, const char *id, const char *user,
 	return blen;
 }
 
-vault_status vault__witness_save(vault *v, const char *state_dir)
+static vault_status save_tree(vault *v, const char *state_dir, const tlog_frontier *t)
 {
 	char id[VAULT_VAULT_ID_BUFSIZE], text[STATE_MAX], *dir = NULL, *path = NULL,
 	    *tmp = NULL;
@@ -407,15 +408,13 @@ vault_status vault__witness_save(vault *v, const char *state_dir)
 	size_t blen;
 	int fd = -1;
 
-	if (!v->tree_known)
-		return vault__err(v, VAULT_ERR_STATE, "the audit tree is not loaded");
 	st = vault__id(v, id);
 	if (st == VAULT_ERR_INTEGRITY && v->pinned)
 		st = VAULT_OK; /* as in vault__witness_check() */
 	if (st != VAULT_OK)
 		return st;
 	/* In her key-slot entry first: it needs no folder of her own. */
-	if (signed_state(v, id, SLOT_COPY_USER, text) == 0)
+	if (signed_state(v, t, id, SLOT_COPY_USER, text) == 0)
 		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
 	/* Best effort, after the open committed: a copy that did not advance
 	 * is still a true (older) head, checked at the next open; failing this
@@ -423,7 +422,7 @@ vault_status vault__witness_save(vault *v, const char *state_dir)
 	(void)vault__slot_witness_put(v->dir, v->user, text);
 	if (state_dir == NULL)
 		return VAULT_OK;
-	if ((blen = signed_state(v, id, v->user, text)) == 0)
+	if ((blen = signed_state(v, t, id, v->user, text)) == 0)
 		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
 	dir = state_path(state_dir, id, NULL);
 	path = state_path(state_dir, id, v->user);
@@ -455,4 +454,26 @@ out:
 	free(path);
 	free(tmp);
 	return st;
+}
+
+vault_status vault__witness_save(vault *v, const char *state_dir)
+{
+	if (!v->tree_known)
+		return vault__err(v, VAULT_ERR_STATE, "the audit tree is not loaded");
+	return save_tree(v, state_dir, &v->tree);
+}
+
+/* At close, after the handle's own writes: the tree its verifier read (not
+ * the stored one, which anyone can rewrite), so that her next open refuses
+ * a log cut below what she wrote (attack 270c).  Best effort: a close
+ * reports nothing, and an older state is still a true one. */
+void vault__witness_save_at_close(vault *v)
+{
+	tlog_frontier t;
+	int wrote = 0;
+
+	if (v->dead || v->db_moved || v->user_txn || v->db == NULL)
+		return;
+	if (vault__facts_verified_tree(v, &t, &wrote) == VAULT_OK && wrote && t.size > 0)
+		(void)save_tree(v, v->state_dir, &t);
 }

@@ -12449,7 +12449,7 @@ static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, con
  * caseworker reads a note of another case (the part is read: the log
  * again, without the revocation), then writes the new shelter address,
  * under the key the reception centre still holds. */
-static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
+static void own_revocation_cut_270(int reopen)
 {
 	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
 	                                   "class_keys"};
@@ -12464,8 +12464,9 @@ static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 	sqlite3 *db, *db2;
 	size_t i;
 	vault *v;
+	char *sd = th_tmpdir();
+	vault_status so2 = VAULT_OK;
 
-	(void)state;
 	victim_case(dir, cs);
 	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cb);
 	th_put(dir, "cav_cw", cb, "notes", VAULT_CLASS_GENERAL, "called back");
@@ -12491,8 +12492,14 @@ static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 	free(cmd);
 
 	/* the caseworker's handle, left open: she revokes the reception centre */
-	v = th_open(dir, "cav_cw");
+	v = open_with_state(dir, "cav_cw", sd, &so2);
+	assert_non_null(v);
 	status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	/* 270c: she closes, and opens again after the attacker's work */
+	if (reopen) {
+		vault_close(v);
+		v = NULL;
+	}
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
 	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
 
@@ -12513,19 +12520,31 @@ static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 	sqlite3_close(db2);
 	sqlite3_close(db);
 	cache_parts_drop(dir, "cav_cw");
+	if (reopen) {
+		/* ...her witness copy in the key-slot file as it was, too */
+		cmd = dup_printf("cp '%s/keyslots' '%s/keyslots'", dir2, dir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		v = open_with_state(dir, "cav_cw", sd, &so2);
+		printf("   270c: cav_cw opens again: %s (%s)\n", vault_strerror(so2),
+		       v ? "" : vault_last_errmsg());
+	}
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
 	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
 
 	/* the caseworker goes on in the same handle: a note of another case */
-	sg = vault_record_get_v2(v, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
-	printf("   270a: cav_cw reads a note of another case: %s (%s)\n", vault_strerror(sg),
-	       vault_errmsg(v));
-	vault_buf_free(&b);
-	/* ...and writes the new address of the shelter */
-	sp = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16, NULL);
-	printf("   270a: cav_cw writes the new address: %s (%s)\n", vault_strerror(sp),
-	       vault_errmsg(v));
-	vault_close(v);
+	if (v != NULL) {
+		sg = vault_record_get_v2(v, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL, NULL);
+		printf("   270a: cav_cw reads a note of another case: %s (%s)\n",
+		       vault_strerror(sg), vault_errmsg(v));
+		vault_buf_free(&b);
+		/* ...and writes the new address of the shelter */
+		sp = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16,
+		                      NULL);
+		printf("   270a: cav_cw writes the new address: %s (%s)\n", vault_strerror(sp),
+		       vault_errmsg(v));
+		vault_close(v);
+	}
 	if (sp == VAULT_OK) {
 		stg = get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
 		printf("   270a: cas_cw reads the shelter: %s%s%s\n", vault_strerror(stg),
@@ -12533,13 +12552,33 @@ static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 	}
 	th_rmdir(dir);
 	th_rmdir(base2);
+	th_rmdir(sd);
 	if (stg == VAULT_OK && text != NULL && strcmp(text, "via Po 9, Torino") == 0) {
 		free(text);
-		fail_msg("ATTACK SUCCEEDS (270a): cav_cw's own revocation, made in the handle she"
-		         " kept open, was forgotten when the handle read its log again (a part of"
-		         " her cache gone); the reception caseworker reads the new address");
+		fail_msg("ATTACK SUCCEEDS (270%c): cav_cw's own revocation, cut from the log, was"
+		         " forgotten when %s; the reception caseworker reads the new address",
+		         reopen ? 'c' : 'a', reopen ? "she opened the vault again"
+		                                   : "her open handle read its log again (a part of"
+		                                     " her cache gone)");
 	}
 	free(text);
+}
+
+static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(0);
+}
+
+/* 270c: 270a with the handle closed after her revocation and opened again
+ * (her state folder kept outside the vault folder; the attacker also puts
+ * back her witness copy in the key-slot file): the witness state was saved
+ * only at open, so it predated her revocation, and her cache, ahead of the
+ * cut log, was set aside as an older one.  It is saved at close now too. */
+static void test_attack__270c_own_revocation_cut_between_two_opens(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(1);
 }
 
 /* 270b: the facts know whether another connection wrote by SQLite's
@@ -12878,6 +12917,7 @@ int main(void)
 		cmocka_unit_test(test_attack__260d_own_head_rewritten_before_next_append),
 		cmocka_unit_test(test_attack__270a_own_revocation_forgotten_by_rebuild),
 		cmocka_unit_test(test_attack__270b_rows_planted_as_the_disabler_reconnects),
+		cmocka_unit_test(test_attack__270c_own_revocation_cut_between_two_opens),
 	};
 
 	if (sodium_init() < 0)
