@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "facts.h"
 #include "internal.h"
 
 static vault_status tree_corrupt(vault *v, uint64_t seq)
@@ -112,9 +115,12 @@ static vault_status tree_rebuild(vault *v)
 }
 
 /* v->tree at the log's head (v->head_seq, known): the right edge from the
- * stored hashes, O(log n) reads, or a rebuild when they are not there. */
+ * stored hashes, O(log n) reads, or a rebuild when they are not there or
+ * are not the tree the handle verified. */
 static vault_status tree_sync(vault *v)
 {
+	tlog_frontier mine;
+	unsigned char a[TLOG_HASH], b[TLOG_HASH];
 	vault_status st;
 
 	v->tree_known = 0;
@@ -123,6 +129,20 @@ static vault_status tree_sync(vault *v)
 		st = tree_rebuild(v);
 	if (st != VAULT_OK)
 		return st;
+	/* The stored nodes are anyone's to rewrite, and an honest entry must
+	 * not extend rewritten ones: when the handle's verifier read up to
+	 * this head, its tree decides (attack 280d).  Nodes that disagree are
+	 * made again from the entries' hashes; if they still disagree, the
+	 * entry extends the verifier's tree all the same. */
+	if (vault__facts_frontier(v, v->head_seq, v->head_hash, &mine)) {
+		vault__tlog_frontier_root(&mine, a);
+		vault__tlog_frontier_root(&v->tree, b);
+		if (sodium_memcmp(a, b, TLOG_HASH) != 0 && (st = tree_rebuild(v)) != VAULT_OK)
+			return st;
+		vault__tlog_frontier_root(&v->tree, b);
+		if (sodium_memcmp(a, b, TLOG_HASH) != 0)
+			v->tree = mine;
+	}
 	memcpy(v->tree_head, v->head_hash, 32);
 	v->tree_known = 1;
 	return VAULT_OK;

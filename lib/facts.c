@@ -203,6 +203,10 @@ struct facts {
 	 * the log, which must still hold it (attack 270a) */
 	uint64_t floor_seq;
 	unsigned char floor_hash[32];
+	/* ...and the tree up to it, when known (what vault_close() witnesses
+	 * if the log cannot be read through the verifier then: 280a) */
+	tlog_frontier floor_tree;
+	int floor_tree_ok;
 	int committed;      /* a transaction of this handle committed */
 	/* a new connection (a key rotation's reopen): its data_version counts
 	 * from its own start, never comparable with the last one's (270b) */
@@ -2619,6 +2623,13 @@ static vault_status replay_one(vault *v, const audit_rec *r, void *ctx)
 	F->verified = r->seq;
 	if (vh_put(F, r->seq, r->hash) != 0)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	/* the newest entry this handle verified or wrote, read again: the same
+	 * one, or the log forked there (attack 280b: another user's valid
+	 * entry at the seq of her own revocation cut away) */
+	if (r->seq == F->floor_seq && sodium_memcmp(r->hash, F->floor_hash, 32) != 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"
+		                  " library after this handle verified or wrote it",
+		                  (unsigned long long)r->seq);
 	/* the key history of the user of this handle (vault.c): was she last
 	 * added by someone else, or has she rekeyed since? */
 	if (r->target != NULL && r->action != NULL && r->outcome != NULL &&
@@ -3467,6 +3478,10 @@ void vault__facts_commit(vault *v)
 	if (v->head_known && v->head_seq > F->floor_seq) {
 		F->floor_seq = v->head_seq;
 		memcpy(F->floor_hash, v->head_hash, 32);
+		/* the tree our appends extended (from the verifier's, audit_tree.c) */
+		F->floor_tree = v->tree;
+		F->floor_tree_ok = v->tree_known && v->tree.size == v->head_seq &&
+		                   sodium_memcmp(v->tree_head, v->head_hash, 32) == 0;
 	}
 	F->committed = 1;
 	if (!F->dirty && F->own_ts_hi > F->ts_hi)
@@ -4393,8 +4408,11 @@ static void floor_raise(vault *v, facts *F)
 	if (F->av == NULL || (v->user_txn && v->unsigned_entries > 0) ||
 	    F->verified <= F->floor_seq)
 		return;
-	if (vault__audit_verifier_last(F->av, F->floor_hash) == F->verified)
+	if (vault__audit_verifier_last(F->av, F->floor_hash) == F->verified) {
 		F->floor_seq = F->verified;
+		vault__audit_verifier_frontier(F->av, &F->floor_tree);
+		F->floor_tree_ok = F->floor_tree.size == F->floor_seq;
+	}
 }
 
 static vault_status rebuild_once(vault *v, facts *F, int from_cache)
@@ -4662,16 +4680,36 @@ vault_status vault__facts_verified_tree(vault *v, tlog_frontier *out, int *wrote
 	vault_status st;
 
 	*wrote = F != NULL && F->committed;
-	if (F == NULL || !F->started || F->dirty)
+	if (F == NULL || !F->started)
 		return vault__err(v, VAULT_ERR_STATE, "the facts are not loaded");
-	/* the entries since (ours among them) through the verifier first */
-	st = catch_up(v, F);
-	if (st != VAULT_OK) {
-		F->dirty = 1;
-		return st;
+	/* the entries since (ours among them) through the verifier first,
+	 * which holds the newest entry the handle verified or wrote */
+	st = F->dirty ? VAULT_ERR_STATE : catch_up(v, F);
+	if (st == VAULT_OK && F->verified >= F->floor_seq) {
+		vault__audit_verifier_frontier(F->av, out);
+		return VAULT_OK;
 	}
+	F->dirty = 1;
+	/* ...or the log cannot be read so far (a row planted at its end to
+	 * make this fail: attack 280a): the tree up to that entry */
+	if (F->floor_tree_ok && F->floor_tree.size == F->floor_seq) {
+		*out = F->floor_tree;
+		return VAULT_OK;
+	}
+	return st != VAULT_OK ? st : vault__err(v, VAULT_ERR_INTEGRITY, "the log was cut");
+}
+
+int vault__facts_frontier(vault *v, uint64_t seq, const unsigned char hash[32],
+                          tlog_frontier *out)
+{
+	facts *F = v->facts;
+	unsigned char last[32];
+
+	if (F == NULL || !F->started || F->dirty || seq == 0 || F->verified != seq ||
+	    vault__audit_verifier_last(F->av, last) != seq || sodium_memcmp(last, hash, 32) != 0)
+		return 0;
 	vault__audit_verifier_frontier(F->av, out);
-	return VAULT_OK;
+	return out->size == seq;
 }
 
 void vault__facts_reconnected(vault *v)

@@ -141,6 +141,10 @@ vault_status vault__facts_head_check(struct vault *v, uint64_t seq, const unsign
  * the handle committed. */
 struct tlog_frontier;
 vault_status vault__facts_verified_tree(struct vault *v, struct tlog_frontier *out, int *wrote);
+/* 1 and the tree of entries 1..seq as this handle's verifier read it, if it
+ * read exactly that far and entry seq has that hash; else 0. */
+int vault__facts_frontier(struct vault *v, uint64_t seq, const unsigned char hash[32],
+                          struct tlog_frontier *out);
 /* The handle's connection to the database was (re)opened: whatever the
  * facts knew of the rows through the last one is checked again. */
 void vault__facts_reconnected(struct vault *v);

@@ -12449,8 +12449,9 @@ static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, con
  * caseworker reads a note of another case (the part is read: the log
  * again, without the revocation), then writes the new shelter address,
  * under the key the reception centre still holds. */
-static void own_revocation_cut_270(int reopen)
+static void own_revocation_cut_270(int mode)
 {
+	int reopen = mode == 1 || mode == 2 || mode == 4;
 	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
 	                                   "class_keys"};
 	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *cmd;
@@ -12495,8 +12496,22 @@ static void own_revocation_cut_270(int reopen)
 	v = open_with_state(dir, "cav_cw", sd, &so2);
 	assert_non_null(v);
 	status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
-	/* 270c: she closes, and opens again after the attacker's work */
-	if (reopen) {
+	/* 280a: before her close, the attacker appends a junk entry (a broken
+	 * hash) at the tail, so that the close's read of the log through her
+	 * verifier fails and saves no witness state; gone again after it */
+	if (mode == 2) {
+		db = th_db_open(dir, "cas_cw");
+		assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE j AS SELECT * FROM audit WHERE"
+		                              " seq = (SELECT max(seq) FROM audit);"
+		                              "UPDATE j SET seq = seq + 1, prev = hash,"
+		                              " hash = randomblob(32), sig = NULL;"
+		                              "INSERT INTO audit SELECT * FROM j;",
+		                              NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	/* 270c: she closes, and opens again after the attacker's work (280c:
+	 * she closes after it) */
+	if (reopen && mode != 4) {
 		vault_close(v);
 		v = NULL;
 	}
@@ -12519,6 +12534,20 @@ static void own_revocation_cut_270(int reopen)
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db2);
 	sqlite3_close(db);
+	/* 280b: one entry of her own after the cut (a routine read through the
+	 * API, signed by her library), so the log is longer than the cut again */
+	if (mode == 3 || mode == 4) {
+		assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
+		                 VAULT_OK);
+		free(text);
+		text = NULL;
+	}
+	/* 280c: she closes only now: the close reads the forked log through
+	 * her verifier and saves its tree as her witness state */
+	if (mode == 4) {
+		vault_close(v);
+		v = NULL;
+	}
 	cache_parts_drop(dir, "cav_cw");
 	if (reopen) {
 		/* ...her witness copy in the key-slot file as it was, too */
@@ -12555,9 +12584,9 @@ static void own_revocation_cut_270(int reopen)
 	th_rmdir(sd);
 	if (stg == VAULT_OK && text != NULL && strcmp(text, "via Po 9, Torino") == 0) {
 		free(text);
-		fail_msg("ATTACK SUCCEEDS (270%c): cav_cw's own revocation, cut from the log, was"
+		fail_msg("ATTACK SUCCEEDS (%s): cav_cw's own revocation, cut from the log, was"
 		         " forgotten when %s; the reception caseworker reads the new address",
-		         reopen ? 'c' : 'a', reopen ? "she opened the vault again"
+		         mode == 4 ? "280c" : mode == 3 ? "280b" : mode == 2 ? "280a" : reopen ? "270c" : "270a", reopen ? "she opened the vault again"
 		                                   : "her open handle read its log again (a part of"
 		                                     " her cache gone)");
 	}
@@ -12625,6 +12654,93 @@ static void rotation_race_hook(const char *step)
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+/* 280a: 270c, where the attacker makes the close's witness save fail: a
+ * junk entry appended at the tail of the log before her close (the close
+ * reads the entries since through her verifier, which refuses it, and
+ * saves nothing), removed again with the revocation afterwards. */
+static void test_attack__280a_close_witness_save_failed_by_junk_tail(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(2);
+}
+
+/* 280b: 270a, where the attacker appends one valid entry of her own after
+ * the cut: the handle's next sync reads it through the verifier (catch_up),
+ * which never compares the entry now at the handle's own committed seq with
+ * the hash it wrote, and floor_raise moves the floor onto the forked log;
+ * the rebuild that follows (a cache part gone) then finds the floor there
+ * and forgets the revocation. */
+static void test_attack__280b_floor_moved_onto_fork_by_sync(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(3);
+}
+
+/* 280c: 270c, where the cut (and one valid entry of the attacker's after
+ * it) happens while her handle is still open: her close reads the forked
+ * log through her verifier (nothing compares the entry at her own
+ * committed seq with the hash she wrote) and signs its tree as her witness
+ * state, so her next open finds the fork consistent with it. */
+static void test_attack__280c_close_witnesses_the_fork(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(4);
+}
+
+/* 280d: the right edge of the tree an append extends was loaded from the
+ * stored nodes whenever the head had moved (another user wrote), and any
+ * key-slot holder can rewrite those: an honest write then stored hashes
+ * made from hers.  With the victim's handle open, the reception
+ * caseworker opens the vault (one entry more), then overwrites every
+ * stored node; the victim writes.  Her entry's stored hashes must be the
+ * tree of the entries as they are (the verifier's edge), not hers. */
+static void test_attack__280d_rewritten_tree_not_extended_by_an_honest_write(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	unsigned char leaf[TLOG_HASH], want[TLOG_MAX_LEVELS][TLOG_HASH];
+	int nwant = 0, same = 0;
+	long long mine;
+	tlog_frontier f;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	vault_close(th_open(dir, "cas_cw"));
+	db = th_db_open(dir, "cas_cw");
+	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET tree = zeroblob(length(tree))"
+	                              " WHERE tree IS NOT NULL", NULL, NULL, NULL), SQLITE_OK);
+	st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "called", 6, NULL);
+	printf("   280d: cav_cw writes: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	mine = sql_intf(dir, "cas_cw", "SELECT max(seq) FROM audit WHERE actor = 'cav_cw' AND"
+	                " action = 'record.put'");
+	/* the tree of the entries' hashes, up to hers */
+	vault__tlog_frontier_init(&f);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq", -1, &s,
+	                                    NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) <= mine) {
+		vault__tlog_leaf_hash(sqlite3_column_blob(s, 1), 32, leaf);
+		assert_int_equal(vault__tlog_frontier_append(&f, leaf, want, &nwant), 0);
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tree FROM audit WHERE seq = ?1", -1, &s,
+	                                    NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, mine);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == nwant * TLOG_HASH)
+		same = memcmp(sqlite3_column_blob(s, 0), want, (size_t)nwant * TLOG_HASH) == 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	th_rmdir(dir);
+	if (st == VAULT_OK && !same)
+		fail_msg("ATTACK SUCCEEDS (280d): an honest write extended stored tree nodes"
+		         " rewritten around the library");
 }
 
 static void test_attack__270b_rows_planted_as_the_disabler_reconnects(void **state)
@@ -12918,6 +13034,10 @@ int main(void)
 		cmocka_unit_test(test_attack__270a_own_revocation_forgotten_by_rebuild),
 		cmocka_unit_test(test_attack__270b_rows_planted_as_the_disabler_reconnects),
 		cmocka_unit_test(test_attack__270c_own_revocation_cut_between_two_opens),
+		cmocka_unit_test(test_attack__280a_close_witness_save_failed_by_junk_tail),
+		cmocka_unit_test(test_attack__280b_floor_moved_onto_fork_by_sync),
+		cmocka_unit_test(test_attack__280c_close_witnesses_the_fork),
+		cmocka_unit_test(test_attack__280d_rewritten_tree_not_extended_by_an_honest_write),
 	};
 
 	if (sodium_init() < 0)
