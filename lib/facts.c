@@ -4371,8 +4371,57 @@ static vault_status reset_facts(vault *v, facts *F)
  * VAULT_ERR_INTEGRITY, not facts from before it (attack 270a: her own
  * revocation cut away while her handle was open, a cache part removed so
  * that it rebuilt from the log, and the revoked organisation given her
- * next write).  Below the cache's head, the cache's head check (its hash,
- * which commits to every entry before it) has said so already. */
+ * next write).  Below the cache's head, the entries from it to that head
+ * must chain from it (floor_in_chain). */
+/* Entries floor..upto (a cache's head) chain from the handle's floor: each
+ * one's fields hash to its stored hash, the first's is the floor's, and
+ * each names the one before as prev.  The cache load checked that the
+ * stored hash at upto is the cache's own: so the facts it gives are of a
+ * log that holds her floor entry (attacks 290a, 290b: a cache saved by
+ * another handle of hers on a fork cut below it). */
+struct floor_run {
+	facts *F;
+	uint64_t upto;
+	unsigned char prev[32];
+	int bad;
+};
+
+static vault_status floor_link(vault *v, const audit_rec *r, void *ctx)
+{
+	struct floor_run *w = ctx;
+	unsigned char h[32];
+
+	(void)v;
+	if (r->seq > w->upto)
+		return VAULT_ERR_STATE; /* read far enough: the caller stops here */
+	if (vault_audit_rec_hash(r, h) != VAULT_OK || sodium_memcmp(h, r->hash, 32) != 0 ||
+	    (r->seq == w->F->floor_seq ? sodium_memcmp(h, w->F->floor_hash, 32)
+	                               : sodium_memcmp(r->prev, w->prev, 32)) != 0) {
+		w->bad = 1;
+		return VAULT_ERR_STATE;
+	}
+	memcpy(w->prev, h, 32);
+	return VAULT_OK;
+}
+
+static vault_status floor_in_chain(vault *v, facts *F, uint64_t upto)
+{
+	struct floor_run w;
+	vault_status st;
+
+	memset(&w, 0, sizeof(w));
+	w.F = F;
+	w.upto = upto;
+	st = vault__audit_each_after(v, F->floor_seq - 1, floor_link, &w);
+	if (st == VAULT_ERR_STATE)
+		st = VAULT_OK;
+	if (st == VAULT_OK && w.bad)
+		st = vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"
+		                " library after this handle verified or wrote it",
+		                (unsigned long long)F->floor_seq);
+	return st;
+}
+
 static vault_status floor_check(vault *v, facts *F)
 {
 	unsigned char last[32];
@@ -4392,6 +4441,8 @@ static vault_status floor_check(vault *v, facts *F)
 	} else if (F->floor_seq == F->verified && vault__audit_verifier_last(F->av, last) ==
 	                                              F->verified) {
 		have = last;
+	} else if (F->from_cache && F->floor_seq <= F->load_n) {
+		return floor_in_chain(v, F, F->load_n);
 	}
 	if (have != NULL && sodium_memcmp(have, F->floor_hash, n) != 0)
 		return vault__err(v, VAULT_ERR_INTEGRITY, "audit entry %llu was rewritten around the"

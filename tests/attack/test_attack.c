@@ -12495,7 +12495,31 @@ static void own_revocation_cut_270(int mode)
 	/* the caseworker's handle, left open: she revokes the reception centre */
 	v = open_with_state(dir, "cav_cw", sd, &so2);
 	assert_non_null(v);
-	status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	if (mode == 6) {
+		/* 290b: the revocation in a batch that also writes a note of the
+		 * other case, whose part of her cache is gone (the attacker
+		 * dropped it, or another handle of hers saved since): the write
+		 * rebuilds the facts from the log inside the batch, her own
+		 * unsigned entry among them */
+		char *q, id[128], cpath[4300];
+
+		assert_int_equal(vault__slot_id_hex(dir, "cav_cw", id), VAULT_OK);
+		snprintf(cpath, sizeof(cpath), "%s/facts-%s.cache", dir, id);
+		assert_int_equal(sqlite3_open_v2(cpath, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+		q = dup_printf("DELETE FROM parts WHERE name LIKE 'c:%s:%%'", cb);
+		assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+		free(q);
+		printf("   290b: parts of the other case dropped: %d\n", sqlite3_changes(db));
+		sqlite3_close(db);
+		status_is(v, vault_begin(v), VAULT_OK, "begin");
+		status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+		status_is(v, vault_record_put(v, cb, "notes", VAULT_CLASS_GENERAL,
+		                              "called again", 12, NULL), VAULT_OK,
+		          "note in the batch");
+		status_is(v, vault_commit(v), VAULT_OK, "commit");
+	} else {
+		status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	}
 	/* 280a: before her close, the attacker appends a junk entry (a broken
 	 * hash) at the tail, so that the close's read of the log through her
 	 * verifier fails and saves no witness state; gone again after it */
@@ -12531,6 +12555,8 @@ static void own_revocation_cut_270(int mode)
 	free(cmd);
 	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
 		case_rows_put_back(db, db2, tabs[i], cs);
+	if (mode == 6) /* the note of the batch, gone with its entry */
+		case_rows_put_back(db, db2, "records", cb);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db2);
 	sqlite3_close(db);
@@ -12548,7 +12574,25 @@ static void own_revocation_cut_270(int mode)
 		vault_close(v);
 		v = NULL;
 	}
-	cache_parts_drop(dir, "cav_cw");
+	/* 290a: no cache part dropped; a second handle of hers (another
+	 * window, `vault shell` beside the application) opens the cut log
+	 * (her witness states date from the first handle's open: the known
+	 * limit), reads a note a few times, and closes: its close saves her cache of facts
+	 * at the head of the forked log, above the first handle's floor */
+	if (mode == 5 || mode == 6) {
+		vault *b2 = open_with_state(dir, "cav_cw", sd, &so2);
+
+		printf("   290a: a second handle of cav_cw opens the cut log: %s\n",
+		       vault_strerror(so2));
+		for (i = 0; b2 != NULL && i < 3; i++) {
+			sg = vault_record_get_v2(b2, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL,
+			                         NULL);
+			vault_buf_free(&b);
+		}
+		vault_close(b2);
+	} else {
+		cache_parts_drop(dir, "cav_cw");
+	}
 	if (reopen) {
 		/* ...her witness copy in the key-slot file as it was, too */
 		cmd = dup_printf("cp '%s/keyslots' '%s/keyslots'", dir2, dir);
@@ -12567,6 +12611,15 @@ static void own_revocation_cut_270(int mode)
 		printf("   270a: cav_cw reads a note of another case: %s (%s)\n",
 		       vault_strerror(sg), vault_errmsg(v));
 		vault_buf_free(&b);
+		/* 290a: the first call is refused (the fork at her floor), and she
+		 * tries again, as an application or a person does */
+		if ((mode == 5 || mode == 6) && sg != VAULT_OK) {
+			sg = vault_record_get_v2(v, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL,
+			                         NULL);
+			printf("   290a: cav_cw reads it again: %s (%s)\n", vault_strerror(sg),
+			       vault_errmsg(v));
+			vault_buf_free(&b);
+		}
 		/* ...and writes the new address of the shelter */
 		sp = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16,
 		                      NULL);
@@ -12586,7 +12639,12 @@ static void own_revocation_cut_270(int mode)
 		free(text);
 		fail_msg("ATTACK SUCCEEDS (%s): cav_cw's own revocation, cut from the log, was"
 		         " forgotten when %s; the reception caseworker reads the new address",
-		         mode == 4 ? "280c" : mode == 3 ? "280b" : mode == 2 ? "280a" : reopen ? "270c" : "270a", reopen ? "she opened the vault again"
+		         mode == 6 ? "290b" : mode == 5 ? "290a" : mode == 4 ? "280c" : mode == 3 ? "280b" : mode == 2 ? "280a" : reopen ? "270c" : "270a", reopen ? "she opened the vault again"
+		         : mode == 6 ? "her open handle, its batch having read its own unsigned"
+		                       " entries, rebuilt its facts (without a word) from the cache"
+		                       " her second handle saved on the fork"
+		         : mode == 5 ? "her open handle, refused once, rebuilt its facts from the"
+		                       " cache her second handle saved on the fork"
 		                                   : "her open handle read its log again (a part of"
 		                                     " her cache gone)");
 	}
@@ -12696,6 +12754,39 @@ static void test_attack__280c_close_witnesses_the_fork(void **state)
  * caseworker opens the vault (one entry more), then overwrites every
  * stored node; the victim writes.  Her entry's stored hashes must be the
  * tree of the entries as they are (the verifier's edge), not hers. */
+/* 290a: 280b, where the handle's floor holds only for one call.  The
+ * handle's next sync reads the fork through catch_up and refuses it
+ * (VAULT_ERR_INTEGRITY, F->dirty), but the call after it rebuilds from the
+ * cache (rebuild -> rebuild_once(v, F, 1)), and the cache was saved by a
+ * second handle of hers that opened the cut log (its witness states, from
+ * the first handle's open, predate the revocation) and wrote past it.  The
+ * cache's head is above the floor, and the log still holds it, so
+ * cache_load_head accepts it; floor_check then finds the floor neither in
+ * vh[] (empty: nothing was read after the cache's head) nor at the
+ * verified head, and passes without comparing anything.  The revocation
+ * is forgotten and her next write seals the shelter to the revoked
+ * centre. */
+static void test_attack__290a_floor_forgotten_after_one_refusal_via_second_handle_cache(
+    void **state)
+{
+	(void)state;
+	own_revocation_cut_270(5);
+}
+
+/* 290b: 290a without the refusal.  The revocation is committed in a
+ * batch (vault_begin, vault_revoke, a note written to another case whose
+ * cache part is gone, vault_commit): the write's rebuild from the log
+ * (records_of) replayed her unsigned entry, so facts.c sets rebuild_after, and her next call rebuilds (F->dirty)
+ * before anything reads the log through catch_up.  The rebuild starts from
+ * the cache the second handle saved on the fork, above the floor, and
+ * floor_check compares nothing: no VAULT_ERR_INTEGRITY at all. */
+static void test_attack__290b_floor_forgotten_by_rebuild_after_batch_via_second_handle_cache(
+    void **state)
+{
+	(void)state;
+	own_revocation_cut_270(6);
+}
+
 static void test_attack__280d_rewritten_tree_not_extended_by_an_honest_write(void **state)
 {
 	char *dir = th_network();
@@ -13038,6 +13129,8 @@ int main(void)
 		cmocka_unit_test(test_attack__280b_floor_moved_onto_fork_by_sync),
 		cmocka_unit_test(test_attack__280c_close_witnesses_the_fork),
 		cmocka_unit_test(test_attack__280d_rewritten_tree_not_extended_by_an_honest_write),
+		cmocka_unit_test(test_attack__290a_floor_forgotten_after_one_refusal_via_second_handle_cache),
+		cmocka_unit_test(test_attack__290b_floor_forgotten_by_rebuild_after_batch_via_second_handle_cache),
 	};
 
 	if (sodium_init() < 0)
