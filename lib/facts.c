@@ -208,8 +208,6 @@ struct facts {
 	tlog_frontier floor_tree;
 	int floor_tree_ok;
 	int committed;      /* a transaction of this handle committed */
-	/* a new connection (a key rotation's reopen): its data_version counts
-	 * from its own start, never comparable with the last one's (270b) */
 	/* Our own entries of the open transaction: their statements become
 	 * facts when it commits (a rollback takes them away with it), and the
 	 * rows they state are ours until then. */
@@ -4366,13 +4364,6 @@ static vault_status reset_facts(vault *v, facts *F)
 	return VAULT_OK;
 }
 
-/* The log a rebuild read still holds the newest entry this handle verified
- * or wrote, as it was: a log cut below it, or that entry rewritten, is
- * VAULT_ERR_INTEGRITY, not facts from before it (attack 270a: her own
- * revocation cut away while her handle was open, a cache part removed so
- * that it rebuilt from the log, and the revoked organisation given her
- * next write).  Below the cache's head, the entries from it to that head
- * must chain from it (floor_in_chain). */
 /* Entries floor..upto (a cache's head) chain from the handle's floor: each
  * one's fields hash to its stored hash, the first's is the floor's, and
  * each names the one before as prev.  The cache load checked that the
@@ -4422,6 +4413,13 @@ static vault_status floor_in_chain(vault *v, facts *F, uint64_t upto)
 	return st;
 }
 
+/* The log a rebuild read still holds the newest entry this handle verified
+ * or wrote, as it was: a log cut below it, or that entry rewritten, is
+ * VAULT_ERR_INTEGRITY, not facts from before it (attack 270a: her own
+ * revocation cut away while her handle was open, a cache part removed so
+ * that it rebuilt from the log, and the revoked organisation given her
+ * next write).  Below the cache's head, the entries from it to that head
+ * must chain from it (floor_in_chain). */
 static vault_status floor_check(vault *v, facts *F)
 {
 	unsigned char last[32];

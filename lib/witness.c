@@ -375,7 +375,7 @@ static int mkdirs_private(const char *path)
 	return rc;
 }
 
-/* The signed state text of the tree head this handle holds, for `user`
+/* The signed state text of the tree head t (size and root), for `user`
  * (her name, or SLOT_COPY_USER) into text; its length, 0 if it cannot fit. */
 static size_t signed_state(vault *v, const tlog_frontier *t, const char *id, const char *user,
                            char text[STATE_MAX])
