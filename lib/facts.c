@@ -4298,9 +4298,9 @@ vault_status vault__facts_tree_is(vault *v, uint64_t size, const unsigned char *
  * its own transaction still open (it has held the write lock since).  A
  * head row rewritten around the library after this handle read it (an
  * unsigned entry in her name, say, that her next signature would cover:
- * attack 260b), or entries cut below what it verified, are
- * VAULT_ERR_INTEGRITY; entries written since by others are read through
- * the verifier first. */
+ * attack 260b), or entries cut below what it verified or wrote (its
+ * floor: 260e), are VAULT_ERR_INTEGRITY; entries written since by others
+ * are read through the verifier first. */
 vault_status vault__facts_head_check(vault *v, uint64_t seq, const unsigned char hash[32])
 {
 	facts *F = v->facts;
@@ -4311,6 +4311,15 @@ vault_status vault__facts_head_check(vault *v, uint64_t seq, const unsigned char
 		return VAULT_OK;
 	if (v->user_txn && v->unsigned_entries > 0 && seq > F->txn_head)
 		return VAULT_OK;
+	/* below the newest entry it verified or wrote: its own last entries
+	 * deleted, whose seq this write would take (attack 260e) */
+	if (seq < F->floor_seq)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log ends at entry %llu, below"
+		                  " entry %llu that this handle verified or wrote: it was cut around"
+		                  " the library", (unsigned long long)seq,
+		                  (unsigned long long)F->floor_seq);
+	if (seq == F->floor_seq && seq > 0 && sodium_memcmp(hash, F->floor_hash, 32) != 0)
+		goto rewritten;
 	if (seq > F->verified && seq == F->own_seq) {
 		if (sodium_memcmp(hash, F->own_hash, 32) != 0)
 			goto rewritten;

@@ -12401,6 +12401,37 @@ static void test_attack__260d_own_head_rewritten_before_next_append(void **state
 	forged_head_260(1);
 }
 
+/* 260e: her last entry (the record of her own open) deleted under her open
+ * handle, the log then one entry shorter than what she wrote: her next
+ * write would take its seq and chain onto the entry before, and her
+ * signature would cover a log from which the record of her access is gone. */
+static void test_attack__260e_own_last_entry_deleted_before_next_append(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE];
+	long long head, left;
+	vault_status st;
+	vault *v;
+
+	(void)state;
+	victim_case(dir, cs);
+	v = th_open(dir, "cav_cw");
+	head = sql_int(dir, "cas_cw", "SELECT max(seq) FROM audit");
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit WHERE seq = %lld AND"
+	                          " actor = 'cav_cw' AND action = 'vault.open'", head), 1);
+	th_db_exec(dir, "cas_cw", "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
+	st = vault_record_put(v, cs, "note", VAULT_CLASS_GENERAL, "called", 6, NULL);
+	printf("   260e: cav_cw's next write: %s (%s)\n", vault_strerror(st), vault_errmsg(v));
+	vault_close(v);
+	left = sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit WHERE seq = %lld AND"
+	                " action = 'vault.open'", head);
+	th_rmdir(dir);
+	if (st != VAULT_ERR_INTEGRITY)
+		fail_msg("ATTACK SUCCEEDS (260e): her write after her own last entry was deleted"
+		         " returned %s (the entry of her open %s)", vault_strerror(st),
+		         left ? "is back" : "is gone, her signature over the log without it");
+}
+
 /* ---- 270: what a handle left open forgets ------------------------------- *
  * (a review of what a vault handle keeps between calls, twenty-seventh) */
 
@@ -12435,6 +12466,20 @@ static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, con
 	free(w);
 }
 
+/* The variants of the cut (each a test below). */
+enum cut270 {
+	CUT_OPEN_HANDLE,     /* 270a: her handle stays open, a cache part dropped */
+	CUT_REOPEN,          /* 270c: she closes, and opens again after the cut */
+	CUT_JUNK_TAIL,       /* 280a: 270c, her close's read made to fail */
+	CUT_FORK,            /* 280b: 270a, one valid entry of another after the cut */
+	CUT_FORK_THEN_CLOSE, /* 280c: 280b, then she closes and opens again */
+	CUT_SECOND_HANDLE,   /* 290a: a second handle of hers saves her cache on the fork */
+	CUT_BATCH_SECOND,    /* 290b: 290a, the revocation in a batch that rebuilt */
+};
+
+static const char *const cut270_name[] = {"270a", "270c", "280a", "280b", "280c", "290a",
+                                          "290b"};
+
 /* 270a: a handle's facts are rebuilt from the log as it is now when a part
  * of its cache cannot be read (records_of, rebuild_once(v, F, 0)), and the
  * rebuild checks only that the log reaches the witness state of the open:
@@ -12449,9 +12494,10 @@ static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, con
  * caseworker reads a note of another case (the part is read: the log
  * again, without the revocation), then writes the new shelter address,
  * under the key the reception centre still holds. */
-static void own_revocation_cut_270(int mode)
+static void own_revocation_cut_270(enum cut270 mode)
 {
-	int reopen = mode == 1 || mode == 2 || mode == 4;
+	int reopen = mode == CUT_REOPEN || mode == CUT_JUNK_TAIL || mode == CUT_FORK_THEN_CLOSE;
+	int second = mode == CUT_SECOND_HANDLE || mode == CUT_BATCH_SECOND;
 	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
 	                                   "class_keys"};
 	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *cmd;
@@ -12495,7 +12541,7 @@ static void own_revocation_cut_270(int mode)
 	/* the caseworker's handle, left open: she revokes the reception centre */
 	v = open_with_state(dir, "cav_cw", sd, &so2);
 	assert_non_null(v);
-	if (mode == 6) {
+	if (mode == CUT_BATCH_SECOND) {
 		/* 290b: the revocation in a batch that also writes a note of the
 		 * other case, whose part of her cache is gone (the attacker
 		 * dropped it, or another handle of hers saved since): the write
@@ -12523,7 +12569,7 @@ static void own_revocation_cut_270(int mode)
 	/* 280a: before her close, the attacker appends a junk entry (a broken
 	 * hash) at the tail, so that the close's read of the log through her
 	 * verifier fails and saves no witness state; gone again after it */
-	if (mode == 2) {
+	if (mode == CUT_JUNK_TAIL) {
 		db = th_db_open(dir, "cas_cw");
 		assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE j AS SELECT * FROM audit WHERE"
 		                              " seq = (SELECT max(seq) FROM audit);"
@@ -12535,7 +12581,7 @@ static void own_revocation_cut_270(int mode)
 	}
 	/* 270c: she closes, and opens again after the attacker's work (280c:
 	 * she closes after it) */
-	if (reopen && mode != 4) {
+	if (reopen && mode != CUT_FORK_THEN_CLOSE) {
 		vault_close(v);
 		v = NULL;
 	}
@@ -12555,14 +12601,14 @@ static void own_revocation_cut_270(int mode)
 	free(cmd);
 	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
 		case_rows_put_back(db, db2, tabs[i], cs);
-	if (mode == 6) /* the note of the batch, gone with its entry */
+	if (mode == CUT_BATCH_SECOND) /* the note of the batch, gone with its entry */
 		case_rows_put_back(db, db2, "records", cb);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db2);
 	sqlite3_close(db);
 	/* 280b: one entry of her own after the cut (a routine read through the
 	 * API, signed by her library), so the log is longer than the cut again */
-	if (mode == 3 || mode == 4) {
+	if (mode == CUT_FORK || mode == CUT_FORK_THEN_CLOSE) {
 		assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
 		                 VAULT_OK);
 		free(text);
@@ -12570,7 +12616,7 @@ static void own_revocation_cut_270(int mode)
 	}
 	/* 280c: she closes only now: the close reads the forked log through
 	 * her verifier and saves its tree as her witness state */
-	if (mode == 4) {
+	if (mode == CUT_FORK_THEN_CLOSE) {
 		vault_close(v);
 		v = NULL;
 	}
@@ -12579,7 +12625,7 @@ static void own_revocation_cut_270(int mode)
 	 * (her witness states date from the first handle's open: the known
 	 * limit), reads a note a few times, and closes: its close saves her cache of facts
 	 * at the head of the forked log, above the first handle's floor */
-	if (mode == 5 || mode == 6) {
+	if (second) {
 		vault *b2 = open_with_state(dir, "cav_cw", sd, &so2);
 
 		printf("   290a: a second handle of cav_cw opens the cut log: %s\n",
@@ -12613,7 +12659,7 @@ static void own_revocation_cut_270(int mode)
 		vault_buf_free(&b);
 		/* 290a: the first call is refused (the fork at her floor), and she
 		 * tries again, as an application or a person does */
-		if ((mode == 5 || mode == 6) && sg != VAULT_OK) {
+		if (second && sg != VAULT_OK) {
 			sg = vault_record_get_v2(v, cb, "notes", VAULT_CLASS_GENERAL, 0, &b, NULL,
 			                         NULL);
 			printf("   290a: cav_cw reads it again: %s (%s)\n", vault_strerror(sg),
@@ -12639,14 +12685,11 @@ static void own_revocation_cut_270(int mode)
 		free(text);
 		fail_msg("ATTACK SUCCEEDS (%s): cav_cw's own revocation, cut from the log, was"
 		         " forgotten when %s; the reception caseworker reads the new address",
-		         mode == 6 ? "290b" : mode == 5 ? "290a" : mode == 4 ? "280c" : mode == 3 ? "280b" : mode == 2 ? "280a" : reopen ? "270c" : "270a", reopen ? "she opened the vault again"
-		         : mode == 6 ? "her open handle, its batch having read its own unsigned"
-		                       " entries, rebuilt its facts (without a word) from the cache"
-		                       " her second handle saved on the fork"
-		         : mode == 5 ? "her open handle, refused once, rebuilt its facts from the"
-		                       " cache her second handle saved on the fork"
-		                                   : "her open handle read its log again (a part of"
-		                                     " her cache gone)");
+		         cut270_name[mode],
+		         reopen ? "she opened the vault again"
+		         : second ? "her open handle rebuilt its facts (without a word) from the"
+		                    " cache her second handle saved on the fork"
+		                  : "her open handle read its log again (a part of her cache gone)");
 	}
 	free(text);
 }
@@ -12654,7 +12697,7 @@ static void own_revocation_cut_270(int mode)
 static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 {
 	(void)state;
-	own_revocation_cut_270(0);
+	own_revocation_cut_270(CUT_OPEN_HANDLE);
 }
 
 /* 270c: 270a with the handle closed after her revocation and opened again
@@ -12665,7 +12708,7 @@ static void test_attack__270a_own_revocation_forgotten_by_rebuild(void **state)
 static void test_attack__270c_own_revocation_cut_between_two_opens(void **state)
 {
 	(void)state;
-	own_revocation_cut_270(1);
+	own_revocation_cut_270(CUT_REOPEN);
 }
 
 /* 270b: the facts know whether another connection wrote by SQLite's
@@ -12721,7 +12764,7 @@ static void rotation_race_hook(const char *step)
 static void test_attack__280a_close_witness_save_failed_by_junk_tail(void **state)
 {
 	(void)state;
-	own_revocation_cut_270(2);
+	own_revocation_cut_270(CUT_JUNK_TAIL);
 }
 
 /* 280b: 270a, where the attacker appends one valid entry of her own after
@@ -12733,7 +12776,7 @@ static void test_attack__280a_close_witness_save_failed_by_junk_tail(void **stat
 static void test_attack__280b_floor_moved_onto_fork_by_sync(void **state)
 {
 	(void)state;
-	own_revocation_cut_270(3);
+	own_revocation_cut_270(CUT_FORK);
 }
 
 /* 280c: 270c, where the cut (and one valid entry of the attacker's after
@@ -12744,7 +12787,7 @@ static void test_attack__280b_floor_moved_onto_fork_by_sync(void **state)
 static void test_attack__280c_close_witnesses_the_fork(void **state)
 {
 	(void)state;
-	own_revocation_cut_270(4);
+	own_revocation_cut_270(CUT_FORK_THEN_CLOSE);
 }
 
 /* 280d: the right edge of the tree an append extends was loaded from the
@@ -12770,7 +12813,7 @@ static void test_attack__290a_floor_forgotten_after_one_refusal_via_second_handl
     void **state)
 {
 	(void)state;
-	own_revocation_cut_270(5);
+	own_revocation_cut_270(CUT_SECOND_HANDLE);
 }
 
 /* 290b: 290a without the refusal.  The revocation is committed in a
@@ -12784,7 +12827,7 @@ static void test_attack__290b_floor_forgotten_by_rebuild_after_batch_via_second_
     void **state)
 {
 	(void)state;
-	own_revocation_cut_270(6);
+	own_revocation_cut_270(CUT_BATCH_SECOND);
 }
 
 static void test_attack__280d_rewritten_tree_not_extended_by_an_honest_write(void **state)
@@ -13122,6 +13165,7 @@ int main(void)
 		cmocka_unit_test(test_attack__260b_forged_head_signed_by_next_append),
 		cmocka_unit_test(test_attack__260c_rewritten_tree_signed_by_proof_or_export),
 		cmocka_unit_test(test_attack__260d_own_head_rewritten_before_next_append),
+		cmocka_unit_test(test_attack__260e_own_last_entry_deleted_before_next_append),
 		cmocka_unit_test(test_attack__270a_own_revocation_forgotten_by_rebuild),
 		cmocka_unit_test(test_attack__270b_rows_planted_as_the_disabler_reconnects),
 		cmocka_unit_test(test_attack__270c_own_revocation_cut_between_two_opens),
