@@ -346,7 +346,10 @@ typedef struct vault_open_options {
 	 *  (<state_dir>/<vault id>/<user>, created 0700).  vault_open() then
 	 *  checks that the log extends it, and advances it: a log cut, rolled
 	 *  back or rewritten below what she saw is VAULT_ERR_INTEGRITY, with a
-	 *  message that says so.  NULL: no such check. */
+	 *  message that says so.  A handle left open checks it again after
+	 *  another connection wrote, when another handle of hers saved it
+	 *  since; a save never replaces a newer state of hers.  NULL: no such
+	 *  check (her copy in the key-slot file is still checked). */
 	const char *state_dir;
 } vault_open_options;
 
@@ -417,8 +420,10 @@ VAULT_API vault_status vault_open(const char *path, const char *user,
 /** Roll back any open transaction, wipe every key and close.  NULL-safe.
  *  A handle that committed a transaction first saves the user's witness
  *  state again (in her key-slot entry, and in the state folder it was
- *  opened with), over the log as the handle verified it, and keeps her
- *  cache of facts; both best effort (nothing is reported). */
+ *  opened with), over the log as the handle verified it, unless its file
+ *  was replaced (a key rotation by another handle) or a newer state of
+ *  hers is there, and keeps her cache of facts; both best effort
+ *  (nothing is reported). */
 VAULT_API void vault_close(vault *v);
 
 /** Detail of the last failure on this handle.  Never NULL. */

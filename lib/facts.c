@@ -4720,6 +4720,14 @@ vault_status vault__facts_sync(vault *v)
 	}
 	if (st == VAULT_OK)
 		st = check_global(v, F);
+	/* what another handle of hers saw and saved since (attack 300c): the
+	 * handle's floor knows only its own entries */
+	if (st == VAULT_OK) {
+		tlog_frontier t;
+
+		vault__audit_verifier_frontier(F->av, &t);
+		st = vault__witness_recheck(v, &t);
+	}
 	if (st == VAULT_OK) {
 		F->data_version = dv;
 		floor_raise(v, F);

@@ -165,6 +165,18 @@ struct vault {
 	int tree_known;
 	unsigned char tree_head[32];
 	tlog_frontier tree;
+	/* The copies of her witness state as this handle last checked them
+	 * (witness.c): the key-slot file's and the state file's, by inode,
+	 * size and time of change, and the text found there. */
+	struct witness_seen {
+		int known;
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		long long mtime_ns;
+		int text_known;              /* the copy's text, checked */
+		unsigned char text_hash[32]; /* (BLAKE2b) */
+	} wseen[2];
 
 	/* What light operations inside one vault_begin() transaction loaded
 	 * about their case (gate.c); NULL until first needed. */
@@ -372,11 +384,14 @@ vault_status vault__slots_prune(const char *dir, const char *const *users, size_
 /* 1 if the user's entry holds the slot named by `nonce` and nothing else;
  * 0 if a passphrase change has put another slot there since it was read. */
 int vault__slot_alone(const char *dir, const char *user, const char *nonce);
-/* The flags of a user's slot; VAULT_ERR_NOT_FOUND if she has none. */
 /* The witness copy kept in a user's key-slot entry (witness.c's signed
- * text): *text malloc'ed, NULL when there is none. */
+ * text): *text malloc'ed, NULL when there is none.  A put leaves the copy
+ * there when keep (if not NULL) says so of it, asked under the lock of the
+ * key-slot file (text NULL removes the copy). */
 vault_status vault__slot_witness_get(const char *dir, const char *user, char **text);
-vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text);
+vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text,
+                                     int (*keep)(const char *old, void *ctx), void *ctx);
+/* The flags of a user's slot; VAULT_ERR_NOT_FOUND if she has none. */
 vault_status vault__slot_flags(const char *dir, const char *user, unsigned int *flags);
 /* hex (64 digits) of the user's slot id, keyed with keyslots' lookup_key:
  * the name of her files in the folder (facts_cache.c).  Leaves the
@@ -494,6 +509,11 @@ vault_status vault__witness_save(vault *v, const char *state_dir);
 /* witness.c: at vault_close(), after the handle committed: the state saved
  * again over the tree its verifier read (best effort). */
 void vault__witness_save_at_close(vault *v);
+/* A handle already open, after it read entries another connection wrote:
+ * the tree t its verifier read must extend every witness state of hers
+ * saved since it last looked (by another handle of hers), or the log was
+ * cut or forked under it: VAULT_ERR_INTEGRITY. */
+vault_status vault__witness_recheck(vault *v, const tlog_frontier *t);
 /* The tree head (size, root) this user signed after verifying it in full,
  * from her key slot; *size 0 if none she can vouch for. */
 void vault__witness_trusted(vault *v, uint64_t *size, unsigned char root[TLOG_HASH]);

@@ -696,6 +696,7 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 
 		st = vault__gate_open(v, &g, "vault.rekey", POLICY_NONE, NULL, name, 0, NULL, NULL);
 		st = vault__gate_close(&g, st);
+		VAULT_CRASH_POINT("rekey.entry.after");
 		/* ...and the disabler's witness state says she read it, in her
 		 * key-slot copy and in the state folder her open checked (which
 		 * a writer of the vault folder cannot put back: attack 240a):

@@ -1164,9 +1164,9 @@ vault_status vault__slot_witness_get(const char *dir, const char *user, char **t
 	return st;
 }
 
-vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text)
+vault_status vault__slot_witness_put(const char *dir, const char *user, const char *text,
+                                     int (*keep)(const char *old, void *ctx), void *ctx)
 {
-	/* text NULL removes the copy. */
 	unsigned char id[32];
 	char idhex[65];
 	json_t *root = NULL, *entry = NULL, *old;
@@ -1187,6 +1187,8 @@ vault_status vault__slot_witness_put(const char *dir, const char *user, const ch
 			     : json_object_del(entry, "witness") == 0 ? save(dir, root) : damaged();
 		else if (json_is_string(old) && strcmp(json_string_value(old), text) == 0)
 			goto out; /* unchanged: no write */
+		else if (keep != NULL && json_is_string(old) && keep(json_string_value(old), ctx))
+			goto out;
 		else if (json_object_set_new(entry, "witness", json_string(text)) != 0)
 			st = VAULT_ERR_NOMEM;
 		else

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,10 +122,9 @@ bad:
 	                  "(remove it to start witnessing afresh)", where);
 }
 
-/* 1: read and well-formed; 0: no file; negative: a status. */
-static int state_read(vault *v, const char *path, const char *id, witness_state *w)
+/* The text of the state file at path: 1, 0 (no file) or a status. */
+static int state_text(vault *v, const char *path, char text[STATE_MAX + 1])
 {
-	char text[STATE_MAX + 1];
 	ssize_t n;
 	int fd;
 
@@ -139,7 +139,16 @@ static int state_read(vault *v, const char *path, const char *id, witness_state 
 	if (n < 0)
 		return vault__err(v, VAULT_ERR_IO, "cannot read the witness state %s", path);
 	text[n] = '\0';
-	return state_parse(v, text, path, id, v->user, w);
+	return 1;
+}
+
+/* 1: read and well-formed; 0: no file; negative: a status. */
+static int state_read(vault *v, const char *path, const char *id, witness_state *w)
+{
+	char text[STATE_MAX + 1];
+	int r = state_text(v, path, text);
+
+	return r <= 0 ? r : state_parse(v, text, path, id, v->user, w);
 }
 
 /* The copy in the user's key-slot entry: 1, 0 (none) or a status. */
@@ -192,27 +201,34 @@ static int was_her_key(vault *v, const unsigned char pk[32])
 	return found;
 }
 
+/* Is state w (a copy for `user`) signed by her, with her key or one she
+ * replaced? */
+static int signed_by_her(vault *v, const char *id, const char *user, const witness_state *w)
+{
+	char text[STATE_MAX];
+	size_t blen = body(text, sizeof(text), id, user, w->size, w->root, w->pk);
+
+	return blen > 0 &&
+	       crypto_sign_verify_detached(w->sig, (const unsigned char *)text, blen, w->pk) == 0 &&
+	       (memcmp(w->pk, v->sec->sign_pk, 32) == 0 || was_her_key(v, w->pk));
+}
+
 /* The log must extend the tree head `w` (read from `path`, a name for
  * messages): signed by this user, a prefix of the log, and the entries
  * since fold into the stored tree. */
 static vault_status check_one(vault *v, const char *id, const char *path,
                               const char *user, const witness_state *wp)
 {
-	char text[STATE_MAX];
 	unsigned char root[TLOG_HASH], stored_root[TLOG_HASH], leaf[TLOG_HASH];
 	unsigned char scratch[TLOG_MAX_LEVELS][TLOG_HASH];
 	tlog_frontier *f = NULL;
 	witness_state w = *wp;
 	sqlite3_stmt *s = NULL;
 	uint64_t head;
-	size_t blen;
 	vault_status st;
 	int ns, rc;
 
-	blen = body(text, sizeof(text), id, user, w.size, w.root, w.pk);
-	if (blen == 0 || crypto_sign_verify_detached(w.sig, (const unsigned char *)text, blen,
-	                                             w.pk) != 0 ||
-	    (memcmp(w.pk, v->sec->sign_pk, 32) != 0 && !was_her_key(v, w.pk))) {
+	if (!signed_by_her(v, id, user, &w)) {
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is not signed by "
 		                "%s's key (tampered with?)", path, v->user);
 		goto out;
@@ -312,6 +328,190 @@ vault_status vault__witness_check(vault *v, const char *state_dir)
 	return st;
 }
 
+/* The root of the first `size` leaves of the log, from its entries' hashes
+ * (all of them, up to t->size, whose root must be t's: the rows read are
+ * the entries the verifier read).  1 if got, 0 if the rows are not those,
+ * or a status. */
+static int root_from_entries(vault *v, uint64_t size, const tlog_frontier *t,
+                             unsigned char root[TLOG_HASH])
+{
+	unsigned char leaf[TLOG_HASH], scratch[TLOG_MAX_LEVELS][TLOG_HASH], troot[TLOG_HASH],
+	    froot[TLOG_HASH];
+	tlog_frontier *f = vault__malloc(sizeof(*f));
+	sqlite3_stmt *s = NULL;
+	int ns, rc, ok = 1;
+	vault_status st;
+
+	if (f == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	vault__tlog_frontier_init(f);
+	st = vault__prepare(v, "SELECT seq, hash FROM audit WHERE seq <= ?1 ORDER BY seq", &s);
+	if (st != VAULT_OK) {
+		free(f);
+		return st;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)t->size);
+	while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ok = (uint64_t)sqlite3_column_int64(s, 0) == f->size + 1 &&
+		     sqlite3_column_bytes(s, 1) == 32;
+		if (ok) {
+			vault__tlog_leaf_hash(sqlite3_column_blob(s, 1), 32, leaf);
+			vault__tlog_frontier_append(f, leaf, scratch, &ns);
+			if (f->size == size)
+				vault__tlog_frontier_root(f, root);
+		}
+	}
+	if (ok && rc != SQLITE_DONE)
+		st = vault__sql_status(v, rc, "audit");
+	sqlite3_finalize(s);
+	vault__tlog_frontier_root(t, troot);
+	vault__tlog_frontier_root(f, froot);
+	ok = ok && f->size == t->size && memcmp(froot, troot, TLOG_HASH) == 0;
+	free(f);
+	return st != VAULT_OK ? (int)st : ok;
+}
+
+/* The state w (one copy, named by `where`) against the tree t the handle's
+ * verifier read: t must extend it.  The proof of that is read from the
+ * stored tree and checked against the two roots, so stored hashes that
+ * anyone could rewrite decide nothing; when it fails, the entries' hashes
+ * decide (a rewritten stored tree is audit_tree.c's to mend, not a fork). */
+static vault_status extends(vault *v, const char *id, const char *where, const char *user,
+                            const witness_state *w, const tlog_frontier *t)
+{
+	unsigned char root[TLOG_HASH], proof[TLOG_PROOF_MAX][TLOG_HASH];
+	size_t n = 0;
+	int r;
+
+	if (!signed_by_her(v, id, user, w))
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is not signed by "
+		                  "%s's key (tampered with?)", where, v->user);
+	if (w->size > t->size)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log has %llu entries, but "
+		                  "%s saw %llu (another handle of hers, since this one opened): "
+		                  "it was cut or rolled back", (unsigned long long)t->size,
+		                  v->user, (unsigned long long)w->size);
+	vault__tlog_frontier_root(t, root);
+	if (w->size == t->size) {
+		if (memcmp(root, w->root, TLOG_HASH) == 0)
+			return VAULT_OK;
+	} else if (vault__tlog_prove_consistency(w->size, t->size, vault__audit_tree_read, v,
+	                                         proof, &n) == VAULT_OK &&
+	           vault__tlog_check_consistency(w->size, w->root, t->size, root,
+	                                         (const unsigned char (*)[TLOG_HASH])proof,
+	                                         n) == 0) {
+		return VAULT_OK;
+	} else {
+		r = root_from_entries(v, w->size, t, root);
+		if (r < 0)
+			return (vault_status)r;
+		if (r > 0 && memcmp(root, w->root, TLOG_HASH) == 0)
+			return VAULT_OK;
+	}
+	return vault__err(v, VAULT_ERR_INTEGRITY, "the first %llu entries of the audit log are "
+	                  "not those %s saw (another handle of hers, since this one opened): it "
+	                  "was rewritten or forked", (unsigned long long)w->size, v->user);
+}
+
+/* Has the file at path changed since *seen?  *now: what it is now. */
+static int changed(const char *path, const struct witness_seen *seen, struct witness_seen *now)
+{
+	struct stat sb;
+
+	*now = *seen;
+	now->known = 0;
+	if (stat(path, &sb) == 0) {
+		now->known = 1;
+		now->dev = sb.st_dev;
+		now->ino = sb.st_ino;
+		now->size = sb.st_size;
+		now->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	}
+	return !seen->known || !now->known || seen->dev != now->dev || seen->ino != now->ino ||
+	       seen->size != now->size || seen->mtime_ns != now->mtime_ns;
+}
+
+/* One copy's text (NULL: none), as it is now (*now): checked unless it is
+ * the text this handle last checked (the key-slot file changes at every
+ * user's open; her copy in it, only when she saves). */
+static vault_status recheck_copy(vault *v, const char *id, const char *where, const char *user,
+                                 char *text, struct witness_seen *seen,
+                                 const struct witness_seen *now, const tlog_frontier *t)
+{
+	unsigned char h[32];
+	witness_state w;
+	vault_status st = VAULT_OK;
+	int r;
+
+	if (text != NULL) {
+		crypto_generichash(h, 32, (const unsigned char *)text, strlen(text), NULL, 0);
+		/* (a hash of a public text: memcmp is fine) */
+		if (!seen->text_known || memcmp(h, seen->text_hash, 32) != 0) {
+			r = strlen(text) > STATE_MAX
+			        ? vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is "
+			                     "malformed", where)
+			        : state_parse(v, text, where, id, user, &w);
+			st = r < 0 ? (vault_status)r : extends(v, id, where, user, &w, t);
+		}
+	}
+	if (st == VAULT_OK) {
+		*seen = *now;
+		seen->text_known = text != NULL;
+		if (text != NULL)
+			memcpy(seen->text_hash, h, 32);
+	}
+	return st;
+}
+
+vault_status vault__witness_recheck(vault *v, const tlog_frontier *t)
+{
+	char id[VAULT_VAULT_ID_BUFSIZE], *path, *copy = NULL, text[STATE_MAX + 1];
+	struct witness_seen now;
+	vault_status st;
+	int r;
+
+	/* her states are signed with keys this handle does not know of, and
+	 * it cannot write anything more (gate.c says so) */
+	if (!vault__facts_signer_current(v))
+		return vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
+		                  " opened (another passphrase change?): open the vault again");
+	st = vault__id(v, id);
+	if (st == VAULT_ERR_INTEGRITY && v->pinned)
+		st = VAULT_OK; /* as in vault__witness_check() */
+	if (st != VAULT_OK)
+		return st;
+	/* The copy in her key slot, when the file changed (a save rewrites it
+	 * whole, under another name) */
+	path = vault__path(v->dir, VAULT_SLOTS_FILE);
+	if (path == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (changed(path, &v->wseen[0], &now)) {
+		st = vault__slot_witness_get(v->dir, v->user, &copy);
+		if (st == VAULT_ERR_NOT_FOUND)
+			st = VAULT_OK;
+		if (st != VAULT_OK)
+			st = vault__err(v, st, "cannot read the witness copy in the key-slot file");
+		else
+			st = recheck_copy(v, id, "in your key slot", SLOT_COPY_USER, copy,
+			                  &v->wseen[0], &now, t);
+		free(copy);
+	}
+	free(path);
+	if (st != VAULT_OK || v->state_dir == NULL)
+		return st;
+	path = state_path(v->state_dir, id, v->user);
+	if (path == NULL)
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	if (changed(path, &v->wseen[1], &now)) {
+		r = state_text(v, path, text);
+		st = r < 0 ? (vault_status)r
+		           : recheck_copy(v, id, path, v->user, r > 0 ? text : NULL, &v->wseen[1],
+		                          &now, t);
+	}
+	free(path);
+	return st;
+}
+
 /* The tree head this user signed after her last open, which verified every
  * entry up to it: facts.c replays that prefix without checking its
  * signatures again (vault__audit_verifier_trust).  Only the copy in her key
@@ -400,13 +600,63 @@ static size_t signed_state(vault *v, const tlog_frontier *t, const char *id, con
 	return blen;
 }
 
+/* Is state w (a copy for `user`) a head of hers newer than one of `size`
+ * leaves: signed by her, now or with a key she replaced, and larger?  A save
+ * leaves such a state in place.  Otherwise a handle that verified less (the
+ * close of a handle opened before another handle of hers wrote, whose read
+ * of the entries since failed) would move her witness state back below
+ * entries she saw, and a log cut to it would pass her next open. */
+static int newer_state(vault *v, const char *id, const char *user, const witness_state *w,
+                       uint64_t size)
+{
+	return w->size > size && signed_by_her(v, id, user, w);
+}
+
+struct keep_ctx {
+	vault *v;
+	const char *id;
+	uint64_t size;
+};
+
+/* vault__slot_witness_put()'s question about the copy in her key slot. */
+static int keep_slot_copy(const char *old, void *ctx)
+{
+	struct keep_ctx *k = ctx;
+	char copy[STATE_MAX + 1], saved[sizeof(k->v->errmsg)];
+	witness_state w;
+	int keep;
+
+	if (strlen(old) > STATE_MAX)
+		return 0;
+	memcpy(saved, k->v->errmsg, sizeof(saved));
+	strcpy(copy, old);
+	keep = state_parse(k->v, copy, "in your key slot", k->id, SLOT_COPY_USER, &w) > 0 &&
+	       newer_state(k->v, k->id, SLOT_COPY_USER, &w, k->size);
+	memcpy(k->v->errmsg, saved, sizeof(saved)); /* a bad copy is replaced, no word */
+	return keep;
+}
+
+/* The same of the state file, with the lock on its folder held. */
+static int keep_state_file(vault *v, const char *path, const char *id, uint64_t size)
+{
+	char saved[sizeof(v->errmsg)];
+	witness_state w;
+	int keep;
+
+	memcpy(saved, v->errmsg, sizeof(saved));
+	keep = state_read(v, path, id, &w) > 0 && newer_state(v, id, v->user, &w, size);
+	memcpy(v->errmsg, saved, sizeof(saved));
+	return keep;
+}
+
 static vault_status save_tree(vault *v, const char *state_dir, const tlog_frontier *t)
 {
 	char id[VAULT_VAULT_ID_BUFSIZE], text[STATE_MAX], *dir = NULL, *path = NULL,
 	    *tmp = NULL;
+	struct keep_ctx k;
 	vault_status st;
 	size_t blen;
-	int fd = -1;
+	int fd = -1, dfd = -1, locked = -1;
 
 	st = vault__id(v, id);
 	if (st == VAULT_ERR_INTEGRITY && v->pinned)
@@ -419,7 +669,10 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 	/* Best effort, after the open committed: a copy that did not advance
 	 * is still a true (older) head, checked at the next open; failing this
 	 * open now would leave its entry in the log without a handle. */
-	(void)vault__slot_witness_put(v->dir, v->user, text);
+	k.v = v;
+	k.id = id;
+	k.size = t->size;
+	(void)vault__slot_witness_put(v->dir, v->user, text, keep_slot_copy, &k);
 	if (state_dir == NULL)
 		return VAULT_OK;
 	if ((blen = signed_state(v, t, id, v->user, text)) == 0)
@@ -435,6 +688,17 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 		st = vault__err(v, VAULT_ERR_IO, "cannot create the witness state folder %s", dir);
 		goto out;
 	}
+	/* Her handles save one at a time (the lock on the folder), each
+	 * leaving a newer state it finds in place. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (dfd >= 0 && (locked = flock(dfd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	if (locked != 0) {
+		st = vault__err(v, VAULT_ERR_IO, "cannot lock the witness state folder %s", dir);
+		goto out;
+	}
+	if (keep_state_file(v, path, id, t->size))
+		goto out;
 	snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0 || write(fd, text, blen) != (ssize_t)blen || fsync(fd) != 0) {
@@ -450,6 +714,8 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 		st = vault__err(v, VAULT_ERR_IO, "cannot write the witness state %s", path);
 	}
 out:
+	if (dfd >= 0)
+		close(dfd); /* and its lock */
 	free(dir);
 	free(path);
 	free(tmp);
@@ -472,7 +738,10 @@ void vault__witness_save_at_close(vault *v)
 	tlog_frontier t;
 	int wrote = 0;
 
-	if (v->dead || v->db_moved || v->user_txn || v->db == NULL)
+	/* a handle whose file was replaced (a key rotation by another handle
+	 * since its last call) would witness the old file's log (attack
+	 * 300b): the new file's is hers to save */
+	if (v->dead || v->user_txn || v->db == NULL || vault__store_moved(v))
 		return;
 	if (vault__facts_verified_tree(v, &t, &wrote) == VAULT_OK && wrote && t.size > 0)
 		(void)save_tree(v, v->state_dir, &t);

@@ -11798,7 +11798,7 @@ static void test_attack__240a_old_file_put_back_past_a_state_dir(void **state)
 	put_old_file_back_230(dir, keep, db, oldkey, cs, names, pks, n);
 	/* ... and the supervisor's older key-slot copy back (the state file
 	 * outside the folder she cannot reach, and does not touch) */
-	assert_int_equal(vault__slot_witness_put(dir, "cav_sup", oldcopy), VAULT_OK);
+	assert_int_equal(vault__slot_witness_put(dir, "cav_sup", oldcopy, NULL, NULL), VAULT_OK);
 
 	v = open_with_state(dir, "cav_sup", sd, &st);
 	printf("   240a: the disabler's open (state folder %s) of the old file put back: %s (%s)\n",
@@ -12466,6 +12466,82 @@ static void case_rows_put_back(sqlite3 *db, sqlite3 *db2, const char *table, con
 	free(w);
 }
 
+/* The 270 setup: a victim case cs of the antiviolence centre, shared on her
+ * consent with the reception centre (every class), and a second case cb;
+ * a copy of the folder made by the attacker in dir2 (before anything
+ * below). */
+static void setup_300(char *dir, char cs[VAULT_ID_BUFSIZE], char cb[VAULT_ID_BUFSIZE],
+                      const char *dir2)
+{
+	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
+	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
+	unsigned int all = VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE | VAULT_CLASS_SAFETY;
+	char cid[VAULT_ID_BUFSIZE], *text = NULL, *cmd;
+	vault *v;
+
+	victim_case(dir, cs);
+	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cb);
+	th_put(dir, "cav_cw", cb, "notes", VAULT_CLASS_GENERAL, "called back");
+	v = th_open(dir, "cav_cw");
+	co.org = "cas";
+	co.classes = all;
+	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
+	co.purpose = "referral";
+	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
+	so.consent_id = cid;
+	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", all, &so), VAULT_OK,
+	          "share every class");
+	vault_close(v);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
+	                 VAULT_OK);
+	free(text);
+	if (dir2 != NULL) {
+		cmd = dup_printf("cp -a '%s' '%s'", dir, dir2);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+}
+
+/* The attacker appends a junk entry at the tail of the log (a copy of the
+ * head, seq + 1, a random hash, no signature). */
+static void junk_tail_300(const char *dir)
+{
+	sqlite3 *db = th_db_open(dir, "cas_cw");
+
+	assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE j AS SELECT * FROM audit WHERE"
+	                              " seq = (SELECT max(seq) FROM audit);"
+	                              "UPDATE j SET seq = seq + 1, prev = hash,"
+	                              " hash = randomblob(32), sig = NULL;"
+	                              "INSERT INTO audit SELECT * FROM j;",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The attacker cuts the log from entry `from` on and puts the case's
+ * grant, epoch and seal rows back as the copy dir2 holds them (and the
+ * record rows of case `records_of`, unless NULL). */
+static void cut_and_put_back_300(const char *dir, const char *dir2, const char *cs,
+                                 long long from, const char *records_of)
+{
+	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
+	                                   "class_keys"};
+	sqlite3 *db = th_db_open(dir, "cas_cw"), *db2 = th_db_open(dir2, "cas_cw");
+	char *cmd;
+	size_t i;
+
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	cmd = dup_printf("DELETE FROM audit WHERE seq >= %lld", from);
+	assert_int_equal(sqlite3_exec(db, cmd, NULL, NULL, NULL), SQLITE_OK);
+	free(cmd);
+	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
+		case_rows_put_back(db, db2, tabs[i], cs);
+	if (records_of != NULL)
+		case_rows_put_back(db, db2, "records", records_of);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db2);
+	sqlite3_close(db);
+}
+
 /* The variants of the cut (each a test below). */
 enum cut270 {
 	CUT_OPEN_HANDLE,     /* 270a: her handle stays open, a cache part dropped */
@@ -12475,10 +12551,11 @@ enum cut270 {
 	CUT_FORK_THEN_CLOSE, /* 280c: 280b, then she closes and opens again */
 	CUT_SECOND_HANDLE,   /* 290a: a second handle of hers saves her cache on the fork */
 	CUT_BATCH_SECOND,    /* 290b: 290a, the revocation in a batch that rebuilt */
+	CUT_STALE_CLOSE,     /* 295a: 280a, the revocation by a second handle of hers */
 };
 
 static const char *const cut270_name[] = {"270a", "270c", "280a", "280b", "280c", "290a",
-                                          "290b"};
+                                          "290b", "295a"};
 
 /* 270a: a handle's facts are rebuilt from the log as it is now when a part
  * of its cache cannot be read (records_of, rebuild_once(v, F, 0)), and the
@@ -12496,47 +12573,24 @@ static const char *const cut270_name[] = {"270a", "270c", "280a", "280b", "280c"
  * under the key the reception centre still holds. */
 static void own_revocation_cut_270(enum cut270 mode)
 {
-	int reopen = mode == CUT_REOPEN || mode == CUT_JUNK_TAIL || mode == CUT_FORK_THEN_CLOSE;
+	int reopen = mode == CUT_REOPEN || mode == CUT_JUNK_TAIL || mode == CUT_FORK_THEN_CLOSE ||
+	             mode == CUT_STALE_CLOSE;
 	int second = mode == CUT_SECOND_HANDLE || mode == CUT_BATCH_SECOND;
-	static const char *const tabs[] = {"grants", "case_classes", "class_epochs",
-	                                   "class_keys"};
 	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *cmd;
-	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], cid[VAULT_ID_BUFSIZE], *text = NULL;
-	vault_consent_options co = VAULT_CONSENT_OPTIONS_INIT;
-	vault_share_options so = VAULT_SHARE_OPTIONS_INIT;
-	unsigned int all = VAULT_CLASS_GENERAL | VAULT_CLASS_SENSITIVE | VAULT_CLASS_SAFETY;
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
 	vault_buf b = VAULT_BUF_INIT;
 	vault_status sg, sp = VAULT_ERR_DENIED, stg = VAULT_ERR_DENIED;
 	long long r;
-	sqlite3 *db, *db2;
+	sqlite3 *db;
 	size_t i;
 	vault *v;
 	char *sd = th_tmpdir();
 	vault_status so2 = VAULT_OK;
 
-	victim_case(dir, cs);
-	th_case(dir, "cav_cw", VAULT_CASE_VICTIM, 0, cb);
-	th_put(dir, "cav_cw", cb, "notes", VAULT_CLASS_GENERAL, "called back");
-	/* she consents to the reception centre, which gets every class */
-	v = th_open(dir, "cav_cw");
-	co.org = "cas";
-	co.classes = all;
-	co.scope = VAULT_SCOPE_SERVICES | VAULT_SCOPE_SHARING;
-	co.purpose = "referral";
-	status_is(v, vault_consent_add(v, cs, &co, cid), VAULT_OK, "consent");
-	so.consent_id = cid;
-	status_is(v, vault_share(v, cs, VAULT_PRINCIPAL_ORG, "cas", all, &so), VAULT_OK,
-	          "share every class");
-	vault_close(v);
-	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
-	                 VAULT_OK);
-	free(text);
-	text = NULL;
-	/* the attacker keeps a copy of the folder (any user can) */
+	/* she consents to the reception centre, which gets every class; the
+	 * attacker keeps a copy of the folder (any user can) */
 	snprintf(dir2, sizeof(dir2), "%s/v", base2);
-	cmd = dup_printf("cp -a '%s' '%s'", dir, dir2);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	setup_300(dir, cs, cb, dir2);
 
 	/* the caseworker's handle, left open: she revokes the reception centre */
 	v = open_with_state(dir, "cav_cw", sd, &so2);
@@ -12563,22 +12617,30 @@ static void own_revocation_cut_270(enum cut270 mode)
 		                              "called again", 12, NULL), VAULT_OK,
 		          "note in the batch");
 		status_is(v, vault_commit(v), VAULT_OK, "commit");
+	} else if (mode == CUT_STALE_CLOSE) {
+		/* 295a: her first handle writes a note; a second handle of hers
+		 * (`vault shell` beside the application) revokes the reception
+		 * centre and closes, saving her witness state after the
+		 * revocation; the first handle closes last (after the junk tail
+		 * below), its read of the entries since failing: its tree is
+		 * the one of its own note, below the revocation */
+		vault *b2;
+
+		status_is(v, vault_record_put(v, cb, "notes", VAULT_CLASS_GENERAL, "called again",
+		                              12, NULL), VAULT_OK, "note");
+		b2 = open_with_state(dir, "cav_cw", sd, &so2);
+		assert_non_null(b2);
+		status_is(b2, vault_revoke(b2, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK,
+		          "revoke in a second handle");
+		vault_close(b2);
 	} else {
 		status_is(v, vault_revoke(v, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
 	}
 	/* 280a: before her close, the attacker appends a junk entry (a broken
 	 * hash) at the tail, so that the close's read of the log through her
 	 * verifier fails and saves no witness state; gone again after it */
-	if (mode == CUT_JUNK_TAIL) {
-		db = th_db_open(dir, "cas_cw");
-		assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE j AS SELECT * FROM audit WHERE"
-		                              " seq = (SELECT max(seq) FROM audit);"
-		                              "UPDATE j SET seq = seq + 1, prev = hash,"
-		                              " hash = randomblob(32), sig = NULL;"
-		                              "INSERT INTO audit SELECT * FROM j;",
-		                              NULL, NULL, NULL), SQLITE_OK);
-		sqlite3_close(db);
-	}
+	if (mode == CUT_JUNK_TAIL || mode == CUT_STALE_CLOSE)
+		junk_tail_300(dir);
 	/* 270c: she closes, and opens again after the attacker's work (280c:
 	 * she closes after it) */
 	if (reopen && mode != CUT_FORK_THEN_CLOSE) {
@@ -12593,19 +12655,8 @@ static void own_revocation_cut_270(enum cut270 mode)
 	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
 	             " case_id = '%s'", cs);
 	assert_true(r > 0);
-	db = th_db_open(dir, "cas_cw");
-	db2 = th_db_open(dir2, "cas_cw");
-	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	cmd = dup_printf("DELETE FROM audit WHERE seq >= %lld", r);
-	assert_int_equal(sqlite3_exec(db, cmd, NULL, NULL, NULL), SQLITE_OK);
-	free(cmd);
-	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
-		case_rows_put_back(db, db2, tabs[i], cs);
-	if (mode == CUT_BATCH_SECOND) /* the note of the batch, gone with its entry */
-		case_rows_put_back(db, db2, "records", cb);
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db2);
-	sqlite3_close(db);
+	/* (290b: the note of the batch, gone with its entry) */
+	cut_and_put_back_300(dir, dir2, cs, r, mode == CUT_BATCH_SECOND ? cb : NULL);
 	/* 280b: one entry of her own after the cut (a routine read through the
 	 * API, signed by her library), so the log is longer than the cut again */
 	if (mode == CUT_FORK || mode == CUT_FORK_THEN_CLOSE) {
@@ -12765,6 +12816,20 @@ static void test_attack__280a_close_witness_save_failed_by_junk_tail(void **stat
 {
 	(void)state;
 	own_revocation_cut_270(CUT_JUNK_TAIL);
+}
+
+/* 295a: 280a, where the revocation is made by a second handle of hers,
+ * which saves her witness state after it when it closes; her first handle,
+ * opened before and holding a note of hers below the revocation, closes
+ * last, its read of the entries since made to fail by the junk tail: its
+ * save put her state back to its own note, below the revocation, and the
+ * cut passed her next open.  A save now leaves a newer state of hers in
+ * place (the state file under a lock on its folder, the copy in her key
+ * slot under the key-slot file's). */
+static void test_attack__295a_close_moves_witness_back(void **state)
+{
+	(void)state;
+	own_revocation_cut_270(CUT_STALE_CLOSE);
 }
 
 /* 280b: 270a, where the attacker appends one valid entry of her own after
@@ -12938,6 +13003,214 @@ static void test_attack__270b_rows_planted_as_the_disabler_reconnects(void **sta
 		         " handle reconnected was never checked against the facts; the new case's"
 		         " keys were sealed to the perpetrator programme's caseworker, who reads"
 		         " the new victim's shelter: %s", text);
+}
+
+/* ---- 300: the thirtieth review ------------------------------------------ */
+
+/* The end of a 300 scenario: cav_cw (handle v, or a new open) writes the
+ * new address; does the reception caseworker read it? */
+static int new_address_leaks_300(const char *dir, const char *cs, vault *v, const char *tag_)
+{
+	vault_status sp, stg = VAULT_ERR_DENIED;
+	char *text = NULL;
+	int leaked;
+
+	sp = vault_record_put(v, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16, NULL);
+	printf("   %s: cav_cw writes the new address: %s (%s)\n", tag_, vault_strerror(sp),
+	       vault_errmsg(v));
+	vault_close(v);
+	if (sp == VAULT_OK)
+		stg = get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text);
+	printf("   %s: cas_cw reads the shelter: %s%s%s\n", tag_, vault_strerror(stg),
+	       text ? ": " : "", text ? text : "");
+	leaked = stg == VAULT_OK && text != NULL && strcmp(text, "via Po 9, Torino") == 0;
+	free(text);
+	return leaked;
+}
+
+/* 300a: the witness state is written over, never compared with the one
+ * it replaces.  cav_cw has an application open (handle A, opened with her
+ * state folder) and revokes the reception centre from a second handle
+ * (the CLI, `vault revoke`, same state folder): B's close saves her state
+ * past the revocation, in the state folder and in her key-slot copy.  The
+ * reception caseworker appends a junk row at the tail of the log; A is
+ * closed (the application quits): its close cannot read the log through
+ * its verifier and saves the tree up to A's floor (280a's fallback),
+ * which lies below the revocation, over the newer state B saved, in both
+ * copies.  She then cuts the log from the revocation on and puts the
+ * case's rows back (no key-slot file put back: her own library rolled
+ * the state back).  cav_cw's next open finds both witness states a prefix
+ * of the cut log and goes on; she writes the new shelter address under
+ * the key the reception centre still holds. */
+static void test_attack__300a_older_handle_close_rolls_back_witness_state(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	vault_status so2 = VAULT_OK;
+	long long r;
+	int leaked = 0;
+	vault *a, *b, *c;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
+	assert_non_null(b);
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	vault_close(b);
+	junk_tail_300(dir);
+	vault_close(a);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   300a: cav_cw opens again: %s (%s)\n", vault_strerror(so2),
+	       c ? "" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, "300a");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (300a): the close of her older handle wrote its older"
+		         " witness state over the newer one her second handle saved; her"
+		         " revocation, cut from the log, was forgotten at her next open, and the"
+		         " reception caseworker reads the new address");
+}
+
+/* 300b: 240a through an older handle's close, no junk needed.  The
+ * supervisor has an application open (handle A, her state folder) and
+ * disables the caseworker from the CLI (handle B, same state folder): the
+ * key rotates, and B saves her witness state past the rotation's
+ * vault.rekey entry (key-slot copy and state file).  Then she quits the
+ * application, which made no call since: A's connection is still on the
+ * old file (it has not looked: db_moved is 0), its close reads the old
+ * file's log through its verifier (which holds everything but vault.rekey)
+ * and saves that tree over B's state, in both copies.  The disabled
+ * caseworker then puts the old file back (230a, her hard link) and seals
+ * her old key as everyone's: nothing else needs to be put back.  The
+ * supervisor's next open finds both states a prefix of the old file's log,
+ * and the centre works on in the file her old key opens. */
+static void test_attack__300b_older_handle_close_witnesses_the_old_file(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], names[32][64];
+	char keep[4096], db[4096], sd[4096];
+	unsigned char oldkey[32], pks[32][32];
+	char *before = NULL, *after = NULL, *closed = NULL;
+	int old_reads;
+	size_t n;
+	vault_status st;
+	vault *a, *b, *v;
+
+	(void)state;
+	assert_true(snprintf(sd, sizeof(sd), "%s.300b-state", dir) < (int)sizeof(sd));
+	n = link_kept_230(dir, cs, oldkey, names, pks, keep, db, "300b");
+	a = open_with_state(dir, "cav_sup", sd, &st); /* the application */
+	assert_non_null(a);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_sup", &before), VAULT_OK);
+	b = open_with_state(dir, "cav_sup", sd, &st); /* the CLI */
+	assert_non_null(b);
+	status_is(b, vault_user_disable(b, "cav_cw"), VAULT_OK, "disable");
+	vault_close(b);
+	assert_false(old_key_reads_case(dir, oldkey, cs)); /* control: rotated */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_sup", &after), VAULT_OK);
+	vault_close(a); /* the application quits */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_sup", &closed), VAULT_OK);
+	printf("   300b: her key-slot copy after the application's close is %s\n",
+	       closed && after && strcmp(closed, after) == 0 ? "the CLI's (past vault.rekey)"
+	       : "another one (older)");
+	free(before);
+	free(after);
+	free(closed);
+
+	put_old_file_back_230(dir, keep, db, oldkey, cs, names, pks, n);
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	printf("   300b: the disabler's open (state folder) of the old file put back: %s (%s)\n",
+	       vault_strerror(st), v ? "" : vault_last_errmsg());
+	if (v == NULL) {
+		refused(NULL, st, "an open of the old file put back");
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(strdup(sd));
+		th_rmdir(dir);
+		return;
+	}
+	vault_close(v);
+	old_reads = life_goes_on_230(dir, oldkey, "300b");
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(strdup(sd));
+	th_rmdir(dir);
+	if (old_reads)
+		fail_msg("ATTACK SUCCEEDS (300b): the close of the disabler's older handle (still"
+		         " on the old file) saved the old file's tree over the witness state her"
+		         " disable had saved past vault.rekey; the disabled caseworker put the old"
+		         " file back, the disabler's open goes on, and the old key reads the case"
+		         " opened after the disable");
+}
+
+/* 300c: a handle left open never learns what another handle of the same
+ * user wrote and saved as her witness state.  cav_cw has an application
+ * open (handle A, her state folder); from the CLI (handle B, same folder)
+ * she revokes the reception centre, and B's close saves her state past
+ * the revocation.  Before A makes any call, the reception caseworker cuts
+ * the log from the revocation on and puts the case's rows back.  A's next
+ * sync reads the log after what A verified (nothing of the revocation, so
+ * nothing to refuse), the rows agree with A's facts, and A's write of the
+ * new address is sealed under the key the reception centre holds.  Her
+ * state (in both copies) says she saw the revocation: only her next open
+ * would tell, after the leak. */
+static void test_attack__300c_open_handle_ignores_state_saved_by_her_other_handle(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	vault_buf bf = VAULT_BUF_INIT;
+	vault_status so2 = VAULT_OK, sg;
+	long long r;
+	int leaked;
+	vault *a, *b;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
+	assert_non_null(b);
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	vault_close(b);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	sg = vault_record_get_v2(a, cb, "notes", VAULT_CLASS_GENERAL, 0, &bf, NULL, NULL);
+	printf("   300c: the application reads a note of another case: %s (%s)\n",
+	       vault_strerror(sg), vault_errmsg(a));
+	vault_buf_free(&bf);
+	leaked = new_address_leaks_300(dir, cs, a, "300c");
+	/* ...and her own close saved the cut log's tree as her state */
+	b = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   300c: cav_cw's next open, with her state folder: %s (%s)\n",
+	       vault_strerror(so2), b ? "the cut goes unnoticed" : vault_last_errmsg());
+	vault_close(b);
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (300c): her revocation, made from her second handle and"
+		         " saved in her witness state, was cut from the log; her application's"
+		         " handle, left open, wrote the new address under the key of the revoked"
+		         " centre, which reads it");
 }
 
 int main(void)
@@ -13169,12 +13442,16 @@ int main(void)
 		cmocka_unit_test(test_attack__270a_own_revocation_forgotten_by_rebuild),
 		cmocka_unit_test(test_attack__270b_rows_planted_as_the_disabler_reconnects),
 		cmocka_unit_test(test_attack__270c_own_revocation_cut_between_two_opens),
+		cmocka_unit_test(test_attack__295a_close_moves_witness_back),
 		cmocka_unit_test(test_attack__280a_close_witness_save_failed_by_junk_tail),
 		cmocka_unit_test(test_attack__280b_floor_moved_onto_fork_by_sync),
 		cmocka_unit_test(test_attack__280c_close_witnesses_the_fork),
 		cmocka_unit_test(test_attack__280d_rewritten_tree_not_extended_by_an_honest_write),
 		cmocka_unit_test(test_attack__290a_floor_forgotten_after_one_refusal_via_second_handle_cache),
 		cmocka_unit_test(test_attack__290b_floor_forgotten_by_rebuild_after_batch_via_second_handle_cache),
+		cmocka_unit_test(test_attack__300a_older_handle_close_rolls_back_witness_state),
+		cmocka_unit_test(test_attack__300b_older_handle_close_witnesses_the_old_file),
+		cmocka_unit_test(test_attack__300c_open_handle_ignores_state_saved_by_her_other_handle),
 	};
 
 	if (sodium_init() < 0)

@@ -535,7 +535,7 @@ void th_db_key(const char *dir, const char *user, unsigned char key[32])
 
 void th_forget_witness(const char *dir, const char *user)
 {
-	assert_int_equal(vault__slot_witness_put(dir, user, NULL), VAULT_OK);
+	assert_int_equal(vault__slot_witness_put(dir, user, NULL, NULL, NULL), VAULT_OK);
 }
 
 void th_forget_cache(const char *dir, const char *user)

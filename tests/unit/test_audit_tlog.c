@@ -807,6 +807,110 @@ static void test_audit_tlog__witness_state_is_signed(void **state)
 	free(sd);
 }
 
+/* Her witness state never moves back.  Two handles of hers: the first
+ * opens and writes; the second writes after it and closes, saving her state
+ * above the first one's write; the first closes last, its read of the
+ * entries since made to fail by a junk entry at the end of the log, so its
+ * tree is the one of its own write.  Its save leaves her newer state in
+ * place, in the state file and in her key slot: cut below the second
+ * handle's write, the log fails her next open through either copy. */
+static void test_audit_tlog__witness_never_moves_back(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), q[256];
+	vault *a = NULL, *b = NULL;
+	long long mine;
+
+	assert_int_equal(open_w(f, "cav_cw", sd, &a), VAULT_OK);
+	assert_int_equal(vault_record_put(a, f->case_id, "first", VAULT_CLASS_GENERAL, "a", 1,
+	                                  NULL), VAULT_OK);
+	mine = th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit");
+	assert_int_equal(open_w(f, "cav_cw", sd, &b), VAULT_OK);
+	assert_int_equal(vault_record_put(b, f->case_id, "second", VAULT_CLASS_GENERAL, "b", 1,
+	                                  NULL), VAULT_OK);
+	vault_close(b);
+	assert_int_equal(th_db_exec(f->dir, "admin",
+	                            "CREATE TEMP TABLE j AS SELECT * FROM audit WHERE seq ="
+	                            " (SELECT max(seq) FROM audit);"
+	                            "UPDATE j SET seq = seq + 1, prev = hash,"
+	                            " hash = randomblob(32), sig = NULL;"
+	                            "INSERT INTO audit SELECT * FROM j;"), SQLITE_OK);
+	vault_close(a);
+	/* the junk, and the second handle's entries, cut */
+	snprintf(q, sizeof(q), "DELETE FROM audit WHERE seq > %lld", mine);
+	assert_int_equal(th_db_exec(f->dir, "admin", q), SQLITE_OK);
+	open_w_bad(f, "cav_cw", sd, "cut or rolled back");
+	open_w_bad(f, "cav_cw", NULL, "cut or rolled back");
+	rm_rf(sd);
+	free(sd);
+}
+
+/* A handle left open checks the witness state another handle of hers saved
+ * since: the log it reads must extend it.  Her second handle writes and
+ * closes; the log is then cut below that write and grown again, past it, by
+ * other users' routine work (a fork: as long, not the same).  Her first
+ * handle's next call reads the fork through its verifier without a fault of
+ * its own (nothing it verified is gone), and refuses it: the fork's first
+ * entries are not those her state signs (the consistency proof). */
+static void test_audit_tlog__open_handle_refuses_fork_of_her_other_handle(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), q[256];
+	vault *a = NULL, *b = NULL;
+	vault_buf out = VAULT_BUF_INIT;
+	long long at_a, at_b;
+
+	assert_int_equal(open_w(f, "cav_cw", sd, &a), VAULT_OK);
+	at_a = th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit");
+	assert_int_equal(open_w(f, "cav_cw", sd, &b), VAULT_OK);
+	assert_int_equal(vault_record_put(b, f->case_id, "second", VAULT_CLASS_GENERAL, "b", 1,
+	                                  NULL), VAULT_OK);
+	vault_close(b);
+	at_b = th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit");
+	snprintf(q, sizeof(q), "DELETE FROM audit WHERE seq > %lld", at_a);
+	assert_int_equal(th_db_exec(f->dir, "admin", q), SQLITE_OK);
+	th_put(f->dir, "cav_sup", f->case_id, "sup", VAULT_CLASS_GENERAL, "s");
+	th_put(f->dir, "cav_sup", f->case_id, "sup", VAULT_CLASS_GENERAL, "t");
+	assert_true(th_db_int(f->dir, "admin", "SELECT max(seq) FROM audit") > at_b);
+	assert_int_equal(vault_record_get_v2(a, f->case_id, "intake", VAULT_CLASS_GENERAL, 0, &out,
+	                                    NULL, NULL),
+	                 VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_errmsg(a), "rewritten or forked"));
+	vault_buf_free(&out);
+	vault_close(a);
+	rm_rf(sd);
+	free(sd);
+}
+
+/* A handle whose file was replaced under it (another handle of hers
+ * disabled a user: the database key rotated, vault.db is a new file) saves
+ * no witness state at its close: its connection still reads the old file,
+ * whose log is not the vault's (attack 300b).  Both copies of her state are
+ * removed first, so that no newer state left in place hides the save. */
+static void test_audit_tlog__replaced_file_not_witnessed_at_close(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), path[1024], idhex[VAULT_VAULT_ID_BUFSIZE], *copy = NULL;
+	vault *a = NULL, *b = NULL;
+
+	assert_int_equal(open_w(f, "cav_sup", sd, &a), VAULT_OK);
+	assert_int_equal(vault_id(a, idhex), VAULT_OK);
+	assert_int_equal(vault_record_put(a, f->case_id, "sup", VAULT_CLASS_GENERAL, "a", 1,
+	                                  NULL), VAULT_OK);
+	assert_int_equal(open_w(f, "cav_sup", sd, &b), VAULT_OK);
+	assert_int_equal(vault_user_disable(b, "cav_cw"), VAULT_OK);
+	vault_close(b);
+	th_forget_witness(f->dir, "cav_sup");
+	snprintf(path, sizeof(path), "%s/%s/cav_sup", sd, idhex);
+	assert_int_equal(unlink(path), 0);
+	vault_close(a);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(vault__slot_witness_get(f->dir, "cav_sup", &copy), VAULT_OK);
+	assert_null(copy);
+	rm_rf(sd);
+	free(sd);
+}
+
 /* A passphrase change gives her new keys: her state, signed with the old
  * one, is still hers (the log's user.rekey says so), and no false alarm
  * follows; a state signed with someone else's key is refused. */
@@ -918,6 +1022,9 @@ int main(void)
 		T(witness_sees_a_rewritten_log),
 		T(witness_sees_dropped_wal_frames),
 		T(witness_state_is_signed),
+		T(witness_never_moves_back),
+		T(replaced_file_not_witnessed_at_close),
+		T(open_handle_refuses_fork_of_her_other_handle),
 		T(witness_survives_a_passphrase_change),
 		T(open_options_version_1),
 	};

@@ -334,9 +334,10 @@ static void test_crash__user_add(void **state)
 /* The disable's commit (2) and slot removal (7), then the database key
  * rotation: export (2), the pending seals (7), the old log and index set
  * aside (2, after "rename.before"), the switch (2), the set-aside files
- * removed (1), the seals made current (7) and after (1); then, after its
- * vault.rekey entry, the disabler's witness copy in her key slot (7). */
-#define STEPS_DISABLE 38
+ * removed (1), the seals made current (7) and after (1); then its
+ * vault.rekey entry (1) and, after it, the disabler's witness copy in her
+ * key slot (7). */
+#define STEPS_DISABLE 39
 
 static vault_status op_disable(vault *v)
 {
@@ -775,6 +776,23 @@ static void test_crash__two_rotations_cut_short_in_a_row(void **state)
 	}
 }
 
+/* Her state file becomes a folder once the vault.rekey entry is in (before,
+ * the disable's own look at her witness state would refuse it). */
+static char g_state_path[8500];
+
+static void state_becomes_folder(const char *step)
+{
+	char x[8600];
+
+	if (strcmp(step, "rekey.entry.after") != 0 || g_state_path[0] == '\0')
+		return;
+	assert_int_equal(unlink(g_state_path), 0);
+	assert_int_equal(mkdir(g_state_path, 0700), 0);
+	snprintf(x, sizeof(x), "%s/x", g_state_path);
+	assert_int_equal(mkdir(x, 0700), 0);
+	g_state_path[0] = '\0';
+}
+
 /* The disabler's witness state cannot be saved after the rotation's
  * vault.rekey entry (her state file replaced by a folder): the disable
  * says so, and says the key was rotated; it was (the old key opens
@@ -805,13 +823,11 @@ static void test_crash__disable_reports_witness_state_not_saved(void **state)
 			snprintf(id, sizeof(id), "%s", e->d_name);
 	closedir(d);
 	assert_true(id[0] != '\0');
-	snprintf(path, sizeof(path), "%s/%s/cav_sup", sd, id);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/cav_sup/x", sd, id);
-	assert_int_equal(mkdir(path, 0700), 0);
-
+	snprintf(g_state_path, sizeof(g_state_path), "%s/%s/cav_sup", sd, id);
+	vault__crash_hook = state_becomes_folder;
 	st = vault_user_disable(v, "cav_cw");
+	vault__crash_hook = NULL;
+	assert_int_equal(g_state_path[0], '\0');
 	assert_int_equal(st, VAULT_ERR_IO);
 	assert_non_null(strstr(vault_errmsg(v), "the database key was rotated, but its"
 	                                        " vault.rekey entry or your witness state"));
