@@ -173,7 +173,7 @@ struct vault {
 		dev_t dev;
 		ino_t ino;
 		off_t size;
-		long long mtime_ns;
+		long long ctime_ns;
 		int text_known;              /* the copy's text, checked */
 		unsigned char text_hash[32]; /* (BLAKE2b) */
 	} wseen[2];

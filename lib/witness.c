@@ -425,10 +425,12 @@ static int changed(const char *path, const struct witness_seen *seen, struct wit
 		now->dev = sb.st_dev;
 		now->ino = sb.st_ino;
 		now->size = sb.st_size;
-		now->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+		/* the change time: no user can set it back (a file's mtime, its
+		 * owner can) */
+		now->ctime_ns = (long long)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
 	}
 	return !seen->known || !now->known || seen->dev != now->dev || seen->ino != now->ino ||
-	       seen->size != now->size || seen->mtime_ns != now->mtime_ns;
+	       seen->size != now->size || seen->ctime_ns != now->ctime_ns;
 }
 
 /* One copy's text (NULL: none), as it is now (*now): checked unless it is
