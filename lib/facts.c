@@ -4716,18 +4716,16 @@ vault_status vault__facts_sync(vault *v)
 	} else {
 		if (!(v->user_txn && v->unsigned_entries > 0))
 			F->txn_head = F->verified;
-		return VAULT_OK;
+		/* nobody wrote, but another handle of hers may have saved her
+		 * state since, after a cut this handle already read (310c) */
+		return vault__facts_witness_recheck(v);
 	}
 	if (st == VAULT_OK)
 		st = check_global(v, F);
 	/* what another handle of hers saw and saved since (attack 300c): the
 	 * handle's floor knows only its own entries */
-	if (st == VAULT_OK) {
-		tlog_frontier t;
-
-		vault__audit_verifier_frontier(F->av, &t);
-		st = vault__witness_recheck(v, &t);
-	}
+	if (st == VAULT_OK)
+		st = vault__facts_witness_recheck(v);
 	if (st == VAULT_OK) {
 		F->data_version = dv;
 		floor_raise(v, F);
@@ -4738,6 +4736,17 @@ vault_status vault__facts_sync(vault *v)
 	if (!(v->user_txn && v->unsigned_entries > 0))
 		F->txn_head = F->verified;
 	return st;
+}
+
+vault_status vault__facts_witness_recheck(vault *v)
+{
+	facts *F = v->facts;
+	tlog_frontier t;
+
+	if (F == NULL || !F->started || F->av == NULL)
+		return VAULT_OK;
+	vault__audit_verifier_frontier(F->av, &t);
+	return vault__witness_recheck(v, &t);
 }
 
 vault_status vault__facts_verified_tree(vault *v, tlog_frontier *out, int *wrote)

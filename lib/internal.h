@@ -151,6 +151,8 @@ struct vault {
 	dev_t db_dev;        /* the vault.db file the handle opened: the */
 	ino_t db_ino;        /* database key rotation replaces it (store.c) */
 	int db_moved;        /* ... and it was replaced: the handle must reopen */
+	int rotating;        /* it holds the vault lock for its own key rotation
+	                      * (orgs.c): a set-aside name is no other's rotation */
 	int busy_ms;         /* the busy timeout it was opened with */
 	int schema_checked;  /* vault__store_check_schema() passed ... */
 	int schema_version;  /* ... at this PRAGMA schema_version */
@@ -177,6 +179,8 @@ struct vault {
 		int text_known;              /* the copy's text, checked */
 		unsigned char text_hash[32]; /* (BLAKE2b) */
 	} wseen[2];
+	char *wpath[2]; /* their paths (the state file's NULL without state_dir) */
+	char wid[VAULT_VAULT_ID_BUFSIZE];
 
 	/* What light operations inside one vault_begin() transaction loaded
 	 * about their case (gate.c); NULL until first needed. */

@@ -679,23 +679,29 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
 	vault__random(key, 32);
 	lock = vault__lock_acquire(v->dir);
-	if (lock < 0)
+	if (lock < 0) {
 		st = vault__err(v, lock == -2 ? VAULT_ERR_NOMEM : VAULT_ERR_IO,
 		                "cannot lock the vault folder");
-	else
+	} else {
+		v->rotating = 1;
 		st = vault__store_rotate(v, key, stage_dbkey, commit_dbkey, NULL);
-	vault__lock_release(lock);
+	}
 	vault__secure_free(key);
 	/* The new file's log says it was made: an entry it alone holds, so
 	 * the old file put back under vault.db (kept through a link or a
 	 * copy, its key sealed again as everyone's) is a log cut short for
 	 * whoever read this entry (attack 230a), not a file with the log
-	 * everyone saw. */
+	 * everyone saw.  Written with the vault lock still held: no other
+	 * rotation can be under way, so a set-aside name planted since the
+	 * switch does not stop it (310b). */
 	if (st == VAULT_OK) {
 		gate g;
 
 		st = vault__gate_open(v, &g, "vault.rekey", POLICY_NONE, NULL, name, 0, NULL, NULL);
 		st = vault__gate_close(&g, st);
+		v->rotating = 0;
+		vault__lock_release(lock);
+		lock = -1;
 		VAULT_CRASH_POINT("rekey.entry.after");
 		/* ...and the disabler's witness state says she read it, in her
 		 * key-slot copy and in the state folder her open checked (which
@@ -710,6 +716,8 @@ static vault_status rotate_dbkey(vault *v, const char *name)
 			                  " after it could not be written: %s", name, why);
 		}
 	}
+	v->rotating = 0;
+	vault__lock_release(lock);
 	if (st != VAULT_OK && v->db_moved) {
 		/* rotated, but this handle could not follow it (store.c says so) */
 		snprintf(why, sizeof(why), "%s", vault_errmsg(v));

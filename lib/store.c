@@ -640,10 +640,13 @@ int vault__store_moved(vault *v)
 	 * that nothing is written to a file nobody else will read.  The old
 	 * WAL set aside: a rotation is switching files (or was killed while
 	 * it did, and no open has settled it yet), and the name vault.db-wal
-	 * is not this connection's log, or will be the new file's. */
+	 * is not this connection's log, or will be the new file's.  Not for
+	 * the handle whose own rotation holds the vault lock: it made and
+	 * removed its own, and one there now was planted to stop it short of
+	 * its vault.rekey entry (attack 310b). */
 	if (db_path(v->dir, "", path, sizeof(path)) != 0 || lstat(path, &sb) != 0 ||
-	    sb.st_dev != v->db_dev || sb.st_ino != v->db_ino || exists(v->dir, ASIDE_WAL) ||
-	    exists(v->dir, ASIDE_SHM))
+	    sb.st_dev != v->db_dev || sb.st_ino != v->db_ino ||
+	    (!v->rotating && (exists(v->dir, ASIDE_WAL) || exists(v->dir, ASIDE_SHM))))
 		v->db_moved = 1;
 	return v->db_moved;
 }

@@ -128,6 +128,8 @@ void vault_close(vault *v)
 	vault__secure_free(v->cache);
 	free(v->dir);
 	free(v->state_dir);
+	free(v->wpath[0]);
+	free(v->wpath[1]);
 	vault__wipe(v, sizeof(*v));
 	free(v);
 }
@@ -1215,7 +1217,11 @@ vault_status vault_commit(vault *v)
 	/* Every operation inside was refused if the file was replaced (a key
 	 * rotation): nothing is committed to a file nobody reads. */
 	st = vault__store_moved(v) ? vault__err(v, VAULT_ERR_AUTH, VAULT_MSG_ROTATED)
-	                           : vault__audit_seal(v);
+	                           : vault__facts_witness_recheck(v);
+	/* (her state, saved by another handle of hers during the batch, after
+	 * a cut its first operation read: 310c) */
+	if (st == VAULT_OK)
+		st = vault__audit_seal(v);
 	if (st == VAULT_OK)
 		st = vault__exec(v, "COMMIT");
 	if (st != VAULT_OK) {

@@ -213,6 +213,31 @@ static int signed_by_her(vault *v, const char *id, const char *user, const witne
 	       (memcmp(w->pk, v->sec->sign_pk, 32) == 0 || was_her_key(v, w->pk));
 }
 
+/* For what a save leaves in place, more widely: signed by a key that signed
+ * an entry of hers, the keys that replaced this handle's among them (a
+ * passphrase change in another handle of hers: attack 310e).  The rows are
+ * anyone's to write: a state kept on their word is still checked, as hers
+ * strictly, at her next open. */
+static int signed_by_a_signer_of_hers(vault *v, const char *id, const char *user,
+                                      const witness_state *w)
+{
+	char text[STATE_MAX];
+	size_t blen = body(text, sizeof(text), id, user, w->size, w->root, w->pk);
+	sqlite3_stmt *s = NULL;
+	int found;
+
+	if (blen == 0 ||
+	    crypto_sign_verify_detached(w->sig, (const unsigned char *)text, blen, w->pk) != 0 ||
+	    vault__prepare(v, "SELECT 1 FROM audit WHERE actor = ?1 AND key = ?2 LIMIT 1", &s) !=
+	        VAULT_OK)
+		return 0;
+	vault__bind_text(s, 1, v->user);
+	sqlite3_bind_blob(s, 2, w->pk, 32, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 /* The log must extend the tree head `w` (read from `path`, a name for
  * messages): signed by this user, a prefix of the log, and the entries
  * since fold into the stored tree. */
@@ -328,18 +353,16 @@ vault_status vault__witness_check(vault *v, const char *state_dir)
 	return st;
 }
 
-/* The root of the first `size` leaves of the log, from its entries' hashes
- * (all of them, up to t->size, whose root must be t's: the rows read are
- * the entries the verifier read).  1 if got, 0 if the rows are not those,
- * or a status. */
-static int root_from_entries(vault *v, uint64_t size, const tlog_frontier *t,
-                             unsigned char root[TLOG_HASH])
+/* The roots of the first a and the first b leaves of the log (a <= b), from
+ * its entries' hashes, read in order: 1, 0 if the log holds fewer than b
+ * entries (or a row is malformed), or a status. */
+static int log_roots(vault *v, uint64_t a, unsigned char ra[TLOG_HASH], uint64_t b,
+                     unsigned char rb[TLOG_HASH])
 {
-	unsigned char leaf[TLOG_HASH], scratch[TLOG_MAX_LEVELS][TLOG_HASH], troot[TLOG_HASH],
-	    froot[TLOG_HASH];
+	unsigned char leaf[TLOG_HASH], scratch[TLOG_MAX_LEVELS][TLOG_HASH];
 	tlog_frontier *f = vault__malloc(sizeof(*f));
 	sqlite3_stmt *s = NULL;
-	int ns, rc, ok = 1;
+	int ns, rc = SQLITE_DONE, ok = 1;
 	vault_status st;
 
 	if (f == NULL)
@@ -350,67 +373,101 @@ static int root_from_entries(vault *v, uint64_t size, const tlog_frontier *t,
 		free(f);
 		return st;
 	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)t->size);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)b);
 	while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ok = (uint64_t)sqlite3_column_int64(s, 0) == f->size + 1 &&
 		     sqlite3_column_bytes(s, 1) == 32;
 		if (ok) {
 			vault__tlog_leaf_hash(sqlite3_column_blob(s, 1), 32, leaf);
 			vault__tlog_frontier_append(f, leaf, scratch, &ns);
-			if (f->size == size)
-				vault__tlog_frontier_root(f, root);
+			if (f->size == a)
+				vault__tlog_frontier_root(f, ra);
 		}
 	}
 	if (ok && rc != SQLITE_DONE)
 		st = vault__sql_status(v, rc, "audit");
 	sqlite3_finalize(s);
-	vault__tlog_frontier_root(t, troot);
-	vault__tlog_frontier_root(f, froot);
-	ok = ok && f->size == t->size && memcmp(froot, troot, TLOG_HASH) == 0;
+	ok = ok && f->size == b && a >= 1;
+	if (ok)
+		vault__tlog_frontier_root(f, rb);
 	free(f);
 	return st != VAULT_OK ? (int)st : ok;
 }
 
-/* The state w (one copy, named by `where`) against the tree t the handle's
- * verifier read: t must extend it.  The proof of that is read from the
- * stored tree and checked against the two roots, so stored hashes that
- * anyone could rewrite decide nothing; when it fails, the entries' hashes
- * decide (a rewritten stored tree is audit_tree.c's to mend, not a fork). */
-static vault_status extends(vault *v, const char *id, const char *where, const char *user,
-                            const witness_state *w, const tlog_frontier *t)
+/* Is the state w (size, root) a prefix of the tree t (w->size <= t->size)?
+ * The proof is read from the stored tree and checked against the two
+ * roots, so stored hashes that anyone could rewrite decide nothing; when it
+ * fails, the entries' hashes decide (bound to t by its root: a rewritten
+ * stored tree is audit_tree.c's to mend, not a fork).  1 yes, 0 no, 2 the
+ * log no longer holds t (cut, or a row broken, below it), or a status. */
+static int prefix_of(vault *v, const witness_state *w, const tlog_frontier *t)
 {
-	unsigned char root[TLOG_HASH], proof[TLOG_PROOF_MAX][TLOG_HASH];
+	unsigned char root[TLOG_HASH], ra[TLOG_HASH], rb[TLOG_HASH];
+	unsigned char proof[TLOG_PROOF_MAX][TLOG_HASH];
 	size_t n = 0;
+	int r;
+
+	if (w->size > t->size)
+		return 0;
+	vault__tlog_frontier_root(t, root);
+	if (w->size == t->size)
+		return memcmp(root, w->root, TLOG_HASH) == 0;
+	if (vault__tlog_prove_consistency(w->size, t->size, vault__audit_tree_read, v, proof,
+	                                  &n) == VAULT_OK &&
+	    vault__tlog_check_consistency(w->size, w->root, t->size, root,
+	                                  (const unsigned char (*)[TLOG_HASH])proof, n) == 0)
+		return 1;
+	r = log_roots(v, w->size, ra, t->size, rb);
+	if (r <= 0)
+		return r < 0 ? r : 2;
+	if (memcmp(rb, root, TLOG_HASH) != 0)
+		return 2; /* the rows are not those t was made of */
+	return memcmp(ra, w->root, TLOG_HASH) == 0;
+}
+
+/* The state w (one copy, named by `where`) against the tree t the handle's
+ * verifier read: one must be a prefix of the other in the log.  A state
+ * beyond t (another handle of hers read further, or the entries this
+ * handle committed since its verifier last read) is checked against the
+ * entries' hashes: the log must still hold it, with t below it. */
+static vault_status consistent(vault *v, const char *id, const char *where, const char *user,
+                               const witness_state *w, const tlog_frontier *t)
+{
+	unsigned char root[TLOG_HASH], ra[TLOG_HASH], rb[TLOG_HASH];
 	int r;
 
 	if (!signed_by_her(v, id, user, w))
 		return vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is not signed by "
 		                  "%s's key (tampered with?)", where, v->user);
-	if (w->size > t->size)
-		return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log has %llu entries, but "
-		                  "%s saw %llu (another handle of hers, since this one opened): "
-		                  "it was cut or rolled back", (unsigned long long)t->size,
-		                  v->user, (unsigned long long)w->size);
-	vault__tlog_frontier_root(t, root);
-	if (w->size == t->size) {
-		if (memcmp(root, w->root, TLOG_HASH) == 0)
-			return VAULT_OK;
-	} else if (vault__tlog_prove_consistency(w->size, t->size, vault__audit_tree_read, v,
-	                                         proof, &n) == VAULT_OK &&
-	           vault__tlog_check_consistency(w->size, w->root, t->size, root,
-	                                         (const unsigned char (*)[TLOG_HASH])proof,
-	                                         n) == 0) {
-		return VAULT_OK;
+	if (w->size <= t->size) {
+		r = prefix_of(v, w, t);
+		if (r == 2)
+			return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log no longer holds the "
+			                  "%llu entries this handle verified: it was cut or rewritten",
+			                  (unsigned long long)t->size);
+	} else if (t->size == 0) {
+		r = log_roots(v, w->size, ra, w->size, rb);
+		r = r <= 0 ? r : memcmp(rb, w->root, TLOG_HASH) == 0;
 	} else {
-		r = root_from_entries(v, w->size, t, root);
-		if (r < 0)
-			return (vault_status)r;
-		if (r > 0 && memcmp(root, w->root, TLOG_HASH) == 0)
-			return VAULT_OK;
+		r = log_roots(v, t->size, ra, w->size, rb);
+		if (r == 0)
+			return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log has fewer entries "
+			                  "than the %llu %s saw (another handle of hers, since this "
+			                  "one opened): it was cut or rolled back",
+			                  (unsigned long long)w->size, v->user);
+		vault__tlog_frontier_root(t, root);
+		r = r < 0 ? r
+		          : memcmp(ra, root, TLOG_HASH) == 0 && memcmp(rb, w->root, TLOG_HASH) == 0;
 	}
-	return vault__err(v, VAULT_ERR_INTEGRITY, "the first %llu entries of the audit log are "
-	                  "not those %s saw (another handle of hers, since this one opened): it "
-	                  "was rewritten or forked", (unsigned long long)w->size, v->user);
+	if (r < 0)
+		return (vault_status)r;
+	if (r == 0)
+		return vault__err(v, VAULT_ERR_INTEGRITY, "the first %llu entries of the audit log "
+		                  "are not those %s saw (another handle of hers, since this one "
+		                  "opened): it was rewritten or forked",
+		                  (unsigned long long)(w->size < t->size ? w->size : t->size),
+		                  v->user);
+	return VAULT_OK;
 }
 
 /* Has the file at path changed since *seen?  *now: what it is now. */
@@ -453,7 +510,7 @@ static vault_status recheck_copy(vault *v, const char *id, const char *where, co
 			        ? vault__err(v, VAULT_ERR_INTEGRITY, "the witness state %s is "
 			                     "malformed", where)
 			        : state_parse(v, text, where, id, user, &w);
-			st = r < 0 ? (vault_status)r : extends(v, id, where, user, &w, t);
+			st = r < 0 ? (vault_status)r : consistent(v, id, where, user, &w, t);
 		}
 	}
 	if (st == VAULT_OK) {
@@ -467,50 +524,58 @@ static vault_status recheck_copy(vault *v, const char *id, const char *where, co
 
 vault_status vault__witness_recheck(vault *v, const tlog_frontier *t)
 {
-	char id[VAULT_VAULT_ID_BUFSIZE], *path, *copy = NULL, text[STATE_MAX + 1];
-	struct witness_seen now;
+	char *copy = NULL, text[STATE_MAX + 1];
+	struct witness_seen now[2];
+	int changes[2] = {0, 0}, r;
 	vault_status st;
-	int r;
 
+	/* Where the copies are, once (the id is the pinned one) */
+	if (v->wpath[0] == NULL) {
+		st = vault__id(v, v->wid);
+		if (st == VAULT_ERR_INTEGRITY && v->pinned)
+			st = VAULT_OK; /* as in vault__witness_check() */
+		if (st != VAULT_OK)
+			return st;
+		v->wpath[0] = vault__path(v->dir, VAULT_SLOTS_FILE);
+		v->wpath[1] = v->state_dir ? state_path(v->state_dir, v->wid, v->user) : NULL;
+		if (v->wpath[0] == NULL || (v->state_dir != NULL && v->wpath[1] == NULL)) {
+			free(v->wpath[0]);
+			free(v->wpath[1]);
+			v->wpath[0] = v->wpath[1] = NULL;
+			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+		}
+	}
+	/* At every operation: two stat()s, unless a copy changed */
+	changes[0] = changed(v->wpath[0], &v->wseen[0], &now[0]);
+	if (v->wpath[1] != NULL)
+		changes[1] = changed(v->wpath[1], &v->wseen[1], &now[1]);
+	if (!changes[0] && !changes[1])
+		return VAULT_OK;
 	/* her states are signed with keys this handle does not know of, and
 	 * it cannot write anything more (gate.c says so) */
 	if (!vault__facts_signer_current(v))
 		return vault__err(v, VAULT_ERR_STATE, "your keys changed since this handle was"
 		                  " opened (another passphrase change?): open the vault again");
-	st = vault__id(v, id);
-	if (st == VAULT_ERR_INTEGRITY && v->pinned)
-		st = VAULT_OK; /* as in vault__witness_check() */
-	if (st != VAULT_OK)
-		return st;
-	/* The copy in her key slot, when the file changed (a save rewrites it
-	 * whole, under another name) */
-	path = vault__path(v->dir, VAULT_SLOTS_FILE);
-	if (path == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (changed(path, &v->wseen[0], &now)) {
+	st = VAULT_OK;
+	/* The copy in her key slot (a save rewrites the file whole, under
+	 * another name) */
+	if (changes[0]) {
 		st = vault__slot_witness_get(v->dir, v->user, &copy);
 		if (st == VAULT_ERR_NOT_FOUND)
 			st = VAULT_OK;
 		if (st != VAULT_OK)
 			st = vault__err(v, st, "cannot read the witness copy in the key-slot file");
 		else
-			st = recheck_copy(v, id, "in your key slot", SLOT_COPY_USER, copy,
-			                  &v->wseen[0], &now, t);
+			st = recheck_copy(v, v->wid, "in your key slot", SLOT_COPY_USER, copy,
+			                  &v->wseen[0], &now[0], t);
 		free(copy);
 	}
-	free(path);
-	if (st != VAULT_OK || v->state_dir == NULL)
-		return st;
-	path = state_path(v->state_dir, id, v->user);
-	if (path == NULL)
-		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-	if (changed(path, &v->wseen[1], &now)) {
-		r = state_text(v, path, text);
+	if (st == VAULT_OK && changes[1]) {
+		r = state_text(v, v->wpath[1], text);
 		st = r < 0 ? (vault_status)r
-		           : recheck_copy(v, id, path, v->user, r > 0 ? text : NULL, &v->wseen[1],
-		                          &now, t);
+		           : recheck_copy(v, v->wid, v->wpath[1], v->user, r > 0 ? text : NULL,
+		                          &v->wseen[1], &now[1], t);
 	}
-	free(path);
 	return st;
 }
 
@@ -602,22 +667,34 @@ static size_t signed_state(vault *v, const tlog_frontier *t, const char *id, con
 	return blen;
 }
 
-/* Is state w (a copy for `user`) a head of hers newer than one of `size`
- * leaves: signed by her, now or with a key she replaced, and larger?  A save
- * leaves such a state in place.  Otherwise a handle that verified less (the
- * close of a handle opened before another handle of hers wrote, whose read
- * of the entries since failed) would move her witness state back below
- * entries she saw, and a log cut to it would pass her next open. */
-static int newer_state(vault *v, const char *id, const char *user, const witness_state *w,
-                       uint64_t size)
+/* Is state w (a copy for `user`, found where tree t is about to be saved)
+ * one to leave in place: hers (signed now or with a key she replaced), and
+ * not a prefix of t?  A newer state (another handle of hers read further)
+ * or a fork t would erase.  Otherwise the close of a handle that verified
+ * less would move her state back below what she saw (attacks 295a, 300a),
+ * and one that read a cut log grown again would write the fork over the
+ * state that proves the cut (310d): either way, a log cut to it would pass
+ * her next open.  A state that cannot be judged (an error) stays too; when
+ * the log no longer holds t, t is saved. */
+static int keep_found(vault *v, const char *id, const char *user, const witness_state *w,
+                      const tlog_frontier *t)
 {
-	return w->size > size && signed_by_her(v, id, user, w);
+	int r;
+
+	if (!signed_by_her(v, id, user, w) && !signed_by_a_signer_of_hers(v, id, user, w))
+		return 0;
+	if (w->size > t->size)
+		return 1;
+	r = prefix_of(v, w, t);
+	/* the log cut below t (what this handle verified): t is what her
+	 * next open must hold the log to (270c, 310c), whatever w was */
+	return r != 1 && r != 2;
 }
 
 struct keep_ctx {
 	vault *v;
 	const char *id;
-	uint64_t size;
+	const tlog_frontier *t;
 };
 
 /* vault__slot_witness_put()'s question about the copy in her key slot. */
@@ -633,20 +710,20 @@ static int keep_slot_copy(const char *old, void *ctx)
 	memcpy(saved, k->v->errmsg, sizeof(saved));
 	strcpy(copy, old);
 	keep = state_parse(k->v, copy, "in your key slot", k->id, SLOT_COPY_USER, &w) > 0 &&
-	       newer_state(k->v, k->id, SLOT_COPY_USER, &w, k->size);
+	       keep_found(k->v, k->id, SLOT_COPY_USER, &w, k->t);
 	memcpy(k->v->errmsg, saved, sizeof(saved)); /* a bad copy is replaced, no word */
 	return keep;
 }
 
 /* The same of the state file, with the lock on its folder held. */
-static int keep_state_file(vault *v, const char *path, const char *id, uint64_t size)
+static int keep_state_file(vault *v, const char *path, const char *id, const tlog_frontier *t)
 {
 	char saved[sizeof(v->errmsg)];
 	witness_state w;
 	int keep;
 
 	memcpy(saved, v->errmsg, sizeof(saved));
-	keep = state_read(v, path, id, &w) > 0 && newer_state(v, id, v->user, &w, size);
+	keep = state_read(v, path, id, &w) > 0 && keep_found(v, id, v->user, &w, t);
 	memcpy(v->errmsg, saved, sizeof(saved));
 	return keep;
 }
@@ -673,7 +750,7 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 	 * open now would leave its entry in the log without a handle. */
 	k.v = v;
 	k.id = id;
-	k.size = t->size;
+	k.t = t;
 	(void)vault__slot_witness_put(v->dir, v->user, text, keep_slot_copy, &k);
 	if (state_dir == NULL)
 		return VAULT_OK;
@@ -699,7 +776,7 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 		st = vault__err(v, VAULT_ERR_IO, "cannot lock the witness state folder %s", dir);
 		goto out;
 	}
-	if (keep_state_file(v, path, id, t->size))
+	if (keep_state_file(v, path, id, t))
 		goto out;
 	snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
@@ -740,11 +817,15 @@ void vault__witness_save_at_close(vault *v)
 	tlog_frontier t;
 	int wrote = 0;
 
-	/* a handle whose file was replaced (a key rotation by another handle
-	 * since its last call) would witness the old file's log (attack
-	 * 300b): the new file's is hers to save */
-	if (v->dead || v->user_txn || v->db == NULL || vault__store_moved(v))
+	/* Saved even when the file seems replaced (anyone can plant the name
+	 * of a rotation's set-aside log: attack 310a): the tree is the log as
+	 * this handle verified it, whatever file is now in place, and a state
+	 * it does not extend (the new file's, past vault.rekey: 300b) stays.
+	 * Not by a handle whose keys she has since replaced: it would not know
+	 * her states signed with the new ones for hers (310e). */
+	if (v->dead || v->user_txn || v->db == NULL)
 		return;
-	if (vault__facts_verified_tree(v, &t, &wrote) == VAULT_OK && wrote && t.size > 0)
+	if (vault__facts_verified_tree(v, &t, &wrote) == VAULT_OK && wrote && t.size > 0 &&
+	    vault__facts_signer_current(v))
 		(void)save_tree(v, v->state_dir, &t);
 }

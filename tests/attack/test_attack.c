@@ -13213,6 +13213,398 @@ static void test_attack__300c_open_handle_ignores_state_saved_by_her_other_handl
 		         " centre, which reads it");
 }
 
+/* ---- 310: the thirty-first review (an insider with a key slot) ---------- */
+
+/* A file planted under `name` in the vault folder (anyone who writes the
+ * folder can); its path into out. */
+static void plant_file_310(const char *dir, const char *name, char *out, size_t cap)
+{
+	int fd;
+
+	assert_true(snprintf(out, cap, "%s/%s", dir, name) < (int)cap);
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* 310a: 270c through the close that "saves nothing on a replaced file"
+ * (300b's fix).  vault__store_moved() calls the file replaced when
+ * vault.db is another inode OR when a file named vault.db.rotate-oldwal
+ * (or -oldshm) merely exists in the folder, and the close of a handle
+ * whose file it calls replaced saves no witness state.  cav_cw (her state
+ * folder) revokes the reception centre; before her handle closes (the CLI
+ * closes right after the command; an application whenever its user quits,
+ * or reopens after the "reopen" refusal the plant itself causes) the
+ * reception caseworker creates an empty file vault.db.rotate-oldwal, and
+ * removes it after the close: her witness state (both copies) stays the
+ * one of her open, below the revocation.  She then cuts the log from the
+ * revocation on, puts the case's rows back and drops the cache parts (no
+ * key-slot file put back: it was never advanced); cav_cw's next open finds
+ * both states a prefix of the cut log and writes the new address under the
+ * key the reception centre still holds. */
+static void test_attack__310a_close_save_suppressed_by_planted_aside_wal(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], plant[4200];
+	char *before = NULL, *after = NULL;
+	vault_status so2 = VAULT_OK;
+	long long r;
+	int leaked = 0, same;
+	vault *a, *c;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2);
+	assert_non_null(a);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &before), VAULT_OK);
+	status_is(a, vault_revoke(a, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	/* the attacker: an empty file under the name of a rotation's set-aside
+	 * log, for the moment of her close */
+	plant_file_310(dir, "vault.db.rotate-oldwal", plant, sizeof(plant));
+	vault_close(a);
+	assert_int_equal(unlink(plant), 0);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &after), VAULT_OK);
+	same = before && after && strcmp(before, after) == 0;
+	printf("   310a: her key-slot witness copy after the close is %s\n",
+	       same ? "the one of her open (before the revocation)" : "newer");
+	free(before);
+	free(after);
+	/* (the attack took effect when the close saved nothing) */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	cache_parts_drop(dir, "cav_cw");
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   310a: cav_cw opens again (state folder): %s (%s)\n", vault_strerror(so2),
+	       c ? "the cut goes unnoticed" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, "310a");
+	else
+		refused(NULL, so2, "310a: her open of the cut log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (310a): an empty file planted as vault.db.rotate-oldwal"
+		         " for the moment of her close made the close save no witness state; her"
+		         " revocation, cut from the log, was forgotten at her next open (state"
+		         " folder and all), and the reception caseworker reads the new address");
+}
+
+/* 310b: 240a through the same planted name, at the rotation.  The disabled
+ * caseworker keeps a hard link to vault.db (230a) and watches the folder
+ * (inotify): the moment the rotation removes what it set aside
+ * (rotate.aside.removed), she creates an empty vault.db.rotate-oldwal
+ * again.  The rotation has switched files; its handle's reopen then finds
+ * "a rotation under way" (vault__store_moved) and cannot follow, so the
+ * disable writes no vault.rekey entry and saves no witness state (the
+ * error says the key was rotated: close and open again), and its close
+ * saves nothing either.  She removes the planted file, puts the old file
+ * back and seals her old key as everyone's (230a): the supervisor's next
+ * open, with her state folder, finds both states (those of her open,
+ * before the disable) a prefix of the old file's log. */
+static const char *g310b_dir;
+static int g310b_done;
+
+static void plant_after_aside_removed_310b(const char *step)
+{
+	char plant[4200];
+
+	if (strcmp(step, "rotate.aside.removed") != 0 || g310b_done)
+		return;
+	g310b_done = 1;
+	plant_file_310(g310b_dir, "vault.db.rotate-oldwal", plant, sizeof(plant));
+}
+
+static void test_attack__310b_rotation_rekey_entry_suppressed_by_planted_aside_wal(void **state)
+{
+	char *dir = th_network();
+	char cs[VAULT_ID_BUFSIZE], names[32][64], plant[4200];
+	char keep[4096], db[4096], sd[4096];
+	unsigned char oldkey[32], pks[32][32];
+	vault_status st, sdis;
+	int old_reads;
+	size_t n;
+	vault *v;
+
+	(void)state;
+	assert_true(snprintf(sd, sizeof(sd), "%s.310b-state", dir) < (int)sizeof(sd));
+	n = link_kept_230(dir, cs, oldkey, names, pks, keep, db, "310b");
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	assert_non_null(v);
+	g310b_dir = dir;
+	g310b_done = 0;
+	vault__crash_hook = plant_after_aside_removed_310b;
+	sdis = vault_user_disable(v, "cav_cw");
+	vault__crash_hook = NULL;
+	printf("   310b: cav_sup disables cav_cw: %s (%s)\n", vault_strerror(sdis),
+	       vault_errmsg(v));
+	vault_close(v);
+	assert_true(g310b_done);
+	printf("   310b: vault.rekey entries in the new file: %lld (the attack took effect"
+	       " at 0)\n", sql_intf(dir, "cav_sup", "SELECT count(*) FROM audit WHERE action ="
+	                             " 'vault.rekey'"));
+	assert_false(old_key_reads_case(dir, oldkey, cs)); /* control: rotated */
+	plant_path(plant, sizeof(plant), dir, ".rotate-oldwal");
+	assert_int_equal(unlink(plant), 0);
+
+	put_old_file_back_230(dir, keep, db, oldkey, cs, names, pks, n);
+	v = open_with_state(dir, "cav_sup", sd, &st);
+	printf("   310b: the disabler's open (state folder) of the old file put back: %s (%s)\n",
+	       vault_strerror(st), v ? "" : vault_last_errmsg());
+	if (v == NULL) {
+		refused(NULL, st, "an open of the old file put back");
+		sodium_memzero(oldkey, sizeof(oldkey));
+		th_rmdir(strdup(sd));
+		th_rmdir(dir);
+		return;
+	}
+	vault_close(v);
+	old_reads = life_goes_on_230(dir, oldkey, "310b");
+	sodium_memzero(oldkey, sizeof(oldkey));
+	th_rmdir(strdup(sd));
+	th_rmdir(dir);
+	if (old_reads)
+		fail_msg("ATTACK SUCCEEDS (310b): an empty vault.db.rotate-oldwal planted right"
+		         " after the rotation removed its set-aside files made the disabler's"
+		         " handle unable to follow: no vault.rekey entry, no witness state past"
+		         " the disable; the disabled caseworker put the old file back, the"
+		         " disabler's open (state folder) goes on, and her old key reads the case"
+		         " opened after the disable");
+}
+
+/* 310c: 300c with the cut made while her second handle is still open.
+ * vault__witness_recheck runs only from vault__facts_sync, and only when
+ * PRAGMA data_version says another connection wrote; a witness save writes
+ * files, not the database.  cav_cw has an application open (handle A, her
+ * state folder) and `vault shell` (handle B, same folder); in B she revokes
+ * the reception centre.  The reception caseworker cuts the log from the
+ * revocation on and puts the case's rows back while B is still open; A
+ * reads a note (its sync reads the cut log and rechecks her copies: only
+ * the states of the opens, below the revocation, are there).  Then she
+ * quits the shell: B's close saves her state past the revocation (the tree
+ * up to B's floor, 280a's fallback), in both copies.  A writes the new
+ * address: nothing wrote to the database since A's last sync, so no
+ * recheck runs, and the address goes under the key the reception centre
+ * holds; only her next open says the log was cut, after the leak. */
+static void test_attack__310c_state_saved_after_the_cut_not_rechecked(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	char *before = NULL, *after = NULL;
+	vault_buf bf = VAULT_BUF_INIT;
+	vault_status so2 = VAULT_OK, sg;
+	long long r;
+	int leaked, moved;
+	vault *a, *b;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* vault shell */
+	assert_non_null(b);
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 2);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	/* the application, in the meantime */
+	sg = vault_record_get_v2(a, cb, "notes", VAULT_CLASS_GENERAL, 0, &bf, NULL, NULL);
+	printf("   310c: the application reads a note of another case: %s (%s)\n",
+	       vault_strerror(sg), vault_errmsg(a));
+	vault_buf_free(&bf);
+	/* she quits the shell: its close saves her state past the revocation */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &before), VAULT_OK);
+	vault_close(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &after), VAULT_OK);
+	moved = before && after && strcmp(before, after) != 0;
+	printf("   310c: the shell's close saved her witness state: %s\n",
+	       moved ? "yes (past the revocation)" : "no");
+	free(before);
+	free(after);
+	assert_true(moved); /* the state says she saw the revocation */
+	leaked = new_address_leaks_300(dir, cs, a, "310c");
+	b = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   310c: cav_cw's next open, with her state folder: %s (%s)\n",
+	       vault_strerror(so2), b ? "the cut goes unnoticed" : vault_last_errmsg());
+	vault_close(b);
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (310c): her revocation, made in her second handle, was"
+		         " cut from the log while that handle was open; its close then saved her"
+		         " state past the revocation, but her application's handle, which had"
+		         " synced in between, never checked it again (nothing wrote to the"
+		         " database) and wrote the new address under the key of the revoked"
+		         " centre, which reads it");
+}
+
+/* 310d: a save replaces a smaller state of hers without asking whether
+ * the tree it saves extends it (newer_state compares sizes only).  cav_cw
+ * has an application open (handle A, her state folder) that wrote a note;
+ * from the CLI (handle B) she revokes the reception centre, and B's close
+ * saves her state past the revocation.  The reception caseworker cuts the
+ * log from the revocation on, puts the case's rows back, and reads the
+ * shelter once through the API (her library signs two entries of her own
+ * on the cut log: the fork is now longer than her state).  The application
+ * quits without another call: A's close reads the fork through its
+ * verifier (A's floor, its note, lies below the cut) and saves the fork's
+ * tree over B's state, in both copies, since it is larger.  Her next open
+ * finds both states a prefix of the forked log; she writes the new
+ * address under the key the reception centre still holds. */
+static void test_attack__310d_close_saves_a_fork_over_her_smaller_state(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
+	char *past = NULL, *closed = NULL;
+	vault_status so2 = VAULT_OK;
+	long long r, head;
+	int leaked = 0, replaced;
+	vault *a, *b, *c;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	status_is(a, vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "called again", 12,
+	                              NULL), VAULT_OK, "note");
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
+	assert_non_null(b);
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	vault_close(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &past), VAULT_OK);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
+	                 VAULT_OK);
+	free(text);
+	text = NULL;
+	head = sql_intf(dir, "cas_cw", "SELECT max(seq) FROM audit");
+	printf("   310d: the revocation was entry %lld; the forked log has %lld entries\n", r,
+	       head);
+	assert_true(head > r); /* the fork is longer than her state */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	vault_close(a); /* the application quits */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &closed), VAULT_OK);
+	replaced = past && closed && strcmp(past, closed) != 0;
+	printf("   310d: the application's close %s her state past the revocation\n",
+	       replaced ? "replaced" : "left");
+	free(past);
+	free(closed);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   310d: cav_cw opens again (state folder): %s (%s)\n", vault_strerror(so2),
+	       c ? "the fork goes unnoticed" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, "310d");
+	else
+		refused(NULL, so2, "310d: her open of the forked log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (310d): the close of her application's handle saved the"
+		         " tree of a forked log (her revocation cut, two entries of the attacker's"
+		         " after) over the smaller state her CLI had saved past the revocation;"
+		         " her next open went on, and the reception caseworker reads the new"
+		         " address");
+}
+
+/* 310e: 300a through a passphrase change.  A save leaves a newer state in
+ * place only if it is "hers" to the saving handle: signed with that
+ * handle's key or one the log says she replaced (was_her_key).  A handle
+ * opened before her passphrase change knows only her old key, and the log
+ * holds no user.rekey signed with her new one: the newer state, signed with
+ * the new key, is not hers to it, and its close writes its older tree,
+ * signed with the OLD key, over it, in both copies; her next open (new key)
+ * accepts a state signed with the old key (was_her_key).  cav_cw has an
+ * application open (A, state folder) that wrote a note; in the CLI she
+ * changes her passphrase, then (a second command, new passphrase) revokes
+ * the reception centre: her state is saved past the revocation, signed with
+ * her new key.  The reception caseworker appends a junk row at the tail
+ * (280a), so that A's close saves the tree up to its note; A is closed;
+ * she cuts the log from the revocation on and puts the case's rows back.
+ * cav_cw's next open (new passphrase, state folder) goes on. */
+static void test_attack__310e_older_handle_close_after_passwd_rolls_back_witness(void **state)
+{
+	static const char np[] = "a brand new passphrase for cav_cw 310e";
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	char *past = NULL, *closed = NULL;
+	vault_open_options o = VAULT_OPEN_OPTIONS_INIT;
+	vault_status so2 = VAULT_OK;
+	long long r;
+	int leaked = 0, replaced;
+	vault *a, *b, *c = NULL;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	o.state_dir = sd;
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	status_is(a, vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "called again", 12,
+	                              NULL), VAULT_OK, "note");
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI: vault passwd */
+	assert_non_null(b);
+	status_is(b, vault_passwd(b, (const unsigned char *)np, strlen(np), TEST_KDF), VAULT_OK,
+	          "passwd");
+	vault_close(b);
+	b = NULL; /* the CLI: vault revoke, with her new passphrase */
+	so2 = vault_open(dir, "cav_cw", (const unsigned char *)np, strlen(np), &o, &b);
+	status_is(b, so2, VAULT_OK, "open with the new passphrase");
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	vault_close(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &past), VAULT_OK);
+	junk_tail_300(dir);
+	vault_close(a); /* the application quits */
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &closed), VAULT_OK);
+	replaced = past && closed && strcmp(past, closed) != 0;
+	printf("   310e: the application's close %s her state past the revocation\n",
+	       replaced ? "replaced (older tree, old key)" : "left");
+	free(past);
+	free(closed);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	so2 = vault_open(dir, "cav_cw", (const unsigned char *)np, strlen(np), &o, &c);
+	printf("   310e: cav_cw opens again (new passphrase, state folder): %s (%s)\n",
+	       vault_strerror(so2), so2 == VAULT_OK ? "the cut goes unnoticed"
+	                                            : vault_last_errmsg());
+	if (so2 == VAULT_OK)
+		leaked = new_address_leaks_300(dir, cs, c, "310e");
+	else
+		refused(NULL, so2, "310e: her open of the cut log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (310e): her application's handle, opened before her"
+		         " passphrase change, did not know the state her CLI saved with her new"
+		         " key as hers and wrote its older tree (signed with her old key) over it;"
+		         " her revocation, cut from the log, was forgotten at her next open, and"
+		         " the reception caseworker reads the new address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -13452,6 +13844,11 @@ int main(void)
 		cmocka_unit_test(test_attack__300a_older_handle_close_rolls_back_witness_state),
 		cmocka_unit_test(test_attack__300b_older_handle_close_witnesses_the_old_file),
 		cmocka_unit_test(test_attack__300c_open_handle_ignores_state_saved_by_her_other_handle),
+		cmocka_unit_test(test_attack__310a_close_save_suppressed_by_planted_aside_wal),
+		cmocka_unit_test(test_attack__310b_rotation_rekey_entry_suppressed_by_planted_aside_wal),
+		cmocka_unit_test(test_attack__310c_state_saved_after_the_cut_not_rechecked),
+		cmocka_unit_test(test_attack__310d_close_saves_a_fork_over_her_smaller_state),
+		cmocka_unit_test(test_attack__310e_older_handle_close_after_passwd_rolls_back_witness),
 	};
 
 	if (sodium_init() < 0)

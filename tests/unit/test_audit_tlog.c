@@ -882,35 +882,6 @@ static void test_audit_tlog__open_handle_refuses_fork_of_her_other_handle(void *
 	free(sd);
 }
 
-/* A handle whose file was replaced under it (another handle of hers
- * disabled a user: the database key rotated, vault.db is a new file) saves
- * no witness state at its close: its connection still reads the old file,
- * whose log is not the vault's (attack 300b).  Both copies of her state are
- * removed first, so that no newer state left in place hides the save. */
-static void test_audit_tlog__replaced_file_not_witnessed_at_close(void **state)
-{
-	fx *f = *state;
-	char *sd = state_dir(f), path[1024], idhex[VAULT_VAULT_ID_BUFSIZE], *copy = NULL;
-	vault *a = NULL, *b = NULL;
-
-	assert_int_equal(open_w(f, "cav_sup", sd, &a), VAULT_OK);
-	assert_int_equal(vault_id(a, idhex), VAULT_OK);
-	assert_int_equal(vault_record_put(a, f->case_id, "sup", VAULT_CLASS_GENERAL, "a", 1,
-	                                  NULL), VAULT_OK);
-	assert_int_equal(open_w(f, "cav_sup", sd, &b), VAULT_OK);
-	assert_int_equal(vault_user_disable(b, "cav_cw"), VAULT_OK);
-	vault_close(b);
-	th_forget_witness(f->dir, "cav_sup");
-	snprintf(path, sizeof(path), "%s/%s/cav_sup", sd, idhex);
-	assert_int_equal(unlink(path), 0);
-	vault_close(a);
-	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(vault__slot_witness_get(f->dir, "cav_sup", &copy), VAULT_OK);
-	assert_null(copy);
-	rm_rf(sd);
-	free(sd);
-}
-
 /* A passphrase change gives her new keys: her state, signed with the old
  * one, is still hers (the log's user.rekey says so), and no false alarm
  * follows; a state signed with someone else's key is refused. */
@@ -1023,7 +994,6 @@ int main(void)
 		T(witness_sees_dropped_wal_frames),
 		T(witness_state_is_signed),
 		T(witness_never_moves_back),
-		T(replaced_file_not_witnessed_at_close),
 		T(open_handle_refuses_fork_of_her_other_handle),
 		T(witness_survives_a_passphrase_change),
 		T(open_options_version_1),
