@@ -13393,18 +13393,18 @@ static void test_attack__310b_rotation_rekey_entry_suppressed_by_planted_aside_w
  * address: nothing wrote to the database since A's last sync, so no
  * recheck runs, and the address goes under the key the reception centre
  * holds; only her next open says the log was cut, after the leak. */
-static void test_attack__310c_state_saved_after_the_cut_not_rechecked(void **state)
+static void state_saved_after_the_cut_310c(int batch)
 {
+	const char *tag_ = batch ? "310f" : "310c";
 	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
-	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
 	char *before = NULL, *after = NULL;
 	vault_buf bf = VAULT_BUF_INIT;
-	vault_status so2 = VAULT_OK, sg;
+	vault_status so2 = VAULT_OK, sg, sp, sc;
 	long long r;
 	int leaked, moved;
 	vault *a, *b;
 
-	(void)state;
 	snprintf(dir2, sizeof(dir2), "%s/v", base2);
 	setup_300(dir, cs, cb, dir2);
 	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
@@ -13420,36 +13420,77 @@ static void test_attack__310c_state_saved_after_the_cut_not_rechecked(void **sta
 	cut_and_put_back_300(dir, dir2, cs, r, NULL);
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
 	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
-	/* the application, in the meantime */
-	sg = vault_record_get_v2(a, cb, "notes", VAULT_CLASS_GENERAL, 0, &bf, NULL, NULL);
-	printf("   310c: the application reads a note of another case: %s (%s)\n",
-	       vault_strerror(sg), vault_errmsg(a));
-	vault_buf_free(&bf);
+	/* the application, in the meantime (310f: a batch begins, its first
+	 * operation a note of another case) */
+	if (batch) {
+		status_is(a, vault_begin(a), VAULT_OK, "begin");
+		sg = vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "in the batch", 12,
+		                      NULL);
+		printf("   310f: the application's batch writes a note of another case: %s (%s)\n",
+		       vault_strerror(sg), vault_errmsg(a));
+	} else {
+		sg = vault_record_get_v2(a, cb, "notes", VAULT_CLASS_GENERAL, 0, &bf, NULL, NULL);
+		printf("   310c: the application reads a note of another case: %s (%s)\n",
+		       vault_strerror(sg), vault_errmsg(a));
+		vault_buf_free(&bf);
+	}
 	/* she quits the shell: its close saves her state past the revocation */
 	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &before), VAULT_OK);
 	vault_close(b);
 	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &after), VAULT_OK);
 	moved = before && after && strcmp(before, after) != 0;
-	printf("   310c: the shell's close saved her witness state: %s\n",
+	printf("   %s: the shell's close saved her witness state: %s\n", tag_,
 	       moved ? "yes (past the revocation)" : "no");
 	free(before);
 	free(after);
 	assert_true(moved); /* the state says she saw the revocation */
-	leaked = new_address_leaks_300(dir, cs, a, "310c");
+	if (batch) {
+		/* the batch goes on: the new address, and the commit */
+		sp = vault_record_put(a, cs, "shelter", VAULT_CLASS_SAFETY, "via Po 9, Torino", 16,
+		                      NULL);
+		sc = sp == VAULT_OK ? vault_commit(a) : (vault_rollback(a), sp);
+		printf("   310f: the batch writes the new address: %s; commits: %s (%s)\n",
+		       vault_strerror(sp), vault_strerror(sc), vault_errmsg(a));
+		vault_close(a);
+		leaked = sc == VAULT_OK &&
+		         get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text) == VAULT_OK &&
+		         text != NULL && strcmp(text, "via Po 9, Torino") == 0;
+		free(text);
+	} else {
+		leaked = new_address_leaks_300(dir, cs, a, tag_);
+	}
 	b = open_with_state(dir, "cav_cw", sd, &so2);
-	printf("   310c: cav_cw's next open, with her state folder: %s (%s)\n",
+	printf("   %s: cav_cw's next open, with her state folder: %s (%s)\n", tag_,
 	       vault_strerror(so2), b ? "the cut goes unnoticed" : vault_last_errmsg());
 	vault_close(b);
 	th_rmdir(dir);
 	th_rmdir(base2);
 	th_rmdir(sd);
 	if (leaked)
-		fail_msg("ATTACK SUCCEEDS (310c): her revocation, made in her second handle, was"
+		fail_msg("ATTACK SUCCEEDS (%s): her revocation, made in her second handle, was"
 		         " cut from the log while that handle was open; its close then saved her"
 		         " state past the revocation, but her application's handle, which had"
 		         " synced in between, never checked it again (nothing wrote to the"
 		         " database) and wrote the new address under the key of the revoked"
-		         " centre, which reads it");
+		         " centre, which reads it", tag_);
+}
+
+static void test_attack__310c_state_saved_after_the_cut_not_rechecked(void **state)
+{
+	(void)state;
+	state_saved_after_the_cut_310c(0);
+}
+
+/* 310f: 310c inside a vault_begin() batch: its first operation reads the cut
+ * log and rechecks her copies (only the states of the opens, below the
+ * revocation); her shell's close then saves her state past it, while the
+ * batch is open (a witness save writes files, not the database); the later
+ * operations of the batch hold the write lock and read nothing new.  The
+ * batch's commit checks her copies again. */
+static void test_attack__310f_state_saved_during_a_batch_after_the_cut(void **state)
+{
+	(void)state;
+	state_saved_after_the_cut_310c(1);
 }
 
 /* 310d: a save replaces a smaller state of hers without asking whether
@@ -13849,6 +13890,7 @@ int main(void)
 		cmocka_unit_test(test_attack__310c_state_saved_after_the_cut_not_rechecked),
 		cmocka_unit_test(test_attack__310d_close_saves_a_fork_over_her_smaller_state),
 		cmocka_unit_test(test_attack__310e_older_handle_close_after_passwd_rolls_back_witness),
+		cmocka_unit_test(test_attack__310f_state_saved_during_a_batch_after_the_cut),
 	};
 
 	if (sodium_init() < 0)
