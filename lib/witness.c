@@ -522,6 +522,29 @@ static vault_status recheck_copy(vault *v, const char *id, const char *where, co
 	return st;
 }
 
+/* Where her copies are, once (the id is the pinned one). */
+static vault_status witness_paths(vault *v)
+{
+	vault_status st;
+
+	if (v->wpath[0] != NULL)
+		return VAULT_OK;
+	st = vault__id(v, v->wid);
+	if (st == VAULT_ERR_INTEGRITY && v->pinned)
+		st = VAULT_OK; /* as in vault__witness_check() */
+	if (st != VAULT_OK)
+		return st;
+	v->wpath[0] = vault__path(v->dir, VAULT_SLOTS_FILE);
+	v->wpath[1] = v->state_dir ? state_path(v->state_dir, v->wid, v->user) : NULL;
+	if (v->wpath[0] == NULL || (v->state_dir != NULL && v->wpath[1] == NULL)) {
+		free(v->wpath[0]);
+		free(v->wpath[1]);
+		v->wpath[0] = v->wpath[1] = NULL;
+		return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
+	}
+	return VAULT_OK;
+}
+
 vault_status vault__witness_recheck(vault *v, const tlog_frontier *t)
 {
 	char *copy = NULL, text[STATE_MAX + 1];
@@ -529,22 +552,8 @@ vault_status vault__witness_recheck(vault *v, const tlog_frontier *t)
 	int changes[2] = {0, 0}, r;
 	vault_status st;
 
-	/* Where the copies are, once (the id is the pinned one) */
-	if (v->wpath[0] == NULL) {
-		st = vault__id(v, v->wid);
-		if (st == VAULT_ERR_INTEGRITY && v->pinned)
-			st = VAULT_OK; /* as in vault__witness_check() */
-		if (st != VAULT_OK)
-			return st;
-		v->wpath[0] = vault__path(v->dir, VAULT_SLOTS_FILE);
-		v->wpath[1] = v->state_dir ? state_path(v->state_dir, v->wid, v->user) : NULL;
-		if (v->wpath[0] == NULL || (v->state_dir != NULL && v->wpath[1] == NULL)) {
-			free(v->wpath[0]);
-			free(v->wpath[1]);
-			v->wpath[0] = v->wpath[1] = NULL;
-			return vault__err(v, VAULT_ERR_NOMEM, "out of memory");
-		}
-	}
+	if ((st = witness_paths(v)) != VAULT_OK)
+		return st;
 	/* At every operation: two stat()s, unless a copy changed */
 	changes[0] = changed(v->wpath[0], &v->wseen[0], &now[0]);
 	if (v->wpath[1] != NULL)
@@ -695,6 +704,7 @@ struct keep_ctx {
 	vault *v;
 	const char *id;
 	const tlog_frontier *t;
+	int kept;
 };
 
 /* vault__slot_witness_put()'s question about the copy in her key slot. */
@@ -712,6 +722,7 @@ static int keep_slot_copy(const char *old, void *ctx)
 	keep = state_parse(k->v, copy, "in your key slot", k->id, SLOT_COPY_USER, &w) > 0 &&
 	       keep_found(k->v, k->id, SLOT_COPY_USER, &w, k->t);
 	memcpy(k->v->errmsg, saved, sizeof(saved)); /* a bad copy is replaced, no word */
+	k->kept = keep;
 	return keep;
 }
 
@@ -726,6 +737,24 @@ static int keep_state_file(vault *v, const char *path, const char *id, const tlo
 	keep = state_read(v, path, id, &w) > 0 && keep_found(v, id, v->user, &w, t);
 	memcpy(v->errmsg, saved, sizeof(saved));
 	return keep;
+}
+
+/* A copy this handle has just written is one its recheck need not verify
+ * (it is the tree the handle verified): its text, and, for the state file
+ * (under the lock of its folder, which her other handles take to save),
+ * the file as it is now.  The key-slot file's, not: another handle of hers
+ * may have rewritten it since, with a copy this one has not checked. */
+static void seen_saved(struct witness_seen *seen, const char *path, const char *text)
+{
+	struct witness_seen none;
+
+	memset(&none, 0, sizeof(none));
+	memset(seen, 0, sizeof(*seen));
+	if (path != NULL)
+		(void)changed(path, &none, seen);
+	crypto_generichash(seen->text_hash, 32, (const unsigned char *)text, strlen(text), NULL,
+	                   0);
+	seen->text_known = 1;
 }
 
 static vault_status save_tree(vault *v, const char *state_dir, const tlog_frontier *t)
@@ -751,7 +780,10 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 	k.v = v;
 	k.id = id;
 	k.t = t;
-	(void)vault__slot_witness_put(v->dir, v->user, text, keep_slot_copy, &k);
+	k.kept = 0;
+	if (vault__slot_witness_put(v->dir, v->user, text, keep_slot_copy, &k) == VAULT_OK &&
+	    !k.kept)
+		seen_saved(&v->wseen[0], NULL, text);
 	if (state_dir == NULL)
 		return VAULT_OK;
 	if ((blen = signed_state(v, t, id, v->user, text)) == 0)
@@ -791,6 +823,9 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		st = vault__err(v, VAULT_ERR_IO, "cannot write the witness state %s", path);
+	} else if (witness_paths(v) == VAULT_OK && v->wpath[1] != NULL &&
+	           strcmp(v->wpath[1], path) == 0) {
+		seen_saved(&v->wseen[1], path, text);
 	}
 out:
 	if (dfd >= 0)
