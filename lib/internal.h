@@ -180,6 +180,11 @@ struct vault {
 		unsigned char text_hash[32]; /* (BLAKE2b) */
 	} wseen[2];
 	char *wpath[2]; /* their paths (the state file's NULL without state_dir) */
+	/* Heads of hers this handle knows to be prefixes of the log it
+	 * verified (checked at its open or by its recheck, or saved by it):
+	 * the newest few, a ring */
+	struct { uint64_t size; unsigned char root[32]; } wknown[8];
+	unsigned int nwknown;
 	char wid[VAULT_VAULT_ID_BUFSIZE];
 
 	/* What light operations inside one vault_begin() transaction loaded

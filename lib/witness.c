@@ -213,6 +213,30 @@ static int signed_by_her(vault *v, const char *id, const char *user, const witne
 	       (memcmp(w->pk, v->sec->sign_pk, 32) == 0 || was_her_key(v, w->pk));
 }
 
+/* A head this handle knows to be a prefix of the log it verifies: from the
+ * next reads on too, since every later read extends what it verified (the
+ * floor: facts.c) */
+static void known_add(vault *v, uint64_t size, const unsigned char root[TLOG_HASH])
+{
+	unsigned int i = v->nwknown % (sizeof(v->wknown) / sizeof(v->wknown[0]));
+
+	v->wknown[i].size = size;
+	memcpy(v->wknown[i].root, root, TLOG_HASH);
+	v->nwknown++;
+}
+
+static int known_has(const vault *v, const witness_state *w)
+{
+	unsigned int i, n = sizeof(v->wknown) / sizeof(v->wknown[0]);
+
+	if (v->nwknown < n)
+		n = v->nwknown;
+	for (i = 0; i < n; i++) /* (public tree heads: memcmp is fine) */
+		if (v->wknown[i].size == w->size && memcmp(v->wknown[i].root, w->root, TLOG_HASH) == 0)
+			return 1;
+	return 0;
+}
+
 /* For what a save leaves in place, more widely: signed by a key that signed
  * an entry of hers, the keys that replaced this handle's among them (a
  * passphrase change in another handle of hers: attack 310e).  The rows are
@@ -315,6 +339,8 @@ static vault_status check_one(vault *v, const char *id, const char *path,
 		st = vault__err(v, VAULT_ERR_INTEGRITY, "the audit log's Merkle tree is not "
 		                "the tree of its entries since entry %llu",
 		                (unsigned long long)w.size);
+	else
+		known_add(v, w.size, w.root);
 out:
 	free(f);
 	return st;
@@ -441,6 +467,8 @@ static vault_status consistent(vault *v, const char *id, const char *where, cons
 		                  "%s's key (tampered with?)", where, v->user);
 	if (w->size <= t->size) {
 		r = prefix_of(v, w, t);
+		if (r == 1)
+			known_add(v, w->size, w->root);
 		if (r == 2)
 			return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log no longer holds the "
 			                  "%llu entries this handle verified: it was cut or rewritten",
@@ -683,8 +711,8 @@ static size_t signed_state(vault *v, const tlog_frontier *t, const char *id, con
  * less would move her state back below what she saw (attacks 295a, 300a),
  * and one that read a cut log grown again would write the fork over the
  * state that proves the cut (310d): either way, a log cut to it would pass
- * her next open.  A state that cannot be judged (an error) stays too; when
- * the log no longer holds t, t is saved. */
+ * her next open.  A state that cannot be judged stays too (an error, or a
+ * log that no longer holds t), unless this handle knows it for a prefix. */
 static int keep_found(vault *v, const char *id, const char *user, const witness_state *w,
                       const tlog_frontier *t)
 {
@@ -694,10 +722,15 @@ static int keep_found(vault *v, const char *id, const char *user, const witness_
 		return 0;
 	if (w->size > t->size)
 		return 1;
+	/* a head this handle itself checked or saved: a prefix of t, by the
+	 * handle's own reading (when the log was cut below t, only that can
+	 * tell: 270c, 310c); otherwise the log must show it, and a log that
+	 * cannot (a row broken or planted below t for the moment of the save:
+	 * 320a, 320b) proves nothing */
+	if (known_has(v, w))
+		return 0;
 	r = prefix_of(v, w, t);
-	/* the log cut below t (what this handle verified): t is what her
-	 * next open must hold the log to (270c, 310c), whatever w was */
-	return r != 1 && r != 2;
+	return r != 1;
 }
 
 struct keep_ctx {
@@ -772,6 +805,12 @@ static vault_status save_tree(vault *v, const char *state_dir, const tlog_fronti
 	if (st != VAULT_OK)
 		return st;
 	/* In her key-slot entry first: it needs no folder of her own. */
+	{
+		unsigned char root[TLOG_HASH];
+
+		vault__tlog_frontier_root(t, root);
+		known_add(v, t->size, root);
+	}
 	if (signed_state(v, t, id, SLOT_COPY_USER, text) == 0)
 		return vault__err(v, VAULT_ERR_INVALID, "witness state too long");
 	/* Best effort, after the open committed: a copy that did not advance

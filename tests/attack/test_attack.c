@@ -13646,6 +13646,155 @@ static void test_attack__310e_older_handle_close_after_passwd_rolls_back_witness
 		         " the reception caseworker reads the new address");
 }
 
+/* ---- 320: the thirty-second review (an insider with a key slot) -------- */
+
+/* The attacker breaks (or mends) audit entry `seq`: its hash cut to 31
+ * bytes, the original kept in *saved (32 bytes) to put back. */
+static void break_row_320(const char *dir, long long seq, unsigned char saved[32], int mend)
+{
+	sqlite3 *db = th_db_open(dir, "cas_cw");
+	sqlite3_stmt *s = NULL;
+
+	if (!mend) {
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE seq = ?1", -1,
+		                                    &s, NULL), SQLITE_OK);
+		sqlite3_bind_int64(s, 1, seq);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_bytes(s, 0), 32);
+		memcpy(saved, sqlite3_column_blob(s, 0), 32);
+		sqlite3_finalize(s);
+	}
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET hash = ?1 WHERE seq = ?2", -1,
+	                                    &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, saved, mend ? 32 : 31, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, seq);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* 320a: 310d through prefix_of's "the log no longer holds t" (2).  A save
+ * keeps a state of hers that its tree t does not extend, unless the log
+ * no longer holds t: then t is saved over it, whatever it was.  Whether
+ * the log holds t is asked of the entries' hashes from the first one on
+ * (log_roots), while the close's read of the log (catch_up) reads only
+ * the entries after what the handle verified.  So, as in 310d: cav_cw's
+ * application (A) wrote a note; her CLI (B) revokes the reception centre
+ * and saves her state past the revocation; the reception caseworker cuts
+ * the log from the revocation on, puts the case's rows back and makes the
+ * fork longer than her state (one API read).  Then, for the moment of A's
+ * close, she cuts the hash of entry 1 to 31 bytes: A's close reads the
+ * fork (entries after its note) and verifies it, log_roots finds entry 1
+ * malformed, prefix_of says 2, and keep_found lets the fork's tree be
+ * saved over her state past the revocation, in both copies.  She mends
+ * entry 1; cav_cw's next open finds both states a prefix of the fork. */
+static void malformed_row_fork_320(int row0)
+{
+	const char *tag_ = row0 ? "320b" : "320a";
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
+	char *past = NULL, *closed = NULL;
+	unsigned char saved[32];
+	vault_status so2 = VAULT_OK;
+	long long r, head;
+	int leaked = 0, replaced;
+	vault *a, *b, *c;
+
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	status_is(a, vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "called again", 12,
+	                              NULL), VAULT_OK, "note");
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
+	assert_non_null(b);
+	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	vault_close(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &past), VAULT_OK);
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
+	                 VAULT_OK);
+	free(text);
+	text = NULL;
+	head = sql_intf(dir, "cas_cw", "SELECT max(seq) FROM audit");
+	printf("   %s: the revocation was entry %lld; the forked log has %lld entries\n", tag_,
+	       r, head);
+	assert_true(head > r); /* the fork is longer than her state */
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	if (!row0) {
+		/* the attacker: entry 1 malformed for the moment of A's close */
+		break_row_320(dir, 1, saved, 0);
+		vault_close(a); /* the application quits */
+		break_row_320(dir, 1, saved, 1);
+	} else {
+		/* 320b: a row 0 (a copy of entry 1) planted for the moment of
+		 * A's close: no genuine row touched */
+		sqlite3 *db = th_db_open(dir, "cas_cw");
+
+		assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE z AS SELECT * FROM audit WHERE"
+		                              " seq = 1; UPDATE z SET seq = 0;"
+		                              "INSERT INTO audit SELECT * FROM z;",
+		                              NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		assert_int_equal(sql_intf(dir, "cas_cw", "SELECT count(*) FROM audit WHERE"
+		                          " seq = 0"), 1);
+		vault_close(a); /* the application quits */
+		db = th_db_open(dir, "cas_cw"); /* and removed again */
+		assert_int_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 0", NULL, NULL,
+		                              NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &closed), VAULT_OK);
+	replaced = past && closed && strcmp(past, closed) != 0;
+	printf("   %s: the application's close %s her state past the revocation\n", tag_,
+	       replaced ? "replaced (the fork's tree)" : "left");
+	free(past);
+	free(closed);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   %s: cav_cw opens again (state folder): %s (%s)\n", tag_, vault_strerror(so2),
+	       c ? "the fork goes unnoticed" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, tag_);
+	else
+		refused(NULL, so2, "her open of the forked log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (%s): with %s for the moment of her application's"
+		         " close, prefix_of said the log no longer holds the tree the close"
+		         " verified (2), and the close saved the fork's tree over the state her"
+		         " CLI had saved past the revocation, in both copies; her next open went"
+		         " on, and the reception caseworker reads the new address", tag_,
+		         row0 ? "a row 0 planted in the log (removed after)"
+		              : "entry 1 of the log made malformed (mended after)");
+}
+
+static void test_attack__320a_malformed_low_row_lets_close_save_fork_over_her_state(
+    void **state)
+{
+	(void)state;
+	malformed_row_fork_320(0);
+}
+
+/* 320b: 320a with no genuine row touched: a row numbered 0 (a copy of
+ * entry 1) inserted for the moment of the close and deleted after.
+ * log_roots reads every row with seq <= t's size, from the lowest, and
+ * finds the numbering broken (2); the close's own read (catch_up, seq >
+ * what the handle verified) never looks at it.  (Left in the log, the row
+ * makes her next open refuse: removing it is part of the attack.) */
+static void test_attack__320b_planted_row_zero_lets_close_save_fork_over_her_state(
+    void **state)
+{
+	(void)state;
+	malformed_row_fork_320(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -13891,6 +14040,8 @@ int main(void)
 		cmocka_unit_test(test_attack__310d_close_saves_a_fork_over_her_smaller_state),
 		cmocka_unit_test(test_attack__310e_older_handle_close_after_passwd_rolls_back_witness),
 		cmocka_unit_test(test_attack__310f_state_saved_during_a_batch_after_the_cut),
+		cmocka_unit_test(test_attack__320a_malformed_low_row_lets_close_save_fork_over_her_state),
+		cmocka_unit_test(test_attack__320b_planted_row_zero_lets_close_save_fork_over_her_state),
 	};
 
 	if (sodium_init() < 0)
