@@ -175,6 +175,15 @@ void vault_audit_verifier_root(const audit_verifier *av,
                                unsigned char root[TLOG_HASH]);
 /* The RFC 6962 tree of the entries pushed so far (its right edge). */
 void vault__audit_verifier_frontier(const audit_verifier *av, tlog_frontier *out);
+/* From now on, keep the leaf hash of every entry pushed (a handle's
+ * verifier: 32 bytes an entry; a verifier that loads a saved state starts
+ * its record there). */
+void vault__audit_verifier_keep_leaves(audit_verifier *av);
+/* The root of the first `size` leaves, from the tree's edge where the
+ * record starts and the leaves since: 1, or 0 when the record does not
+ * reach (size before it or after the last push, or no record kept). */
+int vault__audit_verifier_root_at(const audit_verifier *av, uint64_t size,
+                                  unsigned char root[TLOG_HASH]);
 /* The number of entries pushed so far, and the hash of the last of them
  * (all zero before the first). */
 uint64_t vault__audit_verifier_last(const audit_verifier *av,

@@ -55,10 +55,42 @@ struct audit_verifier {
 	unsigned char stored[TLOG_MAX_LEVELS][TLOG_HASH];
 	int nstored;
 
+	/* The leaves since `base` (the tree's edge then), kept when asked
+	 * (vault__audit_verifier_keep_leaves): a handle's own record of the
+	 * log it read, to tell whether a tree head is of that log without
+	 * reading rows anyone can rewrite (witness.c).  keep_leaves -1: given
+	 * up (out of memory). */
+	int keep_leaves;
+	tlog_frontier leaves_base;
+	unsigned char (*leaves)[TLOG_HASH];
+	size_t nleaves, capleaves;
+
 	int finished;
 	vault_status failed; /* sticky: once broken, always broken */
 	vault_verify_result res;
 };
+
+/* One more leaf for the record (vault__audit_verifier_keep_leaves). */
+static void keep_leaf(audit_verifier *av, const unsigned char leaf[TLOG_HASH])
+{
+	if (av->keep_leaves <= 0)
+		return;
+	if (av->nleaves == av->capleaves) {
+		size_t nc = av->capleaves ? av->capleaves * 2 : 1024;
+		void *n = realloc(av->leaves, nc * TLOG_HASH);
+
+		if (n == NULL) { /* the record is given up, not wrong */
+			free(av->leaves);
+			av->leaves = NULL;
+			av->nleaves = av->capleaves = 0;
+			av->keep_leaves = -1;
+			return;
+		}
+		av->leaves = n;
+		av->capleaves = nc;
+	}
+	memcpy(av->leaves[av->nleaves++], leaf, TLOG_HASH);
+}
 
 static void copy_res(const audit_verifier *av, vault_verify_result *res)
 {
@@ -294,6 +326,10 @@ vault_status vault__audit_verifier_load(audit_verifier *av, json_t *in)
 	memcpy(av->vault_id, id, AUDIT_HASH_BYTES);
 	av->entries = (uint64_t)entries;
 	av->tree.size = (uint64_t)tsize;
+	if (av->keep_leaves > 0) { /* the record starts again from here */
+		av->leaves_base = av->tree;
+		av->nleaves = 0;
+	}
 	av->nstored = (int)(slen / TLOG_HASH);
 	av->res.entries = av->entries;
 	if (av->trust_size <= av->entries)
@@ -310,7 +346,38 @@ void vault_audit_verifier_free(audit_verifier *av)
 	for (i = 0; i < av->cap; i++)
 		free(av->users[i].name);
 	free(av->users);
+	free(av->leaves);
 	free(av);
+}
+
+void vault__audit_verifier_keep_leaves(audit_verifier *av)
+{
+	if (av->keep_leaves != 0)
+		return;
+	av->keep_leaves = 1;
+	av->leaves_base = av->tree;
+	av->nleaves = 0;
+}
+
+int vault__audit_verifier_root_at(const audit_verifier *av, uint64_t size,
+                                  unsigned char root[TLOG_HASH])
+{
+	unsigned char scratch[TLOG_MAX_LEVELS][TLOG_HASH];
+	tlog_frontier *f;
+	uint64_t i;
+	int ns;
+
+	if (av->keep_leaves <= 0 || size < av->leaves_base.size ||
+	    size > av->leaves_base.size + av->nleaves || size == 0)
+		return 0;
+	if ((f = malloc(sizeof(*f))) == NULL)
+		return 0;
+	*f = av->leaves_base;
+	for (i = 0; f->size < size; i++)
+		(void)vault__tlog_frontier_append(f, av->leaves[i], scratch, &ns);
+	vault__tlog_frontier_root(f, root);
+	free(f);
+	return 1;
 }
 
 void vault_audit_verifier_stored(const audit_verifier *av,
@@ -604,6 +671,7 @@ vault_status vault_audit_verifier_push(audit_verifier *av, const audit_rec *r,
 		                                &av->nstored) != 0)
 			return fail(av, res, VAULT_ERR_INTEGRITY, n,
 			            "entry %llu: the tree is full", n);
+		keep_leaf(av, leaf);
 	}
 
 	if (n == av->trust_size) {

@@ -4366,6 +4366,8 @@ static vault_status reset_facts(vault *v, facts *F)
 	st = vault_audit_verifier_new(v->pinned ? v->pinned_id : NULL, &F->av);
 	if (st != VAULT_OK)
 		return vault__err(v, st, "out of memory");
+	/* the handle's own record of the log it reads (witness.c) */
+	vault__audit_verifier_keep_leaves(F->av);
 	if (F->trust_size > 0)
 		(void)vault__audit_verifier_trust(F->av, F->trust_size, F->trust_root);
 	F->applied_any = 0;
@@ -4736,6 +4738,15 @@ vault_status vault__facts_sync(vault *v)
 	if (!(v->user_txn && v->unsigned_entries > 0))
 		F->txn_head = F->verified;
 	return st;
+}
+
+int vault__facts_root_at(vault *v, uint64_t size, unsigned char root[32])
+{
+	facts *F = v->facts;
+
+	if (F == NULL || !F->started || F->av == NULL)
+		return 0;
+	return vault__audit_verifier_root_at(F->av, size, root);
 }
 
 vault_status vault__facts_witness_recheck(vault *v)

@@ -184,6 +184,10 @@ int vault__facts_parse_check(const char *text, size_t len);
  * one last looked, against the tree its verifier read (witness.c): at every
  * operation's sync, and before a vault_begin() batch commits. */
 vault_status vault__facts_witness_recheck(struct vault *v);
+/* The root of the first `size` entries of the log as this handle's verifier
+ * read it, from its own record of their hashes: 1, or 0 if the record does
+ * not reach that far back or forth. */
+int vault__facts_root_at(struct vault *v, uint64_t size, unsigned char root[32]);
 int vault__facts_signer_current(struct vault *v);
 /* The log's time: the latest time an entry so far states (the replay
  * judges each entry at it). */

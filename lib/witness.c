@@ -438,6 +438,11 @@ static int prefix_of(vault *v, const witness_state *w, const tlog_frontier *t)
 	vault__tlog_frontier_root(t, root);
 	if (w->size == t->size)
 		return memcmp(root, w->root, TLOG_HASH) == 0;
+	/* the handle's own record of the log it read, when t is of it and it
+	 * reaches back to w: no row decides (320a, 330a) */
+	if (vault__facts_root_at(v, t->size, rb) && memcmp(rb, root, TLOG_HASH) == 0 &&
+	    vault__facts_root_at(v, w->size, ra))
+		return memcmp(ra, w->root, TLOG_HASH) == 0;
 	if (vault__tlog_prove_consistency(w->size, t->size, vault__audit_tree_read, v, proof,
 	                                  &n) == VAULT_OK &&
 	    vault__tlog_check_consistency(w->size, w->root, t->size, root,
@@ -467,8 +472,6 @@ static vault_status consistent(vault *v, const char *id, const char *where, cons
 		                  "%s's key (tampered with?)", where, v->user);
 	if (w->size <= t->size) {
 		r = prefix_of(v, w, t);
-		if (r == 1)
-			known_add(v, w->size, w->root);
 		if (r == 2)
 			return vault__err(v, VAULT_ERR_INTEGRITY, "the audit log no longer holds the "
 			                  "%llu entries this handle verified: it was cut or rewritten",

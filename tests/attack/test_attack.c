@@ -13795,6 +13795,284 @@ static void test_attack__320b_planted_row_zero_lets_close_save_fork_over_her_sta
 	malformed_row_fork_320(1);
 }
 
+/* ---- 330: the thirty-third review (an insider with a key slot) -------- */
+
+/* The size line (the fourth) of a witness copy's text; 0 if none. */
+static long long state_size_330(const char *text)
+{
+	const char *p = text;
+	int i;
+
+	for (i = 0; p != NULL && i < 3; i++) {
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return p != NULL ? atoll(p) : 0;
+}
+
+/* The attacker blanks (or puts back) the stored tree hashes of entries
+ * 1..n (audit.tree), kept in *saved to put back. */
+static void blank_tree_330(const char *dir, long long n, unsigned char ***saved, int **lens,
+                           int mend)
+{
+	sqlite3 *db = th_db_open(dir, "cas_cw");
+	sqlite3_stmt *s = NULL;
+	long long i;
+
+	if (!mend) {
+		*saved = calloc((size_t)n + 1, sizeof(**saved));
+		*lens = calloc((size_t)n + 1, sizeof(**lens));
+		assert_non_null(*saved);
+		assert_non_null(*lens);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, tree FROM audit WHERE seq"
+		                                    " BETWEEN 1 AND ?1", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_int64(s, 1, n);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			i = sqlite3_column_int64(s, 0);
+			(*lens)[i] = sqlite3_column_bytes(s, 1);
+			(*saved)[i] = malloc((size_t)(*lens)[i] + 1);
+			memcpy((*saved)[i], sqlite3_column_blob(s, 1), (size_t)(*lens)[i]);
+		}
+		sqlite3_finalize(s);
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET tree ="
+		                                    " zeroblob(length(tree)) WHERE seq BETWEEN 1"
+		                                    " AND ?1", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_int64(s, 1, n);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		assert_true(sqlite3_changes(db) == n);
+		sqlite3_finalize(s);
+	} else {
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET tree = ?1 WHERE seq = ?2",
+		                                    -1, &s, NULL), SQLITE_OK);
+		for (i = 1; i <= n; i++) {
+			sqlite3_bind_blob(s, 1, (*saved)[i], (*lens)[i], SQLITE_TRANSIENT);
+			sqlite3_bind_int64(s, 2, i);
+			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+			sqlite3_reset(s);
+			free((*saved)[i]);
+		}
+		sqlite3_finalize(s);
+		free(*saved);
+		free(*lens);
+	}
+	sqlite3_close(db);
+}
+
+/* 330a: 320a turned round: a save keeps a state of hers it cannot show to
+ * be a prefix of the tree it saves, unless the handle "knows" that state
+ * (known_has).  A state saved by her other handle after this one last
+ * looked is not known; the attacker makes the log unable to show it a
+ * prefix for the moment of the close (a stored tree hash blanked below it,
+ * so the consistency proof fails; entry 1 malformed, so log_roots cannot
+ * read the entries: prefix_of says 2), and keep_found keeps her OLDER state
+ * in place of the tree past her own revocation: the close that 270c relies
+ * on saves nothing.  cav_cw has the application open (A) and the CLI (B,
+ * `vault shell`), which writes two notes; A revokes the reception centre
+ * (its sync rechecks B's open state: known); the reception caseworker
+ * appends a junk row (280a) so that B's close saves its floor tree (below
+ * the revocation, not known to A) over B's open state; she removes the
+ * junk row, blanks the stored tree hashes and entry 1's hash for the
+ * moment of A's close, mends them, cuts the log from the revocation on and
+ * puts the case's rows back.  cav_cw's next open finds both copies a
+ * prefix of the cut log. */
+static void test_attack__330a_unknown_older_state_kept_by_close_past_her_revocation(
+    void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE];
+	char *sb_open = NULL, *sb_close = NULL, *closed = NULL;
+	unsigned char saved1[32], **trees = NULL;
+	int *lens = NULL;
+	vault_status so2 = VAULT_OK;
+	long long r, n3;
+	int leaked = 0;
+	vault *a, *b, *c;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
+	assert_non_null(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &sb_open), VAULT_OK);
+	status_is(b, vault_record_put(b, cb, "notes", VAULT_CLASS_GENERAL, "called again", 12,
+	                              NULL), VAULT_OK, "note 1");
+	status_is(b, vault_record_put(b, cb, "notes", VAULT_CLASS_GENERAL, "and again", 9,
+	                              NULL), VAULT_OK, "note 2");
+	/* the application revokes (its sync checks B's open state) */
+	status_is(a, vault_revoke(a, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	/* B's close reads nothing (280a): it saves its floor, below the revocation */
+	junk_tail_300(dir);
+	vault_close(b);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &sb_close), VAULT_OK);
+	assert_non_null(sb_open);
+	assert_non_null(sb_close);
+	n3 = state_size_330(sb_close);
+	printf("   330a: her state: %lld at B's open, %lld at B's close; the revocation is"
+	       " entry %lld\n", state_size_330(sb_open), n3, r);
+	assert_true(strcmp(sb_open, sb_close) != 0); /* a state A never looked at */
+	assert_true(n3 > 0 && n3 < r);               /* below the revocation */
+	{
+		sqlite3 *db = th_db_open(dir, "cas_cw");
+
+		assert_int_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = (SELECT max(seq)"
+		                              " FROM audit) AND sig IS NULL", NULL, NULL, NULL),
+		                 SQLITE_OK);
+		assert_int_equal(sqlite3_changes(db), 1);
+		sqlite3_close(db);
+	}
+	/* for the moment of A's close: no proof from the stored tree, no
+	 * entries' hashes from entry 1 */
+	blank_tree_330(dir, n3, &trees, &lens, 0);
+	break_row_320(dir, 1, saved1, 0);
+	vault_close(a); /* the application quits */
+	break_row_320(dir, 1, saved1, 1);
+	blank_tree_330(dir, n3, &trees, &lens, 1);
+	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &closed), VAULT_OK);
+	printf("   330a: A's close %s her state (now %lld)\n",
+	       closed && state_size_330(closed) >= r ? "saved" : "did not save",
+	       closed ? state_size_330(closed) : 0);
+	free(closed);
+	free(sb_open);
+	free(sb_close);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   330a: cav_cw opens again (state folder): %s (%s)\n", vault_strerror(so2),
+	       c ? "the cut goes unnoticed" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, "330a");
+	else
+		refused(NULL, so2, "330a: her open of the cut log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (330a): her application's close found in her state folder"
+		         " a state her CLI saved below her revocation after the application last"
+		         " looked (not known to it); with the stored tree blanked and entry 1"
+		         " malformed for the moment of the close, prefix_of said 2 and keep_found"
+		         " kept that older state: the close saved nothing past her revocation, which"
+		         " the reception caseworker then cut; her next open went on, and the"
+		         " reception caseworker reads the new address");
+}
+
+/* 330b: 330a with one handle and no junk row: the known ring flushed.
+ * The ring holds the 8 newest heads the handle checked or saved, and every
+ * recheck that finds a copy changed (by its text) adds the head it checks.
+ * The key-slot file is the attacker's to write: between the application's
+ * calls she writes back, in turn, two old genuine copies of cav_cw's
+ * state (kept from the key-slot file after her earlier sessions): each
+ * call's recheck finds them a prefix of its tree and "knows" them again,
+ * eight times, until the head the application saved at its open (the one
+ * in her state folder) has left the ring.  cav_cw revoked the reception
+ * centre in that application; for the moment of its close the attacker
+ * blanks the stored tree hashes below that head and makes entry 1
+ * malformed (330a): keep_found keeps the open's state, below the
+ * revocation, in her state folder; she cuts the revocation and puts the
+ * case's rows back.  cav_cw's next open goes on. */
+static void test_attack__330b_known_ring_flushed_by_old_copies_in_the_key_slot(void **state)
+{
+	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
+	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *old[2] = {NULL, NULL};
+	char *path = NULL, text[2048];
+	unsigned char saved1[32], **trees = NULL;
+	int *lens = NULL, i, held;
+	vault_status so2 = VAULT_OK;
+	long long r, n0, nfile;
+	int leaked = 0;
+	unsigned int k, nk;
+	FILE *f;
+	vault *a, *c;
+
+	(void)state;
+	snprintf(dir2, sizeof(dir2), "%s/v", base2);
+	setup_300(dir, cs, cb, dir2);
+	/* her earlier sessions: the attacker keeps her key-slot copies */
+	for (i = 0; i < 2; i++) {
+		c = open_with_state(dir, "cav_cw", sd, &so2);
+		assert_non_null(c);
+		vault_close(c);
+		assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &old[i]), VAULT_OK);
+		assert_non_null(old[i]);
+	}
+	assert_true(strcmp(old[0], old[1]) != 0);
+	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
+	assert_non_null(a);
+	assert_non_null(a->wpath[1] ? a->wpath[1] : "x");
+	status_is(a, vault_revoke(a, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
+	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
+	             " case_id = '%s'", cs);
+	assert_true(r > 0);
+	assert_non_null(a->wpath[1]);
+	path = strdup(a->wpath[1]);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	n0 = state_size_330(text);
+	assert_true(n0 > 0 && n0 < r); /* her state folder: the application's open */
+	/* the attacker writes the old copies back in turn, between its calls */
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(vault__slot_witness_put(dir, "cav_cw", old[i % 2], NULL, NULL),
+		                 VAULT_OK);
+		status_is(a, vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "a call", 6,
+		                              NULL), VAULT_OK, "note");
+	}
+	/* the setup took effect: the head in her state folder has left the ring */
+	held = 0;
+	nk = a->nwknown < 8 ? a->nwknown : 8;
+	for (k = 0; k < nk; k++)
+		held |= a->wknown[k].size == (uint64_t)n0;
+	printf("   330b: the application's ring: %u heads added, the open's state (%lld) %s\n",
+	       a->nwknown, n0, held ? "still in it" : "gone from it");
+	/* (the attack took effect when it was gone) */
+	blank_tree_330(dir, n0, &trees, &lens, 0);
+	break_row_320(dir, 1, saved1, 0);
+	vault_close(a); /* the application quits */
+	break_row_320(dir, 1, saved1, 1);
+	blank_tree_330(dir, n0, &trees, &lens, 1);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	nfile = state_size_330(text);
+	printf("   330b: the revocation is entry %lld; her state folder holds %lld after the"
+	       " close\n", r, nfile);
+	/* (the attack took effect when the close left the open's state there) */
+	/* and the key-slot file (the attacker's to write): an old copy of hers */
+	assert_int_equal(vault__slot_witness_put(dir, "cav_cw", old[1], NULL, NULL), VAULT_OK);
+	free(path);
+	free(old[0]);
+	free(old[1]);
+	cut_and_put_back_300(dir, dir2, cs, r, NULL);
+	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
+	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
+	c = open_with_state(dir, "cav_cw", sd, &so2);
+	printf("   330b: cav_cw opens again (state folder): %s (%s)\n", vault_strerror(so2),
+	       c ? "the cut goes unnoticed" : vault_last_errmsg());
+	if (c != NULL)
+		leaked = new_address_leaks_300(dir, cs, c, "330b");
+	else
+		refused(NULL, so2, "330b: her open of the cut log");
+	th_rmdir(dir);
+	th_rmdir(base2);
+	th_rmdir(sd);
+	if (leaked)
+		fail_msg("ATTACK SUCCEEDS (330b): old copies of her state written back into the"
+		         " key-slot file between her application's calls pushed the head in her"
+		         " state folder out of its ring of known heads; with the stored tree"
+		         " blanked and entry 1 malformed for the moment of the close, keep_found"
+		         " kept that state below her revocation; the reception caseworker cut the"
+		         " revocation, her next open went on, and she reads the new address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -14042,6 +14320,8 @@ int main(void)
 		cmocka_unit_test(test_attack__310f_state_saved_during_a_batch_after_the_cut),
 		cmocka_unit_test(test_attack__320a_malformed_low_row_lets_close_save_fork_over_her_state),
 		cmocka_unit_test(test_attack__320b_planted_row_zero_lets_close_save_fork_over_her_state),
+		cmocka_unit_test(test_attack__330a_unknown_older_state_kept_by_close_past_her_revocation),
+		cmocka_unit_test(test_attack__330b_known_ring_flushed_by_old_copies_in_the_key_slot),
 	};
 
 	if (sodium_init() < 0)
