@@ -179,7 +179,6 @@ void vault__fcache_remove(struct vault *v);
 /* The statement parser alone (tests/fuzz/statement_fuzzer.c): 1 a
  * well-formed statement text, 0 malformed, -1 out of memory. */
 int vault__facts_parse_check(const char *text, size_t len);
-/* Is the handle's signing key still its user's key in the facts? */
 /* The copies of her witness state another handle of hers saved since this
  * one last looked, against the tree its verifier read (witness.c): at every
  * operation's sync, and before a vault_begin() batch commits. */
@@ -188,6 +187,7 @@ vault_status vault__facts_witness_recheck(struct vault *v);
  * read it, from its own record of their hashes: 1, or 0 if the record does
  * not reach that far back or forth. */
 int vault__facts_root_at(struct vault *v, uint64_t size, unsigned char root[32]);
+/* Is the handle's signing key still its user's key in the facts? */
 int vault__facts_signer_current(struct vault *v);
 /* The log's time: the latest time an entry so far states (the replay
  * judges each entry at it). */
