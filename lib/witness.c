@@ -2,7 +2,10 @@
  * witness.c - every user a witness: the newest tree head (size, root) this
  * user's library has seen of a vault's log, kept outside the vault folder
  * (vault_open_options.state_dir, like ssh's known_hosts), and checked at
- * every open: the log must extend it.  A log cut, rolled back (a restored
+ * every open, and by a handle left open at every operation when another
+ * handle of hers saved it since (vault__witness_recheck): the log must
+ * extend it.  A save never replaces a state of hers the tree it saves does
+ * not extend (keep_found).  A log cut, rolled back (a restored
  * vault.db, a restored copy of the whole folder, dropped WAL frames) or
  * rewritten below what this user already saw is VAULT_ERR_INTEGRITY.
  *
@@ -748,13 +751,14 @@ static int keep_slot_copy(const char *old, void *ctx)
 {
 	struct keep_ctx *k = ctx;
 	char copy[STATE_MAX + 1], saved[sizeof(k->v->errmsg)];
+	size_t n = strlen(old);
 	witness_state w;
 	int keep;
 
-	if (strlen(old) > STATE_MAX)
+	if (n > STATE_MAX)
 		return 0;
 	memcpy(saved, k->v->errmsg, sizeof(saved));
-	strcpy(copy, old);
+	memcpy(copy, old, n + 1);
 	keep = state_parse(k->v, copy, "in your key slot", k->id, SLOT_COPY_USER, &w) > 0 &&
 	       keep_found(k->v, k->id, SLOT_COPY_USER, &w, k->t);
 	memcpy(k->v->errmsg, saved, sizeof(saved)); /* a bad copy is replaced, no word */

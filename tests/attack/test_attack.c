@@ -13506,65 +13506,19 @@ static void test_attack__310f_state_saved_during_a_batch_after_the_cut(void **st
  * tree over B's state, in both copies, since it is larger.  Her next open
  * finds both states a prefix of the forked log; she writes the new
  * address under the key the reception centre still holds. */
+/* 310d, 320a, 320b: how the log is broken for the moment of the close. */
+enum fork_break {
+	FORK_PLAIN,      /* 310d: not at all */
+	FORK_BROKEN_ROW, /* 320a: entry 1 malformed, mended after */
+	FORK_ROW_ZERO,   /* 320b: a row 0 planted, removed after */
+};
+
+static void fork_over_her_state(enum fork_break how);
+
 static void test_attack__310d_close_saves_a_fork_over_her_smaller_state(void **state)
 {
-	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
-	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
-	char *past = NULL, *closed = NULL;
-	vault_status so2 = VAULT_OK;
-	long long r, head;
-	int leaked = 0, replaced;
-	vault *a, *b, *c;
-
 	(void)state;
-	snprintf(dir2, sizeof(dir2), "%s/v", base2);
-	setup_300(dir, cs, cb, dir2);
-	a = open_with_state(dir, "cav_cw", sd, &so2); /* the application */
-	assert_non_null(a);
-	status_is(a, vault_record_put(a, cb, "notes", VAULT_CLASS_GENERAL, "called again", 12,
-	                              NULL), VAULT_OK, "note");
-	b = open_with_state(dir, "cav_cw", sd, &so2); /* the CLI */
-	assert_non_null(b);
-	status_is(b, vault_revoke(b, cs, VAULT_PRINCIPAL_ORG, "cas"), VAULT_OK, "revoke");
-	vault_close(b);
-	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &past), VAULT_OK);
-	r = sql_intf(dir, "cas_cw", "SELECT min(seq) FROM audit WHERE action = 'revoke' AND"
-	             " case_id = '%s'", cs);
-	assert_true(r > 0);
-	cut_and_put_back_300(dir, dir2, cs, r, NULL);
-	assert_int_equal(get_cls(dir, "cas_cw", cs, "shelter", VAULT_CLASS_SAFETY, &text),
-	                 VAULT_OK);
-	free(text);
-	text = NULL;
-	head = sql_intf(dir, "cas_cw", "SELECT max(seq) FROM audit");
-	printf("   310d: the revocation was entry %lld; the forked log has %lld entries\n", r,
-	       head);
-	assert_true(head > r); /* the fork is longer than her state */
-	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
-	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
-	vault_close(a); /* the application quits */
-	assert_int_equal(vault__slot_witness_get(dir, "cav_cw", &closed), VAULT_OK);
-	replaced = past && closed && strcmp(past, closed) != 0;
-	printf("   310d: the application's close %s her state past the revocation\n",
-	       replaced ? "replaced" : "left");
-	free(past);
-	free(closed);
-	c = open_with_state(dir, "cav_cw", sd, &so2);
-	printf("   310d: cav_cw opens again (state folder): %s (%s)\n", vault_strerror(so2),
-	       c ? "the fork goes unnoticed" : vault_last_errmsg());
-	if (c != NULL)
-		leaked = new_address_leaks_300(dir, cs, c, "310d");
-	else
-		refused(NULL, so2, "310d: her open of the forked log");
-	th_rmdir(dir);
-	th_rmdir(base2);
-	th_rmdir(sd);
-	if (leaked)
-		fail_msg("ATTACK SUCCEEDS (310d): the close of her application's handle saved the"
-		         " tree of a forked log (her revocation cut, two entries of the attacker's"
-		         " after) over the smaller state her CLI had saved past the revocation;"
-		         " her next open went on, and the reception caseworker reads the new"
-		         " address");
+	fork_over_her_state(FORK_PLAIN);
 }
 
 /* 310e: 300a through a passphrase change.  A save leaves a newer state in
@@ -13689,9 +13643,10 @@ static void break_row_320(const char *dir, long long seq, unsigned char saved[32
  * malformed, prefix_of says 2, and keep_found lets the fork's tree be
  * saved over her state past the revocation, in both copies.  She mends
  * entry 1; cav_cw's next open finds both states a prefix of the fork. */
-static void malformed_row_fork_320(int row0)
+static void fork_over_her_state(enum fork_break how)
 {
-	const char *tag_ = row0 ? "320b" : "320a";
+	static const char *const tags[] = {"310d", "320a", "320b"};
+	const char *tag_ = tags[how];
 	char *dir = th_network(), *base2 = th_tmpdir(), dir2[4096], *sd = th_tmpdir();
 	char cs[VAULT_ID_BUFSIZE], cb[VAULT_ID_BUFSIZE], *text = NULL;
 	char *past = NULL, *closed = NULL;
@@ -13726,7 +13681,9 @@ static void malformed_row_fork_320(int row0)
 	assert_true(head > r); /* the fork is longer than her state */
 	assert_int_equal(sql_intf(dir, "cas_cw", "SELECT max(epoch) FROM case_classes WHERE"
 	                          " case_id = '%s' AND class = %d", cs, VAULT_CLASS_SAFETY), 1);
-	if (!row0) {
+	if (how == FORK_PLAIN) {
+		vault_close(a); /* the application quits */
+	} else if (how == FORK_BROKEN_ROW) {
 		/* the attacker: entry 1 malformed for the moment of A's close */
 		break_row_320(dir, 1, saved, 0);
 		vault_close(a); /* the application quits */
@@ -13766,20 +13723,21 @@ static void malformed_row_fork_320(int row0)
 	th_rmdir(base2);
 	th_rmdir(sd);
 	if (leaked)
-		fail_msg("ATTACK SUCCEEDS (%s): with %s for the moment of her application's"
-		         " close, prefix_of said the log no longer holds the tree the close"
-		         " verified (2), and the close saved the fork's tree over the state her"
-		         " CLI had saved past the revocation, in both copies; her next open went"
-		         " on, and the reception caseworker reads the new address", tag_,
-		         row0 ? "a row 0 planted in the log (removed after)"
-		              : "entry 1 of the log made malformed (mended after)");
+		fail_msg("ATTACK SUCCEEDS (%s): the close of her application's handle saved the"
+		         " tree of a forked log (her revocation cut, entries of the attacker's"
+		         " after%s) over the state her CLI had saved past the revocation; her"
+		         " next open went on, and the reception caseworker reads the new"
+		         " address", tag_,
+		         how == FORK_ROW_ZERO ? "; a row 0 planted for the moment of the close"
+		         : how == FORK_BROKEN_ROW ? "; entry 1 malformed for the moment of the close"
+		                                  : "");
 }
 
 static void test_attack__320a_malformed_low_row_lets_close_save_fork_over_her_state(
     void **state)
 {
 	(void)state;
-	malformed_row_fork_320(0);
+	fork_over_her_state(FORK_BROKEN_ROW);
 }
 
 /* 320b: 320a with no genuine row touched: a row numbered 0 (a copy of
@@ -13792,7 +13750,7 @@ static void test_attack__320b_planted_row_zero_lets_close_save_fork_over_her_sta
     void **state)
 {
 	(void)state;
-	malformed_row_fork_320(1);
+	fork_over_her_state(FORK_ROW_ZERO);
 }
 
 /* ---- 330: the thirty-third review (an insider with a key slot) -------- */

@@ -882,6 +882,52 @@ static void test_audit_tlog__open_handle_refuses_fork_of_her_other_handle(void *
 	free(sd);
 }
 
+/* A handle left open refuses a copy of her state changed by someone else
+ * (its size lowered: the signature no longer holds), or made unreadable,
+ * at its next operation, and says which. */
+static void test_audit_tlog__open_handle_refuses_a_tampered_state(void **state)
+{
+	fx *f = *state;
+	char *sd = state_dir(f), path[1024], idhex[VAULT_VAULT_ID_BUFSIZE], text[1024], *p;
+	vault_buf out = VAULT_BUF_INIT;
+	vault *a = NULL;
+	FILE *fp;
+	size_t n;
+
+	assert_int_equal(open_w(f, "cav_cw", sd, &a), VAULT_OK);
+	assert_int_equal(vault_id(a, idhex), VAULT_OK);
+	snprintf(path, sizeof(path), "%s/%s/cav_cw", sd, idhex);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	p = strchr(strchr(strchr(text, '\n') + 1, '\n') + 1, '\n') + 1; /* the size */
+	*p = '1';
+	memmove(p + 1, strchr(p, '\n'), strlen(strchr(p, '\n')) + 1);
+	assert_int_equal(unlink(path), 0); /* a new file, as a save makes */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(vault_record_get_v2(a, f->case_id, "intake", VAULT_CLASS_GENERAL, 0,
+	                                     &out, NULL, NULL), VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_errmsg(a), "not signed"));
+	/* and one that is not a state at all */
+	assert_int_equal(unlink(path), 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("libvault-witness/1\nnot a state\n", fp);
+	fclose(fp);
+	assert_int_equal(vault_record_get_v2(a, f->case_id, "intake", VAULT_CLASS_GENERAL, 0,
+	                                     &out, NULL, NULL), VAULT_ERR_INTEGRITY);
+	assert_non_null(strstr(vault_errmsg(a), "malformed"));
+	vault_buf_free(&out);
+	vault_close(a);
+	rm_rf(sd);
+	free(sd);
+}
+
 /* A passphrase change gives her new keys: her state, signed with the old
  * one, is still hers (the log's user.rekey says so), and no false alarm
  * follows; a state signed with someone else's key is refused. */
@@ -995,6 +1041,7 @@ int main(void)
 		T(witness_state_is_signed),
 		T(witness_never_moves_back),
 		T(open_handle_refuses_fork_of_her_other_handle),
+		T(open_handle_refuses_a_tampered_state),
 		T(witness_survives_a_passphrase_change),
 		T(open_options_version_1),
 	};
