@@ -367,7 +367,8 @@ int vault__audit_verifier_root_at(const audit_verifier *av, uint64_t size,
 	uint64_t i;
 	int ns;
 
-	if (av->keep_leaves <= 0 || size < av->leaves_base.size ||
+	/* (a verifier that failed holds leaves it did not accept) */
+	if (av->keep_leaves <= 0 || av->failed != VAULT_OK || size < av->leaves_base.size ||
 	    size > av->leaves_base.size + av->nleaves || size == 0)
 		return 0;
 	if ((f = malloc(sizeof(*f))) == NULL)
